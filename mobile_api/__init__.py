@@ -1,0 +1,1 @@
+"""Shailoo: mobile_api."""

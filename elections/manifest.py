@@ -1,0 +1,382 @@
+"""The election manifest: the commission's description of an election (docs/elections.md, "Manifest").
+
+Pydantic v2 models, every one frozen and refusing unknown fields; `Manifest` validates every cross-reference
+on construction, so a `Manifest` that exists is consistent. Its hash is
+``record_hash("manifest", to_canonical_dict())`` (RFC 8785 canonical JSON under the domain tag ``manifest``).
+
+Public API (names stable):
+
+* `Manifest` — ``spec_version, election_id, kind, name, dates, policy, regions, districts, precincts, parties,
+  candidates, contests, ballot_styles, rules``; methods ``manifest_hash() -> bytes``,
+  ``to_canonical_dict() -> dict``, ``Manifest.from_json(str | bytes)``, ``Manifest.from_dict(dict)``,
+  ``contest(id)``, ``ballot_style(id)``, ``ballot_style_for_district(district_id)``, ``candidate(id)``,
+  ``party(id)``, ``district(id)``, ``region(id)``, ``party_list(party_id)`` (candidates by list position),
+  ``with_deregistered(ids)`` (the amended manifest after a deregistration).
+* `Contest` — ``contest_id, kind, name, district_id, seats, selections, min_marks, max_marks, question``.
+  The selection vector of a contest (what is encrypted: one 0/1 per selection) follows ``selections`` order,
+  and ``min_marks <= sum(vector) <= max_marks`` is what the ballot proof proves.
+* `Selection` — ``selection_id, kind`` (candidate | party | party_preference | against_all | yes | no),
+  ``candidate_id, party_id, list_position``.
+* `BallotStyle` — ``style_id, region_id, district_ids, contest_ids``: what a voter of those districts gets.
+  Every ballot style lies in one region, so tallies per style sum to tallies per region (regional thresholds).
+* `Region`, `District`, `Precinct`, `Party`, `Candidate`, `LocalizedText` (ky, ru, en), `ElectionDates`, `Policy`.
+* Rule parameters: `elections.parameters.RuleSet` and its blocks.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+
+from crypto.canonical import record_hash
+from elections.errors import ManifestError, UnknownIdError
+from elections.parameters import RuleSet
+
+SPEC_VERSION = "shailoo-manifest/1"
+MANIFEST_TAG = "manifest"
+
+ElectionKind = Literal[
+    "president", "referendum", "parliament-2021", "parliament-2025", "city-council", "village-council"
+]
+#: Ballot shape and result rule of a contest (docs/elections.md, "Contest kinds").
+ContestKind = Literal[
+    "presidential",  # one mark among candidates or "against all"; majority, else runoff
+    "single_member_district",  # one mark among candidates or "against all"; plurality (JK 2021)
+    "referendum_question",  # yes / no (optionally "against all")
+    "parliament_district",  # one mark; `seats` winners with a gender cap (JK 2025)
+    "party_list",  # one mark among (party), (party, position k), "against all"; proportional
+    "reserved_women_district",  # up to max_marks candidates; seats with a reserved share for women
+]
+SelectionKind = Literal["candidate", "party", "party_preference", "against_all", "yes", "no"]
+Channel = Literal["app", "kiosk", "precinct"]
+Gender = Literal["female", "male"]
+Status = Literal["registered", "deregistered"]
+
+_STRICT = ConfigDict(extra="forbid", frozen=True)
+_ID = r"^[a-z0-9][a-z0-9_.:#-]{0,63}$"
+_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+Id = Field(pattern=_ID)
+
+
+class LocalizedText(BaseModel):
+    """A name or text in Kyrgyz, Russian and English."""
+
+    model_config = _STRICT
+    ky: str = Field(min_length=1)
+    ru: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+
+class ElectionDates(BaseModel):
+    """Election day (``YYYY-MM-DD``) and the voting window (UTC, ``YYYY-MM-DDTHH:MM:SSZ``)."""
+
+    model_config = _STRICT
+    election_day: str
+    voting_opens: str
+    voting_closes: str
+
+    @model_validator(mode="after")
+    def _check(self) -> ElectionDates:
+        if not _DATE.match(self.election_day):
+            raise ValueError("election_day must be YYYY-MM-DD")
+        for value in (self.voting_opens, self.voting_closes):
+            if not _TIMESTAMP.match(value):
+                raise ValueError("voting times must be YYYY-MM-DDTHH:MM:SSZ (UTC)")
+        if self.voting_opens >= self.voting_closes:
+            raise ValueError("voting must open before it closes")
+        return self
+
+
+class Policy(BaseModel):
+    """Casting policy: re-voting (last ballot of a credential counts), Benaloh challenge, open channels."""
+
+    model_config = _STRICT
+    revoting_allowed: bool
+    challenge_allowed: bool
+    #: Sorted, no duplicates (a canonical list, never a set, so the hash is stable).
+    channels_open: tuple[Channel, ...]
+
+    @field_validator("channels_open")
+    @classmethod
+    def _sorted_unique(cls, value: tuple[Channel, ...]) -> tuple[Channel, ...]:
+        if list(value) != sorted(set(value)):
+            raise ValueError("channels_open must be sorted and without duplicates")
+        return value
+
+
+class Region(BaseModel):
+    """An oblast, Bishkek, Osh, or "abroad"."""
+
+    model_config = _STRICT
+    region_id: str = Id
+    name: LocalizedText
+
+
+class District(BaseModel):
+    """An electoral district with its number of seats; ``region_id`` None = nationwide or across regions."""
+
+    model_config = _STRICT
+    district_id: str = Id
+    name: LocalizedText
+    region_id: str | None = None
+    seats: int = Field(default=1, ge=1)
+
+
+class Precinct(BaseModel):
+    """A polling station (or consulate / remote station) and the district its voters belong to."""
+
+    model_config = _STRICT
+    precinct_id: str = Id
+    name: LocalizedText
+    district_id: str
+    region_id: str
+
+
+class Party(BaseModel):
+    """A party; ``ballot_order`` is its place on the ballot (drawn by lot) and breaks ties of remainders."""
+
+    model_config = _STRICT
+    party_id: str = Id
+    name: LocalizedText
+    ballot_order: int = Field(ge=1)
+    status: Status = "registered"
+
+
+class Candidate(BaseModel):
+    """A candidate: on a party list (``party_id`` + ``list_position``) and/or in a district (``district_id``).
+
+    ``registered_at`` (UTC timestamp) decides ties where the law says the earlier registered wins;
+    ``status`` "deregistered" after the vote cancels the candidate's votes (docs/rules.md).
+    """
+
+    model_config = _STRICT
+    candidate_id: str = Id
+    name: LocalizedText
+    gender: Gender
+    party_id: str | None = None
+    list_position: int | None = Field(default=None, ge=1)
+    district_id: str | None = None
+    registered_at: str
+    status: Status = "registered"
+
+    @field_validator("registered_at")
+    @classmethod
+    def _timestamp(cls, value: str) -> str:
+        if not _TIMESTAMP.match(value):
+            raise ValueError("registered_at must be YYYY-MM-DDTHH:MM:SSZ (UTC)")
+        return value
+
+
+class Selection(BaseModel):
+    """One position of a contest's selection vector and what it stands for."""
+
+    model_config = _STRICT
+    selection_id: str = Id
+    kind: SelectionKind
+    candidate_id: str | None = None
+    party_id: str | None = None
+    list_position: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _shape(self) -> Selection:
+        wants = {
+            "candidate": (True, False, False),
+            "party": (False, True, False),
+            "party_preference": (False, True, True),
+            "against_all": (False, False, False),
+            "yes": (False, False, False),
+            "no": (False, False, False),
+        }[self.kind]
+        has = (self.candidate_id is not None, self.party_id is not None, self.list_position is not None)
+        if has != wants:
+            raise ValueError(f"selection {self.selection_id!r} of kind {self.kind} has the wrong fields")
+        return self
+
+
+class Contest(BaseModel):
+    """A contest: its kind, district, seats, the ordered selections and the number of marks allowed."""
+
+    model_config = _STRICT
+    contest_id: str = Id
+    kind: ContestKind
+    name: LocalizedText
+    district_id: str | None = None
+    seats: int = Field(default=1, ge=1)
+    selections: tuple[Selection, ...] = Field(min_length=1)
+    min_marks: int = Field(default=1, ge=0)
+    max_marks: int = Field(default=1, ge=1)
+    question: LocalizedText | None = None
+
+    @model_validator(mode="after")
+    def _limits(self) -> Contest:
+        if not self.min_marks <= self.max_marks <= len(self.selections):
+            raise ValueError(f"contest {self.contest_id!r}: need min_marks <= max_marks <= number of selections")
+        ids = [s.selection_id for s in self.selections]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"contest {self.contest_id!r}: duplicate selection ids")
+        return self
+
+    def selection_index(self, selection_id: str) -> int:
+        """Position of ``selection_id`` in the selection vector; `UnknownIdError` if absent."""
+        for index, selection in enumerate(self.selections):
+            if selection.selection_id == selection_id:
+                return index
+        raise UnknownIdError(f"contest {self.contest_id!r} has no selection {selection_id!r}")
+
+    def against_all_index(self) -> int | None:
+        """Position of the "against all" selection, if the contest has one."""
+        for index, selection in enumerate(self.selections):
+            if selection.kind == "against_all":
+                return index
+        return None
+
+
+class BallotStyle(BaseModel):
+    """What a voter gets: the contests for voters of ``district_ids``; the style lies in one region."""
+
+    model_config = _STRICT
+    style_id: str = Id
+    region_id: str
+    district_ids: tuple[str, ...] = Field(min_length=1)
+    contest_ids: tuple[str, ...] = Field(min_length=1)
+
+
+class Manifest(BaseModel):
+    """The election manifest (spec version ``shailoo-manifest/1``); validated as a whole on construction."""
+
+    model_config = _STRICT
+    spec_version: Literal["shailoo-manifest/1"]
+    election_id: str = Id
+    kind: ElectionKind
+    name: LocalizedText
+    dates: ElectionDates
+    policy: Policy
+    regions: tuple[Region, ...] = Field(min_length=1)
+    districts: tuple[District, ...] = Field(min_length=1)
+    precincts: tuple[Precinct, ...] = ()
+    parties: tuple[Party, ...] = ()
+    candidates: tuple[Candidate, ...] = ()
+    contests: tuple[Contest, ...] = Field(min_length=1)
+    ballot_styles: tuple[BallotStyle, ...] = Field(min_length=1)
+    rules: RuleSet
+
+    _index: dict[str, dict[str, Any]] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> Manifest:
+        from elections._validate import check_manifest  # the checks live in their own module
+
+        check_manifest(self)
+        return self
+
+    def model_post_init(self, context: Any, /) -> None:
+        self._index = {
+            "region": {r.region_id: r for r in self.regions},
+            "district": {d.district_id: d for d in self.districts},
+            "party": {p.party_id: p for p in self.parties},
+            "candidate": {c.candidate_id: c for c in self.candidates},
+            "contest": {c.contest_id: c for c in self.contests},
+            "style": {s.style_id: s for s in self.ballot_styles},
+        }
+
+    # -- construction and hashing ------------------------------------------------------------------------------
+
+    @classmethod
+    def from_dict(cls, value: Mapping[str, Any]) -> Manifest:
+        """Validate a decoded JSON object; `ManifestError` on any problem."""
+        try:
+            return cls.model_validate(value)
+        except ValidationError as e:
+            raise ManifestError(f"manifest is invalid: {e}") from e
+
+    @classmethod
+    def from_json(cls, data: str | bytes) -> Manifest:
+        """Parse and validate manifest JSON; `ManifestError` on any problem."""
+        try:
+            value = json.loads(data)
+        except (ValueError, UnicodeDecodeError) as e:
+            raise ManifestError(f"manifest is not JSON: {e}") from e
+        if not isinstance(value, dict):
+            raise ManifestError("manifest JSON must be an object")
+        return cls.from_dict(value)
+
+    def to_canonical_dict(self) -> dict[str, Any]:
+        """The JSON object that is hashed (every field, tuples as lists, ints and strings only)."""
+        return self.model_dump(mode="json")
+
+    def manifest_hash(self) -> bytes:
+        """``record_hash("manifest", to_canonical_dict())`` — 32 bytes."""
+        return record_hash(MANIFEST_TAG, self.to_canonical_dict())
+
+    def with_deregistered(self, ids: Iterable[str]) -> Manifest:
+        """The amended manifest where the candidates or parties ``ids`` are deregistered (after the vote)."""
+        wanted = set(ids)
+        known = set(self._index["candidate"]) | set(self._index["party"])
+        if unknown := wanted - known:
+            raise UnknownIdError(f"no candidate or party {sorted(unknown)}")
+        candidates = tuple(
+            c.model_copy(update={"status": "deregistered"}) if c.candidate_id in wanted else c for c in self.candidates
+        )
+        parties = tuple(
+            p.model_copy(update={"status": "deregistered"}) if p.party_id in wanted else p for p in self.parties
+        )
+        data = self.model_dump(mode="python")
+        data["candidates"], data["parties"] = candidates, parties
+        return Manifest.model_validate(data)
+
+    # -- look-ups ------------------------------------------------------------------------------------------------
+
+    def _get(self, table: str, key: str) -> Any:
+        try:
+            return self._index[table][key]
+        except KeyError:
+            raise UnknownIdError(f"no {table} {key!r} in manifest {self.election_id!r}") from None
+
+    def contest(self, contest_id: str) -> Contest:
+        result: Contest = self._get("contest", contest_id)
+        return result
+
+    def ballot_style(self, style_id: str) -> BallotStyle:
+        result: BallotStyle = self._get("style", style_id)
+        return result
+
+    def ballot_style_for_district(self, district_id: str) -> BallotStyle:
+        """The ballot style of voters registered in ``district_id`` (their smallest district)."""
+        self._get("district", district_id)
+        for style in self.ballot_styles:
+            if district_id in style.district_ids:
+                return style
+        raise UnknownIdError(f"no ballot style for district {district_id!r}")
+
+    def candidate(self, candidate_id: str) -> Candidate:
+        result: Candidate = self._get("candidate", candidate_id)
+        return result
+
+    def party(self, party_id: str) -> Party:
+        result: Party = self._get("party", party_id)
+        return result
+
+    def district(self, district_id: str) -> District:
+        result: District = self._get("district", district_id)
+        return result
+
+    def region(self, region_id: str) -> Region:
+        result: Region = self._get("region", region_id)
+        return result
+
+    def party_list(self, party_id: str) -> tuple[Candidate, ...]:
+        """The party's list candidates in list order."""
+        self._get("party", party_id)
+        listed = [c for c in self.candidates if c.party_id == party_id and c.list_position is not None]
+        return tuple(sorted(listed, key=lambda c: c.list_position or 0))
+
+
+def duplicates(values: Iterable[str]) -> list[str]:
+    """Values that occur more than once, sorted."""
+    return sorted(v for v, n in Counter(values).items() if n > 1)

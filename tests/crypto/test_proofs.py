@@ -1,0 +1,139 @@
+"""Schnorr, Chaum–Pedersen and correct-decryption proofs: completeness, soundness checks, strict bytes."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crypto.elgamal import ElGamalKeyPair, encrypt
+from crypto.errors import InvalidPointError, InvalidProofError, NonCanonicalError, ParameterError
+from crypto.group import ORDER, Point, Scalar
+from crypto.proofs import (
+    ChaumPedersenProof,
+    SchnorrProof,
+    prove_correct_decryption,
+    prove_equal_dlog,
+    prove_knowledge,
+    verify_correct_decryption,
+    verify_equal_dlog,
+    verify_knowledge,
+)
+
+CONTEXT = bytes(range(32))
+G = Point.generator()
+H = Point.base_mul(Scalar(0xB0B))  # a second base for the Chaum–Pedersen tests
+secrets_ = st.integers(min_value=1, max_value=ORDER - 1).map(Scalar)
+
+
+@settings(max_examples=20, deadline=None)
+@given(secrets_, secrets_)
+def test_schnorr_proof_is_complete(x: Scalar, u: Scalar) -> None:
+    proof = prove_knowledge(CONTEXT, x, u)
+    verify_knowledge(CONTEXT, x * G, proof)
+    assert SchnorrProof.from_bytes(proof.to_bytes()) == proof
+
+
+@settings(max_examples=20, deadline=None)
+@given(secrets_, secrets_)
+def test_chaum_pedersen_proof_is_complete(x: Scalar, u: Scalar) -> None:
+    proof = prove_equal_dlog(CONTEXT, x, G, H, u)
+    verify_equal_dlog(CONTEXT, G, x * G, H, x * H, proof)
+    assert ChaumPedersenProof.from_bytes(proof.to_bytes()) == proof
+
+
+@settings(max_examples=10, deadline=None)
+@given(secrets_, st.integers(0, 1000), secrets_)
+def test_decryption_proof_is_complete(s: Scalar, m: int, r: Scalar) -> None:
+    keys = ElGamalKeyPair.from_secret(s)
+    ct = encrypt(keys.public, m, r)
+    share, proof = prove_correct_decryption(CONTEXT, s, ct)
+    assert share == s * ct.alpha
+    verify_correct_decryption(CONTEXT, keys.public, ct, share, proof)
+
+
+def test_random_nonces_give_different_valid_proofs() -> None:
+    x = Scalar.random()
+    p1, p2 = prove_knowledge(CONTEXT, x), prove_knowledge(CONTEXT, x)
+    assert p1 != p2
+    verify_knowledge(CONTEXT, x * G, p1)
+    verify_knowledge(CONTEXT, x * G, p2)
+
+
+def test_schnorr_proof_for_another_key_is_rejected() -> None:
+    proof = prove_knowledge(CONTEXT, Scalar(5), Scalar(7))
+    with pytest.raises(InvalidProofError):
+        verify_knowledge(CONTEXT, Scalar(6) * G, proof)
+
+
+def test_schnorr_proof_replayed_in_another_election_is_rejected() -> None:
+    proof = prove_knowledge(CONTEXT, Scalar(5), Scalar(7))
+    with pytest.raises(InvalidProofError):
+        verify_knowledge(bytes(32), Scalar(5) * G, proof)
+
+
+def test_chaum_pedersen_proof_of_unequal_logs_is_rejected() -> None:
+    proof = prove_equal_dlog(CONTEXT, Scalar(5), G, H, Scalar(9))
+    with pytest.raises(InvalidProofError):
+        verify_equal_dlog(CONTEXT, G, Scalar(5) * G, H, Scalar(6) * H, proof)
+
+
+def test_decryption_share_that_is_not_secret_times_alpha_is_rejected() -> None:
+    keys = ElGamalKeyPair.from_secret(Scalar(41))
+    ct = encrypt(keys.public, 2, Scalar(3))
+    share, proof = prove_correct_decryption(CONTEXT, keys.secret, ct, Scalar(8))
+    with pytest.raises(InvalidProofError):
+        verify_correct_decryption(CONTEXT, keys.public, ct, share + G, proof)
+
+
+def test_decryption_proof_moved_to_another_ciphertext_beta_is_rejected() -> None:
+    keys = ElGamalKeyPair.from_secret(Scalar(41))
+    ct = encrypt(keys.public, 2, Scalar(3))
+    share, proof = prove_correct_decryption(CONTEXT, keys.secret, ct, Scalar(8))
+    other = type(ct)(ct.alpha, ct.beta + G)  # same alpha, so the same share; beta is bound by the challenge
+    with pytest.raises(InvalidProofError):
+        verify_correct_decryption(CONTEXT, keys.public, other, share, proof)
+
+
+def test_schnorr_proof_with_identity_commitment_is_rejected_at_decoding() -> None:
+    raw = bytes(33) + Scalar(1).to_bytes()
+    with pytest.raises(InvalidPointError):
+        SchnorrProof.from_bytes(raw)
+
+
+def test_schnorr_response_not_below_order_is_rejected_at_decoding() -> None:
+    proof = prove_knowledge(CONTEXT, Scalar(5), Scalar(7))
+    raw = proof.commitment.to_bytes() + ORDER.to_bytes(32, "big")
+    with pytest.raises(NonCanonicalError):
+        SchnorrProof.from_bytes(raw)
+
+
+def test_chaum_pedersen_response_aliased_above_order_is_rejected_at_decoding() -> None:
+    proof = prove_equal_dlog(CONTEXT, Scalar(5), G, H, Scalar(9))
+    aliased = ORDER + int(proof.response) % (2**256 - ORDER)  # same value mod n when response is small
+    raw = proof.to_bytes()[:66] + aliased.to_bytes(32, "big")
+    with pytest.raises(NonCanonicalError):
+        ChaumPedersenProof.from_bytes(raw)
+
+
+@pytest.mark.parametrize("length", [0, 64, 66, 97, 99])
+def test_proofs_of_wrong_length_are_non_canonical(length: int) -> None:
+    with pytest.raises(NonCanonicalError):
+        SchnorrProof.from_bytes(bytes(length))
+    with pytest.raises(NonCanonicalError):
+        ChaumPedersenProof.from_bytes(bytes(length))
+
+
+def test_zero_secret_or_nonce_is_refused_by_the_prover() -> None:
+    with pytest.raises(ParameterError):
+        prove_knowledge(CONTEXT, Scalar(0))
+    with pytest.raises(ParameterError):
+        prove_knowledge(CONTEXT, Scalar(1), Scalar(0))
+
+
+def test_identity_base_is_refused() -> None:
+    with pytest.raises(InvalidProofError):
+        prove_equal_dlog(CONTEXT, Scalar(3), G, Point.identity())
+    proof = prove_equal_dlog(CONTEXT, Scalar(3), G, H, Scalar(4))
+    with pytest.raises(InvalidProofError):
+        verify_equal_dlog(CONTEXT, G, Scalar(3) * G, Point.identity(), Point.identity(), proof)

@@ -1,0 +1,171 @@
+"""Typed board entries (docs/spec/board.md, "Entries"). Pure: no I/O.
+
+An entry is ``{index, kind, payload}``; its *leaf bytes* are the RFC 8785 canonical JSON of exactly that object
+and its *entry hash* is the RFC 9162 leaf hash of those bytes (`merkle.leaf_hash`). The payload is a JSON object
+without floats. Higher layers refine payloads per kind with `register_payload_validator`; the board runs the
+validator before anything is written.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Final
+
+from bulletin_board import merkle
+from bulletin_board.errors import InvalidEntryError
+from crypto.canonical import canonical_json
+from crypto.errors import NonCanonicalError
+from crypto.hashing import hash_fields
+
+#: The largest canonical payload accepted (bytes); a ballot with proofs is a few tens of kilobytes.
+MAX_PAYLOAD_BYTES: Final = 4 * 1024 * 1024
+
+JsonObject = Mapping[str, Any]
+PayloadValidator = Callable[[JsonObject], None]
+
+
+class EntryKind(StrEnum):
+    """Kinds of board entries, in the order they appear in an election (docs/spec/board.md, "Kinds")."""
+
+    MANIFEST = "manifest"
+    TRUSTEE_COMMITMENT = "trustee_commitment"
+    TRUSTEE_SHARE = "trustee_share"
+    COMPLAINT = "complaint"
+    JOINT_KEY = "joint_key"
+    ISSUER_KEYS = "issuer_keys"
+    DEVICE_KEY = "device_key"
+    CHANNELS_OPEN = "channels_open"
+    ISSUANCE = "issuance"
+    BALLOT = "ballot"
+    SPOILED_BALLOT = "spoiled_ballot"
+    PRECINCT_BATCH = "precinct_batch"
+    PRECINCT_PROTOCOL = "precinct_protocol"
+    CLOSE = "close"
+    ENCRYPTED_TALLY = "encrypted_tally"
+    DECRYPTION_SHARE = "decryption_share"
+    RESULT = "result"
+
+    @classmethod
+    def parse(cls, value: object) -> EntryKind:
+        """The kind named by ``value``; `InvalidEntryError` for anything else."""
+        if isinstance(value, EntryKind):
+            return value
+        if not isinstance(value, str):
+            raise InvalidEntryError(f"entry kind must be a string, not {type(value).__name__}")
+        try:
+            return cls(value)
+        except ValueError as e:
+            raise InvalidEntryError(f"unknown entry kind {value!r}") from e
+
+
+def canonical_payload(payload: object) -> bytes:
+    """The canonical bytes of a payload; `InvalidEntryError` unless it is a JSON object within the size limit."""
+    if not isinstance(payload, Mapping):
+        raise InvalidEntryError(f"entry payload must be a JSON object, not {type(payload).__name__}")
+    _refuse_floats(payload)
+    try:
+        data = canonical_json(dict(payload))
+    except NonCanonicalError as e:
+        raise InvalidEntryError(f"entry payload is not canonical JSON: {e.message}") from e
+    if len(data) > MAX_PAYLOAD_BYTES:
+        raise InvalidEntryError(f"entry payload is {len(data)} bytes, more than {MAX_PAYLOAD_BYTES}")
+    return data
+
+
+def _refuse_floats(value: object) -> None:
+    # Floats have no single decimal form a second verifier would reproduce; Shailoo records use ints and strings.
+    if isinstance(value, float):
+        raise InvalidEntryError("entry payloads may not contain floating-point numbers")
+    if isinstance(value, Mapping):
+        for item in value.values():
+            _refuse_floats(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _refuse_floats(item)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One board entry. Construct with `Entry.create` (validates) or `Entry.from_leaf_bytes` (parses)."""
+
+    index: int
+    kind: EntryKind
+    payload: JsonObject = field(compare=False)
+    #: ``canonical_json({"index", "kind", "payload"})``, the RFC 9162 leaf input.
+    leaf_bytes: bytes = field(repr=False)
+
+    @classmethod
+    def create(cls, index: int, kind: EntryKind | str, payload: object) -> Entry:
+        """A validated entry (kind known, payload a canonical JSON object); `InvalidEntryError` otherwise."""
+        if isinstance(index, bool) or not isinstance(index, int) or index < 0:
+            raise InvalidEntryError(f"entry index must be a non-negative integer, not {index!r}")
+        parsed_kind = EntryKind.parse(kind)
+        payload_bytes = canonical_payload(payload)
+        frozen_payload = json.loads(payload_bytes)
+        leaf = canonical_json({"index": index, "kind": parsed_kind.value, "payload": frozen_payload})
+        return cls(index=index, kind=parsed_kind, payload=frozen_payload, leaf_bytes=leaf)
+
+    @classmethod
+    def from_leaf_bytes(cls, data: bytes) -> Entry:
+        """Parse leaf bytes; `InvalidEntryError` unless they are exactly the canonical form of an entry."""
+        try:
+            obj = json.loads(data)
+        except (ValueError, UnicodeDecodeError) as e:
+            raise InvalidEntryError(f"entry is not JSON: {e}") from e
+        if not isinstance(obj, dict) or set(obj) != {"index", "kind", "payload"}:
+            raise InvalidEntryError("entry must be an object with exactly index, kind and payload")
+        entry = cls.create(obj["index"], obj["kind"], obj["payload"])
+        if entry.leaf_bytes != data:
+            raise InvalidEntryError(f"entry {entry.index} is not in canonical form")
+        return entry
+
+    @property
+    def entry_hash(self) -> bytes:
+        """RFC 9162 leaf hash of the leaf bytes: the entry's identity in proofs and promises."""
+        return merkle.leaf_hash(self.leaf_bytes)
+
+    @property
+    def payload_hash(self) -> bytes:
+        """SHA-256 domain-separated hash of ``kind`` and the canonical payload (independent of the index)."""
+        return payload_hash(self.kind, self.payload)
+
+
+def payload_hash(kind: EntryKind | str, payload: object) -> bytes:
+    """``hash_fields("board/payload", kind, canonical_json(payload))``: finds a payload whatever its index."""
+    return hash_fields("board/payload", EntryKind.parse(kind).value.encode("ascii"), canonical_payload(payload))
+
+
+class PayloadValidators:
+    """Per-kind payload validators registered by higher layers; each raises to refuse a payload."""
+
+    def __init__(self) -> None:
+        self._validators: dict[EntryKind, list[PayloadValidator]] = {}
+
+    def register(self, kind: EntryKind | str, validator: PayloadValidator) -> None:
+        """Add ``validator`` for ``kind``; all validators of a kind run, in registration order."""
+        self._validators.setdefault(EntryKind.parse(kind), []).append(validator)
+
+    def check(self, kind: EntryKind, payload: JsonObject) -> None:
+        """Run the validators of ``kind``; any error becomes `InvalidEntryError` (its code kept if Shailoo's)."""
+        for validator in self._validators.get(kind, ()):
+            try:
+                validator(payload)
+            except InvalidEntryError:
+                raise
+            except Exception as e:  # a validator's own error: refuse the entry, keep why
+                code = getattr(e, "code", None)
+                raise InvalidEntryError(
+                    f"{kind.value} payload refused: {e}", code=code if isinstance(code, str) else None
+                ) from e
+
+
+#: The validators every `BulletinBoard` uses unless given its own.
+DEFAULT_VALIDATORS: Final = PayloadValidators()
+
+
+def register_payload_validator(kind: EntryKind | str, validator: PayloadValidator) -> None:
+    """Register ``validator`` for ``kind`` in `DEFAULT_VALIDATORS`."""
+    DEFAULT_VALIDATORS.register(kind, validator)

@@ -19,7 +19,8 @@ Public API (stable; see docs/board.md for examples and docs/spec/board.md for th
 * ``inclusion_proof(entry, tree_size=None) -> InclusionProof`` — ``entry`` is an index or an entry hash;
   ``tree_size`` defaults to the latest signed tree head.
 * ``consistency_proof(old_size, new_size=None) -> ConsistencyProof``.
-* ``add_cosignature(size, cosignature, witness_key)``, ``cosignatures(size=None) -> list[Cosignature]``.
+* ``add_cosignature(size, cosignature, witness_key)``, ``cosignatures(size=None) -> list[LoggedCosignature]``,
+  ``collect_cosignature(witness) -> Cosignature`` (in-process witnessing).
 
 Proofs read O(log n) stored subtree hashes from `storage.BoardStorage`; the tree is never rebuilt.
 """
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
@@ -39,6 +41,7 @@ from bulletin_board.checkpoint import (
     SignedPromise,
     SignedTreeHead,
     TreeHead,
+    public_key_bytes,
     sign_promise,
     sign_tree_head,
     verify_cosignature,
@@ -62,8 +65,18 @@ from bulletin_board.storage import (
     StoredTreeHead,
     now_ms,
 )
+from bulletin_board.witness import Witness
 
 JsonObject = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class LoggedCosignature:
+    """A witness cosignature kept by the board, with the witness's public key."""
+
+    size: int
+    cosignature: Cosignature
+    witness_key: Ed25519PublicKey
 
 
 class BulletinBoard:
@@ -264,16 +277,35 @@ class BulletinBoard:
         verify_cosignature(cosignature, head, witness_key)
         self.storage.put_cosignature(
             StoredCosignature(
-                size, cosignature.witness, cosignature.key_id, cosignature.timestamp, cosignature.signature
+                size=size,
+                witness=cosignature.witness,
+                witness_key=public_key_bytes(witness_key),
+                key_id=cosignature.key_id,
+                timestamp=cosignature.timestamp,
+                signature=cosignature.signature,
             )
         )
 
-    def cosignatures(self, size: int | None = None) -> list[tuple[int, Cosignature]]:
-        """``(tree size, cosignature)`` pairs, for one size or all."""
+    def cosignatures(self, size: int | None = None) -> list[LoggedCosignature]:
+        """Cosignatures kept for one tree size, or for all sizes."""
         return [
-            (c.size, Cosignature(witness=c.witness, key_id=c.key_id, timestamp=c.timestamp, signature=c.signature))
+            LoggedCosignature(
+                size=c.size,
+                cosignature=Cosignature(c.witness, c.key_id, c.timestamp, c.signature),
+                witness_key=Ed25519PublicKey.from_public_bytes(c.witness_key),
+            )
             for c in self.storage.cosignatures(size)
         ]
+
+    def collect_cosignature(self, witness: Witness) -> Cosignature:
+        """Show ``witness`` the latest tree head with a consistency proof from what it last cosigned, keep the
+        cosignature. Raises what `Witness.cosign` raises (``split_view``, ``stale_tree_head``, ...)."""
+        head = self.integrate()
+        last = witness.last_cosigned()
+        proof = None if last is None or last.size > head.size else self.consistency_proof(last.size, head.size)
+        cosignature = witness.cosign(head, proof)
+        self.add_cosignature(head.size, cosignature, witness.public_key)
+        return cosignature
 
     # --- background integrator ---------------------------------------------------------------------------------
 

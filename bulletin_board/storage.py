@@ -88,6 +88,7 @@ class BoardCosignature(SQLModel, table=True):
     __tablename__ = "board_cosignature"
     size: int = Field(primary_key=True, sa_type=sa.BigInteger)
     witness: str = Field(primary_key=True)
+    witness_key: bytes
     key_id: bytes
     timestamp: int = Field(sa_type=sa.BigInteger)
     signature: bytes
@@ -144,6 +145,7 @@ class StoredTreeHead:
 class StoredCosignature:
     size: int
     witness: str
+    witness_key: bytes
     key_id: bytes
     timestamp: int
     signature: bytes

@@ -1,0 +1,135 @@
+"""Witnesses cosign only append-only growth; a split view is refused and both signed heads are kept."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from bulletin_board import merkle
+from bulletin_board.checkpoint import TreeHead, sign_tree_head, verify_cosignature
+from bulletin_board.errors import (
+    ConsistencyProofError,
+    InvalidCheckpointError,
+    SplitViewError,
+    StaleTreeHeadError,
+)
+from bulletin_board.log import BulletinBoard
+from bulletin_board.proofs import ConsistencyProof
+from bulletin_board.witness import MemoryWitnessStore, Witness, WitnessStore
+from bulletin_board.witness_store import FileWitnessStore
+
+ORIGIN = "cec.shailoo.kg/board/test"
+LOG_KEY = Ed25519PrivateKey.generate()
+LEAVES = [merkle.leaf_hash(i.to_bytes(2, "big")) for i in range(40)]
+
+
+def _head(size: int, leaves: list[bytes] = LEAVES, key: Ed25519PrivateKey = LOG_KEY, origin: str = ORIGIN):  # type: ignore[no-untyped-def]
+    return sign_tree_head(TreeHead(origin, size, merkle.root(leaves[:size]), 1000 + size), key)
+
+
+def _proof(old: int, new: int, leaves: list[bytes] = LEAVES) -> ConsistencyProof:
+    return ConsistencyProof(old, new, tuple(merkle.consistency_proof(leaves[:new], old)))
+
+
+def _witness(store: WitnessStore | None = None) -> Witness:
+    return Witness(
+        "observer.example",
+        Ed25519PrivateKey.generate(),
+        log_origin=ORIGIN,
+        log_key=LOG_KEY.public_key(),
+        store=store or MemoryWitnessStore(),
+        clock=lambda: 5000,
+    )
+
+
+def test_cosigns_growth_with_a_valid_consistency_proof() -> None:
+    witness = _witness()
+    first = witness.cosign(_head(5), None)
+    verify_cosignature(first, _head(5).head, witness.public_key)
+    witness.cosign(_head(17), _proof(5, 17))
+    assert witness.last_cosigned() == _head(17)
+
+
+def test_refuses_a_smaller_tree() -> None:
+    witness = _witness()
+    witness.cosign(_head(10), None)
+    with pytest.raises(StaleTreeHeadError) as caught:
+        witness.cosign(_head(9), None)
+    assert caught.value.code == "stale_tree_head"
+    assert witness.last_cosigned() == _head(10)
+
+
+def test_split_view_same_size_different_root_kept_as_evidence() -> None:
+    witness = _witness()
+    honest = _head(8)
+    witness.cosign(honest, None)
+    forked = [*LEAVES[:7], merkle.leaf_hash(b"a different ballot")]
+    fork = _head(8, forked)
+    with pytest.raises(SplitViewError) as caught:
+        witness.cosign(fork, None)
+    assert caught.value.code == "split_view"
+    [evidence] = witness.store.evidence()
+    assert (evidence.first, evidence.second, evidence.reason) == (honest, fork, "same_size")
+    assert witness.last_cosigned() == honest
+
+
+def test_fork_at_a_larger_size_refused_without_a_consistent_proof() -> None:
+    witness = _witness()
+    witness.cosign(_head(8), None)
+    forked = [*LEAVES[:3], merkle.leaf_hash(b"rewritten"), *LEAVES[4:]]
+    fork = _head(20, forked)
+    with pytest.raises(ConsistencyProofError):
+        witness.cosign(fork, _proof(8, 20, forked))
+    assert witness.store.evidence()[0].reason == "inconsistent"
+    with pytest.raises(ConsistencyProofError):
+        witness.cosign(fork, None)
+    assert witness.last_cosigned() == _head(8)
+
+
+def test_head_signed_by_another_key_refused() -> None:
+    witness = _witness()
+    with pytest.raises(InvalidCheckpointError):
+        witness.cosign(_head(3, key=Ed25519PrivateKey.generate()), None)
+    with pytest.raises(InvalidCheckpointError):
+        witness.cosign(_head(3, origin="impostor.example"), None)
+    assert witness.last_cosigned() is None
+
+
+def test_same_head_twice_is_cosigned_again() -> None:
+    witness = _witness()
+    witness.cosign(_head(4), None)
+    witness.cosign(_head(4), None)
+
+
+def test_file_store_survives_a_restart(tmp_path: Path) -> None:
+    path = tmp_path / "witness.json"
+    witness = _witness(FileWitnessStore(path))
+    witness.cosign(_head(6), None)
+    with pytest.raises(SplitViewError):
+        witness.cosign(_head(6, [*LEAVES[:5], merkle.leaf_hash(b"x")]), None)
+    restarted = _witness(FileWitnessStore(path))
+    assert restarted.last_cosigned() == _head(6)
+    assert len(restarted.store.evidence()) == 1
+    with pytest.raises(StaleTreeHeadError):
+        restarted.cosign(_head(2), None)
+
+
+def test_board_collects_cosignatures(board: BulletinBoard) -> None:
+    witness = Witness(
+        "observer.example",
+        Ed25519PrivateKey.generate(),
+        log_origin=board.origin,
+        log_key=board.public_key,
+        store=MemoryWitnessStore(),
+        clock=lambda: 1,
+    )
+    board.append("manifest", {})
+    board.collect_cosignature(witness)
+    board.append_many([("trustee_commitment", {"t": i}) for i in range(6)])
+    board.collect_cosignature(witness)
+    logged = board.cosignatures()
+    assert [c.size for c in logged] == [1, 7]
+    for c in logged:
+        verify_cosignature(c.cosignature, board.tree_head(c.size).head, c.witness_key)

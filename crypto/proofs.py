@@ -17,6 +17,7 @@ exactly, and `crypto.batch` folds the relations of many proofs into one random l
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar, Final
@@ -25,7 +26,7 @@ from petlib.bindings import _C
 from petlib.bn import Bn, get_ctx
 from petlib.ec import EcPt
 
-from crypto.elgamal import Ciphertext
+from crypto.elgamal import Ciphertext, generator_plus_mul
 from crypto.errors import InvalidPointError, InvalidProofError, NonCanonicalError, ParameterError
 from crypto.group import GROUP, ORDER, POINT_BYTES, SCALAR_BYTES, Point, Scalar
 from crypto.hashing import Transcript
@@ -82,11 +83,92 @@ def relation_holds(relation: Relation) -> bool:
     return linear_combination(relation.generator_coefficient, relation.terms) == relation.commitment
 
 
+#: Bits of each random weight of a linear combination: a false relation passes with probability 2^-128.
+WEIGHT_BITS: Final = 128
+
+
+def random_weight() -> int:
+    """A non-zero 128-bit weight from `secrets`."""
+    return secrets.randbits(WEIGHT_BITS) | 1
+
+
+class RelationAccumulator:
+    """Σ ρᵢ·(gᵢ·G + Σ kᵢⱼ·Pᵢⱼ − Cᵢ) over many relations, each with its own random 128-bit weight ρᵢ.
+
+    The sum is the identity when every relation holds; if one fails it is the identity with probability
+    at most 2^-128. Terms on the same point object (K, alpha, beta used twice) are merged first, so the
+    final multi-scalar multiplication has one entry per distinct point.
+    """
+
+    __slots__ = ("_generator", "_points", "_scalars")
+
+    def __init__(self) -> None:
+        self._generator = 0
+        self._scalars: dict[int, int] = {}
+        self._points: dict[int, Point] = {}
+
+    def _add_term(self, coefficient: int, point: Point) -> None:
+        key = id(point)
+        if key in self._scalars:
+            self._scalars[key] += coefficient
+        else:
+            self._scalars[key] = coefficient
+            self._points[key] = point
+
+    def add(self, relations: Sequence[Relation]) -> None:
+        for relation in relations:
+            weight = random_weight()
+            self._generator += weight * relation.generator_coefficient
+            for coefficient, point in relation.terms:
+                self._add_term(weight * coefficient, point)
+            self._add_term(-weight, relation.commitment)
+
+    def holds(self) -> bool:
+        """True when the combination is the identity (one `EC_POINTs_mul`)."""
+        keys = list(self._points)
+        terms = [(self._scalars[k] % ORDER, self._points[k]) for k in keys]
+        return linear_combination(self._generator % ORDER, terms).is_identity()
+
+
 def check_relations(relations: Sequence[Relation], what: str) -> None:
-    """Raise `InvalidProofError` naming ``what`` unless every relation holds."""
-    for relation in relations:
-        if not relation_holds(relation):
-            raise InvalidProofError(f"{what} does not verify")
+    """Raise `InvalidProofError` naming ``what`` unless every relation holds.
+
+    The relations of one proof are checked together as one random linear combination (see
+    `RelationAccumulator`): one multi-scalar multiplication instead of one per relation.
+    """
+    accumulator = RelationAccumulator()
+    accumulator.add(relations)
+    if not accumulator.holds():
+        raise InvalidProofError(f"{what} does not verify")
+
+
+def failing_groups(groups: Sequence[tuple[str, Sequence[Relation]]]) -> list[int]:
+    """Indices of the groups whose relations do not hold, each checked alone."""
+    failing = []
+    for index, (_, relations) in enumerate(groups):
+        accumulator = RelationAccumulator()
+        accumulator.add(relations)
+        if not accumulator.holds():
+            failing.append(index)
+    return failing
+
+
+def check_relation_groups(groups: Sequence[tuple[str, Sequence[Relation]]]) -> None:
+    """Check many labelled groups of relations (one group per proof) in ONE random linear combination.
+
+    If the combination fails, every group is checked alone and the `InvalidProofError` names the index
+    and label of the first bad one, so a batch never hides which proof is wrong.
+    """
+    accumulator = RelationAccumulator()
+    for _, relations in groups:
+        accumulator.add(relations)
+    if accumulator.holds():
+        return
+    failing = failing_groups(groups)
+    if not failing:  # pragma: no cover - a 2^-128 event, or a bug in the accumulator
+        raise InvalidProofError("the batch does not verify, yet every proof verifies alone")
+    index = failing[0]
+    raise InvalidProofError(f"proof {index} ({groups[index][0]}) does not verify")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -328,3 +410,224 @@ def verify_correct_decryption(
     check_relations(
         correct_decryption_relations(context, public_share, ciphertext, share, proof), "the decryption proof"
     )
+
+
+# --------------------------------------------------------------------------------------------------
+# Disjunctive Chaum–Pedersen: (alpha, beta) encrypts some j in [low, high] under K.
+# --------------------------------------------------------------------------------------------------
+
+KIND_ZERO_OR_ONE: Final = "zero_or_one"
+KIND_RANGE: Final = "range"
+#: The largest number of branches a disjunctive proof may have (a contest limit or range of 0..255).
+MAX_BRANCHES: Final = 256
+#: Bytes of a 0/1 proof: 4 commitments, 1 challenge, 2 responses.
+ZERO_OR_ONE_PROOF_BYTES: Final = 4 * POINT_BYTES + 3 * SCALAR_BYTES
+
+
+def disjunctive_proof_size(branches: int) -> int:
+    """66·B + 32·(2B − 1) bytes for B branches (B = 2: 228)."""
+    return 2 * POINT_BYTES * branches + SCALAR_BYTES * (2 * branches - 1)
+
+
+@dataclass(frozen=True, slots=True)
+class DisjunctiveProof:
+    """A disjunctive Chaum–Pedersen proof that a ciphertext encrypts one of low, low+1, …, high.
+
+    For each branch j (value ``low + index``): commitments a_j, b_j and response v_j; challenges c_j for
+    every branch but the last, whose challenge is c − Σ c_j. Branch j proves
+    ``alpha = r·G`` and ``beta − j·G = r·K`` with the same r:
+
+        v_j·G == a_j + c_j·alpha        v_j·K == b_j + c_j·(beta − j·G)
+
+    Bytes, B = high − low + 1 branches (B = 2 for a 0/1 proof: 228 bytes):
+    ``a_low || b_low || … || a_high || b_high`` (33 each) ``|| c_low || … || c_{high−1}`` (32 each)
+    ``|| v_low || … || v_high`` (32 each).
+    """
+
+    commitments: tuple[tuple[Point, Point], ...]
+    challenges: tuple[Scalar, ...]
+    responses: tuple[Scalar, ...]
+
+    def __post_init__(self) -> None:
+        branches = len(self.commitments)
+        if not 1 <= branches <= MAX_BRANCHES:
+            raise ParameterError(f"a disjunctive proof has 1 to {MAX_BRANCHES} branches")
+        if len(self.challenges) != branches - 1 or len(self.responses) != branches:
+            raise ParameterError("a disjunctive proof has B commitment pairs, B − 1 challenges and B responses")
+
+    @property
+    def branches(self) -> int:
+        return len(self.commitments)
+
+    def commitment_points(self) -> list[Point]:
+        """a_low, b_low, a_low+1, b_low+1, … in wire order."""
+        return [point for pair in self.commitments for point in pair]
+
+    def to_bytes(self) -> bytes:
+        return b"".join(
+            [p.to_bytes() for p in self.commitment_points()]
+            + [c.to_bytes() for c in self.challenges]
+            + [v.to_bytes() for v in self.responses]
+        )
+
+    @classmethod
+    def from_bytes(cls, data: bytes, branches: int) -> DisjunctiveProof:
+        """Strict: exact size for ``branches``, commitments on the curve and not the identity, scalars < n."""
+        if not 1 <= branches <= MAX_BRANCHES:
+            raise ParameterError(f"a disjunctive proof has 1 to {MAX_BRANCHES} branches")
+        data = _check_length(data, disjunctive_proof_size(branches), f"a {branches}-branch disjunctive proof")
+        points = read_points(data, 0, 2 * branches)
+        scalars = read_scalars(data, 2 * branches * POINT_BYTES, 2 * branches - 1)
+        return cls(
+            tuple(zip(points[0::2], points[1::2], strict=True)),
+            tuple(scalars[: branches - 1]),
+            tuple(scalars[branches - 1 :]),
+        )
+
+
+def _u32(value: int) -> bytes:
+    return value.to_bytes(4, "big")
+
+
+def disjunctive_challenge(
+    kind: str, context: bytes, public_key: Point, ciphertext: Ciphertext, low: int, high: int, commitments: list[Point]
+) -> Scalar:
+    """c = Transcript(kind, context): "K", "alpha", "beta", "low" (u32be), "high" (u32be),
+    "commitments" = a_low || b_low || … || a_high || b_high."""
+    return (
+        Transcript(kind, context)
+        .append_point("K", public_key)
+        .append_point("alpha", ciphertext.alpha)
+        .append_point("beta", ciphertext.beta)
+        .append("low", _u32(low))
+        .append("high", _u32(high))
+        .append_points("commitments", commitments)
+        .challenge()
+    )
+
+
+def _check_bounds(low: int, high: int) -> None:
+    if not (isinstance(low, int) and isinstance(high, int) and 0 <= low <= high < 2**32):
+        raise ParameterError("a disjunctive proof needs 0 <= low <= high < 2^32")
+    if high - low + 1 > MAX_BRANCHES:
+        raise ParameterError(f"a disjunctive proof has at most {MAX_BRANCHES} branches")
+
+
+def prove_disjunctive(
+    kind: str,
+    context: bytes,
+    public_key: Point,
+    ciphertext: Ciphertext,
+    low: int,
+    high: int,
+    message: int,
+    nonce: Scalar,
+    proof_nonces: Sequence[Scalar] | None = None,
+) -> DisjunctiveProof:
+    """Prove that ``ciphertext`` = Enc_K(message; nonce) with low <= message <= high.
+
+    ``proof_nonces`` (tests only; random when None) has 2B − 1 scalars: u for the real branch, then
+    (c_j, v_j) for each simulated branch j in increasing order.
+
+    The prover uses its knowledge of r to turn every commitment into at most one G-table multiplication
+    and one multiplication by K: a_j = (v_j − c_j·r)·G and b_j = (v_j − c_j·r)·K − c_j·(m − j)·G.
+    """
+    _check_bounds(low, high)
+    if not low <= message <= high:
+        raise ParameterError(f"the message {message} is outside [{low}, {high}]")
+    _require_points("disjunctive statement", public_key, ciphertext.alpha, ciphertext.beta)
+    if not isinstance(nonce, Scalar) or nonce.is_zero():
+        raise ParameterError("the encryption nonce is a non-zero scalar")
+    branches = high - low + 1
+    if proof_nonces is None:
+        proof_nonces = [Scalar.random() for _ in range(2 * branches - 1)]
+    if len(proof_nonces) != 2 * branches - 1 or proof_nonces[0].is_zero():
+        raise ParameterError(f"a {branches}-branch proof takes {2 * branches - 1} nonces, the first non-zero")
+    u, simulated = proof_nonces[0], iter(proof_nonces[1:])
+    r = int(nonce)
+    commitments: list[tuple[Point, Point]] = []
+    fake: dict[int, tuple[Scalar, Scalar]] = {}
+    for j in range(low, high + 1):
+        if j == message:
+            commitments.append((Point.base_mul(u), public_key * u))
+            continue
+        c_j, v_j = next(simulated), next(simulated)
+        fake[j] = (c_j, v_j)
+        w = v_j - c_j * r  # so that v_j·G − c_j·alpha = w·G
+        commitments.append((Point.base_mul(w), generator_plus_mul(-(c_j * (message - j)), w, public_key)))
+    c = disjunctive_challenge(
+        kind, context, public_key, ciphertext, low, high, [p for pair in commitments for p in pair]
+    )
+    c_real = c - sum((c_j for c_j, _ in fake.values()), Scalar(0))
+    challenges = [fake[j][0] if j != message else c_real for j in range(low, high + 1)]
+    responses = [fake[j][1] if j != message else u + c_real * r for j in range(low, high + 1)]
+    return DisjunctiveProof(tuple(commitments), tuple(challenges[:-1]), tuple(responses))
+
+
+def disjunctive_relations(
+    kind: str, context: bytes, public_key: Point, ciphertext: Ciphertext, low: int, high: int, proof: DisjunctiveProof
+) -> list[Relation]:
+    """The 2B relations of a disjunctive proof after recomputing its challenge:
+    a_j == v_j·G − c_j·alpha and b_j == c_j·j·G + v_j·K − c_j·beta."""
+    _check_bounds(low, high)
+    if proof.branches != high - low + 1:
+        raise InvalidProofError(f"the proof has {proof.branches} branches, the statement needs {high - low + 1}")
+    _require_points("disjunctive proof", public_key, ciphertext.alpha, ciphertext.beta)
+    commitments = proof.commitment_points()
+    c = disjunctive_challenge(kind, context, public_key, ciphertext, low, high, commitments)
+    challenges = [int(x) for x in proof.challenges]
+    challenges.append((int(c) - sum(challenges)) % ORDER)
+    relations = []
+    for index, ((a_j, b_j), c_j, v_j) in enumerate(zip(proof.commitments, challenges, proof.responses, strict=True)):
+        v = int(v_j)
+        relations.append(Relation(a_j, v, ((-c_j, ciphertext.alpha),)))
+        relations.append(Relation(b_j, c_j * (low + index), ((v, public_key), (-c_j, ciphertext.beta))))
+    return relations
+
+
+def prove_zero_or_one(
+    context: bytes,
+    public_key: Point,
+    ciphertext: Ciphertext,
+    message: int,
+    nonce: Scalar,
+    proof_nonces: Sequence[Scalar] | None = None,
+) -> DisjunctiveProof:
+    """Prove that ``ciphertext`` = Enc_K(message; nonce) encrypts 0 or 1 (kind "zero_or_one", 228 bytes).
+
+    ``proof_nonces`` (tests only) is (u, c_sim, v_sim): the real branch's nonce, then the simulated
+    branch's challenge and response.
+    """
+    return prove_disjunctive(KIND_ZERO_OR_ONE, context, public_key, ciphertext, 0, 1, message, nonce, proof_nonces)
+
+
+def zero_or_one_relations(
+    context: bytes, public_key: Point, ciphertext: Ciphertext, proof: DisjunctiveProof
+) -> list[Relation]:
+    return disjunctive_relations(KIND_ZERO_OR_ONE, context, public_key, ciphertext, 0, 1, proof)
+
+
+def verify_zero_or_one(context: bytes, public_key: Point, ciphertext: Ciphertext, proof: DisjunctiveProof) -> None:
+    """Raise `InvalidProofError` unless ``proof`` shows that ``ciphertext`` encrypts 0 or 1 under K."""
+    check_relations(zero_or_one_relations(context, public_key, ciphertext, proof), "the 0-or-1 proof")
+
+
+def prove_range(
+    context: bytes,
+    public_key: Point,
+    ciphertext: Ciphertext,
+    message: int,
+    nonce: Scalar,
+    max_value: int,
+    proof_nonces: Sequence[Scalar] | None = None,
+) -> DisjunctiveProof:
+    """Prove that ``ciphertext`` encrypts a value in 0..max_value (kind "range", max_value + 1 branches)."""
+    return prove_disjunctive(KIND_RANGE, context, public_key, ciphertext, 0, max_value, message, nonce, proof_nonces)
+
+
+def verify_range(
+    context: bytes, public_key: Point, ciphertext: Ciphertext, max_value: int, proof: DisjunctiveProof
+) -> None:
+    """Raise `InvalidProofError` unless ``proof`` shows that ``ciphertext`` encrypts a value in 0..max_value."""
+    relations = disjunctive_relations(KIND_RANGE, context, public_key, ciphertext, 0, max_value, proof)
+    check_relations(relations, "the range proof")

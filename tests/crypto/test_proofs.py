@@ -10,14 +10,26 @@ from crypto.elgamal import ElGamalKeyPair, encrypt
 from crypto.errors import InvalidPointError, InvalidProofError, NonCanonicalError, ParameterError
 from crypto.group import ORDER, Point, Scalar
 from crypto.proofs import (
+    ZERO_OR_ONE_PROOF_BYTES,
     ChaumPedersenProof,
+    DisjunctiveProof,
     SchnorrProof,
+    check_relations,
+    disjunctive_proof_size,
+    disjunctive_relations,
     prove_correct_decryption,
+    prove_disjunctive,
     prove_equal_dlog,
     prove_knowledge,
+    prove_range,
+    prove_zero_or_one,
+    relation_holds,
     verify_correct_decryption,
     verify_equal_dlog,
     verify_knowledge,
+    verify_range,
+    verify_zero_or_one,
+    zero_or_one_relations,
 )
 
 CONTEXT = bytes(range(32))
@@ -137,3 +149,96 @@ def test_identity_base_is_refused() -> None:
     proof = prove_equal_dlog(CONTEXT, Scalar(3), G, H, Scalar(4))
     with pytest.raises(InvalidProofError):
         verify_equal_dlog(CONTEXT, G, Scalar(3) * G, Point.identity(), Point.identity(), proof)
+
+
+# --------------------------------------------------------------------------------------------------
+# Disjunctive proofs: 0/1 and range.
+# --------------------------------------------------------------------------------------------------
+
+KEYS = ElGamalKeyPair.from_secret(Scalar(0xC0FFEE))
+bits = st.integers(min_value=0, max_value=1)
+
+
+@settings(max_examples=20, deadline=None)
+@given(bits, secrets_)
+def test_zero_or_one_proof_is_complete(m: int, r: Scalar) -> None:
+    ct = encrypt(KEYS.public, m, r)
+    proof = prove_zero_or_one(CONTEXT, KEYS.public, ct, m, r)
+    verify_zero_or_one(CONTEXT, KEYS.public, ct, proof)
+    raw = proof.to_bytes()
+    assert len(raw) == ZERO_OR_ONE_PROOF_BYTES == 228
+    assert DisjunctiveProof.from_bytes(raw, 2) == proof
+
+
+def test_selection_with_its_proof_fits_in_300_bytes() -> None:
+    ct = encrypt(KEYS.public, 1, Scalar(3))
+    proof = prove_zero_or_one(CONTEXT, KEYS.public, ct, 1, Scalar(3))
+    assert len(ct.to_bytes() + proof.to_bytes()) == 294
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(min_value=0, max_value=6).flatmap(lambda r: st.tuples(st.just(r), st.integers(0, r))), secrets_)
+def test_range_proof_is_complete(bounds: tuple[int, int], r: Scalar) -> None:
+    max_value, m = bounds
+    ct = encrypt(KEYS.public, m, r)
+    proof = prove_range(CONTEXT, KEYS.public, ct, m, r, max_value)
+    assert proof.branches == max_value + 1
+    assert len(proof.to_bytes()) == disjunctive_proof_size(max_value + 1)
+    verify_range(CONTEXT, KEYS.public, ct, max_value, proof)
+    assert DisjunctiveProof.from_bytes(proof.to_bytes(), max_value + 1) == proof
+
+
+def test_range_proof_checked_against_a_smaller_range_is_rejected() -> None:
+    ct = encrypt(KEYS.public, 2, Scalar(11))
+    proof = prove_range(CONTEXT, KEYS.public, ct, 2, Scalar(11), 3)
+    with pytest.raises(InvalidProofError):
+        verify_range(CONTEXT, KEYS.public, ct, 2, proof)
+
+
+def test_range_proof_is_not_a_zero_or_one_proof() -> None:
+    """Domain separation: a 0..1 range proof does not pass as a 0/1 proof (different transcript kind)."""
+    ct = encrypt(KEYS.public, 1, Scalar(11))
+    proof = prove_range(CONTEXT, KEYS.public, ct, 1, Scalar(11), 1)
+    verify_range(CONTEXT, KEYS.public, ct, 1, proof)
+    with pytest.raises(InvalidProofError):
+        verify_zero_or_one(CONTEXT, KEYS.public, ct, proof)
+
+
+def test_prover_refuses_a_message_outside_the_range() -> None:
+    ct = encrypt(KEYS.public, 2, Scalar(11))
+    with pytest.raises(ParameterError):
+        prove_zero_or_one(CONTEXT, KEYS.public, ct, 2, Scalar(11))
+
+
+def test_fixed_proof_nonces_make_the_proof_deterministic() -> None:
+    ct = encrypt(KEYS.public, 1, Scalar(11))
+    nonces = [Scalar(1), Scalar(2), Scalar(3)]
+    p1 = prove_zero_or_one(CONTEXT, KEYS.public, ct, 1, Scalar(11), nonces)
+    p2 = prove_zero_or_one(CONTEXT, KEYS.public, ct, 1, Scalar(11), nonces)
+    assert p1 == p2
+    assert p1.challenges[0] == Scalar(2)  # branch 0 is simulated with c_0 = 2, v_0 = 3
+    assert p1.responses[0] == Scalar(3)
+
+
+def test_wrong_number_of_proof_nonces_is_refused() -> None:
+    ct = encrypt(KEYS.public, 1, Scalar(11))
+    with pytest.raises(ParameterError):
+        prove_zero_or_one(CONTEXT, KEYS.public, ct, 1, Scalar(11), [Scalar(1)])
+
+
+def test_one_branch_disjunctive_proof_is_a_chaum_pedersen_proof_of_exact_value() -> None:
+    ct = encrypt(KEYS.public, 4, Scalar(11))
+    proof = prove_disjunctive("exact", CONTEXT, KEYS.public, ct, 4, 4, 4, Scalar(11))
+    assert proof.challenges == () and len(proof.to_bytes()) == 98
+    check_relations(disjunctive_relations("exact", CONTEXT, KEYS.public, ct, 4, 4, proof), "exact")
+    with pytest.raises(InvalidProofError):
+        check_relations(disjunctive_relations("exact", CONTEXT, KEYS.public, ct, 3, 3, proof), "exact")
+
+
+def test_relations_hold_exactly_one_by_one() -> None:
+    """The random combination and the exact per-relation check agree on an honest proof."""
+    ct = encrypt(KEYS.public, 0, Scalar(5))
+    proof = prove_zero_or_one(CONTEXT, KEYS.public, ct, 0, Scalar(5))
+    relations = zero_or_one_relations(CONTEXT, KEYS.public, ct, proof)
+    assert len(relations) == 4
+    assert all(relation_holds(r) for r in relations)

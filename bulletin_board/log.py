@@ -41,6 +41,7 @@ from bulletin_board.checkpoint import (
     SignedPromise,
     SignedTreeHead,
     TreeHead,
+    key_id,
     public_key_bytes,
     sign_promise,
     sign_tree_head,
@@ -100,6 +101,7 @@ class BulletinBoard:
         self._key = signing_key
         self._validators = validators
         self._clock = clock or now_ms
+        self._key_id = key_id(origin, signing_key.public_key())
         self._stop = threading.Event()
         self._integrator: threading.Thread | None = None
         TreeHead(origin, 0, merkle.EMPTY_ROOT, 0)  # validates the origin name now rather than at first use
@@ -131,16 +133,20 @@ class BulletinBoard:
             self._validators.check(kind, payload)
 
         def plan(size: int, phase: Phase) -> tuple[list[NewEntry], Phase]:
+            now = self._clock()  # under the lock: promise times follow the order of indices
             new: list[NewEntry] = []
             for offset, ((kind, payload_bytes), (_, payload)) in enumerate(zip(checked, items, strict=True)):
                 entry = Entry.create(size + offset, kind, payload)
                 phase = next_phase(phase, kind, index=entry.index)
+                promise = sign_promise(self.origin, entry.index, entry.entry_hash, now, self._key)
                 new.append(
                     NewEntry(
                         entry=entry,
                         payload_json=payload_bytes.decode(),
                         payload_hash=payload_hash(kind, entry.payload),
                         dedup_key=keys[offset],
+                        timestamp=now,
+                        promise_signature=promise.signature,
                     )
                 )
             return new, phase
@@ -149,7 +155,10 @@ class BulletinBoard:
         return [self._promise(s) for s in stored]
 
     def _promise(self, stored: StoredEntry) -> SignedPromise:
-        return sign_promise(self.origin, stored.entry.index, stored.entry.entry_hash, stored.timestamp, self._key)
+        entry = stored.entry
+        return SignedPromise(
+            self.origin, entry.index, entry.entry_hash, stored.timestamp, stored.promise_signature, self._key_id
+        )
 
     # --- reading -----------------------------------------------------------------------------------------------
 
@@ -197,7 +206,7 @@ class BulletinBoard:
         return None if found is None else found.entry
 
     def promise(self, index: int) -> SignedPromise:
-        """The signed promise of a stored entry (the same bytes that `append` returned: Ed25519 is deterministic)."""
+        """The signed promise of a stored entry, exactly as `append` returned it."""
         return self._promise(self._stored(index))
 
     # --- tree heads --------------------------------------------------------------------------------------------

@@ -6,7 +6,8 @@ Tables (all prefixed ``board_``):
   it first — ``SELECT ... FOR UPDATE`` on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite — so appends from any number
   of processes are serialised: no gap and no duplicate index. The primary key on the entry index is the final guard.
 * ``board_entry``: ``idx`` (primary key), ``kind``, ``payload`` (canonical JSON), ``entry_hash`` (unique),
-  ``payload_hash``, optional unique ``dedup_key``, ``timestamp`` (unix ms, when the append committed).
+  ``payload_hash``, optional unique ``dedup_key``, ``timestamp`` (unix ms, taken under the lock) and the
+  log's ``promise_signature`` over them (so promises and exports never need re-signing).
 * ``board_node``: every perfect Merkle subtree ``(level, idx)`` as ``node_id = level * 2**48 + idx`` → hash,
   so a proof reads O(log n) rows and nothing is ever rebuilt.
 * ``board_tree_head``: the signed tree heads, one per size.
@@ -61,6 +62,7 @@ class BoardEntry(SQLModel, table=True):
     payload_hash: bytes = Field(index=True)
     dedup_key: str | None = Field(default=None, unique=True)
     timestamp: int = Field(sa_type=sa.BigInteger)
+    promise_signature: bytes
 
 
 class BoardNode(SQLModel, table=True):
@@ -121,15 +123,18 @@ class NewEntry:
     payload_json: str
     payload_hash: bytes
     dedup_key: str | None
+    timestamp: int
+    promise_signature: bytes
 
 
 @dataclass(frozen=True)
 class StoredEntry:
-    """An entry as stored, with the time its append committed (unix ms)."""
+    """An entry as stored, with its append time (unix ms) and the log's promise signature."""
 
     entry: Entry
     timestamp: int
     dedup_key: str | None
+    promise_signature: bytes
 
 
 @dataclass(frozen=True)
@@ -151,7 +156,8 @@ class StoredCosignature:
     signature: bytes
 
 
-#: Given (current size, current phase), the log returns the entries to append and the phase after them.
+#: Given (current size, current phase), called under the write lock, the log returns the entries to append and
+#: the phase after them.
 AppendPlanner = Callable[[int, Phase], tuple[list[NewEntry], Phase]]
 
 
@@ -162,10 +168,9 @@ def now_ms() -> int:
 class BoardStorage:
     """The board's tables in one database; every method is one short transaction."""
 
-    def __init__(self, engine: Engine, *, clock: Callable[[], int] = now_ms) -> None:
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
-        self._clock = clock
 
     # --- schema ------------------------------------------------------------------------------------------------
 
@@ -227,15 +232,14 @@ class BoardStorage:
                 self._refuse_duplicate_keys(conn, [n.dedup_key for n in new if n.dedup_key is not None])
                 frontier = self._subtrees(conn, merkle.subtree_cover(0, size))
                 nodes = merkle.new_subtree_hashes(size, frontier, [n.entry.entry_hash for n in new])
-                timestamp = self._clock()
-                conn.execute(sa.insert(ENTRY), [_entry_row(n, timestamp) for n in new])
+                conn.execute(sa.insert(ENTRY), [_entry_row(n) for n in new])
                 conn.execute(sa.insert(NODE), [{"node_id": node_id(s), "hash": h} for s, h in nodes.items()])
                 conn.execute(
                     sa.update(STATE).where(STATE.c.id == 1).values(size=size + len(new), phase=next_phase.value)
                 )
         except IntegrityError as e:  # the unique constraints are the final guard
             raise DuplicateEntryError(f"entry refused by a uniqueness constraint: {e.orig}") from e
-        stored = [StoredEntry(entry=n.entry, timestamp=timestamp, dedup_key=n.dedup_key) for n in new]
+        stored = [StoredEntry(n.entry, n.timestamp, n.dedup_key, n.promise_signature) for n in new]
         return stored, next_phase
 
     @staticmethod
@@ -341,7 +345,7 @@ class BoardStorage:
             return [StoredCosignature(**dict(r._mapping)) for r in conn.execute(query)]
 
 
-def _entry_row(item: NewEntry, timestamp: int) -> dict[str, Any]:
+def _entry_row(item: NewEntry) -> dict[str, Any]:
     return {
         "idx": item.entry.index,
         "kind": item.entry.kind.value,
@@ -349,17 +353,20 @@ def _entry_row(item: NewEntry, timestamp: int) -> dict[str, Any]:
         "entry_hash": item.entry.entry_hash,
         "payload_hash": item.payload_hash,
         "dedup_key": item.dedup_key,
-        "timestamp": timestamp,
+        "timestamp": item.timestamp,
+        "promise_signature": item.promise_signature,
     }
 
 
 def _entry_select() -> sa.Select[Any]:
-    return sa.select(ENTRY.c.idx, ENTRY.c.kind, ENTRY.c.payload, ENTRY.c.dedup_key, ENTRY.c.timestamp)
+    return sa.select(
+        ENTRY.c.idx, ENTRY.c.kind, ENTRY.c.payload, ENTRY.c.dedup_key, ENTRY.c.timestamp, ENTRY.c.promise_signature
+    )
 
 
 def _stored_entry(row: sa.Row[Any]) -> StoredEntry:
     entry = Entry.create(int(row.idx), EntryKind.parse(row.kind), json.loads(row.payload))
-    return StoredEntry(entry=entry, timestamp=int(row.timestamp), dedup_key=row.dedup_key)
+    return StoredEntry(entry, int(row.timestamp), row.dedup_key, bytes(row.promise_signature))
 
 
 def _stored_head(row: sa.Row[Any]) -> StoredTreeHead:
@@ -380,7 +387,6 @@ def open_storage(
     *,
     schema: str | None = None,
     create: bool = True,
-    clock: Callable[[], int] | None = None,
 ) -> BoardStorage:
     """Open (and by default create) the board in the database at ``url``.
 
@@ -389,7 +395,7 @@ def open_storage(
     boards — or tests — share one database without meeting.
     """
     engine = _sqlite_engine(url) if url.startswith("sqlite") else _postgres_engine(url, schema)
-    storage = BoardStorage(engine, clock=clock or now_ms)
+    storage = BoardStorage(engine)
     if create:
         storage.create_schema()
     return storage

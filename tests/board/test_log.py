@@ -125,7 +125,7 @@ def test_unparseable_entry_refused_and_nothing_written(board: BulletinBoard) -> 
 
 
 def test_tree_head_times_never_go_backwards(open_board_storage, log_key) -> None:  # type: ignore[no-untyped-def]
-    times = iter([1000, 500, 400])
+    times = iter(range(10_000, 0, -100))  # a clock that runs backwards
     board = BulletinBoard(open_board_storage(), log_key, origin="cec.shailoo.kg/t", clock=lambda: next(times))
     board.append("manifest", {})
     first = board.integrate()

@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crypto.elgamal import ElGamalKeyPair, encrypt
+from crypto.contest import EncryptedContest, prove_contest_limit, verify_contest
+from crypto.elgamal import Ciphertext, ElGamalKeyPair, encrypt
 from crypto.errors import InvalidPointError, InvalidProofError, NonCanonicalError, ParameterError
 from crypto.group import ORDER, Point, Scalar
 from crypto.proofs import (
+    KIND_ZERO_OR_ONE,
     ZERO_OR_ONE_PROOF_BYTES,
     ChaumPedersenProof,
     DisjunctiveProof,
     SchnorrProof,
     check_relations,
+    disjunctive_challenge,
     disjunctive_proof_size,
     disjunctive_relations,
     prove_correct_decryption,
@@ -24,6 +33,7 @@ from crypto.proofs import (
     prove_range,
     prove_zero_or_one,
     relation_holds,
+    schnorr_challenge,
     verify_correct_decryption,
     verify_equal_dlog,
     verify_knowledge,
@@ -242,3 +252,150 @@ def test_relations_hold_exactly_one_by_one() -> None:
     relations = zero_or_one_relations(CONTEXT, KEYS.public, ct, proof)
     assert len(relations) == 4
     assert all(relation_holds(r) for r in relations)
+
+
+# --------------------------------------------------------------------------------------------------
+# Pinned vectors: fixed inputs and nonces give these exact bytes (tests/vectors/crypto_proofs.json).
+# Regenerate only on a deliberate format change: uv run --frozen python -m tests.crypto.test_proofs --write
+# --------------------------------------------------------------------------------------------------
+
+VECTORS_PATH = Path(__file__).resolve().parents[1] / "vectors" / "crypto_proofs.json"
+VECTOR_CONTEXT = hashlib.sha256(b"Shailoo crypto_proofs.json test vectors").digest()
+VECTOR_SECRET = Scalar(0x1D0C7E57_5EC2E7)
+
+
+def _s(value: int) -> Scalar:
+    return Scalar(value)
+
+
+def build_vectors() -> dict[str, Any]:
+    """Every proof kind with fixed inputs; hex of every input and output."""
+    keys = ElGamalKeyPair.from_secret(VECTOR_SECRET)
+    k = keys.public
+    vectors: dict[str, Any] = {
+        "context": VECTOR_CONTEXT.hex(),
+        "secret_key": VECTOR_SECRET.hex(),
+        "public_key": k.hex(),
+    }
+    schnorr = prove_knowledge(VECTOR_CONTEXT, VECTOR_SECRET, _s(0x5C4))
+    vectors["schnorr"] = {
+        "nonce": _s(0x5C4).hex(),
+        "challenge": schnorr_challenge(VECTOR_CONTEXT, k, schnorr.commitment).hex(),
+        "proof": schnorr.to_bytes().hex(),
+    }
+    h = Point.base_mul(_s(0xBA5E2))
+    cp = prove_equal_dlog(VECTOR_CONTEXT, VECTOR_SECRET, G, h, _s(0xC9))
+    vectors["chaum_pedersen"] = {
+        "base2": h.hex(),
+        "public2": (VECTOR_SECRET * h).hex(),
+        "nonce": _s(0xC9).hex(),
+        "proof": cp.to_bytes().hex(),
+    }
+    ct = encrypt(k, 42, _s(0x42))
+    share, dproof = prove_correct_decryption(VECTOR_CONTEXT, VECTOR_SECRET, ct, _s(0xDEC))
+    vectors["correct_decryption"] = {
+        "ciphertext": ct.to_bytes().hex(),
+        "nonce": _s(0xDEC).hex(),
+        "share": share.hex(),
+        "proof": dproof.to_bytes().hex(),
+    }
+    vectors["zero_or_one"] = []
+    for m in (0, 1):
+        r, nonces = _s(0x100 + m), [_s(0x200 + m), _s(0x300 + m), _s(0x400 + m)]
+        ct = encrypt(k, m, r)
+        proof = prove_zero_or_one(VECTOR_CONTEXT, k, ct, m, r, nonces)
+        vectors["zero_or_one"].append(
+            {
+                "message": m,
+                "nonce": r.hex(),
+                "proof_nonces": [x.hex() for x in nonces],
+                "ciphertext": ct.to_bytes().hex(),
+                "challenge": disjunctive_challenge(
+                    KIND_ZERO_OR_ONE, VECTOR_CONTEXT, k, ct, 0, 1, proof.commitment_points()
+                ).hex(),
+                "proof": proof.to_bytes().hex(),
+            }
+        )
+    r, nonces = _s(0x500), [_s(0x600 + i) for i in range(7)]
+    ct = encrypt(k, 2, r)
+    vectors["range"] = {
+        "max_value": 3,
+        "message": 2,
+        "nonce": r.hex(),
+        "proof_nonces": [x.hex() for x in nonces],
+        "ciphertext": ct.to_bytes().hex(),
+        "proof": prove_range(VECTOR_CONTEXT, k, ct, 2, r, 3, nonces).to_bytes().hex(),
+    }
+    vectors["contest"] = _contest_vector(k)
+    return vectors
+
+
+def _contest_vector(k: Point) -> dict[str, Any]:
+    selections, nonces = [0, 1, 0], [_s(0x700 + i) for i in range(3)]
+    bit_nonces = [[_s(0x800 + 3 * i + j) for j in range(3)] for i in range(3)]
+    limit_nonces = [_s(0x900 + i) for i in range(3)]
+    cts = [encrypt(k, m, r) for m, r in zip(selections, nonces, strict=True)]
+    proofs = tuple(
+        prove_zero_or_one(VECTOR_CONTEXT, k, ct, m, r, pn)
+        for ct, m, r, pn in zip(cts, selections, nonces, bit_nonces, strict=True)
+    )
+    limit = prove_contest_limit(VECTOR_CONTEXT, k, cts, 1, sum(nonces, Scalar(0)), 0, 1, limit_nonces)
+    contest = EncryptedContest(0, 1, tuple(cts), proofs, limit)
+    return {
+        "selections": selections,
+        "min_marks": 0,
+        "max_marks": 1,
+        "nonces": [x.hex() for x in nonces],
+        "selection_proof_nonces": [[x.hex() for x in row] for row in bit_nonces],
+        "limit_proof_nonces": [x.hex() for x in limit_nonces],
+        "bytes": contest.to_bytes().hex(),
+    }
+
+
+def load_vectors() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(VECTORS_PATH.read_text(encoding="utf-8"))
+    return data
+
+
+def test_pinned_vectors_still_produce_the_same_bytes() -> None:
+    assert build_vectors() == load_vectors()
+
+
+def test_pinned_vectors_verify_from_their_bytes() -> None:
+    v = load_vectors()
+    context, k = bytes.fromhex(v["context"]), Point.from_hex(v["public_key"])
+    verify_knowledge(context, k, SchnorrProof.from_bytes(bytes.fromhex(v["schnorr"]["proof"])))
+    cp = v["chaum_pedersen"]
+    verify_equal_dlog(
+        context,
+        G,
+        k,
+        Point.from_hex(cp["base2"]),
+        Point.from_hex(cp["public2"]),
+        ChaumPedersenProof.from_bytes(bytes.fromhex(cp["proof"])),
+    )
+    dec = v["correct_decryption"]
+    verify_correct_decryption(
+        context,
+        k,
+        Ciphertext.from_bytes(bytes.fromhex(dec["ciphertext"])),
+        Point.from_hex(dec["share"]),
+        ChaumPedersenProof.from_bytes(bytes.fromhex(dec["proof"])),
+    )
+    for item in v["zero_or_one"]:
+        ct = Ciphertext.from_bytes(bytes.fromhex(item["ciphertext"]))
+        verify_zero_or_one(context, k, ct, DisjunctiveProof.from_bytes(bytes.fromhex(item["proof"]), 2))
+    rng = v["range"]
+    verify_range(
+        context,
+        k,
+        Ciphertext.from_bytes(bytes.fromhex(rng["ciphertext"])),
+        rng["max_value"],
+        DisjunctiveProof.from_bytes(bytes.fromhex(rng["proof"]), rng["max_value"] + 1),
+    )
+    contest = EncryptedContest.from_bytes(bytes.fromhex(v["contest"]["bytes"]))
+    verify_contest(context, k, contest, v["contest"]["min_marks"], v["contest"]["max_marks"])
+
+
+if __name__ == "__main__" and "--write" in sys.argv:
+    VECTORS_PATH.write_text(json.dumps(build_vectors(), indent=2) + "\n", encoding="utf-8")

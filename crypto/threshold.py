@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Final
 
+from crypto.batch import BatchVerifier
 from crypto.elgamal import Ciphertext
 from crypto.errors import (
     DecryptionError,
@@ -659,16 +660,17 @@ def compute_decryption_shares(
 def check_decryption_shares(
     context: bytes, public_share: Point, ciphertexts: Sequence[Ciphertext], shares: Sequence[DecryptionShare]
 ) -> None:
-    """Check a trustee's shares for a whole tally; the error names the first bad position."""
+    """Check a trustee's shares for a whole tally in one batch (`crypto.batch`, random linear combination);
+    if it fails, the error names the first bad position."""
     if len(shares) != len(ciphertexts):
         raise ParameterError(f"{len(shares)} decryption shares for {len(ciphertexts)} ciphertexts")
     if len({s.index for s in shares}) > 1:
         raise ParameterError("a batch of decryption shares comes from one trustee")
+    verifier = BatchVerifier()
     for position, (ciphertext, share) in enumerate(zip(ciphertexts, shares, strict=True)):
-        try:
-            check_decryption_share(context, public_share, ciphertext, share)
-        except InvalidProofError as e:
-            raise InvalidProofError(f"decryption share {position} of trustee {share.index} does not verify") from e
+        label = f"decryption share {position} of trustee {share.index}"
+        verifier.add_correct_decryption(context, public_share, ciphertext, share.share_point, share.proof, label)
+    verifier.verify()
 
 
 def combine_decryption_share_vectors(

@@ -1,0 +1,226 @@
+"""Issuance: one identification per voter per election, across every channel, and the blind signature.
+
+The rule "a voter is identified at most once per election — in the app, at a kiosk or at a precinct" is the
+``UNIQUE (election_id, voter_hash)`` constraint of ``identity_identification``. `Issuer.issue` inserts that claim
+and the issuance record, computes the blind signature, and commits — all in one transaction; the signature is
+returned only after the commit succeeded. Two concurrent requests for one voter therefore yield one signature and
+one `AlreadyIdentifiedError`, with Redis up or down, on SQLite or PostgreSQL.
+
+``voter_hash = HMAC-SHA256(voter_hash_key, lp("SHAILOO-V1/identity/voter_hash") || lp(election_id) ||
+lp(personal_number))`` in hex. Keyed, so nobody without the registrar's key can test a guessed number against
+the board; per election, so hashes of two elections cannot be linked. The board gets only these hashes and counts
+per ballot style; this package never stores images, and its audit log keeps event, time, voter hash, channel and
+outcome code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from hashlib import sha256
+from typing import Any, Final, Literal
+
+from sqlalchemy import UniqueConstraint
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Field, Session, select
+
+from crypto.hashing import domain_tag, length_prefixed
+from identity.credentials import IssuerKeys
+from identity.db import IdentityTable, create_identity_tables
+from identity.errors import AlreadyIdentifiedError
+
+Channel = Literal["app", "kiosk", "precinct"]
+CHANNELS: Final = ("app", "kiosk", "precinct")
+_HASH_TAG: Final = "identity/voter_hash"
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class IdentificationClaim(IdentityTable, table=True):
+    """The slot a voter takes when identified in an election. The constraint is the one-identification rule."""
+
+    __tablename__ = "identity_identification"
+    __table_args__ = (UniqueConstraint("election_id", "voter_hash", name="uq_identification_election_voter"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    election_id: str = Field(max_length=128)
+    voter_hash: str = Field(max_length=64)
+    channel: str = Field(max_length=16)
+    claimed_at: dt.datetime
+
+
+class IssuanceRecord(IdentityTable, table=True):
+    """What was issued for a claim: the ballot style, and whether a blind signature (credential) was released."""
+
+    __tablename__ = "identity_issuance"
+
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: int = Field(foreign_key="identity_identification.id", unique=True)
+    election_id: str = Field(max_length=128, index=True)
+    ballot_style_id: str = Field(max_length=128)
+    voter_hash: str = Field(max_length=64)
+    credential_issued: bool
+
+
+class AuditEvent(IdentityTable, table=True):
+    """One line of the identification audit log. Never an image, a name or a personal number."""
+
+    __tablename__ = "identity_audit"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: dt.datetime
+    event: str = Field(max_length=64)
+    election_id: str = Field(default="", max_length=128)
+    voter_hash: str = Field(default="", max_length=64)
+    channel: str = Field(default="", max_length=16)
+    outcome: str = Field(max_length=64)
+
+
+@dataclass(frozen=True)
+class Issuance:
+    """A released blind signature and where it belongs."""
+
+    election_id: str
+    ballot_style_id: str
+    voter_hash: str
+    blind_signature: bytes
+
+
+def voter_hash(key: bytes, election_id: str, personal_number: str) -> str:
+    """The keyed, per-election voter hash (hex) — see the module docstring."""
+    message = b"".join(
+        length_prefixed(p) for p in (domain_tag(_HASH_TAG), election_id.encode(), personal_number.encode())
+    )
+    return hmac.new(key, message, sha256).hexdigest()
+
+
+class Issuer:
+    """The registrar's issuance ledger over SQLite or PostgreSQL."""
+
+    def __init__(self, engine: Engine, voter_hash_key: bytes, clock: Callable[[], dt.datetime] = _utcnow) -> None:
+        if len(voter_hash_key) < 32:
+            raise ValueError("the voter hash key is at least 32 bytes")
+        self._engine = engine
+        self._key = voter_hash_key
+        self._clock = clock
+        create_identity_tables(engine)
+
+    def voter_hash(self, election_id: str, personal_number: str) -> str:
+        return voter_hash(self._key, election_id, personal_number)
+
+    def is_identified(self, election_id: str, personal_number: str) -> bool:
+        """A fast early answer; the constraint in `issue` is what actually decides."""
+        hashed = self.voter_hash(election_id, personal_number)
+        query = select(IdentificationClaim.id).where(
+            IdentificationClaim.election_id == election_id, IdentificationClaim.voter_hash == hashed
+        )
+        with Session(self._engine) as session:
+            return session.exec(query).first() is not None
+
+    def issue(
+        self,
+        election_id: str,
+        personal_number: str,
+        ballot_style_id: str,
+        channel: Channel,
+        blinded_message: bytes | None,
+        keys: IssuerKeys | None,
+    ) -> Issuance:
+        """Claim the voter's slot and, for a credential, blind-sign ``blinded_message`` with the style's key.
+
+        ``blinded_message=None`` records an identification without a credential (a paper-ballot precinct).
+        Raises `AlreadyIdentifiedError` if the slot is taken (nothing written), `NotEligibleError` for a style
+        without key, or the crypto core's error for a malformed blinded message (nothing written either).
+        """
+        if channel not in CHANNELS:
+            raise ValueError(f"unknown channel {channel!r}")
+        hashed = self.voter_hash(election_id, personal_number)
+        now = self._clock()
+        with Session(self._engine) as session:
+            claim = IdentificationClaim(election_id=election_id, voter_hash=hashed, channel=channel, claimed_at=now)
+            session.add(claim)
+            try:
+                session.flush()  # takes the slot or fails on the constraint (waits for a concurrent holder)
+            except IntegrityError as e:
+                session.rollback()
+                self.audit("issuance", "already_identified", election_id, hashed, channel)
+                raise AlreadyIdentifiedError("this voter has already been identified in this election") from e
+            signature = b""
+            if blinded_message is not None:
+                if keys is None:
+                    raise ValueError("a credential needs the election's issuer keys")
+                signature = keys.blind_sign(ballot_style_id, blinded_message)
+            assert claim.id is not None
+            session.add(
+                IssuanceRecord(
+                    claim_id=claim.id,
+                    election_id=election_id,
+                    ballot_style_id=ballot_style_id,
+                    voter_hash=hashed,
+                    credential_issued=blinded_message is not None,
+                )
+            )
+            session.add(
+                AuditEvent(
+                    at=now,
+                    event="issuance",
+                    election_id=election_id,
+                    voter_hash=hashed,
+                    channel=channel,
+                    outcome="issued",
+                )
+            )
+            try:
+                session.commit()
+            except IntegrityError as e:  # a concurrent claim won between flush and commit (some isolation levels)
+                session.rollback()
+                raise AlreadyIdentifiedError("this voter has already been identified in this election") from e
+        # Released only now, after the commit: a signature never exists for an unrecorded issuance.
+        return Issuance(election_id, ballot_style_id, hashed, signature)
+
+    def audit(self, event: str, outcome: str, election_id: str = "", voter_hash: str = "", channel: str = "") -> None:
+        """Append one audit line in its own transaction."""
+        with Session(self._engine) as session:
+            session.add(
+                AuditEvent(
+                    at=self._clock(),
+                    event=event,
+                    election_id=election_id,
+                    voter_hash=voter_hash,
+                    channel=channel,
+                    outcome=outcome,
+                )
+            )
+            session.commit()
+
+    def audit_log(self, election_id: str | None = None) -> list[AuditEvent]:
+        query = select(AuditEvent).order_by(AuditEvent.id)  # type: ignore[arg-type]
+        if election_id is not None:
+            query = query.where(AuditEvent.election_id == election_id)
+        with Session(self._engine) as session:
+            return list(session.exec(query).all())
+
+    def issued_count(self, election_id: str) -> int:
+        with Session(self._engine) as session:
+            query = select(IssuanceRecord.id).where(IssuanceRecord.election_id == election_id)
+            return len(session.exec(query).all())
+
+    def board_issuance_payload(self, election_id: str) -> dict[str, Any]:
+        """The board's ``issuance`` payload: counts per ballot style and the sorted voter hashes — never an id.
+
+        Sorting hides the order (and so the time) in which voters were identified.
+        """
+        with Session(self._engine) as session:
+            rows = session.exec(select(IssuanceRecord).where(IssuanceRecord.election_id == election_id)).all()
+        counts = Counter(r.ballot_style_id for r in rows)
+        return {
+            "election_id": election_id,
+            "counts": {style: counts[style] for style in sorted(counts)},
+            "voter_hashes": sorted(r.voter_hash for r in rows),
+        }

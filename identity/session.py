@@ -1,0 +1,201 @@
+"""The identification session: start → nonce → frames → match → eligibility → blind signature.
+
+    service.start(election_id, personal_number, channel, client_address)      -> SessionStart (session id, challenge)
+    service.submit_frames(session_id, nonce, frames, client_address)          -> VerifiedIdentity (ballot style, key)
+    service.issue_credential(session_id, blinded_message, client_address)     -> Issuance (blind signature)
+
+Each step *takes* the session state (atomic read-and-delete) and writes the next one, so no step can be replayed.
+The state — including the personal number — is sealed with AES-256-GCM under the template key before it goes to
+Redis. Failures (bad frames, mismatch, unknown voter) count against the voter (keyed hash of the personal number,
+not per election) and the client address; at the configured limits `LockedOutError` is raised until the window
+passes. The ballot style is revealed only after the face matched.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final, Protocol
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from crypto.blind_rsa import BlindRsaPublicKey
+from crypto.hashing import domain_tag, length_prefixed
+from identity.credentials import IssuerKeys
+from identity.errors import AlreadyIdentifiedError, IdentityError, LockedOutError, NotEligibleError, SessionError
+from identity.issuance import CHANNELS, Channel, Issuance, Issuer, voter_hash
+from identity.liveness import Challenge, LivenessChecker, LivenessConfig, PassiveAntiSpoofing
+from identity.personal_number import parse_personal_number
+from identity.registry import VoterRecord, VoterRegistry
+from identity.settings import IdentitySettings
+from identity.state import StateStore
+
+_SESSION_PREFIX: Final = "session:"
+_LOCKOUT_ELECTION: Final = "lockout"  # voter lockout counters are per person, across elections
+
+
+class BallotStyleResolver(Protocol):
+    def ballot_style_for(self, election_id: str, voter: VoterRecord) -> str | None:
+        """The voter's ballot style in the election, or None if they have none there."""
+        ...
+
+
+class DistrictBallotStyles:
+    """Ballot style by the voter's district: ``{election_id: {district: ballot_style_id}}``."""
+
+    def __init__(self, styles: Mapping[str, Mapping[str, str]]) -> None:
+        self._styles = {e: dict(m) for e, m in styles.items()}
+
+    def ballot_style_for(self, election_id: str, voter: VoterRecord) -> str | None:
+        return self._styles.get(election_id, {}).get(voter.district)
+
+
+@dataclass(frozen=True)
+class SessionStart:
+    session_id: str
+    challenge: Challenge
+
+
+@dataclass(frozen=True)
+class VerifiedIdentity:
+    """After a match: the ballot style and the issuer key the device must blind its credential message under."""
+
+    session_id: str
+    ballot_style_id: str
+    issuer_key: BlindRsaPublicKey
+
+
+class IdentificationService:
+    """Runs identification sessions for one registrar."""
+
+    def __init__(
+        self,
+        *,
+        settings: IdentitySettings,
+        registry: VoterRegistry,
+        issuer: Issuer,
+        election_keys: Mapping[str, IssuerKeys],
+        ballot_styles: BallotStyleResolver,
+        store: StateStore,
+        anti_spoofing: PassiveAntiSpoofing | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._settings = settings
+        self._registry = registry
+        self._issuer = issuer
+        self._keys = dict(election_keys)
+        self._styles = ballot_styles
+        self._store = store
+        self._seal = AESGCM(settings.template_key_bytes)
+        liveness_config = LivenessConfig(
+            turns=settings.challenge_turns,
+            nonce_ttl_seconds=settings.nonce_ttl_seconds,
+            min_yaw_change=settings.min_yaw_change,
+            max_planar_similarity=settings.max_planar_similarity,
+        )
+        self.liveness = LivenessChecker(store, liveness_config, settings.face_config(), anti_spoofing, clock)
+
+    # --- session state, sealed -------------------------------------------------------------------------------
+
+    def _aad(self, session_id: str) -> bytes:
+        return length_prefixed(domain_tag("identity/session")) + length_prefixed(session_id.encode())
+
+    def _put(self, session_id: str, state: dict[str, Any]) -> None:
+        nonce = secrets.token_bytes(12)
+        sealed = nonce + self._seal.encrypt(nonce, json.dumps(state).encode(), self._aad(session_id))
+        self._store.put(_SESSION_PREFIX + session_id, sealed, self._settings.session_ttl_seconds)
+
+    def _take(self, session_id: str, step: str) -> dict[str, Any]:
+        raw = self._store.take(_SESSION_PREFIX + session_id) if 0 < len(session_id) <= 128 else None
+        if raw is None:
+            raise SessionError("this identification session is unknown or expired: start again")
+        try:
+            state: dict[str, Any] = json.loads(self._seal.decrypt(raw[:12], raw[12:], self._aad(session_id)))
+        except InvalidTag as e:
+            raise SessionError("this identification session is unreadable: start again") from e
+        if state["step"] != step:
+            raise SessionError(f"this session is not waiting for {step}: start again")
+        return state
+
+    # --- lockouts ----------------------------------------------------------------------------------------------
+
+    def _counter_keys(self, personal_number: str, client_address: str) -> tuple[str, str]:
+        key = self._settings.voter_hash_key_bytes
+        return (
+            "fail:voter:" + voter_hash(key, _LOCKOUT_ELECTION, personal_number),
+            "fail:addr:" + voter_hash(key, "address", client_address),
+        )
+
+    def _check_lockout(self, personal_number: str, client_address: str) -> None:
+        voter_key, address_key = self._counter_keys(personal_number, client_address)
+        if self._store.count(voter_key) >= self._settings.max_failures_per_voter:
+            raise LockedOutError("too many failed attempts for this voter: try again later")
+        if self._store.count(address_key) >= self._settings.max_failures_per_address:
+            raise LockedOutError("too many failed attempts from this address: try again later")
+
+    def _fail(self, error: IdentityError, state: Mapping[str, Any], client_address: str, event: str) -> None:
+        voter_key, address_key = self._counter_keys(state["personal_number"], client_address)
+        self._store.increment(voter_key, self._settings.voter_failure_window_seconds)
+        self._store.increment(address_key, self._settings.address_failure_window_seconds)
+        hashed = self._issuer.voter_hash(state["election_id"], state["personal_number"])
+        self._issuer.audit(event, error.code, state["election_id"], hashed, state["channel"])
+
+    # --- the three steps ---------------------------------------------------------------------------------------
+
+    def start(self, election_id: str, personal_number: str, channel: Channel, client_address: str) -> SessionStart:
+        """Open a session and issue the liveness challenge. Raises `PersonalNumberError` or `LockedOutError`."""
+        if channel not in CHANNELS:
+            raise ValueError(f"unknown channel {channel!r}")
+        parse_personal_number(personal_number)
+        self._check_lockout(personal_number, client_address)
+        session_id = secrets.token_urlsafe(24)
+        challenge = self.liveness.issue_challenge(context=session_id)
+        state = {"step": "frames", "election_id": election_id, "personal_number": personal_number, "channel": channel}
+        self._put(session_id, state)
+        hashed = self._issuer.voter_hash(election_id, personal_number)
+        self._issuer.audit("session_started", "ok", election_id, hashed, channel)
+        return SessionStart(session_id, challenge)
+
+    def submit_frames(
+        self, session_id: str, nonce: str, frames: Sequence[bytes], client_address: str
+    ) -> VerifiedIdentity:
+        """Liveness + 1:1 match against the registry, then eligibility. Any failure ends the session."""
+        state = self._take(session_id, "frames")
+        election_id, personal_number = state["election_id"], state["personal_number"]
+        self._check_lockout(personal_number, client_address)
+        try:
+            voter = self._registry.lookup(personal_number)
+            self.liveness.check_frames(nonce, frames, voter.face_template, context=session_id)
+        except IdentityError as e:
+            self._fail(e, state, client_address, "face_check")
+            raise
+        style = self._styles.ballot_style_for(election_id, voter)
+        keys = self._keys.get(election_id)
+        hashed = self._issuer.voter_hash(election_id, personal_number)
+        if style is None or keys is None or style not in keys.ballot_style_ids:
+            self._issuer.audit("eligibility", NotEligibleError.code, election_id, hashed, state["channel"])
+            raise NotEligibleError("this voter has no ballot in this election")
+        if self._issuer.is_identified(election_id, personal_number):
+            self._issuer.audit("eligibility", "already_identified", election_id, hashed, state["channel"])
+            raise AlreadyIdentifiedError("this voter has already been identified in this election")
+        self._store.delete(self._counter_keys(personal_number, client_address)[0])
+        self._issuer.audit("face_check", "matched", election_id, hashed, state["channel"])
+        self._put(session_id, {**state, "step": "credential", "ballot_style_id": style})
+        return VerifiedIdentity(session_id, style, keys.public_keys()[style])
+
+    def issue_credential(self, session_id: str, blinded_message: bytes, client_address: str) -> Issuance:
+        """Blind-sign the device's blinded credential message; one per voter per election (database constraint)."""
+        state = self._take(session_id, "credential")
+        election_id = state["election_id"]
+        return self._issuer.issue(
+            election_id,
+            state["personal_number"],
+            state["ballot_style_id"],
+            state["channel"],
+            blinded_message,
+            self._keys[election_id],
+        )

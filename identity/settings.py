@@ -1,0 +1,90 @@
+"""Settings of the identity service, read from the environment (prefix ``SHAILOO_IDENTITY_``).
+
+Two secrets: ``TEMPLATE_KEY`` (AES-256-GCM key sealing registry records at rest) and ``VOTER_HASH_KEY``
+(the registrar's HMAC key for voter hashes). Both are 64 hex characters. The built-in development values are
+public, so they are refused unless ``ENVIRONMENT=development``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from identity.face import FaceConfig
+
+#: Public development keys: fine for tests and a laptop, refused anywhere else.
+DEVELOPMENT_TEMPLATE_KEY = "00" * 31 + "01"
+DEVELOPMENT_VOTER_HASH_KEY = "00" * 31 + "02"
+
+
+class IdentitySettings(BaseSettings):
+    """Everything tunable in face checks, liveness, lockouts and issuance."""
+
+    model_config = SettingsConfigDict(env_prefix="SHAILOO_IDENTITY_", frozen=True)
+
+    environment: Literal["development", "staging", "production"] = "development"
+    template_key: str = DEVELOPMENT_TEMPLATE_KEY
+    voter_hash_key: str = DEVELOPMENT_VOTER_HASH_KEY
+    #: Redis URL for nonces and attempt counters; empty means the in-process fallback (one worker only).
+    redis_url: str = ""
+
+    # Face checks
+    face_tolerance: float = Field(default=0.5, gt=0.0, le=1.0)
+    max_image_side: int = Field(default=800, ge=160)
+    min_face_px: int = Field(default=60, ge=8)
+    min_sharpness: float = Field(default=10.0, ge=0.0)
+    min_detection_px: int = Field(default=50, ge=8)
+    detector_upsample: int = Field(default=1, ge=0, le=2)
+
+    # Liveness
+    challenge_turns: int = Field(default=3, ge=2, le=6)
+    nonce_ttl_seconds: int = Field(default=120, ge=10)
+    session_ttl_seconds: int = Field(default=300, ge=30)
+    min_yaw_change: float = Field(default=0.06, gt=0.0)
+    max_planar_similarity: float = Field(default=0.85, gt=0.0, le=1.0)
+
+    # Lockouts
+    max_failures_per_voter: int = Field(default=5, ge=1)
+    voter_failure_window_seconds: int = Field(default=3600, ge=1)
+    max_failures_per_address: int = Field(default=20, ge=1)
+    address_failure_window_seconds: int = Field(default=900, ge=1)
+
+    @field_validator("template_key", "voter_hash_key")
+    @classmethod
+    def _is_256_bit_hex(cls, value: str) -> str:
+        try:
+            raw = bytes.fromhex(value)
+        except ValueError as e:
+            raise ValueError("must be 64 hex characters (a 256-bit key)") from e
+        if len(raw) != 32:
+            raise ValueError("must be 64 hex characters (a 256-bit key)")
+        return value
+
+    @model_validator(mode="after")
+    def _no_public_keys_outside_development(self) -> IdentitySettings:
+        if self.environment != "development" and (
+            self.template_key == DEVELOPMENT_TEMPLATE_KEY or self.voter_hash_key == DEVELOPMENT_VOTER_HASH_KEY
+        ):
+            raise ValueError("the development keys are public: set TEMPLATE_KEY and VOTER_HASH_KEY")
+        return self
+
+    @property
+    def template_key_bytes(self) -> bytes:
+        return bytes.fromhex(self.template_key)
+
+    @property
+    def voter_hash_key_bytes(self) -> bytes:
+        return bytes.fromhex(self.voter_hash_key)
+
+    def face_config(self) -> FaceConfig:
+        """The face pipeline's tunables from these settings."""
+        return FaceConfig(
+            tolerance=self.face_tolerance,
+            max_image_side=self.max_image_side,
+            min_detection_px=self.min_detection_px,
+            min_face_px=self.min_face_px,
+            min_sharpness=self.min_sharpness,
+            upsample=self.detector_upsample,
+        )

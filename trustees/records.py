@@ -1,0 +1,258 @@
+"""The trustees' board entries: payload shapes, parsing, and the ceremony as read back from the board.
+
+docs/trustees.md ("What the board shows") gives every field. All payloads of one key ceremony carry its
+``context`` (hex of `ceremony_context`), so entries of an abandoned attempt never mix with a new one.
+
+==================  ==============================================================  ============================
+kind                payload                                                         dedup key
+==================  ==============================================================  ============================
+trustee_commitment  {context, commitment: TrusteeCommitment}                        ``dkg/<ctx>/commitment/<i>``
+trustee_share       {context, sender, shares: [EncryptedShare to every other one]}  ``dkg/<ctx>/shares/<i>``
+complaint           {context, subject: "key_ceremony", complainer, complaints}      ``dkg/<ctx>/checked/<i>``
+joint_key           {context, n, k, qualified, joint_public_key, public_shares}     ``dkg/<ctx>/joint_key``
+==================  ==============================================================  ============================
+
+Every trustee posts exactly one step-3 ``complaint`` entry: its list of complaints, empty when every share it
+received checked out. That empty list is the trustee saying "I checked, all good", which the finish needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from bulletin_board.entries import Entry, EntryKind
+from crypto.errors import NonCanonicalError, ShailooError
+from crypto.group import Point
+from crypto.hashing import hash_fields
+from crypto.share_encryption import EncryptedShare, u32
+from crypto.threshold import Complaint, TrusteeCommitment, check_parameters
+from trustees.errors import CeremonyError
+
+CEREMONY_SUBJECT: Final = "key_ceremony"
+JsonDict = dict[str, Any]
+
+
+def ceremony_context(manifest_payload_hash: bytes, n: int, k: int, attempt: int = 1) -> bytes:
+    """``hash_fields("trustee/ceremony", manifest payload hash, u32(n), u32(k), u32(attempt))``.
+
+    Every proof and encrypted share of the ceremony binds to it, so nothing carries over to another election,
+    another (n, k), or a restarted attempt.
+    """
+    check_parameters(n, k)
+    if isinstance(attempt, bool) or not isinstance(attempt, int) or attempt < 1:
+        raise CeremonyError("the ceremony attempt is a positive integer")
+    return hash_fields("trustee/ceremony", manifest_payload_hash, u32(n), u32(k), u32(attempt))
+
+
+@dataclass(frozen=True)
+class Post:
+    """An entry a trustee (or the coordinator) wants on the board, with the dedup key that makes it idempotent."""
+
+    kind: EntryKind
+    payload: JsonDict
+    dedup_key: str
+
+    def to_dict(self) -> JsonDict:
+        return {"kind": self.kind.value, "payload": self.payload, "dedup_key": self.dedup_key}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Post:
+        try:
+            kind = EntryKind.parse(data["kind"])
+            payload, key = data["payload"], data["dedup_key"]
+        except (KeyError, TypeError, ShailooError) as e:
+            raise NonCanonicalError(f"malformed post: {e}") from e
+        if not isinstance(payload, dict) or not isinstance(key, str):
+            raise NonCanonicalError("a post has a JSON object payload and a string dedup key")
+        return cls(kind, payload, key)
+
+
+# --- dedup keys --------------------------------------------------------------------------------------------------
+
+
+def _ctx(context: bytes) -> str:
+    return context.hex()[:32]
+
+
+def commitment_key(context: bytes, index: int) -> str:
+    return f"dkg/{_ctx(context)}/commitment/{index}"
+
+
+def shares_key(context: bytes, index: int) -> str:
+    return f"dkg/{_ctx(context)}/shares/{index}"
+
+
+def checked_key(context: bytes, index: int) -> str:
+    return f"dkg/{_ctx(context)}/checked/{index}"
+
+
+def joint_key_key(context: bytes) -> str:
+    return f"dkg/{_ctx(context)}/joint_key"
+
+
+# --- payloads ----------------------------------------------------------------------------------------------------
+
+
+def commitment_post(context: bytes, commitment: TrusteeCommitment) -> Post:
+    payload = {"context": context.hex(), "commitment": commitment.to_dict()}
+    return Post(EntryKind.TRUSTEE_COMMITMENT, payload, commitment_key(context, commitment.index))
+
+
+def shares_post(context: bytes, sender: int, shares: Iterable[EncryptedShare]) -> Post:
+    payload = {"context": context.hex(), "sender": sender, "shares": [s.to_dict() for s in shares]}
+    return Post(EntryKind.TRUSTEE_SHARE, payload, shares_key(context, sender))
+
+
+def checked_post(context: bytes, complainer: int, complaints: Iterable[Complaint]) -> Post:
+    payload = {
+        "context": context.hex(),
+        "subject": CEREMONY_SUBJECT,
+        "complainer": complainer,
+        "complaints": [c.to_dict() for c in complaints],
+    }
+    return Post(EntryKind.COMPLAINT, payload, checked_key(context, complainer))
+
+
+@dataclass(frozen=True)
+class JointKey:
+    """The ceremony's outcome: K, the qualified dealers Q, and every trustee's public share X_1..X_n."""
+
+    n: int
+    k: int
+    qualified: tuple[int, ...]
+    joint_public_key: Point
+    public_shares: tuple[Point, ...]
+
+    def __post_init__(self) -> None:
+        check_parameters(self.n, self.k)
+        if len(self.public_shares) != self.n:
+            raise CeremonyError("the joint key lists one public share per trustee")
+
+    def public_share(self, index: int) -> Point:
+        """X_index."""
+        if not 1 <= index <= self.n:
+            raise CeremonyError(f"trustee {index} is not one of 1..{self.n}")
+        return self.public_shares[index - 1]
+
+    def to_payload(self, context: bytes) -> JsonDict:
+        return {
+            "context": context.hex(),
+            "n": self.n,
+            "k": self.k,
+            "qualified": list(self.qualified),
+            "joint_public_key": self.joint_public_key.hex(),
+            "public_shares": [x.hex() for x in self.public_shares],
+        }
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> JointKey:
+        try:
+            return cls(
+                int(payload["n"]),
+                int(payload["k"]),
+                tuple(int(i) for i in payload["qualified"]),
+                Point.from_hex(payload["joint_public_key"]),
+                tuple(Point.from_hex(h) for h in payload["public_shares"]),
+            )
+        except (KeyError, TypeError, ValueError) as e:
+            raise NonCanonicalError(f"malformed joint_key entry: {e!r}") from e
+
+
+def joint_key_post(context: bytes, joint_key: JointKey) -> Post:
+    return Post(EntryKind.JOINT_KEY, joint_key.to_payload(context), joint_key_key(context))
+
+
+# --- the ceremony as read back from the board --------------------------------------------------------------------
+
+
+@dataclass
+class CeremonyView:
+    """Everything one key ceremony (one ``context``) has on the board, parsed and indexed by trustee.
+
+    Parsing is structural; the cryptographic checks are the ceremony's (`trustees.ceremony`). ``entries`` keeps
+    the raw payloads by dedup key so a trustee can tell "my post is there" from "another payload is in my slot".
+    """
+
+    context: bytes
+    n: int
+    k: int
+    commitments: dict[int, TrusteeCommitment] = field(default_factory=dict)
+    shares: dict[int, tuple[EncryptedShare, ...]] = field(default_factory=dict)
+    complaints: dict[int, tuple[Complaint, ...]] = field(default_factory=dict)
+    joint_key: JointKey | None = None
+    payloads: dict[str, JsonDict] = field(default_factory=dict)
+    malformed: list[str] = field(default_factory=list)
+
+    def shares_for(self, recipient: int) -> list[EncryptedShare]:
+        """The encrypted shares addressed to ``recipient``, one per dealer that has posted."""
+        return [s for shares in self.shares.values() for s in shares if s.recipient == recipient]
+
+
+def manifest_payload_hash(entries: Iterable[Entry]) -> bytes:
+    """The payload hash of the board's manifest entry (the election the ceremony is for)."""
+    for entry in entries:
+        if entry.kind is EntryKind.MANIFEST:
+            return entry.payload_hash
+    raise CeremonyError("the board has no manifest yet: the key ceremony starts after the manifest")
+
+
+def read_ceremony(entries: Iterable[Entry], context: bytes, n: int, k: int) -> CeremonyView:
+    """Collect the entries of the ceremony ``context``; the first entry in each trustee's slot counts.
+
+    A malformed entry of this ceremony is recorded in ``malformed`` (its trustee is named there) and skipped.
+    """
+    view = CeremonyView(context, n, k)
+    hex_context = context.hex()
+    for entry in entries:
+        payload = entry.payload
+        if entry.kind not in _CEREMONY_KINDS or payload.get("context") != hex_context:
+            continue
+        try:
+            _absorb(view, entry.kind, payload)
+        except (ShailooError, KeyError, TypeError, ValueError) as e:
+            view.malformed.append(f"entry {entry.index} ({entry.kind.value}): {e}")
+    return view
+
+
+_CEREMONY_KINDS: Final = frozenset(
+    {EntryKind.TRUSTEE_COMMITMENT, EntryKind.TRUSTEE_SHARE, EntryKind.COMPLAINT, EntryKind.JOINT_KEY}
+)
+
+
+def _absorb(view: CeremonyView, kind: EntryKind, payload: Mapping[str, Any]) -> None:
+    ctx = view.context
+    if kind is EntryKind.TRUSTEE_COMMITMENT:
+        commitment = TrusteeCommitment.from_dict(payload["commitment"])
+        if (commitment.n, commitment.k) != (view.n, view.k):
+            raise CeremonyError(f"trustee {commitment.index} committed for n={commitment.n}, k={commitment.k}")
+        key = commitment_key(ctx, commitment.index)
+        if key not in view.payloads:
+            view.commitments[commitment.index] = commitment
+            view.payloads[key] = dict(payload)
+    elif kind is EntryKind.TRUSTEE_SHARE:
+        sender = int(payload["sender"])
+        shares = tuple(EncryptedShare.from_dict(s) for s in payload["shares"])
+        if any(s.sender != sender for s in shares):
+            raise NonCanonicalError("a trustee_share entry holds shares from another sender")
+        key = shares_key(ctx, sender)
+        if key not in view.payloads:
+            view.shares[sender] = shares
+            view.payloads[key] = dict(payload)
+    elif kind is EntryKind.COMPLAINT:
+        if payload.get("subject") != CEREMONY_SUBJECT:
+            return
+        complainer = int(payload["complainer"])
+        complaints = tuple(Complaint.from_dict(c) for c in payload["complaints"])
+        if any(c.complainer != complainer for c in complaints):
+            raise NonCanonicalError("a complaint entry holds complaints filed by another trustee")
+        key = checked_key(ctx, complainer)
+        if key not in view.payloads:
+            view.complaints[complainer] = complaints
+            view.payloads[key] = dict(payload)
+    elif kind is EntryKind.JOINT_KEY:
+        key = joint_key_key(ctx)
+        if key not in view.payloads:
+            view.joint_key = JointKey.from_payload(payload)
+            view.payloads[key] = dict(payload)

@@ -87,6 +87,12 @@ class ExportFormatError(BoardError):
         self.line = line
 
 
+class ReadOnlyBoardError(BoardError):
+    """A read-only mirror of a board was asked to append or to sign."""
+
+    code = "read_only_board"
+
+
 class StorageError(BoardError):
     """The board's database is unusable (wrong schema, inconsistent state)."""
 

@@ -2,7 +2,8 @@
 
 Public API (stable; see docs/board.md for examples and docs/spec/board.md for the bytes):
 
-``BulletinBoard(storage, signing_key, *, origin, max_merge_delay=1.0, validators=DEFAULT_VALIDATORS, clock=None)``
+``BulletinBoard(storage, signing_key, *, origin, max_merge_delay=1.0, validators=DEFAULT_VALIDATORS, clock=None)``;
+``BulletinBoard.mirror(storage, log_key, *, origin)`` for a read-only copy (e.g. an imported export).
 
 * ``append(kind, payload, *, dedup_key=None) -> SignedPromise`` — validate, check the phase, store durably,
   return the log's signed promise (entry hash, index, time). Errors (nothing written): ``invalid_entry``,
@@ -55,7 +56,7 @@ from bulletin_board.entries import (
     canonical_payload,
     payload_hash,
 )
-from bulletin_board.errors import EntryNotFoundError, TreeSizeError
+from bulletin_board.errors import EntryNotFoundError, ReadOnlyBoardError, TreeSizeError
 from bulletin_board.phases import Phase, next_phase
 from bulletin_board.proofs import ConsistencyProof, InclusionProof
 from bulletin_board.storage import (
@@ -98,10 +99,11 @@ class BulletinBoard:
         self.storage = storage
         self.origin = origin
         self.max_merge_delay = max_merge_delay
-        self._key = signing_key
+        self._key: Ed25519PrivateKey | None = signing_key
+        self._public_key = signing_key.public_key()
         self._validators = validators
         self._clock = clock or now_ms
-        self._key_id = key_id(origin, signing_key.public_key())
+        self._key_id = key_id(origin, self._public_key)
         self._stop = threading.Event()
         self._integrator: threading.Thread | None = None
         TreeHead(origin, 0, merkle.EMPTY_ROOT, 0)  # validates the origin name now rather than at first use
@@ -109,7 +111,21 @@ class BulletinBoard:
     @property
     def public_key(self) -> Ed25519PublicKey:
         """The log's public key: tree heads and promises verify under it."""
-        return self._key.public_key()
+        return self._public_key
+
+    @classmethod
+    def mirror(cls, storage: BoardStorage, log_key: Ed25519PublicKey, *, origin: str) -> BulletinBoard:
+        """A read-only board over a copy of another log (e.g. after `export.import_board`): reads and proofs
+        work, appends and new tree heads raise `ReadOnlyBoardError`."""
+        board = cls(storage, Ed25519PrivateKey.generate(), origin=origin)
+        board._key, board._public_key = None, log_key
+        board._key_id = key_id(origin, log_key)
+        return board
+
+    def _signing_key(self) -> Ed25519PrivateKey:
+        if self._key is None:
+            raise ReadOnlyBoardError(f"this is a read-only mirror of {self.origin}: it cannot append or sign")
+        return self._key
 
     # --- appending ---------------------------------------------------------------------------------------------
 
@@ -127,6 +143,7 @@ class BulletinBoard:
         keys = list(dedup_keys) if dedup_keys is not None else [None] * len(items)
         if len(keys) != len(items):
             raise ValueError("dedup_keys must have one key (or None) per item")
+        signing_key = self._signing_key()
         # Parse and validate before taking the lock: the lock is held only for index assignment and writes.
         checked = [(EntryKind.parse(kind), canonical_payload(payload)) for kind, payload in items]
         for (kind, _), (_, payload) in zip(checked, items, strict=True):
@@ -138,7 +155,7 @@ class BulletinBoard:
             for offset, ((kind, payload_bytes), (_, payload)) in enumerate(zip(checked, items, strict=True)):
                 entry = Entry.create(size + offset, kind, payload)
                 phase = next_phase(phase, kind, index=entry.index)
-                promise = sign_promise(self.origin, entry.index, entry.entry_hash, now, self._key)
+                promise = sign_promise(self.origin, entry.index, entry.entry_hash, now, signing_key)
                 new.append(
                     NewEntry(
                         entry=entry,
@@ -221,7 +238,7 @@ class BulletinBoard:
         hashes = self.storage.subtree_hashes(cover)
         root_hash = merkle.fold_cover([hashes[s] for s in cover])
         timestamp = max(self._clock(), latest.timestamp if latest else 0)  # tree head times never go backwards
-        sth = sign_tree_head(TreeHead(self.origin, size, root_hash, timestamp), self._key)
+        sth = sign_tree_head(TreeHead(self.origin, size, root_hash, timestamp), self._signing_key())
         stored = self.storage.put_tree_head(StoredTreeHead(size, root_hash, timestamp, sth.key_id, sth.signature))
         return self._signed(stored)
 

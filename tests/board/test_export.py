@@ -1,0 +1,188 @@
+"""Export and offline import: a faithful round trip, and every kind of tampering caught at the right place."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from bulletin_board.checkpoint import sign_promise
+from bulletin_board.entries import Entry
+from bulletin_board.errors import ExportFormatError, ReadOnlyBoardError
+from bulletin_board.export import import_board, iter_export, verify_export, write_export
+from bulletin_board.log import BulletinBoard
+from bulletin_board.storage import BoardStorage
+from bulletin_board.witness import MemoryWitnessStore, Witness
+from crypto.canonical import canonical_json
+
+WITNESS_KEY = Ed25519PrivateKey.generate()
+
+
+def _fill(board: BulletinBoard) -> list[bytes]:
+    witness = Witness(
+        "observer.example",
+        WITNESS_KEY,
+        log_origin=board.origin,
+        log_key=board.public_key,
+        store=MemoryWitnessStore(),
+        clock=lambda: 7,
+    )
+    board.append_many([("manifest", {"name": "Жогорку Кеңеш 2026"}), ("trustee_commitment", {"t": 1})])
+    board.collect_cosignature(witness)
+    board.append_many([("joint_key", {}), ("issuer_keys", {}), ("channels_open", {})])
+    board.append_many([("ballot", {"n": i, "choices": [i % 3, 1]}) for i in range(20)])
+    board.collect_cosignature(witness)
+    board.append_many([("ballot", {"n": i}) for i in range(20, 26)])
+    board.integrate()
+    board.append("ballot", {"n": "after the last head: not exported"})
+    return list(iter_export(board))
+
+
+def _lines_as_objects(lines: list[bytes]) -> list[dict]:  # type: ignore[type-arg]
+    return [json.loads(x) for x in lines]
+
+
+def _entry_line(lines: list[bytes], index: int) -> int:
+    return next(i for i, x in enumerate(lines) if b'"type":"entry"' in x and json.loads(x)["index"] == index)
+
+
+def _rejected(lines: list[bytes], **kwargs) -> ExportFormatError:  # type: ignore[no-untyped-def]
+    with pytest.raises(ExportFormatError) as caught:
+        verify_export(lines, **kwargs)
+    assert caught.value.code == "invalid_export"
+    return caught.value
+
+
+def test_export_verifies_offline(board: BulletinBoard) -> None:
+    lines = _fill(board)
+    summary = verify_export(
+        lines, log_key=board.public_key, witness_keys={"observer.example": WITNESS_KEY.public_key()}
+    )
+    assert summary.size == 31
+    assert summary.tree_heads == 3
+    assert summary.cosignatures == 2
+    assert summary.last_tree_head == board.tree_head(31)
+    assert all(x.endswith(b"\n") and x.count(b"\n") == 1 for x in lines)
+
+
+def test_import_rebuilds_the_same_board(
+    board: BulletinBoard, tmp_path: Path, open_board_storage: Callable[[], BoardStorage]
+) -> None:
+    lines = _fill(board)
+    path = tmp_path / "board.jsonl"
+    with path.open("wb") as f:
+        write_export(board, f)
+    assert path.read_bytes() == b"".join(lines)
+    copy_storage = open_board_storage()
+    copy_storage.drop_schema()
+    copy_storage.create_schema()
+    import_board(path, copy_storage, log_key=board.public_key)
+    copy = BulletinBoard.mirror(copy_storage, board.public_key, origin=board.origin)
+    assert copy.tree_heads() == [h for h in board.tree_heads() if h.size <= 31]
+    assert copy.entries(0, 31) == board.entries(0, 31)
+    assert [p.to_text() for p in map(copy.promise, range(31))] == [board.promise(i).to_text() for i in range(31)]
+    assert copy.inclusion_proof(17, 31) == board.inclusion_proof(17, 31)
+    assert copy.consistency_proof(2, 28) == board.consistency_proof(2, 28)
+    assert copy.phase is board.phase
+    with pytest.raises(ReadOnlyBoardError):
+        copy.append("ballot", {})
+    out = io.BytesIO()
+    write_export(copy, out)
+    assert out.getvalue() == b"".join(lines)
+
+
+def test_altered_payload_fails_at_that_entry(board: BulletinBoard) -> None:
+    lines = _fill(board)
+    at = _entry_line(lines, 12)
+    obj = json.loads(lines[at])
+    obj["payload"]["choices"] = [2, 2]
+    lines[at] = canonical_json(obj) + b"\n"
+    error = _rejected(lines)
+    assert error.index == 12
+    assert "entry 12" in error.message
+
+
+def test_dropped_entry_fails_at_its_index(board: BulletinBoard) -> None:
+    lines = _fill(board)
+    del lines[_entry_line(lines, 9)]
+    assert _rejected(lines).index == 9
+
+
+def test_swapped_entries_fail_at_the_first(board: BulletinBoard) -> None:
+    lines = _fill(board)
+    a, b = _entry_line(lines, 14), _entry_line(lines, 15)
+    lines[a], lines[b] = lines[b], lines[a]
+    assert _rejected(lines).index == 14
+
+
+def test_altered_promise_signature_fails_at_that_entry(board: BulletinBoard) -> None:
+    lines = _fill(board)
+    at = _entry_line(lines, 20)
+    obj = json.loads(lines[at])
+    obj["promise_signature"] = ("00" if obj["promise_signature"][:2] != "00" else "11") + obj["promise_signature"][2:]
+    lines[at] = canonical_json(obj) + b"\n"
+    assert _rejected(lines).index == 20
+
+
+def test_garbled_entry_line_is_named(board: BulletinBoard) -> None:
+    lines = _fill(board)
+    at = _entry_line(lines, 5)
+    lines[at] = lines[at][:-10] + b"\n"
+    assert _rejected(lines).index == 5
+
+
+def test_entry_in_the_wrong_phase_fails_even_if_the_log_signed_it(
+    board: BulletinBoard, log_key: Ed25519PrivateKey
+) -> None:
+    lines = _fill(board)
+    at = _entry_line(lines, 1)
+    rogue = Entry.create(1, "ballot", {"stuffed": True})  # a ballot during the key ceremony
+    promise = sign_promise(board.origin, 1, rogue.entry_hash, 5, log_key)
+    line = {"type": "entry", "index": 1, "kind": "ballot", "payload": {"stuffed": True}, "timestamp": 5}
+    lines[at] = canonical_json({**line, "promise_signature": promise.signature.hex()}) + b"\n"
+    error = _rejected(lines)
+    assert error.index == 1
+    assert "not allowed in phase key_ceremony" in error.message
+
+
+def test_altered_tree_head_rejected(board: BulletinBoard) -> None:
+    lines = _fill(board)
+    at = next(i for i, x in enumerate(lines) if b'"type":"tree_head"' in x)
+    obj = json.loads(lines[at])
+    obj["checkpoint"] = obj["checkpoint"].replace("\n2\n", "\n3\n", 1)
+    lines[at] = canonical_json(obj) + b"\n"
+    assert _rejected(lines).index is None
+
+
+def test_forged_cosignature_rejected(board: BulletinBoard) -> None:
+    lines = _fill(board)
+    at = next(i for i, x in enumerate(lines) if b'"type":"cosignature"' in x)
+    obj = json.loads(lines[at])
+    obj["witness_key"] = bytes(32).hex() if obj["witness_key"] != bytes(32).hex() else "01" * 32
+    lines[at] = canonical_json(obj) + b"\n"
+    _rejected(lines)
+
+
+def test_cosignature_under_an_unexpected_witness_key_rejected(board: BulletinBoard) -> None:
+    lines = _fill(board)
+    _rejected(lines, witness_keys={"observer.example": Ed25519PrivateKey.generate().public_key()})
+
+
+def test_truncated_export_rejected(board: BulletinBoard) -> None:
+    lines = _fill(board)
+    _rejected(lines[:-1])
+    _rejected(lines[: _entry_line(lines, 29)])
+
+
+def test_export_of_another_log_rejected(board: BulletinBoard) -> None:
+    lines = _fill(board)
+    _rejected(lines, log_key=Ed25519PrivateKey.generate().public_key())
+
+
+def test_line_after_the_end_rejected(board: BulletinBoard) -> None:
+    lines = _fill(board)
+    _rejected([*lines, lines[-1]])

@@ -8,7 +8,8 @@ Public API (stable; see docs/board.md for examples and docs/spec/board.md for th
 * ``append(kind, payload, *, dedup_key=None) -> SignedPromise`` — validate, check the phase, store durably,
   return the log's signed promise (entry hash, index, time). Errors (nothing written): ``invalid_entry``,
   ``wrong_phase``, ``duplicate_entry``.
-* ``append_many(items, *, dedup_keys=None) -> list[SignedPromise]`` — group commit: one transaction for all.
+* ``append_many(items, *, dedup_keys=None) -> list[SignedPromise]`` — one transaction for all (all or nothing);
+  `group_commit.GroupCommitter(board).append(...)` batches concurrent single appends from many threads.
 * ``size``, ``phase`` — current tree size and election phase (`phases.Phase`).
 * ``entry(index) -> Entry``, ``entries(start, end) -> list[Entry]``, ``stored_entries(start, end)``,
   ``find_by_hash(entry_hash) -> Entry | None``, ``find_by_payload(kind, payload) -> Entry | None``,
@@ -107,6 +108,11 @@ class BulletinBoard:
         self._stop = threading.Event()
         self._integrator: threading.Thread | None = None
         TreeHead(origin, 0, merkle.EMPTY_ROOT, 0)  # validates the origin name now rather than at first use
+
+    @property
+    def validators(self) -> PayloadValidators:
+        """The payload validators this board runs before every append."""
+        return self._validators
 
     @property
     def public_key(self) -> Ed25519PublicKey:

@@ -28,7 +28,7 @@ from petlib.ec import EcPt
 
 from crypto.elgamal import Ciphertext, generator_plus_mul
 from crypto.errors import InvalidPointError, InvalidProofError, NonCanonicalError, ParameterError
-from crypto.group import GROUP, ORDER, POINT_BYTES, SCALAR_BYTES, Point, Scalar
+from crypto.group import GROUP, ORDER, POINT_BYTES, SCALAR_BYTES, Point, Scalar, point_sum
 from crypto.hashing import Transcript
 
 G: Final = Point.generator()
@@ -83,6 +83,8 @@ def relation_holds(relation: Relation) -> bool:
     return linear_combination(relation.generator_coefficient, relation.terms) == relation.commitment
 
 
+#: Points per multi-scalar multiplication call (see `RelationAccumulator.holds`).
+MSM_CHUNK: Final = 256
 #: Bits of each random weight of a linear combination: a false relation passes with probability 2^-128.
 WEIGHT_BITS: Final = 128
 
@@ -96,19 +98,20 @@ class RelationAccumulator:
     """Σ ρᵢ·(gᵢ·G + Σ kᵢⱼ·Pᵢⱼ − Cᵢ) over many relations, each with its own random 128-bit weight ρᵢ.
 
     The sum is the identity when every relation holds; if one fails it is the identity with probability
-    at most 2^-128. Terms on the same point object (K, alpha, beta used twice) are merged first, so the
-    final multi-scalar multiplication has one entry per distinct point.
+    at most 2^-128. Terms on equal points (K in every proof, alpha and beta used twice) are merged
+    first, keyed by the point's encoding (already computed and cached when the transcript hashed it), so
+    the final multi-scalar multiplication has one entry per distinct point.
     """
 
     __slots__ = ("_generator", "_points", "_scalars")
 
     def __init__(self) -> None:
         self._generator = 0
-        self._scalars: dict[int, int] = {}
-        self._points: dict[int, Point] = {}
+        self._scalars: dict[bytes, int] = {}
+        self._points: dict[bytes, Point] = {}
 
     def _add_term(self, coefficient: int, point: Point) -> None:
-        key = id(point)
+        key = point.to_bytes()
         if key in self._scalars:
             self._scalars[key] += coefficient
         else:
@@ -124,10 +127,20 @@ class RelationAccumulator:
             self._add_term(-weight, relation.commitment)
 
     def holds(self) -> bool:
-        """True when the combination is the identity (one `EC_POINTs_mul`)."""
-        keys = list(self._points)
-        terms = [(self._scalars[k] % ORDER, self._points[k]) for k in keys]
-        return linear_combination(self._generator % ORDER, terms).is_identity()
+        """True when the combination is the identity.
+
+        The multi-scalar multiplication runs in chunks of `MSM_CHUNK` points whose results are added:
+        OpenSSL keeps a 16-point table per input point, and past a few hundred points those tables fall
+        out of the CPU cache (measured here: 13.7 µs per point in chunks of 256, 18 µs in one call of 6,000).
+        """
+        terms = [(self._scalars[k] % ORDER, point) for k, point in self._points.items()]
+        if not terms:
+            return self._generator % ORDER == 0
+        partials = [
+            linear_combination(self._generator % ORDER if start == 0 else 0, terms[start : start + MSM_CHUNK])
+            for start in range(0, len(terms), MSM_CHUNK)
+        ]
+        return point_sum(partials).is_identity()
 
 
 def check_relations(relations: Sequence[Relation], what: str) -> None:
@@ -196,6 +209,16 @@ def _require_points(what: str, *points: Point) -> None:
             raise InvalidProofError(f"{what}: every statement point must be a point other than the identity")
 
 
+def _check_proof_values(what: str, points: Sequence[Point], scalars: Sequence[Scalar]) -> None:
+    """A proof object is valid by construction: commitments are non-identity points, responses scalars."""
+    for point in points:
+        if not isinstance(point, Point) or point.is_identity():
+            raise InvalidPointError(f"{what}: a commitment must be a point other than the identity")
+    for scalar in scalars:
+        if not isinstance(scalar, Scalar):
+            raise ParameterError(f"{what}: challenges and responses are scalars")
+
+
 def read_points(data: bytes, offset: int, count: int) -> list[Point]:
     """``count`` consecutive non-identity compressed points starting at ``offset``."""
     return [Point.from_bytes(data[offset + i * POINT_BYTES : offset + (i + 1) * POINT_BYTES]) for i in range(count)]
@@ -219,6 +242,9 @@ class SchnorrProof:
     response: Scalar
 
     SIZE: ClassVar[int] = POINT_BYTES + SCALAR_BYTES
+
+    def __post_init__(self) -> None:
+        _check_proof_values("Schnorr proof", (self.commitment,), (self.response,))
 
     def to_bytes(self) -> bytes:
         return self.commitment.to_bytes() + self.response.to_bytes()
@@ -277,6 +303,9 @@ class ChaumPedersenProof:
     response: Scalar
 
     SIZE: ClassVar[int] = 2 * POINT_BYTES + SCALAR_BYTES
+
+    def __post_init__(self) -> None:
+        _check_proof_values("Chaum–Pedersen proof", (self.commitment1, self.commitment2), (self.response,))
 
     def to_bytes(self) -> bytes:
         return self.commitment1.to_bytes() + self.commitment2.to_bytes() + self.response.to_bytes()
@@ -454,6 +483,7 @@ class DisjunctiveProof:
             raise ParameterError(f"a disjunctive proof has 1 to {MAX_BRANCHES} branches")
         if len(self.challenges) != branches - 1 or len(self.responses) != branches:
             raise ParameterError("a disjunctive proof has B commitment pairs, B − 1 challenges and B responses")
+        _check_proof_values("disjunctive proof", self.commitment_points(), self.challenges + self.responses)
 
     @property
     def branches(self) -> int:
@@ -492,10 +522,11 @@ def _u32(value: int) -> bytes:
 def disjunctive_challenge(
     kind: str, context: bytes, public_key: Point, ciphertext: Ciphertext, low: int, high: int, commitments: list[Point]
 ) -> Scalar:
-    """c = Transcript(kind, context): "K", "alpha", "beta", "low" (u32be), "high" (u32be),
-    "commitments" = a_low || b_low || … || a_high || b_high."""
+    """c = Transcript(kind, context): "G", "K", "alpha", "beta", "low" (u32be), "high" (u32be),
+    "commitments" = a_low || b_low || … || a_high || b_high (33 bytes each)."""
     return (
         Transcript(kind, context)
+        .append_point("G", G)
         .append_point("K", public_key)
         .append_point("alpha", ciphertext.alpha)
         .append_point("beta", ciphertext.beta)

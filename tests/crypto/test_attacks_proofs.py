@@ -231,3 +231,15 @@ def test_proof_replayed_on_a_rerandomised_ciphertext_is_rejected() -> None:
     rerandomised = ct + encrypt(KEYS.public, 0, Scalar(42))
     with pytest.raises(InvalidProofError):
         verify_zero_or_one(CONTEXT, KEYS.public, rerandomised, proof)
+
+
+def test_proof_objects_with_identity_commitment_cannot_be_constructed() -> None:
+    """Valid by construction: an in-memory proof (not only a decoded one) refuses an identity commitment."""
+    _, proof = _honest()
+    (a0, b0), pair1 = proof.commitments
+    with pytest.raises(InvalidPointError):
+        DisjunctiveProof(((Point.identity(), b0), pair1), proof.challenges, proof.responses)
+    with pytest.raises(InvalidPointError):
+        SchnorrProof(Point.identity(), Scalar(1))
+    with pytest.raises(InvalidPointError):
+        ChaumPedersenProof(a0, Point.identity(), Scalar(1))

@@ -1,7 +1,6 @@
 """Shailoo: elections — the manifest, ballot encoding, paper rules and the Kyrgyz rules engine (pure code).
 
-Public API (see docs/elections.md and docs/rules.md). The manifest and parameters are in place; ballot, paper,
-results and presets land next under exactly these names:
+Public API (see docs/elections.md and docs/rules.md):
 
 * `elections.manifest`: `Manifest` (``manifest_hash()``, ``to_canonical_dict()``, ``from_json``, ``from_dict``,
   ``contest``, ``ballot_style``, ``ballot_style_for_district``, ``candidate``, ``party``, ``district``,

@@ -26,6 +26,8 @@ class PresidentRules(BaseModel):
     majority_bp: int = Field(default=5_000, ge=0, le=10_000)
     runoff_size: int = Field(default=2, ge=2)
     against_all_ahead_fails: bool = True
+    #: True for the second round: the candidate with more votes wins (UNVERIFIED), "against all" still applies.
+    runoff_round: bool = False
 
 
 class ReferendumRules(BaseModel):

@@ -1,0 +1,206 @@
+"""Weeding and homomorphic aggregation of cast ballots (docs/server.md, "Tally").
+
+Used identically by the server, by the trustees (who recompute the encrypted tally from the board rather than
+trust the server's) and by the observers' verifier.
+
+* `weed`: from the ballots in board order, keep one per credential — the LAST when the election allows
+  re-voting, the only one otherwise (a second ballot of a credential without re-voting is refused at cast time;
+  if one is on the board anyway, the first counts and the rest are reported). Spoiled ballots are separate board
+  entries and never reach this function.
+* `aggregate`: Σ ciphertexts per ballot style, contest and selection, and per precinct when ballots carry one.
+
+The encrypted tally's JSON (the ``encrypted_tally`` board payload) is::
+
+    {"election_id": str, "ballots_counted": int,
+     "styles": [{"style_id": str, "ballots": int,
+                 "contests": [{"contest_id": str, "ciphertexts": [hex(66 bytes), ...]}, ...]}, ...],
+     "precincts": [{"precinct_id": str, "ballots": int, "contests": [...same...]}, ...]}
+
+sorted by id at every level; an empty sum is written with the 33-zero-byte identity points.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from crypto.contest import EncryptedContest
+from crypto.elgamal import Ciphertext, ciphertext_sum
+from crypto.errors import CryptoError
+from crypto.hashing import hash_fields
+from elections.encrypted_ballot import EncryptedBallot
+from elections.errors import ElectionError
+from elections.manifest import Manifest
+
+
+class AggregateError(ElectionError):
+    """An encrypted tally is malformed or does not match the manifest."""
+
+    code = "invalid_tally"
+
+
+@dataclass(frozen=True)
+class CastBallot:
+    """A ballot as it sits on the board: its entry index and its decoded contests (already checked)."""
+
+    index: int
+    ballot: EncryptedBallot
+    contests: tuple[tuple[str, EncryptedContest], ...]
+
+    @property
+    def credential_key(self) -> bytes:
+        return self.ballot.credential.public_key
+
+
+@dataclass(frozen=True)
+class WeedResult:
+    """Ballots that count (board order) and the indices of those that do not, each with the reason."""
+
+    counted: tuple[CastBallot, ...]
+    superseded: tuple[int, ...]
+    refused_second: tuple[int, ...]
+
+
+def weed(ballots: Iterable[CastBallot], *, revoting_allowed: bool) -> WeedResult:
+    """One ballot per credential: the last one with re-voting, the first one without (see the module docstring)."""
+    chosen: dict[bytes, CastBallot] = {}
+    superseded: list[int] = []
+    refused: list[int] = []
+    for cast in sorted(ballots, key=lambda b: b.index):
+        previous = chosen.get(cast.credential_key)
+        if previous is None:
+            chosen[cast.credential_key] = cast
+        elif revoting_allowed:
+            superseded.append(previous.index)
+            chosen[cast.credential_key] = cast
+        else:
+            refused.append(cast.index)
+    counted = tuple(sorted(chosen.values(), key=lambda b: b.index))
+    return WeedResult(counted, tuple(sorted(superseded)), tuple(refused))
+
+
+@dataclass(frozen=True)
+class TallyGroup:
+    """Σ ciphertexts per contest and selection over ``ballots`` ballots of one style (or one precinct)."""
+
+    key: str
+    ballots: int
+    contests: tuple[tuple[str, tuple[Ciphertext, ...]], ...]
+
+    def contest(self, contest_id: str) -> tuple[Ciphertext, ...]:
+        for cid, cts in self.contests:
+            if cid == contest_id:
+                return cts
+        raise AggregateError(f"no contest {contest_id!r} in tally group {self.key!r}")
+
+    def to_json(self, key_name: str) -> dict[str, Any]:
+        return {
+            key_name: self.key,
+            "ballots": self.ballots,
+            "contests": [
+                {"contest_id": c, "ciphertexts": [ct.to_bytes().hex() for ct in cts]} for c, cts in self.contests
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class EncryptedTally:
+    """The encrypted tally of an election (the ``encrypted_tally`` board payload)."""
+
+    election_id: str
+    ballots_counted: int
+    styles: tuple[TallyGroup, ...]
+    precincts: tuple[TallyGroup, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "election_id": self.election_id,
+            "ballots_counted": self.ballots_counted,
+            "styles": [g.to_json("style_id") for g in self.styles],
+            "precincts": [g.to_json("precinct_id") for g in self.precincts],
+        }
+
+    @classmethod
+    def from_json(cls, value: Mapping[str, Any]) -> EncryptedTally:
+        try:
+            return cls(
+                election_id=str(value["election_id"]),
+                ballots_counted=int(value["ballots_counted"]),
+                styles=tuple(_group_from_json(g, "style_id") for g in value["styles"]),
+                precincts=tuple(_group_from_json(g, "precinct_id") for g in value["precincts"]),
+            )
+        except (KeyError, TypeError, ValueError, CryptoError) as e:
+            raise AggregateError(f"the encrypted tally is malformed: {e}") from e
+
+    def ciphertexts(self) -> list[Ciphertext]:
+        """Every ciphertext to decrypt, in a fixed order (styles, then precincts; contests; selections)."""
+        return [ct for group in (*self.styles, *self.precincts) for _, cts in group.contests for ct in cts]
+
+
+def _group_from_json(value: Mapping[str, Any], key_name: str) -> TallyGroup:
+    contests = tuple(
+        (
+            str(c["contest_id"]),
+            tuple(Ciphertext.from_bytes(bytes.fromhex(h), allow_identity=True) for h in c["ciphertexts"]),
+        )
+        for c in value["contests"]
+    )
+    return TallyGroup(str(value[key_name]), int(value["ballots"]), contests)
+
+
+def _sum_group(
+    key: str, contest_ids: Sequence[str], selections: Mapping[str, int], ballots: Sequence[CastBallot]
+) -> TallyGroup:
+    contests = []
+    for contest_id in contest_ids:
+        columns: list[list[Ciphertext]] = [[] for _ in range(selections[contest_id])]
+        for cast in ballots:
+            for cid, encrypted in cast.contests:
+                if cid == contest_id:
+                    if len(encrypted.ciphertexts) != len(columns):
+                        raise AggregateError(f"ballot {cast.index}: contest {cid!r} has the wrong size")
+                    for column, ct in zip(columns, encrypted.ciphertexts, strict=True):
+                        column.append(ct)
+        contests.append((contest_id, tuple(ciphertext_sum(column) for column in columns)))
+    return TallyGroup(key, len(ballots), tuple(contests))
+
+
+def aggregate(manifest: Manifest, counted: Sequence[CastBallot]) -> EncryptedTally:
+    """Σ per ballot style (every style of the manifest, even with no ballot) and per precinct seen on a ballot."""
+    selections = {c.contest_id: len(c.selections) for c in manifest.contests}
+    styles = []
+    for style in sorted(manifest.ballot_styles, key=lambda s: s.style_id):
+        of_style = [b for b in counted if b.ballot.style_id == style.style_id]
+        styles.append(_sum_group(style.style_id, style.contest_ids, selections, of_style))
+    precincts = []
+    for precinct_id in sorted({b.ballot.precinct_id for b in counted if b.ballot.precinct_id is not None}):
+        of_precinct = [b for b in counted if b.ballot.precinct_id == precinct_id]
+        contest_ids = sorted({cid for b in of_precinct for cid, _ in b.contests})
+        precincts.append(_sum_group(precinct_id, contest_ids, selections, of_precinct))
+    return EncryptedTally(manifest.election_id, len(counted), tuple(styles), tuple(precincts))
+
+
+def contest_totals(
+    manifest: Manifest, tally: EncryptedTally, counts: Mapping[tuple[str, str], Sequence[int]]
+) -> dict[str, tuple[int, ...]]:
+    """Per contest, the decrypted counts summed over ballot styles. ``counts`` maps (style_id, contest_id) → counts."""
+    totals: dict[str, list[int]] = {c.contest_id: [0] * len(c.selections) for c in manifest.contests}
+    for group in tally.styles:
+        for contest_id, _ in group.contests:
+            for i, v in enumerate(counts[(group.key, contest_id)]):
+                totals[contest_id][i] += v
+    return {c: tuple(v) for c, v in totals.items()}
+
+
+DECRYPTION_CONTEXT_TAG = "tally/decryption"
+
+
+def decryption_context(base_hash: bytes, tally_payload_hash: bytes) -> bytes:
+    """The context of every decryption-share proof of one encrypted tally (bound to the election and the tally)."""
+    return hash_fields(DECRYPTION_CONTEXT_TAG, base_hash, tally_payload_hash)
+
+
+def decryptable_positions(ciphertexts: Sequence[Ciphertext]) -> list[int]:
+    """Positions whose ciphertext has a non-identity alpha; the others (empty sums) decrypt to 0 without shares."""
+    return [i for i, ct in enumerate(ciphertexts) if not ct.alpha.is_identity()]

@@ -1,0 +1,427 @@
+"""The encrypted ballot: what a device casts and the board keeps (docs/server.md, "The encrypted ballot").
+
+A ballot is a JSON object (wire form = board payload form) with exactly these fields::
+
+    {"format": "shailoo-ballot/1",
+     "election_id": str, "style_id": str, "precinct_id": str | null,
+     "contests": [{"contest_id": str, "encrypted": hex(EncryptedContest.to_bytes())}, ...],   # style order
+     "credential": {"public_key": hex(32-byte raw Ed25519),
+                    "msg_prefix": hex(32-byte RFC 9474 Prepare randomizer),
+                    "registrar_signature": hex(RSASSA-PSS signature, kLen bytes)},
+     "signature": hex(64-byte Ed25519)}
+
+* The registrar signed (blindly, RFC 9474 RSABSSA-SHA384-PSS-Randomized) the prepared message
+  ``msg_prefix || credential_message`` where ``credential_message = lp("SHAILOO-V1/identity/credential") ||
+  lp(election_id) || lp(style_id) || lp(public_key)`` — the same bytes as `identity.credentials` (this pure
+  layer cannot import identity, so the format is restated here and tested against it).
+* ``signature`` is the credential key's Ed25519 signature over ``lp("SHAILOO-V1/ballot/signature") ||
+  canonical_json(ballot without "signature")``.
+* Every proof of contest ``c`` is bound to ``ballot_context = hash_fields("ballot/context", election_base_hash,
+  election_id, style_id, c, public_key)``: a ciphertext copied into another credential's ballot cannot carry a
+  valid proof, so duplicate ciphertexts across credentials are impossible to cast.
+* ``ballot_hash = hash_fields("ballot", canonical_json(ballot))``; the *tracking code* is the first 10 bytes of it
+  in RFC 4648 base32, as four groups of four characters: ``K7QD-3MZX-PA2F-9WTB``.
+
+`create_ballot` (device) and `check_ballot` (server, trustees, observers) sit side by side; `check_ballot` does the
+cheapest checks first and raises a `BallotCheckError` whose code says what failed. A challenged (spoiled) ballot
+is opened with its `BallotReveal` (per contest the selection vector and the nonces) and checked by `check_spoiled`.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from crypto import blind_rsa
+from crypto.batch import BatchVerifier
+from crypto.blind_rsa import BlindRsaPublicKey
+from crypto.canonical import canonical_json
+from crypto.contest import EncryptedContest, encrypt_contest
+from crypto.elgamal import encrypt
+from crypto.errors import CryptoError, InvalidProofError, ShailooError
+from crypto.group import Point, Scalar
+from crypto.hashing import domain_tag, hash_fields, length_prefixed
+from elections.ballot import check_selection_vector, decode_selections
+from elections.errors import ElectionError
+from elections.manifest import Manifest
+
+BALLOT_FORMAT: Final = "shailoo-ballot/1"
+BALLOT_HASH_TAG: Final = "ballot"
+SIGNATURE_TAG: Final = "ballot/signature"
+CONTEXT_TAG: Final = "ballot/context"
+BASE_HASH_TAG: Final = "election/base"
+CREDENTIAL_TAG: Final = "identity/credential"
+TRACKING_CODE_BYTES: Final = 10
+#: Largest ballot accepted, in bytes of hex-encoded contests (the 2021 list ballot is ~0.7 MB in hex).
+MAX_CONTEST_HEX_CHARS: Final = 4_000_000
+_ED25519_BYTES: Final = 32
+_ED25519_SIGNATURE_BYTES: Final = 64
+_BALLOT_KEYS: Final = frozenset(
+    {"format", "election_id", "style_id", "precinct_id", "contests", "credential", "signature"}
+)
+_CREDENTIAL_KEYS: Final = frozenset({"public_key", "msg_prefix", "registrar_signature"})
+_CONTEST_KEYS: Final = frozenset({"contest_id", "encrypted"})
+
+
+class BallotCheckError(ElectionError):
+    """A ballot is refused; ``code`` is one of: ``malformed``, ``non_canonical``, ``wrong_election``,
+    ``wrong_ballot_style``, ``credential_invalid``, ``invalid_signature``, ``invalid_proof``, ``reused_nonce``,
+    ``invalid_point``, ``spoil_mismatch``."""
+
+    code = "invalid_ballot"
+
+
+# -- election base hash and contexts ------------------------------------------------------------------------------
+
+
+def election_base_hash(
+    manifest: Manifest, joint_public_key: Point, issuer_keys: Mapping[str, BlindRsaPublicKey]
+) -> bytes:
+    """``hash_fields("election/base", manifest_hash, K, fingerprint(style_1), ...)`` (styles sorted by id)."""
+    fingerprints = [issuer_keys[s].fingerprint() for s in sorted(issuer_keys)]
+    return hash_fields(BASE_HASH_TAG, manifest.manifest_hash(), joint_public_key.to_bytes(), *fingerprints)
+
+
+def ballot_context(base_hash: bytes, election_id: str, style_id: str, contest_id: str, credential_key: bytes) -> bytes:
+    """The Fiat–Shamir context of every proof of one contest of one ballot."""
+    return hash_fields(
+        CONTEXT_TAG, base_hash, election_id.encode(), style_id.encode(), contest_id.encode(), credential_key
+    )
+
+
+def credential_message(election_id: str, style_id: str, credential_key: bytes) -> bytes:
+    """The bytes the registrar blind-signs (identical to `identity.credentials.credential_message`)."""
+    fields = (domain_tag(CREDENTIAL_TAG), election_id.encode(), style_id.encode(), credential_key)
+    return b"".join(length_prefixed(f) for f in fields)
+
+
+# -- value objects ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BallotCredential:
+    """The anonymous credential a ballot carries: key, Prepare randomizer, unblinded registrar signature."""
+
+    public_key: bytes
+    msg_prefix: bytes
+    registrar_signature: bytes
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "public_key": self.public_key.hex(),
+            "msg_prefix": self.msg_prefix.hex(),
+            "registrar_signature": self.registrar_signature.hex(),
+        }
+
+
+@dataclass(frozen=True)
+class EncryptedBallot:
+    """A parsed ballot. Contests stay as raw bytes until `decode_contests`: decoding points is the costly part."""
+
+    election_id: str
+    style_id: str
+    precinct_id: str | None
+    contests: tuple[tuple[str, bytes], ...]
+    credential: BallotCredential
+    signature: bytes
+
+    def body_json(self) -> dict[str, Any]:
+        """Everything except the ballot signature (what the credential key signs)."""
+        return {
+            "format": BALLOT_FORMAT,
+            "election_id": self.election_id,
+            "style_id": self.style_id,
+            "precinct_id": self.precinct_id,
+            "contests": [{"contest_id": c, "encrypted": data.hex()} for c, data in self.contests],
+            "credential": self.credential.to_json(),
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.body_json(), "signature": self.signature.hex()}
+
+    def signed_bytes(self) -> bytes:
+        return length_prefixed(domain_tag(SIGNATURE_TAG)) + canonical_json(self.body_json())
+
+    def ballot_hash(self) -> bytes:
+        return hash_fields(BALLOT_HASH_TAG, canonical_json(self.to_json()))
+
+    def tracking_code(self) -> str:
+        return tracking_code(self.ballot_hash())
+
+    def decode_contests(self) -> list[tuple[str, EncryptedContest]]:
+        """Strictly decode every contest (canonical points and scalars); `BallotCheckError` otherwise."""
+        decoded = []
+        for contest_id, data in self.contests:
+            try:
+                decoded.append((contest_id, EncryptedContest.from_bytes(data)))
+            except CryptoError as e:
+                raise BallotCheckError(f"contest {contest_id!r}: {e.message}", code=e.code) from e
+        return decoded
+
+    @classmethod
+    def from_json(cls, value: object) -> EncryptedBallot:
+        """Parse the wire/board JSON strictly: exact keys, types, hex lengths. No point is decoded here."""
+        obj = _object(value, _BALLOT_KEYS, "ballot")
+        if obj["format"] != BALLOT_FORMAT:
+            raise BallotCheckError(f"unknown ballot format {obj['format']!r}", code="malformed")
+        precinct = obj["precinct_id"]
+        if precinct is not None and not isinstance(precinct, str):
+            raise BallotCheckError("precinct_id must be a string or null", code="malformed")
+        contests_value = obj["contests"]
+        if not isinstance(contests_value, list) or not contests_value:
+            raise BallotCheckError("contests must be a non-empty list", code="malformed")
+        if sum(len(c.get("encrypted", "")) for c in contests_value if isinstance(c, dict)) > MAX_CONTEST_HEX_CHARS:
+            raise BallotCheckError("the ballot is larger than any ballot of any election", code="payload_too_large")
+        contests = []
+        for item in contests_value:
+            contest = _object(item, _CONTEST_KEYS, "contest")
+            contests.append((_str(contest, "contest_id"), _hex(contest, "encrypted")))
+        cred = _object(obj["credential"], _CREDENTIAL_KEYS, "credential")
+        credential = BallotCredential(
+            public_key=_hex(cred, "public_key", _ED25519_BYTES),
+            msg_prefix=_hex(cred, "msg_prefix", blind_rsa.MSG_PREFIX_BYTES),
+            registrar_signature=_hex(cred, "registrar_signature"),
+        )
+        return cls(
+            election_id=_str(obj, "election_id"),
+            style_id=_str(obj, "style_id"),
+            precinct_id=precinct,
+            contests=tuple(contests),
+            credential=credential,
+            signature=_hex(obj, "signature", _ED25519_SIGNATURE_BYTES),
+        )
+
+
+def _object(value: object, keys: frozenset[str], what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise BallotCheckError(f"{what} must be a JSON object", code="malformed")
+    if set(value) != keys:
+        extra, missing = sorted(set(value) - keys), sorted(keys - set(value))
+        raise BallotCheckError(f"{what}: unknown fields {extra}, missing fields {missing}", code="malformed")
+    return value
+
+
+def _str(obj: Mapping[str, Any], key: str) -> str:
+    value = obj[key]
+    if not isinstance(value, str) or not value or len(value) > 128:
+        raise BallotCheckError(f"{key} must be a non-empty string", code="malformed")
+    return value
+
+
+def _hex(obj: Mapping[str, Any], key: str, length: int | None = None) -> bytes:
+    value = obj[key]
+    if not isinstance(value, str) or value != value.lower():
+        raise BallotCheckError(f"{key} must be lowercase hex", code="non_canonical")
+    try:
+        raw = bytes.fromhex(value)
+    except ValueError as e:
+        raise BallotCheckError(f"{key} is not hex", code="non_canonical") from e
+    if raw.hex() != value or (length is not None and len(raw) != length):
+        raise BallotCheckError(f"{key} must be exactly {length} bytes of lowercase hex", code="non_canonical")
+    return raw
+
+
+def tracking_code(ballot_hash: bytes) -> str:
+    """The first 10 bytes of the ballot hash, base32, in four groups of four: ``XXXX-XXXX-XXXX-XXXX``."""
+    text = base64.b32encode(ballot_hash[:TRACKING_CODE_BYTES]).decode()
+    return "-".join(text[i : i + 4] for i in range(0, len(text), 4))
+
+
+# -- the device: create ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BallotReveal:
+    """What opens a ballot: per contest the 0/1 selection vector and its nonces. Published only when spoiled."""
+
+    contests: tuple[tuple[str, tuple[int, ...], tuple[Scalar, ...]], ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "contests": [
+                {"contest_id": c, "selections": list(v), "nonces": [r.hex() for r in rs]} for c, v, rs in self.contests
+            ]
+        }
+
+    @classmethod
+    def from_json(cls, value: object) -> BallotReveal:
+        obj = _object(value, frozenset({"contests"}), "reveal")
+        items = obj["contests"]
+        if not isinstance(items, list):
+            raise BallotCheckError("reveal contests must be a list", code="malformed")
+        contests = []
+        for item in items:
+            c = _object(item, frozenset({"contest_id", "selections", "nonces"}), "revealed contest")
+            selections, nonces = c["selections"], c["nonces"]
+            if not isinstance(selections, list) or not isinstance(nonces, list) or len(selections) != len(nonces):
+                raise BallotCheckError("a revealed contest has one nonce per selection", code="malformed")
+            if any(type(v) is not int or v not in (0, 1) for v in selections):
+                raise BallotCheckError("revealed selections are 0 or 1", code="malformed")
+            if not all(isinstance(r, str) for r in nonces):
+                raise BallotCheckError("revealed nonces are hex strings", code="malformed")
+            try:
+                scalars = tuple(Scalar.from_hex(r) for r in nonces)
+            except CryptoError as e:
+                raise BallotCheckError(f"revealed nonce: {e.message}", code="non_canonical") from e
+            contests.append((_str(c, "contest_id"), tuple(selections), scalars))
+        return cls(tuple(contests))
+
+
+def create_ballot(
+    manifest: Manifest,
+    style_id: str,
+    vectors: Mapping[str, Sequence[int]],
+    *,
+    joint_public_key: Point,
+    base_hash: bytes,
+    credential_key: Ed25519PrivateKey,
+    msg_prefix: bytes,
+    registrar_signature: bytes,
+    precinct_id: str | None = None,
+) -> tuple[EncryptedBallot, BallotReveal]:
+    """Encrypt and prove every contest of ``style_id`` (``vectors`` from `elections.ballot.encode_ballot`), sign.
+
+    Returns the ballot and its reveal; the device keeps the reveal only until the voter casts or challenges.
+    """
+    style = manifest.ballot_style(style_id)
+    public = credential_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    contests, opened = [], []
+    for contest_id in style.contest_ids:
+        contest = manifest.contest(contest_id)
+        vector = list(vectors[contest_id])
+        check_selection_vector(contest, vector)
+        context = ballot_context(base_hash, manifest.election_id, style_id, contest_id, public)
+        encrypted, nonces = encrypt_contest(context, joint_public_key, vector, contest.min_marks, contest.max_marks)
+        contests.append((contest_id, encrypted.to_bytes()))
+        opened.append((contest_id, tuple(vector), tuple(nonces)))
+    unsigned = EncryptedBallot(
+        election_id=manifest.election_id,
+        style_id=style_id,
+        precinct_id=precinct_id,
+        contests=tuple(contests),
+        credential=BallotCredential(public, msg_prefix, registrar_signature),
+        signature=bytes(_ED25519_SIGNATURE_BYTES),
+    )
+    signature = credential_key.sign(unsigned.signed_bytes())
+    ballot = EncryptedBallot(**{**unsigned.__dict__, "signature": signature})
+    return ballot, BallotReveal(tuple(opened))
+
+
+# -- the checkers --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckedBallot:
+    """A ballot that passed `check_ballot`, with its decoded contests (for aggregation)."""
+
+    ballot: EncryptedBallot
+    contests: tuple[tuple[str, EncryptedContest], ...]
+
+    @property
+    def credential_key(self) -> bytes:
+        return self.ballot.credential.public_key
+
+
+def check_ballot_envelope(
+    ballot: EncryptedBallot, *, manifest: Manifest, issuer_keys: Mapping[str, BlindRsaPublicKey]
+) -> None:
+    """The cheap checks: election, ballot style and its contests in order, registrar signature, ballot signature."""
+    if ballot.election_id != manifest.election_id:
+        raise BallotCheckError("the ballot is for another election", code="wrong_election")
+    try:
+        style = manifest.ballot_style(ballot.style_id)
+    except ShailooError as e:
+        raise BallotCheckError(f"unknown ballot style {ballot.style_id!r}", code="wrong_ballot_style") from e
+    if tuple(c for c, _ in ballot.contests) != style.contest_ids:
+        raise BallotCheckError("the contests are not those of the ballot style, in order", code="wrong_ballot_style")
+    if ballot.precinct_id is not None and ballot.precinct_id not in {p.precinct_id for p in manifest.precincts}:
+        raise BallotCheckError(f"unknown precinct {ballot.precinct_id!r}", code="malformed")
+    key = issuer_keys.get(ballot.style_id)
+    if key is None:
+        raise BallotCheckError("no issuer key for this ballot style", code="credential_invalid")
+    cred = ballot.credential
+    prepared = cred.msg_prefix + credential_message(ballot.election_id, ballot.style_id, cred.public_key)
+    try:
+        blind_rsa.verify(key, prepared, cred.registrar_signature)
+    except CryptoError as e:
+        raise BallotCheckError("the registrar did not sign this credential", code="credential_invalid") from e
+    try:
+        Ed25519PublicKey.from_public_bytes(cred.public_key).verify(ballot.signature, ballot.signed_bytes())
+    except (InvalidSignature, ValueError) as e:
+        raise BallotCheckError("the ballot signature does not verify", code="invalid_signature") from e
+
+
+def add_ballot_proofs(
+    verifier: BatchVerifier,
+    ballot: EncryptedBallot,
+    contests: Sequence[tuple[str, EncryptedContest]],
+    *,
+    manifest: Manifest,
+    joint_public_key: Point,
+    base_hash: bytes,
+) -> None:
+    """Add every proof of a decoded ballot to ``verifier`` (one entry per contest)."""
+    for contest_id, encrypted in contests:
+        contest = manifest.contest(contest_id)
+        if len(encrypted.ciphertexts) != len(contest.selections):
+            raise BallotCheckError(f"contest {contest_id!r} has the wrong number of selections", code="malformed")
+        context = ballot_context(
+            base_hash, ballot.election_id, ballot.style_id, contest_id, ballot.credential.public_key
+        )
+        try:
+            verifier.add_contest(context, joint_public_key, encrypted, contest.min_marks, contest.max_marks, contest_id)
+        except InvalidProofError as e:
+            raise BallotCheckError(f"contest {contest_id!r}: {e.message}", code=e.code) from e
+
+
+def check_ballot(
+    value: object | EncryptedBallot,
+    *,
+    manifest: Manifest,
+    issuer_keys: Mapping[str, BlindRsaPublicKey],
+    joint_public_key: Point,
+    base_hash: bytes,
+) -> CheckedBallot:
+    """Check a ballot, cheapest first: schema and hex lengths, election and style, registrar signature, ballot
+    signature, canonical contest encodings, then every proof in one batch. Raises `BallotCheckError`."""
+    ballot = value if isinstance(value, EncryptedBallot) else EncryptedBallot.from_json(value)
+    check_ballot_envelope(ballot, manifest=manifest, issuer_keys=issuer_keys)
+    contests = ballot.decode_contests()
+    verifier = BatchVerifier()
+    add_ballot_proofs(
+        verifier, ballot, contests, manifest=manifest, joint_public_key=joint_public_key, base_hash=base_hash
+    )
+    try:
+        verifier.verify()
+    except InvalidProofError as e:
+        raise BallotCheckError(e.message, code=e.code) from e
+    return CheckedBallot(ballot, tuple(contests))
+
+
+def check_spoiled(
+    ballot: EncryptedBallot, reveal: BallotReveal, *, manifest: Manifest, joint_public_key: Point
+) -> dict[str, tuple[str, ...]]:
+    """Check that ``reveal`` opens ``ballot`` (re-encrypting every selection) and return the marks it holds,
+    contest id → selection ids. Raises `BallotCheckError` with code ``spoil_mismatch`` otherwise."""
+    if tuple(c for c, _, _ in reveal.contests) != tuple(c for c, _ in ballot.contests):
+        raise BallotCheckError("the reveal does not cover the ballot's contests", code="spoil_mismatch")
+    vectors: dict[str, list[int]] = {}
+    for (contest_id, encrypted), (_, vector, nonces) in zip(ballot.decode_contests(), reveal.contests, strict=True):
+        if len(vector) != len(encrypted.ciphertexts):
+            raise BallotCheckError(
+                f"contest {contest_id!r}: wrong number of revealed selections", code="spoil_mismatch"
+            )
+        for index, (ct, m, r) in enumerate(zip(encrypted.ciphertexts, vector, nonces, strict=True)):
+            if r.is_zero() or encrypt(joint_public_key, m, r) != ct:
+                raise BallotCheckError(
+                    f"contest {contest_id!r} selection {index} does not open to the revealed value",
+                    code="spoil_mismatch",
+                )
+        vectors[contest_id] = list(vector)
+    return decode_selections(manifest, ballot.style_id, vectors)

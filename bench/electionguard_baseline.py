@@ -131,7 +131,7 @@ class Group:
     @staticmethod
     def is_valid_residue(x: mpz) -> bool:
         """ElectionGuard's membership check: 0 ≤ x < p and x^q = 1 mod p."""
-        return 0 <= x < P and powmod(x, Q, P) == 1
+        return bool(0 <= x < P and powmod(x, Q, P) == 1)
 
 
 def random_q() -> mpz:

@@ -101,9 +101,11 @@ CONTEXT = bytes(range(32))
 G = Point.generator()
 
 
-def reference_transcript(context: bytes = CONTEXT, kind: str = "zero_or_one", **override: bytes) -> Transcript:
+def reference_transcript(
+    context: bytes = CONTEXT, kind: str = "zero_or_one", override: dict[str, bytes] | None = None
+) -> Transcript:
     items = {"K": (Scalar(5) * G).to_bytes(), "alpha": (Scalar(6) * G).to_bytes(), "a0": (Scalar(7) * G).to_bytes()}
-    items.update(override)
+    items.update(override or {})
     t = Transcript(kind, context)
     for label, data in items.items():
         t.append(label, data)
@@ -116,7 +118,7 @@ def test_transcript_challenge_is_deterministic() -> None:
 
 @pytest.mark.parametrize("label", ["K", "alpha", "a0"])
 def test_changing_any_statement_item_changes_the_challenge(label: str) -> None:
-    changed = reference_transcript(**{label: (Scalar(99) * G).to_bytes()})
+    changed = reference_transcript(override={label: (Scalar(99) * G).to_bytes()})
     assert changed.challenge() != reference_transcript().challenge()
 
 

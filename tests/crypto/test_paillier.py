@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from crypto.backend import ElGamalBackend, HomomorphicBackend
+from crypto.dlog import DiscreteLogTable
+from crypto.elgamal import ElGamalKeyPair
 from crypto.errors import NonCanonicalError, ParameterError
 from crypto.paillier import PAILLIER_BITS, PaillierBackend, PaillierCiphertext, PaillierKeyPair
 
@@ -102,3 +107,25 @@ def test_backend_exposes_encrypt_add_decrypt_and_bytes(keypair: PaillierKeyPair)
     total = backend.add(backend.encrypt(3), backend.encrypt(4))
     assert backend.decrypt(total) == 7
     assert len(backend.ciphertext_bytes(total)) == 512
+
+
+# --- both schemes behind one interface -------------------------------------------------------------
+
+
+def test_elgamal_and_paillier_satisfy_the_same_backend_interface(keypair: PaillierKeyPair) -> None:
+    backends: list[HomomorphicBackend[Any]] = [
+        ElGamalBackend(ElGamalKeyPair.generate(), DiscreteLogTable(max_value=100)),
+        PaillierBackend(keypair),
+    ]
+    for backend in backends:
+        total = backend.encrypt(0)
+        for message in (1, 0, 1, 1):
+            total = backend.add(total, backend.encrypt(message))
+        assert backend.decrypt(total) == 3, backend.name
+        assert backend.ciphertext_bytes(total)
+
+
+def test_backend_ciphertext_sizes_differ_as_documented(keypair: PaillierKeyPair) -> None:
+    elgamal = ElGamalBackend(ElGamalKeyPair.generate(), DiscreteLogTable(max_value=10))
+    assert len(elgamal.ciphertext_bytes(elgamal.encrypt(1))) == 66
+    assert len(PaillierBackend(keypair).ciphertext_bytes(keypair.encrypt(1))) == 512

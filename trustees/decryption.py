@@ -1,0 +1,305 @@
+"""The decryption ceremony: each trustee decrypts only the tally it recomputed itself, and the combiner.
+
+After the close, trustee i (docs/trustees.md, "Decryption ceremony"):
+
+1. reads the board; refuses unless the election is closed and the ``encrypted_tally`` entry is posted;
+2. recomputes the encrypted tally from the board's ``ballot`` entries with the very functions the server uses
+   (`elections.aggregate.weed` and `aggregate`) and refuses (`TallyMismatchError`) unless it equals the posted one;
+3. computes M_i = x_i·alpha with a Chaum–Pedersen proof for every non-empty ciphertext of that tally
+   (`crypto.threshold.compute_decryption_shares`), bound to the election base hash and the tally entry;
+4. posts one ``decryption_share`` entry (slot ``decryption_share:<i>``).
+
+There is no way to ask a trustee to decrypt anything else: it decrypts what it computed from the ballots, never
+a ciphertext handed to it. Challenged (spoiled) ballots need no trustee: the voter's device publishes their
+randomness, so anyone can open them.
+
+`combine_tally` is what the server (and an observer) runs: it checks every trustee's shares in one batch against
+X_i, names those that fail, and combines as soon as k valid trustees are on the board. With fewer than k it
+raises `NotEnoughSharesError` and reveals nothing (no partial combination is ever computed).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from bulletin_board.entries import Entry, EntryKind
+from bulletin_board.log import BulletinBoard
+from crypto.blind_rsa import RFC_MIN_MODULUS_BITS, BlindRsaPublicKey
+from crypto.dlog import DiscreteLogTable
+from crypto.elgamal import Ciphertext
+from crypto.errors import CryptoError
+from crypto.threshold import (
+    DecryptionShare,
+    TrusteeKeyShare,
+    check_decryption_shares,
+    combine_decryption_share_vectors,
+    compute_decryption_shares,
+)
+from elections.aggregate import (
+    CastBallot,
+    EncryptedTally,
+    aggregate,
+    decryptable_positions,
+    decryption_context,
+    weed,
+)
+from elections.encrypted_ballot import EncryptedBallot, election_base_hash
+from elections.errors import ElectionError
+from elections.manifest import Manifest
+from trustees.ceremony import SecretsStore, TrusteeSecrets
+from trustees.errors import (
+    InvalidDecryptionShareError,
+    NotEnoughSharesError,
+    TallyMismatchError,
+    TrusteeError,
+    WrongPhaseError,
+)
+from trustees.records import JointKey, Post
+
+TALLY_SLOT: Final = "encrypted_tally"
+#: The parts of the ``encrypted_tally`` payload that the aggregate determines (the rest is the server's metadata).
+_AGGREGATE_FIELDS: Final = ("election_id", "ballots_counted", "styles", "precincts")
+
+
+def share_slot(trustee: int) -> str:
+    """The dedup key of trustee ``trustee``'s ``decryption_share`` entry."""
+    return f"decryption_share:{trustee}"
+
+
+@dataclass(frozen=True)
+class TallyOnBoard:
+    """The posted encrypted tally with what decrypting it needs: the proofs' context, the joint key, and the
+    positions of its non-empty ciphertexts (empty sums decrypt to 0 without anyone's share)."""
+
+    entry: Entry
+    tally: EncryptedTally
+    manifest: Manifest
+    joint_key: JointKey
+    context: bytes
+    positions: tuple[int, ...]
+
+    @property
+    def ciphertexts(self) -> list[Ciphertext]:
+        every = self.tally.ciphertexts()
+        return [every[i] for i in self.positions]
+
+
+def _issuer_keys(payload: Mapping[str, Any]) -> dict[str, BlindRsaPublicKey]:
+    keys = {}
+    for item in payload["keys"]:
+        key = BlindRsaPublicKey.from_bytes(bytes.fromhex(item["public_key"]), min_bits=RFC_MIN_MODULUS_BITS)
+        if key.fingerprint().hex() != item["fingerprint"]:
+            raise TrusteeError("an issuer key's fingerprint does not match the key", code="invalid_entry")
+        keys[str(item["ballot_style_id"])] = key
+    return keys
+
+
+def read_tally(entries: Sequence[Entry]) -> TallyOnBoard:
+    """The encrypted tally on the board; `WrongPhaseError` before the close or before the tally is posted."""
+    manifest: Manifest | None = None
+    joint: JointKey | None = None
+    issuer: dict[str, BlindRsaPublicKey] = {}
+    closed = False
+    tally_entry: Entry | None = None
+    for entry in entries:
+        if entry.kind is EntryKind.MANIFEST and manifest is None:
+            manifest = Manifest.from_dict(entry.payload["manifest"])
+        elif entry.kind is EntryKind.JOINT_KEY and joint is None:
+            joint = JointKey.from_payload(entry.payload)
+        elif entry.kind is EntryKind.ISSUER_KEYS:
+            issuer.update(_issuer_keys(entry.payload))
+        elif entry.kind is EntryKind.CLOSE:
+            closed = True
+        elif entry.kind is EntryKind.ENCRYPTED_TALLY and tally_entry is None:
+            tally_entry = entry
+    if not closed:
+        raise WrongPhaseError("the election is not closed: trustees decrypt only the final tally, after the close")
+    if tally_entry is None or manifest is None or joint is None:
+        raise WrongPhaseError("the election is closed but the encrypted tally is not on the board yet")
+    base = election_base_hash(manifest, joint.joint_public_key, issuer)
+    try:
+        tally = EncryptedTally.from_json(tally_entry.payload)
+    except ElectionError as e:
+        raise TallyMismatchError(f"the posted encrypted tally is malformed: {e.message}") from e
+    positions = tuple(decryptable_positions(tally.ciphertexts()))
+    return TallyOnBoard(
+        tally_entry, tally, manifest, joint, decryption_context(base, tally_entry.payload_hash), positions
+    )
+
+
+def recompute_tally(entries: Sequence[Entry], manifest: Manifest) -> EncryptedTally:
+    """Weed and aggregate the board's ``ballot`` entries exactly as the server does (`elections.aggregate`)."""
+    ballots = []
+    for entry in entries:
+        if entry.kind is EntryKind.BALLOT:
+            ballot = EncryptedBallot.from_json(dict(entry.payload))
+            ballots.append(CastBallot(entry.index, ballot, tuple(ballot.decode_contests())))
+    weeded = weed(ballots, revoting_allowed=manifest.policy.revoting_allowed)
+    return aggregate(manifest, weeded.counted)
+
+
+def check_posted_tally(entries: Sequence[Entry]) -> TallyOnBoard:
+    """`read_tally`, then refuse (`TallyMismatchError`) unless the posted tally is the one the ballots give."""
+    on_board = read_tally(entries)
+    mine = recompute_tally(entries, on_board.manifest).to_json()
+    posted = {name: on_board.entry.payload.get(name) for name in _AGGREGATE_FIELDS}
+    if {name: mine[name] for name in _AGGREGATE_FIELDS} != posted:
+        raise TallyMismatchError(
+            "the encrypted tally on the board is not the sum of the ballots on the board: refusing to decrypt it"
+        )
+    return on_board
+
+
+def decryption_post(key_share: TrusteeKeyShare, on_board: TallyOnBoard) -> Post:
+    """Trustee ``key_share.index``'s ``decryption_share`` entry for the tally ``on_board``."""
+    if key_share.joint_public_key != on_board.joint_key.joint_public_key:
+        raise TrusteeError("this keystore's key share is for another election key", code="wrong_ceremony")
+    shares = compute_decryption_shares(on_board.context, key_share.index, key_share.secret_share, on_board.ciphertexts)
+    payload = {
+        "trustee": key_share.index,
+        "tally_entry": on_board.entry.index,
+        "shares": [s.to_bytes().hex() for s in shares],
+    }
+    return Post(EntryKind.DECRYPTION_SHARE, payload, share_slot(key_share.index))
+
+
+@dataclass(frozen=True)
+class DecryptionStatus:
+    """What a trustee's decryption run did: ``posted`` now, or found its shares already on the board."""
+
+    trustee: int
+    posted: bool
+    ciphertexts: int
+
+
+def decryption_step(secrets_: TrusteeSecrets, entries: Sequence[Entry]) -> tuple[list[Post], DecryptionStatus]:
+    """Decide trustee ``secrets_.index``'s decryption: nothing if its shares are on the board, else its post."""
+    if secrets_.key_share is None:
+        raise WrongPhaseError("this keystore holds no key share: the key ceremony did not finish for this trustee")
+    on_board = check_posted_tally(entries)
+    index = secrets_.index
+    already = any(
+        e.kind is EntryKind.DECRYPTION_SHARE and e.payload.get("trustee") == index
+        for e in entries
+        if e.index > on_board.entry.index
+    )
+    if already:
+        return [], DecryptionStatus(index, False, len(on_board.positions))
+    return [decryption_post(secrets_.key_share, on_board)], DecryptionStatus(index, True, len(on_board.positions))
+
+
+def run_decryption(store: SecretsStore, transport: Any) -> DecryptionStatus:
+    """Trustee's whole decryption turn over a `trustees.ceremony.CeremonyTransport`."""
+    secrets_ = TrusteeSecrets.from_dict(store.secrets)
+    posts, status = decryption_step(secrets_, transport.read_entries())
+    if posts:
+        transport.post(posts)
+    return status
+
+
+# --- checking and combining ----------------------------------------------------------------------------------------
+
+
+def parse_shares(payload: Mapping[str, Any]) -> tuple[int, list[DecryptionShare]]:
+    """(trustee, shares) of a ``decryption_share`` payload."""
+    try:
+        trustee = int(payload["trustee"])
+        return trustee, [DecryptionShare.from_bytes(bytes.fromhex(h)) for h in payload["shares"]]
+    except (KeyError, TypeError, ValueError, CryptoError) as e:
+        raise InvalidDecryptionShareError(f"a decryption_share entry is malformed: {e}", trustee=-1) from e
+
+
+def check_trustee_shares(on_board: TallyOnBoard, trustee: int, shares: Sequence[DecryptionShare]) -> None:
+    """Raise `InvalidDecryptionShareError` naming ``trustee`` unless its shares all verify against X_trustee."""
+    if not 1 <= trustee <= on_board.joint_key.n:
+        raise InvalidDecryptionShareError(f"there is no trustee {trustee}", trustee)
+    if any(s.index != trustee for s in shares):
+        raise InvalidDecryptionShareError(f"trustee {trustee}'s entry holds shares in another trustee's name", trustee)
+    try:
+        check_decryption_shares(
+            on_board.context, on_board.joint_key.public_share(trustee), on_board.ciphertexts, shares
+        )
+    except CryptoError as e:
+        raise InvalidDecryptionShareError(
+            f"trustee {trustee}'s decryption shares are invalid: {e.message}", trustee
+        ) from e
+
+
+def accept_decryption_post(board: BulletinBoard, post: Post) -> bool:
+    """Check a trustee's ``decryption_share`` post against the board and append it (``False`` if already there)."""
+    existing = board.find_by_dedup_key(post.dedup_key)
+    if existing is not None:
+        return False
+    on_board = read_tally(board.entries(0, board.size))
+    trustee, shares = parse_shares(post.payload)
+    if post.dedup_key != share_slot(trustee) or post.payload.get("tally_entry") != on_board.entry.index:
+        raise InvalidDecryptionShareError(f"trustee {trustee}'s post is for another slot or tally", trustee)
+    check_trustee_shares(on_board, trustee, shares)
+    board.append(post.kind, post.payload, dedup_key=post.dedup_key)
+    return True
+
+
+@dataclass(frozen=True)
+class CombinedTally:
+    """The decrypted tally: counts per ballot style and per precinct ({group: {contest: [count per selection]}}),
+    the k trustees whose shares were combined, and the trustees whose shares were rejected (with why)."""
+
+    tally_entry: int
+    counts_by_style: dict[str, dict[str, list[int]]]
+    counts_by_precinct: dict[str, dict[str, list[int]]]
+    trustees: tuple[int, ...]
+    rejected: dict[int, str] = field(default_factory=dict)
+
+
+def valid_shares_on_board(
+    entries: Sequence[Entry], on_board: TallyOnBoard
+) -> tuple[dict[int, list[DecryptionShare]], dict[int, str]]:
+    """Every trustee's shares for this tally, split into valid (by trustee) and rejected ({trustee: reason})."""
+    valid: dict[int, list[DecryptionShare]] = {}
+    rejected: dict[int, str] = {}
+    for entry in entries:
+        if entry.kind is not EntryKind.DECRYPTION_SHARE or entry.payload.get("tally_entry") != on_board.entry.index:
+            continue
+        try:
+            trustee, shares = parse_shares(entry.payload)
+            if trustee in valid or trustee in rejected:
+                continue  # the first entry of a trustee counts
+            check_trustee_shares(on_board, trustee, shares)
+            valid[trustee] = shares
+        except InvalidDecryptionShareError as e:
+            rejected[e.trustee] = e.message
+    return valid, rejected
+
+
+def combine_tally(entries: Sequence[Entry], *, max_count: int | None = None) -> CombinedTally:
+    """Decrypt the board's encrypted tally from the first k valid trustees' shares (lowest indexes first).
+
+    Raises `NotEnoughSharesError` (listing the rejected trustees) while fewer than k valid trustees have posted:
+    no combination of fewer than k shares is ever computed. ``max_count`` bounds each decoded count (default:
+    the number of ballots counted).
+    """
+    on_board = read_tally(entries)
+    valid, rejected = valid_shares_on_board(entries, on_board)
+    k = on_board.joint_key.k
+    if len(valid) < k:
+        named = f"; rejected: {rejected}" if rejected else ""
+        raise NotEnoughSharesError(f"{len(valid)} valid trustees of the {k} needed have posted shares{named}")
+    chosen = sorted(valid)[:k]
+    points = combine_decryption_share_vectors(on_board.ciphertexts, [valid[t] for t in chosen], k)
+    bound = max_count if max_count is not None else max(on_board.tally.ballots_counted, 1)
+    table = DiscreteLogTable(bound, max(16, math.isqrt(bound) + 1))
+    counts = [0] * len(on_board.tally.ciphertexts())
+    for position, point in zip(on_board.positions, points, strict=True):
+        counts[position] = 0 if point.is_identity() else table.decode(point)
+    flat = iter(counts)
+    by_style = {g.key: {cid: [next(flat) for _ in cts] for cid, cts in g.contests} for g in on_board.tally.styles}
+    by_precinct = {g.key: {cid: [next(flat) for _ in cts] for cid, cts in g.contests} for g in on_board.tally.precincts}
+    return CombinedTally(on_board.entry.index, by_style, by_precinct, tuple(chosen), rejected)
+
+
+def combine_tally_from_board(board: BulletinBoard, *, max_count: int | None = None) -> CombinedTally:
+    """`combine_tally` over every entry of ``board``."""
+    return combine_tally(board.entries(0, board.size), max_count=max_count)

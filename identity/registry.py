@@ -256,7 +256,7 @@ class SqlVoterRegistry:
         inserted in its own savepoint: a rejected row leaves nothing behind; accepted rows are committed together.
         Reasons: ``missing_field``, ``invalid_birth_date``, ``invalid_personal_number``,
         ``personal_number_date_mismatch``, ``template_invalid``, ``field_too_long``, ``duplicate_personal_number``,
-        ``bad_header`` (line 1; nothing imported).
+        ``extra_fields``, ``bad_header`` (line 1; nothing imported).
         """
         text = source.read_text(encoding="utf-8-sig") if isinstance(source, Path) else source
         reader = csv.DictReader(io.StringIO(text))

@@ -85,3 +85,11 @@ def make_personal_number(birth: dt.date, sex: str = "1", serial: str = "00042") 
 @pytest.fixture
 def template_factory() -> Callable[[int], FaceTemplate]:
     return synthetic_template
+
+
+@pytest.fixture(scope="session")
+def issuer_keys() -> object:
+    """Small (2048-bit, test-only) issuer keys for two ballot styles, made once per run."""
+    from identity.credentials import IssuerKeys
+
+    return IssuerKeys.generate(["bishkek-1", "osh-2"], bits=2048, insecure_allow_small_for_tests=True)

@@ -1,0 +1,144 @@
+"""One identification per voter per election, across channels, under concurrency, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from crypto.errors import NonCanonicalError
+from identity.credentials import CredentialRequest, IssuerKeys, check_credential
+from identity.db import make_engine
+from identity.errors import AlreadyIdentifiedError
+from identity.issuance import IdentificationClaim, Issuance, IssuanceRecord, Issuer, voter_hash
+from tests.identity.conftest import make_personal_number
+
+HASH_KEY = bytes(range(32, 64))
+PIN = "21403199000042"
+STYLE = "bishkek-1"
+
+
+def new_election() -> str:
+    return f"test-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path) -> Engine:
+    return make_engine(f"sqlite:///{tmp_path / 'issuance.db'}")
+
+
+@pytest.fixture
+def postgres_engine(postgres_url: str) -> Iterator[Engine]:
+    engine = make_engine(postgres_url, pool_size=10, max_overflow=10, pool_timeout=120)
+    yield engine
+    engine.dispose()
+
+
+def request_for(keys: IssuerKeys, election: str, style: str = STYLE) -> CredentialRequest:
+    return CredentialRequest.create(election, style, keys.public_keys()[style])
+
+
+def race(engine: Engine, keys: IssuerKeys, attempts: int = 100) -> tuple[str, list[Issuance], list[CredentialRequest]]:
+    """``attempts`` threads ask at the same moment for a credential for one voter."""
+    issuer = Issuer(engine, HASH_KEY)
+    election = new_election()
+    requests = [request_for(keys, election) for _ in range(attempts)]
+    start = threading.Barrier(attempts)
+
+    def attempt(index: int) -> Issuance | None:
+        start.wait()
+        try:
+            return issuer.issue(election, PIN, STYLE, "app", requests[index].blinded_message, keys)
+        except AlreadyIdentifiedError:
+            return None
+
+    with ThreadPoolExecutor(max_workers=attempts) as pool:
+        results = list(pool.map(attempt, range(attempts)))
+    winners = [(r, requests[i]) for i, r in enumerate(results) if r is not None]
+    return election, [w[0] for w in winners], [w[1] for w in winners]
+
+
+def assert_exactly_one_credential(engine: Engine, keys: IssuerKeys) -> None:
+    election, issued, requests = race(engine, keys)
+    assert len(issued) == 1
+    credential = requests[0].finalize(issued[0].blind_signature)
+    assert check_credential(keys.public_keys(), election, credential) == STYLE
+    with Session(engine) as session:
+        claims = session.exec(select(IdentificationClaim).where(IdentificationClaim.election_id == election)).all()
+        records = session.exec(select(IssuanceRecord).where(IssuanceRecord.election_id == election)).all()
+    assert len(claims) == len(records) == 1
+    refusals = [e for e in Issuer(engine, HASH_KEY).audit_log(election) if e.outcome == "already_identified"]
+    assert len(refusals) == 99
+
+
+@pytest.mark.slow
+def test_hundred_parallel_requests_for_one_voter_give_one_credential_on_sqlite(
+    sqlite_engine: Engine, issuer_keys: IssuerKeys
+) -> None:
+    assert_exactly_one_credential(sqlite_engine, issuer_keys)
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_hundred_parallel_requests_for_one_voter_give_one_credential_on_postgres(
+    postgres_engine: Engine, issuer_keys: IssuerKeys
+) -> None:
+    assert_exactly_one_credential(postgres_engine, issuer_keys)
+
+
+def test_identified_at_a_precinct_then_refused_in_the_app(sqlite_engine: Engine, issuer_keys: IssuerKeys) -> None:
+    issuer, election = Issuer(sqlite_engine, HASH_KEY), new_election()
+    paper = issuer.issue(election, PIN, STYLE, "precinct", None, None)
+    assert paper.blind_signature == b""
+    with pytest.raises(AlreadyIdentifiedError):
+        issuer.issue(election, PIN, STYLE, "app", request_for(issuer_keys, election).blinded_message, issuer_keys)
+    with pytest.raises(AlreadyIdentifiedError):
+        issuer.issue(election, PIN, STYLE, "kiosk", None, None)
+    assert issuer.is_identified(election, PIN)
+
+
+def test_the_same_voter_may_be_identified_once_in_each_election(sqlite_engine: Engine) -> None:
+    issuer = Issuer(sqlite_engine, HASH_KEY)
+    first, second = (
+        issuer.issue("e-1", PIN, STYLE, "app", None, None),
+        issuer.issue("e-2", PIN, STYLE, "app", None, None),
+    )
+    assert first.voter_hash != second.voter_hash  # per-election hashes cannot be linked across elections
+
+
+def test_malformed_blinded_message_takes_no_slot(sqlite_engine: Engine, issuer_keys: IssuerKeys) -> None:
+    issuer, election = Issuer(sqlite_engine, HASH_KEY), new_election()
+    with pytest.raises(NonCanonicalError):
+        issuer.issue(election, PIN, STYLE, "app", b"\xff" * 256, issuer_keys)
+    assert not issuer.is_identified(election, PIN)
+    issuer.issue(election, PIN, STYLE, "app", request_for(issuer_keys, election).blinded_message, issuer_keys)
+
+
+def test_board_payload_has_counts_and_keyed_hashes_never_the_number(sqlite_engine: Engine) -> None:
+    issuer, election = Issuer(sqlite_engine, HASH_KEY), new_election()
+    pins = [make_personal_number(dt.date(1980, 1, 1 + i)) for i in range(3)]
+    for pin, style in zip(pins, ["bishkek-1", "bishkek-1", "osh-2"], strict=True):
+        issuer.issue(election, pin, style, "kiosk", None, None)
+    payload = issuer.board_issuance_payload(election)
+    assert payload["counts"] == {"bishkek-1": 2, "osh-2": 1}
+    assert payload["voter_hashes"] == sorted(voter_hash(HASH_KEY, election, p) for p in pins)
+    text = json.dumps(payload) + json.dumps([e.model_dump(mode="json") for e in issuer.audit_log()])
+    assert not any(pin in text for pin in pins)
+
+
+def test_voter_hash_depends_on_the_registrar_key() -> None:
+    assert voter_hash(HASH_KEY, "e", PIN) != voter_hash(bytes(32), "e", PIN)
+    assert len(voter_hash(HASH_KEY, "e", PIN)) == 64
+
+
+def test_unknown_channel_is_refused(sqlite_engine: Engine) -> None:
+    with pytest.raises(ValueError):
+        Issuer(sqlite_engine, HASH_KEY).issue("e", PIN, STYLE, "fax", None, None)  # type: ignore[arg-type]

@@ -64,6 +64,14 @@ def test_targeted_operation_has_both_sides_ratio_target_and_verdict(report: dict
     assert isinstance(entry["met"], bool)
 
 
+@pytest.mark.parametrize("name", ["verify_selection_from_bytes", "verify_selection_batched_decoded"])
+def test_untargeted_comparison_has_both_sides(report: dict[str, Any], name: str) -> None:
+    entry = report["operations"][name]
+    assert_timing(entry["shailoo"])
+    assert_timing(entry["electionguard"])
+    assert entry["ratio"] > 0
+
+
 def test_ballot_baseline_is_marked_extrapolated(report: dict[str, Any]) -> None:
     for name in ("ballot_encrypt_prove", "ballot_verify_batched", "ballot_verify_one_by_one"):
         assert report["operations"][name]["electionguard"]["extrapolated"] is True

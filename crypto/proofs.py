@@ -89,9 +89,11 @@ MSM_CHUNK: Final = 256
 WEIGHT_BITS: Final = 128
 
 
-def random_weight() -> int:
-    """A non-zero 128-bit weight from `secrets`."""
-    return secrets.randbits(WEIGHT_BITS) | 1
+def random_weights(count: int) -> list[int]:
+    """``count`` non-zero 128-bit weights from `secrets` (one system call for all of them)."""
+    size = WEIGHT_BITS // 8
+    pool = secrets.token_bytes(size * count)
+    return [int.from_bytes(pool[i : i + size], "big") | 1 for i in range(0, size * count, size)]
 
 
 class RelationAccumulator:
@@ -119,8 +121,7 @@ class RelationAccumulator:
             self._points[key] = point
 
     def add(self, relations: Sequence[Relation]) -> None:
-        for relation in relations:
-            weight = random_weight()
+        for relation, weight in zip(relations, random_weights(len(relations)), strict=True):
             self._generator += weight * relation.generator_coefficient
             for coefficient, point in relation.terms:
                 self._add_term(weight * coefficient, point)

@@ -36,3 +36,9 @@ class CountsError(ElectionError):
     """Counts or turnout handed to the rules engine are inconsistent with the manifest or with each other."""
 
     code = "invalid_counts"
+
+
+class ResultsMismatchError(ElectionError):
+    """A published result is not what the rules give for the published counts and turnout."""
+
+    code = "results_mismatch"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
-from elections.errors import CountsError, ElectionError
+from elections.errors import CountsError, ResultsMismatchError
 from elections.manifest import Contest, Manifest
 from elections.results_model import (
     ContestResult,
@@ -50,12 +50,6 @@ __all__ = [
     "compute_results",
     "compute_results_by_style",
 ]
-
-
-class ResultsMismatchError(ElectionError):
-    """A published result is not what the rules give for the published counts and turnout."""
-
-    code = "results_mismatch"
 
 
 def compute_results(

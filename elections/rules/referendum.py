@@ -31,7 +31,6 @@ def referendum_question(data: ContestInput) -> ContestResult:
         seats=contest.seats,
         outcome=outcome,
         not_held=outcome == "not_held",
-        failed=outcome == "not_held",
         registered=turnout.registered,
         took_part=turnout.took_part,
         invalid=turnout.invalid,

@@ -5,14 +5,28 @@ recomputes the challenge c from a `crypto.hashing.Transcript`. Keeping the commi
 challenge) is what lets `crypto.batch` check thousands of proofs in one multi-scalar multiplication.
 
 Strong Fiat–Shamir: the transcript of every proof starts with the context (the election base hash), its
-kind is the proof's domain tag, and it binds the WHOLE statement and then every commitment, each under
-its own label, in the order given in each docstring below. Points enter as 33-byte compressed SEC1.
+kind is the proof's domain tag, and it binds the WHOLE statement (every base and public point) and then
+every commitment, each under its own label. Points enter as 33-byte compressed SEC1, integers as u32
+big-endian. Transcripts, in order (label = value):
+
+===================== ====================================================================================
+kind                  transcript fields after the context
+===================== ====================================================================================
+schnorr               G, K = public, a = commitment
+chaum_pedersen        g1, h1, g2, h2, a1, a2
+correct_decryption    G, K_i = trustee's public share, alpha, beta, M = decryption share, a1 (u·G), a2 (u·alpha)
+zero_or_one, range,   G, K, alpha, beta, low (u32), high (u32), commitments = a_low‖b_low‖…‖a_high‖b_high
+contest_limit
+===================== ====================================================================================
 
 Responses are v = u + c·x (u the prover's nonce, x its witness), so every check reads
-``v·Base == commitment + c·Public``.
+``v·Base == commitment + c·Public``. Wire bytes (scalars 32-byte big-endian, each < n; points never the
+identity): Schnorr ``a ‖ v`` (65); Chaum–Pedersen ``a1 ‖ a2 ‖ v`` (98); disjunctive with B branches
+``(a_j ‖ b_j for each j) ‖ (c_j for all but the last j) ‖ (v_j for each j)`` (130·B − 32; 228 for 0/1).
 
-Each check is expressed as `Relation`s, ``commitment == g·G + Σ kᵢ·Pᵢ``: `verify_*` checks each relation
-exactly, and `crypto.batch` folds the relations of many proofs into one random linear combination.
+Each check is expressed as `Relation`s, ``commitment == g·G + Σ kᵢ·Pᵢ``. `verify_*` checks the relations
+of one proof as one random linear combination (`RelationAccumulator`, error 2^-128); `crypto.batch`
+folds the relations of many proofs into one.
 """
 
 from __future__ import annotations

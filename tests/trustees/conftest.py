@@ -17,10 +17,10 @@ FAST_KDF = KdfParams(time_cost=1, memory_kib=8, parallelism=1)
 PARAMS = CeremonyParams(n=5, k=3)
 
 
-def new_board() -> BulletinBoard:
+def new_board(election_id: str = "test-2026") -> BulletinBoard:
     """An empty board with a manifest entry (the key ceremony starts after the manifest)."""
     board = BulletinBoard(open_storage("sqlite://"), Ed25519PrivateKey.generate(), origin="cec.shailoo.kg/test")
-    board.append("manifest", {"election_id": "test-2026", "title": "Trustee test election"})
+    board.append("manifest", {"election_id": election_id, "title": "Trustee test election"})
     return board
 
 

@@ -30,8 +30,8 @@ class Election:
     expected: dict[str, list[int]]
 
 
-def open_election(params: CeremonyParams = PARAMS) -> Election:
-    """Manifest on the board and the key ceremony done (phase ``ready``)."""
+def manifest_board() -> tuple[BulletinBoard, Manifest]:
+    """A board holding the presidential preset's manifest, as the server posts it (phase ``key_ceremony``)."""
     manifest = build_preset("president")
     board = BulletinBoard(open_storage("sqlite://"), Ed25519PrivateKey.generate(), origin="cec.shailoo.kg/test")
     board.append(
@@ -39,6 +39,12 @@ def open_election(params: CeremonyParams = PARAMS) -> Election:
         {"manifest": manifest.to_canonical_dict(), "manifest_hash": manifest.manifest_hash().hex()},
         dedup_key="manifest",
     )
+    return board, manifest
+
+
+def open_election(params: CeremonyParams = PARAMS) -> Election:
+    """Manifest on the board and the key ceremony done (phase ``ready``)."""
+    board, manifest = manifest_board()
     joint, stores = run_key_ceremony(board, params)
     return Election(board, manifest, joint, stores, {})
 

@@ -107,7 +107,8 @@ def random_weights(count: int) -> list[int]:
     """``count`` non-zero 128-bit weights from `secrets` (one system call for all of them)."""
     size = WEIGHT_BITS // 8
     pool = secrets.token_bytes(size * count)
-    return [int.from_bytes(pool[i : i + size], "big") | 1 for i in range(0, size * count, size)]
+    # A zero weight (probability 2^-128) would drop its relation from the check: use 1 instead.
+    return [int.from_bytes(pool[i : i + size], "big") or 1 for i in range(0, size * count, size)]
 
 
 class RelationAccumulator:

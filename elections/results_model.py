@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from crypto.canonical import record_hash
 from elections.errors import UnknownIdError
+from elections.manifest import ContestKind
 
 RESULTS_SPEC_VERSION = "shailoo-results/1"
 RESULT_TAG = "result"
@@ -111,7 +112,7 @@ class ContestResult(BaseModel):
 
     model_config = _STRICT
     contest_id: str
-    kind: str
+    kind: ContestKind
     district_id: str | None
     seats: int = _COUNT
     outcome: Outcome

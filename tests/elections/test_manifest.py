@@ -130,3 +130,79 @@ def test_deregistration_amends_the_manifest() -> None:
     assert amended.manifest_hash() != m.manifest_hash()
     with pytest.raises(UnknownIdError):
         m.with_deregistered(["ghost"])
+
+
+def _jk2021() -> dict[str, Any]:
+    from elections.presets import build_preset
+
+    return build_preset("parliament-2021").to_canonical_dict()
+
+
+def _list_selection(data: dict[str, Any], selection_id: str) -> dict[str, Any]:
+    contest = data["contests"][0]
+    return next(s for s in contest["selections"] if s["selection_id"] == selection_id)
+
+
+def test_preference_for_a_position_nobody_holds_is_refused() -> None:
+    data = _jk2021()
+    _list_selection(data, "p01#54")["list_position"] = 55
+    with pytest.raises(ManifestError):
+        Manifest.from_dict(data)
+
+
+def test_preference_for_a_party_without_a_party_box_is_refused() -> None:
+    data = _jk2021()
+    data["contests"][0]["selections"] = [s for s in data["contests"][0]["selections"] if s["selection_id"] != "p02"]
+    with pytest.raises(ManifestError):
+        Manifest.from_dict(data)
+
+
+def test_candidate_of_another_district_smuggled_into_a_contest_is_refused() -> None:
+    data = _jk2021()
+    smd = data["contests"][1]
+    other = data["contests"][2]["selections"][0]
+    smd["selections"].insert(0, other)
+    with pytest.raises(ManifestError):
+        Manifest.from_dict(data)
+
+
+def test_second_against_all_is_refused() -> None:
+    data = _jk2021()
+    data["contests"][1]["selections"].append({**data["contests"][1]["selections"][-1], "selection_id": "aa2"})
+    with pytest.raises(ManifestError):
+        Manifest.from_dict(data)
+
+
+def test_two_marks_on_a_one_mark_contest_kind_is_refused() -> None:
+    data = _jk2021()
+    data["contests"][0]["max_marks"] = 2
+    with pytest.raises(ManifestError):
+        Manifest.from_dict(data)
+
+
+def test_list_positions_with_a_gap_are_refused() -> None:
+    data = _jk2021()
+    data["candidates"][3]["list_position"] = 99
+    with pytest.raises(ManifestError):
+        Manifest.from_dict(data)
+
+
+def test_selection_with_fields_of_another_kind_is_refused() -> None:
+    data = _jk2021()
+    _list_selection(data, "p01")["candidate_id"] = data["candidates"][0]["candidate_id"]
+    with pytest.raises(ManifestError):
+        Manifest.from_dict(data)
+
+
+def test_style_with_a_contest_of_a_district_its_voters_are_not_in_is_refused() -> None:
+    data = _jk2021()
+    data["ballot_styles"][0]["contest_ids"].append(data["contests"][2]["contest_id"])
+    with pytest.raises(ManifestError):
+        Manifest.from_dict(data)
+
+
+def test_unknown_regional_threshold_region_is_refused() -> None:
+    data = _jk2021()
+    data["rules"]["party_list"]["regional_threshold_region_ids"].append("atlantis")
+    with pytest.raises(ManifestError):
+        Manifest.from_dict(data)

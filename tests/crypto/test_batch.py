@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crypto.batch import BatchVerifier, verify_zero_or_one_batch
 from crypto.contest import EncryptedContest, encrypt_contest
@@ -141,3 +143,14 @@ def test_statement_error_while_adding_names_the_index_and_keeps_the_code() -> No
     assert caught.value.code == "reused_nonce"
     assert len(verifier) == 1
     verifier.verify()  # the batch is unchanged by the refused contest
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.booleans(), min_size=1, max_size=8))
+def test_invalid_indices_are_exactly_the_bad_proofs(bad: list[bool]) -> None:
+    verifier = BatchVerifier()
+    for i, is_bad in enumerate(bad):
+        r = Scalar(500 + i)
+        ct, proof = _forged_for_two(r) if is_bad else _selections(1)[0]
+        verifier.add_zero_or_one(CONTEXT, KEYS.public, ct, proof)
+    assert verifier.invalid_indices() == [i for i, is_bad in enumerate(bad) if is_bad]

@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from typing import Any, Final
 
 from bulletin_board import merkle
@@ -102,11 +103,20 @@ class Entry:
         """A validated entry (kind known, payload a canonical JSON object); `InvalidEntryError` otherwise."""
         if isinstance(index, bool) or not isinstance(index, int) or index < 0:
             raise InvalidEntryError(f"entry index must be a non-negative integer, not {index!r}")
-        parsed_kind = EntryKind.parse(kind)
-        payload_bytes = canonical_payload(payload)
-        frozen_payload = json.loads(payload_bytes)
-        leaf = canonical_json({"index": index, "kind": parsed_kind.value, "payload": frozen_payload})
-        return cls(index=index, kind=parsed_kind, payload=frozen_payload, leaf_bytes=leaf)
+        return cls.from_canonical(index, EntryKind.parse(kind), canonical_payload(payload))
+
+    @classmethod
+    def from_canonical(cls, index: int, kind: EntryKind, payload_bytes: bytes) -> Entry:
+        """An entry from a payload already in canonical form (the bytes `canonical_payload` returned).
+
+        The leaf bytes are assembled without encoding the payload again: RFC 8785 orders the keys
+        ``index`` < ``kind`` < ``payload``, an integer and a kind name have one form, and the payload's bytes
+        are canonical already.
+        """
+        if isinstance(index, bool) or not isinstance(index, int) or index < 0:
+            raise InvalidEntryError(f"entry index must be a non-negative integer, not {index!r}")
+        leaf = b'{"index":%d,"kind":"%s","payload":%s}' % (index, kind.value.encode("ascii"), payload_bytes)
+        return cls(index=index, kind=kind, payload=json.loads(payload_bytes), leaf_bytes=leaf)
 
     @classmethod
     def from_leaf_bytes(cls, data: bytes) -> Entry:
@@ -122,7 +132,7 @@ class Entry:
             raise InvalidEntryError(f"entry {entry.index} is not in canonical form")
         return entry
 
-    @property
+    @cached_property
     def entry_hash(self) -> bytes:
         """RFC 9162 leaf hash of the leaf bytes: the entry's identity in proofs and promises."""
         return merkle.leaf_hash(self.leaf_bytes)
@@ -135,7 +145,12 @@ class Entry:
 
 def payload_hash(kind: EntryKind | str, payload: object) -> bytes:
     """``hash_fields("board/payload", kind, canonical_json(payload))``: finds a payload whatever its index."""
-    return hash_fields("board/payload", EntryKind.parse(kind).value.encode("ascii"), canonical_payload(payload))
+    return canonical_payload_hash(EntryKind.parse(kind), canonical_payload(payload))
+
+
+def canonical_payload_hash(kind: EntryKind, payload_bytes: bytes) -> bytes:
+    """`payload_hash` from the payload's canonical bytes."""
+    return hash_fields("board/payload", kind.value.encode("ascii"), payload_bytes)
 
 
 class PayloadValidators:

@@ -55,9 +55,10 @@ from bulletin_board.entries import (
     EntryKind,
     PayloadValidators,
     canonical_payload,
+    canonical_payload_hash,
     payload_hash,
 )
-from bulletin_board.errors import EntryNotFoundError, ReadOnlyBoardError, TreeSizeError
+from bulletin_board.errors import EntryNotFoundError, ReadOnlyBoardError, StorageError, TreeSizeError
 from bulletin_board.phases import Phase, next_phase
 from bulletin_board.proofs import ConsistencyProof, InclusionProof
 from bulletin_board.storage import (
@@ -150,23 +151,26 @@ class BulletinBoard:
         if len(keys) != len(items):
             raise ValueError("dedup_keys must have one key (or None) per item")
         signing_key = self._signing_key()
-        # Parse and validate before taking the lock: the lock is held only for index assignment and writes.
-        checked = [(EntryKind.parse(kind), canonical_payload(payload)) for kind, payload in items]
-        for (kind, _), (_, payload) in zip(checked, items, strict=True):
-            self._validators.check(kind, payload)
+        # Encode, hash and validate before taking the lock: the lock is held only to number, sign and write.
+        prepared = []
+        for kind, payload in items:
+            parsed = EntryKind.parse(kind)
+            payload_bytes = canonical_payload(payload)
+            self._validators.check(parsed, payload)
+            prepared.append((parsed, payload_bytes, canonical_payload_hash(parsed, payload_bytes)))
 
         def plan(size: int, phase: Phase) -> tuple[list[NewEntry], Phase]:
             now = self._clock()  # under the lock: promise times follow the order of indices
             new: list[NewEntry] = []
-            for offset, ((kind, payload_bytes), (_, payload)) in enumerate(zip(checked, items, strict=True)):
-                entry = Entry.create(size + offset, kind, payload)
+            for offset, (kind, payload_bytes, p_hash) in enumerate(prepared):
+                entry = Entry.from_canonical(size + offset, kind, payload_bytes)
                 phase = next_phase(phase, kind, index=entry.index)
                 promise = sign_promise(self.origin, entry.index, entry.entry_hash, now, signing_key)
                 new.append(
                     NewEntry(
                         entry=entry,
                         payload_json=payload_bytes.decode(),
-                        payload_hash=payload_hash(kind, entry.payload),
+                        payload_hash=p_hash,
                         dedup_key=keys[offset],
                         timestamp=now,
                         promise_signature=promise.signature,
@@ -270,8 +274,8 @@ class BulletinBoard:
     def _proof_size(self, tree_size: int | None) -> int:
         if tree_size is None:
             return self.tree_head().size
-        if tree_size < 0 or tree_size > self.size:
-            raise TreeSizeError(f"tree size {tree_size} is beyond the board's {self.size} entries")
+        if tree_size < 0:
+            raise TreeSizeError(f"tree size {tree_size} is negative")
         return tree_size
 
     def inclusion_proof(self, entry: int | bytes, tree_size: int | None = None) -> InclusionProof:
@@ -287,7 +291,7 @@ class BulletinBoard:
         if not 0 <= index < size:
             raise TreeSizeError(f"entry {index} is not in the tree of size {size}")
         ranges = merkle.inclusion_ranges(index, size)
-        return InclusionProof(index, size, self._range_hashes(ranges))
+        return InclusionProof(index, size, self._range_hashes(ranges, size))
 
     def consistency_proof(self, old_size: int, new_size: int | None = None) -> ConsistencyProof:
         """``PROOF(old_size, D[new_size])`` from stored hashes (``new_size``: the latest signed tree head)."""
@@ -295,10 +299,16 @@ class BulletinBoard:
         if not 0 <= old_size <= size:
             raise TreeSizeError(f"no consistency proof from size {old_size} to size {size}")
         ranges = merkle.consistency_ranges(old_size, size)
-        return ConsistencyProof(old_size, size, self._range_hashes(ranges))
+        return ConsistencyProof(old_size, size, self._range_hashes(ranges, size))
 
-    def _range_hashes(self, ranges: Sequence[merkle.LeafRange]) -> tuple[bytes, ...]:
-        stored = self.storage.subtree_hashes(merkle.proof_subtrees(ranges))
+    def _range_hashes(self, ranges: Sequence[merkle.LeafRange], size: int) -> tuple[bytes, ...]:
+        # One query for every stored subtree the proof needs; the board's size is read only if some are missing.
+        wanted = merkle.proof_subtrees(ranges)
+        stored = self.storage.subtree_hashes(wanted, missing_ok=True)
+        if len(stored) != len(wanted):
+            if size > self.size:
+                raise TreeSizeError(f"tree size {size} is beyond the board's {self.size} entries")
+            raise StorageError(f"Merkle nodes missing from storage for a tree of size {size}")
         return tuple(merkle.range_hash(lo, hi, stored.__getitem__) for lo, hi in ranges)
 
     # --- witnesses ---------------------------------------------------------------------------------------------

@@ -19,7 +19,6 @@ An append commits before it returns (SQLite: WAL with ``synchronous=FULL``), so 
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -171,6 +170,9 @@ class BoardStorage:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
+        # Every read is one statement, so on PostgreSQL it runs in autocommit: no BEGIN/COMMIT round trips.
+        self._autocommit_reads = self.dialect == "postgresql"
+        self._reader = engine.execution_options(isolation_level="AUTOCOMMIT") if self._autocommit_reads else engine
 
     # --- schema ------------------------------------------------------------------------------------------------
 
@@ -200,9 +202,13 @@ class BoardStorage:
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
-        """A read transaction: one consistent snapshot for several queries."""
-        with self.engine.connect() as conn, conn.begin():
-            yield conn
+        """A connection for one read statement (a snapshot by itself)."""
+        with self._reader.connect() as conn:
+            if self._autocommit_reads:
+                yield conn
+            else:
+                with conn.begin():
+                    yield conn
 
     @staticmethod
     def _lock_state(conn: Connection) -> tuple[int, Phase]:
@@ -261,19 +267,24 @@ class BoardStorage:
             raise StorageError("board_state row is missing: the board schema was not created")
         return int(row.size), Phase(row.phase)
 
-    def subtree_hashes(self, subtrees: Iterable[merkle.Subtree]) -> dict[merkle.Subtree, bytes]:
-        """Stored hashes of the given perfect subtrees, in one query."""
+    def subtree_hashes(
+        self, subtrees: Iterable[merkle.Subtree], *, missing_ok: bool = False
+    ) -> dict[merkle.Subtree, bytes]:
+        """Stored hashes of the given perfect subtrees, in one query (`StorageError` if any is missing, unless
+        ``missing_ok``: then only those found)."""
         with self._read() as conn:
-            return self._subtrees(conn, subtrees)
+            return self._subtrees(conn, subtrees, missing_ok=missing_ok)
 
     @staticmethod
-    def _subtrees(conn: Connection, subtrees: Iterable[merkle.Subtree]) -> dict[merkle.Subtree, bytes]:
+    def _subtrees(
+        conn: Connection, subtrees: Iterable[merkle.Subtree], *, missing_ok: bool = False
+    ) -> dict[merkle.Subtree, bytes]:
         wanted = {node_id(s): s for s in subtrees}
         if not wanted:
             return {}
         rows = conn.execute(sa.select(NODE.c.node_id, NODE.c.hash).where(NODE.c.node_id.in_(list(wanted))))
         found = {wanted[int(r.node_id)]: bytes(r.hash) for r in rows}
-        if len(found) != len(wanted):
+        if len(found) != len(wanted) and not missing_ok:
             missing = sorted(set(wanted.values()) - set(found))
             raise StorageError(f"Merkle nodes missing from storage: {missing[:5]}")
         return found
@@ -365,7 +376,8 @@ def _entry_select() -> sa.Select[Any]:
 
 
 def _stored_entry(row: sa.Row[Any]) -> StoredEntry:
-    entry = Entry.create(int(row.idx), EntryKind.parse(row.kind), json.loads(row.payload))
+    # The payload column holds the canonical bytes written at append time; export verification re-checks them.
+    entry = Entry.from_canonical(int(row.idx), EntryKind.parse(row.kind), row.payload.encode())
     return StoredEntry(entry, int(row.timestamp), row.dedup_key, bytes(row.promise_signature))
 
 
@@ -430,7 +442,7 @@ def _sqlite_engine(url: str) -> Engine:
 
 
 def _postgres_engine(url: str, schema: str | None) -> Engine:
-    engine = sa.create_engine(url, pool_pre_ping=True)
+    engine = sa.create_engine(url)
     if schema is None:
         return engine
     if not schema.replace("_", "").isalnum():

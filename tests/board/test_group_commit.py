@@ -52,7 +52,7 @@ def test_one_refused_append_does_not_sink_the_batch(board: BulletinBoard) -> Non
     assert board.size == 5 + 38
 
 
-def test_malformed_payload_refused_in_the_callers_thread(board: BulletinBoard) -> None:
+def test_malformed_payload_refused_to_its_caller_only(board: BulletinBoard) -> None:
     _voting(board)
     with GroupCommitter(board) as committer, pytest.raises(InvalidEntryError):
         committer.append("ballot", {"x": 0.5})

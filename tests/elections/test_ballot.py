@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from elections.ballot import check_selection_vector, decode_selections, encode_ballot
@@ -78,6 +78,7 @@ def test_decode_needs_exactly_the_styles_contests() -> None:
         decode_selections(JK2021, "s-d01", {"party-list": [0] * 1155 + [1]})
 
 
+@settings(deadline=None)
 @given(st.data())
 def test_encode_decode_round_trip(data: st.DataObject) -> None:
     contest = VILLAGE.contest("ayil-v2")

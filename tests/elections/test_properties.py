@@ -41,6 +41,7 @@ def test_hare_gives_every_list_its_quota_floor_or_one_more(votes: list[int], sea
             assert split.seats[p] in (v * seats // total, v * seats // total + 1)
 
 
+@settings(deadline=None)
 @given(
     st.lists(st.tuples(st.sampled_from(["female", "male"]), st.integers(0, 50)), min_size=1, max_size=20),
     st.integers(min_value=1, max_value=20),
@@ -59,6 +60,7 @@ def test_women_first_rule_holds_when_feasible(people: list[tuple[str, int]], sea
     assert len(elected) == min(seats, len(listed))
 
 
+@settings(deadline=None)
 @given(st.lists(st.tuples(st.sampled_from("fm"), st.integers(0, 1000)), min_size=1, max_size=12))
 def test_2025_never_more_than_two_of_one_gender(people: list[tuple[str, int]]) -> None:
     genders = "".join(g for g, _ in people)
@@ -74,6 +76,7 @@ def test_2025_never_more_than_two_of_one_gender(people: list[tuple[str, int]]) -
     assert len(r.elected) == min(3, min(count["f"], 2) + min(count["m"], 2))
 
 
+@settings(deadline=None)
 @given(st.lists(st.tuples(st.sampled_from("fm"), st.integers(0, 1000)), min_size=1, max_size=14), st.integers(1, 7))
 def test_village_reserved_seats_hold_when_feasible(people: list[tuple[str, int]], seats: int) -> None:
     genders = "".join(g for g, _ in people)
@@ -94,7 +97,7 @@ def _shuffled(m: Manifest, order: list[int], party_order: list[int]) -> Manifest
     return Manifest.model_validate(data)
 
 
-@settings(max_examples=30)
+@settings(max_examples=30, deadline=None)
 @given(st.data())
 def test_results_do_not_depend_on_the_order_of_input(data: st.DataObject) -> None:
     m = list_election(
@@ -112,7 +115,7 @@ def test_results_do_not_depend_on_the_order_of_input(data: st.DataObject) -> Non
     assert compute_results(shuffled, {"c": counts}, figures).contest("c") == expected
 
 
-@settings(max_examples=30)
+@settings(max_examples=30, deadline=None)
 @given(st.permutations(range(6)), st.lists(st.integers(0, 300), min_size=6, max_size=6))
 def test_candidate_results_do_not_depend_on_manifest_order(order: list[int], votes: list[int]) -> None:
     m = candidate_election("parliament_district", "mfmfmm", rules={"parliament_district": {}}, seats=3)

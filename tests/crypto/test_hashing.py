@@ -161,3 +161,38 @@ def test_hash_to_scalar_uses_48_bytes_of_expand_message_xmd() -> None:
     dst, msg = b"SHAILOO-V1/test", b"m"
     wide = int.from_bytes(expand_message_xmd(msg, dst, 48), "big")
     assert int(hash_to_scalar(dst, msg)) == wide % ORDER
+
+
+# --- the spec's worked example, recomputed from docs/spec/crypto.md with hashlib alone ----------
+
+
+def spec_hash_fields(tag: bytes, *fields: bytes) -> bytes:
+    """docs/spec/crypto.md: SHA-256( lp("SHAILOO-V1/" || tag) || lp(f1) || … ), lp = u64be length prefix."""
+    data = b"".join(len(f).to_bytes(8, "big") + f for f in (b"SHAILOO-V1/" + tag, *fields))
+    return hashlib.sha256(data).digest()
+
+
+def test_zero_or_one_challenge_of_the_pinned_vector_follows_the_spec() -> None:
+    pinned = json.loads((VECTORS / "crypto_proofs.json").read_text(encoding="utf-8"))
+    case = pinned["zero_or_one"][0]
+    ciphertext, proof = bytes.fromhex(case["ciphertext"]), bytes.fromhex(case["proof"])
+    fields = [
+        bytes.fromhex(pinned["context"]),
+        b"G",
+        Point.generator().to_bytes(),
+        b"K",
+        bytes.fromhex(pinned["public_key"]),
+        b"alpha",
+        ciphertext[:33],
+        b"beta",
+        ciphertext[33:],
+        b"low",
+        (0).to_bytes(4, "big"),
+        b"high",
+        (1).to_bytes(4, "big"),
+        b"commitments",
+        proof[: 4 * 33],
+    ]
+    digest = spec_hash_fields(b"transcript/zero_or_one", *fields)
+    wide = expand_message_xmd(digest, b"SHAILOO-V1/challenge/zero_or_one", 48)
+    assert int.from_bytes(wide, "big") % ORDER == int(case["challenge"], 16)

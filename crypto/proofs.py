@@ -484,6 +484,10 @@ class DisjunctiveProof:
 
         v_j·G == a_j + c_j·alpha        v_j·K == b_j + c_j·(beta − j·G)
 
+    Why commitment form: an encrypted selection with its 0/1 proof is 66 + 228 = 294 bytes (the
+    challenge form, c_0, c_1, v_0, v_1, would be 66 + 128 = 194 bytes), but only the commitment form lets a
+    verifier fold thousands of proofs into one multi-scalar multiplication, and both fit in 300 bytes.
+
     Bytes, B = high − low + 1 branches (B = 2 for a 0/1 proof: 228 bytes):
     ``a_low || b_low || … || a_high || b_high`` (33 each) ``|| c_low || … || c_{high−1}`` (32 each)
     ``|| v_low || … || v_high`` (32 each).

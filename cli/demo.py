@@ -1,0 +1,454 @@
+"""``shailoo demo``: a complete election in one command, in-process, on a temporary SQLite file.
+
+The server is the real application (`voting_server.app.create_app`); voters use the real voter SDK
+(`mobile_api.client.VoterClient`) over HTTP requests served in-process, so the demo exercises what a phone does.
+Steps: manifest → 3-of-5 key ceremony → issuer keys → voters (identify, credential, encrypt, cast; some re-vote,
+some challenge) → close → tally → trustees 1, 3, 5 decrypt (2 and 4 absent) → results → board export.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.panel import Panel
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+DEMO_PRESETS = ("president", "parliament-2025", "parliament-2021", "referendum", "city", "village")
+TRUSTEES_N, TRUSTEES_K = 5, 3
+PRESENT_TRUSTEES = (1, 3, 5)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("demo")(demo)
+
+
+def demo(
+    preset: Annotated[str, typer.Option(help="Election preset: " + ", ".join(DEMO_PRESETS))] = "president",
+    voters: Annotated[int, typer.Option(min=1, help="Number of voters")] = 200,
+    faces: Annotated[Path | None, typer.Option(help="Folder of face photos (with MANIFEST.csv)")] = None,
+    out: Annotated[Path, typer.Option(help="Where the board export and results are written")] = Path("out/demo"),
+    issuer_bits: Annotated[int, typer.Option(help="Issuer RSA key size (3072 for any real election)")] = 3072,
+    seed: Annotated[int, typer.Option(help="Seed of the simulated voters' choices (not of any protocol value)")] = 7,
+) -> None:
+    """Run a complete verifiable election on this machine and explain each step."""
+    if preset not in DEMO_PRESETS:
+        raise typer.BadParameter(f"preset must be one of {', '.join(DEMO_PRESETS)}")
+    console = Console()
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="shailoo-demo-") as tmp:
+        run = DemoRun(console, preset, voters, faces, out, issuer_bits, seed, Path(tmp))
+        run.execute()
+    console.print(f"[dim]Total time: {time.perf_counter() - started:.1f} s[/dim]")
+
+
+@dataclass
+class VoterPlan:
+    """A simulated voter: who they are, where they vote, what they choose."""
+
+    personal_number: str
+    style_id: str
+    marks: dict[str, list[str]]
+    revote_marks: dict[str, list[str]] | None = None
+    challenge_first: bool = False
+
+
+@dataclass
+class DemoRun:
+    console: Console
+    preset: str
+    voters: int
+    faces: Path | None
+    out: Path
+    issuer_bits: int
+    seed: int
+    tmp: Path
+    timings: dict[str, float] = field(default_factory=dict)
+    stats: Counter[str] = field(default_factory=Counter)
+
+    @contextmanager
+    def step(self, title: str) -> Iterator[None]:
+        self.console.rule(f"[bold cyan]{title}")
+        t0 = time.perf_counter()
+        yield
+        self.timings[title] = time.perf_counter() - t0
+
+    def execute(self) -> None:
+        from elections.presets import build_preset
+
+        self.manifest = build_preset(self.preset)
+        self.console.print(
+            Panel.fit(
+                f"[bold]{self.manifest.name.en}[/bold]\n{self.manifest.name.ky}\n{self.manifest.name.ru}\n\n"
+                f"{self.voters} voters, {len(self.manifest.ballot_styles)} ballot styles, "
+                f"{sum(len(c.selections) for c in self.manifest.contests)} selections in "
+                f"{len(self.manifest.contests)} contests",
+                title="Shailoo demo election",
+            )
+        )
+        self._start_server()
+        try:
+            with self.step("1. The commission publishes the manifest"):
+                ack = self.admin("POST", "/v1/admin/manifest", json={"preset": self.preset})
+                self.console.print(
+                    f"manifest on the board at entry {ack['index']}, hash {self.manifest.manifest_hash().hex()[:16]}…"
+                )
+            with self.step("2. Five trustees create the election key (3 of 5 needed to decrypt, no dealer)"):
+                self._key_ceremony()
+            with self.step("3. The registrar publishes one blind-signature key per ballot style"):
+                self._issuer_keys()
+            with self.step("4. Voting opens"):
+                self._open()
+            with self.step("5. Voters identify, get anonymous credentials, encrypt and cast"):
+                self._vote()
+            with self.step("6. Voting closes; the server weeds and adds the ballots up, still encrypted"):
+                self.admin("POST", "/v1/admin/close")
+                ack = self.admin("POST", "/v1/admin/tally", json={"registered_by_region": self.registered_by_region})
+                self.console.print(f"encrypted tally posted at entry {ack['index']}")
+            with self.step("7. Trustees 1, 3 and 5 decrypt the tally (2 and 4 are absent)"):
+                self._decrypt()
+            with self.step("8. Results"):
+                self._results()
+            with self.step("9. The board export for observers"):
+                self._export()
+        finally:
+            self.components.board.stop()
+            self.http.close()
+        self._summary()
+
+    # --- server ---------------------------------------------------------------------------------------------
+
+    def _start_server(self) -> None:
+        from fastapi.testclient import TestClient
+
+        from mobile_api.client import VoterClient
+        from voting_server.app import create_app
+        from voting_server.settings import DEVELOPMENT_OPERATOR_TOKEN, Settings
+
+        settings = Settings(
+            database_url=f"sqlite:///{self.tmp / 'shailoo.sqlite3'}",
+            min_issuer_key_bits=min(self.issuer_bits, 3072),
+            trustees_n=TRUSTEES_N,
+            trustees_k=TRUSTEES_K,
+            log_level="WARNING",
+        )
+        self.app = create_app(settings)
+        self.components = self.app.state.components
+        # An in-process HTTP client (httpx over the ASGI app): the exact requests a phone would send.
+        self.http = TestClient(self.app, base_url="http://shailoo.demo")
+        self.components.board.start()
+        self.voter = VoterClient(self.http)
+        self.operator_headers = {"Authorization": f"Bearer {DEVELOPMENT_OPERATOR_TOKEN}"}
+
+    def admin(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self.http.request(method, path, headers=self.operator_headers, **kwargs)
+        if response.status_code >= 400:
+            raise RuntimeError(f"{method} {path}: {response.status_code} {response.text}")
+        return response.json()
+
+    # --- steps ----------------------------------------------------------------------------------------------
+
+    def _key_ceremony(self) -> None:
+        from trustees.ceremony import CeremonyParams, run_key_ceremony
+
+        joint, self.trustee_stores = run_key_ceremony(self.components.board, CeremonyParams(TRUSTEES_N, TRUSTEES_K))
+        self.joint_key = joint
+        self.console.print(
+            f"joint key K = {joint.joint_public_key.hex()[:20]}… from trustees {list(joint.qualified)}; "
+            f"every trustee's commitments, encrypted shares and checks are on the board"
+        )
+
+    def _issuer_keys(self) -> None:
+        from concurrent.futures import ProcessPoolExecutor
+
+        from identity.credentials import IssuerKeys
+
+        styles = [s.style_id for s in self.manifest.ballot_styles]
+        t0 = time.perf_counter()
+        with ProcessPoolExecutor(max_workers=2) as pool:
+            keys = list(pool.map(_generate_issuer_key, [self.issuer_bits] * len(styles)))
+        issuer = IssuerKeys(dict(zip(styles, keys, strict=True)))
+        elapsed = time.perf_counter() - t0
+        self.components.election.post_issuer_keys(issuer.public_keys())
+        self.components.install_issuer_keys(issuer)
+        self.timings["issuer key generation"] = elapsed
+        self.console.print(f"{len(styles)} RSA-{self.issuer_bits} keys (RFC 9474) in {elapsed:.1f} s on 2 processes")
+
+    def _open(self) -> None:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        from voting_server.identification import device_public_key
+
+        self.device_key = Ed25519PrivateKey.generate()
+        self.device_id = "precinct-0001-idterminal"
+        self.admin(
+            "POST",
+            "/v1/admin/devices",
+            json={"device_id": self.device_id, "public_key": device_public_key(self.device_key).hex()},
+        )
+        channels = sorted(self.manifest.policy.channels_open)
+        self.channel = "app" if "app" in channels else "kiosk"
+        ack = self.admin("POST", "/v1/admin/channels/open", json={"channels": channels})
+        base = self.voter.election().base_hash.hex()
+        self.console.print(f"channels {channels} open at entry {ack['index']}; election base hash {base[:16]}…")
+
+    def _plans(self) -> list[VoterPlan]:
+        rng = random.Random(self.seed)  # noqa: S311 - simulated voters' choices, never protocol randomness
+        styles = list(self.manifest.ballot_styles)
+        plans = []
+        for i in range(self.voters):
+            style = styles[i % len(styles)]
+            birth = dt.date(1960, 1, 1) + dt.timedelta(days=(i * 97) % 15000)
+            number = f"{1 + i % 2}{birth:%d%m%Y}{i:05d}"
+            marks = self._choose(rng, style.contest_ids)
+            plan = VoterPlan(number, style.style_id, marks)
+            if rng.random() < 0.1:
+                plan.challenge_first = True
+            if self.manifest.policy.revoting_allowed and rng.random() < 0.1:
+                plan.revote_marks = self._choose(rng, style.contest_ids)
+            plans.append(plan)
+        return plans
+
+    def _choose(self, rng: random.Random, contest_ids: tuple[str, ...]) -> dict[str, list[str]]:
+        marks = {}
+        for contest_id in contest_ids:
+            contest = self.manifest.contest(contest_id)
+            count = rng.randint(max(1, contest.min_marks), contest.max_marks)
+            weights = [1.0 / (1 + i) for i in range(len(contest.selections))]  # a few popular choices
+            chosen: set[str] = set()
+            while len(chosen) < count:
+                chosen.add(rng.choices(contest.selections, weights)[0].selection_id)
+            marks[contest_id] = sorted(chosen)
+        return marks
+
+    def _register_voters(self, plans: list[VoterPlan]) -> None:
+        import numpy as np
+
+        from identity.face import FaceTemplate
+        from identity.registry import VoterRecord
+
+        registry = self.components.registry
+        self.registered_by_region: dict[str, int] = Counter()
+        for plan in plans:
+            style = self.manifest.ballot_style(plan.style_id)
+            template = FaceTemplate.from_array(np.full(128, 0.01))
+            birth = dt.date(
+                int(plan.personal_number[5:9]), int(plan.personal_number[3:5]), int(plan.personal_number[1:3])
+            )
+            record = VoterRecord(
+                personal_number=plan.personal_number,
+                surname="Demo",
+                given_name=f"Voter {plan.personal_number[-5:]}",
+                patronymic="",
+                birth_date=birth,
+                region=style.region_id,
+                district=style.district_ids[0],
+                precinct="demo",
+                face_template=template,
+            )
+            registry.add(record)
+            self.registered_by_region[style.region_id] += 1
+        self.registered_by_region = dict(self.registered_by_region)
+
+    def _vote(self) -> None:
+        plans = self._plans()
+        self._register_voters(plans)
+        self.expected: dict[str, Counter[str]] = {c.contest_id: Counter() for c in self.manifest.contests}
+        self.receipts: list[str] = []
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        t0 = time.perf_counter()
+        with Progress(*columns, console=self.console) as progress:
+            task = progress.add_task("voters", total=len(plans))
+            for plan in plans:
+                self._one_voter(plan)
+                progress.advance(task)
+        self.timings["voting"] = time.perf_counter() - t0
+        s = self.stats
+        self.console.print(
+            f"{s['cast']} ballots cast by {len(plans)} voters: {s['revotes']} re-votes (last one counts), "
+            f"{s['challenges']} challenged ballots checked to decrypt to the voter's choice, "
+            f"{s['receipts_checked']} receipts checked against a signed tree head"
+        )
+
+    def _one_voter(self, plan: VoterPlan) -> None:
+        from voting_server.identification import sign_attestation
+
+        session = self.voter.start_identification(plan.personal_number, self.channel)
+        assertion = {
+            "election_id": self.manifest.election_id,
+            "session_id": session.session_id,
+            "personal_number": plan.personal_number,
+            "method": "face" if self.faces else "document",
+            "device_id": self.device_id,
+        }
+        identified = self.voter.submit_attestation(
+            session.session_id, sign_attestation(self.device_id, self.device_key, assertion)
+        )
+        credential = self.voter.obtain_credential(session.session_id, identified.style_id)
+        if plan.challenge_first:
+            spoiled = self.voter.prepare_ballot(credential, plan.marks)
+            _, opened = self.voter.challenge(spoiled)
+            assert {c: list(v) for c, v in opened.items()} == plan.marks
+            self.stats["challenges"] += 1
+        receipt = self.voter.cast(self.voter.prepare_ballot(credential, plan.marks))
+        self.stats["cast"] += 1
+        final = plan.marks
+        if plan.revote_marks is not None:
+            receipt = self.voter.cast(self.voter.prepare_ballot(credential, plan.revote_marks))
+            self.stats["cast"] += 1
+            self.stats["revotes"] += 1
+            final = plan.revote_marks
+        for contest_id, selections in final.items():
+            self.expected[contest_id].update(selections)
+        self.receipts.append(receipt.tracking_code)
+        if len(self.receipts) % 25 == 1:
+            self.components.board.integrate()
+            self.voter.check_receipt(receipt.tracking_code)
+            self.stats["receipts_checked"] += 1
+
+    def _decrypt(self) -> None:
+        from crypto.threshold import compute_decryption_shares
+        from trustees.ceremony import TrusteeSecrets
+
+        job = self.http.get("/v1/trustees/tally").json()
+        from crypto.elgamal import Ciphertext
+
+        ciphertexts = [Ciphertext.from_bytes(bytes.fromhex(h)) for h in job["ciphertexts"]]
+        context = bytes.fromhex(job["context"])
+        for store in self.trustee_stores:
+            secrets_ = TrusteeSecrets.from_dict(store.secrets)
+            if secrets_.index not in PRESENT_TRUSTEES:
+                continue
+            assert secrets_.key_share is not None
+            t0 = time.perf_counter()
+            shares = compute_decryption_shares(context, secrets_.index, secrets_.key_share.secret_share, ciphertexts)
+            response = self.http.post(
+                "/v1/trustees/decryption-shares",
+                json={"trustee": secrets_.index, "shares": [s.to_bytes().hex() for s in shares]},
+            )
+            response.raise_for_status()
+            done = response.json()["results_published"]
+            self.console.print(
+                f"trustee {secrets_.index}: {len(shares)} decryption shares with proofs, "
+                f"checked and posted in {time.perf_counter() - t0:.2f} s"
+                + (" → k = 3 reached: combined, decoded, results published" if done else "")
+            )
+
+    def _results(self) -> None:
+        from bulletin_board.entries import EntryKind
+        from elections.results_model import ElectionResults
+        from voting_server.voter_services import selection_label
+
+        entry = self.components.board.find_by_dedup_key("result")
+        assert entry is not None and entry.kind is EntryKind.RESULT
+        self.result_payload = dict(entry.payload)
+        results = ElectionResults.model_validate(self.result_payload["results"])
+        mismatches = 0
+        for result in results.contests[:6]:
+            contest = self.manifest.contest(result.contest_id)
+            table = Table(title=f"{contest.name.en} — {contest.name.ky}", title_style="bold")
+            table.add_column("selection")
+            table.add_column("votes", justify="right")
+            table.add_column("share", justify="right")
+            table.add_column("", style="green")
+            order = sorted(result.selections, key=lambda s: -s.votes)
+            shown = [s for s in order if s.votes > 0][:12]
+            elected = set(result.elected)
+            for tally in shown:
+                selection = contest.selections[contest.selection_index(tally.selection_id)]
+                share = f"{100 * tally.votes / result.took_part:.1f} %" if result.took_part else "-"
+                mark = "elected" if selection.candidate_id in elected or selection.party_id in elected else ""
+                table.add_row(selection_label(self.manifest, selection, "en"), str(tally.votes), share, mark)
+            table.caption = f"outcome: {result.outcome}; took part: {result.took_part}; registered: {result.registered}"
+            self.console.print(table)
+        for result in results.contests:
+            expected = self.expected[result.contest_id]
+            got = {s.selection_id: s.votes for s in result.selections}
+            mismatches += sum(1 for sid, v in got.items() if v != expected.get(sid, 0))
+        if len(results.contests) > 6:
+            self.console.print(f"… and {len(results.contests) - 6} more contests (all in results.json)")
+        self.mismatches = mismatches
+        seats = [r for r in results.contests if r.parties]
+        if seats:
+            table = Table(title="Seats", title_style="bold")
+            table.add_column("contest")
+            table.add_column("party")
+            table.add_column("seats", justify="right")
+            for result in seats:
+                for party in result.parties:
+                    if party.seats:
+                        name = self.manifest.party(party.party_id).name.en
+                        table.add_row(result.contest_id, name, str(party.seats))
+            self.console.print(table)
+
+    def _export(self) -> None:
+        from bulletin_board.export import write_export
+
+        self.components.board.integrate()
+        self.out.mkdir(parents=True, exist_ok=True)
+        path = self.out / "board.jsonl"
+        with path.open("wb") as f:
+            size = write_export(self.components.board, f)
+        (self.out / "results.json").write_text(json.dumps(self.result_payload["results"], indent=2, ensure_ascii=False))
+        (self.out / "tracking_codes.txt").write_text("\n".join(self.receipts) + "\n")
+        self.export_path = path
+        self.console.print(f"board export: {path} ({size / 1e6:.1f} MB, {self.components.board.size} entries)")
+        verify: Callable[..., Any] | None = None
+        try:
+            from bulletin_board.export import verify_export
+
+            verify = verify_export
+        except ImportError:  # pragma: no cover
+            verify = None
+        if verify is not None:
+            with path.open("rb") as f:
+                summary = verify(f)
+            self.console.print(
+                f"export re-read and checked: {summary.size} entries, {summary.tree_heads} signed tree heads"
+            )
+
+    def _summary(self) -> None:
+        s = self.stats
+        ok = self.mismatches == 0
+        verdict = (
+            "[green]The decrypted totals equal the choices the simulated voters made.[/green]"
+            if ok
+            else f"[red]{self.mismatches} counts differ from the simulated choices![/red]"
+        )
+        lines = [
+            f"• [bold]{self.voters}[/bold] voters were identified once each and got an anonymous credential: "
+            "the registrar blind-signed a key it never saw, so no one can link a ballot to a person.",
+            f"• They cast [bold]{s['cast']}[/bold] encrypted ballots; {s['revotes']} were re-votes, "
+            "and only each voter's last ballot counts.",
+            f"• [bold]{s['challenges']}[/bold] ballots were challenged: published with their randomness, "
+            "shown to hold the voter's choice, never counted.",
+            "• Every ballot carries zero-knowledge proofs that it is well formed; the server checked them in batches.",
+            "• The ballots were added up while still encrypted. Trustees 1, 3 and 5 decrypted only the totals, "
+            "with proofs; trustees 2 and 4 stayed away. Any 3 of the 5 suffice, and fewer learn nothing.",
+            f"• {verdict}",
+            f"• Everything is on the board: [bold]{self.export_path}[/bold]. "
+            "An observer can check all of it without trusting the commission.",
+        ]
+        self.console.print(Panel("\n".join(lines), title="What just happened", border_style="green" if ok else "red"))
+        timing = ", ".join(f"{name}: {seconds:.1f} s" for name, seconds in self.timings.items() if seconds >= 0.05)
+        self.console.print(f"[dim]{timing}[/dim]")
+        if not ok:
+            raise typer.Exit(1)
+
+
+def _generate_issuer_key(bits: int) -> Any:
+    from crypto.blind_rsa import BlindRsaPrivateKey
+
+    return BlindRsaPrivateKey.generate(bits, insecure_allow_small_for_tests=bits < 3072)

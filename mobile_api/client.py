@@ -1,0 +1,211 @@
+"""The voter client SDK: everything a phone app does, over HTTP (docs/voter.md).
+
+Credential keys, blinding, encryption and proofs happen here, on the device; the server sees only the blinded
+credential message and the encrypted ballot. `VoterClient` works against a real server (``base_url``) or
+in-process through httpx's ASGI transport (tests, the demo)::
+
+    client = VoterClient(httpx.Client(transport=httpx.ASGITransport(app), base_url="http://shailoo"))
+
+Every server refusal raises `ClientError` with the server's stable code; every answer the device can check is
+checked (the credential signature, the receipt's promise, the spoiled ballot's opening, inclusion proofs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from bulletin_board.checkpoint import SignedPromise, SignedTreeHead, verify_promise, verify_tree_head
+from bulletin_board.entries import Entry, EntryKind
+from bulletin_board.proofs import InclusionProof
+from crypto.blind_rsa import BlindRsaPublicKey
+from crypto.group import Point
+from elections.ballot import encode_ballot
+from elections.encrypted_ballot import BallotReveal, EncryptedBallot, check_spoiled, create_ballot
+from elections.manifest import Manifest
+from identity.credentials import Credential, CredentialRequest
+from mobile_api.errors import ClientError
+from mobile_api.schemas import (
+    BallotDefinition,
+    CredentialIssued,
+    DeviceAttestation,
+    ElectionPublic,
+    IdentificationResult,
+    IdentificationSession,
+    Language,
+    Receipt,
+    ReceiptStatus,
+)
+
+
+@dataclass(frozen=True)
+class ElectionView:
+    """The election as the device pinned it: manifest, joint key, issuer keys, base hash, board key."""
+
+    public: ElectionPublic
+    manifest: Manifest
+    joint_public_key: Point
+    issuer_keys: dict[str, BlindRsaPublicKey]
+    base_hash: bytes
+    board_key: Ed25519PublicKey
+
+
+@dataclass(frozen=True)
+class PreparedBallot:
+    """A ballot encrypted on the device, not yet cast: the voter now casts it or challenges it."""
+
+    ballot: EncryptedBallot
+    reveal: BallotReveal
+    marks: Mapping[str, Sequence[str]]
+
+    @property
+    def tracking_code(self) -> str:
+        return self.ballot.tracking_code()
+
+
+class VoterClient:
+    """A voter's device talking to a Shailoo server."""
+
+    def __init__(self, http: httpx.Client) -> None:
+        self.http = http
+        self._view: ElectionView | None = None
+
+    @classmethod
+    def connect(cls, base_url: str, *, timeout: float = 30.0) -> VoterClient:
+        return cls(httpx.Client(base_url=base_url, timeout=timeout))
+
+    def close(self) -> None:
+        self.http.close()
+
+    # --- transport ----------------------------------------------------------------------------------------------
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self.http.request(method, path, **kwargs)
+        if response.status_code >= 400:
+            try:
+                body = response.json()
+                code, message = str(body["code"]), str(body["message"])
+            except (ValueError, KeyError, TypeError):
+                code, message = "http_error", response.text[:200]
+            raise ClientError(message, code=code, status=response.status_code)
+        return response.json()
+
+    # --- election -----------------------------------------------------------------------------------------------
+
+    def election(self, *, refresh: bool = False) -> ElectionView:
+        """Fetch (once) and decode the election; issuer keys and the joint key are pinned from then on."""
+        if self._view is not None and not refresh:
+            return self._view
+        public = ElectionPublic.model_validate(self._request("GET", "/v1/election"))
+        if public.joint_public_key is None or public.election_base_hash is None:
+            raise ClientError("the election is not ready for voting yet", code="wrong_phase")
+        keys = {k.style_id: BlindRsaPublicKey(int(k.modulus_hex, 16), k.public_exponent) for k in public.issuer_keys}
+        self._view = ElectionView(
+            public=public,
+            manifest=Manifest.from_dict(public.manifest),
+            joint_public_key=Point.from_hex(public.joint_public_key),
+            issuer_keys=keys,
+            base_hash=bytes.fromhex(public.election_base_hash),
+            board_key=Ed25519PublicKey.from_public_bytes(bytes.fromhex(public.board_public_key)),
+        )
+        return self._view
+
+    def ballot_definition(self, style_id: str, language: Language = "ky") -> BallotDefinition:
+        return BallotDefinition.model_validate(
+            self._request("GET", f"/v1/ballot-styles/{style_id}", params={"lang": language})
+        )
+
+    # --- identification and credential --------------------------------------------------------------------------
+
+    def start_identification(self, national_id: str, channel: str = "app") -> IdentificationSession:
+        body = {"national_id": national_id, "channel": channel}
+        return IdentificationSession.model_validate(self._request("POST", "/v1/identification/sessions", json=body))
+
+    def submit_attestation(self, session_id: str, attestation: DeviceAttestation) -> IdentificationResult:
+        path = f"/v1/identification/sessions/{session_id}/attestation"
+        return IdentificationResult.model_validate(self._request("POST", path, json=attestation.model_dump()))
+
+    def obtain_credential(self, session_id: str, style_id: str) -> Credential:
+        """Make a credential key, blind it under the pinned issuer key of ``style_id``, have it signed, unblind."""
+        view = self.election()
+        key = view.issuer_keys.get(style_id)
+        if key is None:
+            raise ClientError(f"no pinned issuer key for ballot style {style_id!r}", code="credential_invalid")
+        request = CredentialRequest.create(view.manifest.election_id, style_id, key)
+        body = {"session_id": session_id, "blinded_message": request.blinded_message.hex()}
+        issued = CredentialIssued.model_validate(self._request("POST", "/v1/credentials", json=body))
+        return request.finalize(bytes.fromhex(issued.blind_signature))
+
+    # --- ballots ------------------------------------------------------------------------------------------------
+
+    def prepare_ballot(
+        self, credential: Credential, marks: Mapping[str, Sequence[str]], *, precinct_id: str | None = None
+    ) -> PreparedBallot:
+        """Encrypt and prove the voter's marks (contest id → selection ids) on the device, and sign."""
+        view = self.election()
+        style_id = credential.public.ballot_style_id
+        vectors = encode_ballot(view.manifest, style_id, marks)
+        ballot, reveal = create_ballot(
+            view.manifest,
+            style_id,
+            vectors,
+            joint_public_key=view.joint_public_key,
+            base_hash=view.base_hash,
+            credential_key=credential.private_key,
+            msg_prefix=credential.public.prepared_message[:32],
+            registrar_signature=credential.public.signature,
+            precinct_id=precinct_id,
+        )
+        return PreparedBallot(ballot, reveal, {c: tuple(s) for c, s in marks.items()})
+
+    def _check_receipt(
+        self, receipt: Receipt, kind: EntryKind, payload: Mapping[str, Any], ballot: EncryptedBallot
+    ) -> None:
+        """The promise is signed by the board key and names the entry that holds exactly this ballot."""
+        view = self.election()
+        promise = SignedPromise.from_text(receipt.promise)
+        verify_promise(promise, view.board_key)
+        expected = Entry.create(promise.index, kind, payload).entry_hash
+        if promise.entry_hash != expected or receipt.tracking_code != ballot.tracking_code():
+            raise ClientError("the receipt does not promise this ballot", code="receipt_invalid")
+
+    def cast(self, prepared: PreparedBallot) -> Receipt:
+        """Cast; the receipt's signed promise is checked against this very ballot."""
+        ballot_json = prepared.ballot.to_json()
+        receipt = Receipt.model_validate(self._request("POST", "/v1/ballots", json={"ballot": ballot_json}))
+        self._check_receipt(receipt, EntryKind.BALLOT, ballot_json, prepared.ballot)
+        return receipt
+
+    def challenge(self, prepared: PreparedBallot) -> tuple[Receipt, dict[str, tuple[str, ...]]]:
+        """Challenge (spoil) a prepared ballot: publish it with its randomness; check it opens to the voter's
+        marks. Returns the receipt and the marks the published ballot decrypts to."""
+        body = {"ballot": prepared.ballot.to_json(), "reveal": prepared.reveal.to_json()}
+        receipt = Receipt.model_validate(self._request("POST", "/v1/challenges", json=body))
+        self._check_receipt(receipt, EntryKind.SPOILED_BALLOT, body, prepared.ballot)
+        view = self.election()
+        opened = check_spoiled(
+            prepared.ballot, prepared.reveal, manifest=view.manifest, joint_public_key=view.joint_public_key
+        )
+        wanted = {c: tuple(sorted(s)) for c, s in prepared.marks.items()}
+        if {c: tuple(sorted(s)) for c, s in opened.items() if s or c in wanted} != wanted:
+            raise ClientError("the challenged ballot does not hold the voter's marks", code="spoil_mismatch")
+        return receipt, opened
+
+    def check_receipt(self, tracking_code: str, *, require_inclusion: bool = True) -> ReceiptStatus:
+        """Look the tracking code up and verify its inclusion proof against the board's signed tree head."""
+        status = ReceiptStatus.model_validate(self._request("GET", f"/v1/receipts/{tracking_code}"))
+        if status.inclusion_proof is None or status.tree_head is None:
+            if require_inclusion:
+                raise ClientError("no tree head covers this ballot yet; try again shortly", code="not_yet_included")
+            return status
+        head = SignedTreeHead.from_text(status.tree_head)
+        verify_tree_head(head, self.election().board_key)
+        proof = InclusionProof.from_json(status.inclusion_proof)
+        proof.verify(bytes.fromhex(status.entry_hash), head.root_hash)
+        if proof.index != status.entry_index or proof.tree_size != head.size:
+            raise ClientError("the inclusion proof is for another entry or tree", code="receipt_invalid")
+        return status

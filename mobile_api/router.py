@@ -1,0 +1,122 @@
+"""The voter API (``/v1/...``): thin routes over the injected `VoterServices`.
+
+Routes are synchronous on purpose: the work is CPU-bound proof checking and blocking database calls, which
+FastAPI runs in its thread pool; the event loop stays free for other connections.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from mobile_api.openapi import error_responses
+from mobile_api.schemas import (
+    BallotDefinition,
+    CastRequest,
+    ChallengeRequest,
+    CredentialIssued,
+    CredentialRequest,
+    DeviceAttestation,
+    ElectionPublic,
+    FaceEvidence,
+    IdentificationResult,
+    IdentificationSession,
+    IdentificationStart,
+    Language,
+    Receipt,
+    ReceiptStatus,
+)
+from mobile_api.services import VoterServices
+
+_BALLOT_CODES = (
+    "wrong_phase",
+    "invalid_ballot",
+    "non_canonical",
+    "invalid_point",
+    "wrong_ballot_style",
+    "credential_invalid",
+    "invalid_signature",
+    "invalid_proof",
+)
+
+
+def build_voter_router(services: VoterServices) -> APIRouter:
+    """The voter API router over ``services``."""
+    router = APIRouter(prefix="/v1", tags=["voter"])
+
+    @router.get("/election", response_model=ElectionPublic, responses=error_responses("not_found"))
+    def election() -> ElectionPublic:
+        """The election's manifest, joint key, issuer keys (to pin), board key and phase."""
+        return services.election.election()
+
+    @router.get(
+        "/ballot-styles/{style_id}",
+        response_model=BallotDefinition,
+        responses=error_responses("not_found", "unknown_id"),
+    )
+    def ballot_definition(style_id: str, lang: Annotated[Language, Query()] = "ky") -> BallotDefinition:
+        """The ballot of a style in Kyrgyz (``ky``, default), Russian (``ru``) or English (``en``)."""
+        return services.election.ballot_definition(style_id, lang)
+
+    @router.post(
+        "/identification/sessions",
+        response_model=IdentificationSession,
+        status_code=201,
+        responses=error_responses("wrong_phase", "not_eligible", "already_identified"),
+    )
+    def start_identification(request: IdentificationStart) -> IdentificationSession:
+        """Open an identification session for a national id number; returns the liveness nonce."""
+        return services.identification.start(request)
+
+    @router.post(
+        "/identification/sessions/{session_id}/face",
+        response_model=IdentificationResult,
+        responses=error_responses("not_found", "identification_failed", "liveness_failed", "already_identified"),
+    )
+    def submit_face(session_id: str, evidence: FaceEvidence) -> IdentificationResult:
+        """Face frames for the 1:1 check against the registry photo, bound to the liveness nonce."""
+        return services.identification.submit_face(session_id, evidence)
+
+    @router.post(
+        "/identification/sessions/{session_id}/attestation",
+        response_model=IdentificationResult,
+        responses=error_responses("not_found", "identification_failed", "invalid_signature", "already_identified"),
+    )
+    def submit_attestation(session_id: str, attestation: DeviceAttestation) -> IdentificationResult:
+        """A precinct identification device's signed assertion instead of the phone's face check."""
+        return services.identification.submit_attestation(session_id, attestation)
+
+    @router.post(
+        "/credentials",
+        response_model=CredentialIssued,
+        responses=error_responses("not_found", "identification_failed", "credential_spent", "wrong_phase"),
+    )
+    def issue_credential(request: CredentialRequest) -> CredentialIssued:
+        """Blind-sign the device's credential key (RFC 9474); the registrar never sees the key itself."""
+        return services.identification.issue_credential(request)
+
+    @router.post(
+        "/ballots",
+        response_model=Receipt,
+        responses=error_responses(*_BALLOT_CODES, "credential_spent", "duplicate_ballot"),
+    )
+    def cast(request: CastRequest) -> Receipt:
+        """Cast an encrypted ballot. Sending the same ballot again returns the same receipt."""
+        return services.ballots.cast(request.ballot)
+
+    @router.post(
+        "/challenges",
+        response_model=Receipt,
+        responses=error_responses(*_BALLOT_CODES, "challenge_not_allowed", "duplicate_ballot"),
+    )
+    def challenge(request: ChallengeRequest) -> Receipt:
+        """Challenge (spoil) a ballot: it is published with its randomness and never counted."""
+        return services.ballots.challenge(request.ballot, request.reveal)
+
+    @router.get("/receipts/{tracking_code}", response_model=ReceiptStatus, responses=error_responses("not_found"))
+    def receipt(tracking_code: str) -> ReceiptStatus:
+        """Where the ballot of a tracking code is on the board, with its inclusion proof once available."""
+        return services.ballots.receipt_status(tracking_code)
+
+    return router

@@ -1,0 +1,76 @@
+"""What the voter API needs from the server, as Protocols. The server (voting_server) implements them;
+the router (`mobile_api.router`) only translates HTTP to these calls, so the API layer holds no state.
+
+Every method raises a `crypto.errors.ShailooError` with a stable code on refusal; nothing is changed then.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from mobile_api.schemas import (
+    BallotDefinition,
+    CredentialIssued,
+    CredentialRequest,
+    DeviceAttestation,
+    ElectionPublic,
+    FaceEvidence,
+    IdentificationResult,
+    IdentificationSession,
+    IdentificationStart,
+    Language,
+    Receipt,
+    ReceiptStatus,
+)
+
+
+class ElectionInfoService(Protocol):
+    def election(self) -> ElectionPublic:
+        """The public election description (manifest, keys, phase)."""
+        ...
+
+    def ballot_definition(self, style_id: str, language: Language) -> BallotDefinition:
+        """The ballot of ``style_id`` in ``language`` (ky, ru or en)."""
+        ...
+
+
+class IdentificationService(Protocol):
+    def start(self, request: IdentificationStart) -> IdentificationSession:
+        """Open a session for the voter's national id (eligibility is checked here)."""
+        ...
+
+    def submit_face(self, session_id: str, evidence: FaceEvidence) -> IdentificationResult:
+        """The 1:1 face check with liveness bound to the session's nonce."""
+        ...
+
+    def submit_attestation(self, session_id: str, attestation: DeviceAttestation) -> IdentificationResult:
+        """A precinct device's signed assertion that the voter was identified in person."""
+        ...
+
+    def issue_credential(self, request: CredentialRequest) -> CredentialIssued:
+        """Blind-sign the credential of an identified session, once (a second request is refused)."""
+        ...
+
+
+class BallotService(Protocol):
+    def cast(self, ballot: dict[str, Any]) -> Receipt:
+        """Check and record an encrypted ballot; the same ballot again returns the same receipt."""
+        ...
+
+    def challenge(self, ballot: dict[str, Any], reveal: dict[str, Any]) -> Receipt:
+        """Publish a challenged ballot with its randomness, marked spoiled (never counted)."""
+        ...
+
+    def receipt_status(self, tracking_code: str) -> ReceiptStatus:
+        """The board position of a tracking code's ballot and its inclusion proof once a tree head covers it."""
+        ...
+
+
+@dataclass(frozen=True)
+class VoterServices:
+    """The services the voter router is built from."""
+
+    election: ElectionInfoService
+    identification: IdentificationService
+    ballots: BallotService

@@ -1,0 +1,191 @@
+"""A small election driven through the real server app, for the server and end-to-end tests.
+
+Small on purpose: 2048-bit issuer keys (explicitly allowed for tests by the crypto module), a handful of voters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from crypto.elgamal import Ciphertext
+from crypto.threshold import compute_decryption_shares
+from elections.manifest import Manifest
+from elections.presets import build_preset
+from identity.credentials import Credential, IssuerKeys
+from identity.face import FaceTemplate
+from identity.registry import SqlVoterRegistry, VoterRecord
+from mobile_api.client import VoterClient
+from trustees.ceremony import CeremonyParams, MemoryStore, TrusteeSecrets, run_key_ceremony
+from voting_server.app import create_app
+from voting_server.components import Components
+from voting_server.identification import device_public_key, sign_attestation
+from voting_server.settings import DEVELOPMENT_AUDITOR_TOKEN, DEVELOPMENT_OPERATOR_TOKEN, Settings
+
+OPERATOR = {"Authorization": f"Bearer {DEVELOPMENT_OPERATOR_TOKEN}"}
+AUDITOR = {"Authorization": f"Bearer {DEVELOPMENT_AUDITOR_TOKEN}"}
+DEVICE_ID = "test-precinct-terminal"
+_ISSUER_KEYS: dict[tuple[str, ...], IssuerKeys] = {}
+
+
+def issuer_keys_for(manifest: Manifest) -> IssuerKeys:
+    """2048-bit test keys, made once per set of ballot styles per test session (key generation is the slow part)."""
+    styles = tuple(sorted(s.style_id for s in manifest.ballot_styles))
+    if styles not in _ISSUER_KEYS:
+        _ISSUER_KEYS[styles] = IssuerKeys.generate(styles, 2048, insecure_allow_small_for_tests=True)
+    return _ISSUER_KEYS[styles]
+
+
+def personal_number(i: int) -> str:
+    birth = dt.date(1970, 1, 1) + dt.timedelta(days=i * 31)
+    return f"{1 + i % 2}{birth:%d%m%Y}{i:05d}"
+
+
+@dataclass
+class Election:
+    """An election on a fresh database, set up to the state named by the steps the test calls."""
+
+    tmp: Path
+    preset: str = "president"
+    database_url: str | None = None
+    redis_url: str | None = None
+    app: FastAPI = field(init=False)
+    http: TestClient = field(init=False)
+    components: Components = field(init=False)
+    manifest: Manifest = field(init=False)
+    trustee_stores: list[MemoryStore] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        settings = Settings(
+            database_url=self.database_url or f"sqlite:///{self.tmp / 'board.sqlite3'}",
+            redis_url=self.redis_url,
+            min_issuer_key_bits=2048,
+            log_level="WARNING",
+        )
+        self.app = create_app(settings)
+        self.components = self.app.state.components
+        self.http = TestClient(self.app, base_url="http://shailoo.test")
+        self.manifest = build_preset(self.preset)
+        self.device_key = Ed25519PrivateKey.generate()
+        self._next_voter = 0
+
+    def close(self) -> None:
+        self.components.board.stop()
+        self.http.close()
+        self.components.storage.close()
+
+    def admin(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self.http.request(method, path, headers=OPERATOR, **kwargs)
+        assert response.status_code < 400, response.text
+        return response.json()
+
+    # --- the election's steps ----------------------------------------------------------------------------------
+
+    def load_manifest(self) -> None:
+        self.admin("POST", "/v1/admin/manifest", json={"preset": self.preset})
+
+    def key_ceremony(self) -> None:
+        joint, stores = run_key_ceremony(self.components.board, CeremonyParams(5, 3))
+        self.joint_key = joint
+        self.trustee_stores = [s for s in stores if isinstance(s, MemoryStore)]
+
+    def publish_issuer_keys(self) -> None:
+        keys = issuer_keys_for(self.manifest)
+        self.components.election.post_issuer_keys(keys.public_keys())
+        self.components.install_issuer_keys(keys)
+
+    def open_voting(self) -> None:
+        public = device_public_key(self.device_key).hex()
+        self.admin("POST", "/v1/admin/devices", json={"device_id": DEVICE_ID, "public_key": public})
+        self.admin("POST", "/v1/admin/channels/open", json={"channels": ["app", "kiosk"]})
+
+    def setup_to_voting(self) -> Election:
+        self.load_manifest()
+        self.key_ceremony()
+        self.publish_issuer_keys()
+        self.open_voting()
+        return self
+
+    def register_voter(self) -> tuple[str, str]:
+        """A new voter in the registry, in the next ballot style; returns (personal number, style id)."""
+        i = self._next_voter
+        self._next_voter += 1
+        style = self.manifest.ballot_styles[i % len(self.manifest.ballot_styles)]
+        number = personal_number(i)
+        registry = self.components.registry
+        assert isinstance(registry, SqlVoterRegistry)
+        registry.add(
+            VoterRecord(
+                personal_number=number,
+                surname="Test",
+                given_name=f"Voter {i}",
+                patronymic="",
+                birth_date=dt.date(int(number[5:9]), int(number[3:5]), int(number[1:3])),
+                region=style.region_id,
+                district=style.district_ids[0],
+                precinct="p1",
+                face_template=FaceTemplate.from_array(np.full(128, 0.01)),
+            )
+        )
+        return number, style.style_id
+
+    def voter_client(self) -> VoterClient:
+        return VoterClient(self.http)
+
+    def credential(self, client: VoterClient | None = None) -> tuple[VoterClient, Credential]:
+        """A voter identified by the precinct device, holding a fresh credential."""
+        client = client or self.voter_client()
+        number, _ = self.register_voter()
+        session = client.start_identification(number)
+        assertion = {
+            "election_id": self.manifest.election_id,
+            "session_id": session.session_id,
+            "personal_number": number,
+            "method": "document",
+            "device_id": DEVICE_ID,
+        }
+        identified = client.submit_attestation(
+            session.session_id, sign_attestation(DEVICE_ID, self.device_key, assertion)
+        )
+        return client, client.obtain_credential(session.session_id, identified.style_id)
+
+    def first_choice(self, index: int = 0) -> dict[str, list[str]]:
+        """Marks choosing selection ``index`` in every contest of the first ballot style."""
+        style = self.manifest.ballot_styles[0]
+        return {c: [self.manifest.contest(c).selections[index].selection_id] for c in style.contest_ids}
+
+    def marks_for(self, credential: Credential, index: int = 0) -> dict[str, list[str]]:
+        style = self.manifest.ballot_style(credential.public.ballot_style_id)
+        return {c: [self.manifest.contest(c).selections[index].selection_id] for c in style.contest_ids}
+
+    def close_and_tally(self) -> None:
+        self.admin("POST", "/v1/admin/close")
+        self.admin("POST", "/v1/admin/tally", json={})
+
+    def trustee_secrets(self) -> Iterator[TrusteeSecrets]:
+        for store in self.trustee_stores:
+            yield TrusteeSecrets.from_dict(store.secrets)
+
+    def decryption_shares(self, trustee: int) -> list[str]:
+        job = self.http.get("/v1/trustees/tally").json()
+        ciphertexts = [Ciphertext.from_bytes(bytes.fromhex(h)) for h in job["ciphertexts"]]
+        secrets_ = next(s for s in self.trustee_secrets() if s.index == trustee)
+        assert secrets_.key_share is not None
+        shares = compute_decryption_shares(
+            bytes.fromhex(job["context"]), trustee, secrets_.key_share.secret_share, ciphertexts
+        )
+        return [s.to_bytes().hex() for s in shares]
+
+    def post_shares(self, trustee: int, shares: list[str] | None = None) -> Any:
+        return self.http.post(
+            "/v1/trustees/decryption-shares",
+            json={"trustee": trustee, "shares": shares if shares is not None else self.decryption_shares(trustee)},
+        )

@@ -1,0 +1,156 @@
+"""The admin API (``/v1/admin``): bearer tokens with roles. Operators change the election; auditors read.
+
+Every change is a board entry, so the phase machine refuses anything out of order with ``wrong_phase``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from elections.manifest import Manifest
+from elections.presets import PRESET_NAMES, build_preset
+from identity.credentials import IssuerKeys
+from mobile_api.errors import ApiError
+from mobile_api.openapi import error_responses
+from voting_server.auth import AnyAdminRole, OperatorRole
+from voting_server.components import Components
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ManifestLoad(_Body):
+    """Either a preset name (``president``, ``parliament-2025``, ...) or a full manifest object."""
+
+    preset: str | None = None
+    manifest: dict[str, Any] | None = None
+
+
+class IssuerKeyGeneration(_Body):
+    bits: int = Field(default=3072, ge=2048)
+
+
+class DeviceRegistration(_Body):
+    device_id: str = Field(min_length=1, max_length=64)
+    public_key: str = Field(pattern=r"^[0-9a-f]{64}$")
+    role: str = Field(default="identification", max_length=32)
+
+
+class ChannelsOpen(_Body):
+    channels: list[str] = Field(default_factory=lambda: ["app"])
+
+
+class TallyStart(_Body):
+    registered_by_region: dict[str, int] | None = None
+
+
+class EntryAck(BaseModel):
+    """The board's answer to a change: the entry's index and the log's signed promise."""
+
+    index: int
+    promise: str
+
+
+class AdminStatus(BaseModel):
+    election_id: str | None
+    phase: str
+    board_size: int
+    issuer_keys_held: bool
+
+
+def _components(request: Request) -> Components:
+    components: Components = request.app.state.components
+    return components
+
+
+def build_admin_router() -> APIRouter:
+    router = APIRouter(prefix="/v1/admin", tags=["admin"])
+    auth_codes = ("unauthorized", "forbidden")
+
+    @router.get("/status", response_model=AdminStatus, responses=error_responses(*auth_codes))
+    def status(request: Request, role: AnyAdminRole) -> AdminStatus:
+        """The phase and size of the board (operator or auditor)."""
+        c = _components(request)
+        manifest = c.election.state().manifest
+        return AdminStatus(
+            election_id=manifest.election_id if manifest else None,
+            phase=c.election.phase.value,
+            board_size=c.board.size,
+            issuer_keys_held=c.registrar.issuer_keys is not None,
+        )
+
+    @router.post(
+        "/manifest", response_model=EntryAck, responses=error_responses(*auth_codes, "wrong_phase", "invalid_manifest")
+    )
+    def load_manifest(request: Request, body: ManifestLoad, role: OperatorRole) -> EntryAck:
+        """Load the election manifest (phase ``setup``): a preset by name or a manifest object."""
+        if (body.preset is None) == (body.manifest is None):
+            raise ApiError("give exactly one of preset or manifest", code="malformed")
+        if body.preset is not None:
+            if body.preset not in PRESET_NAMES:
+                raise ApiError(f"no preset {body.preset!r}; presets: {list(PRESET_NAMES)}", code="unknown_id")
+            manifest = build_preset(body.preset)
+        else:
+            manifest = Manifest.from_dict(body.manifest or {})
+        promise = _components(request).election.load_manifest(manifest)
+        return EntryAck(index=promise.index, promise=promise.to_text())
+
+    @router.post("/issuer-keys", response_model=EntryAck, responses=error_responses(*auth_codes, "wrong_phase"))
+    def generate_issuer_keys(request: Request, body: IssuerKeyGeneration, role: OperatorRole) -> EntryAck:
+        """The registrar makes one RFC 9474 key per ballot style and publishes the public keys."""
+        c = _components(request)
+        manifest = c.election.state().require_manifest()
+        if body.bits < c.settings.min_issuer_key_bits:
+            raise ApiError(
+                f"issuer keys need at least {c.settings.min_issuer_key_bits} bits", code="invalid_parameters"
+            )
+        keys = IssuerKeys.generate(
+            [s.style_id for s in manifest.ballot_styles], body.bits, insecure_allow_small_for_tests=body.bits < 3072
+        )
+        promise = c.election.post_issuer_keys(keys.public_keys())
+        c.install_issuer_keys(keys)
+        return EntryAck(index=promise.index, promise=promise.to_text())
+
+    @router.post(
+        "/devices", response_model=EntryAck, responses=error_responses(*auth_codes, "wrong_phase", "duplicate_entry")
+    )
+    def register_device(request: Request, body: DeviceRegistration, role: OperatorRole) -> EntryAck:
+        """Register a precinct device's Ed25519 key on the board (``device_key`` entry)."""
+        promise = _components(request).election.register_device(
+            body.device_id, bytes.fromhex(body.public_key), body.role
+        )
+        return EntryAck(index=promise.index, promise=promise.to_text())
+
+    @router.post("/channels/open", response_model=EntryAck, responses=error_responses(*auth_codes, "wrong_phase"))
+    def open_channels(request: Request, body: ChannelsOpen, role: OperatorRole) -> EntryAck:
+        """Open voting (phase ``ready`` → ``voting``): needs the joint key and an issuer key per ballot style."""
+        promise = _components(request).election.open_channels(body.channels)
+        return EntryAck(index=promise.index, promise=promise.to_text())
+
+    @router.post("/close", response_model=EntryAck, responses=error_responses(*auth_codes, "wrong_phase"))
+    def close(request: Request, role: OperatorRole) -> EntryAck:
+        """Close voting: post the registrar's issuance counts and the ``close`` entry."""
+        c = _components(request)
+        manifest = c.election.state().require_manifest()
+        promise = c.election.close(c.registrar.issuer.board_issuance_payload(manifest.election_id))
+        return EntryAck(index=promise.index, promise=promise.to_text())
+
+    @router.post("/tally", response_model=EntryAck, responses=error_responses(*auth_codes, "wrong_phase"))
+    def start_tally(request: Request, body: TallyStart, role: OperatorRole) -> EntryAck:
+        """Weed, aggregate and post the encrypted tally (phase ``closed``)."""
+        promise = _components(request).tally.start(body.registered_by_region)
+        return EntryAck(index=promise.index, promise=promise.to_text())
+
+    @router.post("/results", responses=error_responses(*auth_codes, "wrong_phase", "not_enough_shares"))
+    def publish_results(request: Request, role: OperatorRole) -> dict[str, Any]:
+        """Combine the trustees' shares (k needed), decode, run the rules engine, post ``result``."""
+        published = _components(request).tally.combine_if_ready()
+        if published is None:
+            raise ApiError("fewer than k trustees have posted valid decryption shares", code="not_enough_shares")
+        return published.results.to_canonical_dict()
+
+    return router

@@ -1,0 +1,77 @@
+"""The application factory: ``create_app(settings)`` builds the voting server's FastAPI app.
+
+Routers: voter API (`mobile_api.router`), admin, board, trustees, health. Errors are always
+``{"code", "message"}`` (`voting_server.http_errors`); request bodies above ``max_body_bytes`` are refused
+before parsing. The lifespan starts the board's tree-head integrator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import PackageNotFoundError, version
+
+from fastapi import FastAPI
+
+from identity.credentials import IssuerKeys
+from identity.registry import VoterRegistry
+from identity.settings import IdentitySettings
+from mobile_api.router import build_voter_router
+from voting_server.admin_api import build_admin_router
+from voting_server.board_api import build_board_router
+from voting_server.components import Components, build_components
+from voting_server.health import build_health_router
+from voting_server.http_errors import BodySizeLimit, install_error_handlers
+from voting_server.logs import configure_logging
+from voting_server.settings import Settings
+from voting_server.trustee_api import build_trustee_router
+
+
+def _version() -> str:
+    try:
+        return version("shailoo")
+    except PackageNotFoundError:  # pragma: no cover - a bare checkout
+        return "0+unknown"
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    components: Components | None = None,
+    registry: VoterRegistry | None = None,
+    issuer_keys: IssuerKeys | None = None,
+    identity_settings: IdentitySettings | None = None,
+) -> FastAPI:
+    """The voting server for ``settings`` (default: from the environment)."""
+    settings = settings or Settings()
+    configure_logging(settings.log_level)
+    parts = components or build_components(
+        settings, registry=registry, issuer_keys=issuer_keys, identity_settings=identity_settings
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        parts.start()
+        try:
+            yield
+        finally:
+            parts.stop()
+
+    app = FastAPI(
+        title="Shailoo voting server",
+        version=_version(),
+        description="Voter API, admin API, public board API and trustees' API of a Shailoo election.",
+        lifespan=lifespan,
+    )
+    app.state.components = parts
+    app.state.store = parts.storage
+    app.state.redis = parts.redis
+    app.state.admin_tokens = settings.effective_admin_tokens()
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.include_router(build_health_router())
+    app.include_router(build_voter_router(parts.voter_services))
+    app.include_router(build_admin_router())
+    app.include_router(build_board_router())
+    app.include_router(build_trustee_router())
+    return app

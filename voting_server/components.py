@@ -1,0 +1,109 @@
+"""The server's parts, built once from the settings: board, election, tally, registrar, voter services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from bulletin_board.log import BulletinBoard
+from bulletin_board.storage import BoardStorage, open_storage
+from crypto.blind_rsa import BlindRsaPrivateKey
+from identity.credentials import IssuerKeys
+from identity.issuance import Issuer
+from identity.registry import SqlVoterRegistry, VoterRegistry
+from identity.settings import IdentitySettings
+from identity.state import MemoryStateStore, StateStore, state_store_from_url
+from mobile_api.services import VoterServices
+from trustees.ceremony import CeremonyParams
+from voting_server.election import ElectionService
+from voting_server.identification import RegistrarService
+from voting_server.receipts import ReceiptIndex
+from voting_server.settings import Settings
+from voting_server.tally import TallyService
+from voting_server.voter_services import Ballots, ElectionInfo
+
+
+@dataclass
+class Components:
+    """Everything a request handler may need; one instance per worker process."""
+
+    settings: Settings
+    storage: BoardStorage
+    board: BulletinBoard
+    election: ElectionService
+    tally: TallyService
+    registrar: RegistrarService
+    registry: VoterRegistry
+    voter_services: VoterServices
+    ceremony: CeremonyParams
+    redis: Any | None
+
+    def start(self) -> None:
+        """Start the board's tree-head integrator."""
+        self.board.start()
+
+    def stop(self) -> None:
+        self.board.stop()
+        if self.redis is not None:
+            self.redis.close()
+
+    def install_issuer_keys(self, keys: IssuerKeys) -> None:
+        """Hand the registrar its private keys (and keep them in ``issuer_keys_dir`` when configured)."""
+        self.registrar.issuer_keys = keys
+        directory = self.settings.issuer_keys_dir
+        if directory is not None:
+            directory.mkdir(parents=True, exist_ok=True)
+            for style_id, key in keys._keys.items():
+                (directory / f"{style_id}.der").write_bytes(key.to_bytes())
+
+
+def _load_issuer_keys(directory: Path | None, min_bits: int) -> IssuerKeys | None:
+    if directory is None or not directory.is_dir():
+        return None
+    keys = {
+        p.stem: BlindRsaPrivateKey.from_bytes(p.read_bytes(), min_bits=min_bits)
+        for p in sorted(directory.glob("*.der"))
+    }
+    return IssuerKeys(keys) if keys else None
+
+
+def build_components(
+    settings: Settings,
+    *,
+    registry: VoterRegistry | None = None,
+    issuer_keys: IssuerKeys | None = None,
+    identity_settings: IdentitySettings | None = None,
+) -> Components:
+    """Open the database, the board and the registrar as ``settings`` say."""
+    identity_settings = identity_settings or IdentitySettings()
+    storage = open_storage(settings.database_url)
+    board_key = Ed25519PrivateKey.from_private_bytes(settings.board_seed())
+    board = BulletinBoard(storage, board_key, origin=settings.board_origin, max_merge_delay=settings.max_merge_delay)
+    election = ElectionService(board, ReceiptIndex(storage.engine), min_issuer_bits=settings.min_issuer_key_bits)
+    registry = registry or SqlVoterRegistry(storage.engine, identity_settings.template_key_bytes)
+    issuer = Issuer(storage.engine, identity_settings.voter_hash_key_bytes)
+    redis_client = None
+    store: StateStore = MemoryStateStore()
+    if settings.redis_url:
+        import redis
+
+        redis_client = redis.Redis.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=2)
+        store = state_store_from_url(settings.redis_url)
+    keys = issuer_keys or _load_issuer_keys(settings.issuer_keys_dir, settings.min_issuer_key_bits)
+    registrar = RegistrarService(election, registry=registry, issuer=issuer, issuer_keys=keys, store=store)
+    voter_services = VoterServices(election=ElectionInfo(election), identification=registrar, ballots=Ballots(election))
+    return Components(
+        settings=settings,
+        storage=storage,
+        board=board,
+        election=election,
+        tally=TallyService(election),
+        registrar=registrar,
+        registry=registry,
+        voter_services=voter_services,
+        ceremony=CeremonyParams(n=settings.trustees_n, k=settings.trustees_k),
+        redis=redis_client,
+    )

@@ -1,0 +1,248 @@
+"""The election service: the board plus everything the server does to it (setup, casting, challenges, close).
+
+Every change is a board entry; the board's phase machine (`bulletin_board.phases`) refuses anything out of
+phase with ``wrong_phase`` and writes nothing. Uniqueness is the database's job, through the board's unique
+``dedup_key``:
+
+* re-voting off: a ballot's key is ``credential:<key>``, so of 100 parallel casts with one credential exactly one
+  commits, whatever Redis does; the others get ``credential_spent`` (or the same receipt if they are the very same
+  ballot: an idempotent retry);
+* re-voting on: the key is ``ballot:<ballot hash>``: every distinct ballot is kept, a retry returns the receipt;
+* a challenged ballot: ``spoiled:<ballot hash>``; a spoiled ballot can never be cast afterwards.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from bulletin_board.checkpoint import SignedPromise
+from bulletin_board.entries import Entry, EntryKind
+from bulletin_board.errors import DuplicateEntryError
+from bulletin_board.log import BulletinBoard
+from bulletin_board.phases import Phase
+from crypto.blind_rsa import BlindRsaPublicKey
+from elections.encrypted_ballot import (
+    BallotCheckError,
+    BallotReveal,
+    EncryptedBallot,
+    check_ballot,
+    check_ballot_envelope,
+    check_spoiled,
+)
+from elections.manifest import Manifest
+from identity.credentials import issuer_keys_payload
+from mobile_api.errors import ApiError
+from mobile_api.schemas import Receipt, ReceiptStatus
+from trustees.records import JointKey
+from voting_server.logs import get_logger
+from voting_server.receipts import ReceiptIndex
+from voting_server.state import SETUP_KINDS, ElectionState, state_from_entries
+
+_log = get_logger("election")
+_VOTING_PHASES = frozenset({Phase.VOTING})
+
+
+def _phase_error(message: str) -> ApiError:
+    return ApiError(message, code="wrong_phase")
+
+
+class ElectionService:
+    """One election on one board. Thread-safe: the board and the database serialise what must be serialised."""
+
+    def __init__(self, board: BulletinBoard, receipts: ReceiptIndex, *, min_issuer_bits: int) -> None:
+        self.board = board
+        self.receipts = receipts
+        self._min_issuer_bits = min_issuer_bits
+        self._lock = threading.Lock()
+        self._state: ElectionState | None = None
+        self._state_size = -1
+
+    # --- the election as the board says -------------------------------------------------------------------------
+
+    def state(self) -> ElectionState:
+        """The election state, re-read from the board's setup entries until voting opens (then it is fixed)."""
+        with self._lock:
+            if self._state is not None and self._state.channels_open:
+                return self._state
+            size = self.board.size
+            if self._state is None or size != self._state_size:
+                setup = [e for e in self.board.entries(0, size) if e.kind in SETUP_KINDS]
+                self._state = state_from_entries(setup, min_issuer_bits=self._min_issuer_bits)
+                self._state_size = size
+            return self._state
+
+    @property
+    def phase(self) -> Phase:
+        return self.board.phase
+
+    def _append(self, kind: EntryKind, payload: Mapping[str, Any], dedup_key: str | None = None) -> SignedPromise:
+        promise = self.board.append(kind, payload, dedup_key=dedup_key)
+        _log.info("board entry appended", extra={"kind": kind.value, "index": promise.index})
+        return promise
+
+    # --- setup (operator) ---------------------------------------------------------------------------------------
+
+    def load_manifest(self, manifest: Manifest) -> SignedPromise:
+        payload = {"manifest": manifest.to_canonical_dict(), "manifest_hash": manifest.manifest_hash().hex()}
+        return self._append(EntryKind.MANIFEST, payload, dedup_key="manifest")
+
+    def post_issuer_keys(self, public_keys: Mapping[str, BlindRsaPublicKey]) -> SignedPromise:
+        manifest = self.state().require_manifest()
+        unknown = set(public_keys) - {s.style_id for s in manifest.ballot_styles}
+        if unknown:
+            raise ApiError(f"issuer keys for unknown ballot styles {sorted(unknown)}", code="unknown_id")
+        for key in public_keys.values():
+            if key.modulus_bits < self._min_issuer_bits:
+                raise ApiError(f"issuer keys need at least {self._min_issuer_bits} bits", code="invalid_parameters")
+        return self._append(EntryKind.ISSUER_KEYS, issuer_keys_payload(manifest.election_id, public_keys))
+
+    def register_device(self, device_id: str, public_key: bytes, role: str) -> SignedPromise:
+        if len(public_key) != 32:
+            raise ApiError("a device key is a 32-byte Ed25519 public key", code="malformed")
+        payload = {"device_id": device_id, "role": role, "public_key": public_key.hex()}
+        return self._append(EntryKind.DEVICE_KEY, payload, dedup_key=f"device:{device_id}")
+
+    def post_setup_entry(self, kind: EntryKind, payload: Mapping[str, Any]) -> SignedPromise:
+        """A trustee ceremony entry (commitment, encrypted share, complaint) as the trustees' tools post it."""
+        allowed = {EntryKind.TRUSTEE_COMMITMENT, EntryKind.TRUSTEE_SHARE, EntryKind.COMPLAINT, EntryKind.JOINT_KEY}
+        if kind not in allowed:
+            raise ApiError(f"{kind.value} is not a trustee ceremony entry", code="forbidden")
+        return self._append(kind, payload)
+
+    def open_channels(self, channels: Sequence[str]) -> SignedPromise:
+        state = self.state()
+        manifest, _, issuer_keys, base = state.require_voting_material()
+        missing = {s.style_id for s in manifest.ballot_styles} - set(issuer_keys)
+        if missing:
+            raise _phase_error(f"ballot styles without an issuer key: {sorted(missing)}")
+        payload = {"channels": sorted(set(channels)), "election_base_hash": base.hex()}
+        return self._append(EntryKind.CHANNELS_OPEN, payload, dedup_key="channels_open")
+
+    def close(self, issuance_payload: Mapping[str, Any] | None = None) -> SignedPromise:
+        """Post the registrar's issuance counts (if given) and the close, in one transaction."""
+        if self.phase is not Phase.VOTING:
+            raise _phase_error(f"the election is {self.phase.value}, not voting: nothing to close")
+        manifest = self.state().require_manifest()
+        items: list[tuple[EntryKind | str, Mapping[str, Any]]] = []
+        keys: list[str | None] = []
+        if issuance_payload is not None:
+            items.append((EntryKind.ISSUANCE, issuance_payload))
+            keys.append("issuance:final")
+        items.append((EntryKind.CLOSE, {"election_id": manifest.election_id, "entries_before_close": self.board.size}))
+        keys.append("close")
+        return self.board.append_many(items, dedup_keys=keys)[-1]
+
+    # --- casting ------------------------------------------------------------------------------------------------
+
+    def _voting_material(self) -> tuple[Manifest, JointKey, Mapping[str, BlindRsaPublicKey], bytes]:
+        phase = self.phase
+        if phase not in _VOTING_PHASES:
+            raise _phase_error(f"the election is {phase.value}: ballots are accepted only while voting")
+        return self.state().require_voting_material()
+
+    def cast(self, value: Mapping[str, Any]) -> Receipt:
+        """Check a ballot cheapest first, append it, and return the receipt (the same one on a retry)."""
+        manifest, joint, issuer_keys, base = self._voting_material()
+        ballot = EncryptedBallot.from_json(dict(value))
+        ballot_hash = ballot.ballot_hash()
+        existing = self._existing_receipt(ballot, ballot_hash)
+        if existing is not None:
+            return existing
+        if self.board.find_by_dedup_key(f"spoiled:{ballot_hash.hex()}") is not None:
+            raise ApiError("this ballot was challenged and published; make a new one", code="duplicate_ballot")
+        check_ballot(
+            ballot, manifest=manifest, issuer_keys=issuer_keys, joint_public_key=joint.joint_public_key, base_hash=base
+        )
+        revoting = manifest.policy.revoting_allowed
+        credential = ballot.credential.public_key.hex()
+        dedup = f"ballot:{ballot_hash.hex()}" if revoting else f"credential:{credential}"
+        try:
+            promise = self._append(EntryKind.BALLOT, ballot.to_json(), dedup_key=dedup)
+        except DuplicateEntryError:
+            again = self._existing_receipt(ballot, ballot_hash)
+            if again is not None:  # a concurrent identical retry won the race
+                return again
+            raise ApiError("this credential has already cast its ballot", code="credential_spent") from None
+        return self._receipt(manifest.election_id, ballot, ballot_hash, promise, "ballot")
+
+    def _existing_receipt(self, ballot: EncryptedBallot, ballot_hash: bytes) -> Receipt | None:
+        """The receipt of this very ballot if it is already on the board (an idempotent retry)."""
+        for key in (f"ballot:{ballot_hash.hex()}", f"credential:{ballot.credential.public_key.hex()}"):
+            entry = self.board.find_by_dedup_key(key)
+            if entry is not None and entry.kind is EntryKind.BALLOT and entry.payload == ballot.to_json():
+                return self._receipt(ballot.election_id, ballot, ballot_hash, self.board.promise(entry.index), "ballot")
+        return None
+
+    def _receipt(
+        self, election_id: str, ballot: EncryptedBallot, ballot_hash: bytes, promise: SignedPromise, kind: str
+    ) -> Receipt:
+        code = ballot.tracking_code()
+        self.receipts.record(code, ballot_hash, promise.index, kind)
+        return Receipt(
+            election_id=election_id,
+            tracking_code=code,
+            ballot_hash=ballot_hash.hex(),
+            entry_index=promise.index,
+            entry_hash=promise.entry_hash.hex(),
+            kind="ballot" if kind == "ballot" else "spoiled_ballot",
+            promise=promise.to_text(),
+        )
+
+    # --- challenges ---------------------------------------------------------------------------------------------
+
+    def challenge(self, value: Mapping[str, Any], reveal_value: Mapping[str, Any]) -> Receipt:
+        """Publish a challenged ballot with its randomness (never counted) after checking that it opens."""
+        manifest, joint, issuer_keys, _ = self._voting_material()
+        if not manifest.policy.challenge_allowed:
+            raise ApiError("this election does not offer challenges", code="challenge_not_allowed")
+        ballot = EncryptedBallot.from_json(dict(value))
+        reveal = BallotReveal.from_json(dict(reveal_value))
+        ballot_hash = ballot.ballot_hash()
+        key = f"spoiled:{ballot_hash.hex()}"
+        previous = self.board.find_by_dedup_key(key)
+        if previous is not None:
+            return self._receipt(
+                manifest.election_id, ballot, ballot_hash, self.board.promise(previous.index), "spoiled"
+            )
+        if self._existing_receipt(ballot, ballot_hash) is not None:
+            raise ApiError("this ballot was cast; a cast ballot cannot be challenged", code="duplicate_ballot")
+        check_ballot_envelope(ballot, manifest=manifest, issuer_keys=issuer_keys)
+        check_spoiled(ballot, reveal, manifest=manifest, joint_public_key=joint.joint_public_key)
+        payload = {"ballot": ballot.to_json(), "reveal": reveal.to_json()}
+        try:
+            promise = self._append(EntryKind.SPOILED_BALLOT, payload, dedup_key=key)
+        except DuplicateEntryError:
+            entry = self.board.find_by_dedup_key(key)
+            if entry is None:
+                raise
+            promise = self.board.promise(entry.index)
+        return self._receipt(manifest.election_id, ballot, ballot_hash, promise, "spoiled")
+
+    # --- receipts -----------------------------------------------------------------------------------------------
+
+    def receipt_status(self, tracking_code: str) -> ReceiptStatus:
+        found = self.receipts.find(tracking_code.strip().upper())
+        if found is None:
+            raise ApiError("no ballot with this tracking code", code="not_found")
+        ballot_hash, index, kind = found
+        entry: Entry = self.board.entry(index)
+        head = self.board.tree_head()
+        proof = None
+        if head.size > index:
+            proof = self.board.inclusion_proof(index, head.size).to_json()
+        return ReceiptStatus(
+            tracking_code=tracking_code.strip().upper(),
+            ballot_hash=ballot_hash.hex(),
+            entry_index=index,
+            kind=kind if kind == "ballot" else "spoiled_ballot",
+            entry_hash=entry.entry_hash.hex(),
+            tree_head=head.to_text() if proof is not None else None,
+            inclusion_proof=proof,
+        )
+
+
+def ballot_check_status(error: BallotCheckError) -> ApiError:
+    """A ballot refusal as the API returns it (the code kept)."""
+    return ApiError(error.message, code=error.code)

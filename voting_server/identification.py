@@ -1,0 +1,178 @@
+"""The registrar behind the voter API: identification sessions and blind credential issuance.
+
+Two ways to identify, both ending in `identity.issuance.Issuer.issue` (one identification per voter per election,
+a database constraint, across every channel):
+
+* a **precinct device's signed assertion** (`DeviceAttestation`): a commission device that identified the voter in
+  person (face check at a kiosk camera, or the precinct's biometric terminal) signs
+  ``lp("SHAILOO-V1/precinct/identification") || canonical_json(assertion)`` with its Ed25519 key, registered on the
+  board as a ``device_key`` entry. The assertion names the election, the session, the personal number and the method;
+* the phone's **face check with liveness** is identity's `IdentificationService` (frames bound to a nonce); when
+  the server is built without it, ``submit_face`` answers ``not_supported``.
+
+Session state lives in identity's `StateStore` (Redis when configured, else in-process) and each step *takes* it,
+so no step can be replayed.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Any, Final
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from bulletin_board.phases import Phase
+from crypto.canonical import canonical_json
+from crypto.hashing import domain_tag, length_prefixed
+from elections.manifest import Manifest
+from identity.credentials import IssuerKeys
+from identity.issuance import Issuer
+from identity.personal_number import parse_personal_number
+from identity.registry import VoterRecord, VoterRegistry
+from identity.state import StateStore
+from mobile_api.errors import ApiError
+from mobile_api.schemas import (
+    CredentialIssued,
+    CredentialRequest,
+    DeviceAttestation,
+    FaceEvidence,
+    IdentificationResult,
+    IdentificationSession,
+    IdentificationStart,
+)
+from voting_server.election import ElectionService
+
+ATTESTATION_TAG: Final = "precinct/identification"
+_PREFIX: Final = "voter-session:"
+SESSION_TTL_SECONDS: Final = 300
+
+
+def attestation_bytes(assertion: dict[str, Any]) -> bytes:
+    """The bytes a precinct device signs for an identification assertion."""
+    return length_prefixed(domain_tag(ATTESTATION_TAG)) + canonical_json(assertion)
+
+
+def sign_attestation(device_id: str, key: Ed25519PrivateKey, assertion: dict[str, Any]) -> DeviceAttestation:
+    """Device side: sign an assertion (used by kiosks, the demo and tests)."""
+    return DeviceAttestation(
+        device_id=device_id, assertion=assertion, signature=key.sign(attestation_bytes(assertion)).hex()
+    )
+
+
+def device_public_key(key: Ed25519PrivateKey) -> bytes:
+    return key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
+def ballot_style_for_voter(manifest: Manifest, voter: VoterRecord) -> str | None:
+    """The style whose districts hold the voter's district, preferring the one of the voter's region."""
+    styles = [s for s in manifest.ballot_styles if voter.district in s.district_ids]
+    in_region = [s for s in styles if s.region_id == voter.region]
+    chosen = in_region or styles
+    return chosen[0].style_id if chosen else None
+
+
+class RegistrarService:
+    """Implements `mobile_api.services.IdentificationService` over identity's registry and issuance ledger."""
+
+    def __init__(
+        self,
+        election: ElectionService,
+        *,
+        registry: VoterRegistry,
+        issuer: Issuer,
+        issuer_keys: IssuerKeys | None,
+        store: StateStore,
+    ) -> None:
+        self.election = election
+        self.registry = registry
+        self.issuer = issuer
+        self.issuer_keys = issuer_keys
+        self.store = store
+
+    def _put(self, session_id: str, state: dict[str, Any]) -> None:
+        self.store.put(_PREFIX + session_id, json.dumps(state).encode(), SESSION_TTL_SECONDS)
+
+    def _take(self, session_id: str, step: str) -> dict[str, Any]:
+        raw = self.store.take(_PREFIX + session_id) if 0 < len(session_id) <= 128 else None
+        if raw is None:
+            raise ApiError("this identification session is unknown or expired: start again", code="session_invalid")
+        state: dict[str, Any] = json.loads(raw)
+        if state["step"] != step:
+            raise ApiError(f"this session is not waiting for {step}: start again", code="session_invalid")
+        return state
+
+    def _require_voting(self) -> Manifest:
+        if self.election.phase is not Phase.VOTING:
+            raise ApiError(f"identification is open while voting, not {self.election.phase.value}", code="wrong_phase")
+        return self.election.state().require_manifest()
+
+    def start(self, request: IdentificationStart) -> IdentificationSession:
+        manifest = self._require_voting()
+        parse_personal_number(request.national_id)
+        session_id = secrets.token_urlsafe(24)
+        nonce = secrets.token_urlsafe(16)
+        state = {
+            "step": "identify",
+            "election_id": manifest.election_id,
+            "personal_number": request.national_id,
+            "channel": request.channel,
+            "nonce": nonce,
+        }
+        self._put(session_id, state)
+        return IdentificationSession(
+            session_id=session_id, liveness_nonce=nonce, expires_in_seconds=SESSION_TTL_SECONDS
+        )
+
+    def submit_face(self, session_id: str, evidence: FaceEvidence) -> IdentificationResult:
+        raise ApiError(
+            "this server identifies voters through precinct devices; the phone face check is not configured",
+            code="not_supported",
+        )
+
+    def submit_attestation(self, session_id: str, attestation: DeviceAttestation) -> IdentificationResult:
+        state = self._take(session_id, "identify")
+        manifest = self._require_voting()
+        device_key = self.election.state().device_keys.get(attestation.device_id)
+        if device_key is None:
+            raise ApiError(
+                f"device {attestation.device_id!r} is not registered on the board", code="identification_failed"
+            )
+        try:
+            Ed25519PublicKey.from_public_bytes(device_key).verify(
+                bytes.fromhex(attestation.signature), attestation_bytes(attestation.assertion)
+            )
+        except (InvalidSignature, ValueError) as e:
+            raise ApiError("the device's assertion signature does not verify", code="invalid_signature") from e
+        expected = {
+            "election_id": state["election_id"],
+            "session_id": session_id,
+            "personal_number": state["personal_number"],
+        }
+        if any(attestation.assertion.get(k) != v for k, v in expected.items()):
+            raise ApiError("the assertion is for another voter, session or election", code="identification_failed")
+        voter = self.registry.lookup(state["personal_number"])
+        style = ballot_style_for_voter(manifest, voter)
+        if style is None:
+            raise ApiError("this voter has no ballot in this election", code="not_eligible")
+        if self.issuer.is_identified(state["election_id"], state["personal_number"]):
+            raise ApiError("this voter has already been identified in this election", code="already_identified")
+        self._put(session_id, {**state, "step": "credential", "ballot_style_id": style})
+        return IdentificationResult(session_id=session_id, identified=True, style_id=style)
+
+    def issue_credential(self, request: CredentialRequest) -> CredentialIssued:
+        state = self._take(request.session_id, "credential")
+        self._require_voting()
+        if self.issuer_keys is None:
+            raise ApiError("this server holds no issuer keys", code="unavailable")
+        issuance = self.issuer.issue(
+            state["election_id"],
+            state["personal_number"],
+            state["ballot_style_id"],
+            state["channel"],
+            bytes.fromhex(request.blinded_message),
+            self.issuer_keys,
+        )
+        return CredentialIssued(style_id=issuance.ballot_style_id, blind_signature=issuance.blind_signature.hex())

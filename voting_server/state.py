@@ -1,0 +1,75 @@
+"""The election as the board defines it: manifest, joint key, trustees' public shares, issuer keys, base hash.
+
+Nothing here is configured on the server: every value is read back from the board's setup entries, so every
+worker process (and the observer) sees the same election. Payload formats are in docs/server.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from bulletin_board.entries import Entry, EntryKind
+from crypto.blind_rsa import RFC_MIN_MODULUS_BITS, BlindRsaPublicKey
+from elections.encrypted_ballot import election_base_hash
+from elections.manifest import Manifest
+from identity.credentials import issuer_keys_from_payload
+from mobile_api.errors import ApiError
+from trustees.records import JointKey
+
+
+@dataclass(frozen=True)
+class ElectionState:
+    """What the setup entries of the board say. ``None`` fields are not on the board yet."""
+
+    manifest: Manifest | None = None
+    joint_key: JointKey | None = None
+    issuer_keys: Mapping[str, BlindRsaPublicKey] = field(default_factory=dict)
+    device_keys: Mapping[str, bytes] = field(default_factory=dict)
+    channels_open: tuple[str, ...] = ()
+
+    @property
+    def base_hash(self) -> bytes | None:
+        if self.manifest is None or self.joint_key is None or not self.issuer_keys:
+            return None
+        return election_base_hash(self.manifest, self.joint_key.joint_public_key, self.issuer_keys)
+
+    def require_manifest(self) -> Manifest:
+        if self.manifest is None:
+            raise ApiError("no election manifest is loaded", code="not_found")
+        return self.manifest
+
+    def require_voting_material(self) -> tuple[Manifest, JointKey, Mapping[str, BlindRsaPublicKey], bytes]:
+        manifest = self.require_manifest()
+        base = self.base_hash
+        if self.joint_key is None or base is None:
+            raise ApiError("the election key or the issuer keys are not on the board yet", code="wrong_phase")
+        return manifest, self.joint_key, self.issuer_keys, base
+
+
+#: Kinds that define the election; entries after ``channels_open`` never change it.
+SETUP_KINDS = frozenset(
+    {EntryKind.MANIFEST, EntryKind.JOINT_KEY, EntryKind.ISSUER_KEYS, EntryKind.DEVICE_KEY, EntryKind.CHANNELS_OPEN}
+)
+
+
+def state_from_entries(entries: Sequence[Entry], *, min_issuer_bits: int = RFC_MIN_MODULUS_BITS) -> ElectionState:
+    """Fold the setup entries (in board order) into an `ElectionState`."""
+    manifest: Manifest | None = None
+    joint: JointKey | None = None
+    issuer: dict[str, BlindRsaPublicKey] = {}
+    devices: dict[str, bytes] = {}
+    channels: tuple[str, ...] = ()
+    for entry in entries:
+        payload = entry.payload
+        if entry.kind is EntryKind.MANIFEST:
+            manifest = Manifest.from_dict(payload["manifest"])
+        elif entry.kind is EntryKind.JOINT_KEY:
+            joint = JointKey.from_payload(payload)
+        elif entry.kind is EntryKind.ISSUER_KEYS:
+            issuer.update(issuer_keys_from_payload(payload, min_bits=min_issuer_bits))
+        elif entry.kind is EntryKind.DEVICE_KEY and "device_id" in payload:
+            devices[str(payload["device_id"])] = bytes.fromhex(payload["public_key"])
+        elif entry.kind is EntryKind.CHANNELS_OPEN:
+            channels = tuple(payload.get("channels", ()))
+    return ElectionState(manifest, joint, issuer, devices, channels)

@@ -84,6 +84,12 @@ def test_independent_generator_is_hash_to_curve_of_the_label() -> None:
     assert independent_generator("H") == hash_to_curve(b"H", GENERATOR_DST)
 
 
+def test_independent_generator_h_is_the_value_in_the_spec() -> None:
+    # docs/spec/crypto.md pins this value so that another implementation can check its hash-to-curve
+    expected = "03e7092c514fde83e00be604d8ccfc27e88259588ffac676c8a2c1378ee06dd754"
+    assert independent_generator("H").hex() == expected
+
+
 def test_independent_generators_differ_from_each_other_and_from_g() -> None:
     points = [independent_generator(label) for label in ("H", "H/1", "H/2", "pedersen")]
     assert len({p.to_bytes() for p in points} | {Point.generator().to_bytes()}) == len(points) + 1

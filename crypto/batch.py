@@ -26,16 +26,14 @@ from crypto.proofs import (
     KIND_RANGE,
     ChaumPedersenProof,
     DisjunctiveProof,
-    Relation,
-    RelationAccumulator,
     SchnorrProof,
     correct_decryption_relations,
     disjunctive_relations,
     equal_dlog_relations,
-    failing_groups,
     knowledge_relations,
     zero_or_one_relations,
 )
+from crypto.relations import Relation, RelationAccumulator, failing_groups
 
 _T = TypeVar("_T")
 

@@ -32,14 +32,12 @@ from crypto.proofs import (
     MAX_BRANCHES,
     ZERO_OR_ONE_PROOF_BYTES,
     DisjunctiveProof,
-    Relation,
-    check_relation_groups,
-    check_relations,
     disjunctive_proof_size,
     disjunctive_relations,
     prove_disjunctive,
     prove_zero_or_one,
 )
+from crypto.relations import Relation, check_relation_groups, check_relations
 
 KIND_CONTEST_LIMIT: Final = "contest_limit"
 CONTEST_FORMAT_VERSION: Final = 1

@@ -22,7 +22,6 @@ from crypto.proofs import (
     ChaumPedersenProof,
     DisjunctiveProof,
     SchnorrProof,
-    check_relations,
     disjunctive_challenge,
     disjunctive_proof_size,
     disjunctive_relations,
@@ -32,7 +31,6 @@ from crypto.proofs import (
     prove_knowledge,
     prove_range,
     prove_zero_or_one,
-    relation_holds,
     schnorr_challenge,
     verify_correct_decryption,
     verify_equal_dlog,
@@ -41,6 +39,7 @@ from crypto.proofs import (
     verify_zero_or_one,
     zero_or_one_relations,
 )
+from crypto.relations import check_relations, relation_holds
 
 CONTEXT = bytes(range(32))
 G = Point.generator()

@@ -195,4 +195,11 @@ def test_zero_or_one_challenge_of_the_pinned_vector_follows_the_spec() -> None:
     ]
     digest = spec_hash_fields(b"transcript/zero_or_one", *fields)
     wide = expand_message_xmd(digest, b"SHAILOO-V1/challenge/zero_or_one", 48)
-    assert int.from_bytes(wide, "big") % ORDER == int(case["challenge"], 16)
+    c = int.from_bytes(wide, "big") % ORDER
+    assert c == int(case["challenge"], 16)
+    # the real branch (m = 0): c_0 is sent, c_1 is the simulated challenge; v_0 = u + c_0·r
+    u, c_1, _v_1 = (int(x, 16) for x in case["proof_nonces"])
+    c_0 = int.from_bytes(proof[132:164], "big")
+    v_0 = int.from_bytes(proof[164:196], "big")
+    assert (c_0 + c_1) % ORDER == c
+    assert v_0 == (u + c_0 * int(case["nonce"], 16)) % ORDER

@@ -1,0 +1,305 @@
+"""Checks 10–16: the election's setup — manifest, key ceremony, joint key, issuer keys, base hash, issuance."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from bulletin_board.entries import EntryKind, payload_hash
+from crypto.blind_rsa import BlindRsaPublicKey
+from crypto.errors import ShailooError
+from crypto.group import Point
+from crypto.hashing import hash_fields
+from crypto.share_encryption import EncryptedShare, u32
+from crypto.threshold import (
+    Complaint,
+    TrusteeCommitment,
+    check_complaint,
+    check_parameters,
+    dkg_check_commitments,
+    joint_public_key,
+    public_shares,
+)
+from elections.encrypted_ballot import election_base_hash
+from elections.manifest import Manifest
+from observer.checks import Passed, check
+from observer.context import JointKeyRecord, VerificationContext
+from observer.errors import CheckFailedError
+
+AREA = "setup"
+#: Ceremony attempts searched for the context named by the joint key (a restarted ceremony counts up).
+_MAX_ATTEMPTS: Final = 16
+CEREMONY_SUBJECT: Final = "key_ceremony"
+
+
+def _fail(message: str, **evidence: Any) -> CheckFailedError:
+    return CheckFailedError(message, evidence)
+
+
+@check(10, AREA, "Manifest and its hash")
+def manifest(ctx: VerificationContext) -> Passed:
+    refs = ctx.export.of_kind(EntryKind.MANIFEST)
+    if len(refs) != 1 or refs[0].index != 0:
+        raise _fail("the board must open with exactly one manifest entry", manifest_entries=[r.index for r in refs])
+    payload = ctx.export.payload(0)
+    try:
+        parsed = Manifest.from_dict(payload["manifest"])
+    except (ShailooError, KeyError, TypeError) as e:
+        raise _fail(f"the manifest does not parse: {e}", entry_index=0) from e
+    recomputed = parsed.manifest_hash().hex()
+    if payload.get("manifest_hash") != recomputed:
+        raise _fail(
+            "the published manifest hash is not the hash of the manifest",
+            entry_index=0,
+            published=payload.get("manifest_hash"),
+            recomputed=recomputed,
+        )
+    ctx.manifest, ctx.manifest_index = parsed, 0
+    return Passed(
+        f"{parsed.election_id}: {len(parsed.contests)} contests, {len(parsed.ballot_styles)} ballot styles",
+        {"election_id": parsed.election_id, "manifest_hash": recomputed, "entry_index": 0},
+    )
+
+
+def ceremony_context(manifest_payload_hash: bytes, n: int, k: int, attempt: int) -> bytes:
+    """``hash_fields("trustee/ceremony", manifest payload hash, u32(n), u32(k), u32(attempt))``."""
+    return hash_fields("trustee/ceremony", manifest_payload_hash, u32(n), u32(k), u32(attempt))
+
+
+def _joint_key_payload(ctx: VerificationContext) -> tuple[int, dict[str, Any]]:
+    found = ctx.single(EntryKind.JOINT_KEY.value)
+    if found is None:
+        raise _fail("no joint_key entry on the board")
+    return found
+
+
+def _ceremony(ctx: VerificationContext) -> tuple[bytes, int, int, int]:
+    """(context, n, k, attempt) of the ceremony the joint key names, recomputed from the manifest entry."""
+    index, payload = _joint_key_payload(ctx)
+    n, k = payload.get("n"), payload.get("k")
+    if type(n) is not int or type(k) is not int:
+        raise _fail("the joint key entry has no integer n and k", entry_index=index)
+    check_parameters(n, k)
+    manifest_hash = payload_hash(EntryKind.MANIFEST, ctx.export.payload(0))
+    for attempt in range(1, _MAX_ATTEMPTS + 1):
+        context = ceremony_context(manifest_hash, n, k, attempt)
+        if payload.get("context") == context.hex():
+            return context, n, k, attempt
+    raise _fail("the joint key's ceremony context is not derived from this board's manifest", entry_index=index)
+
+
+def _commitments(ctx: VerificationContext, context: bytes) -> dict[int, tuple[int, TrusteeCommitment]]:
+    found: dict[int, tuple[int, TrusteeCommitment]] = {}
+    for ref in ctx.export.of_kind(EntryKind.TRUSTEE_COMMITMENT):
+        payload = ctx.export.payload(ref.index)
+        if payload.get("context") != context.hex():
+            continue
+        try:
+            commitment = TrusteeCommitment.from_dict(payload["commitment"])
+        except (ShailooError, KeyError, TypeError) as e:
+            raise _fail(f"entry {ref.index}: malformed trustee commitment ({e})", entry_index=ref.index) from e
+        if commitment.index in found:
+            raise _fail(
+                f"trustee {commitment.index} committed twice", entry_indices=[found[commitment.index][0], ref.index]
+            )
+        found[commitment.index] = (ref.index, commitment)
+    return found
+
+
+@check(11, AREA, "Key ceremony: trustee commitments and proofs of knowledge")
+def trustee_commitments(ctx: VerificationContext) -> Passed:
+    ctx.need(ctx.manifest, "the manifest", 10)
+    context, n, k, attempt = _ceremony(ctx)
+    found = _commitments(ctx, context)
+    ordered = [found[i][1] for i in sorted(found)]
+    try:
+        dkg_check_commitments(context, ordered, n, k)
+    except ShailooError as e:
+        raise _fail(
+            f"the step-1 commitments do not check: {e.message}", entry_indices=sorted(i for i, _ in found.values())
+        ) from e
+    ctx.notes["ceremony"] = (context, n, k, found)
+    return Passed(
+        f"{n} trustees, threshold {k}: every commitment's Schnorr proofs verify (attempt {attempt})",
+        {"n": n, "k": k, "context": context.hex(), "entry_indices": sorted(i for i, _ in found.values())},
+    )
+
+
+def _shares(ctx: VerificationContext, context: bytes, n: int) -> dict[int, tuple[int, dict[int, EncryptedShare]]]:
+    shares: dict[int, tuple[int, dict[int, EncryptedShare]]] = {}
+    for ref in ctx.export.of_kind(EntryKind.TRUSTEE_SHARE):
+        payload = ctx.export.payload(ref.index)
+        if payload.get("context") != context.hex():
+            continue
+        try:
+            sender = int(payload["sender"])
+            parsed = [EncryptedShare.from_dict(s) for s in payload["shares"]]
+        except (ShailooError, KeyError, TypeError, ValueError) as e:
+            raise _fail(f"entry {ref.index}: malformed encrypted shares ({e})", entry_index=ref.index) from e
+        by_recipient = {s.recipient: s for s in parsed}
+        expected = set(range(1, n + 1)) - {sender}
+        if any(s.sender != sender for s in parsed) or set(by_recipient) != expected or len(parsed) != n - 1:
+            raise _fail(f"trustee {sender} did not send one share to each other trustee", entry_index=ref.index)
+        shares.setdefault(sender, (ref.index, by_recipient))
+    return shares
+
+
+@check(12, AREA, "Key ceremony: encrypted shares and complaints judged from public data")
+def complaints(ctx: VerificationContext) -> Passed:
+    ceremony = ctx.notes.get("ceremony")
+    context, n, _, commitments = ctx.need(ceremony, "valid trustee commitments", 11)
+    shares = _shares(ctx, context, n)
+    if sorted(shares) != list(range(1, n + 1)):
+        raise _fail("not every trustee posted its encrypted shares", senders=sorted(shares))
+    filed: dict[int, int] = {}
+    verdicts: list[dict[str, Any]] = []
+    for ref in ctx.export.of_kind(EntryKind.COMPLAINT):
+        payload = ctx.export.payload(ref.index)
+        if payload.get("context") != context.hex() or payload.get("subject") != CEREMONY_SUBJECT:
+            continue
+        try:
+            complainer = int(payload["complainer"])
+            items = [Complaint.from_dict(c) for c in payload["complaints"]]
+        except (ShailooError, KeyError, TypeError, ValueError) as e:
+            raise _fail(f"entry {ref.index}: malformed complaint entry ({e})", entry_index=ref.index) from e
+        filed.setdefault(complainer, ref.index)
+        for complaint in items:
+            encrypted = shares.get(complaint.accused, (0, {}))[1].get(complainer)
+            if complaint.complainer != complainer or encrypted is None:
+                raise _fail("a complaint about a share that was never sent", entry_index=ref.index)
+            verdict = check_complaint(
+                context, complaint, encrypted, commitments[complaint.accused][1], commitments[complainer][1]
+            )
+            verdicts.append({"entry_index": ref.index, **verdict.__dict__})
+    if sorted(filed) != list(range(1, n + 1)):
+        raise _fail("not every trustee posted its step-3 check (a complaint entry, empty if all was well)", filed=filed)
+    if verdicts:
+        raise _fail(f"{len(verdicts)} complaint(s) stand: the ceremony should have failed", verdicts=verdicts)
+    return Passed(
+        f"{n} share entries with {n * (n - 1)} encrypted shares; every trustee checked its shares, no complaint",
+        {"share_entries": sorted(i for i, _ in shares.values()), "complaint_entries": sorted(filed.values())},
+    )
+
+
+@check(13, AREA, "Joint election key and every trustee's public share")
+def joint_key(ctx: VerificationContext) -> Passed:
+    ceremony = ctx.notes.get("ceremony")
+    context, n, k, commitments = ctx.need(ceremony, "valid trustee commitments", 11)
+    index, payload = _joint_key_payload(ctx)
+    qualified = [commitments[i][1] for i in sorted(commitments)]
+    try:
+        published_k = Point.from_hex(payload["joint_public_key"])
+        published_x = tuple(Point.from_hex(h) for h in payload["public_shares"])
+        named = tuple(int(i) for i in payload["qualified"])
+    except (ShailooError, KeyError, TypeError, ValueError) as e:
+        raise _fail(f"the joint key entry does not parse ({e})", entry_index=index) from e
+    expected_k = joint_public_key(qualified)
+    expected_x = public_shares(n, qualified)
+    if named != tuple(range(1, n + 1)):
+        raise _fail("with no complaint standing, every trustee is qualified", entry_index=index, qualified=list(named))
+    if published_k != expected_k:
+        raise _fail(
+            "K is not the sum of the trustees' C_0",
+            entry_index=index,
+            published=published_k.hex(),
+            recomputed=expected_k.hex(),
+        )
+    wrong = [i + 1 for i, (a, b) in enumerate(zip(published_x, expected_x, strict=False)) if a != b]
+    if wrong or len(published_x) != n:
+        raise _fail("public shares X_i do not match the commitments", entry_index=index, trustees=wrong)
+    ctx.joint_key = JointKeyRecord(index, context, n, k, named, published_k, published_x)
+    return Passed(f"K and X_1..X_{n} recomputed from the commitments", {"entry_index": index, "K": expected_k.hex()})
+
+
+@check(14, AREA, "Registrar (issuer) keys: one RSA key per ballot style")
+def issuer_keys(ctx: VerificationContext) -> Passed:
+    manifest_ = ctx.need(ctx.manifest, "the manifest", 10)
+    keys: dict[str, BlindRsaPublicKey] = {}
+    indices = []
+    for ref in ctx.export.of_kind(EntryKind.ISSUER_KEYS):
+        payload = ctx.export.payload(ref.index)
+        indices.append(ref.index)
+        if payload.get("election_id") != manifest_.election_id:
+            raise _fail("issuer keys of another election", entry_index=ref.index)
+        try:
+            for item in payload["keys"]:
+                key = BlindRsaPublicKey.from_bytes(
+                    bytes.fromhex(item["public_key"]), min_bits=ctx.options.min_issuer_bits
+                )
+                style = str(item["ballot_style_id"])
+                if key.fingerprint().hex() != item["fingerprint"]:
+                    raise _fail(f"style {style}: the fingerprint is not the key's", entry_index=ref.index)
+                if style in keys:
+                    raise _fail(f"style {style} has two issuer keys", entry_index=ref.index)
+                keys[style] = key
+        except (ShailooError, KeyError, TypeError, ValueError) as e:
+            if isinstance(e, CheckFailedError):
+                raise
+            raise _fail(f"entry {ref.index}: an issuer key does not parse ({e})", entry_index=ref.index) from e
+    styles = {s.style_id for s in manifest_.ballot_styles}
+    if set(keys) != styles:
+        raise _fail(
+            "issuer keys must cover exactly the ballot styles",
+            missing=sorted(styles - set(keys)),
+            unknown=sorted(set(keys) - styles),
+            entry_indices=indices,
+        )
+    fingerprints = [k.fingerprint() for k in keys.values()]
+    if len(set(fingerprints)) != len(fingerprints):
+        raise _fail("two ballot styles share an issuer key", entry_indices=indices)
+    ctx.issuer_keys = keys
+    return Passed(
+        f"{len(keys)} distinct keys of at least {ctx.options.min_issuer_bits} bits",
+        {"entry_indices": indices, "fingerprints": {s: keys[s].fingerprint().hex() for s in sorted(keys)}},
+    )
+
+
+@check(15, AREA, "Election base hash (what every ballot proof binds to)")
+def base_hash(ctx: VerificationContext) -> Passed:
+    manifest_ = ctx.need(ctx.manifest, "the manifest", 10)
+    joint = ctx.need(ctx.joint_key, "the joint key", 13)
+    keys = ctx.need(ctx.issuer_keys, "the issuer keys", 14)
+    recomputed = election_base_hash(manifest_, joint.joint_public_key, keys)
+    found = ctx.single(EntryKind.CHANNELS_OPEN.value)
+    if found is not None and found[1].get("election_base_hash") != recomputed.hex():
+        raise _fail(
+            "the base hash published when voting opened is not the recomputed one",
+            entry_index=found[0],
+            published=found[1].get("election_base_hash"),
+            recomputed=recomputed.hex(),
+        )
+    ctx.base_hash = recomputed
+    where = f"entry {found[0]}" if found else "no channels_open entry yet"
+    return Passed(f"base hash recomputed ({where})", {"base_hash": recomputed.hex()})
+
+
+@check(16, AREA, "Credential issuance counts")
+def issuance(ctx: VerificationContext) -> Passed:
+    manifest_ = ctx.need(ctx.manifest, "the manifest", 10)
+    refs = ctx.export.of_kind(EntryKind.ISSUANCE)
+    if not refs:
+        ctx.issued_by_style = None
+        return Passed("no issuance entry on the board (counts not published yet)", {})
+    index = refs[-1].index  # the registrar's final count, posted at the close
+    payload = ctx.export.payload(index)
+    try:
+        counts = {str(s): int(v) for s, v in payload["counts"].items()}
+        hashes = [str(h) for h in payload["voter_hashes"]]
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        raise _fail(f"the issuance entry does not parse ({e})", entry_index=index) from e
+    styles = {s.style_id for s in manifest_.ballot_styles}
+    if payload.get("election_id") != manifest_.election_id or not set(counts) <= styles:
+        raise _fail("issuance counts of another election or for unknown ballot styles", entry_index=index)
+    if any(v < 0 for v in counts.values()) or sum(counts.values()) != len(hashes):
+        raise _fail(
+            "the counts do not add up to the number of voter hashes",
+            entry_index=index,
+            counts=counts,
+            voter_hashes=len(hashes),
+        )
+    if len(set(hashes)) != len(hashes) or hashes != sorted(hashes):
+        raise _fail("a voter hash appears twice (or the list is not sorted)", entry_index=index)
+    ctx.issued_by_style = {s: counts.get(s, 0) for s in sorted(styles)}
+    return Passed(
+        f"{len(hashes)} credentials issued to distinct voters",
+        {"entry_index": index, "issued_by_style": ctx.issued_by_style},
+    )

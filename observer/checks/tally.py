@@ -1,0 +1,269 @@
+"""Checks 40–44: aggregation, decryption shares, combination and discrete logs, results and seats, eligibility."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from bulletin_board.entries import EntryKind, payload_hash
+from crypto.elgamal import Ciphertext
+from crypto.errors import ShailooError
+from crypto.group import Point
+from crypto.threshold import DecryptionShare, check_decryption_shares, combine_decryption_share_vectors
+from elections.aggregate import EncryptedTally, decryptable_positions, decryption_context
+from elections.manifest import Manifest
+from elections.results import compute_results_by_style
+from elections.results_model import ContestTurnout, Figures, Turnout
+from observer.checks import Passed, check
+from observer.context import VerificationContext
+from observer.errors import CheckFailedError, CheckSkippedError
+
+AREA = "tally"
+
+
+def _tally(ctx: VerificationContext) -> tuple[int, dict[str, Any], EncryptedTally]:
+    found = ctx.single(EntryKind.ENCRYPTED_TALLY.value)
+    if found is None:
+        raise CheckSkippedError("no encrypted tally on the board yet")
+    index, payload = found
+    try:
+        return index, payload, EncryptedTally.from_json(payload)
+    except ShailooError as e:
+        raise CheckFailedError(f"the encrypted tally does not parse: {e.message}", {"entry_index": index}) from e
+
+
+def _differences(expected: EncryptedTally, posted: EncryptedTally) -> list[dict[str, Any]]:
+    diffs: list[dict[str, Any]] = []
+    if expected.ballots_counted != posted.ballots_counted:
+        diffs.append({"ballots_counted": [posted.ballots_counted, expected.ballots_counted]})
+    for level, mine, theirs in (
+        ("style", expected.styles, posted.styles),
+        ("precinct", expected.precincts, posted.precincts),
+    ):
+        published = {g.key: g for g in theirs}
+        for group in mine:
+            other = published.pop(group.key, None)
+            if other is None:
+                diffs.append({level: group.key, "problem": "missing from the posted tally"})
+            elif other.to_json("k") != group.to_json("k"):
+                contests = [c for (c, a), (_, b) in zip(group.contests, other.contests, strict=False) if a != b]
+                diffs.append({level: group.key, "ballots": [other.ballots, group.ballots], "contests": contests})
+        diffs.extend({level: key, "problem": "not in the recomputed tally"} for key in published)
+    return diffs
+
+
+@check(40, AREA, "Aggregation: the encrypted tally is the sum of the counted ballots")
+def aggregation(ctx: VerificationContext) -> Passed:
+    index, _, posted = _tally(ctx)
+    run = ctx.need(ctx.ballot_outcome, "every ballot decoded", 20)
+    expected = run.tally
+    diffs = _differences(expected, posted)
+    if diffs:
+        raise CheckFailedError(
+            f"the posted tally differs in {len(diffs)} place(s)", {"entry_index": index, "differences": diffs}
+        )
+    ctx.tally_index, ctx.posted_tally = index, posted
+    groups = len(posted.styles) + len(posted.precincts)
+    return Passed(
+        f"{posted.ballots_counted} ballots summed into {groups} groups ({len(posted.ciphertexts())} ciphertexts)",
+        {"entry_index": index, "ballots_counted": posted.ballots_counted},
+    )
+
+
+def _positions(posted: EncryptedTally) -> tuple[list[Ciphertext], list[int]]:
+    every = posted.ciphertexts()
+    positions = decryptable_positions(every)
+    return [every[i] for i in positions], positions
+
+
+@check(41, AREA, "Every decryption share and its Chaum–Pedersen proof")
+def decryption_shares(ctx: VerificationContext) -> Passed:
+    posted = ctx.need(ctx.posted_tally, "the verified encrypted tally", 40)
+    joint = ctx.need(ctx.joint_key, "the joint key", 13)
+    base = ctx.need(ctx.base_hash, "the base hash", 15)
+    assert ctx.tally_index is not None
+    context = decryption_context(base, payload_hash(EntryKind.ENCRYPTED_TALLY, ctx.export.payload(ctx.tally_index)))
+    ciphertexts, _ = _positions(posted)
+    bad: list[dict[str, Any]] = []
+    shares_by_trustee: dict[int, list[DecryptionShare]] = {}
+    entries: dict[int, int] = {}
+    for ref in ctx.export.of_kind(EntryKind.DECRYPTION_SHARE):
+        payload = ctx.export.payload(ref.index)
+        try:
+            trustee = int(payload["trustee"])
+            if payload.get("tally_entry") != ctx.tally_index or not 1 <= trustee <= joint.n or trustee in entries:
+                raise CheckFailedError("shares for another tally, of an unknown trustee, or posted twice")
+            shares = [DecryptionShare.from_bytes(bytes.fromhex(h)) for h in payload["shares"]]
+            if any(s.index != trustee for s in shares):
+                raise CheckFailedError("a share carries another trustee's index")
+            check_decryption_shares(context, joint.public_shares[trustee - 1], ciphertexts, shares)
+        except (ShailooError, KeyError, TypeError, ValueError) as e:
+            bad.append({"entry_index": ref.index, "trustee": payload.get("trustee"), "problem": str(e)})
+            continue
+        shares_by_trustee[trustee] = shares
+        entries[trustee] = ref.index
+    if bad:
+        raise CheckFailedError(
+            f"{len(bad)} decryption share entr(ies) fail",
+            {"entry_indices": [b["entry_index"] for b in bad], "failures": bad},
+        )
+    if not shares_by_trustee:
+        raise CheckSkippedError("no decryption shares on the board yet")
+    ctx.valid_share_trustees = set(shares_by_trustee)
+    ctx.notes["shares"] = shares_by_trustee
+    return Passed(
+        f"{len(shares_by_trustee)} trustees × {len(ciphertexts)} shares verify against X_i",
+        {"entries": entries, "context": context.hex()},
+    )
+
+
+def _claimed_counts(posted: EncryptedTally, result: Mapping[str, Any]) -> list[int]:
+    """The published counts flattened in the tally's ciphertext order (styles, precincts; contests; selections)."""
+    flat: list[int] = []
+    for groups, name in ((posted.styles, "counts_by_style"), (posted.precincts, "counts_by_precinct")):
+        table = result[name]
+        for group in groups:
+            for contest_id, cts in group.contests:
+                values = [int(v) for v in table[group.key][contest_id]]
+                if len(values) != len(cts):
+                    raise CheckFailedError(f"{name}[{group.key}][{contest_id}] has the wrong length")
+                flat.extend(values)
+    return flat
+
+
+def _result(ctx: VerificationContext) -> tuple[int, dict[str, Any]]:
+    found = ctx.single(EntryKind.RESULT.value)
+    if found is None:
+        raise CheckSkippedError("no result entry on the board yet")
+    return found
+
+
+@check(42, AREA, "Combination of k shares and the discrete logs of the published counts")
+def combination(ctx: VerificationContext) -> Passed:
+    posted = ctx.need(ctx.posted_tally, "the verified encrypted tally", 40)
+    joint = ctx.need(ctx.joint_key, "the joint key", 13)
+    shares = ctx.need(ctx.notes.get("shares"), "verified decryption shares", 41)
+    index, result = _result(ctx)
+    trustees = [int(t) for t in result.get("trustees", [])]
+    if len(trustees) < joint.k or not set(trustees) <= set(shares):
+        raise CheckFailedError(
+            f"the result names trustees {trustees}; {joint.k} with verified shares are needed",
+            {"entry_index": index, "verified": sorted(shares)},
+        )
+    try:
+        claimed = _claimed_counts(posted, result)
+    except (KeyError, TypeError, ValueError) as e:
+        raise CheckFailedError(f"the published counts do not fit the tally ({e})", {"entry_index": index}) from e
+    every = posted.ciphertexts()
+    ciphertexts, positions = _positions(posted)
+    points = dict(
+        zip(
+            positions,
+            combine_decryption_share_vectors(ciphertexts, [shares[t] for t in trustees], joint.k),
+            strict=True,
+        )
+    )
+    wrong = []
+    for position, (ct, count) in enumerate(zip(every, claimed, strict=True)):
+        point = points.get(position, ct.beta)  # an empty sum (alpha = identity) decrypts to beta itself
+        expected = Point.base_mul(count) if count else Point.identity()
+        if count < 0 or point != expected:
+            wrong.append(position)
+    if wrong:
+        raise CheckFailedError(
+            f"{len(wrong)} published count(s) are not what the shares decrypt to",
+            {"entry_index": index, "positions": wrong[:50]},
+        )
+    ctx.counts_by_style = {s: {c: list(v) for c, v in cs.items()} for s, cs in result["counts_by_style"].items()}
+    return Passed(
+        f"{len(claimed)} counts: m·G = beta − Σ λ_i·M_i over trustees {trustees}",
+        {"entry_index": index, "trustees": trustees},
+    )
+
+
+def turnout_from_tally(manifest: Manifest, tally: EncryptedTally, registered_by_region: Mapping[str, int]) -> Turnout:
+    """Turnout per contest and region as the record defines it (docs/spec/record.md, "Results"): took part =
+    ballots counted with the contest; registered = max(the tally's registered count for the region, took part);
+    electronic ballots are never invalid."""
+    ballots_by_style = {g.key: g.ballots for g in tally.styles}
+    contests: dict[str, ContestTurnout] = {}
+    for contest in manifest.contests:
+        by_region: dict[str, list[int]] = {}
+        for style in manifest.ballot_styles:
+            if contest.contest_id in style.contest_ids:
+                by_region.setdefault(style.region_id, [0, 0])[1] += ballots_by_style.get(style.style_id, 0)
+        for region_id, figures in by_region.items():
+            figures[0] = max(int(registered_by_region.get(region_id, 0)), figures[1])
+        regions = {r: Figures(registered=f[0], took_part=f[1], invalid=0) for r, f in by_region.items()}
+        contests[contest.contest_id] = ContestTurnout(
+            registered=sum(f.registered for f in regions.values()),
+            took_part=sum(f.took_part for f in regions.values()),
+            invalid=0,
+            by_region=regions,
+        )
+    return Turnout(contests=contests)
+
+
+@check(43, AREA, "Results and seats recomputed by the rules engine")
+def results(ctx: VerificationContext) -> Passed:
+    manifest = ctx.need(ctx.manifest, "the manifest", 10)
+    posted = ctx.need(ctx.posted_tally, "the verified encrypted tally", 40)
+    counts = ctx.need(ctx.counts_by_style, "verified counts", 42)
+    index, result = _result(ctx)
+    assert ctx.tally_index is not None
+    registered = {
+        str(k): int(v) for k, v in ctx.export.payload(ctx.tally_index).get("registered_by_region", {}).items()
+    }
+    try:
+        expected = compute_results_by_style(manifest, counts, turnout_from_tally(manifest, posted, registered))
+    except ShailooError as e:
+        raise CheckFailedError(f"the rules engine refuses the counts: {e.message}", {"entry_index": index}) from e
+    published = result.get("results")
+    if published != expected.to_canonical_dict():
+        differing = [
+            c["contest_id"]
+            for c, p in zip(
+                expected.to_canonical_dict()["contests"], (published or {}).get("contests", []), strict=False
+            )
+            if c != p
+        ]
+        raise CheckFailedError(
+            "the published results are not what the rules give",
+            {"entry_index": index, "contests": differing or ["(structure)"]},
+        )
+    if result.get("results_hash") != expected.results_hash().hex():
+        raise CheckFailedError(
+            "the results hash is wrong", {"entry_index": index, "recomputed": expected.results_hash().hex()}
+        )
+    elected = {c.contest_id: list(c.elected) for c in expected.contests}
+    return Passed(
+        f"{len(expected.contests)} contest results and seats recomputed", {"entry_index": index, "elected": elected}
+    )
+
+
+@check(44, AREA, "Eligibility bounds: ballots counted ≤ credentials issued ≤ eligible voters, per ballot style")
+def eligibility(ctx: VerificationContext) -> Passed:
+    manifest = ctx.need(ctx.manifest, "the manifest", 10)
+    issued = ctx.need(ctx.issued_by_style, "published issuance counts", 16)
+    weeded = ctx.weeding(manifest.policy.revoting_allowed)
+    counted: dict[str, int] = {}
+    for cast in weeded.counted:
+        counted[cast.ballot.style_id] = counted.get(cast.ballot.style_id, 0) + 1
+    over = {s: [n, issued.get(s, 0)] for s, n in counted.items() if n > issued.get(s, 0)}
+    evidence: dict[str, Any] = {"counted_by_style": counted, "issued_by_style": issued}
+    if over:
+        raise CheckFailedError("more ballots counted than credentials issued", {**evidence, "over": over})
+    found = ctx.single(EntryKind.ENCRYPTED_TALLY.value)
+    registered = found[1].get("registered_by_region") if found else None
+    if registered:
+        issued_by_region: dict[str, int] = {}
+        for style in manifest.ballot_styles:
+            issued_by_region[style.region_id] = issued_by_region.get(style.region_id, 0) + issued.get(style.style_id, 0)
+        beyond = {
+            r: [n, int(registered.get(r, 0))] for r, n in issued_by_region.items() if n > int(registered.get(r, 0))
+        }
+        evidence["registered_by_region"] = registered
+        if beyond:
+            raise CheckFailedError("more credentials issued than eligible voters", {**evidence, "over": beyond})
+    note = "" if registered else " (no eligible-voter counts published: the upper bound is not checked)"
+    return Passed(f"{sum(counted.values())} counted ≤ {sum(issued.values())} issued{note}", evidence)

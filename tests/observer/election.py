@@ -1,0 +1,295 @@
+"""A small but complete election record for the verifier's tests, built from the library code alone.
+
+The steps are the election's: manifest (the presidential preset cut to three regions), a 2-of-3 trustee key
+ceremony (`trustees.ceremony.run_key_ceremony`), issuer keys (pinned test keys, `tests/vectors/observer`),
+channels open, voters with blind-signed credentials casting ballots (`elections.encrypted_ballot.create_ballot`)
+— some re-vote, one challenges — issuance counts and the close, weeding and aggregation
+(`elections.aggregate`), decryption shares of trustees 1 and 3, combination, the rules engine, the result.
+Tree heads are signed along the way and cosigned by two witnesses; the board is written as an export.
+
+Payload shapes follow what the server writes (voting_server/election.py, voting_server/tally.py).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from bulletin_board.entries import EntryKind, payload_hash
+from bulletin_board.export import write_export
+from bulletin_board.log import BulletinBoard
+from bulletin_board.storage import open_storage
+from bulletin_board.witness import MemoryWitnessStore, Witness
+from crypto import blind_rsa
+from crypto.blind_rsa import BlindRsaPrivateKey, BlindRsaPublicKey
+from crypto.dlog import DiscreteLogTable
+from crypto.threshold import combine_decryption_share_vectors, compute_decryption_shares
+from elections.aggregate import CastBallot, aggregate, decryptable_positions, decryption_context, weed
+from elections.encrypted_ballot import create_ballot, credential_message, election_base_hash
+from elections.manifest import Manifest
+from elections.presets import build_preset
+from elections.results import compute_results_by_style
+from observer.checks.tally import turnout_from_tally
+from trustees.ceremony import CeremonyParams, TrusteeSecrets, run_key_ceremony
+
+ORIGIN = "cec.shailoo.kg/observer-test"
+KEYS_FILE = Path(__file__).parent.parent / "vectors" / "observer" / "issuer_keys.json"
+REGIONS = ("batken", "jalal-abad", "abroad")
+
+
+def small_president_manifest() -> Manifest:
+    """The presidential preset with three regions (two at home, one abroad) and their precincts."""
+    data = build_preset("president").to_canonical_dict()
+    data["election_id"] = "kg-president-test"
+    data["regions"] = [r for r in data["regions"] if r["region_id"] in REGIONS]
+    data["precincts"] = [p for p in data["precincts"] if p["region_id"] in REGIONS]
+    data["ballot_styles"] = [s for s in data["ballot_styles"] if s["region_id"] in REGIONS]
+    return Manifest.from_dict(data)
+
+
+def issuer_private_keys() -> list[BlindRsaPrivateKey]:
+    data = json.loads(KEYS_FILE.read_text())
+    return [BlindRsaPrivateKey.from_bytes(bytes.fromhex(h)) for h in data["private_keys"]]
+
+
+def issuer_keys_payload(election_id: str, keys: dict[str, BlindRsaPublicKey]) -> dict[str, Any]:
+    return {
+        "election_id": election_id,
+        "variant": "RSABSSA-SHA384-PSS-Randomized",
+        "keys": [
+            {"ballot_style_id": s, "public_key": keys[s].to_bytes().hex(), "fingerprint": keys[s].fingerprint().hex()}
+            for s in sorted(keys)
+        ],
+    }
+
+
+@dataclass
+class Voter:
+    style_id: str
+    key: Ed25519PrivateKey
+    msg_prefix: bytes
+    registrar_signature: bytes
+    voter_hash: str
+
+    @property
+    def public(self) -> bytes:
+        return self.key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
+@dataclass
+class BuiltElection:
+    """The export file and what the tests need to know about it."""
+
+    path: Path
+    manifest: Manifest
+    board: BulletinBoard
+    tracking_codes: list[str] = field(default_factory=list)
+    indices: dict[str, list[int]] = field(default_factory=dict)
+
+
+def issue_credential(sk: BlindRsaPrivateKey, election_id: str, style_id: str, public: bytes) -> tuple[bytes, bytes]:
+    """RFC 9474 issuance as device and registrar do it: prepare, blind, blind-sign, finalize."""
+    pk = sk.public_key()
+    msg_prefix = secrets.token_bytes(blind_rsa.MSG_PREFIX_BYTES)
+    prepared = msg_prefix + credential_message(election_id, style_id, public)
+    blinded, inv = blind_rsa.blind(pk, prepared)
+    signature = blind_rsa.finalize(pk, prepared, blind_rsa.blind_sign(sk, blinded), inv)
+    return msg_prefix, signature
+
+
+def build_election(
+    path: Path,
+    *,
+    voters: int = 12,
+    revotes: int = 2,
+    manifest: Manifest | None = None,
+    tamper: Callable[[str, dict[str, Any]], dict[str, Any]] | None = None,
+) -> BuiltElection:
+    """Run the whole election on an in-memory board and write its export to ``path``.
+
+    ``tamper(kind, payload)`` lets a test change a payload before it is appended (a dishonest server).
+    """
+    manifest = manifest or small_president_manifest()
+    clock = iter(range(1_767_000_000_000, 1_767_000_000_000 + 10**9, 60_000))
+    board = BulletinBoard(
+        open_storage("sqlite://"), Ed25519PrivateKey.generate(), origin=ORIGIN, clock=lambda: next(clock)
+    )
+    witnesses = [
+        Witness(
+            name,
+            Ed25519PrivateKey.generate(),
+            log_origin=ORIGIN,
+            log_key=board.public_key,
+            store=MemoryWitnessStore(),
+            clock=lambda: next(clock),
+        )
+        for name in ("witness.osce.test", "witness.university.kg")
+    ]
+    built = BuiltElection(path, manifest, board)
+
+    def append(kind: EntryKind, payload: dict[str, Any]) -> int:
+        if tamper is not None:
+            payload = tamper(kind.value, payload)
+        index = board.append(kind, payload).index
+        built.indices.setdefault(kind.value, []).append(index)
+        return index
+
+    def checkpoint() -> None:
+        board.integrate()
+        for w in witnesses:
+            board.collect_cosignature(w)
+
+    append(
+        EntryKind.MANIFEST, {"manifest": manifest.to_canonical_dict(), "manifest_hash": manifest.manifest_hash().hex()}
+    )
+    joint, stores = run_key_ceremony(board, CeremonyParams(n=3, k=2))
+    for kind in (EntryKind.TRUSTEE_COMMITMENT, EntryKind.TRUSTEE_SHARE, EntryKind.COMPLAINT, EntryKind.JOINT_KEY):
+        built.indices[kind.value] = [e.index for e in board.entries(0, board.size) if e.kind is kind]
+    checkpoint()
+    styles = [s.style_id for s in manifest.ballot_styles]
+    private = dict(zip(styles, issuer_private_keys(), strict=False))
+    public = {s: k.public_key() for s, k in private.items()}
+    append(EntryKind.ISSUER_KEYS, issuer_keys_payload(manifest.election_id, public))
+    base = election_base_hash(manifest, joint.joint_public_key, public)
+    append(EntryKind.CHANNELS_OPEN, {"channels": ["app", "precinct"], "election_base_hash": base.hex()})
+    checkpoint()
+
+    contest = manifest.contests[0]
+    precincts = {
+        s.style_id: [p.precinct_id for p in manifest.precincts if p.region_id == s.region_id]
+        for s in manifest.ballot_styles
+    }
+    people: list[Voter] = []
+    for i in range(voters):
+        style = styles[i % len(styles)]
+        key = Ed25519PrivateKey.generate()
+        pub = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        prefix, signature = issue_credential(private[style], manifest.election_id, style, pub)
+        people.append(Voter(style, key, prefix, signature, secrets.token_hex(32)))
+
+    def cast(voter: Voter, choice: int, *, spoil: bool = False) -> None:
+        vector = [0] * len(contest.selections)
+        vector[choice % len(vector)] = 1
+        options = precincts[voter.style_id]
+        ballot, reveal = create_ballot(
+            manifest,
+            voter.style_id,
+            {contest.contest_id: vector},
+            joint_public_key=joint.joint_public_key,
+            base_hash=base,
+            credential_key=voter.key,
+            msg_prefix=voter.msg_prefix,
+            registrar_signature=voter.registrar_signature,
+            precinct_id=options[choice % len(options)] if options and choice % 3 else None,
+        )
+        if spoil:
+            append(EntryKind.SPOILED_BALLOT, {"ballot": ballot.to_json(), "reveal": reveal.to_json()})
+            return
+        append(EntryKind.BALLOT, ballot.to_json())
+        built.tracking_codes.append(ballot.tracking_code())
+
+    cast(people[0], 5, spoil=True)
+    for i, voter in enumerate(people):
+        cast(voter, i * 7 + 1)
+        if i == len(people) // 2:
+            checkpoint()
+    for voter in people[:revotes]:
+        cast(voter, 2)
+    issued: dict[str, int] = {}
+    for voter in people:
+        issued[voter.style_id] = issued.get(voter.style_id, 0) + 1
+    append(
+        EntryKind.ISSUANCE,
+        {
+            "election_id": manifest.election_id,
+            "counts": dict(sorted(issued.items())),
+            "voter_hashes": sorted(v.voter_hash for v in people),
+        },
+    )
+    append(EntryKind.CLOSE, {"election_id": manifest.election_id, "entries_before_close": board.size})
+    checkpoint()
+
+    ballots = []
+    from elections.encrypted_ballot import EncryptedBallot
+
+    for entry in board.entries(0, board.size):
+        if entry.kind is EntryKind.BALLOT:
+            parsed = EncryptedBallot.from_json(dict(entry.payload))
+            ballots.append(CastBallot(entry.index, parsed, tuple(parsed.decode_contests())))
+    weeded = weed(ballots, revoting_allowed=manifest.policy.revoting_allowed)
+    tally = aggregate(manifest, weeded.counted)
+    registered = {r: 100 for r in REGIONS}
+    tally_payload = {
+        **tally.to_json(),
+        "superseded": list(weeded.superseded),
+        "refused_second": list(weeded.refused_second),
+        "registered_by_region": registered,
+    }
+    tally_index = append(EntryKind.ENCRYPTED_TALLY, tally_payload)
+    posted = board.entry(tally_index)
+    context = decryption_context(base, payload_hash(EntryKind.ENCRYPTED_TALLY, posted.payload))
+    every = tally.ciphertexts()
+    positions = decryptable_positions(every)
+    ciphertexts = [every[i] for i in positions]
+    shares = {}
+    for trustee in (1, 3):
+        secrets_ = TrusteeSecrets.from_dict(stores[trustee - 1].secrets)
+        assert secrets_.key_share is not None
+        shares[trustee] = compute_decryption_shares(context, trustee, secrets_.key_share.secret_share, ciphertexts)
+        append(
+            EntryKind.DECRYPTION_SHARE,
+            {"trustee": trustee, "tally_entry": tally_index, "shares": [s.to_bytes().hex() for s in shares[trustee]]},
+        )
+    points = combine_decryption_share_vectors(ciphertexts, [shares[1], shares[3]], 2)
+    table = DiscreteLogTable(max(1, tally.ballots_counted), math.isqrt(max(1, tally.ballots_counted)) + 16)
+    counts = [0] * len(every)
+    for position, point in zip(positions, points, strict=True):
+        counts[position] = 0 if point.is_identity() else table.decode(point)
+    flat = iter(counts)
+    by_style = {g.key: {c: [next(flat) for _ in cts] for c, cts in g.contests} for g in tally.styles}
+    by_precinct = {g.key: {c: [next(flat) for _ in cts] for c, cts in g.contests} for g in tally.precincts}
+    results = compute_results_by_style(manifest, by_style, turnout_from_tally(manifest, tally, registered))
+    append(
+        EntryKind.RESULT,
+        {
+            "election_id": manifest.election_id,
+            "tally_entry": tally_index,
+            "trustees": [1, 3],
+            "counts_by_style": by_style,
+            "counts_by_precinct": by_precinct,
+            "results": results.to_canonical_dict(),
+            "results_hash": results.results_hash().hex(),
+        },
+    )
+    checkpoint()
+    with path.open("wb") as f:
+        write_export(board, f)
+    return built
+
+
+# --- mutating an export ------------------------------------------------------------------------------------------
+
+
+def read_lines(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_bytes().splitlines()]
+
+
+def write_lines(path: Path, lines: Sequence[dict[str, Any]]) -> None:
+    from crypto.canonical import canonical_json
+
+    path.write_bytes(b"".join(canonical_json(line) + b"\n" for line in lines))
+
+
+def flip_hex_byte(text: str, byte: int = 0) -> str:
+    """``text`` (hex) with one byte flipped (XOR 0x01), staying valid lowercase hex."""
+    raw = bytearray(bytes.fromhex(text))
+    raw[byte % len(raw)] ^= 0x01
+    return raw.hex()

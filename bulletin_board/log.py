@@ -242,15 +242,16 @@ class BulletinBoard:
         """Sign a tree head covering every stored entry (or return the latest if nothing new was stored)."""
         size, _ = self.storage.state()
         latest = self.storage.tree_head()
-        if latest is not None and latest.size >= size:
+        if latest is not None and latest.size >= size:  # the common case, without taking the write lock
             return self._signed(latest)
-        cover = merkle.subtree_cover(0, size)
-        hashes = self.storage.subtree_hashes(cover)
-        root_hash = merkle.fold_cover([hashes[s] for s in cover])
-        timestamp = max(self._clock(), latest.timestamp if latest else 0)  # tree head times never go backwards
-        sth = sign_tree_head(TreeHead(self.origin, size, root_hash, timestamp), self._signing_key())
-        stored = self.storage.put_tree_head(StoredTreeHead(size, root_hash, timestamp, sth.key_id, sth.signature))
-        return self._signed(stored)
+        signing_key = self._signing_key()
+
+        def sign(size: int, root_hash: bytes, latest: StoredTreeHead | None) -> StoredTreeHead:
+            timestamp = max(self._clock(), latest.timestamp if latest else 0)  # head times never go backwards
+            sth = sign_tree_head(TreeHead(self.origin, size, root_hash, timestamp), signing_key)
+            return StoredTreeHead(size, root_hash, timestamp, sth.key_id, sth.signature)
+
+        return self._signed(self.storage.integrate(sign))
 
     def _signed(self, stored: StoredTreeHead) -> SignedTreeHead:
         head = TreeHead(self.origin, stored.size, stored.root_hash, stored.timestamp)

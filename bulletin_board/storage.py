@@ -160,6 +160,10 @@ class StoredCosignature:
 AppendPlanner = Callable[[int, Phase], tuple[list[NewEntry], Phase]]
 
 
+#: Signs a tree head: (size, root hash, latest stored head or None) -> the head to store.
+TreeHeadSigner = Callable[[int, bytes, "StoredTreeHead | None"], "StoredTreeHead"]
+
+
 def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
@@ -309,6 +313,24 @@ class BoardStorage:
         return None if row is None else _stored_entry(row)
 
     # --- tree heads and cosignatures ---------------------------------------------------------------------------
+
+    def integrate(self, sign: TreeHeadSigner) -> StoredTreeHead:
+        """Under the write lock: if entries were stored since the latest tree head, compute the root from stored
+        subtrees, have ``sign(size, root, latest)`` sign a head and store it. Returns the latest head.
+
+        The lock makes heads from several processes come out in size order with non-decreasing times.
+        """
+        with self._write() as conn:
+            size, _ = self._lock_state(conn)
+            row = conn.execute(sa.select(TREE_HEAD).order_by(TREE_HEAD.c.size.desc()).limit(1)).first()
+            latest = None if row is None else _stored_head(row)
+            if latest is not None and latest.size >= size:
+                return latest
+            cover = merkle.subtree_cover(0, size)
+            hashes = self._subtrees(conn, cover)
+            head = sign(size, merkle.fold_cover([hashes[s] for s in cover]), latest)
+            conn.execute(sa.insert(TREE_HEAD).values(**head.__dict__))
+        return head
 
     def put_tree_head(self, head: StoredTreeHead) -> StoredTreeHead:
         """Store a signed tree head; if one of that size exists already, keep and return the stored one."""

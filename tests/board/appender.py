@@ -31,6 +31,7 @@ def main(argv: list[str]) -> None:
             line = {"index": p.index, "entry_hash": p.entry_hash.hex(), "promise": p.to_text()}
             sys.stdout.write(json.dumps(line) + "\n")
         sys.stdout.flush()
+        board.integrate()  # several processes signing heads at once must still give one ordered history
 
 
 if __name__ == "__main__":

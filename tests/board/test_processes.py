@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -15,7 +16,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
 from bulletin_board import merkle
-from bulletin_board.checkpoint import SignedPromise, verify_promise
+from bulletin_board.checkpoint import SignedPromise, verify_promise, verify_tree_head
+from bulletin_board.export import iter_export, verify_export
 from bulletin_board.log import BulletinBoard
 from bulletin_board.storage import BoardStorage
 
@@ -75,6 +77,13 @@ def test_concurrent_appenders_leave_no_gap_and_no_duplicate(
     assert len({p["index"] for p in promised}) == len(promised)
     for p in promised:
         assert leaves[p["index"]].hex() == p["entry_hash"]
+    heads = board.tree_heads()
+    assert [h.size for h in heads] == sorted({h.size for h in heads})
+    assert [h.timestamp for h in heads] == sorted(h.timestamp for h in heads)
+    for old, new in itertools.pairwise(heads):
+        verify_tree_head(new, board.public_key)
+        board.consistency_proof(old.size, new.size).verify_heads(old, new)
+    verify_export(iter_export(board), log_key=board.public_key)
     for i, writer_output in enumerate(outputs):
         numbers = [board.entry(json.loads(line)["index"]).payload["n"] for line in writer_output.splitlines()]
         assert numbers == list(range(60)), f"writer {i} lost or reordered its own entries"

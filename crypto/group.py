@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Final
 
 from petlib.bindings import _C, _FFI
-from petlib.bn import Bn
+from petlib.bn import Bn, get_ctx
 from petlib.ec import EcGroup, EcPt
 
 from crypto.errors import InvalidPointError, NonCanonicalError
@@ -37,8 +37,6 @@ IDENTITY_BYTES: Final = bytes(POINT_BYTES)
 
 
 def _bn_ctx() -> Any:
-    from petlib.bn import get_ctx
-
     return get_ctx().bnctx
 
 

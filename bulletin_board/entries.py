@@ -66,11 +66,13 @@ def canonical_payload(payload: object) -> bytes:
     """The canonical bytes of a payload; `InvalidEntryError` unless it is a JSON object within the size limit."""
     if not isinstance(payload, Mapping):
         raise InvalidEntryError(f"entry payload must be a JSON object, not {type(payload).__name__}")
-    _refuse_floats(payload)
     try:
+        _refuse_floats(payload)
         data = canonical_json(dict(payload))
     except NonCanonicalError as e:
         raise InvalidEntryError(f"entry payload is not canonical JSON: {e.message}") from e
+    except RecursionError as e:  # absurdly deep nesting: refuse rather than crash
+        raise InvalidEntryError("entry payload is nested too deeply") from e
     if len(data) > MAX_PAYLOAD_BYTES:
         raise InvalidEntryError(f"entry payload is {len(data)} bytes, more than {MAX_PAYLOAD_BYTES}")
     return data

@@ -14,7 +14,7 @@ from pathlib import Path
 from observer.board_export import BoardExport, load_export
 from observer.checks import all_checks
 from observer.context import VerificationContext, VerifyOptions
-from observer.errors import CheckFailedError, CheckSkippedError, ExportUnreadableError
+from observer.errors import CheckFailedError, CheckSkippedError, ExportUnreadableError, ObserverError
 from observer.report import CheckResult, Report, Status
 
 
@@ -54,6 +54,8 @@ def run_checks(export: BoardExport, options: VerifyOptions | None = None) -> Rep
             status, message, evidence = Status.FAIL, e.message, e.evidence
         except CheckSkippedError as e:
             status, message, evidence = Status.SKIPPED, e.message, {}
+        except ObserverError:  # the run itself cannot go on (a checkpoint of another export): stop, say why
+            raise
         except Exception as e:  # a check that crashes on hostile input fails; it never passes silently
             status, message, evidence = Status.FAIL, f"{type(e).__name__}: {e}", {}
         report.checks.append(

@@ -1,0 +1,54 @@
+"""``shailoo verify EXPORT``: the observers' independent verifier (docs/observer.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+
+def register(app: typer.Typer) -> None:
+    app.command("verify")(verify)
+
+
+def verify(
+    source: Annotated[str, typer.Argument(help="Board export file, or the URL of the board's export")],
+    json_path: Annotated[Path | None, typer.Option("--json", help="Also write the JSON report here")] = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Local processes verifying ballot shards")] = 1,
+    dask: Annotated[str | None, typer.Option("--dask", help="Run the shards on this Dask scheduler")] = None,
+    checkpoint: Annotated[
+        Path | None, typer.Option("--checkpoint", help="Resume file: shards already verified for this tree head")
+    ] = None,
+    shard_size: Annotated[int, typer.Option("--shard-size", min=1, help="Ballots per shard")] = 256,
+    witness: Annotated[
+        list[str] | None, typer.Option("--witness", help="A witness that must cosign the latest tree head")
+    ] = None,
+    progress: Annotated[bool, typer.Option(help="Show progress bars")] = True,
+) -> None:
+    """Verify every step of an election from its board export; exit status 1 if any check fails."""
+    from observer.context import VerifyOptions
+    from observer.errors import ObserverError
+    from observer.verify import verify as run
+
+    console = Console()
+    options = VerifyOptions(
+        workers=workers,
+        dask_address=dask,
+        checkpoint=checkpoint,
+        shard_size=shard_size,
+        progress=progress,
+        required_witnesses=tuple(witness or ()),
+    )
+    try:
+        report = run(source, options)
+    except ObserverError as e:
+        console.print(f"[bold red]cannot verify[/] ({e.code}): {e.message}")
+        raise typer.Exit(2) from e
+    report.render(console)
+    if json_path is not None:
+        report.write_json(json_path)
+        console.print(f"JSON report written to {json_path}")
+    if not report.passed:
+        raise typer.Exit(1)

@@ -4,8 +4,11 @@ Pipeline for every image (selfie, liveness frame or enrolment photo):
 
 1. decode JPEG/PNG with Pillow, apply the EXIF orientation, convert to RGB, downscale so the long side is at most
    ``max_image_side`` (detection cost grows with the pixel count; faces stay well above the minimum size);
-2. detect faces with dlib's HOG detector (not the CNN: ~10x faster on a CPU); detections smaller than
-   ``min_detection_px`` are background faces and ignored; none left → ``no_face``, more than one → ``several_faces``;
+2. detect faces with dlib's HOG detector (not the CNN: ~20x faster on a CPU), first at the image's scale (its 80 px
+   window sees every face of 80 px and more), then — only if nothing was found — upsampled ``upsample`` times for
+   small faces; detections smaller than ``min_detection_px`` are background faces and ignored; none left →
+   ``no_face``, more than one → ``several_faces``. So a second face is reported when it is at least 80 px (or
+   ``min_detection_px`` in the upsampled pass);
 3. quality: the face box must be at least ``min_face_px`` (``face_too_small``) and sharp enough: the variance of a
    Laplacian over the face crop, resampled to 128×128 grey, at least ``min_sharpness`` (``face_blurred``);
 4. the 5 landmarks (dlib ``shape_predictor_5_face_landmarks``) and the 128-d dlib ResNet encoding aligned with them.
@@ -148,6 +151,9 @@ def load_image(data: bytes, max_side: int = 800) -> RgbImage:
                 raise ImageInvalidError(f"only JPEG and PNG images are accepted, not {opened.format}")
             if opened.width * opened.height > _MAX_INPUT_PIXELS:
                 raise ImageInvalidError("the image has too many pixels")
+            if opened.format == "JPEG":
+                # Let libjpeg decode at 1/2, 1/4 or 1/8 scale (never below max_side): far cheaper than full decode.
+                opened.draft("RGB", (max_side, max_side))
             image = ImageOps.exif_transpose(opened).convert("RGB")
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as e:
         raise ImageInvalidError("the bytes are not a readable JPEG or PNG image") from e
@@ -170,7 +176,11 @@ def sharpness(image: RgbImage, box: tuple[int, int, int, int]) -> float:
 
 
 def _detect(image: RgbImage, config: FaceConfig) -> tuple[int, int, int, int]:
-    boxes = face_recognition.face_locations(image, number_of_times_to_upsample=config.upsample, model="hog")
+    # First pass at the image's own scale: HOG's 80 px window finds a selfie's face at a quarter of the cost of
+    # an upsampled pass. Only when it finds nothing (a small or distant face) is the image upsampled.
+    boxes = face_recognition.face_locations(image, number_of_times_to_upsample=0, model="hog")
+    if not boxes and config.upsample > 0:
+        boxes = face_recognition.face_locations(image, number_of_times_to_upsample=config.upsample, model="hog")
     usable = [b for b in boxes if min(b[2] - b[0], b[1] - b[3]) >= config.min_detection_px]
     if not usable:
         raise NoFaceError("no face was found: look straight at the camera in good light")

@@ -26,7 +26,14 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from crypto.blind_rsa import BlindRsaPublicKey
 from crypto.hashing import domain_tag, length_prefixed
 from identity.credentials import IssuerKeys
-from identity.errors import AlreadyIdentifiedError, IdentityError, LockedOutError, NotEligibleError, SessionError
+from identity.errors import (
+    AlreadyIdentifiedError,
+    IdentityError,
+    LockedOutError,
+    NotEligibleError,
+    RegistryUnavailableError,
+    SessionError,
+)
 from identity.issuance import CHANNELS, Channel, Issuance, Issuer, voter_hash
 from identity.liveness import Challenge, LivenessChecker, LivenessConfig, PassiveAntiSpoofing
 from identity.personal_number import parse_personal_number
@@ -170,6 +177,8 @@ class IdentificationService:
         try:
             voter = self._registry.lookup(personal_number)
             self.liveness.check_frames(nonce, frames, voter.face_template, context=session_id)
+        except RegistryUnavailableError:
+            raise  # our outage, not the voter's failure
         except IdentityError as e:
             self._fail(e, state, client_address, "face_check")
             raise

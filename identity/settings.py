@@ -27,6 +27,8 @@ class IdentitySettings(BaseSettings):
     environment: Literal["development", "staging", "production"] = "development"
     template_key: str = DEVELOPMENT_TEMPLATE_KEY
     voter_hash_key: str = DEVELOPMENT_VOTER_HASH_KEY
+    #: Database of the registry, issuance ledger and audit log (SQLite file by default, PostgreSQL in production).
+    database_url: str = "sqlite:///shailoo-identity.db"
     #: Redis URL for nonces and attempt counters; empty means the in-process fallback (one worker only).
     redis_url: str = ""
 

@@ -426,7 +426,8 @@ def open_storage(
 
     SQLite (``sqlite:///path``) runs in WAL mode with ``synchronous=FULL``; PostgreSQL URLs
     (``postgresql+psycopg://...``) may name a ``schema`` to hold the tables (created if missing), so several
-    boards — or tests — share one database without meeting.
+    boards — or tests — share one database without meeting. ``sqlite://`` (in memory) is one connection shared
+    by every thread: for single-threaded tests only.
     """
     engine = _sqlite_engine(url) if url.startswith("sqlite") else _postgres_engine(url, schema)
     storage = BoardStorage(engine)

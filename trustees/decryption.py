@@ -49,6 +49,7 @@ from elections.aggregate import (
 from elections.encrypted_ballot import EncryptedBallot, election_base_hash
 from elections.errors import ElectionError
 from elections.manifest import Manifest
+from elections.precinct_tally import paper_ballots_from_entries
 from trustees.ceremony import SecretsStore, TrusteeSecrets
 from trustees.errors import (
     InvalidDecryptionShareError,
@@ -138,7 +139,9 @@ def recompute_tally(entries: Sequence[Entry], manifest: Manifest) -> EncryptedTa
             ballot = EncryptedBallot.from_json(dict(entry.payload))
             ballots.append(CastBallot(entry.index, ballot, tuple(ballot.decode_contests())))
     weeded = weed(ballots, revoting_allowed=manifest.policy.revoting_allowed)
-    return aggregate(manifest, weeded.counted)
+    # Counting urns' paper ballots count too, per style and per precinct (elections.precinct_tally).
+    paper = paper_ballots_from_entries([(e.index, e.payload) for e in entries if e.kind is EntryKind.PRECINCT_BATCH])
+    return aggregate(manifest, [*weeded.counted, *paper])
 
 
 def check_posted_tally(entries: Sequence[Entry]) -> TallyOnBoard:

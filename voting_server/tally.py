@@ -36,6 +36,7 @@ from elections.aggregate import (
 )
 from elections.encrypted_ballot import EncryptedBallot
 from elections.manifest import Manifest
+from elections.precinct_tally import paper_ballots_from_entries
 from elections.results import compute_results_by_style
 from elections.results_model import ContestTurnout, ElectionResults, Figures, Turnout
 from mobile_api.errors import ApiError
@@ -87,6 +88,16 @@ class TallyService:
                 ballots.append(CastBallot(entry.index, ballot, tuple(ballot.decode_contests())))
         return ballots
 
+    def paper_ballots(self) -> list[CastBallot]:
+        """The counting urns' scanned ballots (``precinct_batch`` entries, checked when posted; docs/precinct.md)."""
+        board = self.election.board
+        batches = [
+            (s.entry.index, s.entry.payload)
+            for s in board.storage.iter_entries(0, board.size)
+            if s.entry.kind is EntryKind.PRECINCT_BATCH
+        ]
+        return paper_ballots_from_entries(batches)
+
     def start(self, registered_by_region: Mapping[str, int] | None = None) -> SignedPromise:
         """Weed, aggregate and post the encrypted tally (phase ``closed`` only)."""
         if self.election.phase is not Phase.CLOSED:
@@ -95,7 +106,7 @@ class TallyService:
             )
         manifest = self.election.state().require_manifest()
         weeded = weed(self.cast_ballots(), revoting_allowed=manifest.policy.revoting_allowed)
-        tally = aggregate(manifest, weeded.counted)
+        tally = aggregate(manifest, [*weeded.counted, *self.paper_ballots()])
         registered = dict(registered_by_region or self._issued_by_region(manifest))
         payload = {
             **tally.to_json(),

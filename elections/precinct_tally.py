@@ -1,0 +1,588 @@
+"""Precinct devices' records: encrypted paper ballots, chained device batches, precinct protocols, reconciliation.
+
+(docs/precinct.md; the scanner's input format is docs/spec/scanner_record.md.) Pure: no I/O, no clock.
+
+A precinct device (a counting urn or a kiosk) holds an Ed25519 key registered on the board (``device_key`` entry
+with ``device_id``, ``role``, ``precinct_id``, ``public_key``). Everything it posts is signed by that key over
+``lp("SHAILOO-V1/precinct/batch") || canonical_json(record without "signature")`` (protocols with the tag
+``precinct/protocol``) and chained:
+
+* a **batch** (``precinct_batch`` payload) has a ``sequence`` number (1, 2, …) and names ``previous``, the
+  `batch_hash` of the device's previous batch (32 zero bytes for the first); an urn's batch carries encrypted
+  paper ballots, a kiosk's batch the ballot hashes of the ``ballot`` entries it cast;
+* the **protocol** (``precinct_protocol`` payload) closes the chain: it names the number of batches and the hash
+  of the last one, so a batch dropped at the end is as visible as one dropped in the middle or replayed.
+
+An encrypted paper ballot encrypts each *valid* contest (after the paper rules) exactly as an electronic ballot
+does — 0/1 proofs and a contest-limit proof — bound to ``paper_ballot_context`` (device key, precinct, sheet); an
+invalid contest is published as ``null`` (the protocol counts it among the invalid ballots). Paper ballots enter
+the election's encrypted tally through `paper_cast_ballots`, per ballot style and per precinct, so the trustees'
+decryption of the tally also decrypts every precinct's subtotal, which `reconcile_precinct` compares with the
+protocols.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Final
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from crypto.batch import BatchVerifier
+from crypto.canonical import canonical_json
+from crypto.contest import EncryptedContest, encrypt_contest
+from crypto.errors import CryptoError, InvalidProofError
+from crypto.group import Point
+from crypto.hashing import domain_tag, hash_fields, length_prefixed
+from elections.aggregate import CastBallot
+from elections.encrypted_ballot import BallotCredential, EncryptedBallot
+from elections.errors import ElectionError
+from elections.manifest import Manifest
+from elections.paper import PaperBallot
+
+BATCH_FORMAT: Final = "shailoo-precinct-batch/1"
+PROTOCOL_FORMAT: Final = "shailoo-precinct-protocol/1"
+BATCH_SIGNATURE_TAG: Final = "precinct/batch"
+PROTOCOL_SIGNATURE_TAG: Final = "precinct/protocol"
+BATCH_HASH_TAG: Final = "precinct/batch-hash"
+PAPER_CONTEXT_TAG: Final = "precinct/paper-ballot"
+#: ``previous`` of a device's first batch.
+GENESIS: Final = bytes(32)
+DEVICE_ROLES: Final = frozenset({"urn", "kiosk"})
+#: Most ballots in one batch (an urn posts a batch every few dozen sheets; a 2021 list ballot is ~0.35 MB).
+MAX_BATCH_BALLOTS: Final = 1000
+
+_BATCH_KEYS: Final = frozenset(
+    {"format", "election_id", "device_id", "precinct_id", "sequence", "previous", "ballots", "cast", "signature"}
+)
+_PROTOCOL_KEYS: Final = frozenset(
+    {
+        "format",
+        "election_id",
+        "device_id",
+        "precinct_id",
+        "voters_identified",
+        "ballots_read",
+        "batches",
+        "last_batch",
+        "contests",
+        "signature",
+    }
+)
+
+
+class PrecinctRecordError(ElectionError):
+    """A precinct batch or protocol is refused. Codes: ``malformed``, ``non_canonical``, ``wrong_election``,
+    ``unknown_device``, ``invalid_signature``, ``invalid_proof``, ``batch_replayed``, ``batch_missing``,
+    ``batch_chain_broken``, ``sheet_repeated``, ``protocol_mismatch``."""
+
+    code = "invalid_precinct_record"
+
+
+# -- helpers ------------------------------------------------------------------------------------------------------
+
+
+def device_public_bytes(key: Ed25519PrivateKey) -> bytes:
+    """The 32-byte raw public key of a device."""
+    return key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
+def _fail(message: str, code: str) -> PrecinctRecordError:
+    return PrecinctRecordError(message, code=code)
+
+
+def _exact(value: object, keys: frozenset[str], what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _fail(f"{what} must be a JSON object", "malformed")
+    if set(value) != keys:
+        extra, missing = sorted(set(value) - keys), sorted(keys - set(value))
+        raise _fail(f"{what}: unknown fields {extra}, missing fields {missing}", "malformed")
+    return value
+
+
+def _text(obj: Mapping[str, Any], key: str) -> str:
+    value = obj[key]
+    if not isinstance(value, str) or not value or len(value) > 128:
+        raise _fail(f"{key} must be a non-empty string of at most 128 characters", "malformed")
+    return value
+
+
+def _count(obj: Mapping[str, Any], key: str, minimum: int = 0) -> int:
+    value = obj[key]
+    if type(value) is not int or value < minimum:
+        raise _fail(f"{key} must be an integer >= {minimum}", "malformed")
+    return value
+
+
+def _hex(value: object, what: str, length: int | None = None) -> bytes:
+    if not isinstance(value, str) or value != value.lower():
+        raise _fail(f"{what} must be lowercase hex", "non_canonical")
+    try:
+        raw = bytes.fromhex(value)
+    except ValueError as e:
+        raise _fail(f"{what} is not hex", "non_canonical") from e
+    if raw.hex() != value or (length is not None and len(raw) != length):
+        raise _fail(f"{what} must be exactly {length} bytes of lowercase hex", "non_canonical")
+    return raw
+
+
+def _signed_bytes(tag: str, body: Mapping[str, Any]) -> bytes:
+    return length_prefixed(domain_tag(tag)) + canonical_json(dict(body))
+
+
+def _verify(public_key: bytes, signature: bytes, message: bytes, what: str) -> None:
+    try:
+        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, message)
+    except (InvalidSignature, ValueError) as e:
+        raise _fail(f"{what}: the device signature does not verify", "invalid_signature") from e
+
+
+# -- encrypted paper ballots --------------------------------------------------------------------------------------
+
+
+def paper_ballot_context(
+    base_hash: bytes, election_id: str, precinct_id: str, device_key: bytes, sheet: int, style_id: str, contest_id: str
+) -> bytes:
+    """Fiat–Shamir context of every proof of one contest of one scanned sheet (bound to the urn and the sheet)."""
+    return hash_fields(
+        PAPER_CONTEXT_TAG,
+        base_hash,
+        election_id.encode(),
+        precinct_id.encode(),
+        device_key,
+        sheet.to_bytes(8, "big"),
+        style_id.encode(),
+        contest_id.encode(),
+    )
+
+
+@dataclass(frozen=True)
+class PaperBallotRecord:
+    """One scanned sheet as the urn publishes it: per contest of the style, the encrypted contest or ``None``
+    when the paper rules made that contest invalid. JSON: ``{"sheet", "style_id", "contests": [{"contest_id",
+    "encrypted": hex(EncryptedContest) | null}]}``."""
+
+    sheet: int
+    style_id: str
+    contests: tuple[tuple[str, bytes | None], ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "sheet": self.sheet,
+            "style_id": self.style_id,
+            "contests": [
+                {"contest_id": c, "encrypted": None if data is None else data.hex()} for c, data in self.contests
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, value: object) -> PaperBallotRecord:
+        obj = _exact(value, frozenset({"sheet", "style_id", "contests"}), "paper ballot")
+        items = obj["contests"]
+        if not isinstance(items, list) or not items:
+            raise _fail("a paper ballot lists the contests of its style", "malformed")
+        contests: list[tuple[str, bytes | None]] = []
+        for item in items:
+            c = _exact(item, frozenset({"contest_id", "encrypted"}), "paper contest")
+            data = None if c["encrypted"] is None else _hex(c["encrypted"], "encrypted")
+            contests.append((_text(c, "contest_id"), data))
+        return cls(_count(obj, "sheet", 1), _text(obj, "style_id"), tuple(contests))
+
+    def valid_contests(self) -> tuple[tuple[str, EncryptedContest], ...]:
+        """The decoded valid contests (canonical points and scalars); `PrecinctRecordError` otherwise."""
+        decoded = []
+        for contest_id, data in self.contests:
+            if data is not None:
+                try:
+                    decoded.append((contest_id, EncryptedContest.from_bytes(data)))
+                except CryptoError as e:
+                    raise _fail(f"sheet {self.sheet} contest {contest_id!r}: {e.message}", e.code) from e
+        return tuple(decoded)
+
+
+def encrypt_paper_ballot(
+    manifest: Manifest,
+    reading: PaperBallot,
+    sheet: int,
+    *,
+    precinct_id: str,
+    device_key: bytes,
+    joint_public_key: Point,
+    base_hash: bytes,
+) -> PaperBallotRecord:
+    """Encrypt and prove every valid contest of a sheet read under the paper rules (`interpret_paper_ballot`)."""
+    contests: list[tuple[str, bytes | None]] = []
+    for contest in reading.contests:
+        if contest.vector is None:
+            contests.append((contest.contest_id, None))
+            continue
+        spec = manifest.contest(contest.contest_id)
+        context = paper_ballot_context(
+            base_hash, manifest.election_id, precinct_id, device_key, sheet, reading.style_id, contest.contest_id
+        )
+        encrypted, _ = encrypt_contest(context, joint_public_key, list(contest.vector), spec.min_marks, spec.max_marks)
+        contests.append((contest.contest_id, encrypted.to_bytes()))
+    return PaperBallotRecord(sheet, reading.style_id, tuple(contests))
+
+
+def add_paper_ballot_proofs(
+    verifier: BatchVerifier,
+    record: PaperBallotRecord,
+    *,
+    manifest: Manifest,
+    precinct_id: str,
+    device_key: bytes,
+    joint_public_key: Point,
+    base_hash: bytes,
+) -> None:
+    """Check the sheet's style and contests against the manifest and add every proof to ``verifier``."""
+    try:
+        style = manifest.ballot_style(record.style_id)
+    except ElectionError as e:
+        raise _fail(f"sheet {record.sheet}: unknown ballot style {record.style_id!r}", "malformed") from e
+    if tuple(c for c, _ in record.contests) != style.contest_ids:
+        raise _fail(f"sheet {record.sheet}: the contests are not those of its style, in order", "malformed")
+    for contest_id, encrypted in record.valid_contests():
+        contest = manifest.contest(contest_id)
+        if len(encrypted.ciphertexts) != len(contest.selections):
+            raise _fail(f"sheet {record.sheet} contest {contest_id!r}: wrong number of selections", "malformed")
+        context = paper_ballot_context(
+            base_hash, manifest.election_id, precinct_id, device_key, record.sheet, record.style_id, contest_id
+        )
+        try:
+            verifier.add_contest(
+                context, joint_public_key, encrypted, contest.min_marks, contest.max_marks, f"sheet {record.sheet}"
+            )
+        except InvalidProofError as e:
+            raise _fail(f"sheet {record.sheet} contest {contest_id!r}: {e.message}", e.code) from e
+
+
+# -- device batches -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeviceBatch:
+    """One signed, chained batch of a device (the ``precinct_batch`` payload, docs/precinct.md)."""
+
+    election_id: str
+    device_id: str
+    precinct_id: str
+    sequence: int
+    previous: bytes
+    ballots: tuple[PaperBallotRecord, ...]
+    cast: tuple[bytes, ...]
+    signature: bytes
+
+    def body_json(self) -> dict[str, Any]:
+        return {
+            "format": BATCH_FORMAT,
+            "election_id": self.election_id,
+            "device_id": self.device_id,
+            "precinct_id": self.precinct_id,
+            "sequence": self.sequence,
+            "previous": self.previous.hex(),
+            "ballots": [b.to_json() for b in self.ballots],
+            "cast": [h.hex() for h in self.cast],
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.body_json(), "signature": self.signature.hex()}
+
+    def signed_bytes(self) -> bytes:
+        return _signed_bytes(BATCH_SIGNATURE_TAG, self.body_json())
+
+    def batch_hash(self) -> bytes:
+        """``hash_fields("precinct/batch-hash", canonical_json(batch))``: what the next batch names."""
+        return hash_fields(BATCH_HASH_TAG, canonical_json(self.to_json()))
+
+    @classmethod
+    def from_json(cls, value: object) -> DeviceBatch:
+        """Parse strictly (exact keys, types, hex lengths); no point is decoded here."""
+        obj = _exact(value, _BATCH_KEYS, "precinct batch")
+        if obj["format"] != BATCH_FORMAT:
+            raise _fail(f"unknown batch format {obj['format']!r}", "malformed")
+        ballots, cast = obj["ballots"], obj["cast"]
+        if not isinstance(ballots, list) or not isinstance(cast, list):
+            raise _fail("ballots and cast must be lists", "malformed")
+        if (not ballots and not cast) or len(ballots) + len(cast) > MAX_BATCH_BALLOTS:
+            raise _fail(f"a batch holds between 1 and {MAX_BATCH_BALLOTS} ballots", "malformed")
+        return cls(
+            election_id=_text(obj, "election_id"),
+            device_id=_text(obj, "device_id"),
+            precinct_id=_text(obj, "precinct_id"),
+            sequence=_count(obj, "sequence", 1),
+            previous=_hex(obj["previous"], "previous", 32),
+            ballots=tuple(PaperBallotRecord.from_json(b) for b in ballots),
+            cast=tuple(_hex(h, "cast ballot hash", 32) for h in cast),
+            signature=_hex(obj["signature"], "signature", 64),
+        )
+
+
+def sign_batch(
+    key: Ed25519PrivateKey,
+    *,
+    election_id: str,
+    device_id: str,
+    precinct_id: str,
+    sequence: int,
+    previous: bytes,
+    ballots: Sequence[PaperBallotRecord] = (),
+    cast: Sequence[bytes] = (),
+) -> DeviceBatch:
+    """The device side: build and sign the next batch of its chain."""
+    unsigned = DeviceBatch(
+        election_id, device_id, precinct_id, sequence, previous, tuple(ballots), tuple(cast), bytes(64)
+    )
+    return replace(unsigned, signature=key.sign(unsigned.signed_bytes()))
+
+
+def check_batch_signature(batch: DeviceBatch, device_key: bytes) -> None:
+    """Raise `PrecinctRecordError` (``invalid_signature``) unless ``device_key`` signed ``batch``."""
+    _verify(device_key, batch.signature, batch.signed_bytes(), f"batch {batch.sequence} of {batch.device_id}")
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    """Where a device's chain stands: batches so far and the hash of the last one (`GENESIS` if none)."""
+
+    batches: int = 0
+    last: bytes = GENESIS
+
+
+def check_next_batch(head: ChainHead, batch: DeviceBatch) -> ChainHead:
+    """The chain rule: ``batch`` must be number ``head.batches + 1`` and name ``head.last``.
+
+    A sequence number already seen is ``batch_replayed``; a higher one ``batch_missing`` (a batch was dropped);
+    the right number naming another predecessor is ``batch_chain_broken``.
+    """
+    expected = head.batches + 1
+    if batch.sequence < expected:
+        raise _fail(
+            f"device {batch.device_id}: batch {batch.sequence} appears again after batch {head.batches}",
+            "batch_replayed",
+        )
+    if batch.sequence > expected:
+        raise _fail(
+            f"device {batch.device_id}: batch {batch.sequence} follows batch {head.batches}; "
+            f"batches {expected}..{batch.sequence - 1} are missing",
+            "batch_missing",
+        )
+    if batch.previous != head.last:
+        raise _fail(
+            f"device {batch.device_id}: batch {batch.sequence} does not name the hash of batch {head.batches}",
+            "batch_chain_broken",
+        )
+    return ChainHead(batch.sequence, batch.batch_hash())
+
+
+# -- paper ballots in the tally -----------------------------------------------------------------------------------
+
+
+def paper_cast_ballots(index: int, batch: DeviceBatch) -> list[CastBallot]:
+    """The paper ballots of a ``precinct_batch`` entry as `CastBallot`s for `elections.aggregate.aggregate`.
+
+    Each holds an in-memory `EncryptedBallot` with the batch's precinct, the sheet's style and its valid contests;
+    it has no credential (paper ballots are never weeded: every sheet counts once, which the chain checks
+    ensure). Kiosk batches give none: their ballots are ``ballot`` entries already.
+    """
+    cast = []
+    for record in batch.ballots:
+        contests = record.valid_contests()
+        ballot = EncryptedBallot(
+            election_id=batch.election_id,
+            style_id=record.style_id,
+            precinct_id=batch.precinct_id,
+            contests=tuple((c, e.to_bytes()) for c, e in contests),
+            credential=BallotCredential(b"", b"", b""),
+            signature=b"",
+        )
+        cast.append(CastBallot(index, ballot, contests))
+    return cast
+
+
+def paper_ballots_from_entries(entries: Sequence[tuple[int, Mapping[str, Any]]]) -> list[CastBallot]:
+    """`paper_cast_ballots` of every ``(index, precinct_batch payload)`` given, in order (already checked when
+    posted; the observer re-checks them). Raises `PrecinctRecordError` on a malformed payload."""
+    ballots: list[CastBallot] = []
+    for index, payload in entries:
+        batch = DeviceBatch.from_json(dict(payload))
+        ballots.extend(paper_cast_ballots(index, batch))
+    return ballots
+
+
+# -- the precinct protocol ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProtocolContest:
+    """One contest of a protocol: valid and invalid ballots, and the plaintext count of every selection."""
+
+    contest_id: str
+    valid: int
+    invalid: int
+    counts: tuple[int, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "contest_id": self.contest_id,
+            "valid": self.valid,
+            "invalid": self.invalid,
+            "counts": list(self.counts),
+        }
+
+
+@dataclass(frozen=True)
+class PrecinctProtocol:
+    """What the device prints at the close (the ``precinct_protocol`` payload): voters identified, ballots read
+    (sheets scanned, or ballots cast at a kiosk), per contest valid/invalid and counts, and the chain's end."""
+
+    election_id: str
+    device_id: str
+    precinct_id: str
+    voters_identified: int
+    ballots_read: int
+    batches: int
+    last_batch: bytes
+    contests: tuple[ProtocolContest, ...]
+    signature: bytes
+
+    def body_json(self) -> dict[str, Any]:
+        return {
+            "format": PROTOCOL_FORMAT,
+            "election_id": self.election_id,
+            "device_id": self.device_id,
+            "precinct_id": self.precinct_id,
+            "voters_identified": self.voters_identified,
+            "ballots_read": self.ballots_read,
+            "batches": self.batches,
+            "last_batch": self.last_batch.hex(),
+            "contests": [c.to_json() for c in self.contests],
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.body_json(), "signature": self.signature.hex()}
+
+    def signed_bytes(self) -> bytes:
+        return _signed_bytes(PROTOCOL_SIGNATURE_TAG, self.body_json())
+
+    def contest(self, contest_id: str) -> ProtocolContest | None:
+        return next((c for c in self.contests if c.contest_id == contest_id), None)
+
+    @classmethod
+    def from_json(cls, value: object) -> PrecinctProtocol:
+        obj = _exact(value, _PROTOCOL_KEYS, "precinct protocol")
+        if obj["format"] != PROTOCOL_FORMAT:
+            raise _fail(f"unknown protocol format {obj['format']!r}", "malformed")
+        if not isinstance(obj["contests"], list):
+            raise _fail("contests must be a list", "malformed")
+        contests = []
+        for item in obj["contests"]:
+            c = _exact(item, frozenset({"contest_id", "valid", "invalid", "counts"}), "protocol contest")
+            counts = c["counts"]
+            if not isinstance(counts, list) or any(type(n) is not int or n < 0 for n in counts):
+                raise _fail("counts are non-negative integers", "malformed")
+            contests.append(
+                ProtocolContest(_text(c, "contest_id"), _count(c, "valid"), _count(c, "invalid"), tuple(counts))
+            )
+        return cls(
+            election_id=_text(obj, "election_id"),
+            device_id=_text(obj, "device_id"),
+            precinct_id=_text(obj, "precinct_id"),
+            voters_identified=_count(obj, "voters_identified"),
+            ballots_read=_count(obj, "ballots_read"),
+            batches=_count(obj, "batches"),
+            last_batch=_hex(obj["last_batch"], "last_batch", 32),
+            contests=tuple(contests),
+            signature=_hex(obj["signature"], "signature", 64),
+        )
+
+
+def sign_protocol(key: Ed25519PrivateKey, protocol: PrecinctProtocol) -> PrecinctProtocol:
+    """The device side: sign a protocol (its ``signature`` field is ignored and replaced)."""
+    return replace(protocol, signature=key.sign(protocol.signed_bytes()))
+
+
+def check_protocol_signature(protocol: PrecinctProtocol, device_key: bytes) -> None:
+    """Raise `PrecinctRecordError` (``invalid_signature``) unless ``device_key`` signed ``protocol``."""
+    _verify(device_key, protocol.signature, protocol.signed_bytes(), f"protocol of {protocol.device_id}")
+
+
+def check_protocol_closes_chain(protocol: PrecinctProtocol, head: ChainHead, sheets: int) -> None:
+    """The protocol must name the device's last batch and count exactly the ballots its batches hold, and a
+    device never reads more ballots than voters were identified (``protocol_mismatch`` otherwise)."""
+    if protocol.batches != head.batches or protocol.last_batch != head.last:
+        code = "batch_missing" if protocol.batches > head.batches else "batch_chain_broken"
+        raise _fail(
+            f"device {protocol.device_id}: the protocol closes the chain at batch {protocol.batches}, "
+            f"the board holds {head.batches}",
+            code,
+        )
+    if protocol.ballots_read != sheets:
+        raise _fail(
+            f"device {protocol.device_id}: the protocol reads {protocol.ballots_read} ballots, "
+            f"its batches hold {sheets}",
+            "protocol_mismatch",
+        )
+    if protocol.ballots_read > protocol.voters_identified:
+        raise _fail(
+            f"device {protocol.device_id}: {protocol.ballots_read} ballots read but only "
+            f"{protocol.voters_identified} voters identified",
+            "protocol_mismatch",
+        )
+
+
+# -- reconciliation -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Discrepancy:
+    """One difference between a precinct's decrypted subtotal and its devices' protocols."""
+
+    precinct_id: str
+    what: str
+    decrypted: Any
+    protocol: Any
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "precinct_id": self.precinct_id,
+            "what": self.what,
+            "decrypted": self.decrypted,
+            "protocol": self.protocol,
+        }
+
+
+def reconcile_precinct(
+    precinct_id: str,
+    protocols: Sequence[PrecinctProtocol],
+    decrypted_ballots: int,
+    decrypted_counts: Mapping[str, Sequence[int]],
+) -> list[Discrepancy]:
+    """Compare a precinct's decrypted subtotal (ballots and counts per contest from the trustees' decryption) with
+    the sum of its devices' protocols. Returns every difference (empty when they agree)."""
+    found: list[Discrepancy] = []
+    read = sum(p.ballots_read for p in protocols)
+    if read != decrypted_ballots:
+        found.append(Discrepancy(precinct_id, "ballots", decrypted_ballots, read))
+    identified = sum(p.voters_identified for p in protocols)
+    if read > identified:
+        found.append(Discrepancy(precinct_id, "ballots_read_exceed_voters_identified", read, identified))
+    contest_ids = sorted({c.contest_id for p in protocols for c in p.contests} | set(decrypted_counts))
+    for contest_id in contest_ids:
+        printed: list[int] | None = None
+        for p in protocols:
+            c = p.contest(contest_id)
+            if c is not None:
+                printed = (
+                    list(c.counts) if printed is None else [a + b for a, b in zip(printed, c.counts, strict=False)]
+                )
+        decrypted = decrypted_counts.get(contest_id)
+        decrypted_list = list(decrypted) if decrypted is not None else None
+        if printed is not None and decrypted_list is None and not any(printed):
+            continue  # only invalid sheets of that contest: nothing was encrypted, nothing to decrypt
+        if printed != decrypted_list:
+            found.append(Discrepancy(precinct_id, f"counts of {contest_id}", decrypted_list, printed))
+    return found

@@ -150,13 +150,16 @@ class ElectionService:
         existing = self._existing_receipt(ballot, ballot_hash)
         if existing is not None:
             return existing
+        revoting = manifest.policy.revoting_allowed
+        credential = ballot.credential.public_key.hex()
+        if not revoting and self.board.find_by_dedup_key(f"credential:{credential}") is not None:
+            # A cheap read first; the unique dedup key below is what actually decides under concurrency.
+            raise ApiError("this credential has already cast its ballot", code="credential_spent")
         if self.board.find_by_dedup_key(f"spoiled:{ballot_hash.hex()}") is not None:
             raise ApiError("this ballot was challenged and published; make a new one", code="duplicate_ballot")
         check_ballot(
             ballot, manifest=manifest, issuer_keys=issuer_keys, joint_public_key=joint.joint_public_key, base_hash=base
         )
-        revoting = manifest.policy.revoting_allowed
-        credential = ballot.credential.public_key.hex()
         dedup = f"ballot:{ballot_hash.hex()}" if revoting else f"credential:{credential}"
         try:
             promise = self._append(EntryKind.BALLOT, ballot.to_json(), dedup_key=dedup)

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from crypto.blind_rsa import BlindRsaPrivateKey
 from crypto.elgamal import Ciphertext
 from crypto.threshold import compute_decryption_shares
 from elections.manifest import Manifest
@@ -33,15 +34,16 @@ from voting_server.settings import DEVELOPMENT_AUDITOR_TOKEN, DEVELOPMENT_OPERAT
 OPERATOR = {"Authorization": f"Bearer {DEVELOPMENT_OPERATOR_TOKEN}"}
 AUDITOR = {"Authorization": f"Bearer {DEVELOPMENT_AUDITOR_TOKEN}"}
 DEVICE_ID = "test-precinct-terminal"
-_ISSUER_KEYS: dict[tuple[str, ...], IssuerKeys] = {}
+_TEST_KEY: dict[str, BlindRsaPrivateKey] = {}
 
 
 def issuer_keys_for(manifest: Manifest) -> IssuerKeys:
-    """2048-bit test keys, made once per set of ballot styles per test session (key generation is the slow part)."""
-    styles = tuple(sorted(s.style_id for s in manifest.ballot_styles))
-    if styles not in _ISSUER_KEYS:
-        _ISSUER_KEYS[styles] = IssuerKeys.generate(styles, 2048, insecure_allow_small_for_tests=True)
-    return _ISSUER_KEYS[styles]
+    """Test issuer keys: ONE 2048-bit key, made once per session, for every ballot style (key generation is the
+    slow part of a test). Safe for tests because the signed credential message names the ballot style; a real
+    registrar has a distinct 3072-bit key per style."""
+    if "key" not in _TEST_KEY:
+        _TEST_KEY["key"] = BlindRsaPrivateKey.generate(2048, insecure_allow_small_for_tests=True)
+    return IssuerKeys(dict.fromkeys((s.style_id for s in manifest.ballot_styles), _TEST_KEY["key"]))
 
 
 def personal_number(i: int) -> str:
@@ -161,6 +163,10 @@ class Election:
         """Marks choosing selection ``index`` in every contest of the first ballot style."""
         style = self.manifest.ballot_styles[0]
         return {c: [self.manifest.contest(c).selections[index].selection_id] for c in style.contest_ids}
+
+    def marks_for_index(self, index: int) -> dict[str, list[str]]:
+        """Marks choosing selection ``index`` in every contest of the manifest."""
+        return {c.contest_id: [c.selections[index].selection_id] for c in self.manifest.contests}
 
     def marks_for(self, credential: Credential, index: int = 0) -> dict[str, list[str]]:
         style = self.manifest.ballot_style(credential.public.ballot_style_id)

@@ -7,7 +7,7 @@ the check that should have produced it) instead of verifying against something u
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -17,7 +17,7 @@ from crypto.group import Point
 from elections.aggregate import CastBallot, EncryptedTally, WeedResult, weed
 from elections.encrypted_ballot import BallotCredential, EncryptedBallot
 from elections.manifest import Manifest
-from observer.board_export import BoardExport
+from observer.board_export import BallotSummary, BoardExport
 from observer.errors import CheckSkippedError
 
 _T = TypeVar("_T")
@@ -87,12 +87,14 @@ class VerificationContext:
     def weeding(self, revoting_allowed: bool) -> WeedResult:
         """`elections.aggregate.weed` over every ballot entry (only index and credential matter to it)."""
         if self._weeding is None:
-            stubs = [
-                CastBallot(s.index, _stub_ballot(s.style_id, s.precinct_id, s.credential_key), ())
-                for s in self.export.ballots
-            ]
-            self._weeding = weed(stubs, revoting_allowed=revoting_allowed)
+            self._weeding = weed_summaries(self.export.ballots, revoting_allowed=revoting_allowed)
         return self._weeding
+
+
+def weed_summaries(ballots: Iterable[BallotSummary], *, revoting_allowed: bool) -> WeedResult:
+    """`elections.aggregate.weed` over ballot summaries (weeding reads only the index and the credential key)."""
+    stubs = [CastBallot(s.index, _stub_ballot(s.style_id, s.precinct_id, s.credential_key), ()) for s in ballots]
+    return weed(stubs, revoting_allowed=revoting_allowed)
 
 
 def _stub_ballot(style_id: str, precinct_id: str | None, credential_key: bytes) -> EncryptedBallot:

@@ -1,0 +1,231 @@
+"""The observer dashboard: server-rendered pages (Jinja2) over a `BoardReader`, readable without JavaScript.
+
+`build_dashboard_router(reader, base="/observe")` gives a FastAPI router the voting server mounts on its live
+board; `create_dashboard_app(reader)` is the same pages as a stand-alone app (``shailoo observe EXPORT``).
+Pages (each takes ``?lang=ky|ru|en``): overview, board explorer and entry pages, tree heads with witness
+cosignatures, turnout over the day, tracking-code lookup with an RFC 9162 inclusion proof (checked on the
+server, and again in the browser with WebCrypto SHA-256), results with seat charts, precincts.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any, Final
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from bulletin_board import merkle
+from bulletin_board.errors import BoardError
+from observer.dashboard import charts
+from observer.dashboard.i18n import LANGUAGES, language, translate
+from observer.dashboard.model import DashboardModel, selection_label
+from observer.dashboard.readers import BoardReader
+
+PAGE_SIZE: Final = 50
+#: ``?lang=`` of every page (absent: Kyrgyz).
+Lang = Annotated[str | None, Query(pattern="^(ky|ru|en)$")]
+_TEMPLATES: Final = Path(__file__).parent / "templates"
+#: Payloads longer than this are cut on the entry page (the export has them whole).
+_SHOWN_PAYLOAD_CHARS: Final = 20_000
+
+
+def _environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape(["html"]))
+    env.filters["utc"] = lambda ms: datetime.fromtimestamp(int(ms) / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
+    env.filters["hhmm"] = lambda ms: datetime.fromtimestamp(int(ms) / 1000, tz=UTC).strftime("%H:%M")
+    return env
+
+
+def build_dashboard_router(reader: BoardReader, *, base: str = "") -> APIRouter:
+    """The dashboard's pages for ``reader``, to be mounted at ``base`` (links are built from it)."""
+    env = _environment()
+    model = DashboardModel(reader)
+    router = APIRouter(prefix=base, include_in_schema=False)
+
+    def render(template: str, lang: str | None, request: Request, **values: Any) -> HTMLResponse:
+        chosen = language(lang)
+        m = model.refresh()
+        context = {
+            "t": lambda key: translate(key, chosen),
+            "lang": chosen,
+            "languages": LANGUAGES,
+            "base": base,
+            "path": request.url.path,
+            "switch": {
+                code: f"{request.url.path}?{urlencode({**request.query_params, 'lang': code})}" for code in LANGUAGES
+            },
+            "model": m,
+            "election_name": getattr(m.manifest.name, chosen) if m.manifest else reader.origin,
+            **values,
+        }
+        return HTMLResponse(env.get_template(template).render(**context))
+
+    @router.get("/", response_class=HTMLResponse)
+    def overview(request: Request, lang: Lang = None) -> HTMLResponse:
+        heads = reader.tree_heads()
+        latest = heads[-1] if heads else None
+        marks = reader.cosignatures(latest.size) if latest else []
+        return render("overview.html", lang, request, latest=latest, marks=marks)
+
+    @router.get("/board", response_class=HTMLResponse)
+    def board(request: Request, lang: Lang = None, start: Annotated[int, Query(ge=0)] = 0) -> HTMLResponse:
+        size = model.refresh().size
+        entries = list(reader.iter_entries(start, min(size, start + PAGE_SIZE)))
+        rows = [(e, _summary(e.kind, e.payload)) for e in entries]
+        return render("board.html", lang, request, rows=rows, start=start, size=size, page=PAGE_SIZE)
+
+    @router.get("/board/{index}", response_class=HTMLResponse)
+    def entry(request: Request, index: int, lang: Lang = None) -> HTMLResponse:
+        size = model.refresh().size
+        if not 0 <= index < size:
+            response = render("message.html", lang, request, message="not_found")
+            response.status_code = 404
+            return response
+        e = next(reader.iter_entries(index, index + 1))
+        text = json.dumps(e.payload, indent=1, ensure_ascii=False)
+        shown = text if len(text) <= _SHOWN_PAYLOAD_CHARS else text[:_SHOWN_PAYLOAD_CHARS] + "\n…"
+        return render(
+            "entry.html", lang, request, e=e, payload=shown, proof=_proof(reader, e.index, e.entry_hash, e.leaf_bytes)
+        )
+
+    @router.get("/tree-heads", response_class=HTMLResponse)
+    def tree_heads(request: Request, lang: Lang = None) -> HTMLResponse:
+        heads = [(h, reader.cosignatures(h.size)) for h in reversed(reader.tree_heads())]
+        return render("tree_heads.html", lang, request, heads=heads)
+
+    @router.get("/turnout", response_class=HTMLResponse)
+    def turnout(request: Request, lang: Lang = None) -> HTMLResponse:
+        data = model.refresh().turnout()
+        times = [env.filters["hhmm"](t) for t in data["times"]]
+        chart = Markup(charts.turnout_line(times, data["total"], title=translate("turnout", language(lang))))  # noqa: S704 - built from escaped parts
+        return render("turnout.html", lang, request, data=data, times=times, chart=chart)
+
+    @router.get("/track", response_class=HTMLResponse)
+    def track(request: Request, lang: Lang = None, code: Annotated[str, Query(max_length=32)] = "") -> HTMLResponse:
+        found = model.refresh().track(code) if code else None
+        proof = None
+        if found is not None:
+            e = next(reader.iter_entries(found.index, found.index + 1))
+            proof = _proof(reader, e.index, e.entry_hash, e.leaf_bytes)
+        return render("track.html", lang, request, code=code, found=found, proof=proof)
+
+    @router.get("/results", response_class=HTMLResponse)
+    def results(request: Request, lang: Lang = None) -> HTMLResponse:
+        m = model.refresh()
+        contests = _results(m, language(lang))
+        return render("results.html", lang, request, contests=contests)
+
+    @router.get("/precincts", response_class=HTMLResponse)
+    def precincts(request: Request, lang: Lang = None) -> HTMLResponse:
+        return render("precincts.html", lang, request, rows=model.refresh().precinct_rows())
+
+    return router
+
+
+def _proof(reader: BoardReader, index: int, entry_hash: bytes, leaf_bytes: bytes) -> dict[str, Any] | None:
+    """The entry's inclusion proof in the latest signed tree head, checked here (and handed to the page)."""
+    heads = reader.tree_heads()
+    if not heads or heads[-1].size <= index:
+        return None
+    head = heads[-1]
+    hashes = reader.inclusion_proof(index, head.size)
+    try:
+        merkle.verify_inclusion(merkle.leaf_hash(leaf_bytes), index, head.size, hashes, head.root_hash)
+        ok = merkle.leaf_hash(leaf_bytes) == entry_hash
+    except BoardError:
+        ok = False
+    return {
+        "index": index,
+        "size": head.size,
+        "root": head.root_hash.hex(),
+        "checkpoint": head.to_text(),
+        "hashes": [h.hex() for h in hashes],
+        "leaf_b64": base64.b64encode(leaf_bytes).decode(),
+        "server_ok": ok,
+    }
+
+
+def _summary(kind: str, payload: dict[str, Any]) -> str:
+    """A one-line description of an entry for the explorer."""
+    keys = {
+        "ballot": lambda p: f"{p.get('style_id')} · {p.get('precinct_id') or 'app'}",
+        "trustee_commitment": lambda p: f"trustee {p.get('commitment', {}).get('index')}",
+        "trustee_share": lambda p: f"trustee {p.get('sender')}",
+        "complaint": lambda p: f"trustee {p.get('complainer')}: {len(p.get('complaints', []))}",
+        "joint_key": lambda p: f"n={p.get('n')} k={p.get('k')}",
+        "decryption_share": lambda p: f"trustee {p.get('trustee')}: {len(p.get('shares', []))}",
+        "encrypted_tally": lambda p: f"{p.get('ballots_counted')} ballots",
+        "issuance": lambda p: f"{sum(p.get('counts', {}).values())}",
+    }
+    try:
+        return str(keys[kind](payload)) if kind in keys else ""
+    except (AttributeError, TypeError):
+        return ""
+
+
+def _results(m: DashboardModel, lang: str) -> list[dict[str, Any]]:
+    if m.result is None or m.manifest is None:
+        return []
+    out = []
+    for contest in m.result.get("results", {}).get("contests", []):
+        cid = contest["contest_id"]
+        elected = set(contest.get("elected", []))
+        parties = [
+            (selection_label(m.manifest, cid, f"party-{p['party_id']}", lang), p) for p in contest.get("parties", [])
+        ]
+        rows = []
+        for s in contest.get("selections", []):
+            label = selection_label(m.manifest, cid, s["selection_id"], lang)
+            sel = m.manifest.contest(cid).selections[m.manifest.contest(cid).selection_index(s["selection_id"])]
+            if sel.kind == "against_all":
+                label = translate("against_all", lang)
+            won = sel.candidate_id in elected if sel.candidate_id else False
+            rows.append((label, int(s["votes"]), won))
+        seat_parties = [(_party_name(m, p["party_id"], lang), int(p.get("seats", 0))) for _, p in parties]
+        chart = (
+            charts.hemicycle(seat_parties, title=cid)
+            if any(n for _, n in seat_parties)
+            else charts.vote_bars(sorted(rows, key=lambda r: -r[1])[:20], title=cid)
+        )
+        name = m.manifest.contest(cid).name
+        out.append(
+            {
+                "contest": contest,
+                "name": getattr(name, lang),
+                "rows": sorted(rows, key=lambda r: -r[1]),
+                "chart": Markup(chart),  # noqa: S704 - built from escaped parts in observer.dashboard.charts
+                "elected": [_candidate_name(m, c, lang) for c in contest.get("elected", [])],
+                "seats": seat_parties,
+            }
+        )
+    return out
+
+
+def _party_name(m: DashboardModel, party_id: str, lang: str) -> str:
+    assert m.manifest is not None
+    for party in m.manifest.parties:
+        if party.party_id == party_id:
+            return str(getattr(party.name, lang))
+    return party_id
+
+
+def _candidate_name(m: DashboardModel, candidate_id: str, lang: str) -> str:
+    assert m.manifest is not None
+    for candidate in m.manifest.candidates:
+        if candidate.candidate_id == candidate_id:
+            return str(getattr(candidate.name, lang))
+    return candidate_id
+
+
+def create_dashboard_app(reader: BoardReader) -> FastAPI:
+    """The dashboard alone (``shailoo observe EXPORT``), at the root path."""
+    app = FastAPI(title="Shailoo observer dashboard", docs_url=None, redoc_url=None, openapi_url=None)
+    app.include_router(build_dashboard_router(reader))
+    return app

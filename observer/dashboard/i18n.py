@@ -1,0 +1,104 @@
+"""The dashboard's words in Kyrgyz, Russian and English (``?lang=ky|ru|en``; Kyrgyz first, as the state language)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+LANGUAGES: Final = ("ky", "ru", "en")
+DEFAULT_LANGUAGE: Final = "ky"
+
+_T: Final[dict[str, tuple[str, str, str]]] = {
+    # key: (ky, ru, en)
+    "title": ("Байкоочунун тактасы", "Панель наблюдателя", "Observer dashboard"),
+    "overview": ("Жалпы көрүнүш", "Обзор", "Overview"),
+    "board": ("Бюллетендер тактасы", "Доска бюллетеней", "Board explorer"),
+    "tree_heads": ("Дарактын башы жана күбөлөр", "Головы дерева и свидетели", "Tree heads and witnesses"),
+    "turnout": ("Катышуу", "Явка", "Turnout"),
+    "track": ("Көзөмөл коду боюнча текшерүү", "Проверка по коду отслеживания", "Tracking-code lookup"),
+    "results": ("Жыйынтыктар", "Итоги", "Results"),
+    "precincts": ("Участоктор жана салыштыруу", "Участки и сверка", "Precincts and reconciliation"),
+    "election": ("Шайлоо", "Выборы", "Election"),
+    "phase": ("Этап", "Этап", "Phase"),
+    "entries": ("Жазуулар", "Записи", "Entries"),
+    "entry": ("Жазуу", "Запись", "Entry"),
+    "index": ("Номер", "Номер", "Index"),
+    "kind": ("Түрү", "Тип", "Kind"),
+    "time": ("Убакыт (UTC)", "Время (UTC)", "Time (UTC)"),
+    "entry_hash": ("Жазуунун хэши", "Хэш записи", "Entry hash"),
+    "size": ("Өлчөмү", "Размер", "Size"),
+    "root": ("Тамыр хэши", "Корневой хэш", "Root hash"),
+    "witnesses": ("Күбөлөр", "Свидетели", "Witnesses"),
+    "cosigned_by": ("Кол койгондор", "Подписали", "Cosigned by"),
+    "none": ("жок", "нет", "none"),
+    "ballots": ("Бюллетендер", "Бюллетени", "Ballots"),
+    "voters": ("Шайлоочулар", "Избиратели", "Voters"),
+    "spoiled": ("Текшерилген (жокко чыгарылган)", "Проверенные (испорченные)", "Challenged (spoiled)"),
+    "issued": ("Берилген ишеним каттар", "Выданные учётные данные", "Credentials issued"),
+    "region": ("Облус", "Область", "Region"),
+    "district": ("Округ", "Округ", "District"),
+    "precinct": ("Участок", "Участок", "Precinct"),
+    "total": ("Бардыгы", "Всего", "Total"),
+    "code": ("Көзөмөл коду", "Код отслеживания", "Tracking code"),
+    "lookup": ("Издөө", "Найти", "Look up"),
+    "not_found": (
+        "Мындай код менен бюллетень табылган жок",
+        "Бюллетень с таким кодом не найден",
+        "No ballot with this code",
+    ),
+    "status": ("Абалы", "Статус", "Status"),
+    "status_counted": ("эсептелет", "учитывается", "counted"),
+    "status_superseded": ("кийинки бюллетень менен алмашылды", "заменён более поздним", "superseded by a later ballot"),
+    "status_spoiled": ("текшерилди, эсептелбейт", "проверен, не учитывается", "challenged, never counted"),
+    "status_cast": ("кабыл алынды", "принят", "cast"),
+    "inclusion_proof": (
+        "Кошулуу далили (RFC 9162)",
+        "Доказательство включения (RFC 9162)",
+        "Inclusion proof (RFC 9162)",
+    ),
+    "server_check": ("Сервердеги текшерүү", "Проверка на сервере", "Checked on the server"),
+    "browser_check": ("Браузердеги текшерүү", "Проверка в браузере", "Checked in your browser"),
+    "verified": ("ырасталды", "подтверждено", "verified"),
+    "failed": ("ырасталган жок", "не подтверждено", "FAILED"),
+    "needs_js": (
+        "Браузерде текшерүү үчүн JavaScript керек",
+        "Для проверки в браузере нужен JavaScript",
+        "Checking in the browser needs JavaScript",
+    ),
+    "votes": ("Добуштар", "Голоса", "Votes"),
+    "seats": ("Орундар", "Мандаты", "Seats"),
+    "elected": ("Шайланды", "Избран(а)", "Elected"),
+    "no_results": ("Жыйынтыктар азырынча жарыялана элек", "Итоги ещё не опубликованы", "No results published yet"),
+    "protocol": ("Протокол", "Протокол", "Protocol"),
+    "reconciliation": ("Салыштыруу", "Сверка", "Reconciliation"),
+    "electronic_ballots": ("Электрондук бюллетендер", "Электронные бюллетени", "Electronic ballots"),
+    "rec_no_protocol": ("протокол жок", "протокола нет", "no protocol posted"),
+    "rec_awaiting_decryption": ("чечмелөө күтүлүүдө", "ожидает расшифровки", "awaiting decryption"),
+    "rec_posted": (
+        "текшерүүчү салыштырат (31–32)",
+        "сверяется верификатором (31–32)",
+        "reconciled by the verifier (checks 31–32)",
+    ),
+    "previous": ("Мурунку", "Назад", "Previous"),
+    "next": ("Кийинки", "Далее", "Next"),
+    "payload": ("Мазмуну", "Содержимое", "Payload"),
+    "verify_yourself": (
+        "Бардыгын өзүңүз текшериңиз: shailoo verify",
+        "Проверьте всё сами: shailoo verify",
+        "Verify everything yourself: shailoo verify",
+    ),
+    "export": ("Тактаны жүктөп алуу", "Скачать доску", "Download the board"),
+    "latest_head": ("Акыркы кол коюлган баш", "Последняя подписанная голова", "Latest signed tree head"),
+    "against_all": ("Баарына каршы", "Против всех", "Against all"),
+}
+
+
+def translate(key: str, lang: str) -> str:
+    """The text of ``key`` in ``lang`` (the key itself if it has none, so a missing word is visible)."""
+    words = _T.get(key)
+    if words is None:
+        return key
+    return words[LANGUAGES.index(lang) if lang in LANGUAGES else 0]
+
+
+def language(value: str | None) -> str:
+    return value if value in LANGUAGES else DEFAULT_LANGUAGE

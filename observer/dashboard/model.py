@@ -1,0 +1,212 @@
+"""What the dashboard shows, folded incrementally from the board's entries (never trusted: the verifier checks).
+
+`DashboardModel.refresh` reads only the entries added since the last refresh, so a page view on a live board
+costs little. Everything here is derived from public entries: ballot summaries (style, precinct, time,
+tracking code), spoiled ballots, issuance, the tally's weeding, results, precinct protocols and device keys.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from bulletin_board.entries import EntryKind
+from bulletin_board.errors import BoardError
+from bulletin_board.phases import INITIAL_PHASE, Phase, next_phase
+from crypto.errors import ShailooError
+from crypto.hashing import hash_fields
+from elections.encrypted_ballot import tracking_code
+from elections.manifest import Manifest
+from observer.board_export import BallotSummary, fast_canonical
+from observer.context import weed_summaries
+from observer.dashboard.readers import BoardEntry, BoardReader
+
+
+@dataclass(frozen=True)
+class Tracked:
+    """Where a tracking code points: the entry, its kind and (for a ballot) whether it counts."""
+
+    code: str
+    index: int
+    kind: str
+    status: str  # "counted", "superseded", "spoiled", "cast" (before the tally)
+
+
+@dataclass
+class DashboardModel:
+    reader: BoardReader
+    size: int = 0
+    phase: Phase = INITIAL_PHASE
+    manifest: Manifest | None = None
+    ballots: list[BallotSummary] = field(default_factory=list)
+    spoiled: dict[str, int] = field(default_factory=dict)
+    kinds: dict[str, int] = field(default_factory=dict)
+    issuance: dict[str, Any] | None = None
+    tally: dict[str, Any] | None = None
+    result: dict[str, Any] | None = None
+    protocols: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    devices: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _codes: dict[str, int] = field(default_factory=dict)
+
+    def refresh(self) -> DashboardModel:
+        with self._lock:
+            size = self.reader.size()
+            if size > self.size:
+                for entry in self.reader.iter_entries(self.size, size):
+                    self._absorb(entry)
+                self.size = size
+        return self
+
+    def _absorb(self, entry: BoardEntry) -> None:
+        self.kinds[entry.kind] = self.kinds.get(entry.kind, 0) + 1
+        # An entry out of phase is the verifier's to report (check 4); the dashboard keeps showing what is there.
+        with contextlib.suppress(BoardError):
+            self.phase = next_phase(self.phase, EntryKind.parse(entry.kind))
+        payload = entry.payload
+        kind = entry.kind
+        try:
+            if kind == EntryKind.MANIFEST.value and self.manifest is None:
+                self.manifest = Manifest.from_dict(payload["manifest"])
+            elif kind == EntryKind.BALLOT.value:
+                ballot_hash = hash_fields("ballot", fast_canonical(payload))
+                precinct = payload.get("precinct_id")
+                summary = BallotSummary(
+                    entry.index,
+                    str(payload["style_id"]),
+                    precinct if isinstance(precinct, str) else None,
+                    bytes.fromhex(payload["credential"]["public_key"]),
+                    ballot_hash,
+                    entry.timestamp,
+                )
+                self.ballots.append(summary)
+                self._codes[summary.tracking_code] = entry.index
+            elif kind == EntryKind.SPOILED_BALLOT.value:
+                code = tracking_code(hash_fields("ballot", fast_canonical(payload["ballot"])))
+                self.spoiled[code] = entry.index
+            elif kind == EntryKind.ISSUANCE.value:
+                self.issuance = payload
+            elif kind == EntryKind.ENCRYPTED_TALLY.value:
+                self.tally = {k: v for k, v in payload.items() if k not in ("styles", "precincts")}
+            elif kind == EntryKind.RESULT.value:
+                self.result = payload
+            elif kind == EntryKind.PRECINCT_PROTOCOL.value:
+                self.protocols.append((entry.index, payload))
+            elif kind == EntryKind.DEVICE_KEY.value:
+                self.devices.append((entry.index, payload))
+        except (KeyError, TypeError, ValueError, ShailooError):
+            pass  # malformed entries are the verifier's to report
+
+    # --- derived views ------------------------------------------------------------------------------------------
+
+    def counted_indices(self) -> set[int]:
+        revoting = self.manifest.policy.revoting_allowed if self.manifest else True
+        return {c.index for c in weed_summaries(self.ballots, revoting_allowed=revoting).counted}
+
+    def track(self, code: str) -> Tracked | None:
+        code = code.strip().upper()
+        if code in self.spoiled:
+            return Tracked(code, self.spoiled[code], "spoiled_ballot", "spoiled")
+        index = self._codes.get(code)
+        if index is None:
+            return None
+        if self.tally is None:
+            return Tracked(code, index, "ballot", "cast")
+        return Tracked(code, index, "ballot", "counted" if index in self.counted_indices() else "superseded")
+
+    def turnout(self, buckets: int = 12) -> dict[str, Any]:
+        """Voters (first ballot of each credential) over time, by region, district and precinct."""
+        first: dict[bytes, BallotSummary] = {}
+        for b in self.ballots:
+            first.setdefault(b.credential_key, b)
+        voters = sorted(first.values(), key=lambda b: b.timestamp)
+        if not voters or self.manifest is None:
+            return {"times": [], "regions": [], "districts": [], "precincts": [], "total": []}
+        start, end = voters[0].timestamp, voters[-1].timestamp
+        step = max(1, -(-(end - start + 1) // buckets))
+        times = [start + step * (i + 1) for i in range(buckets)]
+        manifest = self.manifest
+        precincts = {p.precinct_id: p for p in manifest.precincts}
+        styles = {s.style_id: s for s in manifest.ballot_styles}
+
+        def series(key_of: Any) -> list[tuple[str, list[int]]]:
+            rows: dict[str, list[int]] = {}
+            for b in voters:
+                key = key_of(b)
+                row = rows.setdefault(key, [0] * buckets)
+                bucket = min(buckets - 1, (b.timestamp - start) // step)
+                for i in range(bucket, buckets):
+                    row[i] += 1
+            return sorted(rows.items())
+
+        def region(b: BallotSummary) -> str:
+            return styles[b.style_id].region_id if b.style_id in styles else "?"
+
+        def district(b: BallotSummary) -> str:
+            if b.precinct_id in precincts:
+                return precincts[b.precinct_id].district_id
+            style = styles.get(b.style_id)
+            return style.district_ids[0] if style else "?"
+
+        total = [sum(1 for b in voters if b.timestamp < t) for t in times]
+        return {
+            "times": times,
+            "regions": series(region),
+            "districts": series(district),
+            "precincts": series(lambda b: b.precinct_id or "—"),
+            "total": total,
+        }
+
+    def precinct_rows(self) -> list[dict[str, Any]]:
+        """Per precinct: electronic ballots counted, protocol posted, and what can be said about reconciliation."""
+        if self.manifest is None:
+            return []
+        counted = self.counted_indices()
+        by_precinct: dict[str, int] = {}
+        for b in self.ballots:
+            if b.index in counted and b.precinct_id is not None:
+                by_precinct[b.precinct_id] = by_precinct.get(b.precinct_id, 0) + 1
+        protocols = {str(p.get("precinct_id")): (i, p) for i, p in self.protocols}
+        decrypted = (self.result or {}).get("counts_by_precinct", {})
+        rows = []
+        for precinct in self.manifest.precincts:
+            pid = precinct.precinct_id
+            protocol = protocols.get(pid)
+            if protocol is None:
+                status = "no_protocol"
+            elif pid not in decrypted:
+                status = "awaiting_decryption"
+            else:
+                status = "posted"
+            rows.append(
+                {
+                    "precinct": precinct,
+                    "ballots": by_precinct.get(pid, 0),
+                    "protocol_entry": protocol[0] if protocol else None,
+                    "decrypted": pid in decrypted,
+                    "status": status,
+                }
+            )
+        return rows
+
+
+def selection_label(manifest: Manifest, contest_id: str, selection_id: str, lang: str) -> str:
+    """A person's or party's name for a selection, in ``lang`` (falls back to the id)."""
+    try:
+        contest = manifest.contest(contest_id)
+        selection = contest.selections[contest.selection_index(selection_id)]
+    except (ShailooError, KeyError, IndexError):
+        return selection_id
+    for table, key in ((manifest.candidates, selection.candidate_id), (manifest.parties, selection.party_id)):
+        for item in table:
+            ident = getattr(item, "candidate_id", None) or getattr(item, "party_id", None)
+            if key is not None and ident == key:
+                return str(getattr(item.name, lang))
+    return selection_id.replace("_", " ")
+
+
+def sorted_rows(rows: Sequence[tuple[str, list[int]]]) -> list[tuple[str, list[int]]]:
+    return sorted(rows, key=lambda r: -r[1][-1] if r[1] else 0)

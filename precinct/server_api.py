@@ -1,0 +1,94 @@
+"""The server's precinct endpoints (mounted by `voting_server.app`): devices post batches and protocols here.
+
+``build_precinct_router(board, operator=None)`` returns an `APIRouter` under ``/v1/precinct``:
+
+* ``POST /batches`` — a device's signed batch (``precinct_batch`` payload); answers the board's position and
+  signed promise. The same batch again returns the same answer (devices resend after a lost link).
+* ``POST /protocols`` — a device's closing protocol.
+* ``GET /devices/{device_id}/head`` — where the device's chain stands on the board (after a device restore).
+* ``POST /devices`` — the commission registers a device with its precinct (only when ``operator``, the server's
+  operator-token dependency, is given).
+
+Refusals are ``{"code", "message"}`` with the record's stable code (``batch_replayed``, ``batch_missing``,
+``batch_conflict``, ``invalid_signature``, ``invalid_proof``, ``unknown_device``, ``wrong_phase`` …).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any, Final
+
+from fastapi import APIRouter, Body, Depends
+
+from bulletin_board.log import BulletinBoard
+from crypto.errors import ShailooError
+from elections.manifest import Manifest
+from mobile_api.errors import ApiError
+from precinct.devices import DeviceRecord, register_device
+from precinct.service import PrecinctService
+
+_STATUS: Final = {
+    "batch_conflict": 409,
+    "batch_replayed": 409,
+    "batch_missing": 409,
+    "batch_chain_broken": 409,
+    "duplicate_entry": 409,
+    "wrong_phase": 409,
+    "unknown_device": 403,
+    "invalid_signature": 422,
+    "invalid_proof": 422,
+    "malformed": 422,
+    "non_canonical": 422,
+    "protocol_mismatch": 422,
+}
+
+JsonBody = Annotated[dict[str, Any], Body()]
+
+
+def _api(error: ShailooError) -> ApiError:
+    return ApiError(error.message, code=error.code, status=_STATUS.get(error.code, 400))
+
+
+def build_precinct_router(board: BulletinBoard, *, operator: Callable[..., Any] | None = None) -> APIRouter:
+    """The precinct endpoints over ``board`` (see the module docstring)."""
+    service = PrecinctService(board)
+    router = APIRouter(prefix="/v1/precinct", tags=["precinct"])
+
+    @router.post("/batches")
+    def post_batch(body: JsonBody) -> dict[str, Any]:
+        """Accept one signed, chained batch from a kiosk or counting urn."""
+        try:
+            return service.accept_batch(body).to_json()
+        except ShailooError as e:
+            raise _api(e) from e
+
+    @router.post("/protocols")
+    def post_protocol(body: JsonBody) -> dict[str, Any]:
+        """Accept a device's closing protocol (it must close the device's chain)."""
+        try:
+            return service.accept_protocol(body).to_json()
+        except ShailooError as e:
+            raise _api(e) from e
+
+    @router.get("/devices/{device_id}/head")
+    def device_head(device_id: str) -> dict[str, Any]:
+        """The device's chain on the board: batches, hash of the last, ballots they hold."""
+        head, ballots = service.chain_head(device_id)
+        return {"device_id": device_id, "batches": head.batches, "last_batch": head.last.hex(), "ballots": ballots}
+
+    if operator is not None:
+
+        @router.post("/devices", dependencies=[Depends(operator)])
+        def register(body: JsonBody) -> dict[str, Any]:
+            """The commission registers a kiosk or urn: ``{device_id, role, precinct_id, public_key}``."""
+            try:
+                record = DeviceRecord.from_payload(body)
+                manifest = service.board.find_by_dedup_key("manifest")
+                if manifest is None:
+                    raise ApiError("no manifest on the board", code="wrong_phase")
+                promise = register_device(board, Manifest.from_dict(manifest.payload["manifest"]), record)
+            except ShailooError as e:
+                raise _api(e) from e
+            return {"index": promise.index, "promise": promise.to_text()}
+
+    return router

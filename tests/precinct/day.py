@@ -1,0 +1,105 @@
+"""A precinct day on the real server: an election set up through the server harness, precinct devices registered,
+the precinct endpoints mounted, and helpers to make scanner records."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bulletin_board.entries import EntryKind
+from elections.manifest import Manifest
+from precinct.devices import DeviceIdentity, register_device
+from precinct.link import HttpLink
+from precinct.outbox import Outbox
+from precinct.scanner import ScannerRecord, printed_boxes
+from precinct.server_api import build_precinct_router
+from precinct.urn import CountingUrn
+from tests.server.harness import Election
+
+PRECINCT = "pr0001"
+
+
+def style_of(manifest: Manifest, precinct_id: str) -> str:
+    precinct = next(p for p in manifest.precincts if p.precinct_id == precinct_id)
+    return next(
+        s.style_id
+        for s in manifest.ballot_styles
+        if s.region_id == precinct.region_id and precinct.district_id in s.district_ids
+    )
+
+
+def sheets(manifest: Manifest, count: int, *, style_id: str, precinct_id: str = PRECINCT) -> Iterator[ScannerRecord]:
+    """Sheet i marks box (i mod 5) + 1 of every contest; every 20th sheet is an overvote (two boxes marked)."""
+    style = manifest.ballot_style(style_id)
+    for i in range(1, count + 1):
+        contests = []
+        for contest_id in style.contest_ids:
+            boxes = len(printed_boxes(manifest.contest(contest_id)))
+            marked = (1, 2) if i % 20 == 0 else ((i % 5) % boxes + 1,)
+            contests.append((contest_id, marked, ()))
+        yield ScannerRecord(precinct_id, i, style_id, tuple(contests))
+
+
+@dataclass
+class PrecinctDay:
+    """The server election plus the devices of one precinct."""
+
+    election: Election
+    tmp: Path
+    devices: dict[str, DeviceIdentity] = field(default_factory=dict)
+
+    @classmethod
+    def open(cls, tmp: Path, *, kiosks: int = 0, urns: int = 1, preset: str = "president") -> PrecinctDay:
+        election = Election(tmp, preset=preset)
+        election.app.include_router(build_precinct_router(election.components.board))
+        day = cls(election, tmp)
+        election.load_manifest()
+        election.key_ceremony()
+        election.publish_issuer_keys()
+        for i in range(urns):
+            day.register(f"urn-{PRECINCT}-{i + 1}", "urn")
+        for i in range(kiosks):
+            day.register(f"kiosk-{PRECINCT}-{i + 1}", "kiosk")
+        election.open_voting()
+        return day
+
+    def register(self, device_id: str, role: str, precinct_id: str = PRECINCT) -> DeviceIdentity:
+        identity = DeviceIdentity.generate(device_id, role, precinct_id)
+        register_device(self.election.components.board, self.election.manifest, identity.record())
+        self.devices[device_id] = identity
+        return identity
+
+    @property
+    def board(self):  # type: ignore[no-untyped-def]
+        return self.election.components.board
+
+    def base_hash(self) -> bytes:
+        opened = self.board.find_by_dedup_key("channels_open")
+        assert opened is not None
+        return bytes.fromhex(opened.payload["election_base_hash"])
+
+    def urn(self, device_id: str, *, batch_size: int = 50) -> CountingUrn:
+        return CountingUrn(
+            self.devices[device_id],
+            self.election.manifest,
+            joint_public_key=self.election.joint_key.joint_public_key,
+            base_hash=self.base_hash(),
+            outbox=Outbox(self.tmp / f"{device_id}.sqlite3"),
+            batch_size=batch_size,
+        )
+
+    def link(self) -> HttpLink:
+        return HttpLink(self.election.http)
+
+    def tally_and_decrypt(self) -> dict[str, object]:
+        self.election.close_and_tally()
+        for trustee in (1, 3, 5):
+            response = self.election.post_shares(trustee)
+            assert response.status_code == 200, response.text
+        result = self.board.find_by_dedup_key("result")
+        assert result is not None and result.kind is EntryKind.RESULT
+        return dict(result.payload)
+
+    def close(self) -> None:
+        self.election.close()

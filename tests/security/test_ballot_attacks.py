@@ -1,0 +1,250 @@
+"""Attacks on casting, through the real HTTP app. Each test is named after its attack; each expects a stable error
+code and nothing written (board, receipts, identifications, issuances: `conftest.attempt`).
+
+The crypto-level versions of several of these live in tests/crypto (see docs/security.md); here the attacker is
+a voter who holds a valid credential and re-signs whatever it forges, so only the check under test can refuse it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from crypto.contest import EncryptedContest
+from crypto.proofs import verify_zero_or_one
+from elections.encrypted_ballot import BallotCredential, EncryptedBallot
+from identity.credentials import IssuerKeys
+from tests.security import forge
+from tests.security.conftest import attempt, cast_attempt
+from tests.server.harness import Election
+
+
+def _prepared(election: Election, choice: int = 0) -> tuple[EncryptedBallot, Ed25519PrivateKey, bytes]:
+    """A fresh voter's valid ballot, its credential key and the election base hash."""
+    client, credential = election.credential()
+    prepared = client.prepare_ballot(credential, election.marks_for(credential, choice))
+    return prepared.ballot, credential.private_key, client.election().base_hash
+
+
+def _contest(ballot: EncryptedBallot, index: int = 0) -> EncryptedContest:
+    return EncryptedContest.from_bytes(ballot.contests[index][1])
+
+
+# --- weak Fiat–Shamir, out-of-range plaintexts, overvotes ---------------------------------------------------------
+
+
+def test_weak_fiat_shamir_forgery_of_an_out_of_range_plaintext_is_refused(election: Election) -> None:
+    """The Helios-style attack: a 0/1 proof that verifies under a challenge omitting the statement, for Enc(m) with
+    m neither 0 nor 1, is refused because Shailoo's challenge hashes the key and the ciphertext."""
+    ballot, key, base = _prepared(election)
+    contest_id = ballot.contests[0][0]
+    context = forge.context_of(ballot, base, contest_id)
+    joint = election.components.election.state().joint_key
+    assert joint is not None
+    ciphertext, proof, m, weak_verify = forge.weak_fiat_shamir_forgery(context, joint.joint_public_key)
+    assert m not in (0, 1) and weak_verify(ciphertext, proof)  # the forgery is real under weak Fiat–Shamir
+    forged = forge.contest_with_selection(_contest(ballot), 0, ciphertext, proof)
+    refusal = cast_attempt(election, forge.with_contest_bytes(ballot, 0, forged.to_bytes(), key))
+    assert (refusal.status, refusal.code) == (422, "invalid_proof")
+
+
+def test_weak_fiat_shamir_forgery_replayed_under_another_context_is_refused(election: Election) -> None:
+    """A weak-FS forgery made for one ballot's context does not verify under the strong verifier in any context."""
+    ballot, _, base = _prepared(election)
+    joint = election.components.election.state().joint_key
+    assert joint is not None
+    context = forge.context_of(ballot, base, ballot.contests[0][0])
+    ciphertext, proof, _, _ = forge.weak_fiat_shamir_forgery(context, joint.joint_public_key)
+    from crypto.errors import InvalidProofError
+
+    for ctx in (context, bytes(32), base):
+        try:
+            verify_zero_or_one(ctx, joint.joint_public_key, ciphertext, proof)
+        except InvalidProofError as e:
+            assert e.code == "invalid_proof"
+        else:  # pragma: no cover - the attack would have worked
+            raise AssertionError("a weak Fiat–Shamir forgery verified")
+
+
+def test_overvote_with_a_limit_proof_lying_about_the_count_is_refused(election: Election) -> None:
+    """Two marks in a one-mark contest: every 0/1 proof is honest, the limit proof claims one mark."""
+    ballot, key, base = _prepared(election)
+    contest = _contest(ballot)
+    context = forge.context_of(ballot, base, ballot.contests[0][0])
+    joint = election.components.election.state().joint_key
+    assert joint is not None
+    marks = [1, 1] + [0] * (len(contest.ciphertexts) - 2)
+    forged = forge.overvote_contest(
+        context, joint.joint_public_key, len(marks), marks, contest.min_marks, contest.max_marks
+    )
+    refusal = cast_attempt(election, forge.with_contest_bytes(ballot, 0, forged.to_bytes(), key))
+    assert (refusal.status, refusal.code) == (422, "invalid_proof")
+
+
+def test_contest_header_widening_its_own_limits_is_refused(election: Election) -> None:
+    """An overvote whose contest header claims max_marks = 2 (honest proofs for the widened limits)."""
+    ballot, key, base = _prepared(election)
+    contest = _contest(ballot)
+    context = forge.context_of(ballot, base, ballot.contests[0][0])
+    joint = election.components.election.state().joint_key
+    assert joint is not None
+    marks = [1, 1] + [0] * (len(contest.ciphertexts) - 2)
+    forged = forge.overvote_contest(context, joint.joint_public_key, len(marks), marks, 2, 2)
+    refusal = cast_attempt(election, forge.with_contest_bytes(ballot, 0, forged.to_bytes(), key))
+    assert refusal.status == 422 and refusal.code in {"invalid_proof", "invalid_parameters", "malformed"}
+
+
+def test_selection_encrypting_two_is_refused(election: Election) -> None:
+    """A selection holding Enc(2) (a double vote for one candidate) with the honest prover run on the lie '1'."""
+    from crypto.elgamal import encrypt
+    from crypto.group import Scalar
+    from crypto.proofs import KIND_ZERO_OR_ONE, prove_disjunctive
+
+    ballot, key, base = _prepared(election)
+    context = forge.context_of(ballot, base, ballot.contests[0][0])
+    joint = election.components.election.state().joint_key
+    assert joint is not None
+    r = Scalar.random()
+    ct = encrypt(joint.joint_public_key, 2, r)
+    lie = prove_disjunctive(KIND_ZERO_OR_ONE, context, joint.joint_public_key, ct, 0, 1, 1, r)
+    forged = forge.contest_with_selection(_contest(ballot), 0, ct, lie)
+    refusal = cast_attempt(election, forge.with_contest_bytes(ballot, 0, forged.to_bytes(), key))
+    assert (refusal.status, refusal.code) == (422, "invalid_proof")
+
+
+def test_nonce_reused_inside_a_contest_is_refused(election: Election) -> None:
+    """Two selections encrypted with one nonce (their alphas equal, their difference leaks the vote): every proof
+    is honest, the ballot is still refused with ``reused_nonce``."""
+    ballot, key, base = _prepared(election)
+    contest = _contest(ballot)
+    context = forge.context_of(ballot, base, ballot.contests[0][0])
+    joint = election.components.election.state().joint_key
+    assert joint is not None
+    marks = [1] + [0] * (len(contest.ciphertexts) - 1)
+    forged = forge.reused_nonce_contest(context, joint.joint_public_key, marks, contest.min_marks, contest.max_marks)
+    refusal = cast_attempt(election, forge.with_contest_bytes(ballot, 0, forged.to_bytes(), key))
+    assert (refusal.status, refusal.code) == (422, "reused_nonce")
+
+
+# --- copying and replay ------------------------------------------------------------------------------------------
+
+
+def test_ballot_copied_under_another_credential_is_refused(election: Election) -> None:
+    """Voter B copies voter A's encrypted contests (to vote as A did) into a ballot signed with B's credential:
+    every proof is bound to A's credential key, so B's copy is refused."""
+    a_ballot, _, _ = _prepared(election, 1)
+    b_ballot, b_key, _ = _prepared(election, 2)
+    copied = forge.signed(replace(b_ballot, contests=a_ballot.contests), b_key).to_json()
+    refusal = cast_attempt(election, copied)
+    assert (refusal.status, refusal.code) == (422, "invalid_proof")
+
+
+def test_cast_ballot_copied_from_the_board_under_another_credential_is_refused(election: Election) -> None:
+    """The same, copying from the public board after A cast."""
+    client, credential = election.credential()
+    prepared = client.prepare_ballot(credential, election.marks_for(credential, 3))
+    receipt = client.cast(prepared)
+    on_board = EncryptedBallot.from_json(dict(election.components.board.entry(receipt.entry_index).payload))
+    b_ballot, b_key, _ = _prepared(election, 0)
+    refusal = cast_attempt(election, forge.signed(replace(b_ballot, contests=on_board.contests), b_key).to_json())
+    assert (refusal.status, refusal.code) == (422, "invalid_proof")
+
+
+def test_replay_of_an_older_ballot_after_a_revote_does_not_supersede_the_newer(election: Election) -> None:
+    """A vote buyer who kept the voter's first ballot replays it after the voter re-voted: the server answers
+    with the first receipt and writes nothing; the newer ballot stays the credential's last."""
+    client, credential = election.credential()
+    first = client.prepare_ballot(credential, election.marks_for(credential, 0))
+    first_receipt = client.cast(first)
+    second_receipt = client.cast(client.prepare_ballot(credential, election.marks_for(credential, 1)))
+    size = election.components.board.size
+    replay = election.http.post("/v1/ballots", json={"ballot": first.ballot.to_json()})
+    assert replay.status_code == 200 and replay.json()["entry_index"] == first_receipt.entry_index
+    assert election.components.board.size == size
+    assert second_receipt.entry_index > first_receipt.entry_index
+
+
+def test_ballot_resigned_by_another_key_keeping_the_credential_is_refused(election: Election) -> None:
+    """Someone who saw a ballot on the board (but does not hold its credential key) changes it and signs it."""
+    ballot, _, _ = _prepared(election)
+    thief = Ed25519PrivateKey.generate()
+    refusal = cast_attempt(election, forge.signed(replace(ballot, precinct_id=None), thief).to_json())
+    assert (refusal.status, refusal.code) == (422, "invalid_signature")
+
+
+# --- credentials -------------------------------------------------------------------------------------------------
+
+
+def test_registrar_signature_moved_to_another_credential_key_is_refused(election: Election) -> None:
+    ballot, _, _ = _prepared(election)
+    other = Ed25519PrivateKey.generate()
+    public = other.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    moved = replace(ballot, credential=replace(ballot.credential, public_key=public))
+    refusal = cast_attempt(election, forge.signed(moved, other).to_json())
+    assert (refusal.status, refusal.code) == (403, "credential_invalid")
+
+
+def test_credential_signed_under_another_issuer_key_is_refused(election: Election) -> None:
+    """A credential from another registrar key (another election's, or a key the registrar never published)."""
+    from crypto.blind_rsa import blind, finalize
+    from elections.encrypted_ballot import credential_message
+
+    ballot, key, _ = _prepared(election)
+    rogue = IssuerKeys.generate([ballot.style_id], 2048, insecure_allow_small_for_tests=True)
+    rogue_public = rogue.public_keys()[ballot.style_id]
+    prepared_msg = ballot.credential.msg_prefix + credential_message(
+        ballot.election_id, ballot.style_id, ballot.credential.public_key
+    )
+    blinded, inv = blind(rogue_public, prepared_msg)
+    signature = finalize(rogue_public, prepared_msg, rogue.blind_sign(ballot.style_id, blinded), inv)
+    forged = replace(
+        ballot, credential=BallotCredential(ballot.credential.public_key, ballot.credential.msg_prefix, signature)
+    )
+    refusal = cast_attempt(election, forge.signed(forged, key).to_json())
+    assert (refusal.status, refusal.code) == (403, "credential_invalid")
+
+
+def test_credential_of_one_ballot_style_used_for_another_is_refused(election: Election) -> None:
+    """A voter of one district claims another district's ballot (its contests are the same in this election)."""
+    ballot, key, _ = _prepared(election)
+    others = [s.style_id for s in election.manifest.ballot_styles if s.style_id != ballot.style_id]
+    refusal = cast_attempt(election, forge.signed(replace(ballot, style_id=others[0]), key).to_json())
+    assert refusal.code in {"credential_invalid", "invalid_proof"} and refusal.status in {403, 422}
+
+
+def test_ballot_for_another_election_is_refused(election: Election) -> None:
+    ballot, key, _ = _prepared(election)
+    refusal = cast_attempt(election, forge.signed(replace(ballot, election_id="kg-president-2027"), key).to_json())
+    assert (refusal.status, refusal.code) == (422, "wrong_election")
+
+
+def test_second_ballot_of_a_credential_is_refused_when_revoting_is_off(no_revote: Election) -> None:
+    client, credential = no_revote.credential()
+    client.cast(client.prepare_ballot(credential, no_revote.marks_for(credential, 0)))
+    second = client.prepare_ballot(credential, no_revote.marks_for(credential, 1))
+    refusal = cast_attempt(no_revote, second.ballot.to_json())
+    assert (refusal.status, refusal.code) == (409, "credential_spent")
+
+
+# --- challenges ----------------------------------------------------------------------------------------------------
+
+
+def test_challenge_of_a_cast_ballot_to_learn_its_vote_is_refused(election: Election) -> None:
+    """A coercer asks the server to 'spoil' a ballot already cast: the server refuses to publish its opening."""
+    client, credential = election.credential()
+    prepared = client.prepare_ballot(credential, election.marks_for(credential, 1))
+    client.cast(prepared)
+    body = {"ballot": prepared.ballot.to_json(), "reveal": prepared.reveal.to_json()}
+    refusal = attempt(election, "POST", "/v1/challenges", json=body)
+    assert (refusal.status, refusal.code) == (409, "duplicate_ballot")
+
+
+def test_challenge_with_a_reveal_of_another_ballot_is_refused(election: Election) -> None:
+    a = _prepared(election, 0)[0]
+    client, credential = election.credential()
+    prepared = client.prepare_ballot(credential, election.marks_for(credential, 1))
+    body = {"ballot": a.to_json(), "reveal": prepared.reveal.to_json()}
+    refusal = attempt(election, "POST", "/v1/challenges", json=body)
+    assert (refusal.status, refusal.code) == (422, "spoil_mismatch")

@@ -51,6 +51,7 @@ TEMPLATE_BYTES: Final = 1 + struct.calcsize(_TEMPLATE_FORMAT)
 _TEMPLATE_ABS_LIMIT: Final = 4.0
 _SHARPNESS_SIDE: Final = 128
 _MAX_INPUT_PIXELS: Final = 40_000_000
+_MAX_INPUT_BYTES: Final = 15_000_000
 _LANDMARK_SIDE: Final = 480
 
 RgbImage = npt.NDArray[np.uint8]
@@ -145,6 +146,8 @@ class FaceMatch:
 
 def load_image(data: bytes, max_side: int = 800) -> RgbImage:
     """Decode JPEG/PNG bytes into an upright RGB array whose long side is at most ``max_side``."""
+    if len(data) > _MAX_INPUT_BYTES:
+        raise ImageInvalidError(f"an image may have at most {_MAX_INPUT_BYTES} bytes")
     try:
         with Image.open(io.BytesIO(data)) as opened:
             if opened.format not in ("JPEG", "PNG"):

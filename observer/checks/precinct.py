@@ -1,61 +1,257 @@
-"""Checks 30–39: the precinct channels (kiosks and counting urns).
+"""Checks 30–32: the precinct channels (kiosks and counting urns), docs/precinct.md.
 
-The places are kept here for the precinct work (docs/observer.md, "Adding checks"):
-
-* 30 device keys — implemented for the payload the server writes today (``device_id``, ``role``, ``public_key``);
-* 31 precinct batch chains — every device's batches signed and chained (each names the previous one's hash);
-* 32 precinct reconciliation — per precinct, the decrypted encrypted subtotal equals the urn's printed protocol,
-  and ballots read never exceed voters identified.
-
-31 and 32 are skipped with the reason until the precinct entries' formats land; when a board holds precinct
-entries that no check covers, the skip says how many, so an observer sees what was not verified.
+* 30 device keys — every ``device_key`` entry names one device once with a 32-byte Ed25519 key; a kiosk or urn
+  also names its role and a precinct of the manifest;
+* 31 precinct batch chains — every device's batches are signed by its registered key and form one unbroken chain
+  (sequence 1, 2, …; each names the hash of the one before), closed by the device's protocol; no sheet appears
+  twice; every proof of every encrypted paper ballot verifies; every ballot a kiosk lists is on the board with the
+  kiosk's precinct. The urns' paper ballots are then added to the sum that check 40 compares with the posted
+  encrypted tally (they are counted per ballot style and per precinct like any ballot);
+* 32 precinct reconciliation — per precinct, the decrypted subtotal published in the ``result`` entry (check 42
+  proves those numbers are the trustees' decryption) equals the sum of its devices' printed protocols, and ballots
+  read never exceed voters identified. A mismatch names the precinct, the figures on each side and the entries.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from typing import Any
+
 from bulletin_board.entries import EntryKind
+from crypto.batch import BatchVerifier
+from crypto.errors import InvalidProofError, ShailooError
+from elections.aggregate import aggregate
+from elections.precinct_tally import (
+    DEVICE_ROLES,
+    ChainHead,
+    DeviceBatch,
+    PrecinctProtocol,
+    add_paper_ballot_proofs,
+    check_batch_signature,
+    check_next_batch,
+    check_protocol_closes_chain,
+    check_protocol_signature,
+    paper_cast_ballots,
+    reconcile_precinct,
+)
 from observer.checks import Passed, check
 from observer.context import VerificationContext
 from observer.errors import CheckFailedError, CheckSkippedError
+from observer.shards import merge_tallies
 
 AREA = "precincts"
-_DEVICE_ROLES = frozenset({"kiosk", "urn", "identification", "precinct"})
+
+
+def _devices(ctx: VerificationContext) -> dict[str, dict[str, Any]]:
+    found = ctx.notes.get("devices")
+    if found is None:
+        raise CheckSkippedError("needs the registered device keys, which check 30 did not establish")
+    return dict(found)
 
 
 @check(30, AREA, "Device keys registered by the commission")
 def device_keys(ctx: VerificationContext) -> Passed:
     refs = ctx.export.of_kind(EntryKind.DEVICE_KEY)
     if not refs:
+        ctx.notes["devices"] = {}
         raise CheckSkippedError("no device_key entries on this board (no kiosk or urn took part)")
-    devices: dict[str, int] = {}
+    precincts = {p.precinct_id for p in ctx.manifest.precincts} if ctx.manifest is not None else None
+    devices: dict[str, dict[str, Any]] = {}
     for ref in refs:
         payload = ctx.export.payload(ref.index)
-        device, key = payload.get("device_id"), payload.get("public_key")
-        if not isinstance(device, str) or not isinstance(key, str) or len(bytes.fromhex(key)) != 32:
-            raise CheckFailedError(
-                "a device key entry needs a device id and a 32-byte Ed25519 key", {"entry_index": ref.index}
-            )
+        device, key, role = payload.get("device_id"), payload.get("public_key"), payload.get("role")
+        evidence = {"entry_index": ref.index, "device_id": device}
+        try:
+            raw = bytes.fromhex(key) if isinstance(key, str) else b""
+        except ValueError:
+            raw = b""
+        if not isinstance(device, str) or len(raw) != 32:
+            raise CheckFailedError("a device key entry needs a device id and a 32-byte Ed25519 key", evidence)
         if device in devices:
             raise CheckFailedError(
-                f"device {device} is registered twice", {"entry_indices": [devices[device], ref.index]}
+                f"device {device} is registered twice", {"entry_indices": [devices[device]["index"], ref.index]}
             )
-        devices[device] = ref.index
-    return Passed(f"{len(devices)} devices registered", {"devices": devices})
+        precinct = payload.get("precinct_id")
+        if role in DEVICE_ROLES and (precincts is not None and precinct not in precincts):
+            raise CheckFailedError(
+                f"{role} {device} is registered for precinct {precinct!r}, not in the manifest", evidence
+            )
+        devices[device] = {"index": ref.index, "role": role, "precinct_id": precinct, "public_key": raw}
+    ctx.notes["devices"] = devices
+    return Passed(f"{len(devices)} devices registered", {"devices": {d: v["index"] for d, v in devices.items()}})
 
 
-@check(31, AREA, "Precinct batch chains: every device's batches signed and unbroken")
+def _batches_by_device(ctx: VerificationContext) -> dict[str, list[tuple[int, DeviceBatch]]]:
+    by_device: dict[str, list[tuple[int, DeviceBatch]]] = defaultdict(list)
+    for ref in ctx.export.of_kind(EntryKind.PRECINCT_BATCH):
+        try:
+            batch = DeviceBatch.from_json(ctx.export.payload(ref.index))
+        except ShailooError as e:
+            raise CheckFailedError(f"a precinct batch does not parse: {e.message}", {"entry_index": ref.index}) from e
+        by_device[batch.device_id].append((ref.index, batch))
+    return by_device
+
+
+def _protocols(ctx: VerificationContext) -> dict[str, list[tuple[int, PrecinctProtocol]]]:
+    by_device: dict[str, list[tuple[int, PrecinctProtocol]]] = defaultdict(list)
+    for ref in ctx.export.of_kind(EntryKind.PRECINCT_PROTOCOL):
+        try:
+            protocol = PrecinctProtocol.from_json(ctx.export.payload(ref.index))
+        except ShailooError as e:
+            raise CheckFailedError(
+                f"a precinct protocol does not parse: {e.message}", {"entry_index": ref.index}
+            ) from e
+        by_device[protocol.device_id].append((ref.index, protocol))
+    return by_device
+
+
+def _check_device_chain(
+    ctx: VerificationContext,
+    device_id: str,
+    device: dict[str, Any] | None,
+    batches: list[tuple[int, DeviceBatch]],
+    protocols: list[tuple[int, PrecinctProtocol]],
+    verifier: BatchVerifier,
+    owners: list[int],
+) -> list[dict[str, Any]]:
+    """Every problem of one device's chain (empty when whole)."""
+    problems: list[dict[str, Any]] = []
+
+    def problem(index: int | None, code: str, message: str) -> None:
+        problems.append({"device_id": device_id, "entry_index": index, "code": code, "message": message})
+
+    if device is None or device["role"] not in DEVICE_ROLES:
+        for index, _ in batches:
+            problem(index, "unknown_device", f"{device_id} is not a registered kiosk or urn")
+        return problems
+    key: bytes = device["public_key"]
+    head, sheets_seen, ballots = ChainHead(), set[int](), 0
+    manifest, joint, base = ctx.manifest, ctx.joint_key, ctx.base_hash
+    kiosk_hashes = {s.ballot_hash: s for s in ctx.export.ballots} if device["role"] == "kiosk" else {}
+    for index, batch in batches:
+        try:
+            check_batch_signature(batch, key)
+            if batch.precinct_id != device["precinct_id"]:
+                raise CheckFailedError(f"batch for precinct {batch.precinct_id}, device is at {device['precinct_id']}")
+            head = check_next_batch(head, batch)
+        except (ShailooError, CheckFailedError) as e:
+            problem(index, getattr(e, "code", "invalid"), e.message if isinstance(e, ShailooError) else str(e))
+            continue
+        ballots += len(batch.ballots) + len(batch.cast)
+        for record in batch.ballots:
+            if record.sheet in sheets_seen:
+                problem(index, "sheet_repeated", f"sheet {record.sheet} appears in more than one batch")
+            sheets_seen.add(record.sheet)
+            if manifest is not None and joint is not None and base is not None:
+                before = len(verifier)
+                try:
+                    add_paper_ballot_proofs(
+                        verifier,
+                        record,
+                        manifest=manifest,
+                        precinct_id=batch.precinct_id,
+                        device_key=key,
+                        joint_public_key=joint.joint_public_key,
+                        base_hash=base,
+                    )
+                except ShailooError as e:
+                    problem(index, e.code, e.message)
+                owners.extend([index] * (len(verifier) - before))
+        for ballot_hash in batch.cast:
+            summary = kiosk_hashes.get(ballot_hash)
+            if summary is None or summary.precinct_id != batch.precinct_id:
+                problem(index, "ballot_missing", f"kiosk ballot {ballot_hash.hex()[:16]}… is not on the board")
+    if not protocols:
+        problem(None, "protocol_missing", f"{device_id} posted {head.batches} batches and no closing protocol")
+    for index, _ in protocols[1:]:
+        problem(index, "protocol_repeated", f"{device_id} posted a second protocol")
+    if protocols:
+        index, protocol = protocols[0]
+        try:
+            check_protocol_signature(protocol, key)
+            check_protocol_closes_chain(protocol, head, ballots)
+        except ShailooError as e:
+            problem(index, e.code, e.message)
+    return problems
+
+
+def _add_paper_ballots_to_sum(ctx: VerificationContext, batches: dict[str, list[tuple[int, DeviceBatch]]]) -> int:
+    """Add every urn ballot to check 20's sum, so check 40 compares the posted tally with *every* ballot."""
+    run, manifest = ctx.ballot_outcome, ctx.manifest
+    paper = [cast for chain in batches.values() for index, batch in chain for cast in paper_cast_ballots(index, batch)]
+    if run is None or manifest is None or run.tally is None or not paper:
+        return 0
+    run.tally = merge_tallies(manifest, [run.tally, aggregate(manifest, paper)])
+    return len(paper)
+
+
+@check(31, AREA, "Precinct batch chains: every device's batches signed, unbroken and closed by its protocol")
 def batch_chains(ctx: VerificationContext) -> Passed:
-    count = len(ctx.export.of_kind(EntryKind.PRECINCT_BATCH))
-    if count:
-        raise CheckSkippedError(
-            f"{count} precinct_batch entries are NOT verified: batch-chain checks are not built yet"
+    batches = _batches_by_device(ctx)
+    protocols = _protocols(ctx)
+    if not batches and not protocols:
+        raise CheckSkippedError("no precinct_batch or precinct_protocol entries on this board")
+    devices = _devices(ctx)
+    added = _add_paper_ballots_to_sum(ctx, batches)
+    verifier, owners = BatchVerifier(), list[int]()
+    problems: list[dict[str, Any]] = []
+    for device_id in sorted(set(batches) | set(protocols)):
+        problems += _check_device_chain(
+            ctx, device_id, devices.get(device_id), batches[device_id], protocols[device_id], verifier, owners
         )
-    raise CheckSkippedError("no precinct_batch entries on this board")
+    try:
+        verifier.verify()
+    except InvalidProofError:
+        for index in sorted({owners[i] for i in verifier.invalid_indices()}):
+            problems.append({"entry_index": index, "code": "invalid_proof", "message": "a paper ballot proof fails"})
+    ctx.notes["precinct_protocols"] = protocols  # reconciliation still runs, so a mismatch shows per precinct too
+    if problems:
+        raise CheckFailedError(
+            f"{len(problems)} problem(s) in the devices' batch chains",
+            {
+                "entry_indices": sorted({p["entry_index"] for p in problems if p["entry_index"] is not None}),
+                "problems": problems,
+            },
+        )
+    chains = {d: len(b) for d, b in sorted(batches.items())}
+    return Passed(
+        f"{len(chains)} device chains whole ({sum(chains.values())} batches, {added} paper ballots)",
+        {"batches_per_device": chains, "paper_ballots": added},
+    )
 
 
-@check(32, AREA, "Precinct reconciliation: encrypted subtotals equal the printed protocols")
+@check(32, AREA, "Precinct reconciliation: decrypted subtotals equal the printed protocols")
 def reconciliation(ctx: VerificationContext) -> Passed:
-    count = len(ctx.export.of_kind(EntryKind.PRECINCT_PROTOCOL))
-    if count:
-        raise CheckSkippedError(f"{count} precinct_protocol entries are NOT reconciled: the check is not built yet")
-    raise CheckSkippedError("no precinct_protocol entries on this board")
+    protocols = ctx.notes.get("precinct_protocols")
+    if protocols is None:
+        raise CheckSkippedError("needs whole batch chains, which check 31 did not establish")
+    found = ctx.single(EntryKind.RESULT.value)
+    tally_found = ctx.single(EntryKind.ENCRYPTED_TALLY.value)
+    if found is None or tally_found is None:
+        raise CheckSkippedError("no decrypted result on the board yet: precinct subtotals are not decrypted")
+    _, result = found
+    counts_by_precinct: dict[str, dict[str, list[int]]] = result.get("counts_by_precinct", {})
+    ballots_by_precinct = {str(g["precinct_id"]): int(g["ballots"]) for g in tally_found[1].get("precincts", [])}
+    by_precinct: dict[str, list[tuple[int, PrecinctProtocol]]] = defaultdict(list)
+    for chain in protocols.values():
+        for index, protocol in chain[:1]:
+            by_precinct[protocol.precinct_id].append((index, protocol))
+    discrepancies: list[dict[str, Any]] = []
+    reconciled = {}
+    for precinct_id, items in sorted(by_precinct.items()):
+        found_here = reconcile_precinct(
+            precinct_id,
+            [p for _, p in items],
+            ballots_by_precinct.get(precinct_id, 0),
+            counts_by_precinct.get(precinct_id, {}),
+        )
+        for d in found_here:
+            discrepancies.append({**d.to_json(), "protocol_entries": [i for i, _ in items]})
+        reconciled[precinct_id] = "mismatch" if found_here else "equal"
+    if discrepancies:
+        bad = sorted({d["precinct_id"] for d in discrepancies})
+        raise CheckFailedError(
+            f"{len(bad)} precinct(s) do not reconcile: {', '.join(bad)}",
+            {"precincts": reconciled, "discrepancies": discrepancies},
+        )
+    return Passed(f"{len(reconciled)} precincts reconcile with their protocols", {"precincts": reconciled})

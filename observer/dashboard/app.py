@@ -176,7 +176,7 @@ def _results(m: DashboardModel, lang: str) -> list[dict[str, Any]]:
     out = []
     for contest in m.result.get("results", {}).get("contests", []):
         cid = contest["contest_id"]
-        elected = set(contest.get("elected", []))
+        elected, runoff = set(contest.get("elected", [])), set(contest.get("runoff", []))
         parties = [
             (selection_label(m.manifest, cid, f"party-{p['party_id']}", lang), p) for p in contest.get("parties", [])
         ]
@@ -186,7 +186,7 @@ def _results(m: DashboardModel, lang: str) -> list[dict[str, Any]]:
             sel = m.manifest.contest(cid).selections[m.manifest.contest(cid).selection_index(s["selection_id"])]
             if sel.kind == "against_all":
                 label = translate("against_all", lang)
-            won = sel.candidate_id in elected if sel.candidate_id else False
+            won = sel.candidate_id in elected or sel.candidate_id in runoff if sel.candidate_id else False
             rows.append((label, int(s["votes"]), won))
         seat_parties = [(_party_name(m, p["party_id"], lang), int(p.get("seats", 0))) for _, p in parties]
         chart = (
@@ -202,6 +202,7 @@ def _results(m: DashboardModel, lang: str) -> list[dict[str, Any]]:
                 "rows": sorted(rows, key=lambda r: -r[1]),
                 "chart": Markup(chart),  # noqa: S704 - built from escaped parts in observer.dashboard.charts
                 "elected": [_candidate_name(m, c, lang) for c in contest.get("elected", [])],
+                "runoff": [_candidate_name(m, c, lang) for c in contest.get("runoff", [])],
                 "seats": seat_parties,
             }
         )

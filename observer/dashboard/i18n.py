@@ -88,6 +88,8 @@ _T: Final[dict[str, tuple[str, str, str]]] = {
     ),
     "export": ("Тактаны жүктөп алуу", "Скачать доску", "Download the board"),
     "latest_head": ("Акыркы кол коюлган баш", "Последняя подписанная голова", "Latest signed tree head"),
+    "runoff": ("Экинчи турга", "Во второй тур", "To the runoff"),
+    "outcome": ("Натыйжа", "Исход", "Outcome"),
     "against_all": ("Баарына каршы", "Против всех", "Against all"),
 }
 

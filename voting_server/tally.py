@@ -4,28 +4,24 @@
    aggregate per ballot style, contest and selection (and per precinct), post ``encrypted_tally``.
 2. `TallyService.submit_share`: a trustee's decryption shares for every non-empty ciphertext of the tally, each
    with its Chaum–Pedersen proof; all checked in one batch against the trustee's public share X_i before the
-   entry is posted. An invalid share is refused with ``invalid_decryption_share`` naming the trustee.
-3. As soon as k valid trustees' shares are on the board: Lagrange combination, discrete logs, the rules engine
+   entry is posted (`trustees.decryption`). An invalid share is refused with ``invalid_decryption_share`` naming
+   the trustee.
+3. As soon as k valid trustees' shares are on the board: Lagrange combination and discrete logs
+   (`trustees.decryption.combine_tally`, the code an observer runs too), the rules engine
    (`elections.results.compute_results_by_style`), and the ``result`` entry.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from bulletin_board.checkpoint import SignedPromise
 from bulletin_board.entries import Entry, EntryKind
 from bulletin_board.errors import DuplicateEntryError
 from bulletin_board.phases import Phase
-from crypto.batch import BatchVerifier
-from crypto.dlog import DiscreteLogTable
 from crypto.elgamal import Ciphertext
-from crypto.errors import CryptoError, InvalidProofError
-from crypto.group import Point
-from crypto.threshold import DecryptionShare, combine_decryption_share_vectors
+from crypto.threshold import DecryptionShare
 from elections.aggregate import (
     CastBallot,
     EncryptedTally,
@@ -40,6 +36,9 @@ from elections.precinct_tally import paper_ballots_from_entries
 from elections.results import compute_results_by_style
 from elections.results_model import ContestTurnout, ElectionResults, Figures, Turnout
 from mobile_api.errors import ApiError
+from trustees.decryption import accept_decryption_post, combine_tally_from_board, share_slot
+from trustees.errors import NotEnoughSharesError
+from trustees.records import Post
 from voting_server.election import ElectionService
 from voting_server.logs import get_logger
 
@@ -133,6 +132,9 @@ class TallyService:
                     counts[region] = counts.get(region, 0) + int(n)
         return counts
 
+    def has_tally(self) -> bool:
+        return self.election.board.find_by_dedup_key("encrypted_tally") is not None
+
     def posted_tally(self) -> PostedTally:
         board = self.election.board
         entry = board.find_by_dedup_key("encrypted_tally")
@@ -145,106 +147,56 @@ class TallyService:
 
     # --- 2. decryption shares -----------------------------------------------------------------------------------
 
-    def submit_share(self, trustee: int, shares: Sequence[DecryptionShare]) -> SignedPromise:
-        """Check a trustee's shares (one batch) and post them; combine when k trustees have posted."""
+    def submit_share(self, trustee: int, shares: Sequence[DecryptionShare]) -> bool:
+        """Check a trustee's shares against X_i in one batch (`trustees.decryption.accept_decryption_post`) and post
+        them; ``False`` if that trustee's slot is already filled (a retry)."""
         if self.election.phase is not Phase.TALLYING:
             raise ApiError(
                 f"decryption shares are accepted while tallying, not {self.election.phase.value}", code="wrong_phase"
             )
-        joint = self.election.state().require_voting_material()[1]
         posted = self.posted_tally()
-        if not 1 <= trustee <= joint.n:
-            raise ApiError(f"there is no trustee {trustee}", code="invalid_decryption_share")
-        ciphertexts = posted.ciphertexts
-        if len(shares) != len(ciphertexts) or any(s.index != trustee for s in shares):
-            raise ApiError(f"trustee {trustee} must give one share per ciphertext", code="invalid_decryption_share")
-        public_share = joint.public_share(trustee)
-        verifier = BatchVerifier()
-        for position, (ct, share) in enumerate(zip(ciphertexts, shares, strict=True)):
-            verifier.add_correct_decryption(
-                posted.context, public_share, ct, share.share_point, share.proof, f"share {position}"
-            )
-        try:
-            verifier.verify()
-        except InvalidProofError as e:
-            raise ApiError(f"trustee {trustee}: {e.message}", code="invalid_decryption_share") from e
         payload = {
             "trustee": trustee,
             "tally_entry": posted.entry.index,
             "shares": [s.to_bytes().hex() for s in shares],
         }
-        try:
-            promise = self.election.board.append(
-                EntryKind.DECRYPTION_SHARE, payload, dedup_key=f"decryption_share:{trustee}"
-            )
-        except DuplicateEntryError as e:
-            raise ApiError(f"trustee {trustee} has already posted its shares", code="duplicate_entry") from e
-        _log.info("decryption shares accepted", extra={"trustee": trustee, "count": len(shares)})
-        return promise
-
-    def shares_on_board(self) -> dict[int, list[DecryptionShare]]:
-        board = self.election.board
-        found: dict[int, list[DecryptionShare]] = {}
-        for stored in board.storage.iter_entries(0, board.size):
-            entry = stored.entry
-            if entry.kind is EntryKind.DECRYPTION_SHARE:
-                trustee = int(entry.payload["trustee"])
-                found[trustee] = [DecryptionShare.from_bytes(bytes.fromhex(h)) for h in entry.payload["shares"]]
-        return found
+        appended = accept_decryption_post(
+            self.election.board, Post(EntryKind.DECRYPTION_SHARE, payload, share_slot(trustee))
+        )
+        _log.info("decryption shares", extra={"trustee": trustee, "count": len(shares), "appended": appended})
+        return appended
 
     # --- 3. combine, decode, rules, publish ---------------------------------------------------------------------
 
     def combine_if_ready(self) -> PublishedResults | None:
-        """With k trustees' shares on the board: decrypt, run the rules, post ``result``. Else ``None``."""
-        state = self.election.state()
-        manifest, joint, _, _ = state.require_voting_material()
-        shares = self.shares_on_board()
-        if len(shares) < joint.k or self.election.phase is not Phase.TALLYING:
+        """With k valid trustees' shares on the board (`trustees.decryption.combine_tally`): decode, run the rules,
+        post ``result``. ``None`` while fewer than k valid trustees have posted."""
+        if self.election.phase is not Phase.TALLYING:
             return None
-        chosen = sorted(shares)[: joint.k]
+        manifest = self.election.state().require_manifest()
+        try:
+            combined = combine_tally_from_board(self.election.board)
+        except NotEnoughSharesError:
+            return None
         posted = self.posted_tally()
-        points = combine_decryption_share_vectors(posted.ciphertexts, [shares[t] for t in chosen], joint.k)
-        counts = self._decode(posted, points)
-        published = self._results(manifest, posted, counts, tuple(chosen))
+        registered = {str(k): int(v) for k, v in posted.entry.payload.get("registered_by_region", {}).items()}
+        turnout = turnout_from_tally(manifest, posted.tally, registered)
+        results = compute_results_by_style(manifest, combined.counts_by_style, turnout)
+        published = PublishedResults(combined.counts_by_style, combined.counts_by_precinct, results, combined.trustees)
         payload = {
             "election_id": manifest.election_id,
             "tally_entry": posted.entry.index,
-            "trustees": list(published.trustees),
-            "counts_by_style": published.counts_by_style,
-            "counts_by_precinct": published.counts_by_precinct,
-            "results": published.results.to_canonical_dict(),
-            "results_hash": published.results.results_hash().hex(),
+            "trustees": list(combined.trustees),
+            "rejected_trustees": {str(t): reason for t, reason in sorted(combined.rejected.items())},
+            "counts_by_style": combined.counts_by_style,
+            "counts_by_precinct": combined.counts_by_precinct,
+            "turnout": turnout.model_dump(mode="json"),
+            "results": results.to_canonical_dict(),
+            "results_hash": results.results_hash().hex(),
         }
         self.election.board.append(EntryKind.RESULT, payload, dedup_key="result")
-        _log.info("results published", extra={"trustees": list(chosen)})
+        _log.info("results published", extra={"trustees": list(combined.trustees)})
         return published
-
-    def _decode(self, posted: PostedTally, points: Sequence[Point]) -> list[int]:
-        """Counts for every ciphertext of the tally: empty sums are 0, the others by discrete log."""
-        bound = max(posted.tally.ballots_counted, 1)
-        table = DiscreteLogTable(bound, max(16, math.isqrt(bound) + 1))
-        counts = [0] * len(posted.tally.ciphertexts())
-        try:
-            for position, point in zip(posted.positions, points, strict=True):
-                counts[position] = 0 if point.is_identity() else table.decode(point)
-        except CryptoError as e:
-            raise ApiError(f"a tally does not decrypt to a count: {e.message}", code="decryption_failed") from e
-        return counts
-
-    def _results(
-        self, manifest: Manifest, posted: PostedTally, counts: Sequence[int], trustees: tuple[int, ...]
-    ) -> PublishedResults:
-        flat = iter(counts)
-        by_style: dict[str, dict[str, list[int]]] = {}
-        for group in posted.tally.styles:
-            by_style[group.key] = {cid: [next(flat) for _ in cts] for cid, cts in group.contests}
-        by_precinct: dict[str, dict[str, list[int]]] = {}
-        for group in posted.tally.precincts:
-            by_precinct[group.key] = {cid: [next(flat) for _ in cts] for cid, cts in group.contests}
-        registered = {str(k): int(v) for k, v in posted.entry.payload.get("registered_by_region", {}).items()}
-        turnout = turnout_from_tally(manifest, posted.tally, registered)
-        results = compute_results_by_style(manifest, by_style, turnout)
-        return PublishedResults(by_style, by_precinct, results, trustees)
 
 
 def turnout_from_tally(manifest: Manifest, tally: EncryptedTally, registered_by_region: Mapping[str, int]) -> Turnout:
@@ -268,7 +220,3 @@ def turnout_from_tally(manifest: Manifest, tally: EncryptedTally, registered_by_
             by_region=regions,
         )
     return Turnout(contests=contests)
-
-
-def counts_payload(counts: Mapping[str, Any]) -> dict[str, Any]:
-    return dict(counts)

@@ -86,9 +86,9 @@ def build_trustee_router() -> APIRouter:
             shares = [DecryptionShare.from_bytes(bytes.fromhex(h)) for h in body.shares]
         except ValueError as e:
             raise ApiError("decryption shares are hex", code="malformed") from e
-        promise = c.tally.submit_share(body.trustee, shares)
+        appended = c.tally.submit_share(body.trustee, shares)
         published = c.tally.combine_if_ready()
-        return {"index": promise.index, "results_published": published is not None}
+        return {"appended": appended, "results_published": published is not None}
 
     @router.get("/airgap/request", responses=error_responses("invalid_parameters"))
     def airgap_request(request: Request, trustee: int, purpose: Purpose) -> dict[str, Any]:

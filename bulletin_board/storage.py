@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Final, cast
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import StaticPool
@@ -39,6 +40,8 @@ from bulletin_board.phases import INITIAL_PHASE, Phase
 #: ``node_id = level << NODE_LEVEL_SHIFT | idx``: room for 2**48 leaves.
 NODE_LEVEL_SHIFT: Final = 48
 _SQLITE_BUSY_TIMEOUT_MS: Final = 60_000
+#: Subtrees of this level or higher (2**level leaves and more) are cached once read: about 2n / 2**level hashes.
+_CACHED_LEVEL: Final = 8
 
 
 class BoardState(SQLModel, table=True):
@@ -174,6 +177,8 @@ class BoardStorage:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
+        # Committed subtree hashes never change: keep the upper levels, which every proof needs, in memory.
+        self._node_cache: dict[int, bytes] = {}
         # Every read is one statement, so on PostgreSQL it runs in autocommit: no BEGIN/COMMIT round trips.
         self._autocommit_reads = self.dialect == "postgresql"
         self._reader = engine.execution_options(isolation_level="AUTOCOMMIT") if self._autocommit_reads else engine
@@ -279,19 +284,34 @@ class BoardStorage:
         with self._read() as conn:
             return self._subtrees(conn, subtrees, missing_ok=missing_ok)
 
-    @staticmethod
     def _subtrees(
-        conn: Connection, subtrees: Iterable[merkle.Subtree], *, missing_ok: bool = False
+        self, conn: Connection, subtrees: Iterable[merkle.Subtree], *, missing_ok: bool = False
     ) -> dict[merkle.Subtree, bytes]:
         wanted = {node_id(s): s for s in subtrees}
-        if not wanted:
-            return {}
-        rows = conn.execute(sa.select(NODE.c.node_id, NODE.c.hash).where(NODE.c.node_id.in_(list(wanted))))
-        found = {wanted[int(r.node_id)]: bytes(r.hash) for r in rows}
+        found: dict[merkle.Subtree, bytes] = {}
+        to_read = []
+        for nid, subtree in wanted.items():
+            cached = self._node_cache.get(nid)
+            if cached is None:
+                to_read.append(nid)
+            else:
+                found[subtree] = cached
+        if to_read:
+            for r in conn.execute(sa.select(NODE.c.node_id, NODE.c.hash).where(self._node_ids(to_read))):
+                nid, h = int(r.node_id), bytes(r.hash)
+                found[wanted[nid]] = h
+                if nid >> NODE_LEVEL_SHIFT >= _CACHED_LEVEL:
+                    self._node_cache[nid] = h
         if len(found) != len(wanted) and not missing_ok:
             missing = sorted(set(wanted.values()) - set(found))
             raise StorageError(f"Merkle nodes missing from storage: {missing[:5]}")
         return found
+
+    def _node_ids(self, ids: list[int]) -> sa.ColumnElement[bool]:
+        if self.dialect == "postgresql":
+            # "= ANY(array)" keeps one statement text whatever the count, so the server can reuse its plan.
+            return NODE.c.node_id == sa.any_(sa.bindparam("ids", ids, type_=ARRAY(sa.BigInteger)))
+        return NODE.c.node_id.in_(ids)
 
     def entries(self, start: int, end: int) -> list[StoredEntry]:
         """Entries with ``start <= index < end``, in index order."""

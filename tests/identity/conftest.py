@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
+from identity.credentials import IssuerKeys
 from identity.face import FaceObservation, FaceTemplate, analyse_image_bytes
 
 #: Photos of one person used to build liveness sequences: baseline, a right turn, a left turn (image sides).
@@ -88,8 +89,6 @@ def template_factory() -> Callable[[int], FaceTemplate]:
 
 
 @pytest.fixture(scope="session")
-def issuer_keys() -> object:
+def issuer_keys() -> IssuerKeys:
     """Small (2048-bit, test-only) issuer keys for two ballot styles, made once per run."""
-    from identity.credentials import IssuerKeys
-
     return IssuerKeys.generate(["bishkek-1", "osh-2"], bits=2048, insecure_allow_small_for_tests=True)

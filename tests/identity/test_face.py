@@ -152,6 +152,11 @@ def test_garbage_bytes_are_image_invalid(data: bytes) -> None:
         analyse_image_bytes(data)
 
 
+def test_oversized_upload_is_refused_before_decoding() -> None:
+    with pytest.raises(ImageInvalidError):
+        analyse_image_bytes(b"\xff\xd8\xff" + bytes(15_000_000))
+
+
 def test_gif_is_refused_even_if_readable() -> None:
     out = io.BytesIO()
     Image.new("RGB", (64, 64)).save(out, "GIF")

@@ -209,3 +209,20 @@ def test_rows_store_no_name_in_clear(registry: SqlVoterRegistry) -> None:
     with Session(registry._engine) as session:
         row = session.get(VoterRow, voter().personal_number)
     assert row is not None and not hasattr(row, "surname")
+
+
+def test_a_row_rolled_back_to_its_savepoint_leaves_the_others(registry: SqlVoterRegistry) -> None:
+    """The SQLite engine must honour SAVEPOINT: undo one row, keep the rest of the transaction."""
+    first, second = (
+        voter(make_personal_number(BIRTH, serial="20001")),
+        voter(make_personal_number(BIRTH, serial="20002")),
+    )
+    with Session(registry._engine) as session:
+        session.add(seal_record(first, KEY))
+        savepoint = session.begin_nested()
+        session.add(seal_record(second, KEY))
+        savepoint.rollback()
+        session.commit()
+    assert registry.lookup(first.personal_number) == first
+    with pytest.raises(VoterNotFoundError):
+        registry.lookup(second.personal_number)

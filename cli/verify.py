@@ -25,6 +25,9 @@ def verify(
     witness: Annotated[
         list[str] | None, typer.Option("--witness", help="A witness that must cosign the latest tree head")
     ] = None,
+    min_witnesses: Annotated[
+        int, typer.Option("--min-witnesses", min=0, help="Witnesses that must cosign the latest tree head")
+    ] = 1,
     progress: Annotated[bool, typer.Option(help="Show progress bars")] = True,
 ) -> None:
     """Verify every step of an election from its board export; exit status 1 if any check fails."""
@@ -40,6 +43,7 @@ def verify(
         shard_size=shard_size,
         progress=progress,
         required_witnesses=tuple(witness or ()),
+        min_witnesses=min_witnesses,
     )
     try:
         report = run(source, options)

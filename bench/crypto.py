@@ -297,6 +297,7 @@ def bench_dlog(max_value: int, repeats: int, baseline: Baseline) -> dict[str, An
 def run(args: argparse.Namespace) -> dict[str, Any]:
     repeats = args.repeats
     slow_repeats = max(3, repeats // 6)
+    load_before = os.getloadavg() if hasattr(os, "getloadavg") else None
     core = pin_to_one_core()
     log(f"pinned to core {core}; repeats {repeats} (ballot {slow_repeats})")
 
@@ -395,6 +396,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "processor": platform.processor() or platform.machine(),
             "cpu_count": os.cpu_count(),
             "pinned_core": core,
+            # other processes share the machine: a high load inflates both sides, less so the ratios
+            "load_average_1_5_15_before": load_before,
+            "load_average_1_5_15_after": os.getloadavg() if hasattr(os, "getloadavg") else None,
         },
         "settings": {
             "quick": args.quick,

@@ -10,7 +10,8 @@ decryption). The offline laptop checks the root against the entries, runs the tr
   board or a forked one is refused),
 * the request it would write for that trustee at that size hashes to the response's ``answers`` (a response
   for another trustee or purpose is refused), and
-* the trustee has posted nothing since ``size`` (a response to an old request is stale),
+* the trustee has posted nothing since ``size`` but what this response holds (a response to an old request is
+  stale; importing the same response twice is a harmless retry),
 
 then checks and appends every post like any other (`BoardTransport`). Every file is RFC 8785 canonical JSON.
 """
@@ -204,9 +205,11 @@ def import_response(board: BulletinBoard, params: CeremonyParams, response: Mapp
         raise StaleRequestError("the response answers another board (its root is not this board's at that size)")
     if make_request(prefix, trustee, purpose)["request_hash"] != response["answers"]:
         raise StaleRequestError("the response does not answer a request of this board for this trustee and purpose")
+    answered = {p.dedup_key: canonical_json(p.payload) for p in posts}
     for slot in _trustee_slots(prefix, params, trustee):
         found = board.find_by_dedup_key(slot)
-        if found is not None and found.index >= size:
+        # Posted since the request, and not by this very response (importing it twice is a harmless retry).
+        if found is not None and found.index >= size and answered.get(slot) != canonical_json(dict(found.payload)):
             raise StaleRequestError(
                 f"stale response: trustee {trustee} has posted since (entry {found.index}); write a new request"
             )

@@ -63,6 +63,9 @@ class VoterPlan:
     marks: dict[str, list[str]]
     revote_marks: dict[str, list[str]] | None = None
     challenge_first: bool = False
+    #: With ``--faces``: the enrolment photo (registry template) and the photo the precinct camera takes.
+    enrol_photo: Path | None = None
+    probe_photo: Path | None = None
 
 
 @dataclass
@@ -254,9 +257,16 @@ class DemoRun:
 
         registry = self.components.registry
         self.registered_by_region: dict[str, int] = Counter()
+        if self.faces is not None:
+            self._assign_faces(plans)
         for plan in plans:
             style = self.manifest.ballot_style(plan.style_id)
-            template = FaceTemplate.from_array(np.full(128, 0.01))
+            if plan.enrol_photo is not None:
+                from identity.face import create_template
+
+                template = create_template(plan.enrol_photo.read_bytes())
+            else:  # no photograph: identified with the ID document at the precinct terminal
+                template = FaceTemplate.from_array(np.full(128, 0.01))
             birth = dt.date(
                 int(plan.personal_number[5:9]), int(plan.personal_number[3:5]), int(plan.personal_number[1:3])
             )
@@ -275,9 +285,58 @@ class DemoRun:
             self.registered_by_region[style.region_id] += 1
         self.registered_by_region = dict(self.registered_by_region)
 
+    def _assign_faces(self, plans: list[VoterPlan]) -> None:
+        """Give the first voters a real person of the fixture folder: one photo enrols, another is the probe."""
+        import csv
+
+        assert self.faces is not None
+        by_person: dict[str, list[Path]] = {}
+        with (self.faces / "MANIFEST.csv").open(newline="") as f:
+            for row in csv.DictReader(f):
+                if row.get("faces", "1") == "1":
+                    by_person.setdefault(row["identity"], []).append(self.faces / row["file"])
+        people = [sorted(photos) for _, photos in sorted(by_person.items()) if len(photos) >= 2]
+        for plan, photos in zip(plans, people, strict=False):
+            plan.enrol_photo, plan.probe_photo = photos[0], photos[1]
+        self.console.print(
+            f"face fixtures: {min(len(people), len(plans))} voters identified by a 1:1 face check at the precinct "
+            f"terminal ({len(people)} people in {self.faces}); the others by their ID document"
+        )
+
+    def _device_identifies(self, plan: VoterPlan) -> str:
+        """The precinct terminal's check before it signs: a live face against the registry template, or the ID."""
+        if plan.probe_photo is None:
+            return "document"
+        from identity.errors import IdentityError
+        from identity.face import verify_face
+
+        record = self.components.registry.lookup(plan.personal_number)
+        try:
+            verify_face(plan.probe_photo.read_bytes(), record.face_template)
+        except IdentityError:
+            # As at a real precinct: when the camera check fails, the poll worker checks the ID document instead.
+            self.stats["face_fallbacks"] += 1
+            return "document"
+        self.stats["face_matches"] += 1
+        impostor = self._impostor_photo(plan)
+        if impostor is not None:
+            try:
+                verify_face(impostor.read_bytes(), record.face_template)
+            except IdentityError:
+                self.stats["impostors_refused"] += 1
+        return "face"
+
+    def _impostor_photo(self, plan: VoterPlan) -> Path | None:
+        """Every tenth face voter, someone else's photo is tried first (and must be refused)."""
+        if self.stats["face_matches"] % 10 != 1:
+            return None
+        others = [p for p in self._face_plans if p.probe_photo is not None and p.enrol_photo != plan.enrol_photo]
+        return others[0].probe_photo if others else None
+
     def _vote(self) -> None:
         plans = self._plans()
         self._register_voters(plans)
+        self._face_plans = [p for p in plans if p.probe_photo is not None]
         self.expected: dict[str, Counter[str]] = {c.contest_id: Counter() for c in self.manifest.contests}
         self.receipts: list[str] = []
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
@@ -292,6 +351,11 @@ class DemoRun:
             f"{s['challenges']} challenged ballots checked to decrypt to the voter's choice, "
             f"{s['receipts_checked']} receipts checked against a signed tree head"
         )
+        if self.faces is not None:
+            self.console.print(
+                f"{s['face_matches']} face checks matched, {s['face_fallbacks']} fell back to the ID document; "
+                f"{s['impostors_refused']} impostor photos refused"
+            )
 
     def _one_voter(self, plan: VoterPlan) -> None:
         from voting_server.identification import sign_attestation
@@ -301,7 +365,7 @@ class DemoRun:
             "election_id": self.manifest.election_id,
             "session_id": session.session_id,
             "personal_number": plan.personal_number,
-            "method": "face" if self.faces else "document",
+            "method": self._device_identifies(plan),
             "device_id": self.device_id,
         }
         identified = self.voter.submit_attestation(

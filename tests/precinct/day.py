@@ -3,12 +3,15 @@ the precinct endpoints mounted, and helpers to make scanner records."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bulletin_board.entries import EntryKind
+from crypto.blind_rsa import BlindRsaPrivateKey
 from elections.manifest import Manifest
+from identity.credentials import IssuerKeys
 from precinct.devices import DeviceIdentity, register_device
 from precinct.link import HttpLink
 from precinct.outbox import Outbox
@@ -18,6 +21,16 @@ from precinct.urn import CountingUrn
 from tests.server.harness import Election
 
 PRECINCT = "pr0001"
+KEYS_FILE = Path(__file__).parent / "data" / "issuer_keys.json"
+
+
+def distinct_issuer_keys(manifest: Manifest) -> IssuerKeys:
+    """One pinned test key per ballot style (the observers' verifier refuses styles that share a key)."""
+    hexes = json.loads(KEYS_FILE.read_text())["private_keys"]
+    styles = sorted(s.style_id for s in manifest.ballot_styles)
+    return IssuerKeys(
+        {s: BlindRsaPrivateKey.from_bytes(bytes.fromhex(h), min_bits=2048) for s, h in zip(styles, hexes, strict=False)}
+    )
 
 
 def style_of(manifest: Manifest, precinct_id: str) -> str:
@@ -56,7 +69,9 @@ class PrecinctDay:
         day = cls(election, tmp)
         election.load_manifest()
         election.key_ceremony()
-        election.publish_issuer_keys()
+        keys = distinct_issuer_keys(election.manifest)
+        election.components.election.post_issuer_keys(keys.public_keys())
+        election.components.install_issuer_keys(keys)
         for i in range(urns):
             day.register(f"urn-{PRECINCT}-{i + 1}", "urn")
         for i in range(kiosks):
@@ -103,3 +118,18 @@ class PrecinctDay:
 
     def close(self) -> None:
         self.election.close()
+
+
+def verify_board(day: PrecinctDay) -> dict[int, object]:
+    """Export the board and run the observers' verifier; returns check number → result."""
+    from bulletin_board.export import write_export
+    from observer.board_export import load_export
+    from observer.context import VerifyOptions
+    from observer.verify import run_checks
+
+    day.board.integrate()
+    path = day.tmp / "export.jsonl"
+    with path.open("wb") as f:
+        write_export(day.board, f)
+    report = run_checks(load_export(path), VerifyOptions(min_issuer_bits=2048))
+    return {c.number: c for c in report.checks}

@@ -12,7 +12,7 @@ import pytest
 from bulletin_board.entries import EntryKind
 from elections.precinct_tally import PrecinctProtocol, reconcile_precinct
 from precinct.errors import ScannerRecordError
-from tests.precinct.day import PRECINCT, PrecinctDay, sheets, style_of
+from tests.precinct.day import PRECINCT, PrecinctDay, sheets, style_of, verify_board
 
 
 def test_precinct_day_urn_protocol_equals_decrypted_subtotal(tmp_path: Path) -> None:
@@ -59,6 +59,13 @@ def test_precinct_day_urn_protocol_equals_decrypted_subtotal(tmp_path: Path) -> 
     # The paper ballots count in the election result too.
     totals = {s["selection_id"]: s["votes"] for s in result["results"]["contests"][0]["selections"]}
     assert sum(totals.values()) == 475
+
+    # 5. The observers' verifier: device keys, chains and reconciliation pass, and so does the aggregation that
+    #    now includes the paper ballots.
+    checks = verify_board(day)
+    for number in (30, 31, 32, 40, 41, 42):
+        assert checks[number].status == "pass", (number, checks[number].message)
+    assert checks[32].evidence["precincts"] == {PRECINCT: "equal"}
     day.close()
 
 

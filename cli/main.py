@@ -20,7 +20,16 @@ def main() -> None:
 
 
 #: Modules that each define ``register(app)``; the order is the order of ``shailoo --help``.
-COMMAND_MODULES: tuple[str, ...] = ("cli.info", "cli.demo", "cli.verify", "cli.registry", "cli.observe", "cli.trustee")
+COMMAND_MODULES: tuple[str, ...] = (
+    "cli.info",
+    "cli.demo",
+    "cli.serve",
+    "cli.voter",
+    "cli.verify",
+    "cli.registry",
+    "cli.observe",
+    "cli.trustee",
+)
 
 for _name in COMMAND_MODULES:
     importlib.import_module(_name).register(app)

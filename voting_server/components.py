@@ -93,7 +93,14 @@ def build_components(
         redis_client = redis.Redis.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=2)
         store = state_store_from_url(settings.redis_url)
     keys = issuer_keys or _load_issuer_keys(settings.issuer_keys_dir, settings.min_issuer_key_bits)
-    registrar = RegistrarService(election, registry=registry, issuer=issuer, issuer_keys=keys, store=store)
+    registrar = RegistrarService(
+        election,
+        registry=registry,
+        issuer=issuer,
+        issuer_keys=keys,
+        store=store,
+        load_issuer_keys=lambda: _load_issuer_keys(settings.issuer_keys_dir, settings.min_issuer_key_bits),
+    )
     voter_services = VoterServices(election=ElectionInfo(election), identification=registrar, ballots=Ballots(election))
     return Components(
         settings=settings,

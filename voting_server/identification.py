@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable
 from typing import Any, Final
 
 from cryptography.exceptions import InvalidSignature
@@ -85,12 +86,15 @@ class RegistrarService:
         issuer: Issuer,
         issuer_keys: IssuerKeys | None,
         store: StateStore,
+        load_issuer_keys: Callable[[], IssuerKeys | None] | None = None,
     ) -> None:
         self.election = election
         self.registry = registry
         self.issuer = issuer
         self.issuer_keys = issuer_keys
         self.store = store
+        # Another worker process may have made the keys (admin API): read them from the key directory then.
+        self._load_issuer_keys = load_issuer_keys
 
     def _put(self, session_id: str, state: dict[str, Any]) -> None:
         self.store.put(_PREFIX + session_id, json.dumps(state).encode(), SESSION_TTL_SECONDS)
@@ -165,6 +169,8 @@ class RegistrarService:
     def issue_credential(self, request: CredentialRequest) -> CredentialIssued:
         state = self._take(request.session_id, "credential")
         self._require_voting()
+        if self.issuer_keys is None and self._load_issuer_keys is not None:
+            self.issuer_keys = self._load_issuer_keys()
         if self.issuer_keys is None:
             raise ApiError("this server holds no issuer keys", code="unavailable")
         issuance = self.issuer.issue(

@@ -1,0 +1,187 @@
+"""``shailoo voter ...``: what a phone app does, from a terminal, against a Shailoo server.
+
+* ``shailoo voter election --server URL`` — the election, its phase and ballot styles;
+* ``shailoo voter ballot --server URL --style S [--lang ky|ru|en]`` — a ballot in one language;
+* ``shailoo voter identify --server URL --national-id N --device-key FILE --device-id ID --wallet FILE`` —
+  identification attested by a precinct terminal (whose key file you hold), then the anonymous credential, kept
+  in a wallet file (0600) on this machine;
+* ``shailoo voter vote --server URL --wallet FILE --choice CONTEST=SELECTION ... [--challenge]`` — encrypt on this
+  machine and cast; with ``--challenge`` the encrypted ballot is opened and published instead, and checked to hold
+  your choice (then vote again without it);
+* ``shailoo voter check --server URL CODE`` — find a tracking code on the board and verify its inclusion proof.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+voter_app = typer.Typer(
+    help="Vote from a terminal: identify, get a credential, encrypt, cast, check.", no_args_is_help=True
+)
+Server = Annotated[str, typer.Option("--server", help="Base URL of the Shailoo server")]
+WalletPath = Annotated[Path, typer.Option("--wallet", help="Credential wallet file")]
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(voter_app, name="voter")
+
+
+def _client(server: str) -> Any:
+    from mobile_api.client import VoterClient
+
+    return VoterClient.connect(server)
+
+
+def _fail(error: Exception) -> None:
+    code = getattr(error, "code", "error")
+    Console(stderr=True).print(f"[red]refused ({code}):[/red] {error}")
+    raise typer.Exit(1)
+
+
+@voter_app.command("election")
+def election(server: Server) -> None:
+    """Show the election, its phase and its ballot styles."""
+    from mobile_api.errors import ClientError
+
+    try:
+        view = _client(server).election()
+    except ClientError as e:
+        _fail(e)
+        return
+    manifest = view.manifest
+    table = Table(title=f"{manifest.name.en} — {view.public.phase}")
+    table.add_column("ballot style")
+    table.add_column("region")
+    table.add_column("contests")
+    for style in manifest.ballot_styles:
+        table.add_row(style.style_id, manifest.region(style.region_id).name.en, ", ".join(style.contest_ids))
+    Console().print(table)
+    Console().print(f"election base hash {view.base_hash.hex()}")
+
+
+@voter_app.command("ballot")
+def ballot(
+    server: Server,
+    style: Annotated[str, typer.Option(help="Ballot style id")],
+    lang: Annotated[str, typer.Option(help="ky, ru or en")] = "ky",
+) -> None:
+    """Show a ballot: every contest and the selection ids to pass to ``vote --choice``."""
+    from mobile_api.errors import ClientError
+
+    try:
+        definition = _client(server).ballot_definition(style, lang)
+    except ClientError as e:
+        _fail(e)
+        return
+    for contest in definition.contests:
+        table = Table(title=f"{contest.title} (choose {contest.min_marks}–{contest.max_marks})")
+        table.add_column("--choice")
+        table.add_column("")
+        for selection in contest.selections:
+            table.add_row(f"{contest.contest_id}={selection.selection_id}", selection.label)
+        Console().print(table)
+
+
+@voter_app.command("identify")
+def identify(
+    server: Server,
+    national_id: Annotated[str, typer.Option(help="Your 14-digit personal number")],
+    device_key: Annotated[Path, typer.Option(help="The precinct terminal's Ed25519 key (32-byte hex seed file)")],
+    device_id: Annotated[str, typer.Option(help="The precinct terminal's registered id")],
+    wallet: WalletPath = Path("shailoo-wallet.json"),
+) -> None:
+    """Identify (attested by a precinct terminal) and get an anonymous credential into a wallet file."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+
+    from crypto.errors import ShailooError
+    from voting_server.identification import sign_attestation
+
+    client = _client(server)
+    try:
+        view = client.election()
+        session = client.start_identification(national_id)
+        key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(device_key.read_text().strip()))
+        assertion = {
+            "election_id": view.manifest.election_id,
+            "session_id": session.session_id,
+            "personal_number": national_id,
+            "method": "document",
+            "device_id": device_id,
+        }
+        identified = client.submit_attestation(session.session_id, sign_attestation(device_id, key, assertion))
+        credential = client.obtain_credential(session.session_id, identified.style_id)
+    except ShailooError as e:
+        _fail(e)
+        return
+    raw = credential.private_key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+    wallet.touch(mode=0o600)
+    wallet.write_text(json.dumps({"private_key": raw.hex(), "credential": credential.public.to_json()}, indent=2))
+    Console().print(f"credential for ballot style [bold]{identified.style_id}[/bold] saved in {wallet}")
+
+
+def _load_wallet(path: Path) -> Any:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from identity.credentials import Credential, PublicCredential
+
+    data = json.loads(path.read_text())
+    key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(data["private_key"]))
+    return Credential(key, PublicCredential.from_json(data["credential"]))
+
+
+@voter_app.command("vote")
+def vote(
+    server: Server,
+    choice: Annotated[list[str], typer.Option(help="CONTEST=SELECTION (repeat for several marks)")],
+    wallet: WalletPath = Path("shailoo-wallet.json"),
+    challenge: Annotated[bool, typer.Option(help="Open and publish this encryption instead of casting it")] = False,
+) -> None:
+    """Encrypt your choice on this machine, then cast it (or challenge it)."""
+    from crypto.errors import ShailooError
+
+    marks: dict[str, list[str]] = {}
+    for item in choice:
+        contest, sep, selection = item.partition("=")
+        if not sep:
+            raise typer.BadParameter(f"--choice {item!r} is not CONTEST=SELECTION")
+        marks.setdefault(contest, []).append(selection)
+    client = _client(server)
+    try:
+        prepared = client.prepare_ballot(_load_wallet(wallet), marks)
+        Console().print(f"encrypted on this machine; tracking code [bold]{prepared.tracking_code}[/bold]")
+        if challenge:
+            receipt, opened = client.challenge(prepared)
+            Console().print(f"challenged: published at entry {receipt.entry_index}, it holds {dict(opened)}")
+            Console().print("this ballot will never be counted: vote again (a new encryption) without --challenge")
+            return
+        receipt = client.cast(prepared)
+    except ShailooError as e:
+        _fail(e)
+        return
+    Console().print(
+        f"cast: entry {receipt.entry_index} of the board, tracking code [bold]{receipt.tracking_code}[/bold]; "
+        "the board's signed promise was checked"
+    )
+
+
+@voter_app.command("check")
+def check(server: Server, tracking_code: Annotated[str, typer.Argument(help="XXXX-XXXX-XXXX-XXXX")]) -> None:
+    """Find your ballot on the board and verify its inclusion proof against the signed tree head."""
+    from crypto.errors import ShailooError
+
+    try:
+        status = _client(server).check_receipt(tracking_code)
+    except ShailooError as e:
+        _fail(e)
+        return
+    Console().print(
+        f"{status.tracking_code}: {status.kind} at entry {status.entry_index}, included in the signed tree head "
+        f"of size {status.inclusion_proof['tree_size'] if status.inclusion_proof else '?'} (proof verified)"
+    )

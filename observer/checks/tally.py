@@ -214,8 +214,11 @@ def results(ctx: VerificationContext) -> Passed:
     registered = {
         str(k): int(v) for k, v in ctx.export.payload(ctx.tally_index).get("registered_by_region", {}).items()
     }
+    turnout = turnout_from_tally(manifest, posted, registered)
+    if "turnout" in result and result["turnout"] != turnout.model_dump(mode="json"):
+        raise CheckFailedError("the published turnout is not the one the tally gives", {"entry_index": index})
     try:
-        expected = compute_results_by_style(manifest, counts, turnout_from_tally(manifest, posted, registered))
+        expected = compute_results_by_style(manifest, counts, turnout)
     except ShailooError as e:
         raise CheckFailedError(f"the rules engine refuses the counts: {e.message}", {"entry_index": index}) from e
     published = result.get("results")

@@ -11,6 +11,7 @@ A `Witness` keeps the last tree head it cosigned (through a `WitnessStore`: `Mem
    keeps both heads as evidence (reason ``inconsistent``) and raises `ConsistencyProofError`.
 
 The first head a witness sees is accepted on first use (it has nothing to be consistent with).
+`compare_heads` lets witnesses and observers gossip: two heads of one log, each checked, must be consistent.
 """
 
 from __future__ import annotations
@@ -139,3 +140,30 @@ class Witness:
             if (proof.old_size, proof.new_size) == (last.size, head.size):
                 self.store.add_evidence(SplitViewEvidence(first=last, second=head, reason="inconsistent"))
             raise
+
+
+def compare_heads(
+    a: SignedTreeHead, b: SignedTreeHead, log_key: Ed25519PublicKey, proof: ConsistencyProof | None
+) -> None:
+    """Check that two signed heads of the same log (e.g. seen by two witnesses) describe one history.
+
+    Same size: the roots must be equal. Different sizes: ``proof`` must link the smaller to the larger.
+    Raises `SplitViewError` (with `SplitViewEvidence`) for two roots at one size or a proof that fails.
+    """
+    verify_tree_head(a, log_key)
+    verify_tree_head(b, log_key)
+    if a.origin != b.origin:
+        raise InvalidCheckpointError(f"the heads are from two logs: {a.origin!r} and {b.origin!r}")
+    old, new = (a, b) if a.size <= b.size else (b, a)
+    if old.size == new.size:
+        if old.root_hash != new.root_hash:
+            evidence = SplitViewEvidence(first=a, second=b, reason="same_size")
+            raise SplitViewError(f"two different roots signed for size {a.size}", evidence=evidence)
+        return
+    if proof is None:
+        raise ConsistencyProofError(f"a consistency proof from size {old.size} to {new.size} is required")
+    try:
+        proof.verify_heads(old, new)
+    except ConsistencyProofError as e:
+        evidence = SplitViewEvidence(first=old, second=new, reason="inconsistent")
+        raise SplitViewError(f"heads of size {old.size} and {new.size} are not consistent", evidence=evidence) from e

@@ -17,7 +17,7 @@ from bulletin_board.errors import (
 )
 from bulletin_board.log import BulletinBoard
 from bulletin_board.proofs import ConsistencyProof
-from bulletin_board.witness import MemoryWitnessStore, Witness, WitnessStore
+from bulletin_board.witness import MemoryWitnessStore, Witness, WitnessStore, compare_heads
 from bulletin_board.witness_store import FileWitnessStore
 
 ORIGIN = "cec.shailoo.kg/board/test"
@@ -133,3 +133,22 @@ def test_board_collects_cosignatures(board: BulletinBoard) -> None:
     assert [c.size for c in logged] == [1, 7]
     for c in logged:
         verify_cosignature(c.cosignature, board.tree_head(c.size).head, c.witness_key)
+
+
+def test_gossip_between_witnesses_reveals_a_split_view() -> None:
+    """The log shows one history to one witness and another to the other; comparing their heads catches it."""
+    alice, bob = _witness(), _witness()
+    forked = [*LEAVES[:10], *(merkle.leaf_hash(b"other" + bytes([i])) for i in range(30))]
+    alice.cosign(_head(12), None)
+    bob.cosign(_head(12, forked), None)  # each witness alone sees nothing wrong
+    a, b = alice.last_cosigned(), bob.last_cosigned()
+    assert a is not None and b is not None
+    with pytest.raises(SplitViewError) as caught:
+        compare_heads(a, b, LOG_KEY.public_key(), None)
+    assert caught.value.evidence.reason == "same_size"
+    rewritten = [*LEAVES[:5], *(merkle.leaf_hash(b"rewritten" + bytes([i])) for i in range(35))]
+    with pytest.raises(SplitViewError) as inconsistent:  # the best proof the log has is for its other history
+        compare_heads(_head(10), _head(20, rewritten), LOG_KEY.public_key(), _proof(10, 20, rewritten))
+    assert inconsistent.value.evidence.reason == "inconsistent"
+    compare_heads(_head(10), _head(20), LOG_KEY.public_key(), _proof(10, 20))
+    compare_heads(_head(20), _head(20), LOG_KEY.public_key(), None)

@@ -8,11 +8,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
+
 from bulletin_board.entries import EntryKind
 from crypto.blind_rsa import BlindRsaPrivateKey
 from elections.manifest import Manifest
 from identity.credentials import IssuerKeys
+from mobile_api.client import VoterClient
 from precinct.devices import DeviceIdentity, register_device
+from precinct.kiosk import Kiosk
 from precinct.link import HttpLink
 from precinct.outbox import Outbox
 from precinct.scanner import ScannerRecord, printed_boxes
@@ -133,3 +137,33 @@ def verify_board(day: PrecinctDay) -> dict[int, object]:
         write_export(day.board, f)
     report = run_checks(load_export(path), VerifyOptions(min_issuer_bits=2048))
     return {c.number: c for c in report.checks}
+
+
+class FlakyTransport(httpx.BaseTransport):
+    """A link that works (``up``), fails to connect (``down``), or delivers requests but loses every answer
+    (``lose_answers``: the server acted, the device never heard)."""
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self.inner = inner
+        self.mode = "up"
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if self.mode == "down":
+            raise httpx.ConnectError("the link is down", request=request)
+        response = self.inner.handle_request(request)
+        if self.mode == "lose_answers":
+            response.read()
+            raise httpx.ReadError("the answer was lost", request=request)
+        return response
+
+
+def kiosk_for(day: PrecinctDay, device_id: str) -> tuple[Kiosk, FlakyTransport]:
+    transport = FlakyTransport(day.election.http._transport)
+    http = httpx.Client(transport=transport, base_url="http://shailoo.test")
+    kiosk = Kiosk(
+        day.devices[device_id],
+        VoterClient(http),
+        Outbox(day.tmp / f"{device_id}.sqlite3"),
+        batch_link=HttpLink(http),
+    )
+    return kiosk, transport

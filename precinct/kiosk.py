@@ -1,0 +1,339 @@
+"""The kiosk: the voter client (`mobile_api.client.VoterClient`) in kiosk mode on a commission device.
+
+(docs/precinct.md, "Running a kiosk".) One voter at a time:
+
+1. **Identification** at the kiosk: by the kiosk camera's face frames (sent to the registrar's 1:1 check with the
+   session's liveness nonce), or by a signed assertion of the precinct's biometric identification device
+   (`identification_assertion`, `sign_identification`): Ed25519 by a device registered on the board, binding the
+   election, the session, the voter, the channel (``kiosk``), the method, the device and the time.
+2. **Credential** issued to this kiosk session (blinded here, like on a phone); it is erased when the session ends.
+3. **Ballot**: marks → encrypted and proved here (`prepare`); the voter may **challenge** (cast-or-spoil: the ballot
+   is published with its randomness and the kiosk shows what it opened to) as often as they like, then **casts**.
+4. **Receipt**: tracking code (printed as PDF with a QR code, `precinct.receipt`).
+
+The link may fail at any time after step 2: a cast is first written to the kiosk's outbox (SQLite), then sent;
+if the server cannot be reached the receipt is printed as *queued* — the tracking code is the hash of the ballot
+bytes, so it is the same code the board will show — and `sync` sends the very same bytes later. The server
+answers an identical ballot with the same receipt, so however many times a sync is retried the ballot is on the
+board once. After the ballots, `sync` posts the kiosk's own signed, chained batch listing their ballot hashes, so
+a ballot the kiosk cast cannot silently go missing from the board.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from bulletin_board.checkpoint import SignedPromise, verify_promise
+from bulletin_board.entries import Entry, EntryKind
+from crypto.canonical import canonical_json
+from crypto.hashing import domain_tag, length_prefixed
+from elections.ballot import encode_ballot
+from elections.encrypted_ballot import EncryptedBallot
+from elections.precinct_tally import (
+    ChainHead,
+    PrecinctProtocol,
+    ProtocolContest,
+    sign_batch,
+    sign_protocol,
+)
+from identity.credentials import Credential
+from mobile_api.client import PreparedBallot, VoterClient
+from mobile_api.errors import ClientError
+from mobile_api.schemas import DeviceAttestation, Receipt
+from precinct.devices import DeviceIdentity
+from precinct.errors import DeviceError, KioskSessionError, LinkDownError, PrecinctError
+from precinct.outbox import Outbox, Sender
+
+#: The domain tag of identification assertions (the same bytes the registrar verifies).
+ATTESTATION_TAG = "precinct/identification"
+
+
+def identification_assertion(
+    *, election_id: str, session_id: str, personal_number: str, device_id: str, method: str, at: int
+) -> dict[str, Any]:
+    """The assertion a precinct identification device signs for one voter (``at``: Unix time in seconds)."""
+    return {
+        "election_id": election_id,
+        "session_id": session_id,
+        "personal_number": personal_number,
+        "channel": "kiosk",
+        "method": method,
+        "device_id": device_id,
+        "identified_at": at,
+    }
+
+
+def sign_identification(identity: DeviceIdentity, assertion: Mapping[str, Any]) -> DeviceAttestation:
+    """``Ed25519(lp("SHAILOO-V1/precinct/identification") || canonical_json(assertion))`` by the device key."""
+    message = length_prefixed(domain_tag(ATTESTATION_TAG)) + canonical_json(dict(assertion))
+    return DeviceAttestation(
+        device_id=identity.device_id, assertion=dict(assertion), signature=identity.key.sign(message).hex()
+    )
+
+
+@dataclass
+class KioskSession:
+    """One voter at the kiosk. The credential and the prepared ballot's randomness live only here."""
+
+    session_id: str
+    national_id: str
+    liveness_nonce: str
+    style_id: str | None = None
+    credential: Credential | None = field(default=None, repr=False)
+    prepared: PreparedBallot | None = field(default=None, repr=False)
+    finished: bool = False
+
+
+@dataclass(frozen=True)
+class KioskReceipt:
+    """What the kiosk prints: the tracking code and whether the board has the ballot yet."""
+
+    election_id: str
+    precinct_id: str
+    device_id: str
+    tracking_code: str
+    ballot_hash: str
+    status: str  # "on_board" | "queued"
+    entry_index: int | None = None
+
+
+class Kiosk:
+    """A kiosk at one precinct (see the module docstring)."""
+
+    def __init__(
+        self,
+        identity: DeviceIdentity,
+        client: VoterClient,
+        outbox: Outbox,
+        *,
+        batch_link: Sender | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if identity.role != "kiosk":
+            raise DeviceError(f"device {identity.device_id} is a {identity.role}, not a kiosk")
+        self.identity = identity
+        self.client = client
+        self.outbox = outbox
+        self.batch_link = batch_link
+        self.clock = clock
+        self.current: KioskSession | None = None
+
+    # --- identification and credential --------------------------------------------------------------------------
+
+    def begin(self, national_id: str) -> KioskSession:
+        """Open an identification session for the voter at the kiosk (needs the link)."""
+        session = self._online(lambda: self.client.start_identification(national_id, channel="kiosk"))
+        self.current = KioskSession(session.session_id, national_id, session.liveness_nonce)
+        return self.current
+
+    def _session(self) -> KioskSession:
+        if self.current is None or self.current.finished:
+            raise KioskSessionError("no voter is at the kiosk: start with identification")
+        return self.current
+
+    def identify_here(self, method: str = "biometric") -> str:
+        """The kiosk identified the voter itself (its camera and the precinct list) and signs the assertion."""
+        session = self._session()
+        assertion = identification_assertion(
+            election_id=self.client.election().manifest.election_id,
+            session_id=session.session_id,
+            personal_number=session.national_id,
+            device_id=self.identity.device_id,
+            method=method,
+            at=int(self.clock()),
+        )
+        return self.identify_with(sign_identification(self.identity, assertion))
+
+    def identify_with(self, attestation: DeviceAttestation) -> str:
+        """Identification by a signed assertion (the kiosk's own, or the precinct's biometric terminal's)."""
+        session = self._session()
+        result = self._online(lambda: self.client.submit_attestation(session.session_id, attestation))
+        return self._identified(result.style_id)
+
+    def identify_by_face(self, frames_base64: Sequence[str]) -> str:
+        """Identification by the kiosk camera's frames, checked 1:1 by the registrar against the registry photo."""
+        session = self._session()
+        body = {"frames_base64": list(frames_base64), "liveness_nonce": session.liveness_nonce}
+        path = f"/v1/identification/sessions/{session.session_id}/face"
+        data = self._online(lambda: self.client._request("POST", path, json=body))
+        return self._identified(str(data["style_id"]))
+
+    def _identified(self, style_id: str) -> str:
+        session = self._session()
+        session.style_id = style_id
+        identified = int(self.outbox.state("voters_identified", 0)) + 1
+        self.outbox.put_state({"voters_identified": identified})
+        session.credential = self._online(lambda: self.client.obtain_credential(session.session_id, style_id))
+        return style_id
+
+    # --- the ballot ----------------------------------------------------------------------------------------------
+
+    def prepare(self, marks: Mapping[str, Sequence[str]]) -> PreparedBallot:
+        """Encrypt and prove the voter's marks here; the voter now casts or challenges."""
+        session = self._session()
+        if session.credential is None:
+            raise KioskSessionError("the voter has no credential yet: identify first")
+        prepared = self.client.prepare_ballot(session.credential, marks, precinct_id=self.identity.precinct_id)
+        session.prepared = prepared
+        return prepared
+
+    def challenge(self) -> dict[str, tuple[str, ...]]:
+        """Spoil the prepared ballot (published with its randomness) and return what it opened to; the voter
+        then prepares a new one."""
+        session = self._session()
+        if session.prepared is None:
+            raise KioskSessionError("there is no prepared ballot to challenge")
+        _, opened = self._online(lambda: self.client.challenge(session.prepared))  # type: ignore[arg-type]
+        session.prepared = None
+        return opened
+
+    def cast(self) -> KioskReceipt:
+        """Queue the prepared ballot, then try to send it; the session ends and its credential is erased."""
+        session = self._session()
+        prepared = session.prepared
+        if prepared is None:
+            raise KioskSessionError("there is no prepared ballot to cast")
+        view = self.client.election()
+        ballot = prepared.ballot
+        counts = self._counted(dict(self.outbox.state("counts", {})), prepared.marks, view.manifest)
+        local_id = self.outbox.enqueue("ballot", ballot.to_json(), {"counts": counts})
+        session.prepared, session.credential, session.finished = None, None, True
+        self.current = None
+        receipt = KioskReceipt(
+            election_id=view.manifest.election_id,
+            precinct_id=self.identity.precinct_id,
+            device_id=self.identity.device_id,
+            tracking_code=ballot.tracking_code(),
+            ballot_hash=ballot.ballot_hash().hex(),
+            status="queued",
+        )
+        try:
+            answer = self._send("ballot", ballot.to_json())
+        except LinkDownError:
+            return receipt
+        self.outbox.mark_sent(local_id, answer)
+        return KioskReceipt(**{**receipt.__dict__, "status": "on_board", "entry_index": answer["entry_index"]})
+
+    @staticmethod
+    def _counted(
+        counts: dict[str, dict[str, Any]], marks: Mapping[str, Sequence[str]], manifest: Any
+    ) -> dict[str, dict[str, Any]]:
+        """The kiosk's running protocol: per contest, ballots holding it and votes per selection."""
+        for contest_id, selection_ids in marks.items():
+            contest = manifest.contest(contest_id)
+            figures = counts.setdefault(contest_id, {"valid": 0, "counts": [0] * len(contest.selections)})
+            figures["valid"] += 1
+            for selection_id in selection_ids:
+                figures["counts"][contest.selection_index(selection_id)] += 1
+        return counts
+
+    # --- the link ------------------------------------------------------------------------------------------------
+
+    def _online(self, call: Callable[[], Any]) -> Any:
+        try:
+            return call()
+        except httpx.TransportError as e:
+            raise LinkDownError("the server cannot be reached; identification needs the link") from e
+
+    def _send(self, kind: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+        if kind == "ballot":
+            return self._send_ballot(payload)
+        if self.batch_link is None:
+            raise LinkDownError("this kiosk has no link for its batches configured")
+        return dict(self.batch_link(kind, payload))
+
+    def _send_ballot(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """POST the queued ballot bytes; check the board's signed promise names exactly this ballot."""
+        try:
+            response = self.client.http.post("/v1/ballots", json={"ballot": dict(payload)})
+        except httpx.TransportError as e:
+            raise LinkDownError(f"the server is unreachable: {e}") from e
+        if response.status_code >= 500:
+            raise LinkDownError(f"the server answered {response.status_code}; will retry")
+        body = response.json()
+        if response.status_code >= 400:
+            raise PrecinctError(str(body.get("message")), code=str(body.get("code")))
+        receipt = Receipt.model_validate(body)
+        promise = SignedPromise.from_text(receipt.promise)
+        verify_promise(promise, self.client.election().board_key)
+        ballot = EncryptedBallot.from_json(dict(payload))
+        expected = Entry.create(promise.index, EntryKind.BALLOT, ballot.to_json()).entry_hash
+        if promise.entry_hash != expected or receipt.tracking_code != ballot.tracking_code():
+            raise ClientError("the receipt does not promise this ballot", code="receipt_invalid")
+        return receipt.model_dump()
+
+    def head(self) -> ChainHead:
+        data = self.outbox.state("head")
+        return ChainHead() if data is None else ChainHead(int(data[0]), bytes.fromhex(data[1]))
+
+    def _seal_batch(self) -> None:
+        """Sign a batch listing the ballots cast since the last batch (queued after them)."""
+        listed = int(self.outbox.state("listed", 0))
+        ballots = [r for r in self.outbox.records() if r.kind == "ballot"]
+        new = ballots[listed:]
+        if not new:
+            return
+        head = self.head()
+        batch = sign_batch(
+            self.identity.key,
+            election_id=self.client.election().manifest.election_id,
+            device_id=self.identity.device_id,
+            precinct_id=self.identity.precinct_id,
+            sequence=head.batches + 1,
+            previous=head.last,
+            cast=[EncryptedBallot.from_json(r.payload).ballot_hash() for r in new],
+        )
+        state = {"head": [batch.sequence, batch.batch_hash().hex()], "listed": len(ballots)}
+        self.outbox.enqueue("precinct_batch", batch.to_json(), state)
+
+    def sync(self) -> list[dict[str, Any]]:
+        """Send everything queued (ballots first, then the kiosk's batch listing them); safe to repeat."""
+        if not self.outbox.state("closed", False):
+            self._seal_batch()
+        return self.outbox.sync(self._send)
+
+    def pending(self) -> int:
+        return self.outbox.pending()
+
+    # --- the close -----------------------------------------------------------------------------------------------
+
+    def close(self) -> PrecinctProtocol:
+        """Seal the last batch and sign the kiosk's protocol (voters identified here, ballots cast, counts)."""
+        if self.outbox.state("closed", False):
+            return next(
+                PrecinctProtocol.from_json(r.payload) for r in self.outbox.records() if r.kind == "precinct_protocol"
+            )
+        self._seal_batch()
+        manifest = self.client.election().manifest
+        counts: dict[str, dict[str, Any]] = dict(self.outbox.state("counts", {}))
+        cast = sum(1 for r in self.outbox.records() if r.kind == "ballot")
+        head = self.head()
+        protocol = PrecinctProtocol(
+            election_id=manifest.election_id,
+            device_id=self.identity.device_id,
+            precinct_id=self.identity.precinct_id,
+            voters_identified=int(self.outbox.state("voters_identified", 0)),
+            ballots_read=cast,
+            batches=head.batches,
+            last_batch=head.last,
+            contests=tuple(
+                ProtocolContest(c, int(f["valid"]), 0, tuple(f["counts"])) for c, f in sorted(counts.items())
+            ),
+            signature=bytes(64),
+        )
+        signed = sign_protocol(self.identity.key, protocol)
+        self.outbox.enqueue("precinct_protocol", signed.to_json(), {"closed": True})
+        return signed
+
+
+def marks_from_form(manifest: Any, style_id: str, form: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
+    """The ballot screen's form (field ``contest:<id>`` → selection ids) as marks, checked by `encode_ballot`."""
+    style = manifest.ballot_style(style_id)
+    marks = {c: list(form.get(f"contest:{c}", ())) for c in style.contest_ids}
+    encode_ballot(manifest, style_id, marks)
+    return marks

@@ -1,0 +1,81 @@
+"""A kiosk day: identification at the kiosk, challenge, casts online, a link that drops mid-day, a sync whose
+answers are lost, a second sync — every ballot on the board exactly once — then the kiosk's protocol reconciled."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bulletin_board.entries import EntryKind
+from precinct.errors import KioskSessionError, LinkDownError
+from tests.precinct.day import PRECINCT, PrecinctDay, kiosk_for, verify_board
+
+KIOSK = f"kiosk-{PRECINCT}-1"
+
+
+def marks_for(day: PrecinctDay, style_id: str, index: int) -> dict[str, list[str]]:
+    manifest = day.election.manifest
+    style = manifest.ballot_style(style_id)
+    return {c: [manifest.contest(c).selections[index].selection_id] for c in style.contest_ids}
+
+
+def test_kiosk_offline_mid_day_syncs_twice_without_duplicates(tmp_path: Path) -> None:
+    day = PrecinctDay.open(tmp_path, kiosks=1, urns=0)
+    kiosk, link = kiosk_for(day, KIOSK)
+
+    # Voter 1 identifies at the kiosk, challenges a first ballot (it opens to their marks), then casts.
+    number, _ = day.election.register_voter()
+    kiosk.begin(number)
+    style = kiosk.identify_here()
+    marks = marks_for(day, style, 0)
+    kiosk.prepare(marks)
+    opened = kiosk.challenge()
+    assert {c: list(v) for c, v in opened.items()} == marks
+    kiosk.prepare(marks)
+    first = kiosk.cast()
+    assert first.status == "on_board" and first.entry_index is not None
+    with pytest.raises(KioskSessionError):  # the session and its credential are gone
+        kiosk.prepare(marks)
+
+    # Voter 2 is identified and marks the ballot; the link drops before the cast: the receipt says "queued".
+    number, _ = day.election.register_voter()
+    kiosk.begin(number)
+    style2 = kiosk.identify_here()
+    kiosk.prepare(marks_for(day, style2, 1))
+    link.mode = "down"
+    second = kiosk.cast()
+    assert second.status == "queued" and second.entry_index is None
+
+    # While the link is down nobody new can be identified (the registrar is central).
+    number, _ = day.election.register_voter()
+    with pytest.raises(LinkDownError):
+        kiosk.begin(number)
+
+    # The link comes back but loses every answer: the server takes the ballot, the kiosk never hears.
+    link.mode = "lose_answers"
+    assert kiosk.sync() == []
+    assert kiosk.pending() == 2  # the queued ballot and the kiosk's batch listing both ballots
+
+    # A second sync sends the same bytes again: same receipt, the ballot on the board once.
+    link.mode = "up"
+    answers = kiosk.sync()
+    assert answers[0]["tracking_code"] == second.tracking_code
+    assert kiosk.pending() == 0 and kiosk.sync() == []
+    ballots = [e for e in day.board.entries(0, day.board.size) if e.kind is EntryKind.BALLOT]
+    assert len(ballots) == 2
+    assert [e.payload["precinct_id"] for e in ballots] == [PRECINCT, PRECINCT]
+    day.board.integrate()
+    assert kiosk.client.check_receipt(second.tracking_code).entry_index == answers[0]["entry_index"]
+
+    # The close: the kiosk's protocol closes its chain; trustees decrypt; the verifier reconciles the precinct.
+    protocol = kiosk.close()
+    assert (protocol.voters_identified, protocol.ballots_read, protocol.batches) == (2, 2, 1)
+    kiosk.sync()
+    result = day.tally_and_decrypt()
+    contest_id = day.election.manifest.ballot_style(style).contest_ids[0]
+    assert result["counts_by_precinct"][PRECINCT][contest_id][:2] == [1, 1]
+    checks = verify_board(day)
+    for number in (30, 31, 32):
+        assert checks[number].status == "pass", (number, checks[number].message)
+    day.close()

@@ -283,6 +283,9 @@ def check_post(entries: Sequence[Entry], params: CeremonyParams, post: Post) -> 
         return
     _require_complete(view, view.shares, "step-2 shares")
     if post.kind is EntryKind.COMPLAINT:
+        [(complainer, complaints)] = probe.complaints.items()
+        if any(not 1 <= c.accused <= params.n for c in complaints):
+            raise CeremonyError(f"trustee {complainer} complains about a trustee outside 1..{params.n}")
         return
     _require_complete(view, view.complaints, "step-3 checks")
     cheaters = find_cheaters(view)

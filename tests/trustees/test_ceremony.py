@@ -229,3 +229,24 @@ def test_post_for_another_trustee_slot_is_refused(board: BulletinBoard) -> None:
     with pytest.raises(CeremonyError) as info:
         BoardTransport(board, PARAMS).post([squatting])
     assert info.value.code == "wrong_slot"
+
+
+def test_complaint_against_a_trustee_who_does_not_exist_is_refused(board: BulletinBoard) -> None:
+    stores = _stores()
+    transport = BoardTransport(board, PARAMS)
+    complainer = stores.pop(0)
+    _run_all(stores, transport)
+    secrets = TrusteeSecrets.from_dict(complainer.secrets)
+    for _ in range(2):
+        posts, _ = trustee_step(secrets, transport.read_entries())
+        transport.post(posts)
+    _run_all(stores, transport)  # the others send their shares
+    context = secrets.context
+    assert context is not None and secrets.dkg_state is not None
+    view = read_ceremony(board.entries(0, board.size), context, PARAMS.n, PARAMS.k)
+    honest = make_complaint(context, secrets.dkg_state, view.shares_for(1)[0])
+    ghost = checked_post(context, 1, [type(honest)(1, 9, honest.shared_point, honest.proof, honest.revealed_share)])
+    size = board.size
+    with pytest.raises(CeremonyError):
+        transport.post([ghost])
+    assert board.size == size

@@ -6,7 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from crypto.errors import NonCanonicalError
 from trustees.errors import (
     KeystoreExistsError,
     KeystoreLockedError,
@@ -118,6 +121,12 @@ def test_failed_write_keeps_the_old_keystore(tmp_path: Path, monkeypatch: pytest
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t1.keystore"]
 
 
+def test_secrets_outside_canonical_json_are_refused_and_nothing_is_written(tmp_path: Path) -> None:
+    with pytest.raises(NonCanonicalError):
+        Keystore.create(tmp_path / "k", PASS, {"too_big": 2**60}, label={}, kdf=FAST)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_create_refuses_to_overwrite_and_short_passphrases(tmp_path: Path) -> None:
     store = _create(tmp_path)
     with pytest.raises(KeystoreExistsError):
@@ -135,3 +144,39 @@ def test_backup_opens_only_with_the_backup_passphrase(tmp_path: Path) -> None:
     with pytest.raises(KeystoreLockedError):
         Keystore.open(backup, PASS)
     assert json.loads(backup.read_bytes())["header"]["purpose"] == "backup"
+
+
+#: Canonical JSON (RFC 8785) numbers are IEEE doubles: integers beyond ±(2^53 − 1) are refused.
+JSON_SAFE_INTEGERS = st.integers(-(2**53) + 1, 2**53 - 1)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    passphrase=st.text(min_size=8, max_size=40),
+    secrets=st.dictionaries(
+        st.text(max_size=10), st.integers(-(2**53) + 1, 2**53 - 1) | st.text(max_size=20), max_size=5
+    ),
+    position=st.integers(min_value=0),
+    bit=st.integers(min_value=0, max_value=7),
+)
+def test_no_single_bit_flip_opens_to_other_secrets(
+    tmp_path: Path,
+    passphrase: str,
+    secrets: dict,
+    position: int,
+    bit: int,  # type: ignore[type-arg]
+) -> None:
+    """Round trip for any passphrase and contents; a flipped bit anywhere is refused, never read as other secrets."""
+    path = tmp_path / "prop.keystore"
+    path.unlink(missing_ok=True)
+    Keystore.create(path, passphrase, secrets, label={"trustee": 1}, kdf=FAST)
+    assert Keystore.open(path, passphrase).secrets == secrets
+    raw = bytearray(path.read_bytes())
+    raw[position % len(raw)] ^= 1 << bit
+    path.write_bytes(bytes(raw))
+    try:
+        opened = Keystore.open(path, passphrase)
+    except (KeystoreLockedError, KeystoreTamperedError, KeystoreUnsupportedError):
+        return
+    # Only a change JSON cannot see (e.g. in insignificant bytes) may still open, and then to the same secrets.
+    assert opened.secrets == secrets

@@ -1,0 +1,146 @@
+"""The kiosk's ballot screen: a local web page served by the kiosk process (``shailoo kiosk serve``).
+
+Server-rendered HTML (Jinja2, autoescaped) in Kyrgyz, Russian and English, that works with the keyboard alone:
+real form controls with labels, fieldsets and legends per contest, a skip link, visible focus, the natural tab
+order, and a large-text toggle. No JavaScript. One voter at a time (`precinct.kiosk.Kiosk` holds the session):
+
+``GET /`` identification → ``POST /identify`` → ``GET /ballot`` → ``POST /ballot`` (encrypt; shows the tracking
+code) → ``POST /cast`` (receipt page, ``GET /receipt/<code>.pdf``) or ``POST /challenge`` (shows what the spoiled
+ballot held, back to ``/ballot``). ``POST /settings`` sets the language and text size (cookies).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Final
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from crypto.errors import ShailooError
+from mobile_api.schemas import BallotDefinition
+from precinct.kiosk import Kiosk, KioskReceipt, marks_from_form
+from precinct.kiosk_text import LANGUAGE_NAMES, LANGUAGES, texts
+from precinct.printing import receipt_pdf
+
+_TEMPLATES: Final = Path(__file__).parent / "templates"
+_GET_PAGES: Final = frozenset({"/", "/ballot", "/review", "/receipt"})
+_STATUS: Final = {"session_invalid": 409, "link_down": 503, "already_identified": 409, "not_eligible": 403}
+
+
+def create_kiosk_app(kiosk: Kiosk) -> FastAPI:
+    """The ballot screen of ``kiosk``."""
+    env = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape(["html"]))
+    app = FastAPI(title="Shailoo kiosk", docs_url=None, redoc_url=None, openapi_url=None)
+    state: dict[str, Any] = {"receipts": {}, "last": None}
+
+    def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        lang = request.cookies.get("lang", "ky")
+        lang = lang if lang in LANGUAGES else "ky"
+        back = request.url.path if request.url.path in _GET_PAGES else "/"
+        html = env.get_template(name).render(
+            lang=lang,
+            t=texts(lang),
+            large=request.cookies.get("large") == "1",
+            languages=list(LANGUAGE_NAMES.items()),
+            back=back,
+            **context,
+        )
+        return HTMLResponse(html, status_code=status)
+
+    def language(request: Request) -> str:
+        lang = request.cookies.get("lang", "ky")
+        return lang if lang in LANGUAGES else "ky"
+
+    def definition(request: Request) -> BallotDefinition:
+        session = kiosk.current
+        if session is None or session.style_id is None:
+            raise ShailooError("no identified voter at the kiosk", code="session_invalid")
+        return kiosk.client.ballot_definition(session.style_id, language(request))  # type: ignore[arg-type]
+
+    @app.exception_handler(ShailooError)
+    async def _error(request: Request, exc: ShailooError) -> HTMLResponse:
+        return render(request, "error.html", _STATUS.get(exc.code, 400), message=exc.message, code=exc.code)
+
+    @app.get("/", response_class=HTMLResponse)
+    def start(request: Request) -> HTMLResponse:
+        return render(request, "start.html")
+
+    @app.post("/settings")
+    async def settings(request: Request) -> Response:
+        form = await request.form()
+        back = str(form.get("back", "/"))
+        response = RedirectResponse(back if back in _GET_PAGES else "/", status_code=303)
+        if (lang := form.get("lang")) in LANGUAGES:
+            response.set_cookie("lang", str(lang), samesite="strict")
+        if (large := form.get("large")) in ("0", "1"):
+            response.set_cookie("large", str(large), samesite="strict")
+        return response
+
+    @app.post("/identify")
+    async def identify(request: Request) -> Response:
+        form = await request.form()
+        kiosk.begin(str(form.get("national_id", "")).strip())
+        kiosk.identify_here()
+        return RedirectResponse("/ballot", status_code=303)
+
+    @app.get("/ballot", response_class=HTMLResponse)
+    def ballot(request: Request) -> HTMLResponse:
+        return render(request, "ballot.html", definition=definition(request))
+
+    @app.post("/ballot", response_class=HTMLResponse)
+    async def prepare(request: Request) -> HTMLResponse:
+        form = await request.form()
+        session = kiosk.current
+        if session is None or session.style_id is None:
+            raise ShailooError("no identified voter at the kiosk", code="session_invalid")
+        fields = {key: [str(v) for v in form.getlist(key)] for key in form}
+        marks = marks_from_form(kiosk.client.election().manifest, session.style_id, fields)
+        prepared = kiosk.prepare(marks)
+        return render(request, "review.html", code=prepared.tracking_code)
+
+    @app.get("/review", response_class=HTMLResponse)
+    def review(request: Request) -> HTMLResponse:
+        session = kiosk.current
+        if session is None or session.prepared is None:
+            return RedirectResponse("/ballot", status_code=303)  # type: ignore[return-value]
+        return render(request, "review.html", code=session.prepared.tracking_code)
+
+    @app.post("/challenge", response_class=HTMLResponse)
+    def challenge(request: Request) -> HTMLResponse:
+        labels = {s.selection_id: s.label for c in definition(request).contests for s in c.selections}
+        opened = kiosk.challenge()
+        return render(request, "challenged.html", opened=[labels[s] for ids in opened.values() for s in ids])
+
+    @app.post("/cast", response_class=HTMLResponse)
+    def cast(request: Request) -> HTMLResponse:
+        receipt = kiosk.cast()
+        state["receipts"][receipt.tracking_code] = receipt
+        state["last"] = receipt
+        return render(request, "receipt.html", receipt=receipt)
+
+    @app.get("/receipt", response_class=HTMLResponse)
+    def last_receipt(request: Request) -> HTMLResponse:
+        if state["last"] is None:
+            return RedirectResponse("/", status_code=303)  # type: ignore[return-value]
+        return render(request, "receipt.html", receipt=state["last"])
+
+    @app.get("/receipt/{code}.pdf")
+    def receipt_file(request: Request, code: str) -> Response:
+        receipt: KioskReceipt | None = state["receipts"].get(code)
+        if receipt is None:
+            raise ShailooError("no receipt with this code was printed here", code="not_found")
+        manifest = kiosk.client.election().manifest
+        pdf = receipt_pdf(
+            election_id=receipt.election_id,
+            election_name=str(getattr(manifest.name, language(request))),
+            precinct_id=receipt.precinct_id,
+            tracking_code=receipt.tracking_code,
+            ballot_hash=receipt.ballot_hash,
+            status=receipt.status,
+            language=language(request),
+        )
+        return Response(pdf, media_type="application/pdf")
+
+    return app

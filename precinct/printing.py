@@ -1,0 +1,162 @@
+"""What precinct devices print: the protocol (text and PDF) and the voter's receipt (PDF with a QR code).
+
+PDFs are made with fpdf2 in DejaVu Sans when the system has it (Kyrgyz and Russian need Cyrillic glyphs); without
+it the PDF falls back to the English texts in a core font, so a device never fails to print.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any, Final
+
+import qrcode
+from fpdf import FPDF
+
+from elections.manifest import LocalizedText, Manifest
+from elections.precinct_tally import PrecinctProtocol
+
+_FONT_PATHS: Final = (
+    Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+    Path("/usr/share/fonts/dejavu/DejaVuSans.ttf"),
+)
+
+_WORDS: Final = {
+    "protocol": {"ky": "Шайлоо участогунун протоколу", "ru": "Протокол участковой комиссии", "en": "Precinct protocol"},
+    "precinct": {"ky": "Участок", "ru": "Участок", "en": "Precinct"},
+    "device": {"ky": "Түзмөк", "ru": "Устройство", "en": "Device"},
+    "identified": {
+        "ky": "Идентификацияланган шайлоочулар",
+        "ru": "Идентифицировано избирателей",
+        "en": "Voters identified",
+    },
+    "read": {"ky": "Окулган бюллетендер", "ru": "Считано бюллетеней", "en": "Ballots read"},
+    "valid": {"ky": "Жарактуу", "ru": "Действительных", "en": "Valid"},
+    "invalid": {"ky": "Жараксыз", "ru": "Недействительных", "en": "Invalid"},
+    "chain": {"ky": "Пакеттер", "ru": "Пакетов", "en": "Batches"},
+    "receipt": {"ky": "Добуш берүү квитанциясы", "ru": "Квитанция о голосовании", "en": "Voting receipt"},
+    "tracking": {"ky": "Текшерүү коду", "ru": "Код проверки", "en": "Tracking code"},
+    "queued": {
+        "ky": "Бюллетень кезекте: байланыш калыбына келгенде жөнөтүлөт",
+        "ru": "Бюллетень в очереди: будет отправлен при восстановлении связи",
+        "en": "Ballot queued: it is sent when the link returns",
+    },
+    "on_board": {"ky": "Бюллетень тактада", "ru": "Бюллетень на доске", "en": "Ballot on the board"},
+    "check": {
+        "ky": "Кодду шайлоо тактасынан текшериңиз",
+        "ru": "Проверьте код на доске объявлений выборов",
+        "en": "Check this code on the election board",
+    },
+}
+_SPECIAL: Final = {
+    "against_all": {"ky": "Баарына каршы", "ru": "Против всех", "en": "Against all"},
+    "yes": {"ky": "Ооба", "ru": "Да", "en": "Yes"},
+    "no": {"ky": "Жок", "ru": "Нет", "en": "No"},
+}
+
+
+def word(key: str, language: str) -> str:
+    return _WORDS[key][language]
+
+
+def _text(value: LocalizedText, language: str) -> str:
+    return str(getattr(value, language))
+
+
+def selection_name(manifest: Manifest, selection: Any, language: str) -> str:
+    """A selection's name as printed on the paper ballot."""
+    if selection.kind == "candidate":
+        return _text(manifest.candidate(selection.candidate_id).name, language)
+    if selection.kind == "party":
+        return _text(manifest.party(selection.party_id).name, language)
+    if selection.kind == "party_preference":
+        return f"{_text(manifest.party(selection.party_id).name, language)} № {selection.list_position}"
+    return _SPECIAL[selection.kind][language]
+
+
+def protocol_lines(protocol: PrecinctProtocol, manifest: Manifest, language: str = "ru") -> list[str]:
+    """The protocol as the urn prints it: header, turnout figures, per contest valid/invalid and every count."""
+    precinct = next(p for p in manifest.precincts if p.precinct_id == protocol.precinct_id)
+    lines = [
+        f"{word('protocol', language)} — {_text(manifest.name, language)}",
+        f"{word('precinct', language)}: {_text(precinct.name, language)} ({protocol.precinct_id})",
+        f"{word('device', language)}: {protocol.device_id}",
+        f"{word('identified', language)}: {protocol.voters_identified}",
+        f"{word('read', language)}: {protocol.ballots_read}",
+    ]
+    for figures in protocol.contests:
+        contest = manifest.contest(figures.contest_id)
+        lines.append("")
+        lines.append(f"{_text(contest.name, language)}")
+        lines.append(f"  {word('valid', language)}: {figures.valid}   {word('invalid', language)}: {figures.invalid}")
+        for selection, count in zip(contest.selections, figures.counts, strict=True):
+            if count or selection.kind != "party_preference":
+                lines.append(f"  {selection_name(manifest, selection, language):<48} {count:>7}")
+    lines.append("")
+    lines.append(f"{word('chain', language)}: {protocol.batches}  {protocol.last_batch.hex()}")
+    lines.append(f"Ed25519: {protocol.signature.hex()}")
+    return lines
+
+
+def protocol_text(protocol: PrecinctProtocol, manifest: Manifest, language: str = "ru") -> str:
+    return "\n".join(protocol_lines(protocol, manifest, language)) + "\n"
+
+
+def _pdf() -> tuple[FPDF, bool]:
+    pdf = FPDF(format="A4")
+    pdf.set_auto_page_break(auto=True, margin=12)
+    pdf.add_page()
+    for path in _FONT_PATHS:
+        if path.exists():
+            pdf.add_font("DejaVu", fname=str(path))
+            pdf.set_font("DejaVu", size=10)
+            return pdf, True
+    pdf.set_font("Helvetica", size=10)
+    return pdf, False
+
+
+def _write(pdf: FPDF, unicode: bool, line: str, height: float = 5.0) -> None:
+    text = line if unicode else line.encode("latin-1", "replace").decode("latin-1")
+    pdf.multi_cell(0, height, text, new_x="LMARGIN", new_y="NEXT")
+
+
+def protocol_pdf(protocol: PrecinctProtocol, manifest: Manifest, language: str = "ru") -> bytes:
+    """The protocol as a PDF (English if no Cyrillic font is installed)."""
+    pdf, unicode = _pdf()
+    for line in protocol_lines(protocol, manifest, language if unicode else "en"):
+        _write(pdf, unicode, line)
+    return bytes(pdf.output())
+
+
+def receipt_qr_payload(election_id: str, tracking_code: str) -> str:
+    """What the receipt's QR code holds: the election and the tracking code (the voter app looks it up)."""
+    return f"shailoo:receipt?election={election_id}&code={tracking_code}"
+
+
+def receipt_pdf(
+    *,
+    election_id: str,
+    election_name: str,
+    precinct_id: str,
+    tracking_code: str,
+    ballot_hash: str,
+    status: str,
+    language: str = "ky",
+) -> bytes:
+    """The voter's printed receipt: tracking code in large type, its QR code, the status, and how to check it."""
+    pdf, unicode = _pdf()
+    lang = language if unicode else "en"
+    _write(pdf, unicode, f"{word('receipt', lang)} — {election_name}")
+    _write(pdf, unicode, f"{word('precinct', lang)}: {precinct_id}")
+    pdf.set_font_size(22)
+    _write(pdf, unicode, f"{word('tracking', lang)}: {tracking_code}", 11)
+    pdf.set_font_size(10)
+    image = qrcode.make(receipt_qr_payload(election_id, tracking_code))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    buffer.seek(0)
+    pdf.image(buffer, w=50, h=50)
+    _write(pdf, unicode, word(status, lang))
+    _write(pdf, unicode, word("check", lang))
+    _write(pdf, unicode, f"SHA-256: {ballot_hash}", 4)
+    return bytes(pdf.output())

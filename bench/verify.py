@@ -26,6 +26,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import secrets
 import sys
 import tempfile
@@ -59,6 +60,12 @@ TARGET_SECONDS = 600
 
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (the pool's workers), user + system."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def one_style(preset: str) -> Manifest:
@@ -145,14 +152,19 @@ def measure(manifest: Manifest, ballots: int, workdir: Path, label: str) -> dict
         ("batched_2_workers", 2, True),
     ):
         log(f"{label}: {name}")
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), _cpu_seconds()
         run = run_ballot_shards(
             export, material, counted, manifest=manifest, workers=workers, shard_size=256 if ballots > 64 else 8,
             batched=batched,
         )  # fmt: skip
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, _cpu_seconds() - cpu_started
         assert run.verified == ballots and not run.failures, run.failures[:3]
-        runs[name] = {"seconds": round(seconds, 3), "ballots_per_second": round(ballots / seconds, 2)}
+        runs[name] = {
+            "seconds": round(seconds, 3),
+            "ballots_per_second": round(ballots / seconds, 2),
+            "cpu_seconds": round(cpu, 3),
+            "cpu_ms_per_ballot": round(1000 * cpu / ballots, 3),
+        }
     selections = sum(len(manifest.contest(c).selections) for c in manifest.ballot_styles[0].contest_ids)
     return {
         "ballots": ballots,
@@ -163,6 +175,9 @@ def measure(manifest: Manifest, ballots: int, workdir: Path, label: str) -> dict
         **runs,
         "speedup_batched_vs_one_by_one": round(
             runs["one_by_one_1_worker"]["seconds"] / runs["batched_1_worker"]["seconds"], 2
+        ),
+        "cpu_ratio_one_by_one_vs_batched": round(
+            runs["one_by_one_1_worker"]["cpu_seconds"] / runs["batched_1_worker"]["cpu_seconds"], 2
         ),
         "speedup_2_workers_vs_1": round(runs["batched_1_worker"]["seconds"] / runs["batched_2_workers"]["seconds"], 2),
     }
@@ -177,24 +192,39 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.ballots, args.ballots_2021 = 60, 4
+    load_avg_start = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
         president = measure(one_style("president"), args.ballots, Path(tmp), "president")
         parliament = measure(one_style("parliament-2021"), args.ballots_2021, Path(tmp), "parliament_2021")
+    load_avg_before = os.getloadavg()
     per_ballot = (president["load"]["seconds"] + president["batched_2_workers"]["seconds"]) / president["ballots"]
     estimate = per_ballot * TARGET_BALLOTS
+    # On a shared machine the wall clock measures the other tenants too; CPU time per ballot does not.
+    cpu_per_ballot = president["batched_1_worker"]["cpu_ms_per_ballot"] / 1000
+    idle_estimate = TARGET_BALLOTS * (president["load"]["seconds"] / president["ballots"] + cpu_per_ballot / 2)
     result = {
         "benchmark": "shailoo observer verifier",
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "load_average_at_start": [round(x, 2) for x in load_avg_start],
+            "load_average_at_end": [round(x, 2) for x in load_avg_before],
+        },
         "president": president,
         "parliament_2021": parliament,
         "target_100k_presidential": {
             "extrapolated": True,
-            "method": "linear: (load + batched 2-worker ballot checks) per ballot of the bounded run × 100,000",
+            "method": "linear in ballots from the bounded run: wall = (load + batched 2-worker checks) per ballot "
+            "x 100,000 as measured on this (shared) machine; cpu_bound = load + batched CPU time per ballot / 2 "
+            "cores x 100,000, what an otherwise idle 2-core machine would take",
             "from_ballots": president["ballots"],
-            "estimated_seconds": round(estimate, 1),
-            "estimated_minutes": round(estimate / 60, 2),
+            "wall_estimated_seconds": round(estimate, 1),
+            "wall_meets_target": estimate <= TARGET_SECONDS,
+            "cpu_bound_estimated_seconds": round(idle_estimate, 1),
+            "cpu_bound_estimated_minutes": round(idle_estimate / 60, 2),
+            "cpu_bound_meets_target": idle_estimate <= TARGET_SECONDS,
             "target_seconds": TARGET_SECONDS,
-            "meets_target": estimate <= TARGET_SECONDS,
         },
     }
     text = json.dumps(result, indent=2)

@@ -91,3 +91,40 @@ def test_air_gapped_trustee_through_the_server(server: TestClient, tmp_path: Pat
     with pytest.raises(TrusteeError) as info:
         transport.airgap_import({**response, "trustee": 3})
     assert info.value.code == "stale_request"
+
+
+def test_cli_join_request_and_import_against_the_server(
+    server: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    monkeypatch.setattr(HttpTransport, "connect", classmethod(lambda cls, url, token=None: cls(server)))
+    runner = CliRunner()
+    passphrase = tmp_path / "pass.txt"
+    passphrase.write_text("trustee five passphrase\n")
+    fast = ["--kdf-memory-kib", "8", "--kdf-time-cost", "1", "--passphrase-file", str(passphrase)]
+    for index in (4, 5):
+        init = ["trustee", "init", "-i", str(index), "-k", str(tmp_path / f"t{index}.keystore"), *fast]
+        assert runner.invoke(app, init).exit_code == 0
+    transport = HttpTransport(server)
+    for i in (1, 2, 3):
+        run_trustee(MemoryStore(new_trustee_secrets(i, PARAMS).to_dict()), transport)
+    keystore5 = ["-k", str(tmp_path / "t5.keystore"), "--passphrase-file", str(passphrase)]
+    joined = runner.invoke(app, ["trustee", "join", "--server", "http://test", "--wait", "0", *keystore5])
+    assert joined.exit_code == 0, joined.output
+    assert "commitments: waiting for trustee(s) 4" in joined.output
+    # Trustee 4 is air-gapped: the coordinator writes its request, the laptop answers, the coordinator imports.
+    request, response = tmp_path / "request.json", tmp_path / "response.json"
+    args = ["trustee", "request", "--server", "http://test", "--trustee", "4", "--out", str(request)]
+    assert runner.invoke(app, args).exit_code == 0
+    keystore4 = ["-k", str(tmp_path / "t4.keystore"), "--passphrase-file", str(passphrase)]
+    answered = runner.invoke(app, ["trustee", "offline-respond", str(request), "--out", str(response), *keystore4])
+    assert answered.exit_code == 0, answered.output
+    imported = runner.invoke(app, ["trustee", "import", str(response), "--server", "http://test"])
+    assert imported.exit_code == 0, imported.output
+    again = runner.invoke(app, ["trustee", "import", str(response), "--server", "http://test"])
+    assert again.exit_code == 0 and "0 new" in again.output
+    status = runner.invoke(app, ["trustee", "status", *keystore4])
+    assert status.exit_code == 0 and "commitment" in status.output

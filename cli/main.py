@@ -29,6 +29,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "cli.registry",
     "cli.observe",
     "cli.trustee",
+    "cli.precinct",
 )
 
 for _name in COMMAND_MODULES:

@@ -83,6 +83,10 @@ class CountingUrn:
         data = self.outbox.state("head")
         return ChainHead() if data is None else ChainHead(int(data[0]), bytes.fromhex(data[1]))
 
+    def sheets_read(self) -> frozenset[int]:
+        """The scanner's sheet numbers already read (a restarted urn skips them)."""
+        return frozenset(self._tally().sheets)
+
     @property
     def closed(self) -> bool:
         return bool(self.outbox.state("closed", False))

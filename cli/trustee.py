@@ -215,10 +215,13 @@ def status(
     keystore: KeystoreOption = Path("trustee.keystore"),
     passphrase_file: PassphraseFileOption = None,
     unlock: Annotated[bool, typer.Option(help="Unlock the keystore to show the ceremony progress.")] = True,
+    server: Annotated[str | None, typer.Option("--server", help="Also show the next step the board allows.")] = None,
+    token: TokenOption = None,
 ) -> None:
-    """Show whose keystore this is and how far its ceremony has gone."""
-    from trustees.ceremony import TrusteeSecrets
+    """Show whose keystore this is, how far its ceremony has gone and (with --server) what comes next."""
+    from trustees.ceremony import TrusteeSecrets, trustee_step
     from trustees.keystore import read_label
+    from trustees.online import HttpTransport
 
     try:
         label = read_label(keystore)
@@ -232,6 +235,10 @@ def status(
             table.add_row("posts made", ", ".join(sorted(k.rsplit("/", 2)[-2] for k in secrets_.outbox)) or "none")
             share = secrets_.key_share
             table.add_row("key share", "none yet" if share is None else f"yes (K = {share.joint_public_key.hex()})")
+            if server is not None:
+                # A dry run on a copy: nothing is sealed or posted, only the status is shown.
+                entries = HttpTransport.connect(server, token=token).read_entries()
+                table.add_row("on the board", trustee_step(secrets_, entries)[1].describe())
     except ShailooError as e:
         raise _fail(e) from e
     console.print(table)

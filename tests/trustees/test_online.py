@@ -126,5 +126,6 @@ def test_cli_join_request_and_import_against_the_server(
     assert imported.exit_code == 0, imported.output
     again = runner.invoke(app, ["trustee", "import", str(response), "--server", "http://test"])
     assert again.exit_code == 0 and "0 new" in again.output
-    status = runner.invoke(app, ["trustee", "status", *keystore4])
+    status = runner.invoke(app, ["trustee", "status", "--server", "http://test", *keystore4])
     assert status.exit_code == 0 and "commitment" in status.output
+    assert "shares: waiting for trustee(s) 1, 2, 3" in status.output

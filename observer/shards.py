@@ -306,12 +306,12 @@ def _run_pool(workers: int, tasks: Iterator[ShardTask], finished: Callable[[dict
 def _run_dask(address: str, tasks: Iterator[ShardTask], finished: Callable[[dict[str, Any]], None]) -> None:
     from distributed import Client, as_completed
 
-    with Client(address) as client:
+    with Client(address) as client:  # type: ignore[no-untyped-call]
         window = max(2, 2 * len(client.scheduler_info().get("workers", {})))
-        queue = as_completed()
+        queue = as_completed()  # type: ignore[no-untyped-call]
         for task in tasks:
-            queue.add(client.submit(verify_shard, task, pure=False))
-            if queue.count() >= window:
+            queue.add(client.submit(verify_shard, task, pure=False))  # type: ignore[no-untyped-call]
+            if queue.count() >= window:  # type: ignore[no-untyped-call]
                 finished(next(queue).result())
         for future in queue:
             finished(future.result())

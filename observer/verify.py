@@ -17,11 +17,23 @@ from observer.context import VerificationContext, VerifyOptions
 from observer.errors import CheckFailedError, CheckSkippedError, ExportUnreadableError, ObserverError
 from observer.report import CheckResult, Report, Status
 
+#: Where the voting server publishes the export (docs/observer.md); a bare server URL means this path.
+BOARD_EXPORT_PATH = "/v1/board/export"
+
+
+def export_url(url: str) -> str:
+    """``url`` itself, or the board export path under it when ``url`` names only a server."""
+    import httpx
+
+    parsed = httpx.URL(url)
+    return str(parsed.copy_with(path=BOARD_EXPORT_PATH)) if parsed.path in ("", "/") else url
+
 
 def fetch_export(url: str, into: Path) -> Path:
     """Download the export at ``url`` to the file ``into`` (streamed)."""
     import httpx
 
+    url = export_url(url)
     try:
         with httpx.stream("GET", url, timeout=60.0, follow_redirects=True) as response:
             response.raise_for_status()

@@ -133,8 +133,9 @@ def witnesses(ctx: VerificationContext) -> Passed:
     if bad:
         raise CheckFailedError(f"{len(bad)} witness problem(s)", {"cosignatures": bad})
     cosigned = sum(1 for t in export.tree_heads if t.cosignatures)
+    latest_by = ", ".join(signers) or "no witness"
     return Passed(
-        f"{cosigned} of {len(export.tree_heads)} tree heads cosigned; the latest by {', '.join(signers)}",
+        f"{cosigned} of {len(export.tree_heads)} tree heads cosigned; the latest by {latest_by}",
         {"witnesses": {w: k.hex() for w, k in sorted(keys.items())}, "latest_signers": signers},
     )
 

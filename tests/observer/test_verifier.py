@@ -72,3 +72,10 @@ def test_export_fetched_from_a_url(election: BuiltElection) -> None:
     finally:
         server.shutdown()
     assert report.passed
+
+
+def test_a_bare_server_url_means_its_board_export() -> None:
+    from observer.verify import export_url
+
+    assert export_url("https://cec.example.kg") == "https://cec.example.kg/v1/board/export"
+    assert export_url("https://mirror.example.org/2026/board.jsonl") == "https://mirror.example.org/2026/board.jsonl"

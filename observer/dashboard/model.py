@@ -20,6 +20,7 @@ from crypto.errors import ShailooError
 from crypto.hashing import hash_fields
 from elections.encrypted_ballot import tracking_code
 from elections.manifest import Manifest
+from elections.precinct_tally import PrecinctProtocol, reconcile_precinct
 from observer.board_export import BallotSummary, fast_canonical
 from observer.context import weed_summaries
 from observer.dashboard.readers import BoardEntry, BoardReader
@@ -91,6 +92,9 @@ class DashboardModel:
                 self.issuance = payload
             elif kind == EntryKind.ENCRYPTED_TALLY.value:
                 self.tally = {k: v for k, v in payload.items() if k not in ("styles", "precincts")}
+                self.tally["precinct_ballots"] = {
+                    str(g["precinct_id"]): int(g["ballots"]) for g in payload["precincts"]
+                }
             elif kind == EntryKind.RESULT.value:
                 self.result = payload
             elif kind == EntryKind.PRECINCT_PROTOCOL.value:
@@ -161,7 +165,8 @@ class DashboardModel:
         }
 
     def precinct_rows(self) -> list[dict[str, Any]]:
-        """Per precinct: electronic ballots counted, protocol posted, and what can be said about reconciliation."""
+        """Per precinct: electronic ballots counted, protocols posted, and the reconciliation of the decrypted
+        subtotal with the printed protocols (`elections.precinct_tally.reconcile_precinct`) once decrypted."""
         if self.manifest is None:
             return []
         counted = self.counted_indices()
@@ -169,25 +174,39 @@ class DashboardModel:
         for b in self.ballots:
             if b.index in counted and b.precinct_id is not None:
                 by_precinct[b.precinct_id] = by_precinct.get(b.precinct_id, 0) + 1
-        protocols = {str(p.get("precinct_id")): (i, p) for i, p in self.protocols}
+        protocols: dict[str, list[tuple[int, PrecinctProtocol]]] = {}
+        for index, payload in self.protocols:
+            try:
+                protocol = PrecinctProtocol.from_json(payload)
+            except (ShailooError, KeyError, TypeError, ValueError):
+                continue  # the verifier reports a malformed protocol (check 31)
+            protocols.setdefault(protocol.precinct_id, []).append((index, protocol))
         decrypted = (self.result or {}).get("counts_by_precinct", {})
+        tallied = (self.tally or {}).get("precinct_ballots", {})
         rows = []
         for precinct in self.manifest.precincts:
             pid = precinct.precinct_id
-            protocol = protocols.get(pid)
-            if protocol is None:
+            posted = protocols.get(pid, [])
+            differences: list[dict[str, Any]] = []
+            if not posted:
                 status = "no_protocol"
-            elif pid not in decrypted:
+            elif self.result is None:
                 status = "awaiting_decryption"
             else:
-                status = "posted"
+                found = reconcile_precinct(
+                    pid, [p for _, p in posted], int(tallied.get(pid, 0)), decrypted.get(pid, {})
+                )
+                differences = [d.to_json() for d in found]
+                status = "mismatch" if found else "reconciled"
             rows.append(
                 {
                     "precinct": precinct,
                     "ballots": by_precinct.get(pid, 0),
-                    "protocol_entry": protocol[0] if protocol else None,
-                    "decrypted": pid in decrypted,
+                    "protocol_entries": [i for i, _ in posted],
+                    "read": sum(p.ballots_read for _, p in posted),
+                    "identified": sum(p.voters_identified for _, p in posted),
                     "status": status,
+                    "differences": differences,
                 }
             )
         return rows

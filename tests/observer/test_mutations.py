@@ -215,3 +215,41 @@ def test_dishonest_server_with_valid_signatures_is_caught_by_the_result_check(tm
     report = verify(built.path)
     failed = {c.number for c in report.failed()}
     assert failed == {42}, [c.to_json() for c in report.failed()]
+
+
+def _flip_first_hex(value: Any) -> bool:
+    """Flip one byte of the first hex string found in ``value`` (depth first); False if there is none."""
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else []
+    for key, item in items:
+        if (
+            isinstance(item, str)
+            and len(item) >= 2
+            and len(item) % 2 == 0
+            and all(c in "0123456789abcdef" for c in item)
+        ):
+            value[key] = flip_hex_byte(item, len(item) // 4)
+            return True
+        if isinstance(item, dict | list) and _flip_first_hex(item):
+            return True
+    return False
+
+
+def test_any_entry_changed_by_one_byte_is_named_by_the_log_check(election: BuiltElection, tmp_path: Path) -> None:
+    """Every entry of the record, one at a time: a flipped byte (or, without hex, a changed number) is caught."""
+    from observer.board_export import load_export
+    from observer.checks.log import merkle_log
+    from observer.context import VerificationContext
+    from observer.errors import CheckFailedError
+
+    original = read_lines(election.path)
+    indices = [line["index"] for line in original if line.get("type") == "entry"]
+    for index in indices:
+        lines = read_lines(election.path)
+        payload = _entry(lines, index)["payload"]
+        if not _flip_first_hex(payload):
+            payload["election_id"] = payload.get("election_id", "") + "x"
+        path = tmp_path / f"entry-{index}.jsonl"
+        write_lines(path, lines)
+        with pytest.raises(CheckFailedError) as failed:
+            merkle_log(VerificationContext(load_export(path)))
+        assert failed.value.evidence["entry_indices"] == [index]

@@ -15,6 +15,7 @@ from precinct.errors import ScannerRecordError
 from tests.precinct.day import PRECINCT, PrecinctDay, sheets, style_of, verify_board
 
 
+@pytest.mark.slow
 def test_precinct_day_urn_protocol_equals_decrypted_subtotal(tmp_path: Path) -> None:
     # 1. The commission registers the urn of precinct pr0001 on the board; voting opens.
     day = PrecinctDay.open(tmp_path)

@@ -61,9 +61,16 @@ class PreparedElection:
 
 
 def prepare_election(
-    tmp: Path, database_url: str, voters: int, *, preset: str = "referendum", monkeypatch: Any
+    tmp: Path,
+    database_url: str,
+    voters: int,
+    *,
+    preset: str = "referendum",
+    monkeypatch: Any,
+    ballots_per_voter: int = 1,
 ) -> PreparedElection:
-    """Set the election up in-process, issue ``voters`` credentials and prepare one ballot each, then close."""
+    """Set the election up in-process, issue ``voters`` credentials and prepare ``ballots_per_voter`` distinct
+    ballots each (in voter order), then close it."""
     keys_dir = tmp / "issuer-keys"
     for name, value in server_env(database_url, keys_dir).items():
         monkeypatch.setenv(name, value)
@@ -72,7 +79,9 @@ def prepare_election(
         ballots = []
         for i in range(voters):
             client, credential = election.credential()
-            ballots.append(client.prepare_ballot(credential, election.marks_for(credential, i % 2)).ballot.to_json())
+            for j in range(ballots_per_voter):
+                marks = election.marks_for(credential, (i + j) % 2)
+                ballots.append(client.prepare_ballot(credential, marks).ballot.to_json())
         from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
         board_key = election.components.board.public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)

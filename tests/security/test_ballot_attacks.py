@@ -8,7 +8,9 @@ a voter who holds a valid credential and re-signs whatever it forges, so only th
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
@@ -226,6 +228,36 @@ def test_second_ballot_of_a_credential_is_refused_when_revoting_is_off(no_revote
     second = client.prepare_ballot(credential, no_revote.marks_for(credential, 1))
     refusal = cast_attempt(no_revote, second.ballot.to_json())
     assert (refusal.status, refusal.code) == (409, "credential_spent")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="an identical retry racing its original gets 409 credential_spent instead of the original receipt: "
+    "ElectionService.cast runs the cheap credential read after _existing_receipt missed the not-yet-committed "
+    "original; owner voting_server (look the receipt up again before answering credential_spent)",
+)
+def test_identical_retry_racing_its_original_gets_the_original_receipt(
+    no_revote: Election, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A phone times out and resends the same ballot while the first request is still being stored. The race is
+    made deterministic: the original commits exactly between the retry's receipt look-up and its credential read."""
+    client, credential = no_revote.credential()
+    prepared = client.prepare_ballot(credential, no_revote.marks_for(credential, 0))
+    service = no_revote.components.election
+    original_lookup = service._existing_receipt
+    raced = []
+
+    def lookup_then_lose_the_race(ballot: EncryptedBallot, ballot_hash: bytes) -> Any:
+        found = original_lookup(ballot, ballot_hash)
+        if found is None and not raced:
+            raced.append(True)
+            monkeypatch.setattr(service, "_existing_receipt", original_lookup)
+            service.cast(ballot.to_json())  # the original request commits now
+        return found
+
+    monkeypatch.setattr(service, "_existing_receipt", lookup_then_lose_the_race)
+    response = no_revote.http.post("/v1/ballots", json={"ballot": prepared.ballot.to_json()})
+    assert raced and response.status_code == 200, response.json()
 
 
 # --- challenges ----------------------------------------------------------------------------------------------------

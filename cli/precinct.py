@@ -152,13 +152,24 @@ def kiosk_serve(
         str, typer.Option("--host", help="the kiosk screen listens here (loopback by default)")
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port")] = 8700,
+    poll_worker: Annotated[
+        bool, typer.Option("--poll-worker-identifies", help="a poll worker checks each voter's document at the kiosk")
+    ] = False,
 ) -> None:
-    """Serve the ballot screen on this kiosk (open it in the kiosk's browser)."""
+    """Serve the ballot screen on this kiosk (open it in the kiosk's browser).
+
+    Identification in person is the kiosk camera's or the precinct terminal's job (wired in code, see
+    docs/precinct.md); from the command line the only mode is a poll worker attending the kiosk.
+    """
     import uvicorn
 
-    from precinct.kiosk_web import create_kiosk_app
+    from precinct.kiosk_web import create_kiosk_app, identified_by_poll_worker
 
-    uvicorn.run(create_kiosk_app(_kiosk(key, server, outbox)), host=host, port=port)
+    if not poll_worker:
+        typer.echo("say how voters are identified: --poll-worker-identifies (a poll worker checks documents)")
+        raise typer.Exit(2)
+    app = create_kiosk_app(_kiosk(key, server, outbox), identify=identified_by_poll_worker)
+    uvicorn.run(app, host=host, port=port)
 
 
 @kiosk_app.command("sync")

@@ -11,6 +11,7 @@ ballot held, back to ``/ballot``). ``POST /settings`` sets the language and text
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final
 
@@ -29,8 +30,22 @@ _GET_PAGES: Final = frozenset({"/", "/ballot", "/review", "/receipt"})
 _STATUS: Final = {"session_invalid": 409, "link_down": 503, "already_identified": 409, "not_eligible": 403}
 
 
-def create_kiosk_app(kiosk: Kiosk) -> FastAPI:
-    """The ballot screen of ``kiosk``."""
+#: How the kiosk identifies the voter in person once the personal number is entered; returns the ballot style.
+#: E.g. ``lambda k: k.identify_by_face(camera.frames())`` (the kiosk camera, checked 1:1 by the registrar), or
+#: ``lambda k: k.identify_with(terminal.attestation_for(k.current))`` (the precinct's biometric terminal), or
+#: `identified_by_poll_worker` (the poll worker beside the kiosk checked the identity document).
+Identify = Callable[[Kiosk], str]
+
+
+def identified_by_poll_worker(kiosk: Kiosk) -> str:
+    """The poll worker checked the voter's document at the kiosk; the kiosk signs the assertion (method
+    ``document``). Use only where a poll worker attends the kiosk."""
+    return kiosk.identify_here("document")
+
+
+def create_kiosk_app(kiosk: Kiosk, *, identify: Identify) -> FastAPI:
+    """The ballot screen of ``kiosk``; ``identify`` is the in-person identification step (no default on purpose:
+    typing a personal number alone never identifies anyone)."""
     env = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape(["html"]))
     app = FastAPI(title="Shailoo kiosk", docs_url=None, redoc_url=None, openapi_url=None)
     state: dict[str, Any] = {"receipts": {}, "last": None}
@@ -79,10 +94,10 @@ def create_kiosk_app(kiosk: Kiosk) -> FastAPI:
         return response
 
     @app.post("/identify")
-    async def identify(request: Request) -> Response:
+    async def identify_voter(request: Request) -> Response:
         form = await request.form()
         kiosk.begin(str(form.get("national_id", "")).strip())
-        kiosk.identify_here()
+        identify(kiosk)
         return RedirectResponse("/ballot", status_code=303)
 
     @app.get("/ballot", response_class=HTMLResponse)

@@ -18,7 +18,7 @@ import pytest
 import uvicorn
 
 from bulletin_board.entries import EntryKind
-from precinct.kiosk_web import create_kiosk_app
+from precinct.kiosk_web import create_kiosk_app, identified_by_poll_worker
 from tests.precinct.day import PRECINCT, PrecinctDay, kiosk_for
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -43,7 +43,14 @@ def kiosk_url(tmp_path: Path) -> Iterator[tuple[PrecinctDay, str]]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_kiosk_app(kiosk), host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_kiosk_app(kiosk, identify=identified_by_poll_worker),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+        )
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

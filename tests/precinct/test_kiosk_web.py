@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bulletin_board.entries import EntryKind
-from precinct.kiosk_web import create_kiosk_app
+from precinct.kiosk_web import create_kiosk_app, identified_by_poll_worker
 from tests.precinct.day import PRECINCT, PrecinctDay, kiosk_for
 
 KIOSK = f"kiosk-{PRECINCT}-1"
@@ -21,7 +21,9 @@ KIOSK = f"kiosk-{PRECINCT}-1"
 def screen(tmp_path: Path) -> Iterator[tuple[PrecinctDay, TestClient]]:
     day = PrecinctDay.open(tmp_path, kiosks=1, urns=0)
     kiosk, _ = kiosk_for(day, KIOSK)
-    with TestClient(create_kiosk_app(kiosk), base_url="http://kiosk.local") as client:
+    with TestClient(
+        create_kiosk_app(kiosk, identify=identified_by_poll_worker), base_url="http://kiosk.local"
+    ) as client:
         yield day, client
     day.close()
 

@@ -186,11 +186,12 @@ class Kiosk:
         """Spoil the prepared ballot (published with its randomness) and return what it opened to; the voter
         then prepares a new one."""
         session = self._session()
-        if session.prepared is None:
+        prepared = session.prepared
+        if prepared is None:
             raise KioskSessionError("there is no prepared ballot to challenge")
-        _, opened = self._online(lambda: self.client.challenge(session.prepared))  # type: ignore[arg-type]
+        _, opened = self._online(lambda: self.client.challenge(prepared))
         session.prepared = None
-        return opened
+        return dict(opened)
 
     def cast(self) -> KioskReceipt:
         """Queue the prepared ballot, then try to send it; the session ends and its credential is erased."""

@@ -64,6 +64,9 @@ def run_kill_cycles(election: PreparedElection, cycles: int) -> dict[str, Any]:
     finally:
         server.close()
     assert voters.log.refusals == [], voters.log.refusals[:3]
+    assert counts["tracking_code_lookups_missing"] == 0, (
+        "a voter's tracking code is unknown to the server after a crash"
+    )
     return {
         **counts,
         "cycles": cycles,

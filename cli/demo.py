@@ -132,7 +132,7 @@ class DemoRun:
             with self.step("9. The board export for observers", "export"):
                 self._export()
         finally:
-            self.components.board.stop()
+            self.components.stop()
             self.http.close()
         self._summary()
 

@@ -30,6 +30,8 @@ is opened with its `BallotReveal` (per contest the selection vector and the nonc
 from __future__ import annotations
 
 import base64
+import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -146,10 +148,14 @@ class EncryptedBallot:
         return {**self.body_json(), "signature": self.signature.hex()}
 
     def signed_bytes(self) -> bytes:
-        return length_prefixed(domain_tag(SIGNATURE_TAG)) + canonical_json(self.body_json())
+        return length_prefixed(domain_tag(SIGNATURE_TAG)) + ballot_canonical_json(self.body_json())
 
     def ballot_hash(self) -> bytes:
-        return hash_fields(BALLOT_HASH_TAG, canonical_json(self.to_json()))
+        cached: bytes | None = self.__dict__.get("_ballot_hash")
+        if cached is None:
+            cached = hash_fields(BALLOT_HASH_TAG, ballot_canonical_json(self.to_json()))
+            object.__setattr__(self, "_ballot_hash", cached)  # a pure function of the frozen fields
+        return cached
 
     def tracking_code(self) -> str:
         return tracking_code(self.ballot_hash())
@@ -225,6 +231,35 @@ def _hex(obj: Mapping[str, Any], key: str, length: int | None = None) -> bytes:
     if raw.hex() != value or (length is not None and len(raw) != length):
         raise BallotCheckError(f"{key} must be exactly {length} bytes of lowercase hex", code="non_canonical")
     return raw
+
+
+_PLAIN_TEXT = re.compile(r"[\x20-\x7e]*")
+
+
+def _plain(value: object) -> bool:
+    """Only objects, lists, null, ints and printable ASCII strings without quote or backslash."""
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return True
+    if isinstance(value, str):
+        return _PLAIN_TEXT.fullmatch(value) is not None and '"' not in value and "\\" not in value
+    if isinstance(value, list):
+        return all(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _plain(k) and _plain(v) for k, v in value.items())
+    return False
+
+
+def ballot_canonical_json(value: dict[str, Any]) -> bytes:
+    """RFC 8785 canonical JSON of a ballot, fast.
+
+    For the values a ballot holds — objects with ASCII keys, lists, null, integers and printable ASCII strings
+    without quote or backslash — RFC 8785 output is exactly ``json.dumps`` with sorted keys, no whitespace and
+    no escaping (ASCII keys sort the same by UTF-16 code unit and by code point; no such string needs an escape).
+    Anything else goes through `crypto.canonical.canonical_json`. Tests pin the equality.
+    """
+    if _plain(value):
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("ascii")
+    return canonical_json(value)
 
 
 def tracking_code(ballot_hash: bytes) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from bulletin_board.group_commit import GroupCommitter
 from bulletin_board.log import BulletinBoard
 from bulletin_board.storage import BoardStorage, open_storage
 from crypto.blind_rsa import BlindRsaPrivateKey
@@ -46,6 +47,9 @@ class Components:
         self.board.start()
 
     def stop(self) -> None:
+        if self.election.committer is not None:
+            self.election.committer.close()
+        self.election.receipts.close()
         self.board.stop()
         if self.redis is not None:
             self.redis.close()
@@ -82,7 +86,12 @@ def build_components(
     storage = open_storage(settings.database_url)
     board_key = Ed25519PrivateKey.from_private_bytes(settings.board_seed())
     board = BulletinBoard(storage, board_key, origin=settings.board_origin, max_merge_delay=settings.max_merge_delay)
-    election = ElectionService(board, ReceiptIndex(storage.engine), min_issuer_bits=settings.min_issuer_key_bits)
+    election = ElectionService(
+        board,
+        ReceiptIndex(storage.engine),
+        min_issuer_bits=settings.min_issuer_key_bits,
+        committer=GroupCommitter(board),
+    )
     registry = registry or SqlVoterRegistry(storage.engine, identity_settings.template_key_bytes)
     issuer = Issuer(storage.engine, identity_settings.voter_hash_key_bytes)
     redis_client = None

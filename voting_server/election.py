@@ -20,6 +20,7 @@ from typing import Any
 from bulletin_board.checkpoint import SignedPromise
 from bulletin_board.entries import Entry, EntryKind
 from bulletin_board.errors import DuplicateEntryError
+from bulletin_board.group_commit import GroupCommitter
 from bulletin_board.log import BulletinBoard
 from bulletin_board.phases import Phase
 from crypto.blind_rsa import BlindRsaPublicKey
@@ -51,9 +52,18 @@ def _phase_error(message: str) -> ApiError:
 class ElectionService:
     """One election on one board. Thread-safe: the board and the database serialise what must be serialised."""
 
-    def __init__(self, board: BulletinBoard, receipts: ReceiptIndex, *, min_issuer_bits: int) -> None:
+    def __init__(
+        self,
+        board: BulletinBoard,
+        receipts: ReceiptIndex,
+        *,
+        min_issuer_bits: int,
+        committer: GroupCommitter | None = None,
+    ) -> None:
         self.board = board
         self.receipts = receipts
+        # Ballots from concurrent requests are committed together: one transaction and one disk flush per batch.
+        self.committer = committer
         self._min_issuer_bits = min_issuer_bits
         self._lock = threading.Lock()
         self._state: ElectionState | None = None
@@ -78,6 +88,8 @@ class ElectionService:
         return self.board.phase
 
     def _append(self, kind: EntryKind, payload: Mapping[str, Any], dedup_key: str | None = None) -> SignedPromise:
+        if self.committer is not None and kind in (EntryKind.BALLOT, EntryKind.SPOILED_BALLOT):
+            return self.committer.append(kind, payload, dedup_key=dedup_key)
         promise = self.board.append(kind, payload, dedup_key=dedup_key)
         _log.info("board entry appended", extra={"kind": kind.value, "index": promise.index})
         return promise

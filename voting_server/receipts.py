@@ -1,14 +1,23 @@
 """Tracking code → board entry: the server's look-up index for receipt checks.
 
-A convenience index beside the board (same database): the board itself is the record. If a row were lost, the
-ballot is still on the board and in its export, where anyone can find it by recomputing tracking codes.
+A convenience index beside the board (same database): the board itself is the record. Rows are written by a
+background thread in batches (one transaction for many ballots) so the index costs a cast no disk flush of its
+own; until a row is written, `find` answers from memory. If a row were lost in a crash, the ballot is still on the
+board and in its export, where anyone finds it by recomputing tracking codes.
 """
 
 from __future__ import annotations
 
+import contextlib
+import queue
+import threading
+from typing import Final
+
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
+
+from voting_server.logs import get_logger
 
 _METADATA = sa.MetaData()
 RECEIPT = sa.Table(
@@ -19,28 +28,87 @@ RECEIPT = sa.Table(
     sa.Column("entry_index", sa.BigInteger, nullable=False),
     sa.Column("kind", sa.String(16), nullable=False),
 )
+_BATCH: Final = 500
+_log = get_logger("receipts")
+Row = tuple[bytes, int, str]
 
 
 class ReceiptIndex:
-    """The ``server_receipt`` table."""
+    """The ``server_receipt`` table and its batching writer."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         _METADATA.create_all(engine)
+        self._pending: dict[str, Row] = {}
+        self._lock = threading.Lock()
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        self._writer = threading.Thread(target=self._run, name="receipt-index", daemon=True)
+        self._writer.start()
 
     def record(self, tracking_code: str, ballot_hash: bytes, entry_index: int, kind: str) -> None:
-        """Remember where a tracking code's ballot is (idempotent)."""
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(
-                    sa.insert(RECEIPT).values(
-                        tracking_code=tracking_code, ballot_hash=ballot_hash, entry_index=entry_index, kind=kind
-                    )
-                )
-        except IntegrityError:
-            pass  # recorded already (a retry, or another worker): the board entry is the same
+        """Remember where a tracking code's ballot is (idempotent); written in the background."""
+        with self._lock:
+            if tracking_code in self._pending:
+                return
+            self._pending[tracking_code] = (ballot_hash, entry_index, kind)
+        self._queue.put(tracking_code)
 
-    def find(self, tracking_code: str) -> tuple[bytes, int, str] | None:
+    def find(self, tracking_code: str) -> Row | None:
+        with self._lock:
+            pending = self._pending.get(tracking_code)
+        if pending is not None:
+            return pending
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(RECEIPT).where(RECEIPT.c.tracking_code == tracking_code)).first()
         return None if row is None else (bytes(row.ballot_hash), int(row.entry_index), str(row.kind))
+
+    def flush(self) -> None:
+        """Wait until every recorded row is in the database."""
+        self._queue.join()
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._writer.join()
+
+    def _run(self) -> None:
+        while True:
+            codes = [self._queue.get()]
+            while len(codes) < _BATCH:
+                try:
+                    codes.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            stop = None in codes
+            self._write([c for c in codes if c is not None])
+            for _ in codes:
+                self._queue.task_done()
+            if stop:
+                return
+
+    def _insert(self, values: list[dict[str, object]]) -> None:
+        with self.engine.begin() as conn:
+            codes = [v["tracking_code"] for v in values]
+            known = set(
+                conn.execute(sa.select(RECEIPT.c.tracking_code).where(RECEIPT.c.tracking_code.in_(codes))).scalars()
+            )
+            fresh = [v for v in values if v["tracking_code"] not in known]
+            if fresh:
+                conn.execute(sa.insert(RECEIPT), fresh)
+
+    def _write(self, codes: list[str]) -> None:
+        if not codes:
+            return
+        with self._lock:
+            rows = {c: self._pending[c] for c in codes}
+        values = [{"tracking_code": c, "ballot_hash": h, "entry_index": i, "kind": k} for c, (h, i, k) in rows.items()]
+        try:
+            self._insert(values)
+        except IntegrityError:  # another worker process recorded one of them: go one by one
+            for value in values:
+                with contextlib.suppress(IntegrityError):
+                    self._insert([value])
+        except Exception:  # the index is a convenience: never let it stop the writer
+            _log.exception("receipt index rows not written", extra={"rows": len(values)})
+        with self._lock:
+            for code in codes:
+                self._pending.pop(code, None)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from bulletin_board.entries import Entry, EntryKind
 from crypto.blind_rsa import RFC_MIN_MODULUS_BITS, BlindRsaPublicKey
@@ -28,8 +29,9 @@ class ElectionState:
     device_keys: Mapping[str, bytes] = field(default_factory=dict)
     channels_open: tuple[str, ...] = ()
 
-    @property
+    @cached_property
     def base_hash(self) -> bytes | None:
+        """The election base hash (computed once: it hashes the manifest and every issuer key)."""
         if self.manifest is None or self.joint_key is None or not self.issuer_keys:
             return None
         return election_base_hash(self.manifest, self.joint_key.joint_public_key, self.issuer_keys)

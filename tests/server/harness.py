@@ -80,7 +80,7 @@ class Election:
         self._next_voter = 0
 
     def close(self) -> None:
-        self.components.board.stop()
+        self.components.stop()
         self.http.close()
         self.components.storage.close()
 

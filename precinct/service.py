@@ -39,6 +39,7 @@ from precinct.errors import BatchConflictError, DeviceError
 from trustees.records import JointKey
 
 _POSTING_PHASES = frozenset({Phase.VOTING, Phase.CLOSED})
+GENESIS_HEAD = ChainHead()
 
 
 def batch_slot(device_id: str, sequence: int) -> str:
@@ -236,6 +237,3 @@ class PrecinctService:
         promise = self.board.append(EntryKind.PRECINCT_PROTOCOL, protocol.to_json(), dedup_key=slot)
         entry = self.board.entry(promise.index)
         return self._posted(entry, protocol.device_id, protocol.batches, entry.payload_hash)
-
-
-GENESIS_HEAD = ChainHead()

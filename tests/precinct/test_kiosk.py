@@ -6,10 +6,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from bulletin_board.entries import EntryKind
+from mobile_api.errors import ClientError
+from mobile_api.schemas import DeviceAttestation
+from precinct.devices import DeviceIdentity
 from precinct.errors import KioskSessionError, LinkDownError
+from precinct.kiosk import identification_assertion, sign_identification
 from tests.precinct.day import PRECINCT, PrecinctDay, kiosk_for, verify_board
+from tests.server.harness import DEVICE_ID
 
 KIOSK = f"kiosk-{PRECINCT}-1"
 
@@ -78,4 +84,36 @@ def test_kiosk_offline_mid_day_syncs_twice_without_duplicates(tmp_path: Path) ->
     checks = verify_board(day)
     for number in (30, 31, 32):
         assert checks[number].status == "pass", (number, checks[number].message)
+    day.close()
+
+
+def test_identification_by_the_precincts_biometric_terminal(tmp_path: Path) -> None:
+    """The precinct's terminal signs the assertion; one signed by an unregistered terminal identifies no one."""
+    day = PrecinctDay.open(tmp_path, kiosks=1, urns=0)
+    kiosk, _ = kiosk_for(day, KIOSK)
+    manifest = day.election.manifest
+    terminal = DeviceIdentity(DEVICE_ID, "identification", PRECINCT, day.election.device_key)
+    impostor = DeviceIdentity(DEVICE_ID, "identification", PRECINCT, Ed25519PrivateKey.generate())
+
+    def assertion(by: DeviceIdentity, number: str) -> DeviceAttestation:
+        session = kiosk.current
+        assert session is not None
+        claim = identification_assertion(
+            election_id=manifest.election_id,
+            session_id=session.session_id,
+            personal_number=number,
+            device_id=by.device_id,
+            method="biometric",
+            at=1_764_000_000,
+        )
+        return sign_identification(by, claim)
+
+    number, style = day.election.register_voter()
+    kiosk.begin(number)
+    with pytest.raises(ClientError) as refused:
+        kiosk.identify_with(assertion(impostor, number))
+    assert refused.value.code == "invalid_signature"
+    kiosk.begin(number)
+    assert kiosk.identify_with(assertion(terminal, number)) == style
+    assert kiosk.current is not None and kiosk.current.credential is not None
     day.close()

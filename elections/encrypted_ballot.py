@@ -233,13 +233,16 @@ def _hex(obj: Mapping[str, Any], key: str, length: int | None = None) -> bytes:
     return raw
 
 
+_MAX_SAFE_INTEGER = 2**53 - 1
 _PLAIN_TEXT = re.compile(r"[\x20-\x7e]*")
 
 
 def _plain(value: object) -> bool:
     """Only objects, lists, null, ints and printable ASCII strings without quote or backslash."""
-    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+    if value is None:
         return True
+    if isinstance(value, int) and not isinstance(value, bool):
+        return abs(value) <= _MAX_SAFE_INTEGER  # larger ints are refused by RFC 8785: let canonical_json say so
     if isinstance(value, str):
         return _PLAIN_TEXT.fullmatch(value) is not None and '"' not in value and "\\" not in value
     if isinstance(value, list):

@@ -1,0 +1,319 @@
+"""Every decoder of untrusted input, fed arbitrary bytes and mutations of valid encodings (Hypothesis): it returns
+a valid object or raises a typed `ShailooError` with a stable code — never ``ValueError``, ``KeyError``,
+``TypeError``, ``IndexError``, ``RecursionError`` or anything else that would surface as a 500 or a crash.
+
+Examples per property: ``SHAILOO_FUZZ_EXAMPLES`` (default 150 in CI; bench/load.md gives the long run).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bulletin_board import merkle
+from bulletin_board.checkpoint import SignedPromise, SignedTreeHead, TreeHead, sign_promise, sign_tree_head
+from bulletin_board.entries import Entry
+from bulletin_board.proofs import ConsistencyProof, InclusionProof
+from crypto import blind_rsa
+from crypto.blind_rsa import BlindRsaPrivateKey, BlindRsaPublicKey
+from crypto.contest import EncryptedContest, encrypt_contest
+from crypto.elgamal import Ciphertext, ElGamalKeyPair, encrypt
+from crypto.errors import ShailooError
+from crypto.group import Point, Scalar
+from crypto.proofs import (
+    ChaumPedersenProof,
+    DisjunctiveProof,
+    SchnorrProof,
+    prove_equal_dlog,
+    prove_knowledge,
+    prove_zero_or_one,
+)
+from crypto.threshold import DecryptionShare, compute_decryption_shares
+from elections.encrypted_ballot import BallotReveal, EncryptedBallot
+from elections.manifest import Manifest
+from elections.presets import build_preset
+from identity.face import FaceTemplate
+from identity.personal_number import parse_personal_number
+from trustees.keystore import KdfParams, Keystore
+
+EXAMPLES = int(os.environ.get("SHAILOO_FUZZ_EXAMPLES", "150"))
+FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+CONTEXT = b"\x42" * 32
+KEYS = ElGamalKeyPair.from_secret(Scalar(0xF022))
+R = Scalar(0x1234)
+
+
+def only_typed_errors(decode: Callable[[], object]) -> None:
+    """Run ``decode``: success or a `ShailooError` with a non-empty snake_case code; anything else fails."""
+    try:
+        decode()
+    except ShailooError as e:
+        assert e.code and e.code == e.code.lower() and " " not in e.code, e.code
+
+
+# --- valid seeds to mutate -------------------------------------------------------------------------------------
+
+
+def _seeds() -> dict[str, bytes]:
+    ct = encrypt(KEYS.public, 1, R)
+    contest, _ = encrypt_contest(CONTEXT, KEYS.public, [0, 1, 0], 1, 1)
+    (share,) = compute_decryption_shares(CONTEXT, 1, Scalar(77), [ct])
+    return {
+        "scalar": Scalar(123456789).to_bytes(),
+        "point": Point.base_mul(Scalar(99)).to_bytes(),
+        "ciphertext": ct.to_bytes(),
+        "schnorr": prove_knowledge(CONTEXT, Scalar(5)).to_bytes(),
+        "chaum_pedersen": prove_equal_dlog(CONTEXT, Scalar(3), Point.generator(), KEYS.public).to_bytes(),
+        "zero_or_one": prove_zero_or_one(CONTEXT, KEYS.public, ct, 1, R).to_bytes(),
+        "contest": contest.to_bytes(),
+        "decryption_share": share.to_bytes(),
+    }
+
+
+SEEDS = _seeds()
+
+BYTE_DECODERS: dict[str, Callable[[bytes], object]] = {
+    "scalar": Scalar.from_bytes,
+    "point": Point.from_bytes,
+    "ciphertext": Ciphertext.from_bytes,
+    "schnorr": SchnorrProof.from_bytes,
+    "chaum_pedersen": ChaumPedersenProof.from_bytes,
+    "zero_or_one": lambda b: DisjunctiveProof.from_bytes(b, 2),
+    "contest": EncryptedContest.from_bytes,
+    "decryption_share": DecryptionShare.from_bytes,
+}
+
+
+def _mutated(seed: bytes) -> st.SearchStrategy[bytes]:
+    """A valid encoding with a few bytes overwritten, inserted or cut."""
+
+    @st.composite
+    def mutate(draw: st.DrawFn) -> bytes:
+        data = bytearray(seed)
+        for _ in range(draw(st.integers(1, 4))):
+            op = draw(st.sampled_from(["set", "insert", "cut"]))
+            at = draw(st.integers(0, max(0, len(data) - 1)))
+            if op == "set" and data:
+                data[at] = draw(st.integers(0, 255))
+            elif op == "insert":
+                data[at:at] = draw(st.binary(min_size=1, max_size=3))
+            elif data:
+                del data[at : at + draw(st.integers(1, 3))]
+        return bytes(data)
+
+    return mutate()
+
+
+@pytest.mark.parametrize("name", list(BYTE_DECODERS))
+@FUZZ
+@given(data=st.data())
+def test_crypto_decoder_raises_only_typed_errors(name: str, data: st.DataObject) -> None:
+    seed = SEEDS[name]
+    raw = data.draw(st.one_of(st.binary(max_size=2 * len(seed) + 8), _mutated(seed)))
+    only_typed_errors(lambda: BYTE_DECODERS[name](raw))
+
+
+@FUZZ
+@given(text=st.text(max_size=80))
+def test_hex_decoders_raise_only_typed_errors(text: str) -> None:
+    only_typed_errors(lambda: Scalar.from_hex(text))
+    only_typed_errors(lambda: Point.from_hex(text))
+
+
+# --- blind RSA keys and signatures --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def issuer_key() -> BlindRsaPrivateKey:
+    return BlindRsaPrivateKey.generate(2048, insecure_allow_small_for_tests=True)
+
+
+@FUZZ
+@given(data=st.data())
+def test_blind_rsa_public_key_decoding_raises_only_typed_errors(
+    issuer_key: BlindRsaPrivateKey, data: st.DataObject
+) -> None:
+    seed = issuer_key.public_key().to_bytes()
+    raw = data.draw(st.one_of(st.binary(max_size=600), _mutated(seed)))
+    only_typed_errors(lambda: BlindRsaPublicKey.from_bytes(raw, min_bits=2048))
+
+
+@FUZZ
+@given(data=st.data())
+def test_blind_rsa_private_key_decoding_raises_only_typed_errors(
+    issuer_key: BlindRsaPrivateKey, data: st.DataObject
+) -> None:
+    seed = issuer_key.to_bytes()
+    raw = data.draw(st.one_of(st.binary(max_size=300), _mutated(seed)))
+    only_typed_errors(lambda: BlindRsaPrivateKey.from_bytes(raw, min_bits=2048))
+
+
+@FUZZ
+@given(signature=st.binary(max_size=300), message=st.binary(max_size=64))
+def test_blind_rsa_verify_and_blind_sign_raise_only_typed_errors(
+    issuer_key: BlindRsaPrivateKey, signature: bytes, message: bytes
+) -> None:
+    public = issuer_key.public_key()
+    only_typed_errors(lambda: blind_rsa.verify(public, message, signature))
+    only_typed_errors(lambda: blind_rsa.blind_sign(issuer_key, signature))
+
+
+# --- board entries, checkpoints, proofs ----------------------------------------------------------------------------
+
+LOG_KEY = Ed25519PrivateKey.generate()
+ENTRY = Entry.create(3, "manifest", {"manifest_hash": "ab" * 32, "n": [1, 2, {"x": None}]})
+HEAD = sign_tree_head(TreeHead("shailoo.test/board", 4, merkle.root([b"\x00" * 32] * 4), 1_700_000_000_000), LOG_KEY)
+PROMISE = sign_promise("shailoo.test/board", 3, ENTRY.entry_hash, 1_700_000_000_000, LOG_KEY)
+
+
+@FUZZ
+@given(data=st.data())
+def test_board_entry_decoding_raises_only_typed_errors(data: st.DataObject) -> None:
+    raw = data.draw(st.one_of(st.binary(max_size=200), _mutated(ENTRY.leaf_bytes)))
+    only_typed_errors(lambda: Entry.from_leaf_bytes(raw))
+
+
+@pytest.mark.parametrize(
+    ("name", "seed", "decode"),
+    [("tree_head", HEAD.to_text(), SignedTreeHead.from_text), ("promise", PROMISE.to_text(), SignedPromise.from_text)],
+)
+@FUZZ
+@given(data=st.data())
+def test_checkpoint_decoding_raises_only_typed_errors(
+    name: str, seed: str, decode: Callable[[str], object], data: st.DataObject
+) -> None:
+    raw = data.draw(
+        st.one_of(st.text(max_size=300), _mutated(seed.encode()).map(lambda b: b.decode("utf-8", "replace")))
+    )
+    only_typed_errors(lambda: decode(raw))
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    max_leaves=20,
+)
+
+
+def _json_mutations(seed: dict[str, Any]) -> st.SearchStrategy[Any]:
+    """The seed with one key dropped, retyped or added."""
+
+    @st.composite
+    def mutate(draw: st.DrawFn) -> Any:
+        value = json.loads(json.dumps(seed))
+        key = draw(st.sampled_from(sorted(value)))
+        op = draw(st.sampled_from(["drop", "retype", "add"]))
+        if op == "drop":
+            del value[key]
+        elif op == "retype":
+            value[key] = draw(JSON)
+        else:
+            value[draw(st.text(min_size=1, max_size=8))] = draw(JSON)
+        return value
+
+    return mutate()
+
+
+INCLUSION = {"index": 1, "tree_size": 4, "hashes": ["00" * 32, "11" * 32]}
+CONSISTENCY = {"old_size": 2, "new_size": 4, "hashes": ["00" * 32]}
+
+
+@pytest.mark.parametrize(
+    ("seed", "decode"), [(INCLUSION, InclusionProof.from_json), (CONSISTENCY, ConsistencyProof.from_json)]
+)
+@FUZZ
+@given(data=st.data())
+def test_board_proof_decoding_raises_only_typed_errors(
+    seed: dict[str, Any], decode: Callable[[Any], object], data: st.DataObject
+) -> None:
+    # The proofs' decoders take a mapping (their callers parse the JSON object first); everything inside is fuzzed.
+    value = data.draw(st.one_of(st.dictionaries(st.text(max_size=12), JSON, max_size=4), _json_mutations(seed)))
+    only_typed_errors(lambda: decode(value))
+
+
+# --- ballots, reveals, manifests -----------------------------------------------------------------------------------
+
+BALLOT = {
+    "format": "shailoo-ballot/1",
+    "election_id": "kg-president-2021",
+    "style_id": "s-batken",
+    "precinct_id": None,
+    "contests": [{"contest_id": "president", "encrypted": SEEDS["contest"].hex()}],
+    "credential": {"public_key": "11" * 32, "msg_prefix": "22" * 32, "registrar_signature": "33" * 256},
+    "signature": "44" * 64,
+}
+REVEAL = {"contests": [{"contest_id": "president", "selections": [0, 1, 0], "nonces": [R.hex()] * 3}]}
+
+
+@pytest.mark.parametrize(("seed", "decode"), [(BALLOT, EncryptedBallot.from_json), (REVEAL, BallotReveal.from_json)])
+@FUZZ
+@given(data=st.data())
+def test_ballot_decoding_raises_only_typed_errors(
+    seed: dict[str, Any], decode: Callable[[Any], Any], data: st.DataObject
+) -> None:
+    value = data.draw(st.one_of(JSON, _json_mutations(seed)))
+
+    def decode_fully() -> None:
+        decoded = decode(value)
+        if isinstance(decoded, EncryptedBallot):
+            decoded.decode_contests()
+            decoded.ballot_hash()
+
+    only_typed_errors(decode_fully)
+
+
+@FUZZ
+@given(data=st.data())
+def test_manifest_decoding_raises_only_typed_errors(data: st.DataObject) -> None:
+    seed = build_preset("referendum").to_canonical_dict()
+    value = data.draw(st.one_of(JSON, _json_mutations(seed)))
+    only_typed_errors(lambda: Manifest.from_dict(value))
+    only_typed_errors(lambda: Manifest.from_json(json.dumps(value).encode()))
+
+
+@FUZZ
+@given(raw=st.binary(max_size=200))
+def test_manifest_from_arbitrary_bytes_raises_only_typed_errors(raw: bytes) -> None:
+    only_typed_errors(lambda: Manifest.from_json(raw))
+
+
+# --- identity and trustees' files ------------------------------------------------------------------------------
+
+
+@FUZZ
+@given(raw=st.binary(max_size=1100))
+def test_face_template_decoding_raises_only_typed_errors(raw: bytes) -> None:
+    only_typed_errors(lambda: FaceTemplate.from_bytes(raw))
+
+
+@FUZZ
+@given(text=st.text(max_size=30))
+def test_personal_number_parsing_raises_only_typed_errors(text: str) -> None:
+    only_typed_errors(lambda: parse_personal_number(text))
+
+
+@pytest.fixture(scope="module")
+def keystore_bytes(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    path = tmp_path_factory.mktemp("keystore") / "trustee.keystore"
+    fast = KdfParams(time_cost=1, memory_kib=64, parallelism=1)
+    Keystore.create(path, "correct horse battery staple", {"s": 1}, label={"trustee": 1}, kdf=fast)
+    return path.read_bytes()
+
+
+@settings(max_examples=max(20, EXAMPLES // 3), deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@given(data=st.data())
+def test_keystore_file_decoding_raises_only_typed_errors(
+    keystore_bytes: bytes, tmp_path_factory: pytest.TempPathFactory, data: st.DataObject
+) -> None:
+    raw = data.draw(st.one_of(st.binary(max_size=400), _mutated(keystore_bytes)))
+    path: Path = tmp_path_factory.mktemp("fuzzed") / "k"
+    path.write_bytes(raw)
+    only_typed_errors(lambda: Keystore.open(path, "correct horse battery staple"))

@@ -14,7 +14,7 @@ import random
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,6 +131,8 @@ class DemoRun:
                 self._results()
             with self.step("9. The board export for observers", "export"):
                 self._export()
+            with self.step("10. An observer verifies everything from the export alone", "verification"):
+                self._observe()
         finally:
             self.components.stop()
             self.http.close()
@@ -217,6 +219,7 @@ class DemoRun:
         channels = sorted(self.manifest.policy.channels_open)
         self.channel = "app" if "app" in channels else "kiosk"
         ack = self.admin("POST", "/v1/admin/channels/open", json={"channels": channels})
+        self._witness_cosigns()
         base = self.voter.election().base_hash.hex()
         self.console.print(f"channels {channels} open at entry {ack['index']}; election base hash {base[:16]}…")
 
@@ -460,10 +463,33 @@ class DemoRun:
                         table.add_row(result.contest_id, name, str(party.seats))
             self.console.print(table)
 
+    def _witness_cosigns(self) -> None:
+        """An independent witness cosigns the latest tree head, after checking it extends the last one it saw."""
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        from bulletin_board.storage import now_ms
+        from bulletin_board.witness import MemoryWitnessStore, Witness
+
+        board = self.components.board
+        if not hasattr(self, "witness"):
+            self.witness = Witness(
+                "observers.example/witness",
+                Ed25519PrivateKey.generate(),
+                log_origin=board.origin,
+                log_key=board.public_key,
+                store=MemoryWitnessStore(),
+                clock=now_ms,
+            )
+        head = board.integrate()
+        last = self.witness.last_cosigned()
+        proof = board.consistency_proof(last.size, head.size) if last is not None else None
+        board.add_cosignature(head.size, self.witness.cosign(head, proof), self.witness.public_key)
+        self.stats["cosignatures"] += 1
+
     def _export(self) -> None:
         from bulletin_board.export import write_export
 
-        self.components.board.integrate()
+        self._witness_cosigns()
         self.out.mkdir(parents=True, exist_ok=True)
         path = self.out / "board.jsonl"
         with path.open("wb") as f:
@@ -471,24 +497,25 @@ class DemoRun:
         (self.out / "results.json").write_text(json.dumps(self.result_payload["results"], indent=2, ensure_ascii=False))
         (self.out / "tracking_codes.txt").write_text("\n".join(self.receipts) + "\n")
         self.export_path = path
-        self.console.print(f"board export: {path} ({size / 1e6:.1f} MB, {self.components.board.size} entries)")
-        verify: Callable[..., Any] | None = None
-        try:
-            from bulletin_board.export import verify_export
+        self.console.print(
+            f"board export: {path} ({size / 1e6:.1f} MB, {self.components.board.size} entries, "
+            f"the last tree head cosigned by a witness)"
+        )
 
-            verify = verify_export
-        except ImportError:  # pragma: no cover
-            verify = None
-        if verify is not None:
-            with path.open("rb") as f:
-                summary = verify(f)
-            self.console.print(
-                f"export re-read and checked: {summary.size} entries, {summary.tree_heads} signed tree heads"
-            )
+    def _observe(self) -> None:
+        """The observers' independent verifier (``shailoo verify``) replays the whole export."""
+        from observer.context import VerifyOptions
+        from observer.verify import verify
+
+        report = verify(self.export_path, VerifyOptions(progress=False, min_issuer_bits=min(self.issuer_bits, 3072)))
+        report.write_json(self.out / "verification.json")
+        report.render(self.console)
+        self.verified = report.passed
+        self.verification_counts = report.counts()
 
     def _summary(self) -> None:
         s = self.stats
-        ok = self.mismatches == 0
+        ok = self.mismatches == 0 and self.verified
         verdict = (
             "[green]The decrypted totals equal the choices the simulated voters made.[/green]"
             if ok
@@ -505,6 +532,10 @@ class DemoRun:
             "• The ballots were added up while still encrypted. Trustees 1, 3 and 5 decrypted only the totals, "
             "with proofs; trustees 2 and 4 stayed away. Any 3 of the 5 suffice, and fewer learn nothing.",
             f"• {verdict}",
+            "• The observers' verifier replayed the board export: "
+            + ("[green]VERIFIED[/green]" if self.verified else "[red]NOT VERIFIED[/red]")
+            + f" ({self.verification_counts.get('pass', 0)} checks passed, {self.verification_counts.get('fail', 0)} "
+            "failed). Run it yourself: [bold]uv run --frozen shailoo verify " + f"{self.export_path}[/bold]",
             f"• Everything is on the board: [bold]{self.export_path}[/bold]. "
             "An observer can check all of it without trusting the commission.",
         ]

@@ -12,7 +12,9 @@ cut to one ballot style, a 2-of-3 trustee ceremony, one 3072-bit issuer key, cre
 ballots from `elections.encrypted_ballot.create_ballot`), exports it, and times, in the same run:
 
 * ``load``: reading the export (canonical form, promise signatures, Merkle tree) — `observer.board_export`;
-* ``one_by_one_1_worker`` — the baseline: `check_ballot` per ballot, each with its own batch of proofs;
+* ``per_proof_1_worker`` — the baseline: every proof verified alone (`verify_zero_or_one` per selection,
+  `verify_contest_limit` per contest), after the same signature checks and decoding;
+* ``one_by_one_1_worker``: `check_ballot` per ballot (the ballot's own proofs in one batch);
 * ``batched_1_worker`` / ``batched_2_workers``: every proof of a shard in ONE batch verification
   (`observer.shards`, shards of 256 ballots), on this process or a local pool of 2.
 
@@ -47,11 +49,20 @@ from bulletin_board.log import BulletinBoard  # noqa: E402
 from bulletin_board.storage import open_storage  # noqa: E402
 from crypto import blind_rsa  # noqa: E402
 from crypto.blind_rsa import BlindRsaPrivateKey  # noqa: E402
-from elections.encrypted_ballot import create_ballot, credential_message, election_base_hash  # noqa: E402
+from crypto.contest import verify_contest_limit  # noqa: E402
+from crypto.proofs import verify_zero_or_one  # noqa: E402
+from elections.encrypted_ballot import (  # noqa: E402
+    EncryptedBallot,
+    ballot_context,
+    check_ballot_envelope,
+    create_ballot,
+    credential_message,
+    election_base_hash,
+)
 from elections.manifest import Manifest  # noqa: E402
 from elections.presets import build_preset  # noqa: E402
-from observer.board_export import load_export  # noqa: E402
-from observer.shards import ElectionMaterial, run_ballot_shards  # noqa: E402
+from observer.board_export import BoardExport, load_export  # noqa: E402
+from observer.shards import ElectionMaterial, _material, run_ballot_shards  # noqa: E402
 from trustees.ceremony import CeremonyParams, run_key_ceremony  # noqa: E402
 
 TARGET_BALLOTS = 100_000
@@ -136,6 +147,32 @@ def build_board(manifest: Manifest, ballots: int, path: Path) -> tuple[ElectionM
     return material, time.perf_counter() - started
 
 
+def verify_per_proof(export: BoardExport, material: ElectionMaterial) -> int:
+    """The baseline: every ballot's signatures, then each of its proofs verified on its own."""
+    m = _material(material)
+    verified = 0
+    for raw in export.read_lines(export.of_kind("ballot")):
+        ballot = EncryptedBallot.from_json(json.loads(raw)["payload"])
+        check_ballot_envelope(ballot, manifest=m.manifest, issuer_keys=m.issuer_keys)
+        for contest_id, encrypted in ballot.decode_contests():
+            contest = m.manifest.contest(contest_id)
+            context = ballot_context(
+                m.base_hash, ballot.election_id, ballot.style_id, contest_id, ballot.credential.public_key
+            )
+            for ct, proof in zip(encrypted.ciphertexts, encrypted.selection_proofs, strict=True):
+                verify_zero_or_one(context, m.joint_public_key, ct, proof)
+            verify_contest_limit(
+                context,
+                m.joint_public_key,
+                encrypted.ciphertexts,
+                contest.min_marks,
+                contest.max_marks,
+                encrypted.limit_proof,
+            )
+        verified += 1
+    return verified
+
+
 def measure(manifest: Manifest, ballots: int, workdir: Path, label: str) -> dict[str, Any]:
     path = workdir / f"{label}.jsonl"
     log(f"{label}: building a board of {ballots} ballots")
@@ -146,6 +183,16 @@ def measure(manifest: Manifest, ballots: int, workdir: Path, label: str) -> dict
     assert not export.problems, export.problems[:3]
     counted = frozenset(b.index for b in export.ballots)
     runs: dict[str, Any] = {}
+    log(f"{label}: per_proof_1_worker")
+    started, cpu_started = time.perf_counter(), _cpu_seconds()
+    assert verify_per_proof(export, material) == ballots
+    seconds, cpu = time.perf_counter() - started, _cpu_seconds() - cpu_started
+    runs["per_proof_1_worker"] = {
+        "seconds": round(seconds, 3),
+        "ballots_per_second": round(ballots / seconds, 2),
+        "cpu_seconds": round(cpu, 3),
+        "cpu_ms_per_ballot": round(1000 * cpu / ballots, 3),
+    }
     for name, workers, batched in (
         ("one_by_one_1_worker", 1, False),
         ("batched_1_worker", 1, True),
@@ -175,6 +222,9 @@ def measure(manifest: Manifest, ballots: int, workdir: Path, label: str) -> dict
         **runs,
         "speedup_batched_vs_one_by_one": round(
             runs["one_by_one_1_worker"]["seconds"] / runs["batched_1_worker"]["seconds"], 2
+        ),
+        "cpu_ratio_per_proof_vs_batched": round(
+            runs["per_proof_1_worker"]["cpu_seconds"] / runs["batched_1_worker"]["cpu_seconds"], 2
         ),
         "cpu_ratio_one_by_one_vs_batched": round(
             runs["one_by_one_1_worker"]["cpu_seconds"] / runs["batched_1_worker"]["cpu_seconds"], 2

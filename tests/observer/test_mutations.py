@@ -253,3 +253,20 @@ def test_any_entry_changed_by_one_byte_is_named_by_the_log_check(election: Built
         with pytest.raises(CheckFailedError) as failed:
             merkle_log(VerificationContext(load_export(path)))
         assert failed.value.evidence["entry_indices"] == [index]
+
+
+def test_two_bad_ballots_in_different_batches_are_both_named(
+    election: BuiltElection, export_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import observer.shards
+
+    monkeypatch.setattr(observer.shards, "BATCH_BALLOTS", 3)
+    lines = read_lines(export_copy)
+    bad = [election.indices["ballot"][1], election.indices["ballot"][8]]
+    for index in bad:
+        _contest_hex(_entry(lines, index)["payload"])
+    write_lines(export_copy, lines)
+    check = verify(export_copy).check(20)
+    assert check.status is Status.FAIL
+    assert check.evidence["entry_indices"] == bad
+    assert check.evidence["verified"] == len(election.indices["ballot"]) - 2

@@ -7,6 +7,7 @@ refused at once, and a streamed body is cut off as soon as it passes the cap.
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -104,3 +105,37 @@ class BodySizeLimit:
 
 class _TooLarge(Exception):
     pass
+
+
+class RateLimit:
+    """ASGI middleware: at most ``per_minute`` voter-API ``POST`` requests per client address per minute, counted
+    in Redis (``rate_limited``, 429). If Redis does not answer, requests pass: a limit must not become an outage."""
+
+    def __init__(self, app: ASGIApp, redis: Any, per_minute: int) -> None:
+        self.app = app
+        self.redis = redis
+        self.per_minute = per_minute
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST" and self._limited(scope):
+            body = json.dumps({"code": "rate_limited", "message": "too many requests from this address; retry shortly"})
+            headers: list[Any] = [(b"content-type", b"application/json"), (b"retry-after", b"60")]
+            await send({"type": "http.response.start", "status": 429, "headers": headers})
+            await send({"type": "http.response.body", "body": body.encode()})
+            return
+        await self.app(scope, receive, send)
+
+    def _limited(self, scope: Scope) -> bool:
+        path: str = scope.get("path", "")
+        if not path.startswith("/v1/") or path.startswith(("/v1/admin", "/v1/trustees")):
+            return False
+        client = scope.get("client") or ("unknown", 0)
+        key = f"shailoo:rate:{client[0]}:{int(time.time() // 60)}"
+        try:
+            count = int(self.redis.incr(key))
+            if count == 1:
+                self.redis.expire(key, 120)
+        except Exception:  # Redis down: degrade to no limit, and say so in the logs
+            _log.warning("rate limit skipped: redis unavailable")
+            return False
+        return count > self.per_minute

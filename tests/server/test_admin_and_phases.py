@@ -147,3 +147,23 @@ def test_development_settings_give_working_defaults() -> None:
     settings = Settings()
     assert settings.database_url.startswith("sqlite:///")
     assert DEVELOPMENT_OPERATOR_TOKEN in settings.effective_admin_tokens()
+
+
+@pytest.mark.redis
+def test_rate_limit_counts_in_redis(tmp_path: Path, redis_url: str) -> None:
+    from fastapi.testclient import TestClient
+
+    from voting_server.app import create_app
+
+    app = create_app(
+        Settings(
+            database_url=f"sqlite:///{tmp_path / 'b.sqlite3'}",
+            redis_url=redis_url,
+            rate_limit_per_minute=3,
+            min_issuer_key_bits=2048,
+        )
+    )
+    with TestClient(app) as http:
+        codes = [http.post("/v1/ballots", json={"ballot": {}}).status_code for _ in range(5)]
+    assert codes[:3] == [409, 409, 409]  # no election yet: refused by the phase, but counted
+    assert codes[3:] == [429, 429]

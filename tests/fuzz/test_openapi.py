@@ -27,12 +27,13 @@ from tests.server.harness import AUDITOR, Election
 EXAMPLES = int(os.environ.get("SHAILOO_FUZZ_API_EXAMPLES", "20"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 FACE = "POST /v1/identification/sessions/{session_id}/face"
+TREE_HEAD = "GET /v1/board/tree-head"
 #: Operations whose schema is known to be incomplete (pinned by the strict xfails below): the check named here
 #: is left out for them, every other check still runs. ``None``: the operation is left out (it answers 501 by design
 #: on a server without the phone face check, which the schema does not document).
 KNOWN_GAPS: dict[str, Any] = {
     FACE: None,
-    "GET /v1/board/tree-head": status_code_conformance,
+    TREE_HEAD: status_code_conformance,
     "GET /v1/board/export": content_type_conformance,
 }
 
@@ -46,11 +47,22 @@ def election(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Election]:
     running.close()
 
 
+def _small_size(case: Any) -> Any:
+    """Tree-head sizes beyond 2^63 crash the route (pinned by the xfail below); the fuzzer stays below them."""
+    if isinstance(case.query, dict) and isinstance(case.query.get("size"), int):
+        case.query["size"] %= 2**63
+    return case
+
+
 def _runner(operation: Any, examples: int, headers: dict[str, str] | None, checks: list[Any]) -> Any:
     """A Hypothesis test of one operation: generated requests, each answer validated by ``checks``."""
 
+    strategy = operation.as_strategy()
+    if operation.label == TREE_HEAD:
+        strategy = strategy.map(_small_size)
+
     @settings(max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck), database=None)
-    @given(case=operation.as_strategy())
+    @given(case=strategy)
     def run(case: Any) -> None:
         case.call_and_validate(headers=headers, checks=checks)
 
@@ -127,3 +139,16 @@ def test_board_export_content_type_is_documented(election: Election) -> None:
     response = election.http.get("/v1/board/export")
     documented = election.app.openapi()["paths"]["/v1/board/export"]["get"]["responses"]["200"]["content"]
     assert response.headers["content-type"].split(";")[0] in documented
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="GET /v1/board/tree-head?size=2^70 is a 500 (OverflowError: Python int too large to convert to SQLite "
+    "INTEGER); found by this fuzzer; owner voting_server (bound the query parameter, le=2**63-1)",
+)
+def test_tree_head_of_a_size_beyond_64_bits_is_refused_not_crashed(election: Election) -> None:
+    from fastapi.testclient import TestClient
+
+    with TestClient(election.app, raise_server_exceptions=False) as http:
+        response = http.get("/v1/board/tree-head", params={"size": 2**70})
+    assert 400 <= response.status_code < 500

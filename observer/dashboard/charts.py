@@ -45,14 +45,16 @@ def hemicycle(parties: Sequence[tuple[str, int]], *, title: str) -> str:
         f'<circle cx="{cx + x * scale:.1f}" cy="{cy - y * scale:.1f}" r="{dot:.1f}" fill="{color(owners[k])}"/>'
         for k, (x, y) in enumerate(seat_positions(total))
     ]
-    legend = [
-        f'<text x="4" y="{14 + 14 * i}" font-size="11" fill="{color(i)}">■ {escape(name)}: {n}</text>'
-        for i, (name, n) in enumerate(parties)
-        if n
+    shown = [(i, name, n) for i, (name, n) in enumerate(parties) if n]
+    legend = [  # below the arc, two columns, so it never covers a seat
+        f'<text x="{8 + 210 * (k % 2)}" y="{height + 16 + 16 * (k // 2)}" font-size="12" fill="{color(i)}">'
+        f"■ {escape(name[:28])}: {n}</text>"
+        for k, (i, name, n) in enumerate(shown)
     ]
+    full = height + 8 + 16 * ((len(shown) + 1) // 2)
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" width="{width}" '
-        f'height="{height}"><title>{escape(title)}</title>{"".join(circles)}{"".join(legend)}'
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {full}" width="{width}" '
+        f'height="{full}"><title>{escape(title)}</title>{"".join(circles)}{"".join(legend)}'
         f'<text x="{cx}" y="{cy}" text-anchor="middle" font-size="20">{total}</text></svg>'
     )
 

@@ -91,3 +91,11 @@ def test_precinct_reconciliation_status_listed(client: TestClient, election: Bui
 @pytest.mark.parametrize("seats", [1, 5, 54, 90, 120])
 def test_hemicycle_has_one_dot_per_seat(seats: int) -> None:
     assert len(seat_positions(seats)) == seats
+
+
+def test_hemicycle_draws_every_seat_and_names_every_party_with_seats() -> None:
+    from observer.dashboard.charts import hemicycle
+
+    svg = hemicycle([("Ata-Jurt", 21), ("Ishenim", 15), ("Empty", 0), ("<Yiman>", 9)], title="seats")
+    assert svg.count("<circle") == 45
+    assert "Ata-Jurt: 21" in svg and "&lt;Yiman&gt;: 9" in svg and "Empty" not in svg

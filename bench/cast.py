@@ -161,7 +161,7 @@ def setup_election(
         registry.add(
             VoterRecord(
                 personal_number=number, surname="Bench", given_name=f"Voter {i}", patronymic="", birth_date=birth,
-                region=style.region_id, district=style.district_ids[0], precinct="p",
+                region=style.region_id, district=style.district_ids[-1], precinct="p",
                 face_template=FaceTemplate.from_array(np.full(128, 0.01)),
             )
         )  # fmt: skip

@@ -8,14 +8,14 @@ board and in its export, where anyone finds it by recomputing tracking codes.
 
 from __future__ import annotations
 
-import contextlib
 import queue
 import threading
 from typing import Final
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 
 from voting_server.logs import get_logger
 
@@ -86,14 +86,12 @@ class ReceiptIndex:
                 return
 
     def _insert(self, values: list[dict[str, object]]) -> None:
+        # One INSERT ... ON CONFLICT DO NOTHING: it takes the write lock at once (a read first would make SQLite
+        # refuse the upgrade under a concurrent writer) and ignores codes another worker recorded.
+        dialect = self.engine.dialect.name
+        insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
         with self.engine.begin() as conn:
-            codes = [v["tracking_code"] for v in values]
-            known = set(
-                conn.execute(sa.select(RECEIPT.c.tracking_code).where(RECEIPT.c.tracking_code.in_(codes))).scalars()
-            )
-            fresh = [v for v in values if v["tracking_code"] not in known]
-            if fresh:
-                conn.execute(sa.insert(RECEIPT), fresh)
+            conn.execute(insert(RECEIPT).on_conflict_do_nothing(index_elements=["tracking_code"]), values)
 
     def _write(self, codes: list[str]) -> None:
         if not codes:
@@ -103,10 +101,6 @@ class ReceiptIndex:
         values = [{"tracking_code": c, "ballot_hash": h, "entry_index": i, "kind": k} for c, (h, i, k) in rows.items()]
         try:
             self._insert(values)
-        except IntegrityError:  # another worker process recorded one of them: go one by one
-            for value in values:
-                with contextlib.suppress(IntegrityError):
-                    self._insert([value])
         except Exception:  # the index is a convenience: never let it stop the writer
             _log.exception("receipt index rows not written", extra={"rows": len(values)})
         with self._lock:

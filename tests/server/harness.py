@@ -132,7 +132,7 @@ class Election:
                 patronymic="",
                 birth_date=dt.date(int(number[5:9]), int(number[3:5]), int(number[1:3])),
                 region=style.region_id,
-                district=style.district_ids[0],
+                district=style.district_ids[-1],
                 precinct="p1",
                 face_template=FaceTemplate.from_array(np.full(128, 0.01)),
             )

@@ -12,6 +12,7 @@ checked (the credential signature, the receipt's promise, the spoiled ballot's o
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -121,13 +122,25 @@ class VoterClient:
 
     # --- identification and credential --------------------------------------------------------------------------
 
-    def start_identification(self, national_id: str, channel: str = "app") -> IdentificationSession:
-        body = {"national_id": national_id, "channel": channel}
+    def start_identification(
+        self, national_id: str, channel: str = "app", method: str = "attestation"
+    ) -> IdentificationSession:
+        """Open a session; ``method="face"`` returns the liveness nonce and the head turns to film."""
+        body = {"national_id": national_id, "channel": channel, "method": method}
         return IdentificationSession.model_validate(self._request("POST", "/v1/identification/sessions", json=body))
 
     def submit_attestation(self, session_id: str, attestation: DeviceAttestation) -> IdentificationResult:
         path = f"/v1/identification/sessions/{session_id}/attestation"
         return IdentificationResult.model_validate(self._request("POST", path, json=attestation.model_dump()))
+
+    def submit_face(self, session: IdentificationSession, frames: Sequence[bytes]) -> IdentificationResult:
+        """The face check: one frame looking straight at the camera, then one per requested turn, in order."""
+        body = {
+            "frames_base64": [base64.b64encode(f).decode() for f in frames],
+            "liveness_nonce": session.liveness_nonce,
+        }
+        path = f"/v1/identification/sessions/{session.session_id}/face"
+        return IdentificationResult.model_validate(self._request("POST", path, json=body))
 
     def obtain_credential(self, session_id: str, style_id: str) -> Credential:
         """Make a credential key, blind it under the pinned issuer key of ``style_id``, have it signed, unblind."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from mobile_api.openapi import error_responses
 from mobile_api.schemas import (
@@ -41,6 +41,10 @@ _BALLOT_CODES = (
 )
 
 
+def _address(request: Request) -> str:
+    return request.client.host if request.client is not None else "unknown"
+
+
 def build_voter_router(services: VoterServices) -> APIRouter:
     """The voter API router over ``services``."""
     router = APIRouter(prefix="/v1", tags=["voter"])
@@ -65,36 +69,39 @@ def build_voter_router(services: VoterServices) -> APIRouter:
         status_code=201,
         responses=error_responses("wrong_phase", "not_eligible", "already_identified"),
     )
-    def start_identification(request: IdentificationStart) -> IdentificationSession:
-        """Open an identification session for a national id number; returns the liveness nonce."""
-        return services.identification.start(request)
+    def start_identification(body: IdentificationStart, request: Request) -> IdentificationSession:
+        """Open an identification session for a national id number; for a face check, returns the liveness
+        nonce and the head turns to perform."""
+        return services.identification.start(body, _address(request))
 
     @router.post(
         "/identification/sessions/{session_id}/face",
         response_model=IdentificationResult,
-        responses=error_responses("not_found", "identification_failed", "liveness_failed", "already_identified"),
+        responses=error_responses(
+            "session_invalid", "face_mismatch", "no_face", "liveness_failed", "already_identified", "locked_out"
+        ),
     )
-    def submit_face(session_id: str, evidence: FaceEvidence) -> IdentificationResult:
-        """Face frames for the 1:1 check against the registry photo, bound to the liveness nonce."""
-        return services.identification.submit_face(session_id, evidence)
+    def submit_face(session_id: str, evidence: FaceEvidence, request: Request) -> IdentificationResult:
+        """Face frames (straight, then the turns) for the 1:1 check against the registry photo, bound to the nonce."""
+        return services.identification.submit_face(session_id, evidence, _address(request))
 
     @router.post(
         "/identification/sessions/{session_id}/attestation",
         response_model=IdentificationResult,
         responses=error_responses("not_found", "identification_failed", "invalid_signature", "already_identified"),
     )
-    def submit_attestation(session_id: str, attestation: DeviceAttestation) -> IdentificationResult:
+    def submit_attestation(session_id: str, attestation: DeviceAttestation, request: Request) -> IdentificationResult:
         """A precinct identification device's signed assertion instead of the phone's face check."""
-        return services.identification.submit_attestation(session_id, attestation)
+        return services.identification.submit_attestation(session_id, attestation, _address(request))
 
     @router.post(
         "/credentials",
         response_model=CredentialIssued,
         responses=error_responses("not_found", "identification_failed", "credential_spent", "wrong_phase"),
     )
-    def issue_credential(request: CredentialRequest) -> CredentialIssued:
+    def issue_credential(body: CredentialRequest, request: Request) -> CredentialIssued:
         """Blind-sign the device's credential key (RFC 9474); the registrar never sees the key itself."""
-        return services.identification.issue_credential(request)
+        return services.identification.issue_credential(body, _address(request))
 
     @router.post(
         "/ballots",

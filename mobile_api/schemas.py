@@ -73,17 +73,21 @@ class BallotDefinition(_Wire):
 
 
 class IdentificationStart(_Wire):
-    """Start identifying: the voter's national id number; the channel is the app or a kiosk."""
+    """Start identifying: the voter's national id number, the channel, and how: the phone's face check with
+    liveness (``face``) or a precinct device's signed assertion (``attestation``)."""
 
     national_id: str = Field(min_length=1, max_length=64)
     channel: Literal["app", "kiosk"] = "app"
+    method: Literal["face", "attestation"] = "attestation"
 
 
 class IdentificationSession(_Wire):
-    """An open identification session and the liveness nonce that the face frames must be bound to."""
+    """An open identification session. For ``face``: the liveness nonce the frames are bound to and the head turns
+    to perform, in order, after one frame looking straight at the camera."""
 
     session_id: str
     liveness_nonce: str
+    liveness_turns: list[str] = Field(default_factory=list)
     expires_in_seconds: int
 
 

@@ -2,6 +2,7 @@
 the router (`mobile_api.router`) only translates HTTP to these calls, so the API layer holds no state.
 
 Every method raises a `crypto.errors.ShailooError` with a stable code on refusal; nothing is changed then.
+``client_address`` is the caller's network address (identification failures are counted per address too).
 """
 
 from __future__ import annotations
@@ -36,19 +37,21 @@ class ElectionInfoService(Protocol):
 
 
 class IdentificationService(Protocol):
-    def start(self, request: IdentificationStart) -> IdentificationSession:
+    def start(self, request: IdentificationStart, client_address: str) -> IdentificationSession:
         """Open a session for the voter's national id (eligibility is checked here)."""
         ...
 
-    def submit_face(self, session_id: str, evidence: FaceEvidence) -> IdentificationResult:
+    def submit_face(self, session_id: str, evidence: FaceEvidence, client_address: str) -> IdentificationResult:
         """The 1:1 face check with liveness bound to the session's nonce."""
         ...
 
-    def submit_attestation(self, session_id: str, attestation: DeviceAttestation) -> IdentificationResult:
+    def submit_attestation(
+        self, session_id: str, attestation: DeviceAttestation, client_address: str
+    ) -> IdentificationResult:
         """A precinct device's signed assertion that the voter was identified in person."""
         ...
 
-    def issue_credential(self, request: CredentialRequest) -> CredentialIssued:
+    def issue_credential(self, request: CredentialRequest, client_address: str) -> CredentialIssued:
         """Blind-sign the credential of an identified session, once (a second request is refused)."""
         ...
 

@@ -109,6 +109,7 @@ def build_components(
         issuer_keys=keys,
         store=store,
         load_issuer_keys=lambda: _load_issuer_keys(settings.issuer_keys_dir, settings.min_issuer_key_bits),
+        identity_settings=identity_settings,
     )
     voter_services = VoterServices(election=ElectionInfo(election), identification=registrar, ballots=Ballots(election))
     return Components(

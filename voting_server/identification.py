@@ -7,8 +7,8 @@ a database constraint, across every channel):
   person (face check at a kiosk camera, or the precinct's biometric terminal) signs
   ``lp("SHAILOO-V1/precinct/identification") || canonical_json(assertion)`` with its Ed25519 key, registered on the
   board as a ``device_key`` entry. The assertion names the election, the session, the personal number and the method;
-* the phone's **face check with liveness** is identity's `IdentificationService` (frames bound to a nonce); when
-  the server is built without it, ``submit_face`` answers ``not_supported``.
+* the phone's **face check with liveness** (``method: "face"``): identity's `IdentificationService` — a nonce and
+  head turns, frames matched 1:1 against the registry template, eligibility, then the blind signature.
 
 Session state lives in identity's `StateStore` (Redis when configured, else in-process) and each step *takes* it,
 so no step can be replayed.
@@ -16,6 +16,8 @@ so no step can be replayed.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import secrets
 from collections.abc import Callable
@@ -33,6 +35,8 @@ from identity.credentials import IssuerKeys
 from identity.issuance import Issuer
 from identity.personal_number import parse_personal_number
 from identity.registry import VoterRecord, VoterRegistry
+from identity.session import IdentificationService
+from identity.settings import IdentitySettings
 from identity.state import StateStore
 from mobile_api.errors import ApiError
 from mobile_api.schemas import (
@@ -48,6 +52,7 @@ from voting_server.election import ElectionService
 
 ATTESTATION_TAG: Final = "precinct/identification"
 _PREFIX: Final = "voter-session:"
+_FACE_PREFIX: Final = "voter-face-session:"
 SESSION_TTL_SECONDS: Final = 300
 
 
@@ -87,6 +92,7 @@ class RegistrarService:
         issuer_keys: IssuerKeys | None,
         store: StateStore,
         load_issuer_keys: Callable[[], IssuerKeys | None] | None = None,
+        identity_settings: IdentitySettings | None = None,
     ) -> None:
         self.election = election
         self.registry = registry
@@ -95,6 +101,8 @@ class RegistrarService:
         self.store = store
         # Another worker process may have made the keys (admin API): read them from the key directory then.
         self._load_issuer_keys = load_issuer_keys
+        self.identity_settings = identity_settings or IdentitySettings()
+        self._faces: IdentificationService | None = None
 
     def _put(self, session_id: str, state: dict[str, Any]) -> None:
         self.store.put(_PREFIX + session_id, json.dumps(state).encode(), SESSION_TTL_SECONDS)
@@ -113,9 +121,20 @@ class RegistrarService:
             raise ApiError(f"identification is open while voting, not {self.election.phase.value}", code="wrong_phase")
         return self.election.state().require_manifest()
 
-    def start(self, request: IdentificationStart) -> IdentificationSession:
+    def start(self, request: IdentificationStart, client_address: str) -> IdentificationSession:
         manifest = self._require_voting()
         parse_personal_number(request.national_id)
+        if request.method == "face":
+            started = self._face_service(manifest).start(
+                manifest.election_id, request.national_id, request.channel, client_address
+            )
+            self.store.put(_FACE_PREFIX + started.session_id, b"face", SESSION_TTL_SECONDS)
+            return IdentificationSession(
+                session_id=started.session_id,
+                liveness_nonce=started.challenge.nonce,
+                liveness_turns=[t.value for t in started.challenge.turns],
+                expires_in_seconds=SESSION_TTL_SECONDS,
+            )
         session_id = secrets.token_urlsafe(24)
         nonce = secrets.token_urlsafe(16)
         state = {
@@ -130,13 +149,34 @@ class RegistrarService:
             session_id=session_id, liveness_nonce=nonce, expires_in_seconds=SESSION_TTL_SECONDS
         )
 
-    def submit_face(self, session_id: str, evidence: FaceEvidence) -> IdentificationResult:
-        raise ApiError(
-            "this server identifies voters through precinct devices; the phone face check is not configured",
-            code="not_supported",
-        )
+    def _face_service(self, manifest: Manifest) -> IdentificationService:
+        """identity's face-and-liveness session service, made once the issuer keys exist."""
+        if self._faces is None:
+            keys = self._keys()
+            self._faces = IdentificationService(
+                settings=self.identity_settings,
+                registry=self.registry,
+                issuer=self.issuer,
+                election_keys={manifest.election_id: keys},
+                ballot_styles=_ManifestStyles(manifest),
+                store=self.store,
+            )
+        return self._faces
 
-    def submit_attestation(self, session_id: str, attestation: DeviceAttestation) -> IdentificationResult:
+    def submit_face(self, session_id: str, evidence: FaceEvidence, client_address: str) -> IdentificationResult:
+        manifest = self._require_voting()
+        try:
+            frames = [base64.b64decode(f, validate=True) for f in evidence.frames_base64]
+        except binascii.Error as e:
+            raise ApiError("face frames are base64 images", code="malformed") from e
+        verified = self._face_service(manifest).submit_frames(
+            session_id, evidence.liveness_nonce, frames, client_address
+        )
+        return IdentificationResult(session_id=session_id, identified=True, style_id=verified.ballot_style_id)
+
+    def submit_attestation(
+        self, session_id: str, attestation: DeviceAttestation, client_address: str
+    ) -> IdentificationResult:
         state = self._take(session_id, "identify")
         manifest = self._require_voting()
         device_key = self.election.state().device_keys.get(attestation.device_id)
@@ -166,19 +206,36 @@ class RegistrarService:
         self._put(session_id, {**state, "step": "credential", "ballot_style_id": style})
         return IdentificationResult(session_id=session_id, identified=True, style_id=style)
 
-    def issue_credential(self, request: CredentialRequest) -> CredentialIssued:
-        state = self._take(request.session_id, "credential")
-        self._require_voting()
+    def _keys(self) -> IssuerKeys:
         if self.issuer_keys is None and self._load_issuer_keys is not None:
             self.issuer_keys = self._load_issuer_keys()
         if self.issuer_keys is None:
             raise ApiError("this server holds no issuer keys", code="unavailable")
+        return self.issuer_keys
+
+    def issue_credential(self, request: CredentialRequest, client_address: str) -> CredentialIssued:
+        manifest = self._require_voting()
+        blinded = bytes.fromhex(request.blinded_message)
+        if self.store.take(_FACE_PREFIX + request.session_id) is not None:
+            issued = self._face_service(manifest).issue_credential(request.session_id, blinded, client_address)
+            return CredentialIssued(style_id=issued.ballot_style_id, blind_signature=issued.blind_signature.hex())
+        state = self._take(request.session_id, "credential")
         issuance = self.issuer.issue(
             state["election_id"],
             state["personal_number"],
             state["ballot_style_id"],
             state["channel"],
-            bytes.fromhex(request.blinded_message),
-            self.issuer_keys,
+            blinded,
+            self._keys(),
         )
         return CredentialIssued(style_id=issuance.ballot_style_id, blind_signature=issuance.blind_signature.hex())
+
+
+class _ManifestStyles:
+    """identity's `BallotStyleResolver` over the election's manifest."""
+
+    def __init__(self, manifest: Manifest) -> None:
+        self.manifest = manifest
+
+    def ballot_style_for(self, election_id: str, voter: VoterRecord) -> str | None:
+        return ballot_style_for_voter(self.manifest, voter) if election_id == self.manifest.election_id else None

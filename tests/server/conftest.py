@@ -4,10 +4,18 @@ fresh voters each, so one key ceremony serves them all)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from tests.identity.conftest import FacePhotos
 from tests.server.harness import Election
+
+
+@pytest.fixture(scope="session")
+def photos(faces_dir: Path) -> FacePhotos:
+    """The face fixture photographs (identity's test helper)."""
+    return FacePhotos(faces_dir)
 
 
 @pytest.fixture(scope="module")

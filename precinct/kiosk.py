@@ -44,7 +44,7 @@ from elections.precinct_tally import (
 from identity.credentials import Credential
 from mobile_api.client import PreparedBallot, VoterClient
 from mobile_api.errors import ClientError
-from mobile_api.schemas import DeviceAttestation, Receipt
+from mobile_api.schemas import DeviceAttestation, IdentificationSession, Receipt
 from precinct.devices import DeviceIdentity
 from precinct.errors import DeviceError, KioskSessionError, LinkDownError, PrecinctError
 from precinct.outbox import Outbox, Sender
@@ -83,6 +83,7 @@ class KioskSession:
     session_id: str
     national_id: str
     liveness_nonce: str
+    opened: IdentificationSession | None = field(default=None, repr=False)
     style_id: str | None = None
     credential: Credential | None = field(default=None, repr=False)
     prepared: PreparedBallot | None = field(default=None, repr=False)
@@ -125,10 +126,11 @@ class Kiosk:
 
     # --- identification and credential --------------------------------------------------------------------------
 
-    def begin(self, national_id: str) -> KioskSession:
-        """Open an identification session for the voter at the kiosk (needs the link)."""
-        session = self._online(lambda: self.client.start_identification(national_id, channel="kiosk"))
-        self.current = KioskSession(session.session_id, national_id, session.liveness_nonce)
+    def begin(self, national_id: str, method: str = "attestation") -> KioskSession:
+        """Open an identification session for the voter at the kiosk (needs the link); ``method`` is
+        ``attestation`` (a signed assertion follows) or ``face`` (the kiosk camera's frames follow)."""
+        session = self._online(lambda: self.client.start_identification(national_id, channel="kiosk", method=method))
+        self.current = KioskSession(session.session_id, national_id, session.liveness_nonce, opened=session)
         return self.current
 
     def _session(self) -> KioskSession:
@@ -155,13 +157,15 @@ class Kiosk:
         result = self._online(lambda: self.client.submit_attestation(session.session_id, attestation))
         return self._identified(result.style_id)
 
-    def identify_by_face(self, frames_base64: Sequence[str]) -> str:
-        """Identification by the kiosk camera's frames, checked 1:1 by the registrar against the registry photo."""
+    def identify_by_face(self, frames: Sequence[bytes]) -> str:
+        """Identification by the kiosk camera's frames (session begun with ``method="face"``: one frame looking at
+        the camera, then one per head turn the session asked for), checked 1:1 by the registrar with liveness."""
         session = self._session()
-        body = {"frames_base64": list(frames_base64), "liveness_nonce": session.liveness_nonce}
-        path = f"/v1/identification/sessions/{session.session_id}/face"
-        data = self._online(lambda: self.client._request("POST", path, json=body))
-        return self._identified(str(data["style_id"]))
+        if session.opened is None:
+            raise KioskSessionError("no identification session is open")
+        opened = session.opened
+        result = self._online(lambda: self.client.submit_face(opened, frames))
+        return self._identified(result.style_id)
 
     def _identified(self, style_id: str) -> str:
         session = self._session()

@@ -43,9 +43,9 @@ def identified_by_poll_worker(kiosk: Kiosk) -> str:
     return kiosk.identify_here("document")
 
 
-def create_kiosk_app(kiosk: Kiosk, *, identify: Identify) -> FastAPI:
+def create_kiosk_app(kiosk: Kiosk, *, identify: Identify, method: str = "attestation") -> FastAPI:
     """The ballot screen of ``kiosk``; ``identify`` is the in-person identification step (no default on purpose:
-    typing a personal number alone never identifies anyone)."""
+    typing a personal number alone never identifies anyone); ``method`` is ``face`` when it sends camera frames."""
     env = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape(["html"]))
     app = FastAPI(title="Shailoo kiosk", docs_url=None, redoc_url=None, openapi_url=None)
     state: dict[str, Any] = {"receipts": {}, "last": None}
@@ -96,7 +96,7 @@ def create_kiosk_app(kiosk: Kiosk, *, identify: Identify) -> FastAPI:
     @app.post("/identify")
     async def identify_voter(request: Request) -> Response:
         form = await request.form()
-        kiosk.begin(str(form.get("national_id", "")).strip())
+        kiosk.begin(str(form.get("national_id", "")).strip(), method)
         identify(kiosk)
         return RedirectResponse("/ballot", status_code=303)
 

@@ -96,6 +96,9 @@ class Server:
             "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(workers), "--log-level", "warning",
             "--no-access-log",
         ]  # fmt: skip
+        prepare = [sys.executable, "-c", "from voting_server.components import prepare_database as p; "
+                   "from voting_server.settings import Settings as S; p(S())"]  # fmt: skip
+        subprocess.run(prepare, env=env, check=True)  # the schema exists before the workers start
         self.process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:

@@ -58,6 +58,9 @@ def serve(
     settings = Settings()  # refuses default secrets outside development before any worker starts
     if settings.environment is Environment.DEVELOPMENT and settings.board_signing_key is None:
         os.environ["SHAILOO_BOARD_SIGNING_KEY"] = _board_key(board_key_file)
+    from voting_server.components import prepare_database
+
+    prepare_database(Settings())  # tables exist before the workers start
     typer.echo(
         f"Shailoo voting server on http://{host}:{port} ({workers} worker(s), {settings.environment.value}); "
         f"database {settings.database_url.split('@')[-1]}; redis {'on' if settings.redis_url else 'off'}"

@@ -124,3 +124,11 @@ def build_components(
         ceremony=CeremonyParams(n=settings.trustees_n, k=settings.trustees_k),
         redis=redis_client,
     )
+
+
+def prepare_database(settings: Settings, identity_settings: IdentitySettings | None = None) -> None:
+    """Create every table once, before worker processes start (several workers creating a fresh SQLite schema at
+    the same moment would trip over each other's locks)."""
+    components = build_components(settings, identity_settings=identity_settings)
+    components.stop()
+    components.storage.close()

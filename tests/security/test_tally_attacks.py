@@ -87,12 +87,21 @@ def test_k_minus_one_valid_shares_publish_nothing_and_k_publish_the_right_result
     assert (votes[first], votes[second], sum(votes.values())) == (1, 2, 3)
 
 
+def _share_hex() -> str:
+    from crypto.elgamal import ElGamalKeyPair, encrypt
+    from crypto.threshold import compute_decryption_shares
+
+    key = ElGamalKeyPair.from_secret(Scalar(9))
+    (share,) = compute_decryption_shares(b"\x01" * 32, 1, Scalar(9), [encrypt(key.public, 1, Scalar(3))])
+    return share.to_bytes().hex()
+
+
 def test_scalar_not_below_the_order_in_a_share_is_non_canonical() -> None:
     """Decoder level (the API maps it to a 422): a share whose response is n + small is refused."""
     from crypto.errors import NonCanonicalError
     from crypto.group import ORDER
 
-    good = Scalar(5).to_bytes()
-    assert good != ORDER.to_bytes(32, "big")
-    with pytest.raises(NonCanonicalError):
-        Scalar.from_bytes((ORDER + 5).to_bytes(32, "big"))
+    raw = bytes.fromhex(_share_hex())
+    for bad in (ORDER, ORDER + 5, 2**256 - 1):  # the proof's response (the share's last field) not below n
+        with pytest.raises(NonCanonicalError):
+            DecryptionShare.from_bytes(raw[:-32] + bad.to_bytes(32, "big"))

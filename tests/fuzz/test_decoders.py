@@ -317,3 +317,37 @@ def test_keystore_file_decoding_raises_only_typed_errors(
     path: Path = tmp_path_factory.mktemp("fuzzed") / "k"
     path.write_bytes(raw)
     only_typed_errors(lambda: Keystore.open(path, "correct horse battery staple"))
+
+
+# --- precinct records, trustee posts, tallies, board exports -------------------------------------------------------
+
+
+def _json_decoders() -> dict[str, Callable[[Any], object]]:
+    from elections.aggregate import EncryptedTally
+    from elections.precinct_tally import DeviceBatch, PaperBallotRecord, PrecinctProtocol
+    from precinct.scanner import ScannerRecord
+    from trustees.records import Post
+
+    return {
+        "device_batch": DeviceBatch.from_json,
+        "paper_ballot_record": PaperBallotRecord.from_json,
+        "precinct_protocol": PrecinctProtocol.from_json,
+        "scanner_record": ScannerRecord.from_json,
+        "trustee_post": Post.from_dict,
+        "encrypted_tally": EncryptedTally.from_json,
+    }
+
+
+@pytest.mark.parametrize("name", list(_json_decoders()))
+@FUZZ
+@given(value=st.one_of(JSON, st.dictionaries(st.text(max_size=12), JSON, max_size=6)))
+def test_record_decoding_raises_only_typed_errors(name: str, value: Any) -> None:
+    only_typed_errors(lambda: _json_decoders()[name](value))
+
+
+@FUZZ
+@given(lines=st.lists(st.one_of(st.binary(max_size=80), JSON.map(lambda v: json.dumps(v).encode())), max_size=5))
+def test_board_export_verification_raises_only_typed_errors(lines: list[bytes]) -> None:
+    from bulletin_board.export import verify_export
+
+    only_typed_errors(lambda: verify_export(lines))

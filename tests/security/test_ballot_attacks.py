@@ -204,6 +204,28 @@ def test_credential_signed_under_another_issuer_key_is_refused(election: Electio
     assert (refusal.status, refusal.code) == (403, "credential_invalid")
 
 
+def test_credential_issued_for_another_election_under_the_same_key_is_refused(election: Election) -> None:
+    """A registrar reusing its key across elections: a credential it genuinely signed for another election is not
+    a credential of this one (the signed message names the election)."""
+    from crypto.blind_rsa import blind, finalize
+    from elections.encrypted_ballot import credential_message
+    from tests.server.harness import issuer_keys_for
+
+    ballot, key, _ = _prepared(election)
+    keys = issuer_keys_for(election.manifest)
+    public = keys.public_keys()[ballot.style_id]
+    other = ballot.credential.msg_prefix + credential_message(
+        "kg-president-2027", ballot.style_id, ballot.credential.public_key
+    )
+    blinded, inv = blind(public, other)
+    signature = finalize(public, other, keys.blind_sign(ballot.style_id, blinded), inv)
+    # The key is this election's published issuer key: the registrar's signature on the ballot verifies under it.
+    assert public == election.voter_client().election().issuer_keys[ballot.style_id]
+    moved = replace(ballot, credential=replace(ballot.credential, registrar_signature=signature))
+    refusal = cast_attempt(election, forge.signed(moved, key).to_json())
+    assert (refusal.status, refusal.code) == (403, "credential_invalid")
+
+
 def test_credential_of_one_ballot_style_used_for_another_is_refused(election: Election) -> None:
     """A voter of one district claims another district's ballot (its contests are the same in this election)."""
     ballot, key, _ = _prepared(election)

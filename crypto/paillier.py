@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from phe import paillier as phe_paillier
+from phe.util import mulmod
 
 from crypto.errors import NonCanonicalError, ParameterError
 
@@ -88,7 +89,8 @@ class PaillierKeyPair:
         """Enc(a)·Enc(b) mod n² = Enc(a + b mod n)."""
         self._check_key(left)
         self._check_key(right)
-        return PaillierCiphertext(left.value * right.value % (self.n * self.n), self.n)
+        # phe's own modular multiplication (GMP when gmpy2 is installed), as phe's addition does
+        return PaillierCiphertext(int(mulmod(left.value, right.value, self.n * self.n)), self.n)
 
     def decrypt(self, ciphertext: PaillierCiphertext) -> int:
         """The message in [0, n) (sums wrap modulo n)."""

@@ -223,3 +223,33 @@ def test_attestation_for_another_voter_than_the_session_is_refused(election: Ele
     body = sign_attestation(DEVICE_ID, election.device_key, assertion).model_dump()
     refusal = attempt(election, "POST", f"/v1/identification/sessions/{session_b.session_id}/attestation", json=body)
     assert (refusal.status, refusal.code) == (403, "identification_failed")
+
+
+def _face_session(election: Election) -> dict[str, Any]:
+    number, _ = election.register_voter()
+    response = election.http.post(
+        "/v1/identification/sessions", json={"national_id": number, "channel": "app", "method": "face"}
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def test_face_frames_bound_to_another_nonce_are_refused(election: Election) -> None:
+    """Frames recorded for one liveness challenge replayed against another session's nonce."""
+    first, second = _face_session(election), _face_session(election)
+    body = {"frames_base64": ["iVBORw0KGgo="] * 3, "liveness_nonce": first["liveness_nonce"]}
+    refusal = attempt(election, "POST", f"/v1/identification/sessions/{second['session_id']}/face", json=body)
+    assert refusal.status in {403, 404, 422} and refusal.code in {
+        "nonce_invalid",
+        "session_invalid",
+        "liveness_failed",
+        "image_invalid",
+    }
+
+
+def test_credential_for_a_face_session_that_never_passed_the_face_check_is_refused(election: Election) -> None:
+    session = _face_session(election)
+    style = election.manifest.ballot_styles[0].style_id
+    body = {"session_id": session["session_id"], "blinded_message": _blinded(election, style)}
+    refusal = attempt(election, "POST", "/v1/credentials", json=body)
+    assert refusal.status in {403, 404, 409} and refusal.code in {"session_invalid", "identification_failed"}

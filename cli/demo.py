@@ -165,7 +165,15 @@ class DemoRun:
     def admin(self, method: str, path: str, **kwargs: Any) -> Any:
         response = self.http.request(method, path, headers=self.operator_headers, **kwargs)
         if response.status_code >= 400:
-            raise RuntimeError(f"{method} {path}: {response.status_code} {response.text}")
+            body = response.json()
+            self.console.print(
+                Panel(
+                    f"{method} {path} was refused: [bold]{body.get('code')}[/bold]\n{body.get('message')}",
+                    title="The server refused a step of the demo",
+                    border_style="red",
+                )
+            )
+            raise typer.Exit(2)
         return response.json()
 
     # --- steps ----------------------------------------------------------------------------------------------

@@ -179,7 +179,7 @@ class RegistrarService:
     ) -> IdentificationResult:
         state = self._take(session_id, "identify")
         manifest = self._require_voting()
-        device_key = self.election.state().device_keys.get(attestation.device_id)
+        device_key = self._device_key(attestation.device_id)
         if device_key is None:
             raise ApiError(
                 f"device {attestation.device_id!r} is not registered on the board", code="identification_failed"
@@ -212,6 +212,14 @@ class RegistrarService:
         if self.issuer_keys is None:
             raise ApiError("this server holds no issuer keys", code="unavailable")
         return self.issuer_keys
+
+    def _device_key(self, device_id: str) -> bytes | None:
+        """The device's registered key: from the setup entries, or (registered during voting) by its board slot."""
+        known = self.election.state().device_keys.get(device_id)
+        if known is not None:
+            return known
+        entry = self.election.board.find_by_dedup_key(f"device:{device_id}")
+        return bytes.fromhex(entry.payload["public_key"]) if entry is not None else None
 
     def issue_credential(self, request: CredentialRequest, client_address: str) -> CredentialIssued:
         manifest = self._require_voting()

@@ -173,3 +173,26 @@ def test_attestation_by_an_unregistered_device_is_refused(voting: Election) -> N
     with pytest.raises(ClientError) as caught:
         client.submit_attestation(session.session_id, forged)
     assert caught.value.code == "invalid_signature"
+
+
+def test_a_device_registered_during_voting_can_attest(voting: Election) -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from tests.server.harness import OPERATOR
+    from voting_server.identification import device_public_key, sign_attestation
+
+    late = Ed25519PrivateKey.generate()
+    body = {"device_id": "late-terminal", "public_key": device_public_key(late).hex()}
+    assert voting.http.post("/v1/admin/devices", json=body, headers=OPERATOR).status_code == 200
+    number, style = voting.register_voter()
+    client = voting.voter_client()
+    session = client.start_identification(number)
+    assertion = {
+        "election_id": voting.manifest.election_id,
+        "session_id": session.session_id,
+        "personal_number": number,
+        "method": "document",
+        "device_id": "late-terminal",
+    }
+    identified = client.submit_attestation(session.session_id, sign_attestation("late-terminal", late, assertion))
+    assert identified.style_id == style

@@ -449,6 +449,8 @@ class DemoRun:
                 selection = contest.selections[contest.selection_index(tally.selection_id)]
                 share = f"{100 * tally.votes / result.took_part:.1f} %" if result.took_part else "-"
                 mark = "elected" if selection.candidate_id in elected or selection.party_id in elected else ""
+                if selection.candidate_id is not None and selection.candidate_id in result.runoff:
+                    mark = "to the runoff"
                 table.add_row(selection_label(self.manifest, selection, "en"), str(tally.votes), share, mark)
             table.caption = f"outcome: {result.outcome}; took part: {result.took_part}; registered: {result.registered}"
             self.console.print(table)

@@ -3,15 +3,18 @@ its own; every receipt a voter holds is on the board with a valid inclusion proo
 
 The database is the machine's shared service, so this test is opt-in (``SHAILOO_FAULT_RESTART_POSTGRES=1``, and
 ``slow``); it restarts the cluster with ``pg_ctlcluster`` and always checks that PostgreSQL answers again before it
-ends, whatever happened.
+ends, whatever happened. A restart is skipped while other clients are connected to other databases.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import secrets
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -30,6 +33,31 @@ def _cluster() -> list[str]:
     return ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main"]
 
 
+def _other_clients(admin_url: str, ours: str) -> list[str]:
+    """Databases other clients are connected to right now (a restart would cut them off)."""
+    from sqlalchemy.engine import make_url
+
+    engine = sa.create_engine(admin_url)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.text(
+                "SELECT datname FROM pg_stat_activity WHERE backend_type = 'client backend' "
+                "AND pid <> pg_backend_pid() AND datname IS DISTINCT FROM :ours"
+            ),
+            {"ours": make_url(ours).database},
+        ).all()
+    engine.dispose()
+    return [str(r[0]) for r in rows]
+
+
+def _restart_if_alone(admin_url: str, ours: str) -> bool:
+    """Restart the cluster unless someone else is using it at this moment (then the restart is skipped)."""
+    if _other_clients(admin_url, ours):
+        return False
+    subprocess.run([*_cluster(), "restart"], check=True, timeout=120)
+    return True
+
+
 def _wait_until_postgres_answers(url: str, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while True:
@@ -45,8 +73,37 @@ def _wait_until_postgres_answers(url: str, timeout: float = 60.0) -> None:
             time.sleep(0.5)
 
 
+@contextmanager
+def _own_database(admin_url: str) -> Iterator[str]:
+    """A throwaway database, created and dropped with connections that are not pooled (a pooled one would be dead
+    after the restart, and the drop would fail)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.pool import NullPool
+
+    name = f"shailoo_restart_{secrets.token_hex(6)}"
+
+    def run(statement: str) -> None:
+        engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+        with engine.connect() as conn:
+            conn.execute(sa.text(statement))
+        engine.dispose()
+
+    run(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        _wait_until_postgres_answers(admin_url)
+        run(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
+        run(f'DROP DATABASE IF EXISTS "{name}"')
+
+
 @pytest.mark.slow
 @pytest.mark.postgres
+@pytest.mark.xfail(
+    strict=True,
+    reason="after PostgreSQL restarts, no tree head is ever signed again (the board's integrator thread dies on the "
+    "first database error: tests/faults/test_integrator.py), so receipts get no inclusion proof; owner bulletin_board",
+)
 @pytest.mark.skipif(
     os.environ.get("SHAILOO_FAULT_RESTART_POSTGRES") != "1" or not Path("/etc/postgresql").is_dir(),
     reason="restarts the machine's shared PostgreSQL: opt in with SHAILOO_FAULT_RESTART_POSTGRES=1",
@@ -54,12 +111,11 @@ def _wait_until_postgres_answers(url: str, timeout: float = 60.0) -> None:
 def test_postgres_restarted_under_load_loses_no_receipt(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, postgres_url: str
 ) -> None:
-    from tests.server.postgres import fresh_postgres_url
-
-    with fresh_postgres_url(postgres_url) as url:
+    with _own_database(postgres_url) as url:
         election = prepare_election(tmp_path, url, 120, monkeypatch=monkeypatch)
         server = ServerProcess(server_env(url, election.keys_dir))
         voters = Voters(server.url, election.ballots, threads=4, rate=12)
+        restarted = 0
         try:
             server.start()
             voters.up.set()
@@ -75,6 +131,6 @@ def test_postgres_restarted_under_load_loses_no_receipt(
         finally:
             _wait_until_postgres_answers(postgres_url)
             server.close()
-    print(json.dumps({"postgres_restart": {**counts, "retries": voters.log.retries, "restarts": RESTARTS}}))
+    print(json.dumps({"postgres_restart": {**counts, "retries": voters.log.retries, "restarts": restarted}}))
     assert voters.log.refusals == [] and counts["receipts"] == len(election.ballots)
     assert voters.log.retries > 0  # the restarts really hit casting

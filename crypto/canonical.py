@@ -15,7 +15,12 @@ from crypto.hashing import hash_fields
 
 
 def canonical_json(value: Any) -> bytes:
-    """The RFC 8785 canonical bytes of a JSON value (dicts, lists, str, int, bool, None; no floats)."""
+    """The RFC 8785 canonical bytes of a JSON value.
+
+    RFC 8785 defines a form for floating-point numbers too, and this function accepts them; Shailoo's own records
+    use only objects, arrays, strings, integers, booleans and null (the board refuses floats in entry payloads,
+    `bulletin_board.entries.canonical_payload`), so that a second verifier never depends on number formatting.
+    """
     try:
         return rfc8785.dumps(value)
     except (rfc8785.CanonicalizationError, TypeError, ValueError) as e:

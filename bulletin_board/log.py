@@ -29,6 +29,7 @@ Proofs read O(log n) stored subtree hashes from `storage.BoardStorage`; the tree
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -83,6 +84,12 @@ class LoggedCosignature:
     witness_key: Ed25519PublicKey
 
 
+_log = logging.getLogger("shailoo.board")
+
+#: The longest pause (seconds) of the integrator between retries while the database fails.
+INTEGRATOR_MAX_BACKOFF = 2.0
+
+
 class BulletinBoard:
     """One election's board over a `BoardStorage`, signing with the log's Ed25519 key as ``origin``."""
 
@@ -108,6 +115,9 @@ class BulletinBoard:
         self._key_id = key_id(origin, self._public_key)
         self._stop = threading.Event()
         self._integrator: threading.Thread | None = None
+        #: Consecutive failed runs of the background integrator and the last error (for readiness probes).
+        self.integrator_failures = 0
+        self.integrator_error: str | None = None
         TreeHead(origin, 0, merkle.EMPTY_ROOT, 0)  # validates the origin name now rather than at first use
 
     @property
@@ -371,8 +381,27 @@ class BulletinBoard:
 
     def _integrate_loop(self) -> None:
         # Half the merge delay: an entry stored just after one run is signed by the next, within the delay.
-        while not self._stop.wait(self.max_merge_delay / 2):
+        wait = self.max_merge_delay / 2
+        while not self._stop.wait(wait):
+            wait = self._integrate_once()
+
+    def _integrate_once(self) -> float:
+        """One integrator run; the seconds to wait before the next. A failure (the database restarting, a lost
+        connection) must not end the thread, or no tree head would ever be signed again: it is logged and counted
+        (`integrator_failures`, reported by readiness probes) and retried after a back-off of at most
+        ``INTEGRATOR_MAX_BACKOFF`` seconds."""
+        try:
             self.integrate()
+        except Exception as e:  # any failure: the next run retries from what is stored
+            self.integrator_failures += 1
+            self.integrator_error = f"{type(e).__name__}: {e}"
+            _log.warning("tree-head integrator failed (%d in a row): %s", self.integrator_failures, e)
+            return min(self.max_merge_delay / 2 * 2**self.integrator_failures, INTEGRATOR_MAX_BACKOFF)
+        if self.integrator_failures:
+            _log.info("tree-head integrator recovered after %d failures", self.integrator_failures)
+        self.integrator_failures = 0
+        self.integrator_error = None
+        return self.max_merge_delay / 2
 
     def __enter__(self) -> BulletinBoard:
         self.start()

@@ -31,12 +31,6 @@ def _head_size_within(board: BulletinBoard, seconds: float) -> int:
 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
-@pytest.mark.xfail(
-    strict=True,
-    reason="BulletinBoard._integrate_loop has no error handling: one database error (PostgreSQL restarting) ends "
-    "the integrator thread and no tree head is signed again until the process restarts; owner bulletin_board "
-    "(log and retry in the loop)",
-)
 def test_integrator_signs_again_after_a_database_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     storage = open_storage(f"sqlite:///{tmp_path / 'board.sqlite3'}")
     board = BulletinBoard(

@@ -99,11 +99,6 @@ def _own_database(admin_url: str) -> Iterator[str]:
 
 @pytest.mark.slow
 @pytest.mark.postgres
-@pytest.mark.xfail(
-    strict=True,
-    reason="after PostgreSQL restarts, no tree head is ever signed again (the board's integrator thread dies on the "
-    "first database error: tests/faults/test_integrator.py), so receipts get no inclusion proof; owner bulletin_board",
-)
 @pytest.mark.skipif(
     os.environ.get("SHAILOO_FAULT_RESTART_POSTGRES") != "1" or not Path("/etc/postgresql").is_dir(),
     reason="restarts the machine's shared PostgreSQL: opt in with SHAILOO_FAULT_RESTART_POSTGRES=1",

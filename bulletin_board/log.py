@@ -396,7 +396,7 @@ class BulletinBoard:
             self.integrator_failures += 1
             self.integrator_error = f"{type(e).__name__}: {e}"
             _log.warning("tree-head integrator failed (%d in a row): %s", self.integrator_failures, e)
-            return min(self.max_merge_delay / 2 * 2**self.integrator_failures, INTEGRATOR_MAX_BACKOFF)
+            return min(self.max_merge_delay / 2 * 2.0**self.integrator_failures, INTEGRATOR_MAX_BACKOFF)
         if self.integrator_failures:
             _log.info("tree-head integrator recovered after %d failures", self.integrator_failures)
         self.integrator_failures = 0

@@ -90,8 +90,12 @@ class DemoRun:
 
     def execute(self) -> None:
         from elections.presets import build_preset
+        from trustees.ceremony import CeremonyParams, new_trustee_stores, roster_for
 
-        self.manifest = build_preset(self.preset)
+        # Each trustee makes its identity key first (``shailoo trustee init``); the commission writes the public
+        # keys into the manifest's roster, so every trustee post on the board is signed by an appointed trustee.
+        self.trustee_stores = new_trustee_stores(CeremonyParams(TRUSTEES_N, TRUSTEES_K))
+        self.manifest = build_preset(self.preset).with_trustees(roster_for(self.trustee_stores), TRUSTEES_K)
         self.console.print(
             Panel.fit(
                 f"[bold]{self.manifest.name.en}[/bold]\n{self.manifest.name.ky}\n{self.manifest.name.ru}\n\n"
@@ -105,9 +109,10 @@ class DemoRun:
         self._start_server()
         try:
             with self.step("1. The commission publishes the manifest", "manifest"):
-                ack = self.admin("POST", "/v1/admin/manifest", json={"preset": self.preset})
+                ack = self.admin("POST", "/v1/admin/manifest", json={"manifest": self.manifest.to_canonical_dict()})
                 self.console.print(
-                    f"manifest on the board at entry {ack['index']}, hash {self.manifest.manifest_hash().hex()[:16]}…"
+                    f"manifest on the board at entry {ack['index']}, hash {self.manifest.manifest_hash().hex()[:16]}…, "
+                    f"with the roster of {TRUSTEES_N} trustees and their identity keys"
                 )
             with self.step(
                 "2. Five trustees create the election key (3 of 5 needed to decrypt, no dealer)", "key ceremony"
@@ -181,11 +186,11 @@ class DemoRun:
     def _key_ceremony(self) -> None:
         from trustees.ceremony import CeremonyParams, run_key_ceremony
 
-        joint, self.trustee_stores = run_key_ceremony(self.components.board, CeremonyParams(TRUSTEES_N, TRUSTEES_K))
+        joint, _ = run_key_ceremony(self.components.board, CeremonyParams(TRUSTEES_N, TRUSTEES_K), self.trustee_stores)
         self.joint_key = joint
         self.console.print(
             f"joint key K = {joint.joint_public_key.hex()[:20]}… from trustees {list(joint.qualified)}; "
-            f"every trustee's commitments, encrypted shares and checks are on the board"
+            f"every trustee's commitments, encrypted shares and checks are on the board, signed by its roster key"
         )
 
     def _start_issuer_key_generation(self) -> None:

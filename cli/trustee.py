@@ -82,7 +82,8 @@ def init(
     kdf_memory_kib: Annotated[int, typer.Option(hidden=True, help="Argon2id memory (KiB); tests only.")] = 64 * 1024,
     kdf_time_cost: Annotated[int, typer.Option(hidden=True, help="Argon2id passes; tests only.")] = 3,
 ) -> None:
-    """Create this trustee's keystore (nothing secret is generated until the ceremony starts on the board)."""
+    """Create this trustee's keystore with its identity key (printed: the commission puts it on the manifest's
+    roster); the ceremony's secrets are generated only when the ceremony starts on the board."""
     from trustees.ceremony import CeremonyParams, new_trustee_secrets
     from trustees.keystore import KdfParams, Keystore
 
@@ -97,6 +98,8 @@ def init(
     console.print(
         f"[green]Keystore created[/] at {keystore} for trustee {index} of {trustees} (threshold {threshold})."
     )
+    console.print("Give the commission this identity public key for the manifest's trustee roster:")
+    console.print(f"[bold]{secrets_.identity_public_key}[/]", soft_wrap=True)
     console.print("Next: [bold]shailoo trustee join --server URL[/] (online) or answer request files offline.")
 
 
@@ -242,6 +245,9 @@ def status(
     except ShailooError as e:
         raise _fail(e) from e
     console.print(table)
+    if "identity_public_key" in label:
+        console.print("Identity public key (as on the manifest's trustee roster):")
+        console.print(str(label["identity_public_key"]), soft_wrap=True)
 
 
 @trustee_app.command("backup")

@@ -42,3 +42,9 @@ class ResultsMismatchError(ElectionError):
     """A published result is not what the rules give for the published counts and turnout."""
 
     code = "results_mismatch"
+
+
+class TrusteeUnauthenticatedError(ElectionError):
+    """A trustee post is unsigned, or not signed by the identity key the manifest's roster gives that trustee."""
+
+    code = "trustee_unauthenticated"

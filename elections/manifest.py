@@ -20,6 +20,10 @@ Public API (names stable):
 * `BallotStyle` — ``style_id, region_id, district_ids, contest_ids``: what a voter of those districts gets.
   Every ballot style lies in one region, so tallies per style sum to tallies per region (regional thresholds).
 * `Region`, `District`, `Precinct`, `Party`, `Candidate`, `LocalizedText` (ky, ru, en), `ElectionDates`, `Policy`.
+* `TrusteeRosterEntry` — ``index, name, public_key``: the trustees the commission appointed, each with the Ed25519
+  identity key that signs its ceremony and decryption posts (`elections.trustee_posts`). ``Manifest.trustees`` and
+  ``Manifest.trustee_threshold`` (k) are optional; an empty roster is left out of the canonical dict, so manifests
+  without one keep their hashes. ``with_trustees(roster, threshold)`` gives the manifest with a roster.
 * Rule parameters: `elections.parameters.RuleSet` and its blocks.
 """
 
@@ -247,6 +251,20 @@ class BallotStyle(BaseModel):
     contest_ids: tuple[str, ...] = Field(min_length=1)
 
 
+class TrusteeRosterEntry(BaseModel):
+    """A trustee the commission appointed: its index j (1..n), its name, and its Ed25519 identity public key
+    (32 bytes, lowercase hex). Every post in trustee j's name must be signed by that key."""
+
+    model_config = _STRICT
+    index: int = Field(ge=1, le=255)
+    name: LocalizedText | str
+    public_key: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+#: Fields left out of the canonical dict while empty, so manifests written before they existed keep their hash.
+_OPTIONAL_WHEN_EMPTY = ("trustees", "trustee_threshold")
+
+
 class Manifest(BaseModel):
     """The election manifest (spec version ``shailoo-manifest/1``); validated as a whole on construction."""
 
@@ -265,6 +283,9 @@ class Manifest(BaseModel):
     contests: tuple[Contest, ...] = Field(min_length=1)
     ballot_styles: tuple[BallotStyle, ...] = Field(min_length=1)
     rules: RuleSet
+    #: The trustee roster (index 1..n, contiguous) and the decryption threshold k; both or neither.
+    trustees: tuple[TrusteeRosterEntry, ...] = ()
+    trustee_threshold: int | None = None
 
     _index: dict[str, dict[str, Any]] = PrivateAttr(default_factory=dict)
 
@@ -273,6 +294,7 @@ class Manifest(BaseModel):
         from elections._validate import check_manifest  # the checks live in their own module
 
         check_manifest(self)
+        _check_roster(self.trustees, self.trustee_threshold)
         return self
 
     def model_post_init(self, context: Any, /) -> None:
@@ -307,8 +329,13 @@ class Manifest(BaseModel):
         return cls.from_dict(value)
 
     def to_canonical_dict(self) -> dict[str, Any]:
-        """The JSON object that is hashed (every field, tuples as lists, ints and strings only)."""
-        return self.model_dump(mode="json")
+        """The JSON object that is hashed (every field, tuples as lists, ints and strings only; the trustee roster
+        and threshold only when there is a roster)."""
+        data = self.model_dump(mode="json")
+        if not self.trustees:
+            for name in _OPTIONAL_WHEN_EMPTY:
+                data.pop(name, None)
+        return data
 
     def manifest_hash(self) -> bytes:
         """``record_hash("manifest", to_canonical_dict())`` — 32 bytes."""
@@ -329,6 +356,22 @@ class Manifest(BaseModel):
         data = self.model_dump(mode="python")
         data["candidates"], data["parties"] = candidates, parties
         return Manifest.model_validate(data)
+
+    def with_trustees(self, roster: Iterable[TrusteeRosterEntry], threshold: int) -> Manifest:
+        """This manifest with the trustee roster ``roster`` (indices 1..n) and decryption threshold ``threshold``."""
+        data = self.model_dump(mode="python")
+        data["trustees"], data["trustee_threshold"] = tuple(roster), threshold
+        try:
+            return Manifest.model_validate(data)
+        except ValidationError as e:
+            raise ManifestError(f"the trustee roster is invalid: {e}") from e
+
+    def roster_entry(self, index: int) -> TrusteeRosterEntry:
+        """Trustee ``index`` of the roster; `UnknownIdError` if the roster has no such trustee."""
+        for entry in self.trustees:
+            if entry.index == index:
+                return entry
+        raise UnknownIdError(f"trustee {index} is not on the roster of manifest {self.election_id!r}")
 
     # -- look-ups ------------------------------------------------------------------------------------------------
 
@@ -375,6 +418,20 @@ class Manifest(BaseModel):
         self._get("party", party_id)
         listed = [c for c in self.candidates if c.party_id == party_id and c.list_position is not None]
         return tuple(sorted(listed, key=lambda c: c.list_position or 0))
+
+
+def _check_roster(roster: tuple[TrusteeRosterEntry, ...], threshold: int | None) -> None:
+    """Indices 1..n in order, distinct keys, 1 <= k <= n; no threshold without a roster."""
+    if not roster:
+        if threshold is not None:
+            raise ValueError("a trustee threshold needs a trustee roster")
+        return
+    if [t.index for t in roster] != list(range(1, len(roster) + 1)):
+        raise ValueError("the trustee roster lists trustees 1..n, in order, each once")
+    if len({t.public_key for t in roster}) != len(roster):
+        raise ValueError("two trustees of the roster share an identity key")
+    if threshold is None or isinstance(threshold, bool) or not 1 <= threshold <= len(roster):
+        raise ValueError(f"the trustee threshold k must satisfy 1 <= k <= n = {len(roster)}")
 
 
 def duplicates(values: Iterable[str]) -> list[str]:

@@ -39,6 +39,7 @@ from trustees.ceremony import (
 )
 from trustees.decryption import DecryptionStatus, decryption_step, share_slot
 from trustees.errors import StaleRequestError, TrusteeError
+from trustees.identity import authenticate_post, board_manifest
 from trustees.keystore import write_file_atomically
 from trustees.records import (
     Post,
@@ -215,6 +216,10 @@ def import_response(board: BulletinBoard, params: CeremonyParams, response: Mapp
             )
     if any(_post_trustee(p) not in (None, trustee) for p in posts):
         raise StaleRequestError(f"the response holds posts in another trustee's name than {trustee}")
+    # Every post's signature before the first append, so a response with one forged post writes nothing.
+    manifest = board_manifest(prefix)
+    for post in posts:
+        authenticate_post(manifest, post, allow_unauthenticated=params.allow_unauthenticated)
     transport = BoardTransport(board, params)
     appended = []
     for post in posts:

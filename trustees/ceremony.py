@@ -44,7 +44,18 @@ from crypto.threshold import (
     joint_public_key,
     public_shares,
 )
+from elections.manifest import TrusteeRosterEntry
 from trustees.errors import CeremonyError, CeremonyFailedError
+from trustees.identity import (
+    IDENTITY_KEY_BYTES,
+    authenticate_post,
+    board_manifest,
+    check_ceremony_size,
+    check_roster,
+    identity_public_key,
+    new_identity_key,
+    sign_post,
+)
 from trustees.records import (
     CeremonyView,
     JointKey,
@@ -83,6 +94,8 @@ class TrusteeSecrets:
     dkg_state: TrusteeSecretState | None = None
     outbox: dict[str, Post] = field(default_factory=dict)
     key_share: TrusteeKeyShare | None = None
+    #: The raw Ed25519 identity key whose public half is on the manifest's roster (`trustees.identity`).
+    identity_key: bytes | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -95,6 +108,7 @@ class TrusteeSecrets:
             "dkg_state": None if self.dkg_state is None else self.dkg_state.to_dict(),
             "outbox": {key: post.to_dict() for key, post in self.outbox.items()},
             "key_share": None if self.key_share is None else self.key_share.to_dict(),
+            "identity_key": None if self.identity_key is None else self.identity_key.hex(),
         }
 
     @classmethod
@@ -111,13 +125,31 @@ class TrusteeSecrets:
                 dkg_state=None if data["dkg_state"] is None else TrusteeSecretState.from_dict(data["dkg_state"]),
                 outbox={key: Post.from_dict(post) for key, post in data["outbox"].items()},
                 key_share=None if data["key_share"] is None else TrusteeKeyShare.from_dict(data["key_share"]),
+                identity_key=_identity_key(data.get("identity_key")),
             )
         except (KeyError, TypeError, ValueError) as e:
             raise CeremonyError(f"the keystore contents are not a trustee's secrets: {e!r}") from e
 
     def label(self) -> dict[str, Any]:
-        """The public label of this trustee's keystore."""
-        return {"role": "trustee", "trustee": self.index, "n": self.n, "k": self.k}
+        """The public label of this trustee's keystore (with the identity public key for the roster)."""
+        label: dict[str, Any] = {"role": "trustee", "trustee": self.index, "n": self.n, "k": self.k}
+        if self.identity_key is not None:
+            label["identity_public_key"] = identity_public_key(self.identity_key)
+        return label
+
+    @property
+    def identity_public_key(self) -> str | None:
+        """The identity public key (64 hex characters) the commission puts on the roster."""
+        return None if self.identity_key is None else identity_public_key(self.identity_key)
+
+
+def _identity_key(value: object) -> bytes | None:
+    if value is None:  # a keystore made before trustees had identity keys
+        return None
+    key = bytes.fromhex(str(value))
+    if len(key) != IDENTITY_KEY_BYTES:
+        raise ValueError("the identity key is 32 bytes")
+    return key
 
 
 class SecretsStore(Protocol):
@@ -157,11 +189,15 @@ class CeremonyTransport(Protocol):
 
 @dataclass(frozen=True)
 class CeremonyParams:
-    """What the commission fixed for the ceremony: n trustees, threshold k, and the attempt number."""
+    """What the commission fixed for the ceremony: n trustees, threshold k, and the attempt number.
+
+    ``allow_unauthenticated`` lets a board whose manifest has no trustee roster take trustee posts nobody can
+    authenticate: a server in development mode only (docs/trustees.md, "Trustee identity")."""
 
     n: int
     k: int
     attempt: int = 1
+    allow_unauthenticated: bool = False
 
 
 class BoardTransport:
@@ -180,7 +216,7 @@ class BoardTransport:
                 # Imported here: the decryption module builds on this one (it reads the trustees' secrets).
                 from trustees.decryption import accept_decryption_post
 
-                accept_decryption_post(self.board, post)
+                accept_decryption_post(self.board, post, allow_unauthenticated=self.params.allow_unauthenticated)
             else:
                 accept_post(self.board, self.params, post)
 
@@ -259,8 +295,12 @@ def expected_joint_key(view: CeremonyView) -> JointKey:
 
 
 def check_post(entries: Sequence[Entry], params: CeremonyParams, post: Post) -> None:
-    """The coordinator's check of a trustee's post against the board; raises `CeremonyError` (or a crypto error)."""
+    """The coordinator's check of a trustee's post against the board; raises `CeremonyError` (or a crypto error,
+    or `TrusteeUnauthenticatedError` when the post is not signed by the roster's key of the trustee it names)."""
     context = ceremony_context(manifest_payload_hash(entries), params.n, params.k, params.attempt)
+    manifest = board_manifest(entries)
+    check_ceremony_size(manifest, params.n, params.k)
+    authenticate_post(manifest, post, allow_unauthenticated=params.allow_unauthenticated)
     if post.payload.get("context") != context.hex():
         raise CeremonyError("the post belongs to another election or ceremony attempt", code="wrong_ceremony")
     view = read_ceremony(entries, context, params.n, params.k)
@@ -360,6 +400,8 @@ def trustee_step(
     the posts!) and returns the posts to send and the resulting status. ``step1`` is replaceable for tests."""
     s = secrets_
     context = ceremony_context(manifest_payload_hash(entries), s.n, s.k, s.attempt)
+    manifest = board_manifest(entries)
+    check_roster(manifest, s.index, s.n, s.k, s.identity_key)
     if s.context is None:
         s.context = context
     elif s.context != context:
@@ -376,7 +418,7 @@ def trustee_step(
                 code="slot_taken",
             )
         s.dkg_state, commitment = step1(context, s.index, s.n, s.k)
-        s.outbox[key] = commitment_post(context, commitment)
+        s.outbox[key] = sign_post(s.identity_key, manifest, commitment_post(context, commitment))
     _queue(s, view, key, posts)
     waiting = _missing(view, view.commitments)
     if waiting or posts:
@@ -385,7 +427,8 @@ def trustee_step(
 
     key = shares_key(context, s.index)
     if key not in s.outbox:
-        s.outbox[key] = shares_post(context, s.index, dkg_step2(context, s.dkg_state, _ordered(view)))
+        shares = dkg_step2(context, s.dkg_state, _ordered(view))
+        s.outbox[key] = sign_post(s.identity_key, manifest, shares_post(context, s.index, shares))
     _queue(s, view, key, posts)
     waiting = _missing(view, view.shares)
     if waiting or posts:
@@ -394,7 +437,7 @@ def trustee_step(
     key = checked_key(context, s.index)
     if key not in s.outbox:
         received = dkg_step3(context, s.dkg_state, _ordered(view), view.shares_for(s.index))
-        s.outbox[key] = checked_post(context, s.index, received.complaints)
+        s.outbox[key] = sign_post(s.identity_key, manifest, checked_post(context, s.index, received.complaints))
     _queue(s, view, key, posts)
     waiting = _missing(view, view.complaints)
     if waiting or posts:
@@ -441,7 +484,24 @@ def new_trustee_secrets(index: int, params: CeremonyParams) -> TrusteeSecrets:
     check_parameters(params.n, params.k)
     if not 1 <= index <= params.n:
         raise CeremonyError(f"the trustee index must be in 1..{params.n}")
-    return TrusteeSecrets(index=index, n=params.n, k=params.k, attempt=params.attempt)
+    return TrusteeSecrets(index=index, n=params.n, k=params.k, attempt=params.attempt, identity_key=new_identity_key())
+
+
+def new_trustee_stores(params: CeremonyParams) -> list[MemoryStore]:
+    """Fresh in-memory secrets for trustees 1..n, each with its identity key (the demo and tests)."""
+    return [MemoryStore(new_trustee_secrets(i, params).to_dict()) for i in range(1, params.n + 1)]
+
+
+def roster_for(stores: Sequence[SecretsStore], names: Sequence[str] | None = None) -> tuple[TrusteeRosterEntry, ...]:
+    """The manifest roster naming the trustees of ``stores`` (in index order) with their identity public keys."""
+    entries = []
+    for store in stores:
+        secrets_ = TrusteeSecrets.from_dict(store.secrets)
+        if secrets_.identity_public_key is None:
+            raise CeremonyError(f"trustee {secrets_.index}'s keystore has no identity key")
+        name = names[secrets_.index - 1] if names else f"Trustee {secrets_.index}"
+        entries.append(TrusteeRosterEntry(index=secrets_.index, name=name, public_key=secrets_.identity_public_key))
+    return tuple(sorted(entries, key=lambda e: e.index))
 
 
 def run_key_ceremony(
@@ -450,7 +510,7 @@ def run_key_ceremony(
     """The whole ceremony in one process (the demo and tests): every trustee steps in turn until the joint key
     is on the board. Returns it with the trustees' stores (in memory unless ``stores`` are given)."""
     if stores is None:
-        stores = [MemoryStore(new_trustee_secrets(i, params).to_dict()) for i in range(1, params.n + 1)]
+        stores = new_trustee_stores(params)
     transport = BoardTransport(board, params)
     for _ in range(6):
         statuses = [run_trustee(store, transport) for store in stores]

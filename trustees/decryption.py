@@ -47,9 +47,10 @@ from elections.aggregate import (
     weed,
 )
 from elections.encrypted_ballot import EncryptedBallot, election_base_hash
-from elections.errors import ElectionError
+from elections.errors import ElectionError, TrusteeUnauthenticatedError
 from elections.manifest import Manifest
 from elections.precinct_tally import paper_ballots_from_entries
+from elections.trustee_posts import check_trustee_post
 from trustees.ceremony import SecretsStore, TrusteeSecrets
 from trustees.errors import (
     InvalidDecryptionShareError,
@@ -58,6 +59,7 @@ from trustees.errors import (
     TrusteeError,
     WrongPhaseError,
 )
+from trustees.identity import authenticate_post, board_manifest, check_roster, manifest_hash_of, sign_post
 from trustees.records import JointKey, Post
 
 TALLY_SLOT: Final = "encrypted_tally"
@@ -107,7 +109,7 @@ def read_tally(entries: Sequence[Entry]) -> TallyOnBoard:
     tally_entry: Entry | None = None
     for entry in entries:
         if entry.kind is EntryKind.MANIFEST and manifest is None:
-            manifest = Manifest.from_dict(entry.payload["manifest"])
+            manifest = board_manifest([entry])
         elif entry.kind is EntryKind.JOINT_KEY and joint is None:
             joint = JointKey.from_payload(entry.payload)
         elif entry.kind is EntryKind.ISSUER_KEYS:
@@ -156,8 +158,9 @@ def check_posted_tally(entries: Sequence[Entry]) -> TallyOnBoard:
     return on_board
 
 
-def decryption_post(key_share: TrusteeKeyShare, on_board: TallyOnBoard) -> Post:
-    """Trustee ``key_share.index``'s ``decryption_share`` entry for the tally ``on_board``."""
+def decryption_post(key_share: TrusteeKeyShare, on_board: TallyOnBoard, identity_key: bytes | None = None) -> Post:
+    """Trustee ``key_share.index``'s ``decryption_share`` entry for the tally ``on_board``, signed with the
+    trustee's ``identity_key`` (`trustees.identity`)."""
     if key_share.joint_public_key != on_board.joint_key.joint_public_key:
         raise TrusteeError("this keystore's key share is for another election key", code="wrong_ceremony")
     shares = compute_decryption_shares(on_board.context, key_share.index, key_share.secret_share, on_board.ciphertexts)
@@ -166,7 +169,9 @@ def decryption_post(key_share: TrusteeKeyShare, on_board: TallyOnBoard) -> Post:
         "tally_entry": on_board.entry.index,
         "shares": [s.to_bytes().hex() for s in shares],
     }
-    return Post(EntryKind.DECRYPTION_SHARE, payload, share_slot(key_share.index))
+    return sign_post(
+        identity_key, on_board.manifest, Post(EntryKind.DECRYPTION_SHARE, payload, share_slot(key_share.index))
+    )
 
 
 @dataclass(frozen=True)
@@ -184,6 +189,7 @@ def decryption_step(secrets_: TrusteeSecrets, entries: Sequence[Entry]) -> tuple
         raise WrongPhaseError("this keystore holds no key share: the key ceremony did not finish for this trustee")
     on_board = check_posted_tally(entries)
     index = secrets_.index
+    check_roster(on_board.manifest, index, secrets_.n, secrets_.k, secrets_.identity_key)
     already = any(
         e.kind is EntryKind.DECRYPTION_SHARE and e.payload.get("trustee") == index
         for e in entries
@@ -191,7 +197,8 @@ def decryption_step(secrets_: TrusteeSecrets, entries: Sequence[Entry]) -> tuple
     )
     if already:
         return [], DecryptionStatus(index, False, len(on_board.positions))
-    return [decryption_post(secrets_.key_share, on_board)], DecryptionStatus(index, True, len(on_board.positions))
+    post = decryption_post(secrets_.key_share, on_board, secrets_.identity_key)
+    return [post], DecryptionStatus(index, True, len(on_board.positions))
 
 
 def run_decryption(store: SecretsStore, transport: Any) -> DecryptionStatus:
@@ -231,12 +238,16 @@ def check_trustee_shares(on_board: TallyOnBoard, trustee: int, shares: Sequence[
         ) from e
 
 
-def accept_decryption_post(board: BulletinBoard, post: Post) -> bool:
-    """Check a trustee's ``decryption_share`` post against the board and append it (``False`` if already there)."""
+def accept_decryption_post(board: BulletinBoard, post: Post, *, allow_unauthenticated: bool = False) -> bool:
+    """Check a trustee's ``decryption_share`` post against the board and append it (``False`` if already there).
+
+    The post must be signed by the roster's key of the trustee it names (`TrusteeUnauthenticatedError`,
+    ``trustee_unauthenticated``); without a roster only if ``allow_unauthenticated`` (a development server)."""
     existing = board.find_by_dedup_key(post.dedup_key)
     if existing is not None:
         return False
     on_board = read_tally(board.entries(0, board.size))
+    authenticate_post(on_board.manifest, post, allow_unauthenticated=allow_unauthenticated)
     trustee, shares = parse_shares(post.payload)
     if post.dedup_key != share_slot(trustee) or post.payload.get("tally_entry") != on_board.entry.index:
         raise InvalidDecryptionShareError(f"trustee {trustee}'s post is for another slot or tally", trustee)
@@ -270,6 +281,16 @@ def valid_shares_on_board(
             trustee, shares = parse_shares(entry.payload)
             if trustee in valid or trustee in rejected:
                 continue  # the first entry of a trustee counts
+            if on_board.manifest.trustees:
+                try:
+                    check_trustee_post(
+                        on_board.manifest,
+                        entry.kind.value,
+                        entry.payload,
+                        manifest_hash=manifest_hash_of(on_board.manifest),
+                    )
+                except TrusteeUnauthenticatedError as e:
+                    raise InvalidDecryptionShareError(e.message, trustee) from e
             check_trustee_shares(on_board, trustee, shares)
             valid[trustee] = shares
         except InvalidDecryptionShareError as e:

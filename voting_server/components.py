@@ -22,7 +22,7 @@ from trustees.ceremony import CeremonyParams
 from voting_server.election import ElectionService
 from voting_server.identification import RegistrarService
 from voting_server.receipts import ReceiptIndex
-from voting_server.settings import Settings
+from voting_server.settings import Environment, Settings
 from voting_server.tally import TallyService
 from voting_server.voter_services import Ballots, ElectionInfo
 
@@ -121,7 +121,12 @@ def build_components(
         registrar=registrar,
         registry=registry,
         voter_services=voter_services,
-        ceremony=CeremonyParams(n=settings.trustees_n, k=settings.trustees_k),
+        ceremony=CeremonyParams(
+            n=settings.trustees_n,
+            k=settings.trustees_k,
+            # Trustee posts nobody can authenticate (no roster in the manifest) only on a development server.
+            allow_unauthenticated=settings.environment is Environment.DEVELOPMENT,
+        ),
         redis=redis_client,
     )
 

@@ -147,21 +147,34 @@ class TallyService:
 
     # --- 2. decryption shares -----------------------------------------------------------------------------------
 
-    def submit_share(self, trustee: int, shares: Sequence[DecryptionShare]) -> bool:
-        """Check a trustee's shares against X_i in one batch (`trustees.decryption.accept_decryption_post`) and post
-        them; ``False`` if that trustee's slot is already filled (a retry)."""
+    def submit_share(
+        self,
+        trustee: int,
+        shares: Sequence[DecryptionShare],
+        *,
+        tally_entry: int | None = None,
+        signature: str | None = None,
+        allow_unauthenticated: bool = False,
+    ) -> bool:
+        """Check a trustee's signature (by its roster identity key) and its shares against X_i in one batch
+        (`trustees.decryption.accept_decryption_post`), then post them; ``False`` if that trustee's slot is already
+        filled (a retry). ``tally_entry`` defaults to the posted tally's index."""
         if self.election.phase is not Phase.TALLYING:
             raise ApiError(
                 f"decryption shares are accepted while tallying, not {self.election.phase.value}", code="wrong_phase"
             )
         posted = self.posted_tally()
-        payload = {
+        payload: dict[str, object] = {
             "trustee": trustee,
-            "tally_entry": posted.entry.index,
+            "tally_entry": posted.entry.index if tally_entry is None else tally_entry,
             "shares": [s.to_bytes().hex() for s in shares],
         }
+        if signature is not None:
+            payload["signature"] = signature
         appended = accept_decryption_post(
-            self.election.board, Post(EntryKind.DECRYPTION_SHARE, payload, share_slot(trustee))
+            self.election.board,
+            Post(EntryKind.DECRYPTION_SHARE, payload, share_slot(trustee)),
+            allow_unauthenticated=allow_unauthenticated,
         )
         _log.info("decryption shares", extra={"trustee": trustee, "count": len(shares), "appended": appended})
         return appended

@@ -1,6 +1,8 @@
 """The trustees' API (``/v1/trustees``): key-ceremony posts and decryption shares.
 
-Nothing a trustee sends is trusted: a ceremony post is checked by the trustees package's coordinator checks
+Nothing a trustee sends is trusted: every post must be signed by the identity key the manifest's roster gives
+its trustee (``trustee_unauthenticated`` otherwise; without a roster, only a development server takes posts), a
+ceremony post is checked by the trustees package's coordinator checks
 (`trustees.ceremony.accept_post`: proofs of knowledge, slots, the ceremony's own rules) and decryption shares are
 batch-verified against the trustee's public share before anything reaches the board.
 """
@@ -30,9 +32,13 @@ class CeremonyPost(BaseModel):
 
 
 class SharesPost(BaseModel):
+    """A trustee's ``decryption_share`` payload; ``signature`` by its roster identity key (docs/trustees.md)."""
+
     model_config = ConfigDict(extra="forbid")
     trustee: int = Field(ge=1)
     shares: list[str]
+    tally_entry: int | None = Field(default=None, ge=0)
+    signature: str | None = Field(default=None, max_length=128)
 
 
 def _components(request: Request) -> Components:
@@ -57,7 +63,12 @@ def build_trustee_router() -> APIRouter:
             "entries": [_entry_json(e) for e in c.board.entries(0, c.board.size)],
         }
 
-    @router.post("/posts", responses=error_responses("wrong_phase", "invalid_entry", "slot_taken", "invalid_proof"))
+    @router.post(
+        "/posts",
+        responses=error_responses(
+            "wrong_phase", "invalid_entry", "slot_taken", "invalid_proof", "trustee_unauthenticated"
+        ),
+    )
     def post(request: Request, body: CeremonyPost) -> dict[str, Any]:
         """A key-ceremony post (commitment, encrypted shares, complaints, joint key), checked then appended."""
         c = _components(request)
@@ -77,7 +88,9 @@ def build_trustee_router() -> APIRouter:
 
     @router.post(
         "/decryption-shares",
-        responses=error_responses("wrong_phase", "invalid_decryption_share", "duplicate_entry"),
+        responses=error_responses(
+            "wrong_phase", "invalid_decryption_share", "duplicate_entry", "trustee_unauthenticated"
+        ),
     )
     def decryption_shares(request: Request, body: SharesPost) -> dict[str, Any]:
         """A trustee's decryption shares (one per ciphertext of ``GET /tally``); results follow at k trustees."""
@@ -86,7 +99,13 @@ def build_trustee_router() -> APIRouter:
             shares = [DecryptionShare.from_bytes(bytes.fromhex(h)) for h in body.shares]
         except ValueError as e:
             raise ApiError("decryption shares are hex", code="malformed") from e
-        appended = c.tally.submit_share(body.trustee, shares)
+        appended = c.tally.submit_share(
+            body.trustee,
+            shares,
+            tally_entry=body.tally_entry,
+            signature=body.signature,
+            allow_unauthenticated=c.ceremony.allow_unauthenticated,
+        )
         published = c.tally.combine_if_ready()
         return {"appended": appended, "results_published": published is not None}
 
@@ -98,7 +117,10 @@ def build_trustee_router() -> APIRouter:
             raise ApiError(f"there is no trustee {trustee}", code="invalid_parameters")
         return make_request(c.board.entries(0, c.board.size), trustee, purpose)
 
-    @router.post("/airgap/response", responses=error_responses("stale_request", "invalid_decryption_share"))
+    @router.post(
+        "/airgap/response",
+        responses=error_responses("stale_request", "invalid_decryption_share", "trustee_unauthenticated"),
+    )
     def airgap_response(request: Request, body: dict[str, Any]) -> dict[str, Any]:
         """Import an air-gapped trustee's response file: refused if stale, swapped or for another board."""
         c = _components(request)

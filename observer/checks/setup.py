@@ -20,7 +20,9 @@ from crypto.threshold import (
     public_shares,
 )
 from elections.encrypted_ballot import election_base_hash
+from elections.errors import TrusteeUnauthenticatedError
 from elections.manifest import Manifest
+from elections.trustee_posts import check_trustee_post
 from observer.checks import Passed, check
 from observer.context import JointKeyRecord, VerificationContext
 from observer.errors import CheckFailedError
@@ -54,6 +56,7 @@ def manifest(ctx: VerificationContext) -> Passed:
             recomputed=recomputed,
         )
     ctx.manifest, ctx.manifest_index = parsed, 0
+    ctx.notes["manifest_hash"] = bytes.fromhex(recomputed)
     return Passed(
         f"{parsed.election_id}: {len(parsed.contests)} contests, {len(parsed.ballot_styles)} ballot styles",
         {"election_id": parsed.election_id, "manifest_hash": recomputed, "entry_index": 0},
@@ -87,12 +90,40 @@ def _ceremony(ctx: VerificationContext) -> tuple[bytes, int, int, int]:
     raise _fail("the joint key's ceremony context is not derived from this board's manifest", entry_index=index)
 
 
+def authenticate(ctx: VerificationContext, kind: EntryKind, index: int, payload: dict[str, Any]) -> None:
+    """Entry ``index`` is signed by the roster's identity key of the trustee it names (no-op without a roster:
+    the checks' summaries say the posts are unauthenticated)."""
+    manifest = ctx.manifest
+    if manifest is None or not manifest.trustees:
+        return
+    try:
+        check_trustee_post(manifest, kind.value, payload, manifest_hash=ctx.notes.get("manifest_hash"))
+    except TrusteeUnauthenticatedError as e:
+        raise _fail(f"entry {index}: {e.message}", entry_index=index, trustee=_named(payload)) from e
+
+
+def _named(payload: dict[str, Any]) -> Any:
+    for name in ("sender", "complainer", "trustee"):
+        if name in payload:
+            return payload[name]
+    commitment = payload.get("commitment")
+    return commitment.get("index") if isinstance(commitment, dict) else None
+
+
+def roster_note(ctx: VerificationContext) -> str:
+    """How the trustee posts were authenticated, for the checks' summaries."""
+    if ctx.manifest is not None and ctx.manifest.trustees:
+        return "each signed by its trustee's roster key"
+    return "UNAUTHENTICATED: the manifest has no trustee roster"
+
+
 def _commitments(ctx: VerificationContext, context: bytes) -> dict[int, tuple[int, TrusteeCommitment]]:
     found: dict[int, tuple[int, TrusteeCommitment]] = {}
     for ref in ctx.export.of_kind(EntryKind.TRUSTEE_COMMITMENT):
         payload = ctx.export.payload(ref.index)
         if payload.get("context") != context.hex():
             continue
+        authenticate(ctx, EntryKind.TRUSTEE_COMMITMENT, ref.index, payload)
         try:
             commitment = TrusteeCommitment.from_dict(payload["commitment"])
         except (ShailooError, KeyError, TypeError) as e:
@@ -107,8 +138,15 @@ def _commitments(ctx: VerificationContext, context: bytes) -> dict[int, tuple[in
 
 @check(11, AREA, "Key ceremony: trustee commitments and proofs of knowledge")
 def trustee_commitments(ctx: VerificationContext) -> Passed:
-    ctx.need(ctx.manifest, "the manifest", 10)
+    manifest = ctx.need(ctx.manifest, "the manifest", 10)
     context, n, k, attempt = _ceremony(ctx)
+    if manifest.trustees and (n, k) != (len(manifest.trustees), manifest.trustee_threshold):
+        raise _fail(
+            f"the ceremony is {k}-of-{n}; the manifest's roster is {manifest.trustee_threshold}-of-"
+            f"{len(manifest.trustees)}",
+            n=n,
+            k=k,
+        )
     found = _commitments(ctx, context)
     ordered = [found[i][1] for i in sorted(found)]
     try:
@@ -119,7 +157,8 @@ def trustee_commitments(ctx: VerificationContext) -> Passed:
         ) from e
     ctx.notes["ceremony"] = (context, n, k, found)
     return Passed(
-        f"{n} trustees, threshold {k}: every commitment's Schnorr proofs verify (attempt {attempt})",
+        f"{n} trustees, threshold {k}: every commitment's Schnorr proofs verify (attempt {attempt}); "
+        f"{roster_note(ctx)}",
         {"n": n, "k": k, "context": context.hex(), "entry_indices": sorted(i for i, _ in found.values())},
     )
 
@@ -130,6 +169,7 @@ def _shares(ctx: VerificationContext, context: bytes, n: int) -> dict[int, tuple
         payload = ctx.export.payload(ref.index)
         if payload.get("context") != context.hex():
             continue
+        authenticate(ctx, EntryKind.TRUSTEE_SHARE, ref.index, payload)
         try:
             sender = int(payload["sender"])
             parsed = [EncryptedShare.from_dict(s) for s in payload["shares"]]
@@ -156,6 +196,7 @@ def complaints(ctx: VerificationContext) -> Passed:
         payload = ctx.export.payload(ref.index)
         if payload.get("context") != context.hex() or payload.get("subject") != CEREMONY_SUBJECT:
             continue
+        authenticate(ctx, EntryKind.COMPLAINT, ref.index, payload)
         try:
             complainer = int(payload["complainer"])
             items = [Complaint.from_dict(c) for c in payload["complaints"]]
@@ -175,7 +216,8 @@ def complaints(ctx: VerificationContext) -> Passed:
     if verdicts:
         raise _fail(f"{len(verdicts)} complaint(s) stand: the ceremony should have failed", verdicts=verdicts)
     return Passed(
-        f"{n} share entries with {n * (n - 1)} encrypted shares; every trustee checked its shares, no complaint",
+        f"{n} share entries with {n * (n - 1)} encrypted shares; every trustee checked its shares, no complaint; "
+        f"{roster_note(ctx)}",
         {"share_entries": sorted(i for i, _ in shares.values()), "complaint_entries": sorted(filed.values())},
     )
 

@@ -15,6 +15,7 @@ from elections.manifest import Manifest
 from elections.results import compute_results_by_style
 from elections.results_model import ContestTurnout, Figures, Turnout
 from observer.checks import Passed, check
+from observer.checks.setup import authenticate, roster_note
 from observer.context import VerificationContext
 from observer.errors import CheckFailedError, CheckSkippedError
 
@@ -93,6 +94,7 @@ def decryption_shares(ctx: VerificationContext) -> Passed:
             trustee = int(payload["trustee"])
             if payload.get("tally_entry") != ctx.tally_index or not 1 <= trustee <= joint.n or trustee in entries:
                 raise CheckFailedError("shares for another tally, of an unknown trustee, or posted twice")
+            authenticate(ctx, EntryKind.DECRYPTION_SHARE, ref.index, payload)
             shares = [DecryptionShare.from_bytes(bytes.fromhex(h)) for h in payload["shares"]]
             if any(s.index != trustee for s in shares):
                 raise CheckFailedError("a share carries another trustee's index")
@@ -112,7 +114,7 @@ def decryption_shares(ctx: VerificationContext) -> Passed:
     ctx.valid_share_trustees = set(shares_by_trustee)
     ctx.notes["shares"] = shares_by_trustee
     return Passed(
-        f"{len(shares_by_trustee)} trustees × {len(ciphertexts)} shares verify against X_i",
+        f"{len(shares_by_trustee)} trustees × {len(ciphertexts)} shares verify against X_i; {roster_note(ctx)}",
         {"entries": entries, "context": context.hex()},
     )
 

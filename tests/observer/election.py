@@ -37,8 +37,9 @@ from elections.encrypted_ballot import create_ballot, credential_message, electi
 from elections.manifest import Manifest
 from elections.presets import build_preset
 from elections.results import compute_results_by_style
+from elections.trustee_posts import sign_trustee_post
 from observer.checks.tally import turnout_from_tally
-from trustees.ceremony import CeremonyParams, TrusteeSecrets, run_key_ceremony
+from trustees.ceremony import CeremonyParams, TrusteeSecrets, new_trustee_stores, roster_for, run_key_ceremony
 
 ORIGIN = "cec.shailoo.kg/observer-test"
 KEYS_FILE = Path(__file__).parent.parent / "vectors" / "observer" / "issuer_keys.json"
@@ -105,6 +106,9 @@ def issue_credential(sk: BlindRsaPrivateKey, election_id: str, style_id: str, pu
     return msg_prefix, signature
 
 
+CEREMONY = CeremonyParams(n=3, k=2)
+
+
 def build_election(
     path: Path,
     *,
@@ -118,6 +122,9 @@ def build_election(
     ``tamper(kind, payload)`` lets a test change a payload before it is appended (a dishonest server).
     """
     manifest = manifest or small_president_manifest()
+    # The trustees' identity keys come first: the commission puts them on the manifest's roster.
+    stores = new_trustee_stores(CEREMONY)
+    manifest = manifest.with_trustees(roster_for(stores), CEREMONY.k)
     clock = iter(range(1_767_000_000_000, 1_767_000_000_000 + 10**9, 60_000))
     board = BulletinBoard(
         open_storage("sqlite://"), Ed25519PrivateKey.generate(), origin=ORIGIN, clock=lambda: next(clock)
@@ -150,7 +157,7 @@ def build_election(
     append(
         EntryKind.MANIFEST, {"manifest": manifest.to_canonical_dict(), "manifest_hash": manifest.manifest_hash().hex()}
     )
-    joint, stores = run_key_ceremony(board, CeremonyParams(n=3, k=2))
+    joint, _ = run_key_ceremony(board, CEREMONY, stores)
     for kind in (EntryKind.TRUSTEE_COMMITMENT, EntryKind.TRUSTEE_SHARE, EntryKind.COMPLAINT, EntryKind.JOINT_KEY):
         built.indices[kind.value] = [e.index for e in board.entries(0, board.size) if e.kind is kind]
     checkpoint()
@@ -244,9 +251,16 @@ def build_election(
         secrets_ = TrusteeSecrets.from_dict(stores[trustee - 1].secrets)
         assert secrets_.key_share is not None
         shares[trustee] = compute_decryption_shares(context, trustee, secrets_.key_share.secret_share, ciphertexts)
+        unsigned = {
+            "trustee": trustee,
+            "tally_entry": tally_index,
+            "shares": [s.to_bytes().hex() for s in shares[trustee]],
+        }
+        assert secrets_.identity_key is not None
+        identity = Ed25519PrivateKey.from_private_bytes(secrets_.identity_key)
         append(
             EntryKind.DECRYPTION_SHARE,
-            {"trustee": trustee, "tally_entry": tally_index, "shares": [s.to_bytes().hex() for s in shares[trustee]]},
+            sign_trustee_post(identity, manifest.manifest_hash(), EntryKind.DECRYPTION_SHARE.value, unsigned),
         )
     points = combine_decryption_share_vectors(ciphertexts, [shares[1], shares[3]], 2)
     table = DiscreteLogTable(max(1, tally.ballots_counted), math.isqrt(max(1, tally.ballots_counted)) + 16)

@@ -270,3 +270,31 @@ def test_two_bad_ballots_in_different_batches_are_both_named(
     assert check.status is Status.FAIL
     assert check.evidence["entry_indices"] == bad
     assert check.evidence["verified"] == len(election.indices["ballot"]) - 2
+
+
+@pytest.mark.parametrize(
+    ("kind", "number"),
+    [("trustee_commitment", 11), ("trustee_share", 12), ("complaint", 12), ("decryption_share", 41)],
+)
+def test_trustee_post_signed_by_another_key_fails_the_check_naming_it(
+    kind: str, number: int, election: BuiltElection, export_copy: Path
+) -> None:
+    """A trustee post re-signed by a key that is not its trustee's on the manifest's roster (an outsider who
+    took the slot): the check that reads that kind fails and names the entry."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from elections.manifest import Manifest
+    from elections.trustee_posts import sign_trustee_post
+
+    index = election.indices[kind][0]
+    lines = read_lines(export_copy)
+    manifest = Manifest.from_dict(_entry(lines, 0)["payload"]["manifest"])
+    entry = _entry(lines, index)
+    entry["payload"] = sign_trustee_post(Ed25519PrivateKey.generate(), manifest.manifest_hash(), kind, entry["payload"])
+    write_lines(export_copy, lines)
+
+    report = verify(export_copy)
+
+    target = report.check(number)
+    assert target.status is Status.FAIL, target.to_json()
+    assert str(index) in repr(target.evidence) and "roster" in repr(target.to_json()), target.to_json()

@@ -21,11 +21,19 @@ from crypto.elgamal import Ciphertext
 from crypto.threshold import compute_decryption_shares
 from elections.manifest import Manifest
 from elections.presets import build_preset
+from elections.trustee_posts import sign_trustee_post
 from identity.credentials import Credential, IssuerKeys
 from identity.face import FaceTemplate
 from identity.registry import SqlVoterRegistry, VoterRecord
 from mobile_api.client import VoterClient
-from trustees.ceremony import CeremonyParams, MemoryStore, TrusteeSecrets, run_key_ceremony
+from trustees.ceremony import (
+    CeremonyParams,
+    MemoryStore,
+    TrusteeSecrets,
+    new_trustee_stores,
+    roster_for,
+    run_key_ceremony,
+)
 from voting_server.app import create_app
 from voting_server.components import Components
 from voting_server.identification import device_public_key, sign_attestation
@@ -35,6 +43,7 @@ OPERATOR = {"Authorization": f"Bearer {DEVELOPMENT_OPERATOR_TOKEN}"}
 AUDITOR = {"Authorization": f"Bearer {DEVELOPMENT_AUDITOR_TOKEN}"}
 DEVICE_ID = "test-precinct-terminal"
 _TEST_KEY: dict[str, BlindRsaPrivateKey] = {}
+CEREMONY = CeremonyParams(5, 3)
 
 
 def issuer_keys_for(manifest: Manifest) -> IssuerKeys:
@@ -75,7 +84,9 @@ class Election:
         self.app = create_app(settings)
         self.components = self.app.state.components
         self.http = TestClient(self.app, base_url="http://shailoo.test")
-        self.manifest = build_preset(self.preset)
+        # The trustees' identity keys exist before the manifest: the commission puts them on its roster.
+        self.trustee_stores = new_trustee_stores(CEREMONY)
+        self.manifest = build_preset(self.preset).with_trustees(roster_for(self.trustee_stores), CEREMONY.k)
         self.device_key = Ed25519PrivateKey.generate()
         self._next_voter = 0
 
@@ -92,12 +103,11 @@ class Election:
     # --- the election's steps ----------------------------------------------------------------------------------
 
     def load_manifest(self) -> None:
-        self.admin("POST", "/v1/admin/manifest", json={"preset": self.preset})
+        self.admin("POST", "/v1/admin/manifest", json={"manifest": self.manifest.to_canonical_dict()})
 
     def key_ceremony(self) -> None:
-        joint, stores = run_key_ceremony(self.components.board, CeremonyParams(5, 3))
+        joint, _ = run_key_ceremony(self.components.board, CEREMONY, self.trustee_stores)
         self.joint_key = joint
-        self.trustee_stores = [s for s in stores if isinstance(s, MemoryStore)]
 
     def publish_issuer_keys(self) -> None:
         keys = issuer_keys_for(self.manifest)
@@ -190,8 +200,16 @@ class Election:
         )
         return [s.to_bytes().hex() for s in shares]
 
-    def post_shares(self, trustee: int, shares: list[str] | None = None) -> Any:
-        return self.http.post(
-            "/v1/trustees/decryption-shares",
-            json={"trustee": trustee, "shares": shares if shares is not None else self.decryption_shares(trustee)},
-        )
+    def post_shares(self, trustee: int, shares: list[str] | None = None, *, signed_by: int | None = None) -> Any:
+        """Trustee ``trustee``'s shares, signed with its identity key (or trustee ``signed_by``'s)."""
+        job = self.http.get("/v1/trustees/tally").json()
+        payload = {
+            "trustee": trustee,
+            "tally_entry": job["tally_entry"],
+            "shares": shares if shares is not None else self.decryption_shares(trustee),
+        }
+        signer = next(s for s in self.trustee_secrets() if s.index == (signed_by or trustee))
+        assert signer.identity_key is not None
+        key = Ed25519PrivateKey.from_private_bytes(signer.identity_key)
+        body = sign_trustee_post(key, self.manifest.manifest_hash(), "decryption_share", payload)
+        return self.http.post("/v1/trustees/decryption-shares", json=body)

@@ -10,8 +10,8 @@ from bulletin_board.log import BulletinBoard
 from bulletin_board.storage import open_storage
 from elections.encrypted_ballot import create_ballot, election_base_hash
 from elections.manifest import Manifest
-from elections.presets import build_preset
-from trustees.ceremony import CeremonyParams, SecretsStore, run_key_ceremony
+from tests.trustees.conftest import post_manifest, roster_manifest, trustee_secrets
+from trustees.ceremony import CeremonyParams, MemoryStore, SecretsStore, run_key_ceremony
 from trustees.decryption import recompute_tally
 from trustees.records import JointKey
 
@@ -30,22 +30,20 @@ class Election:
     expected: dict[str, list[int]]
 
 
-def manifest_board() -> tuple[BulletinBoard, Manifest]:
-    """A board holding the presidential preset's manifest, as the server posts it (phase ``key_ceremony``)."""
-    manifest = build_preset("president")
+def manifest_board(params: CeremonyParams = PARAMS) -> tuple[BulletinBoard, Manifest]:
+    """A board holding the presidential preset's manifest with the trustee roster, as the server posts it (phase
+    ``key_ceremony``)."""
+    manifest = roster_manifest(None, params)
     board = BulletinBoard(open_storage("sqlite://"), Ed25519PrivateKey.generate(), origin="cec.shailoo.kg/test")
-    board.append(
-        "manifest",
-        {"manifest": manifest.to_canonical_dict(), "manifest_hash": manifest.manifest_hash().hex()},
-        dedup_key="manifest",
-    )
+    post_manifest(board, manifest)
     return board, manifest
 
 
 def open_election(params: CeremonyParams = PARAMS) -> Election:
     """Manifest on the board and the key ceremony done (phase ``ready``)."""
-    board, manifest = manifest_board()
-    joint, stores = run_key_ceremony(board, params)
+    board, manifest = manifest_board(params)
+    stores = [MemoryStore(trustee_secrets(i, params).to_dict()) for i in range(1, params.n + 1)]
+    joint, stores = run_key_ceremony(board, params, stores)
     return Election(board, manifest, joint, stores, {})
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bulletin_board.log import BulletinBoard
-from tests.trustees.conftest import FAST_KDF, PARAMS, new_board
+from tests.trustees.conftest import FAST_KDF, PARAMS, new_board, trustee_secrets
 from tests.trustees.election import Election, cast_and_close, manifest_board
 from trustees.airgap import (
     Purpose,
@@ -18,7 +18,7 @@ from trustees.airgap import (
     respond,
     write_json_file,
 )
-from trustees.ceremony import BoardTransport, MemoryStore, TrusteeSecrets, new_trustee_secrets, run_trustee
+from trustees.ceremony import BoardTransport, MemoryStore, TrusteeSecrets, run_trustee
 from trustees.decryption import combine_tally_from_board, run_decryption
 from trustees.errors import StaleRequestError
 from trustees.keystore import Keystore
@@ -28,7 +28,7 @@ PASS = "offline laptop passphrase"
 
 
 def _offline_keystore(tmp_path: Path, index: int = 3) -> Path:
-    secrets = new_trustee_secrets(index, PARAMS)
+    secrets = trustee_secrets(index, PARAMS)
     path = tmp_path / f"trustee{index}.keystore"
     Keystore.create(path, PASS, secrets.to_dict(), label=secrets.label(), kdf=FAST_KDF)
     return path
@@ -44,7 +44,7 @@ def _trip(board: BulletinBoard, keystore: Path, usb: Path, purpose: Purpose, tru
 
 
 def _online(index: int) -> MemoryStore:
-    return MemoryStore(new_trustee_secrets(index, PARAMS).to_dict())
+    return MemoryStore(trustee_secrets(index, PARAMS).to_dict())
 
 
 def test_air_gapped_trustee_takes_part_in_the_key_ceremony_and_the_decryption(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from crypto.errors import InvalidProofError
 from crypto.group import Point
 from crypto.share_encryption import EncryptedShare, encrypt_share
 from crypto.threshold import make_complaint
-from tests.trustees.conftest import FAST_KDF, PARAMS
+from tests.trustees.conftest import FAST_KDF, PARAMS, signed, trustee_secrets
 from trustees.ceremony import (
     BoardTransport,
     CeremonyStage,
@@ -20,7 +20,6 @@ from trustees.ceremony import (
     TrusteeSecrets,
     expected_joint_key,
     find_cheaters,
-    new_trustee_secrets,
     run_key_ceremony,
     run_trustee,
     trustee_step,
@@ -33,7 +32,7 @@ PASS = "trustee three passphrase"
 
 
 def test_three_of_five_ceremony_puts_joint_key_and_public_shares_on_the_board(board: BulletinBoard) -> None:
-    joint, stores = run_key_ceremony(board, PARAMS)
+    joint, stores = run_key_ceremony(board, PARAMS, _stores())
     kinds = [e.kind.value for e in board.entries(0, board.size)]
     assert kinds.count("trustee_commitment") == 5
     assert kinds.count("trustee_share") == 5
@@ -48,7 +47,7 @@ def test_three_of_five_ceremony_puts_joint_key_and_public_shares_on_the_board(bo
 
 
 def _stores() -> list[MemoryStore]:
-    return [MemoryStore(new_trustee_secrets(i, PARAMS).to_dict()) for i in range(1, PARAMS.n + 1)]
+    return [MemoryStore(trustee_secrets(i, PARAMS).to_dict()) for i in range(1, PARAMS.n + 1)]
 
 
 def _run_all(stores: list[MemoryStore], transport: BoardTransport) -> None:
@@ -78,7 +77,7 @@ def _dealer_sends_bad_share(board: BulletinBoard, stores: list[MemoryStore], dea
         context, dealer, victim, view.commitments[victim].share_public_key, secrets.dkg_state.share_for(victim) + 1
     )
     shares = [forged if s.recipient == victim else s for s in view_shares(post)]
-    bad = shares_post(context, dealer, shares)
+    bad = signed(board, shares_post(context, dealer, shares), dealer)
     secrets.outbox[bad.dedup_key] = bad
     stores[dealer - 1].save(secrets.to_dict())
     transport.post([bad])
@@ -124,7 +123,7 @@ def test_false_complaint_names_the_complainer(board: BulletinBoard) -> None:
     assert context is not None and secrets.dkg_state is not None
     view = read_ceremony(board.entries(0, board.size), context, PARAMS.n, PARAMS.k)
     good_share = next(s for s in view.shares_for(4) if s.sender == 1)
-    lie = checked_post(context, 4, [make_complaint(context, secrets.dkg_state, good_share)])
+    lie = signed(board, checked_post(context, 4, [make_complaint(context, secrets.dkg_state, good_share)]), 4)
     transport.post([lie])
     with pytest.raises(CeremonyFailedError) as info:
         _run_all(stores, transport)
@@ -157,7 +156,7 @@ def test_trustee_crashing_after_step_two_resumes_from_keystore_and_board(
 ) -> None:
     stores: list[SecretsStore] = list(_stores())
     keystore_path = tmp_path / "trustee3.keystore"
-    secrets3 = new_trustee_secrets(3, PARAMS)
+    secrets3 = trustee_secrets(3, PARAMS)
     stores[2] = Keystore.create(keystore_path, PASS, secrets3.to_dict(), label=secrets3.label(), kdf=FAST_KDF)
     transport = BoardTransport(board, PARAMS)
     crashing = CrashingTransport(board, "complaint", after_send=after_send)
@@ -178,7 +177,7 @@ def test_trustee_crashing_after_step_two_resumes_from_keystore_and_board(
 
 
 def test_rerunning_a_finished_trustee_posts_nothing(board: BulletinBoard) -> None:
-    joint, stores = run_key_ceremony(board, PARAMS)
+    joint, stores = run_key_ceremony(board, PARAMS, _stores())
     size = board.size
     status = run_trustee(stores[0], BoardTransport(board, PARAMS))
     assert status.done and status.joint_key == joint
@@ -187,25 +186,25 @@ def test_rerunning_a_finished_trustee_posts_nothing(board: BulletinBoard) -> Non
 
 def test_lost_keystore_cannot_post_a_second_commitment(board: BulletinBoard) -> None:
     transport = BoardTransport(board, PARAMS)
-    run_trustee(MemoryStore(new_trustee_secrets(1, PARAMS).to_dict()), transport)
+    run_trustee(MemoryStore(trustee_secrets(1, PARAMS).to_dict()), transport)
     with pytest.raises(CeremonyError) as info:
-        run_trustee(MemoryStore(new_trustee_secrets(1, PARAMS).to_dict()), transport)
+        run_trustee(MemoryStore(trustee_secrets(1, PARAMS).to_dict()), transport)
     assert info.value.code == "slot_taken"
 
 
 def test_coordinator_refuses_a_commitment_with_a_forged_proof(board: BulletinBoard) -> None:
-    secrets = new_trustee_secrets(1, PARAMS)
+    secrets = trustee_secrets(1, PARAMS)
     posts, _ = trustee_step(secrets, board.entries(0, board.size))
     [post] = posts
     forged = dict(post.payload)
-    other_secrets = new_trustee_secrets(2, PARAMS)
+    other_secrets = trustee_secrets(2, PARAMS)
     other_posts, _ = trustee_step(other_secrets, board.entries(0, board.size))
     forged["commitment"] = {
         **post.payload["commitment"],
         "coefficient_proof": other_posts[0].payload["commitment"]["coefficient_proof"],
     }
     with pytest.raises(InvalidProofError):
-        BoardTransport(board, PARAMS).post([Post(post.kind, forged, post.dedup_key)])
+        BoardTransport(board, PARAMS).post([signed(board, Post(post.kind, forged, post.dedup_key), 1)])
     assert board.size == 1
 
 
@@ -216,14 +215,14 @@ def test_coordinator_refuses_shares_before_all_commitments(board: BulletinBoard)
         run_trustee(store, transport)
     secrets = TrusteeSecrets.from_dict(stores[0].secrets)
     assert secrets.context is not None and secrets.dkg_state is not None
-    early = shares_post(secrets.context, 1, [])
+    early = signed(board, shares_post(secrets.context, 1, []), 1)
     with pytest.raises(CeremonyError) as info:
         transport.post([early])
     assert info.value.code == "too_early"
 
 
 def test_post_for_another_trustee_slot_is_refused(board: BulletinBoard) -> None:
-    secrets = new_trustee_secrets(1, PARAMS)
+    secrets = trustee_secrets(1, PARAMS)
     [post], _ = trustee_step(secrets, board.entries(0, board.size))
     squatting = Post(post.kind, post.payload, post.dedup_key.replace("/commitment/1", "/commitment/2"))
     with pytest.raises(CeremonyError) as info:
@@ -245,7 +244,8 @@ def test_complaint_against_a_trustee_who_does_not_exist_is_refused(board: Bullet
     assert context is not None and secrets.dkg_state is not None
     view = read_ceremony(board.entries(0, board.size), context, PARAMS.n, PARAMS.k)
     honest = make_complaint(context, secrets.dkg_state, view.shares_for(1)[0])
-    ghost = checked_post(context, 1, [type(honest)(1, 9, honest.shared_point, honest.proof, honest.revealed_share)])
+    fake = type(honest)(1, 9, honest.shared_point, honest.proof, honest.revealed_share)
+    ghost = signed(board, checked_post(context, 1, [fake]), 1)
     size = board.size
     with pytest.raises(CeremonyError):
         transport.post([ghost])

@@ -10,6 +10,7 @@ from cli.main import app
 from tests.trustees.conftest import new_board
 from trustees.airgap import Purpose, import_response, make_request, read_json_file, write_json_file
 from trustees.ceremony import CeremonyParams
+from trustees.keystore import read_label
 
 runner = CliRunner()
 FAST = ["--kdf-memory-kib", "8", "--kdf-time-cost", "1"]
@@ -28,6 +29,8 @@ def test_init_then_status_shows_the_trustee(tmp_path: Path) -> None:
     keystore, passphrase = _init(tmp_path)
     result = runner.invoke(app, ["trustee", "status", "-k", str(keystore), "--passphrase-file", str(passphrase)])
     assert result.exit_code == 0, result.output
+    # The identity public key the commission puts on the manifest's roster.
+    assert read_label(keystore)["identity_public_key"] in result.output.replace("\n", "")
     assert "trustee" in result.output and "not started" in result.output
 
 
@@ -42,7 +45,7 @@ def test_wrong_passphrase_is_a_clear_refusal(tmp_path: Path) -> None:
 
 def test_offline_respond_answers_a_request_file(tmp_path: Path) -> None:
     keystore, passphrase = _init(tmp_path)
-    board = new_board()
+    board = new_board(keys={3: read_label(keystore)["identity_public_key"]})
     write_json_file(tmp_path / "request.json", make_request(board.entries(0, board.size), 3, Purpose.KEY_CEREMONY))
     args = ["trustee", "offline-respond", str(tmp_path / "request.json"), "--out", str(tmp_path / "response.json")]
     result = runner.invoke(app, [*args, "-k", str(keystore), "--passphrase-file", str(passphrase)])

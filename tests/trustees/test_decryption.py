@@ -7,6 +7,7 @@ import itertools
 import pytest
 
 from crypto.group import Point
+from tests.trustees.conftest import signed
 from tests.trustees.election import PARAMS, Election, cast_and_close, open_election
 from trustees.ceremony import BoardTransport, TrusteeSecrets
 from trustees.decryption import (
@@ -55,7 +56,7 @@ def test_every_k_subset_gives_the_same_result(closed: Election) -> None:
     for store in closed.trustees:
         secrets = TrusteeSecrets.from_dict(store.secrets)
         assert secrets.key_share is not None
-        posts[secrets.index] = decryption_post(secrets.key_share, on_board)
+        posts[secrets.index] = decryption_post(secrets.key_share, on_board, secrets.identity_key)
     results = set()
     for subset in itertools.combinations(sorted(posts), PARAMS.k):
         with_shares = entries + [_as_entry(len(entries) + i, posts[t]) for i, t in enumerate(subset)]
@@ -79,13 +80,13 @@ def test_wrong_partial_decryption_is_refused_and_its_trustee_named() -> None:
     on_board = check_posted_tally(entries)
     secrets = TrusteeSecrets.from_dict(election.trustees[0].secrets)
     assert secrets.key_share is not None
-    honest = decryption_post(secrets.key_share, on_board)
+    honest = decryption_post(secrets.key_share, on_board, secrets.identity_key)
     # Trustee 1 replaces its first share point by another point, keeping the proof.
     forged_hex = list(honest.payload["shares"])
     raw = bytearray(bytes.fromhex(forged_hex[0]))
     raw[4:37] = Point.base_mul(7).to_bytes()
     forged_hex[0] = raw.hex()
-    forged = Post(honest.kind, {**honest.payload, "shares": forged_hex}, honest.dedup_key)
+    forged = signed(board, Post(honest.kind, {**honest.payload, "shares": forged_hex}, honest.dedup_key), 1)
     with pytest.raises(InvalidDecryptionShareError) as info:
         BoardTransport(board, PARAMS).post([forged])
     assert info.value.trustee == 1 and info.value.code == "invalid_decryption_share"

@@ -12,14 +12,13 @@ pytest.importorskip("voting_server.app")
 from fastapi.testclient import TestClient
 
 from elections.presets import build_preset
-from tests.trustees.conftest import FAST_KDF
+from tests.trustees.conftest import FAST_KDF, trustee_secrets
 from trustees.airgap import Purpose, respond
 from trustees.ceremony import (
     CeremonyParams,
     CeremonyStatus,
     MemoryStore,
     TrusteeSecrets,
-    new_trustee_secrets,
     run_trustee,
 )
 from trustees.errors import TrusteeError
@@ -41,7 +40,7 @@ def server(tmp_path: Path) -> Iterator[TestClient]:
 
 def test_five_trustees_join_online_and_the_joint_key_lands_on_the_board(server: TestClient, tmp_path: Path) -> None:
     transport = HttpTransport(server)
-    stores = [MemoryStore(new_trustee_secrets(i, PARAMS).to_dict()) for i in range(1, 6)]
+    stores = [MemoryStore(trustee_secrets(i, PARAMS).to_dict()) for i in range(1, 6)]
     for store in stores[:4]:
         run_trustee(store, transport)
 
@@ -70,7 +69,7 @@ def test_five_trustees_join_online_and_the_joint_key_lands_on_the_board(server: 
 
 def test_server_refuses_a_post_in_another_trustees_slot(server: TestClient) -> None:
     transport = HttpTransport(server)
-    secrets = new_trustee_secrets(1, PARAMS)
+    secrets = trustee_secrets(1, PARAMS)
     from trustees.ceremony import trustee_step
     from trustees.records import Post
 
@@ -82,7 +81,7 @@ def test_server_refuses_a_post_in_another_trustees_slot(server: TestClient) -> N
 
 def test_air_gapped_trustee_through_the_server(server: TestClient, tmp_path: Path) -> None:
     transport = HttpTransport(server)
-    secrets = new_trustee_secrets(2, PARAMS)
+    secrets = trustee_secrets(2, PARAMS)
     keystore = tmp_path / "t2.keystore"
     Keystore.create(keystore, "laptop passphrase two", secrets.to_dict(), label=secrets.label(), kdf=FAST_KDF)
     request = transport.airgap_request(2, Purpose.KEY_CEREMONY.value)
@@ -110,7 +109,7 @@ def test_cli_join_request_and_import_against_the_server(
         assert runner.invoke(app, init).exit_code == 0
     transport = HttpTransport(server)
     for i in (1, 2, 3):
-        run_trustee(MemoryStore(new_trustee_secrets(i, PARAMS).to_dict()), transport)
+        run_trustee(MemoryStore(trustee_secrets(i, PARAMS).to_dict()), transport)
     keystore5 = ["-k", str(tmp_path / "t5.keystore"), "--passphrase-file", str(passphrase)]
     joined = runner.invoke(app, ["trustee", "join", "--server", "http://test", "--wait", "0", *keystore5])
     assert joined.exit_code == 0, joined.output

@@ -22,7 +22,7 @@ from voting_server.board_api import build_board_router
 from voting_server.components import Components, build_components
 from voting_server.dashboard import build_dashboard_router
 from voting_server.health import build_health_router
-from voting_server.http_errors import BodySizeLimit, RateLimit, install_error_handlers
+from voting_server.http_errors import BodySizeLimit, InFlightLimit, RateLimit, install_error_handlers
 from voting_server.logs import configure_logging
 from voting_server.settings import Settings
 from voting_server.trustee_api import build_trustee_router
@@ -72,6 +72,9 @@ def create_app(
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     if parts.redis is not None and settings.rate_limit_per_minute > 0:
         app.add_middleware(RateLimit, redis=parts.redis, per_minute=settings.rate_limit_per_minute)
+    if settings.max_in_flight > 0:
+        # Added last, so it runs first: a refused request costs neither a Redis round trip nor a body read.
+        app.add_middleware(InFlightLimit, max_in_flight=settings.max_in_flight)
     app.include_router(build_health_router())
     app.include_router(build_voter_router(parts.voter_services))
     app.include_router(build_admin_router())

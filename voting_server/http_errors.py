@@ -1,7 +1,9 @@
 """Every error leaves the server as ``{"code", "message"}`` with the status of its stable code.
 
 Also the request-size cap, enforced before the body is parsed: a declared ``Content-Length`` above the cap is
-refused at once, and a streamed body is cut off as soon as it passes the cap.
+refused at once, and a streamed body is cut off as soon as it passes the cap; and the bound on requests in flight
+(`InFlightLimit`): beyond it a request is refused at once with ``unavailable`` (503, ``Retry-After``) rather than
+queued without end. A state-store (Redis) outage is ``unavailable`` (503, ``Retry-After``) too, never ``internal``.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import json
 import time
 from typing import Any
 
+import redis.exceptions
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -31,8 +34,14 @@ _HTTP_CODES = {
 }
 
 
-def error_response(code: str, message: str, status: int | None = None) -> JSONResponse:
-    return JSONResponse({"code": code, "message": message}, status_code=status or status_for(code))
+#: Seconds a client is asked to wait (``Retry-After``) after ``unavailable``.
+RETRY_AFTER_SECONDS = 1
+
+
+def error_response(
+    code: str, message: str, status: int | None = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse({"code": code, "message": message}, status_code=status or status_for(code), headers=headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -56,6 +65,15 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         return error_response(code, str(exc.detail), exc.status_code)
+
+    @app.exception_handler(redis.exceptions.ConnectionError)
+    @app.exception_handler(redis.exceptions.TimeoutError)
+    async def _state_store_down(request: Request, exc: Exception) -> JSONResponse:
+        # Sessions and counters live in Redis; the unique keys that matter live in the database, so nothing is
+        # lost by asking the client to come back.
+        _log.warning("state store unavailable", extra={"path": request.url.path})
+        retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        return error_response("unavailable", "a session store is unavailable; retry shortly", 503, retry)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -105,6 +123,43 @@ class BodySizeLimit:
 
 class _TooLarge(Exception):
     pass
+
+
+class InFlightLimit:
+    """ASGI middleware: at most ``max_in_flight`` HTTP requests served at once by this process; one more is refused
+    at once with ``unavailable`` (503, ``Retry-After``), so an overload ends in explicit refusals the client can
+    retry, never in a queue that grows until requests time out. The probes (``/health``, ``/ready``) are not
+    counted: an overloaded server is still alive."""
+
+    def __init__(self, app: ASGIApp, max_in_flight: int) -> None:
+        self.app = app
+        self.max_in_flight = max_in_flight
+        self.in_flight = 0  # only touched on the event loop, so no lock is needed
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("path") in {"/health", "/ready"}:
+            await self.app(scope, receive, send)
+            return
+        if self.in_flight >= self.max_in_flight:
+            _log.warning("overloaded: request refused", extra={"in_flight": self.in_flight})
+            await _refuse_unavailable(send, "the server is at capacity; retry shortly")
+            return
+        self.in_flight += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.in_flight -= 1
+
+
+async def _refuse_unavailable(send: Send, message: str) -> None:
+    body = json.dumps({"code": "unavailable", "message": message}).encode()
+    headers: list[Any] = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"retry-after", str(RETRY_AFTER_SECONDS).encode()),
+    ]
+    await send({"type": "http.response.start", "status": 503, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 class RateLimit:

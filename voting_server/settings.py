@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = 2_000_000
     #: Casts per minute per client address when Redis is configured (0 = unlimited).
     rate_limit_per_minute: int = 0
+    #: Requests served at once by one process; beyond it ``unavailable`` (503, Retry-After). 0 = unbounded.
+    max_in_flight: int = Field(default=256, ge=0)
     log_level: str = "INFO"
     #: The board's name in its signed tree heads and promises.
     board_origin: str = "shailoo.cec.kg/board"

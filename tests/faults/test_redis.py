@@ -158,11 +158,6 @@ def test_with_redis_down_ballots_are_still_accepted_exactly_once(
         degraded.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="with Redis down, identification answers 500 internal (redis.ConnectionError escapes); owner "
-    "voting_server/identity (map a state-store outage to 503 unavailable with Retry-After)",
-)
 def test_with_redis_down_identification_answers_unavailable_not_internal(tmp_path: Path) -> None:
     election = Election(tmp_path, preset="referendum", redis_url="redis://127.0.0.1:1/15").setup_to_voting()
     try:

@@ -77,10 +77,12 @@ class Outcomes:
     refusals_with_retry_after: int = 0
     errors: dict[str, int] = field(default_factory=dict)
     unanswered: list[bytes] = field(default_factory=list)
+    unanswered_reasons: dict[str, int] = field(default_factory=dict)
 
-    def record(self, body: bytes, response: httpx.Response | None, elapsed: float) -> None:
+    def record(self, body: bytes, response: httpx.Response | None, elapsed: float, failure: str = "") -> None:
         if response is None:
             self.unanswered.append(body)
+            self.unanswered_reasons[failure] = self.unanswered_reasons.get(failure, 0) + 1
             return
         if response.status_code == 200:
             self.latencies.append(elapsed)
@@ -109,6 +111,7 @@ class Outcomes:
             "refused_without_retry_after": refused - self.refusals_with_retry_after,
             "errors": self.errors,
             "unanswered": len(self.unanswered),
+            "unanswered_reasons": self.unanswered_reasons,
             "duration_s": round(elapsed, 1),
         }
 
@@ -120,13 +123,14 @@ async def _cast_open_loop(
 
     async def one(body: bytes) -> None:
         t0 = time.perf_counter()
+        failure = ""
         try:
             response = await http.post(
                 "/v1/ballots", content=body, headers={"content-type": "application/json"}, timeout=timeout
             )
-        except httpx.HTTPError:
-            response = None
-        outcomes.record(body, response, time.perf_counter() - t0)
+        except httpx.HTTPError as e:  # no answer: a timeout, a refused or reset connection
+            response, failure = None, type(e).__name__
+        outcomes.record(body, response, time.perf_counter() - t0, failure)
 
     started = time.perf_counter()
     tasks = []

@@ -2,8 +2,10 @@
 
 A convenience index beside the board (same database): the board itself is the record. Rows are written by a
 background thread in batches (one transaction for many ballots) so the index costs a cast no disk flush of its
-own; until a row is written, `find` answers from memory. If a row were lost in a crash, the ballot is still on the
-board and in its export, where anyone finds it by recomputing tracking codes.
+own; until a row is written, `find` answers from memory. A failed write (the database locked or restarting) is
+kept in memory and retried every ``RETRY_SECONDS`` until it succeeds, so a look-up keeps finding the ballot meanwhile.
+If a row were lost in a crash, the ballot is still on the board and in its export, where anyone finds it by
+recomputing tracking codes.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ RECEIPT = sa.Table(
     sa.Column("kind", sa.String(16), nullable=False),
 )
 _BATCH: Final = 500
+#: Seconds between retries of index rows whose write failed.
+RETRY_SECONDS: Final = 1.0
 _log = get_logger("receipts")
 Row = tuple[bytes, int, str]
 
@@ -42,6 +46,7 @@ class ReceiptIndex:
         self._pending: dict[str, Row] = {}
         self._lock = threading.Lock()
         self._queue: queue.Queue[str | None] = queue.Queue()
+        self._failed: set[str] = set()  # only touched by the writer thread
         self._writer = threading.Thread(target=self._run, name="receipt-index", daemon=True)
         self._writer.start()
 
@@ -72,7 +77,12 @@ class ReceiptIndex:
 
     def _run(self) -> None:
         while True:
-            codes = [self._queue.get()]
+            try:
+                first = self._queue.get(timeout=RETRY_SECONDS if self._failed else None)
+            except queue.Empty:  # idle with rows to retry
+                self._write([])
+                continue
+            codes = [first]
             while len(codes) < _BATCH:
                 try:
                     codes.append(self._queue.get_nowait())
@@ -94,15 +104,21 @@ class ReceiptIndex:
             conn.execute(insert(RECEIPT).on_conflict_do_nothing(index_elements=["tracking_code"]), values)
 
     def _write(self, codes: list[str]) -> None:
+        """Write ``codes`` and every row whose earlier write failed; a failed row stays pending (found from memory)
+        and is retried."""
+        codes = list(dict.fromkeys([*self._failed, *codes]))
         if not codes:
             return
         with self._lock:
-            rows = {c: self._pending[c] for c in codes}
+            rows = {c: self._pending[c] for c in codes if c in self._pending}
         values = [{"tracking_code": c, "ballot_hash": h, "entry_index": i, "kind": k} for c, (h, i, k) in rows.items()]
         try:
             self._insert(values)
-        except Exception:  # the index is a convenience: never let it stop the writer
-            _log.exception("receipt index rows not written", extra={"rows": len(values)})
+        except Exception:  # the index is a convenience: never let it stop the writer; keep the rows and retry
+            _log.exception("receipt index rows not written; retrying", extra={"rows": len(values)})
+            self._failed.update(rows)
+            return
+        self._failed.clear()
         with self._lock:
-            for code in codes:
+            for code in rows:
                 self._pending.pop(code, None)

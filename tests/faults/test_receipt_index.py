@@ -43,12 +43,6 @@ def test_a_ballot_whose_index_row_was_lost_is_still_on_the_board(
     assert entry.entry_hash.hex() == receipt["entry_hash"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a receipt-index row whose background write failed is dropped and never retried; GET /v1/receipts/{code} "
-    "then answers not_found for a ballot that is on the board (also after kill -9, and across workers until the "
-    "row is written); owner voting_server (retry the write, and fall back to the board on a miss)",
-)
 def test_tracking_code_lookup_finds_a_ballot_whose_index_row_was_lost(
     voting: Election, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -17,7 +17,6 @@ so no step can be replayed.
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 import secrets
 from collections.abc import Callable
@@ -167,7 +166,7 @@ class RegistrarService:
         manifest = self._require_voting()
         try:
             frames = [base64.b64decode(f, validate=True) for f in evidence.frames_base64]
-        except binascii.Error as e:
+        except ValueError as e:  # binascii.Error, and ValueError for non-ASCII text
             raise ApiError("face frames are base64 images", code="malformed") from e
         verified = self._face_service(manifest).submit_frames(
             session_id, evidence.liveness_nonce, frames, client_address

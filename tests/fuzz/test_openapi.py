@@ -116,34 +116,17 @@ def _documented_statuses(election: Election, path: str, method: str) -> set[str]
     return set(election.app.openapi()["paths"][path][method]["responses"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="GET /v1/board/tree-head?size=N answers 404 entry_not_found for a size never signed; 404 is not in the "
-    "schema; owner voting_server",
-)
 def test_tree_head_of_an_unsigned_size_is_a_documented_status(election: Election) -> None:
     response = election.http.get("/v1/board/tree-head", params={"size": 0})
     assert str(response.status_code) in _documented_statuses(election, "/v1/board/tree-head", "get")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="GET /v1/board/export streams application/x-ndjson but the schema documents application/json; "
-    "owner voting_server",
-)
 def test_board_export_content_type_is_documented(election: Election) -> None:
     response = election.http.get("/v1/board/export")
     documented = election.app.openapi()["paths"]["/v1/board/export"]["get"]["responses"]["200"]["content"]
     assert response.headers["content-type"].split(";")[0] in documented
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="board sizes beyond 64 bits are a 500 (OverflowError: Python int too large to convert to SQLite INTEGER) "
-    "on GET /v1/board/tree-head?size= and /v1/board/proofs/consistency?first=2^70-1&second=2^70 (which also answers "
-    "an empty 'proof' for first=0 or first=second beyond the board); found by this fuzzer; owner voting_server / "
-    "bulletin_board (bound the query parameters, le=2**63-1, and refuse sizes beyond the board)",
-)
 @pytest.mark.parametrize(
     ("path", "params"),
     [
@@ -162,11 +145,6 @@ def test_board_sizes_beyond_64_bits_are_refused_not_crashed(
     assert 400 <= response.status_code < 500
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a face frame with a non-ASCII character is a 500 (base64.b64decode raises ValueError, only "
-    "binascii.Error is caught in RegistrarService.submit_face); found by this fuzzer; owner voting_server",
-)
 def test_face_frame_with_non_ascii_characters_is_malformed(election: Election) -> None:
     from fastapi.testclient import TestClient
 

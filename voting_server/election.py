@@ -166,7 +166,7 @@ class ElectionService:
         credential = ballot.credential.public_key.hex()
         if not revoting and self.board.find_by_dedup_key(f"credential:{credential}") is not None:
             # A cheap read first; the unique dedup key below is what actually decides under concurrency.
-            raise ApiError("this credential has already cast its ballot", code="credential_spent")
+            return self._same_ballot_or_spent(ballot, ballot_hash)
         if self.board.find_by_dedup_key(f"spoiled:{ballot_hash.hex()}") is not None:
             raise ApiError("this ballot was challenged and published; make a new one", code="duplicate_ballot")
         check_ballot(
@@ -176,11 +176,16 @@ class ElectionService:
         try:
             promise = self._append(EntryKind.BALLOT, ballot.to_json(), dedup_key=dedup)
         except DuplicateEntryError:
-            again = self._existing_receipt(ballot, ballot_hash)
-            if again is not None:  # a concurrent identical retry won the race
-                return again
-            raise ApiError("this credential has already cast its ballot", code="credential_spent") from None
+            return self._same_ballot_or_spent(ballot, ballot_hash)
         return self._receipt(manifest.election_id, ballot, ballot_hash, promise, "ballot")
+
+    def _same_ballot_or_spent(self, ballot: EncryptedBallot, ballot_hash: bytes) -> Receipt:
+        """The credential's ballot is on the board: if it is this very ballot (an identical retry that raced its
+        original, which committed after our first look-up) its receipt, otherwise ``credential_spent``."""
+        again = self._existing_receipt(ballot, ballot_hash)
+        if again is not None:
+            return again
+        raise ApiError("this credential has already cast its ballot", code="credential_spent")
 
     def _existing_receipt(self, ballot: EncryptedBallot, ballot_hash: bytes) -> Receipt | None:
         """The receipt of this very ballot if it is already on the board (an idempotent retry)."""

@@ -248,12 +248,6 @@ def test_second_ballot_of_a_credential_is_refused_when_revoting_is_off(no_revote
     assert (refusal.status, refusal.code) == (409, "credential_spent")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an identical retry racing its original gets 409 credential_spent instead of the original receipt: "
-    "ElectionService.cast runs the cheap credential read after _existing_receipt missed the not-yet-committed "
-    "original; owner voting_server (look the receipt up again before answering credential_spent)",
-)
 def test_identical_retry_racing_its_original_gets_the_original_receipt(
     no_revote: Election, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -62,7 +62,8 @@ def _finish_and_verify(election: Election, tmp_path: Path, tally: dict[str, Any]
     election.admin("POST", "/v1/admin/close")
     election.http.post("/v1/admin/tally", headers=OPERATOR, json=tally).raise_for_status()
     for trustee in (1, 3, 5):
-        assert election.post_shares(trustee).status_code == 200
+        response = election.post_shares(trustee)
+        assert response.status_code == 200, response.text
     export = tmp_path / "board.jsonl"
     export.write_bytes(election.http.get("/v1/board/export").content)
     # Test elections use 2048-bit issuer keys and no witnesses; everything else is checked as in production.

@@ -11,7 +11,7 @@ import pytest
 
 from crypto.group import Scalar
 from crypto.threshold import DecryptionShare
-from tests.security.conftest import attempt
+from tests.security.conftest import attempt, written_state
 from tests.server.harness import Election
 
 
@@ -27,9 +27,26 @@ def tallied(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Election]:
     election.close()
 
 
-def _post(election: Election, trustee: int, shares: list[str]) -> tuple[int, str]:
-    refusal = attempt(election, "POST", "/v1/trustees/decryption-shares", json={"trustee": trustee, "shares": shares})
-    return refusal.status, refusal.code
+def _post(election: Election, trustee: int, shares: list[str], *, signed_by: int | None = None) -> tuple[int, str]:
+    """Post ``shares`` in ``trustee``'s name, signed with a trustee's identity key (the harness signs as the
+    trustees' tool does), and check that nothing was written."""
+    before = written_state(election)
+    response = election.post_shares(trustee, shares, signed_by=signed_by)
+    assert written_state(election) == before, "a refused share post wrote something"
+    assert 400 <= response.status_code < 500, response.text
+    return response.status_code, str(response.json()["code"])
+
+
+def test_unsigned_decryption_shares_are_refused(tallied: Election) -> None:
+    body = {"trustee": 2, "shares": tallied.decryption_shares(2)}
+    refusal = attempt(tallied, "POST", "/v1/trustees/decryption-shares", json=body)
+    assert refusal.status in {400, 401, 403, 422}
+
+
+def test_decryption_shares_signed_by_another_trustee_are_refused(tallied: Election) -> None:
+    """Trustee 3 (who holds a valid identity key) posts in trustee 2's slot, with trustee 2's genuine shares."""
+    status, code = _post(tallied, 2, tallied.decryption_shares(2), signed_by=3)
+    assert status in {400, 401, 403} and code == "trustee_unauthenticated"
 
 
 def test_decryption_shares_of_another_trustee_posted_in_my_slot_are_refused(tallied: Election) -> None:
@@ -57,8 +74,8 @@ def test_decryption_shares_in_the_wrong_order_are_refused(tallied: Election) -> 
 
 
 def test_decryption_shares_for_a_trustee_who_does_not_exist_are_refused(tallied: Election) -> None:
-    status, _ = _post(tallied, 9, tallied.decryption_shares(2))
-    assert status in {404, 409, 422}
+    status, _ = _post(tallied, 9, tallied.decryption_shares(2), signed_by=2)
+    assert status in {400, 403, 404, 409, 422}
 
 
 def test_shares_that_are_not_hex_are_malformed(tallied: Election) -> None:
@@ -72,9 +89,7 @@ def test_k_minus_one_valid_shares_publish_nothing_and_k_publish_the_right_result
         assert response.status_code == 200 and response.json()["results_published"] is False
     assert board.find_by_dedup_key("result") is None
     size = board.size
-    replay = tallied.http.post(
-        "/v1/trustees/decryption-shares", json={"trustee": 2, "shares": tallied.decryption_shares(2)}
-    )
+    replay = tallied.post_shares(2)
     # A trustee posting again (fresh proofs) is not a second trustee: nothing is written, nothing published.
     assert replay.status_code in {200, 409} and board.size == size
     assert board.find_by_dedup_key("result") is None

@@ -117,8 +117,10 @@ def test_postgres_restarted_under_load_loses_no_receipt(
             voters.start()
             for _ in range(RESTARTS):
                 time.sleep(2.0)
-                subprocess.run([*_cluster(), "restart"], check=True, timeout=120)
+                restarted += _restart_if_alone(postgres_url, url)
                 _wait_until_postgres_answers(postgres_url)
+            if not restarted:
+                pytest.skip("other clients were using the shared PostgreSQL: no restart was done")
             voters.join(timeout=180)
             key = Ed25519PublicKey.from_public_bytes(election.board_public_key)
             with httpx.Client(base_url=server.url, timeout=30) as http:

@@ -11,6 +11,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 _HEX = r"^[0-9a-f]*$"
+#: Hex of bytes: an even number of digits, so ``bytes.fromhex`` cannot fail on what the schema let through.
+_BYTES_HEX = r"^(?:[0-9a-f]{2})*$"
 Language = Literal["ky", "ru", "en"]
 
 
@@ -103,7 +105,7 @@ class DeviceAttestation(_Wire):
 
     device_id: str
     assertion: dict[str, Any]
-    signature: str = Field(pattern=_HEX)
+    signature: str = Field(pattern=_BYTES_HEX)
 
 
 class IdentificationResult(_Wire):
@@ -116,7 +118,7 @@ class CredentialRequest(_Wire):
     """The blinded RFC 9474 message of the device's credential public key."""
 
     session_id: str
-    blinded_message: str = Field(pattern=_HEX, min_length=2)
+    blinded_message: str = Field(pattern=_BYTES_HEX, min_length=2)
 
 
 class CredentialIssued(_Wire):

@@ -22,7 +22,7 @@ from voting_server.board_api import build_board_router
 from voting_server.components import Components, build_components
 from voting_server.dashboard import build_dashboard_router
 from voting_server.health import build_health_router
-from voting_server.http_errors import BodySizeLimit, InFlightLimit, RateLimit, install_error_handlers
+from voting_server.http_errors import BodySizeLimit, InFlightLimit, RateLimit, StrictJsonBody, install_error_handlers
 from voting_server.logs import configure_logging
 from voting_server.settings import Settings
 from voting_server.trustee_api import build_trustee_router
@@ -69,6 +69,8 @@ def create_app(
     app.state.redis = parts.redis
     app.state.admin_tokens = settings.effective_admin_tokens()
     install_error_handlers(app)
+    # Middleware added first runs innermost: the strict JSON parse reads the body through the size cap.
+    app.add_middleware(StrictJsonBody)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     if parts.redis is not None and settings.rate_limit_per_minute > 0:
         app.add_middleware(RateLimit, redis=parts.redis, per_minute=settings.rate_limit_per_minute)

@@ -125,6 +125,90 @@ class _TooLarge(Exception):
     pass
 
 
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in obj:
+            raise _DuplicateKey(f"the key {key!r} appears twice in one object")
+        obj[key] = value
+    return obj
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_strict_json(body: bytes) -> Any:
+    """Parse a request body as strict JSON (RFC 8259 with I-JSON's unique member names): ``ValueError`` on a
+    duplicated key (two parsers could read two different requests), ``NaN``/``Infinity``, text that is not UTF-8,
+    nesting too deep for the parser or an integer beyond Python's digit limit."""
+    try:
+        return json.loads(
+            body.decode("utf-8"), object_pairs_hook=_refuse_duplicate_keys, parse_constant=_refuse_constant
+        )
+    except RecursionError as e:
+        raise ValueError("the JSON is nested too deeply") from e
+
+
+def _is_json(scope: Scope) -> bool:
+    """A body FastAPI would parse as JSON: ``application/json``, ``application/*+json`` or no content type."""
+    content_type = dict(scope.get("headers") or []).get(b"content-type")
+    if content_type is None:
+        return True
+    media = content_type.split(b";")[0].strip().lower()
+    return media == b"application/json" or (media.startswith(b"application/") and media.endswith(b"+json"))
+
+
+class StrictJsonBody:
+    """ASGI middleware: a JSON request body is read whole and parsed strictly (`parse_strict_json`) before the app
+    sees it; one that does not parse is refused with ``malformed`` (422), whatever the route. Placed inside
+    `BodySizeLimit`, so the read stops at the size cap and surfaces as ``payload_too_large``."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in {"POST", "PUT", "PATCH"} or not _is_json(scope):
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away
+                return
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        if body:
+            try:
+                parse_strict_json(body)
+            except ValueError as e:
+                await _send_json(send, 422, {"code": "malformed", "message": f"the body is not valid JSON: {e}"})
+                return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+
+async def _send_json(send: Send, status: int, content: dict[str, str]) -> None:
+    body = json.dumps(content).encode()
+    headers: list[Any] = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
 class InFlightLimit:
     """ASGI middleware: at most ``max_in_flight`` HTTP requests served at once by this process; one more is refused
     at once with ``unavailable`` (503, ``Retry-After``), so an overload ends in explicit refusals the client can

@@ -140,11 +140,6 @@ def test_ballot_that_is_not_an_object_is_malformed(election: Election, value: An
     assert (refusal.status, refusal.code) == (422, "malformed")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="duplicate JSON keys accepted (last one wins): parser differential; owner voting_server "
-    "(parse request bodies with an object_pairs_hook that refuses duplicates, code malformed)",
-)
 def test_json_with_a_duplicated_key_is_refused(election: Election, voter: tuple[EncryptedBallot, Any]) -> None:
     """Two ``signature`` keys: parsers that keep the first and parsers that keep the last read different ballots.
     A request the server and another reader could disagree on must be refused, not silently resolved."""

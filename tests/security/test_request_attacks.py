@@ -40,11 +40,6 @@ def test_streamed_body_over_the_cap_without_content_length_is_refused(election: 
     assert 400 <= _streamed_oversized(election).status < 500
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the cap hit while FastAPI reads the body surfaces as 400 http_error ('error parsing the body'), "
-    "not 413 payload_too_large; owner voting_server (BodySizeLimit: read and refuse before calling the app)",
-)
 def test_streamed_body_over_the_cap_has_the_stable_payload_too_large_code(election: Election) -> None:
     refusal = _streamed_oversized(election)
     assert (refusal.status, refusal.code) == (413, "payload_too_large")
@@ -80,11 +75,6 @@ def test_huge_integer_is_refused_not_crashed(election: Election) -> None:
     assert 400 <= _json(election, "/v1/admin/issuer-keys", HUGE_INTEGER, **_operator()).status < 500
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bodies json.loads cannot parse (RecursionError, int digit limit) surface as 400 http_error instead of "
-    "422 malformed; owner voting_server (map FastAPI's body-parse HTTPException to malformed)",
-)
 @pytest.mark.parametrize("body", [NESTED, HUGE_INTEGER], ids=["nested", "huge-integer"])
 def test_unparseable_body_has_the_stable_malformed_code(election: Election, body: bytes) -> None:
     refusal = _json(election, "/v1/admin/issuer-keys", body, **_operator())
@@ -201,11 +191,6 @@ def test_credential_request_on_a_session_never_identified_is_refused(election: E
     assert (refusal.status, refusal.code) == (404, "session_invalid")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="odd-length hex blinded_message passes the schema and bytes.fromhex raises ValueError -> 500 internal; "
-    "owner voting_server/mobile_api (require an even-length hex pattern or catch ValueError as malformed)",
-)
 def test_odd_length_hex_blinded_message_is_malformed(election: Election) -> None:
     number, _ = election.register_voter()
     session = _identified_session(election, number)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import warnings
 
 import typer
 
@@ -31,6 +32,11 @@ COMMAND_MODULES: tuple[str, ...] = (
     "cli.trustee",
     "cli.precinct",
 )
+
+# `shailoo demo` and the voter commands drive the server in-process through Starlette's test client, which warns on
+# import that it will move to another HTTP library: a notice for Shailoo's developers, not for a person reading the
+# demo's output.
+warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`", category=UserWarning)
 
 for _name in COMMAND_MODULES:
     importlib.import_module(_name).register(app)

@@ -23,6 +23,32 @@ from crypto.hashing import hash_fields
 
 #: The largest canonical payload accepted (bytes); a ballot with proofs is a few tens of kilobytes.
 MAX_PAYLOAD_BYTES: Final = 4 * 1024 * 1024
+#: Larger limits for the kinds only the server itself writes (never a request body): the encrypted tally holds one
+#: 66-byte ciphertext per ballot style and selection (and per precinct), ~5.8 MB of canonical JSON for the 2021
+#: parliamentary election's 37 styles of ~1,160 selections. Decryption shares stay under the default limit: a
+#: trustee posts them in parts (docs/spec/record.md, "decryption_share").
+MAX_PAYLOAD_BYTES_BY_KIND: Final[Mapping[str, int]] = {"encrypted_tally": 64 * 1024 * 1024}
+
+
+#: A trustee's decryption shares are posted in parts of at most this many shares (one ``decryption_share`` entry
+#: each, ~1.1 MB of JSON), so every entry and every request body stays small whatever the size of the tally.
+DECRYPTION_SHARES_PER_PART: Final = 4096
+
+
+def decryption_share_parts(shares: int) -> int:
+    """How many ``decryption_share`` parts a trustee posts for ``shares`` shares (at least one)."""
+    return max(1, -(-shares // DECRYPTION_SHARES_PER_PART))
+
+
+def decryption_share_part(part: int) -> slice:
+    """The shares (positions among the tally's non-empty ciphertexts) that part ``part`` holds."""
+    return slice(part * DECRYPTION_SHARES_PER_PART, (part + 1) * DECRYPTION_SHARES_PER_PART)
+
+
+def max_payload_bytes(kind: EntryKind | None) -> int:
+    """The payload size limit of entries of ``kind`` (`MAX_PAYLOAD_BYTES` unless the kind has its own)."""
+    return MAX_PAYLOAD_BYTES if kind is None else MAX_PAYLOAD_BYTES_BY_KIND.get(kind.value, MAX_PAYLOAD_BYTES)
+
 
 JsonObject = Mapping[str, Any]
 PayloadValidator = Callable[[JsonObject], None]
@@ -62,8 +88,9 @@ class EntryKind(StrEnum):
             raise InvalidEntryError(f"unknown entry kind {value!r}") from e
 
 
-def canonical_payload(payload: object) -> bytes:
-    """The canonical bytes of a payload; `InvalidEntryError` unless it is a JSON object within the size limit."""
+def canonical_payload(payload: object, kind: EntryKind | None = None) -> bytes:
+    """The canonical bytes of a payload; `InvalidEntryError` unless it is a JSON object within the size limit of
+    entries of ``kind`` (`max_payload_bytes`; the default limit when no kind is given)."""
     if not isinstance(payload, Mapping):
         raise InvalidEntryError(f"entry payload must be a JSON object, not {type(payload).__name__}")
     try:
@@ -73,8 +100,9 @@ def canonical_payload(payload: object) -> bytes:
         raise InvalidEntryError(f"entry payload is not canonical JSON: {e.message}") from e
     except RecursionError as e:  # absurdly deep nesting: refuse rather than crash
         raise InvalidEntryError("entry payload is nested too deeply") from e
-    if len(data) > MAX_PAYLOAD_BYTES:
-        raise InvalidEntryError(f"entry payload is {len(data)} bytes, more than {MAX_PAYLOAD_BYTES}")
+    limit = max_payload_bytes(kind)
+    if len(data) > limit:
+        raise InvalidEntryError(f"entry payload is {len(data)} bytes, more than {limit}")
     return data
 
 
@@ -105,7 +133,8 @@ class Entry:
         """A validated entry (kind known, payload a canonical JSON object); `InvalidEntryError` otherwise."""
         if isinstance(index, bool) or not isinstance(index, int) or index < 0:
             raise InvalidEntryError(f"entry index must be a non-negative integer, not {index!r}")
-        return cls.from_canonical(index, EntryKind.parse(kind), canonical_payload(payload))
+        parsed = EntryKind.parse(kind)
+        return cls.from_canonical(index, parsed, canonical_payload(payload, parsed))
 
     @classmethod
     def from_canonical(cls, index: int, kind: EntryKind, payload_bytes: bytes) -> Entry:
@@ -147,7 +176,8 @@ class Entry:
 
 def payload_hash(kind: EntryKind | str, payload: object) -> bytes:
     """``hash_fields("board/payload", kind, canonical_json(payload))``: finds a payload whatever its index."""
-    return canonical_payload_hash(EntryKind.parse(kind), canonical_payload(payload))
+    parsed = EntryKind.parse(kind)
+    return canonical_payload_hash(parsed, canonical_payload(payload, parsed))
 
 
 def canonical_payload_hash(kind: EntryKind, payload_bytes: bytes) -> bytes:

@@ -165,7 +165,7 @@ class BulletinBoard:
         prepared = []
         for kind, payload in items:
             parsed = EntryKind.parse(kind)
-            payload_bytes = canonical_payload(payload)
+            payload_bytes = canonical_payload(payload, parsed)
             self._validators.check(parsed, payload)
             prepared.append((parsed, payload_bytes, canonical_payload_hash(parsed, payload_bytes)))
 

@@ -7,14 +7,16 @@ After the close, trustee i (docs/trustees.md, "Decryption ceremony"):
    (`elections.aggregate.weed` and `aggregate`) and refuses (`TallyMismatchError`) unless it equals the posted one;
 3. computes M_i = x_i·alpha with a Chaum–Pedersen proof for every non-empty ciphertext of that tally
    (`crypto.threshold.compute_decryption_shares`), bound to the election base hash and the tally entry;
-4. posts one ``decryption_share`` entry (slot ``decryption_share:<i>``).
+4. posts its shares in parts of `bulletin_board.entries.DECRYPTION_SHARES_PER_PART` shares, one
+   ``decryption_share`` entry per part (slots ``decryption_share:<i>``, ``decryption_share:<i>:1``, ...), each
+   signed with its identity key; a trustee interrupted half-way posts only the parts still missing.
 
 There is no way to ask a trustee to decrypt anything else: it decrypts what it computed from the ballots, never
 a ciphertext handed to it. Challenged (spoiled) ballots need no trustee: the voter's device publishes their
 randomness, so anyone can open them.
 
 `combine_tally` is what the server (and an observer) runs: it checks every trustee's shares in one batch against
-X_i, names those that fail, and combines as soon as k valid trustees are on the board. With fewer than k it
+X_i, names those that fail, and combines as soon as k trustees have every part on the board, valid. With fewer than k it
 raises `NotEnoughSharesError` and reveals nothing (no partial combination is ever computed).
 """
 
@@ -25,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from bulletin_board.entries import Entry, EntryKind
+from bulletin_board.entries import Entry, EntryKind, decryption_share_part, decryption_share_parts
 from bulletin_board.log import BulletinBoard
 from crypto.blind_rsa import RFC_MIN_MODULUS_BITS, BlindRsaPublicKey
 from crypto.dlog import DiscreteLogTable
@@ -67,9 +69,10 @@ TALLY_SLOT: Final = "encrypted_tally"
 _AGGREGATE_FIELDS: Final = ("election_id", "ballots_counted", "styles", "precincts")
 
 
-def share_slot(trustee: int) -> str:
-    """The dedup key of trustee ``trustee``'s ``decryption_share`` entry."""
-    return f"decryption_share:{trustee}"
+def share_slot(trustee: int, part: int = 0) -> str:
+    """The dedup key of part ``part`` of trustee ``trustee``'s decryption shares (``decryption_share:<i>`` for the
+    first part, ``decryption_share:<i>:<part>`` for the others)."""
+    return f"decryption_share:{trustee}" if part == 0 else f"decryption_share:{trustee}:{part}"
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,16 @@ class TallyOnBoard:
     def ciphertexts(self) -> list[Ciphertext]:
         every = self.tally.ciphertexts()
         return [every[i] for i in self.positions]
+
+    @property
+    def parts(self) -> int:
+        """How many ``decryption_share`` parts each trustee posts (`bulletin_board.entries.DECRYPTION_SHARES_PER_PART`
+        shares each)."""
+        return decryption_share_parts(len(self.positions))
+
+    def part_ciphertexts(self, part: int) -> list[Ciphertext]:
+        """The ciphertexts whose shares part ``part`` holds."""
+        return self.ciphertexts[decryption_share_part(part)]
 
 
 def _issuer_keys(payload: Mapping[str, Any]) -> dict[str, BlindRsaPublicKey]:
@@ -158,20 +171,26 @@ def check_posted_tally(entries: Sequence[Entry]) -> TallyOnBoard:
     return on_board
 
 
-def decryption_post(key_share: TrusteeKeyShare, on_board: TallyOnBoard, identity_key: bytes | None = None) -> Post:
-    """Trustee ``key_share.index``'s ``decryption_share`` entry for the tally ``on_board``, signed with the
-    trustee's ``identity_key`` (`trustees.identity`)."""
+def decryption_post(
+    key_share: TrusteeKeyShare, on_board: TallyOnBoard, identity_key: bytes | None = None, part: int = 0
+) -> Post:
+    """Part ``part`` of trustee ``key_share.index``'s decryption shares for the tally ``on_board`` (one
+    ``decryption_share`` entry), signed with the trustee's ``identity_key`` (`trustees.identity`)."""
     if key_share.joint_public_key != on_board.joint_key.joint_public_key:
         raise TrusteeError("this keystore's key share is for another election key", code="wrong_ceremony")
-    shares = compute_decryption_shares(on_board.context, key_share.index, key_share.secret_share, on_board.ciphertexts)
+    if not 0 <= part < on_board.parts:
+        raise TrusteeError(f"the tally's shares come in parts 0..{on_board.parts - 1}", code="invalid_parameters")
+    ciphertexts = on_board.part_ciphertexts(part)
+    shares = compute_decryption_shares(on_board.context, key_share.index, key_share.secret_share, ciphertexts)
     payload = {
         "trustee": key_share.index,
         "tally_entry": on_board.entry.index,
+        "part": part,
+        "parts": on_board.parts,
         "shares": [s.to_bytes().hex() for s in shares],
     }
-    return sign_post(
-        identity_key, on_board.manifest, Post(EntryKind.DECRYPTION_SHARE, payload, share_slot(key_share.index))
-    )
+    post = Post(EntryKind.DECRYPTION_SHARE, payload, share_slot(key_share.index, part))
+    return sign_post(identity_key, on_board.manifest, post)
 
 
 @dataclass(frozen=True)
@@ -190,15 +209,20 @@ def decryption_step(secrets_: TrusteeSecrets, entries: Sequence[Entry]) -> tuple
     on_board = check_posted_tally(entries)
     index = secrets_.index
     check_roster(on_board.manifest, index, secrets_.n, secrets_.k, secrets_.identity_key)
-    already = any(
-        e.kind is EntryKind.DECRYPTION_SHARE and e.payload.get("trustee") == index
+    # Parts already on the board are not posted again: a trustee who stopped half-way resumes where it was.
+    posted = {
+        e.payload.get("part", 0)
         for e in entries
-        if e.index > on_board.entry.index
-    )
-    if already:
-        return [], DecryptionStatus(index, False, len(on_board.positions))
-    post = decryption_post(secrets_.key_share, on_board, secrets_.identity_key)
-    return [post], DecryptionStatus(index, True, len(on_board.positions))
+        if e.kind is EntryKind.DECRYPTION_SHARE
+        and e.payload.get("trustee") == index
+        and e.payload.get("tally_entry") == on_board.entry.index
+    }
+    posts = [
+        decryption_post(secrets_.key_share, on_board, secrets_.identity_key, part)
+        for part in range(on_board.parts)
+        if part not in posted
+    ]
+    return posts, DecryptionStatus(index, bool(posts), len(on_board.positions))
 
 
 def run_decryption(store: SecretsStore, transport: Any) -> DecryptionStatus:
@@ -222,15 +246,29 @@ def parse_shares(payload: Mapping[str, Any]) -> tuple[int, list[DecryptionShare]
         raise InvalidDecryptionShareError(f"a decryption_share entry is malformed: {e}", trustee=-1) from e
 
 
-def check_trustee_shares(on_board: TallyOnBoard, trustee: int, shares: Sequence[DecryptionShare]) -> None:
-    """Raise `InvalidDecryptionShareError` naming ``trustee`` unless its shares all verify against X_trustee."""
+def share_part(on_board: TallyOnBoard, trustee: int, payload: Mapping[str, Any]) -> int:
+    """The part a ``decryption_share`` payload holds; `InvalidDecryptionShareError` unless ``parts`` is the tally's
+    part count and ``0 <= part < parts``."""
+    part, parts = payload.get("part"), payload.get("parts")
+    if type(part) is not int or type(parts) is not int or parts != on_board.parts or not 0 <= part < parts:
+        raise InvalidDecryptionShareError(
+            f"trustee {trustee}'s entry must be part 0..{on_board.parts - 1} of {on_board.parts}", trustee
+        )
+    return part
+
+
+def check_trustee_shares(
+    on_board: TallyOnBoard, trustee: int, shares: Sequence[DecryptionShare], part: int = 0
+) -> None:
+    """Raise `InvalidDecryptionShareError` naming ``trustee`` unless its shares of part ``part`` all verify against
+    X_trustee."""
     if not 1 <= trustee <= on_board.joint_key.n:
         raise InvalidDecryptionShareError(f"there is no trustee {trustee}", trustee)
     if any(s.index != trustee for s in shares):
         raise InvalidDecryptionShareError(f"trustee {trustee}'s entry holds shares in another trustee's name", trustee)
     try:
         check_decryption_shares(
-            on_board.context, on_board.joint_key.public_share(trustee), on_board.ciphertexts, shares
+            on_board.context, on_board.joint_key.public_share(trustee), on_board.part_ciphertexts(part), shares
         )
     except CryptoError as e:
         raise InvalidDecryptionShareError(
@@ -249,9 +287,10 @@ def accept_decryption_post(board: BulletinBoard, post: Post, *, allow_unauthenti
     on_board = read_tally(board.entries(0, board.size))
     authenticate_post(on_board.manifest, post, allow_unauthenticated=allow_unauthenticated)
     trustee, shares = parse_shares(post.payload)
-    if post.dedup_key != share_slot(trustee) or post.payload.get("tally_entry") != on_board.entry.index:
+    part = share_part(on_board, trustee, post.payload)
+    if post.dedup_key != share_slot(trustee, part) or post.payload.get("tally_entry") != on_board.entry.index:
         raise InvalidDecryptionShareError(f"trustee {trustee}'s post is for another slot or tally", trustee)
-    check_trustee_shares(on_board, trustee, shares)
+    check_trustee_shares(on_board, trustee, shares, part)
     board.append(post.kind, post.payload, dedup_key=post.dedup_key)
     return True
 
@@ -271,31 +310,48 @@ class CombinedTally:
 def valid_shares_on_board(
     entries: Sequence[Entry], on_board: TallyOnBoard
 ) -> tuple[dict[int, list[DecryptionShare]], dict[int, str]]:
-    """Every trustee's shares for this tally, split into valid (by trustee) and rejected ({trustee: reason})."""
-    valid: dict[int, list[DecryptionShare]] = {}
+    """Every trustee's shares for this tally, split into valid (by trustee: all parts present and valid, in
+    position order) and rejected ({trustee: reason}); a trustee with parts still missing is in neither."""
+    by_trustee: dict[int, dict[int, list[DecryptionShare]]] = {}
     rejected: dict[int, str] = {}
-    for entry in entries:
-        if entry.kind is not EntryKind.DECRYPTION_SHARE or entry.payload.get("tally_entry") != on_board.entry.index:
-            continue
+    for entry in _share_entries(entries, on_board):
         try:
             trustee, shares = parse_shares(entry.payload)
-            if trustee in valid or trustee in rejected:
-                continue  # the first entry of a trustee counts
+            part = share_part(on_board, trustee, entry.payload)
+            if trustee in rejected or part in by_trustee.get(trustee, {}):
+                continue  # the first entry of a trustee's part counts
             if on_board.manifest.trustees:
                 try:
-                    check_trustee_post(
-                        on_board.manifest,
-                        entry.kind.value,
-                        entry.payload,
-                        manifest_hash=manifest_hash_of(on_board.manifest),
-                    )
+                    digest = manifest_hash_of(on_board.manifest)
+                    check_trustee_post(on_board.manifest, entry.kind.value, entry.payload, manifest_hash=digest)
                 except TrusteeUnauthenticatedError as e:
                     raise InvalidDecryptionShareError(e.message, trustee) from e
-            check_trustee_shares(on_board, trustee, shares)
-            valid[trustee] = shares
+            check_trustee_shares(on_board, trustee, shares, part)
+            by_trustee.setdefault(trustee, {})[part] = shares
         except InvalidDecryptionShareError as e:
             rejected[e.trustee] = e.message
+    valid = {
+        trustee: [share for part in range(on_board.parts) for share in parts[part]]
+        for trustee, parts in by_trustee.items()
+        if trustee not in rejected and len(parts) == on_board.parts
+    }
     return valid, rejected
+
+
+def _share_entries(entries: Sequence[Entry], on_board: TallyOnBoard) -> list[Entry]:
+    return [
+        e
+        for e in entries
+        if e.kind is EntryKind.DECRYPTION_SHARE and e.payload.get("tally_entry") == on_board.entry.index
+    ]
+
+
+def complete_trustees(entries: Sequence[Entry], on_board: TallyOnBoard) -> set[int]:
+    """Trustees with every part of their shares on the board (not yet checked): a cheap test before combining."""
+    parts: dict[Any, set[Any]] = {}
+    for entry in _share_entries(entries, on_board):
+        parts.setdefault(entry.payload.get("trustee"), set()).add(entry.payload.get("part", 0))
+    return {t for t, p in parts.items() if isinstance(t, int) and len(p) >= on_board.parts}
 
 
 def combine_tally(entries: Sequence[Entry], *, max_count: int | None = None) -> CombinedTally:
@@ -306,8 +362,10 @@ def combine_tally(entries: Sequence[Entry], *, max_count: int | None = None) -> 
     the number of ballots counted).
     """
     on_board = read_tally(entries)
-    valid, rejected = valid_shares_on_board(entries, on_board)
     k = on_board.joint_key.k
+    if len(complete_trustees(entries, on_board)) < k:  # nothing to verify yet: k trustees have not posted it all
+        raise NotEnoughSharesError(f"fewer than the {k} trustees needed have posted all their shares")
+    valid, rejected = valid_shares_on_board(entries, on_board)
     if len(valid) < k:
         named = f"; rejected: {rejected}" if rejected else ""
         raise NotEnoughSharesError(f"{len(valid)} valid trustees of the {k} needed have posted shares{named}")

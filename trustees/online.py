@@ -6,7 +6,8 @@ The trustee's laptop reads the whole board from the server and decides every ste
 
 * ``GET  /v1/trustees/ceremony`` → ``{"n", "k", "entries": [{index, kind, payload}, ...]}``;
 * ``POST /v1/trustees/posts`` ← a ceremony post ``{kind, payload, dedup_key}``;
-* ``POST /v1/trustees/decryption-shares`` ← ``{"trustee", "tally_entry", "shares": [hex, ...], "signature"}``;
+* ``POST /v1/trustees/decryption-shares`` ← one part of a trustee's shares,
+  ``{"trustee", "tally_entry", "part", "parts", "shares": [hex, ...], "signature"}`` (one request per part);
 * ``GET  /v1/trustees/airgap/request?trustee=&purpose=`` and ``POST /v1/trustees/airgap/response`` for the
   coordinator's side of the air-gapped mode (`trustees.airgap`).
 
@@ -76,7 +77,7 @@ class HttpTransport:
     def post(self, posts: Sequence[Post]) -> None:
         for post in posts:
             if post.kind is EntryKind.DECRYPTION_SHARE:
-                fields = ("trustee", "tally_entry", "shares", "signature")
+                fields = ("trustee", "tally_entry", "part", "parts", "shares", "signature")
                 self._post("/decryption-shares", {f: post.payload[f] for f in fields if f in post.payload})
             else:
                 self._post("/posts", post.to_dict())

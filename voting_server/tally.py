@@ -3,9 +3,11 @@
 1. `TallyService.start` (phase ``closed``): read every ``ballot`` entry, weed (`elections.aggregate.weed`),
    aggregate per ballot style, contest and selection (and per precinct), post ``encrypted_tally``.
 2. `TallyService.submit_share`: a trustee's decryption shares for every non-empty ciphertext of the tally, each
-   with its Chaum–Pedersen proof; all checked in one batch against the trustee's public share X_i before the
-   entry is posted (`trustees.decryption`). An invalid share is refused with ``invalid_decryption_share`` naming
-   the trustee.
+   with its Chaum–Pedersen proof, in parts of `bulletin_board.entries.DECRYPTION_SHARES_PER_PART` shares (one
+   entry and one request each, so a trustee's ~43,000 shares of the 2021 parliamentary tally never make one
+   ~11 MB body), signed by the trustee's roster key; each part checked in one batch against the trustee's public
+   share X_i before the entry is posted (`trustees.decryption`). An invalid share is refused with
+   ``invalid_decryption_share`` naming the trustee.
 3. As soon as k valid trustees' shares are on the board: Lagrange combination and discrete logs
    (`trustees.decryption.combine_tally`, the code an observer runs too), the rules engine
    (`elections.results.compute_results_by_style`), and the ``result`` entry.
@@ -17,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from bulletin_board.checkpoint import SignedPromise
-from bulletin_board.entries import Entry, EntryKind
+from bulletin_board.entries import Entry, EntryKind, decryption_share_parts
 from bulletin_board.errors import DuplicateEntryError
 from bulletin_board.phases import Phase
 from crypto.elgamal import Ciphertext
@@ -58,6 +60,11 @@ class PostedTally:
     def ciphertexts(self) -> list[Ciphertext]:
         every = self.tally.ciphertexts()
         return [every[i] for i in self.positions]
+
+    @property
+    def parts(self) -> int:
+        """How many ``decryption_share`` parts each trustee posts."""
+        return decryption_share_parts(len(self.positions))
 
 
 @dataclass(frozen=True)
@@ -153,12 +160,15 @@ class TallyService:
         shares: Sequence[DecryptionShare],
         *,
         tally_entry: int | None = None,
+        part: int = 0,
+        parts: int | None = None,
         signature: str | None = None,
         allow_unauthenticated: bool = False,
     ) -> bool:
         """Check a trustee's signature (by its roster identity key) and its shares against X_i in one batch
         (`trustees.decryption.accept_decryption_post`), then post them; ``False`` if that trustee's slot is already
-        filled (a retry). ``tally_entry`` defaults to the posted tally's index."""
+        filled (a retry). The shares are part ``part`` of ``parts`` (default: the tally's part count) of the trustee's
+        shares (`trustees.decryption`); ``tally_entry`` defaults to the posted tally's index."""
         if self.election.phase is not Phase.TALLYING:
             raise ApiError(
                 f"decryption shares are accepted while tallying, not {self.election.phase.value}", code="wrong_phase"
@@ -167,13 +177,15 @@ class TallyService:
         payload: dict[str, object] = {
             "trustee": trustee,
             "tally_entry": posted.entry.index if tally_entry is None else tally_entry,
+            "part": part,
+            "parts": posted.parts if parts is None else parts,
             "shares": [s.to_bytes().hex() for s in shares],
         }
         if signature is not None:
             payload["signature"] = signature
         appended = accept_decryption_post(
             self.election.board,
-            Post(EntryKind.DECRYPTION_SHARE, payload, share_slot(trustee)),
+            Post(EntryKind.DECRYPTION_SHARE, payload, share_slot(trustee, part)),
             allow_unauthenticated=allow_unauthenticated,
         )
         _log.info("decryption shares", extra={"trustee": trustee, "count": len(shares), "appended": appended})

@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from bulletin_board.entries import Entry
+from bulletin_board.entries import DECRYPTION_SHARES_PER_PART, Entry
 from crypto.threshold import DecryptionShare
 from mobile_api.errors import ApiError
 from mobile_api.openapi import error_responses
@@ -38,6 +38,8 @@ class SharesPost(BaseModel):
     trustee: int = Field(ge=1)
     shares: list[str]
     tally_entry: int | None = Field(default=None, ge=0)
+    part: int = Field(default=0, ge=0)
+    parts: int | None = Field(default=None, ge=1)
     signature: str | None = Field(default=None, max_length=128)
 
 
@@ -77,10 +79,13 @@ def build_trustee_router() -> APIRouter:
 
     @router.get("/tally", responses=error_responses("wrong_phase"))
     def tally(request: Request) -> dict[str, Any]:
-        """The encrypted tally to decrypt: its entry index, the proof context, the positions and ciphertexts."""
+        """The encrypted tally to decrypt: its entry index, the proof context, the positions and ciphertexts, and
+        in how many parts (of ``shares_per_part`` shares, in position order) the shares are posted."""
         posted = _components(request).tally.posted_tally()
         return {
             "tally_entry": posted.entry.index,
+            "parts": posted.parts,
+            "shares_per_part": DECRYPTION_SHARES_PER_PART,
             "context": posted.context.hex(),
             "positions": list(posted.positions),
             "ciphertexts": [ct.to_bytes().hex() for ct in posted.ciphertexts],
@@ -93,7 +98,8 @@ def build_trustee_router() -> APIRouter:
         ),
     )
     def decryption_shares(request: Request, body: SharesPost) -> dict[str, Any]:
-        """A trustee's decryption shares (one per ciphertext of ``GET /tally``); results follow at k trustees."""
+        """Part ``part`` of a trustee's decryption shares (one per ciphertext of ``GET /tally``, in parts of
+        ``shares_per_part``), signed by its roster key; results follow once k trustees have posted every part."""
         c = _components(request)
         try:
             shares = [DecryptionShare.from_bytes(bytes.fromhex(h)) for h in body.shares]
@@ -103,6 +109,8 @@ def build_trustee_router() -> APIRouter:
             body.trustee,
             shares,
             tally_entry=body.tally_entry,
+            part=body.part,
+            parts=body.parts,
             signature=body.signature,
             allow_unauthenticated=c.ceremony.allow_unauthenticated,
         )

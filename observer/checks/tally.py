@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bulletin_board.entries import EntryKind, payload_hash
+from bulletin_board.entries import EntryKind, decryption_share_part, decryption_share_parts, payload_hash
 from crypto.elgamal import Ciphertext
 from crypto.errors import ShailooError
 from crypto.group import Point
@@ -85,37 +85,49 @@ def decryption_shares(ctx: VerificationContext) -> Passed:
     assert ctx.tally_index is not None
     context = decryption_context(base, payload_hash(EntryKind.ENCRYPTED_TALLY, ctx.export.payload(ctx.tally_index)))
     ciphertexts, _ = _positions(posted)
+    parts = decryption_share_parts(len(ciphertexts))
     bad: list[dict[str, Any]] = []
-    shares_by_trustee: dict[int, list[DecryptionShare]] = {}
-    entries: dict[int, int] = {}
+    by_part: dict[int, dict[int, list[DecryptionShare]]] = {}
+    entries: dict[int, list[int]] = {}
     for ref in ctx.export.of_kind(EntryKind.DECRYPTION_SHARE):
         payload = ctx.export.payload(ref.index)
         try:
-            trustee = int(payload["trustee"])
-            if payload.get("tally_entry") != ctx.tally_index or not 1 <= trustee <= joint.n or trustee in entries:
-                raise CheckFailedError("shares for another tally, of an unknown trustee, or posted twice")
+            trustee, part = int(payload["trustee"]), payload.get("part")
+            if payload.get("tally_entry") != ctx.tally_index or not 1 <= trustee <= joint.n:
+                raise CheckFailedError("shares for another tally or of an unknown trustee")
+            if type(part) is not int or payload.get("parts") != parts or not 0 <= part < parts:
+                raise CheckFailedError(f"the shares come in parts 0..{parts - 1} of {parts}")
+            if part in by_part.get(trustee, {}):
+                raise CheckFailedError(f"trustee {trustee} posted part {part} twice")
             authenticate(ctx, EntryKind.DECRYPTION_SHARE, ref.index, payload)
             shares = [DecryptionShare.from_bytes(bytes.fromhex(h)) for h in payload["shares"]]
             if any(s.index != trustee for s in shares):
                 raise CheckFailedError("a share carries another trustee's index")
-            check_decryption_shares(context, joint.public_shares[trustee - 1], ciphertexts, shares)
+            part_ciphertexts = ciphertexts[decryption_share_part(part)]
+            check_decryption_shares(context, joint.public_shares[trustee - 1], part_ciphertexts, shares)
         except (ShailooError, KeyError, TypeError, ValueError) as e:
             bad.append({"entry_index": ref.index, "trustee": payload.get("trustee"), "problem": str(e)})
             continue
-        shares_by_trustee[trustee] = shares
-        entries[trustee] = ref.index
+        by_part.setdefault(trustee, {})[part] = shares
+        entries.setdefault(trustee, []).append(ref.index)
     if bad:
         raise CheckFailedError(
             f"{len(bad)} decryption share entr(ies) fail",
             {"entry_indices": [b["entry_index"] for b in bad], "failures": bad},
         )
+    # A trustee who stopped half-way is not an error of the record: its shares are simply not usable.
+    shares_by_trustee = {
+        t: [share for part in range(parts) for share in got[part]] for t, got in by_part.items() if len(got) == parts
+    }
     if not shares_by_trustee:
-        raise CheckSkippedError("no decryption shares on the board yet")
+        raise CheckSkippedError("no trustee's complete decryption shares on the board yet")
     ctx.valid_share_trustees = set(shares_by_trustee)
     ctx.notes["shares"] = shares_by_trustee
+    incomplete = sorted(set(by_part) - set(shares_by_trustee))
     return Passed(
-        f"{len(shares_by_trustee)} trustees × {len(ciphertexts)} shares verify against X_i; {roster_note(ctx)}",
-        {"entries": entries, "context": context.hex()},
+        f"{len(shares_by_trustee)} trustees × {len(ciphertexts)} shares (in {parts} part(s)) verify against X_i; "
+        f"{roster_note(ctx)}" + (f"; trustees {incomplete} posted only some parts" if incomplete else ""),
+        {"entries": entries, "context": context.hex(), "parts": parts},
     )
 
 

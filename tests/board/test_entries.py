@@ -113,3 +113,30 @@ def test_payload_validator_refusal_keeps_its_code(open_board_storage, log_key) -
     assert board.size == 0
     board.append("manifest", {"contests": [1]})
     assert board.size == 1
+
+
+def test_encrypted_tally_has_its_own_larger_payload_limit() -> None:
+    """The 2021 parliamentary tally (~5.8 MB) fits; a ballot of that size, or a tally above its own limit, does not."""
+    from bulletin_board.entries import max_payload_bytes
+
+    big = {"x": "a" * (6 * 1024 * 1024)}
+    assert Entry.create(1, "encrypted_tally", big).kind is EntryKind.ENCRYPTED_TALLY
+    with pytest.raises(InvalidEntryError):
+        Entry.create(1, "ballot", big)
+    with pytest.raises(InvalidEntryError):
+        canonical_payload({"x": "a" * max_payload_bytes(EntryKind.ENCRYPTED_TALLY)}, EntryKind.ENCRYPTED_TALLY)
+
+
+def test_decryption_shares_are_split_into_parts_of_bounded_size() -> None:
+    from bulletin_board.entries import DECRYPTION_SHARES_PER_PART, decryption_share_part, decryption_share_parts
+
+    assert decryption_share_parts(0) == 1
+    assert decryption_share_parts(DECRYPTION_SHARES_PER_PART) == 1
+    assert decryption_share_parts(DECRYPTION_SHARES_PER_PART + 1) == 2
+    positions = list(range(2 * DECRYPTION_SHARES_PER_PART + 5))
+    rebuilt = [
+        p for part in range(decryption_share_parts(len(positions))) for p in positions[decryption_share_part(part)]
+    ]
+    assert rebuilt == positions
+    # A part's JSON (202 hex characters a share) stays well under the board's default limit and a request body.
+    assert min(MAX_PAYLOAD_BYTES, 2_000_000) > DECRYPTION_SHARES_PER_PART * 205

@@ -254,6 +254,8 @@ def build_election(
         unsigned = {
             "trustee": trustee,
             "tally_entry": tally_index,
+            "part": 0,
+            "parts": 1,
             "shares": [s.to_bytes().hex() for s in shares[trustee]],
         }
         assert secrets_.identity_key is not None

@@ -134,3 +134,29 @@ def test_trustee_refuses_a_tally_that_is_not_the_sum_of_the_ballots() -> None:
     with pytest.raises(TallyMismatchError) as info:
         run_decryption(election.trustees[0], BoardTransport(board, PARAMS))
     assert info.value.code == "tally_mismatch"
+
+
+def test_shares_in_several_parts_combine_and_a_half_posted_trustee_resumes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With 2 shares a part, every trustee posts several ``decryption_share`` entries; nothing combines until k
+    trustees have every part on the board, and a trustee that stopped half-way posts only what is missing."""
+    import bulletin_board.entries
+
+    monkeypatch.setattr(bulletin_board.entries, "DECRYPTION_SHARES_PER_PART", 2)
+    election = cast_and_close(open_election())
+    board = election.board
+    on_board = check_posted_tally(board.entries(0, board.size))
+    assert on_board.parts >= 2
+    transport = BoardTransport(board, PARAMS)
+    first = TrusteeSecrets.from_dict(election.trustees[0].secrets)
+    assert first.key_share is not None
+    transport.post([decryption_post(first.key_share, on_board, first.identity_key, 0)])  # then it stops
+    for store in election.trustees[1:3]:
+        run_decryption(store, transport)
+    with pytest.raises(NotEnoughSharesError):
+        combine_tally_from_board(board)
+    size = board.size
+    status = run_decryption(election.trustees[0], transport)
+    assert status.posted and board.size == size + on_board.parts - 1
+    combined = combine_tally_from_board(board)
+    assert combined.trustees == (1, 2, 3)
+    assert _counts_by_style(combined.counts_by_style) == election.expected

@@ -113,6 +113,22 @@ def _issuer_keys(payload: Mapping[str, Any]) -> dict[str, BlindRsaPublicKey]:
     return keys
 
 
+#: Parsed encrypted tallies by entry hash: decoding the 2021 parliamentary tally's ~86,000 points takes seconds,
+#: and every part of every trustee's shares is checked against it.
+_TALLIES: dict[bytes, EncryptedTally] = {}
+
+
+def parse_tally(entry: Entry) -> EncryptedTally:
+    """The ``encrypted_tally`` entry's `EncryptedTally` (validated; parsed once per entry)."""
+    cached = _TALLIES.get(entry.entry_hash)
+    if cached is None:
+        cached = EncryptedTally.from_json(entry.payload)
+        if len(_TALLIES) >= 4:
+            _TALLIES.clear()
+        _TALLIES[entry.entry_hash] = cached
+    return cached
+
+
 def read_tally(entries: Sequence[Entry]) -> TallyOnBoard:
     """The encrypted tally on the board; `WrongPhaseError` before the close or before the tally is posted."""
     manifest: Manifest | None = None
@@ -137,7 +153,7 @@ def read_tally(entries: Sequence[Entry]) -> TallyOnBoard:
         raise WrongPhaseError("the election is closed but the encrypted tally is not on the board yet")
     base = election_base_hash(manifest, joint.joint_public_key, issuer)
     try:
-        tally = EncryptedTally.from_json(tally_entry.payload)
+        tally = parse_tally(tally_entry)
     except ElectionError as e:
         raise TallyMismatchError(f"the posted encrypted tally is malformed: {e.message}") from e
     positions = tuple(decryptable_positions(tally.ciphertexts()))

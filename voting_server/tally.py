@@ -38,7 +38,7 @@ from elections.precinct_tally import paper_ballots_from_entries
 from elections.results import compute_results_by_style
 from elections.results_model import ContestTurnout, ElectionResults, Figures, Turnout
 from mobile_api.errors import ApiError
-from trustees.decryption import accept_decryption_post, combine_tally_from_board, share_slot
+from trustees.decryption import accept_decryption_post, combine_tally_from_board, parse_tally, share_slot
 from trustees.errors import NotEnoughSharesError
 from trustees.records import Post
 from voting_server.election import ElectionService
@@ -147,7 +147,7 @@ class TallyService:
         entry = board.find_by_dedup_key("encrypted_tally")
         if entry is None:
             raise ApiError("no encrypted tally on the board yet", code="wrong_phase")
-        tally = EncryptedTally.from_json(entry.payload)
+        tally = parse_tally(entry)
         _, _, _, base = self.election.state().require_voting_material()
         context = decryption_context(base, entry.payload_hash)
         return PostedTally(entry, tally, context, tuple(decryptable_positions(tally.ciphertexts())))

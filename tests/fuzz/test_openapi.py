@@ -26,7 +26,6 @@ from tests.server.harness import AUDITOR, Election
 
 EXAMPLES = int(os.environ.get("SHAILOO_FUZZ_API_EXAMPLES", "20"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-CREDENTIALS = "POST /v1/credentials"
 
 
 @pytest.fixture(scope="module")
@@ -38,21 +37,10 @@ def election(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Election]:
     running.close()
 
 
-def _within_known_bugs(case: Any) -> Any:
-    """Keep the fuzzer off a crash already pinned by a strict xfail (tests/security: odd-length hex in a credential
-    request), so it can find new ones. (Board sizes beyond 64 bits and non-ASCII face frames, found here, are fixed
-    and fuzzed again.)"""
-    if case.operation.label == CREDENTIALS and isinstance(case.body, dict):
-        blinded = case.body.get("blinded_message")
-        if isinstance(blinded, str) and len(blinded) % 2:
-            case.body["blinded_message"] = blinded + "0"
-    return case
-
-
 def _runner(operation: Any, examples: int, headers: dict[str, str] | None, checks: list[Any]) -> Any:
     """A Hypothesis test of one operation: generated requests, each answer validated by ``checks``."""
 
-    strategy = operation.as_strategy().map(_within_known_bugs)
+    strategy = operation.as_strategy()
 
     @settings(max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck), database=None)
     @given(case=strategy)

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from bulletin_board import merkle
-from bulletin_board.entries import Entry, EntryKind
+from bulletin_board.entries import Entry, EntryKind, payload_hash
 from bulletin_board.log import BulletinBoard
 from crypto.canonical import canonical_json, record_hash
 from crypto.errors import ShailooError
@@ -37,7 +37,7 @@ from trustees.ceremony import (
     TrusteeSecrets,
     trustee_step,
 )
-from trustees.decryption import DecryptionStatus, decryption_step, share_slot
+from trustees.decryption import DecryptionStatus, decryption_step, read_tally, share_slot
 from trustees.errors import StaleRequestError, TrusteeError
 from trustees.identity import authenticate_post, board_manifest
 from trustees.keystore import write_file_atomically
@@ -170,12 +170,34 @@ def respond(
         "answers": request["request_hash"],
         "board": dict(request["board"]),
         "posts": [p.to_dict() for p in transport.posts],
+        "post_hashes": [payload_hash(p.kind, p.payload).hex() for p in transport.posts],
     }
     return response, status
 
 
-def _trustee_slots(entries: Sequence[Entry], params: CeremonyParams, trustee: int) -> list[str]:
-    slots = [share_slot(trustee)]
+def response_pieces(response: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """``response`` cut into pieces of one post each (same header, every post's hash declared), so the coordinator
+    can import a large response — a trustee's decryption shares of a big tally, in many parts — one request at a
+    time under the server's body limit. Importing the pieces in any order equals importing the whole response."""
+    posts = list(response.get("posts", []))
+    if len(posts) <= 1:
+        return [dict(response)]
+    declared = response.get("post_hashes") or [
+        payload_hash(EntryKind.parse(p["kind"]), p["payload"]).hex() for p in posts
+    ]
+    return [{**response, "posts": [post], "post_hashes": declared} for post in posts]
+
+
+def _parts(entries: Sequence[Entry]) -> int:
+    """The decryption-share part count of the tally among ``entries`` (1 when there is none yet)."""
+    try:
+        return read_tally(entries).parts
+    except TrusteeError:
+        return 1
+
+
+def _trustee_slots(entries: Sequence[Entry], params: CeremonyParams, trustee: int, parts: int = 1) -> list[str]:
+    slots = [share_slot(trustee, part) for part in range(parts)]
     try:
         context = ceremony_context(manifest_payload_hash(entries), params.n, params.k, params.attempt)
     except TrusteeError:
@@ -206,11 +228,15 @@ def import_response(board: BulletinBoard, params: CeremonyParams, response: Mapp
         raise StaleRequestError("the response answers another board (its root is not this board's at that size)")
     if make_request(prefix, trustee, purpose)["request_hash"] != response["answers"]:
         raise StaleRequestError("the response does not answer a request of this board for this trustee and purpose")
-    answered = {p.dedup_key: canonical_json(p.payload) for p in posts}
-    for slot in _trustee_slots(prefix, params, trustee):
+    # The response's posts, by payload hash; a piece of a response (`response_pieces`) declares them all.
+    hashes = {payload_hash(p.kind, p.payload).hex() for p in posts}
+    declared = set(response.get("post_hashes") or hashes)
+    if not hashes <= declared:
+        raise StaleRequestError("the response holds a post its post_hashes do not declare")
+    for slot in _trustee_slots(prefix, params, trustee, _parts(prefix)):
         found = board.find_by_dedup_key(slot)
         # Posted since the request, and not by this very response (importing it twice is a harmless retry).
-        if found is not None and found.index >= size and answered.get(slot) != canonical_json(dict(found.payload)):
+        if found is not None and found.index >= size and found.payload_hash.hex() not in declared:
             raise StaleRequestError(
                 f"stale response: trustee {trustee} has posted since (entry {found.index}); write a new request"
             )

@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 
 from bulletin_board.entries import Entry, EntryKind
+from trustees.airgap import response_pieces
 from trustees.ceremony import CeremonyParams, CeremonyStatus, SecretsStore, run_trustee
 from trustees.errors import TrusteeError
 from trustees.records import Post
@@ -89,8 +90,15 @@ class HttpTransport:
         return body
 
     def airgap_import(self, response: dict[str, Any]) -> dict[str, Any]:
-        body: dict[str, Any] = self._post("/airgap/response", response)
-        return body
+        """Import ``response`` one post per request (`trustees.airgap.response_pieces`): a trustee's decryption
+        shares of a big tally would not fit one request body."""
+        appended: list[str] = []
+        published = False
+        for piece in response_pieces(response):
+            body: dict[str, Any] = self._post("/airgap/response", piece)
+            appended.extend(body.get("appended", []))
+            published = published or bool(body.get("results_published"))
+        return {"appended": appended, "results_published": published}
 
 
 def join_ceremony(

@@ -125,3 +125,31 @@ def test_request_for_another_trustee_is_refused_by_the_laptop(tmp_path: Path) ->
     keystore = _offline_keystore(tmp_path)
     with pytest.raises(StaleRequestError):
         respond(Keystore.open(keystore, PASS), make_request(board.entries(0, board.size), 2, Purpose.KEY_CEREMONY))
+
+
+def test_air_gapped_decryption_in_many_parts_is_imported_piece_by_piece(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A big tally's shares come in many parts; the coordinator imports the response one post per request
+    (`response_pieces`), in any order, and a piece holding a post the response does not declare is refused."""
+    import bulletin_board.entries
+    from tests.trustees.election import open_election
+    from trustees.airgap import response_pieces
+
+    monkeypatch.setattr(bulletin_board.entries, "DECRYPTION_SHARES_PER_PART", 2)
+    election = cast_and_close(open_election())
+    board = election.board
+    request = make_request(board.entries(0, board.size), 3, Purpose.DECRYPTION)
+    response, _ = respond(election.trustees[2], request)
+    pieces = response_pieces(response)
+    assert len(pieces) == len(response["posts"]) > 1
+    other = response_pieces(
+        respond(election.trustees[3], make_request(board.entries(0, board.size), 4, Purpose.DECRYPTION))[0]
+    )
+    with pytest.raises(StaleRequestError):
+        import_response(board, PARAMS, {**pieces[0], "posts": other[0]["posts"]})
+    for piece in reversed(pieces):
+        import_response(board, PARAMS, piece)
+    assert import_response(board, PARAMS, response) == []  # the whole response again: a harmless retry
+    transport = BoardTransport(board, PARAMS)
+    for store in election.trustees[:2]:
+        run_decryption(store, transport)
+    assert combine_tally_from_board(board).trustees == (1, 2, 3)

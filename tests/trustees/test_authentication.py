@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from bulletin_board.entries import payload_hash
 from bulletin_board.log import BulletinBoard
 from bulletin_board.storage import open_storage
 from elections.errors import TrusteeUnauthenticatedError
@@ -106,7 +107,8 @@ def test_air_gapped_response_with_a_bad_signature_is_refused(board: BulletinBoar
     signature = bytearray(bytes.fromhex(post["payload"]["signature"]))
     signature[0] ^= 1
     tampered = {**post, "payload": {**post["payload"], "signature": signature.hex()}}
+    declared = [payload_hash(tampered["kind"], tampered["payload"]).hex()]  # the file's own hashes are no defence
     with pytest.raises(TrusteeUnauthenticatedError):
-        import_response(board, PARAMS, {**response, "posts": [tampered]})
+        import_response(board, PARAMS, {**response, "posts": [tampered], "post_hashes": declared})
     assert board.size == 1
     assert [p.dedup_key for p in import_response(board, PARAMS, response)] == [post["dedup_key"]]

@@ -324,6 +324,23 @@ class BoardStorage:
         for lo in range(start, end, batch):
             yield from self.entries(lo, min(end, lo + batch))
 
+    def count_of_kinds(self, kinds: Sequence[str]) -> int:
+        """How many entries have one of ``kinds``."""
+        with self._read() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).where(ENTRY.c.kind.in_(list(kinds)))).scalar_one())
+
+    def iter_entries_of_kinds(self, kinds: Sequence[str], *, batch: int = 5000) -> Iterator[StoredEntry]:
+        """Stream the entries with one of ``kinds``, in index order, ``batch`` rows per query."""
+        after = -1
+        while True:
+            with self._read() as conn:
+                query = _entry_select().where(ENTRY.c.kind.in_(list(kinds)), ENTRY.c.idx > after)
+                rows = [_stored_entry(r) for r in conn.execute(query.order_by(ENTRY.c.idx).limit(batch))]
+            yield from rows
+            if len(rows) < batch:
+                return
+            after = rows[-1].entry.index
+
     def entry_by(self, column: str, value: bytes | str) -> StoredEntry | None:
         """The first entry whose ``entry_hash``, ``payload_hash`` or ``dedup_key`` equals ``value``."""
         if column not in ("entry_hash", "payload_hash", "dedup_key"):

@@ -51,6 +51,7 @@ STATUS_BY_CODE: Final[dict[str, int]] = {
     "wrong_phase": 409,
     "unauthorized": 401,
     "forbidden": 403,
+    "trustee_unauthenticated": 403,
     "not_found": 404,
     "payload_too_large": 413,
     "rate_limited": 429,

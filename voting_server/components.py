@@ -86,9 +86,11 @@ def build_components(
     storage = open_storage(settings.database_url)
     board_key = Ed25519PrivateKey.from_private_bytes(settings.board_seed())
     board = BulletinBoard(storage, board_key, origin=settings.board_origin, max_merge_delay=settings.max_merge_delay)
+    receipts = ReceiptIndex(storage.engine)
+    receipts.rebuild_missing(storage)
     election = ElectionService(
         board,
-        ReceiptIndex(storage.engine),
+        receipts,
         min_issuer_bits=settings.min_issuer_key_bits,
         committer=GroupCommitter(board),
     )

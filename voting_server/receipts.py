@@ -4,8 +4,9 @@ A convenience index beside the board (same database): the board itself is the re
 background thread in batches (one transaction for many ballots) so the index costs a cast no disk flush of its
 own; until a row is written, `find` answers from memory. A failed write (the database locked or restarting) is
 kept in memory and retried every ``RETRY_SECONDS`` until it succeeds, so a look-up keeps finding the ballot meanwhile.
-If a row were lost in a crash, the ballot is still on the board and in its export, where anyone finds it by
-recomputing tracking codes.
+A row still in memory when the process dies is lost with it; `rebuild_missing` (run at start-up) finds every
+ballot and challenged ballot on the board that has no row and indexes it again, so every receipt a server ever
+handed out stays checkable after a crash.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 
+from bulletin_board.entries import EntryKind
+from bulletin_board.storage import BoardStorage
+from elections.encrypted_ballot import EncryptedBallot
 from voting_server.logs import get_logger
 
 _METADATA = sa.MetaData()
@@ -66,6 +70,33 @@ class ReceiptIndex:
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(RECEIPT).where(RECEIPT.c.tracking_code == tracking_code)).first()
         return None if row is None else (bytes(row.ballot_hash), int(row.entry_index), str(row.kind))
+
+    def rebuild_missing(self, storage: BoardStorage) -> int:
+        """Index every ballot and challenged ballot on the board that has no row (rows lost in a crash).
+
+        Cheap when nothing is missing (two counts); otherwise one pass over the ballot entries. Returns how many
+        rows were added.
+        """
+        kinds = (EntryKind.BALLOT.value, EntryKind.SPOILED_BALLOT.value)
+        with self.engine.connect() as conn:
+            indexed = int(conn.execute(sa.select(sa.func.count()).select_from(RECEIPT)).scalar_one())
+        if storage.count_of_kinds(kinds) == indexed:
+            return 0
+        with self.engine.connect() as conn:
+            known = {int(i) for (i,) in conn.execute(sa.select(RECEIPT.c.entry_index))}
+        added = 0
+        for stored in storage.iter_entries_of_kinds(kinds):
+            entry = stored.entry
+            if entry.index in known:
+                continue
+            spoiled = entry.kind is EntryKind.SPOILED_BALLOT
+            ballot = EncryptedBallot.from_json(dict(entry.payload["ballot"] if spoiled else entry.payload))
+            self.record(ballot.tracking_code(), ballot.ballot_hash(), entry.index, "spoiled" if spoiled else "ballot")
+            added += 1
+        self.flush()
+        if added:
+            _log.warning("receipt index rebuilt from the board", extra={"rows": added})
+        return added
 
     def flush(self) -> None:
         """Wait until every recorded row is in the database."""

@@ -51,13 +51,6 @@ def test_tracking_code_lookup_finds_a_ballot_whose_index_row_was_lost(
     assert response.status_code == 200 and response.json()["entry_index"] == receipt["entry_index"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a receipt handed out just before a crash (kill -9) whose index row was still in memory is never "
-    "found again by GET /v1/receipts/{code} after the restart, though the ballot is on the board (2 of 200 in a "
-    "20-kill run: tests/faults/test_kill9.py reports them); owner voting_server (rebuild the index from the board "
-    "at start-up, or fall back to the board on a miss)",
-)
 def test_tracking_code_lookup_after_a_crash_finds_a_ballot_whose_row_was_never_written(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

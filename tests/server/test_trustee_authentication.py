@@ -24,7 +24,7 @@ def test_outsider_cannot_take_a_trustee_slot(tmp_path: Path) -> None:
         squatter = sign_post(new_identity_key(), board_manifest(entries), unsigned)
         for attempt in (unsigned, squatter):
             response = election.http.post("/v1/trustees/posts", json=attempt.to_dict())
-            assert response.status_code == 400, response.text
+            assert response.status_code == 403, response.text
             assert response.json()["code"] == "trustee_unauthenticated"
             assert board.size == 1
         election.key_ceremony()

@@ -23,7 +23,8 @@ from fastapi import APIRouter, Body, Depends
 from bulletin_board.log import BulletinBoard
 from crypto.errors import ShailooError
 from elections.manifest import Manifest
-from mobile_api.errors import ApiError
+from mobile_api.errors import COMMON_CODES, ApiError, status_for
+from mobile_api.openapi import ErrorBody
 from precinct.devices import DeviceRecord, register_device
 from precinct.service import PrecinctService
 
@@ -45,8 +46,42 @@ _STATUS: Final = {
 JsonBody = Annotated[dict[str, Any], Body()]
 
 
+_RECORD_CODES: Final = (
+    "malformed",
+    "non_canonical",
+    "wrong_election",
+    "unknown_device",
+    "invalid_signature",
+    "invalid_proof",
+    "invalid_point",
+    "reused_nonce",
+    "batch_replayed",
+    "batch_missing",
+    "batch_chain_broken",
+    "batch_conflict",
+    "sheet_repeated",
+    "protocol_mismatch",
+    "wrong_phase",
+)
+
+
+def _status(code: str) -> int:
+    return _STATUS.get(code, status_for(code))
+
+
 def _api(error: ShailooError) -> ApiError:
-    return ApiError(error.message, code=error.code, status=_STATUS.get(error.code, 400))
+    return ApiError(error.message, code=error.code, status=_status(error.code))
+
+
+def _responses(*codes: str) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses``: each status with the codes it carries (the statuses this router answers)."""
+    by_status: dict[int, list[str]] = {}
+    for code in (*codes, *COMMON_CODES):
+        by_status.setdefault(_status(code), []).append(code)
+    return {
+        status: {"model": ErrorBody, "description": "Error codes: " + ", ".join(f"`{c}`" for c in sorted(set(cs)))}
+        for status, cs in sorted(by_status.items())
+    }
 
 
 def build_precinct_router(board: BulletinBoard, *, operator: Callable[..., Any] | None = None) -> APIRouter:
@@ -54,7 +89,7 @@ def build_precinct_router(board: BulletinBoard, *, operator: Callable[..., Any] 
     service = PrecinctService(board)
     router = APIRouter(prefix="/v1/precinct", tags=["precinct"])
 
-    @router.post("/batches")
+    @router.post("/batches", responses=_responses(*_RECORD_CODES))
     def post_batch(body: JsonBody) -> dict[str, Any]:
         """Accept one signed, chained batch from a kiosk or counting urn."""
         try:
@@ -62,7 +97,7 @@ def build_precinct_router(board: BulletinBoard, *, operator: Callable[..., Any] 
         except ShailooError as e:
             raise _api(e) from e
 
-    @router.post("/protocols")
+    @router.post("/protocols", responses=_responses(*_RECORD_CODES))
     def post_protocol(body: JsonBody) -> dict[str, Any]:
         """Accept a device's closing protocol (it must close the device's chain)."""
         try:
@@ -70,7 +105,7 @@ def build_precinct_router(board: BulletinBoard, *, operator: Callable[..., Any] 
         except ShailooError as e:
             raise _api(e) from e
 
-    @router.get("/devices/{device_id}/head")
+    @router.get("/devices/{device_id}/head", responses=_responses("malformed"))
     def device_head(device_id: str) -> dict[str, Any]:
         """The device's chain on the board: batches, hash of the last, ballots they hold."""
         head, ballots = service.chain_head(device_id)
@@ -78,7 +113,19 @@ def build_precinct_router(board: BulletinBoard, *, operator: Callable[..., Any] 
 
     if operator is not None:
 
-        @router.post("/devices", dependencies=[Depends(operator)])
+        @router.post(
+            "/devices",
+            dependencies=[Depends(operator)],
+            responses=_responses(
+                "unauthorized",
+                "forbidden",
+                "malformed",
+                "unknown_device",
+                "unknown_id",
+                "duplicate_entry",
+                "wrong_phase",
+            ),
+        )
         def register(body: JsonBody) -> dict[str, Any]:
             """The commission registers a kiosk or urn: ``{device_id, role, precinct_id, public_key}``."""
             try:

@@ -17,7 +17,9 @@ from identity.credentials import IssuerKeys
 from identity.registry import VoterRegistry
 from identity.settings import IdentitySettings
 from mobile_api.router import build_voter_router
+from precinct.server_api import build_precinct_router
 from voting_server.admin_api import build_admin_router
+from voting_server.auth import Role, require_role
 from voting_server.board_api import build_board_router
 from voting_server.components import Components, build_components
 from voting_server.dashboard import build_dashboard_router
@@ -83,4 +85,5 @@ def create_app(
     app.include_router(build_board_router())
     app.include_router(build_trustee_router())
     app.include_router(build_dashboard_router(parts.board))
+    app.include_router(build_precinct_router(parts.board, operator=require_role(Role.OPERATOR)))
     return app

@@ -69,7 +69,8 @@ class PrecinctDay:
     @classmethod
     def open(cls, tmp: Path, *, kiosks: int = 0, urns: int = 1, preset: str = "president") -> PrecinctDay:
         election = Election(tmp, preset=preset)
-        election.app.include_router(build_precinct_router(election.components.board))
+        if not any(getattr(r, "path", "") == "/v1/precinct/batches" for r in election.app.routes):
+            election.app.include_router(build_precinct_router(election.components.board))
         day = cls(election, tmp)
         election.load_manifest()
         election.key_ceremony()

@@ -12,10 +12,12 @@ import precinct.urn
 from bulletin_board.entries import EntryKind
 from elections.paper import PaperBallot, PaperContest
 from elections.precinct_tally import DeviceBatch, sign_batch
+from precinct.devices import DeviceIdentity
 from precinct.link import ServiceLink
 from precinct.service import PrecinctService
 from precinct.urn import CountingUrn
 from tests.precinct.day import PRECINCT, PrecinctDay, sheets, style_of, verify_board
+from tests.server.harness import OPERATOR
 
 URN = f"urn-{PRECINCT}-1"
 
@@ -160,3 +162,18 @@ def test_tampered_urn_is_caught_by_reconciliation(day: PrecinctDay, monkeypatch:
     assert mismatch["decrypted"] == result["counts_by_precinct"][PRECINCT]["president"]
     assert mismatch["protocol"][0] > 0 and mismatch["decrypted"][0] == 0
     assert checks[32].evidence["precincts"] == {PRECINCT: "mismatch"}
+
+
+def test_the_commission_registers_a_device_through_the_server(day: PrecinctDay) -> None:
+    identity = DeviceIdentity.generate("kiosk-pr0002-1", "kiosk", "pr0002")
+    body = identity.record().payload()
+    anonymous = day.election.http.post("/v1/precinct/devices", json=body)
+    assert anonymous.status_code == 401
+    registered = day.election.http.post("/v1/precinct/devices", json=body, headers=OPERATOR)
+    assert registered.status_code == 200, registered.text
+    again = day.election.http.post("/v1/precinct/devices", json=body, headers=OPERATOR)
+    assert again.status_code == 409 and again.json()["code"] == "duplicate_entry"
+    elsewhere = {**DeviceIdentity.generate("urn-x", "urn", "nowhere").record().payload()}
+    assert day.election.http.post("/v1/precinct/devices", json=elsewhere, headers=OPERATOR).status_code >= 400
+    head = day.election.http.get("/v1/precinct/devices/kiosk-pr0002-1/head").json()
+    assert head["batches"] == 0 and head["last_batch"] == "00" * 32

@@ -1,4 +1,5 @@
-"""The precinct commands against a real server on loopback: a device key made by ``shailoo device keygen``, the
+"""The precinct commands against a real server on loopback: a device key made by ``shailoo device keygen`` and
+registered by ``shailoo device register``, the
 scanner's file read by ``shailoo urn ingest`` during the day and at the close, and ``shailoo urn sync`` repeated."""
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from typer.testing import CliRunner
 
 from bulletin_board.entries import EntryKind
 from cli.main import app
-from precinct.devices import DeviceIdentity, register_device
 from tests.precinct.day import PRECINCT, PrecinctDay, sheets, style_of
+from voting_server.settings import DEVELOPMENT_OPERATOR_TOKEN
 
 
 @pytest.fixture
@@ -48,7 +49,10 @@ def test_urn_commands_through_a_day(served: tuple[PrecinctDay, str], tmp_path: P
     )
     assert made.exit_code == 0, made.output
     assert json.loads(made.output)["precinct_id"] == PRECINCT
-    register_device(day.board, day.election.manifest, DeviceIdentity.load(key).record())
+    registered = runner.invoke(
+        app, ["device", "register", "--key", str(key), "--server", url, "--token", DEVELOPMENT_OPERATOR_TOKEN]
+    )
+    assert registered.exit_code == 0, registered.output
 
     manifest = day.election.manifest
     records = list(sheets(manifest, 25, style_id=style_of(manifest, PRECINCT)))

@@ -1,6 +1,6 @@
 """The precinct commands against a real server on loopback: a device key made by ``shailoo device keygen`` and
-registered by ``shailoo device register``, the
-scanner's file read by ``shailoo urn ingest`` during the day and at the close, and ``shailoo urn sync`` repeated."""
+registered by ``shailoo device register``, the scanner's file read by ``shailoo urn ingest`` during the day and
+at the close, and ``shailoo urn sync`` repeated."""
 
 from __future__ import annotations
 

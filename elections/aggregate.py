@@ -32,6 +32,7 @@ from crypto.hashing import hash_fields
 from elections.encrypted_ballot import EncryptedBallot
 from elections.errors import ElectionError
 from elections.manifest import Manifest
+from elections.results_model import ContestTurnout, Figures, Turnout
 
 
 class AggregateError(ElectionError):
@@ -204,3 +205,26 @@ def decryption_context(base_hash: bytes, tally_payload_hash: bytes) -> bytes:
 def decryptable_positions(ciphertexts: Sequence[Ciphertext]) -> list[int]:
     """Positions whose ciphertext has a non-identity alpha; the others (empty sums) decrypt to 0 without shares."""
     return [i for i, ct in enumerate(ciphertexts) if not ct.alpha.is_identity()]
+
+
+def turnout_from_tally(manifest: Manifest, tally: EncryptedTally, registered_by_region: Mapping[str, int]) -> Turnout:
+    """Turnout per contest and region as the record defines it (docs/spec/record.md, "Results"): took part =
+    ballots counted with the contest; registered = max(the tally's registered count for the region, took part);
+    electronic ballots are never invalid."""
+    ballots_by_style = {g.key: g.ballots for g in tally.styles}
+    contests: dict[str, ContestTurnout] = {}
+    for contest in manifest.contests:
+        by_region: dict[str, list[int]] = {}
+        for style in manifest.ballot_styles:
+            if contest.contest_id in style.contest_ids:
+                by_region.setdefault(style.region_id, [0, 0])[1] += ballots_by_style.get(style.style_id, 0)
+        for region_id, figures in by_region.items():
+            figures[0] = max(int(registered_by_region.get(region_id, 0)), figures[1])
+        regions = {r: Figures(registered=f[0], took_part=f[1], invalid=0) for r, f in by_region.items()}
+        contests[contest.contest_id] = ContestTurnout(
+            registered=sum(f.registered for f in regions.values()),
+            took_part=sum(f.took_part for f in regions.values()),
+            invalid=0,
+            by_region=regions,
+        )
+    return Turnout(contests=contests)

@@ -30,13 +30,14 @@ from elections.aggregate import (
     aggregate,
     decryptable_positions,
     decryption_context,
+    turnout_from_tally,
     weed,
 )
 from elections.encrypted_ballot import EncryptedBallot
 from elections.manifest import Manifest
 from elections.precinct_tally import paper_ballots_from_entries
 from elections.results import compute_results_by_style
-from elections.results_model import ContestTurnout, ElectionResults, Figures, Turnout
+from elections.results_model import ElectionResults
 from mobile_api.errors import ApiError
 from trustees.decryption import accept_decryption_post, combine_tally_from_board, parse_tally, share_slot
 from trustees.errors import NotEnoughSharesError
@@ -222,26 +223,3 @@ class TallyService:
         self.election.board.append(EntryKind.RESULT, payload, dedup_key="result")
         _log.info("results published", extra={"trustees": list(combined.trustees)})
         return published
-
-
-def turnout_from_tally(manifest: Manifest, tally: EncryptedTally, registered_by_region: Mapping[str, int]) -> Turnout:
-    """Per contest: voters who took part = ballots counted with that contest, per region too. Electronic ballots
-    are never invalid (the proofs guarantee their shape)."""
-    ballots_by_style = {g.key: g.ballots for g in tally.styles}
-    contests: dict[str, ContestTurnout] = {}
-    for contest in manifest.contests:
-        by_region: dict[str, list[int]] = {}
-        for style in manifest.ballot_styles:
-            if contest.contest_id in style.contest_ids:
-                figures = by_region.setdefault(style.region_id, [0, 0])
-                figures[1] += ballots_by_style.get(style.style_id, 0)
-        for region_id, figures in by_region.items():
-            figures[0] = max(int(registered_by_region.get(region_id, 0)), figures[1])
-        regions = {r: Figures(registered=f[0], took_part=f[1], invalid=0) for r, f in by_region.items()}
-        contests[contest.contest_id] = ContestTurnout(
-            registered=sum(f.registered for f in regions.values()),
-            took_part=sum(f.took_part for f in regions.values()),
-            invalid=0,
-            by_region=regions,
-        )
-    return Turnout(contests=contests)

@@ -10,10 +10,8 @@ from crypto.elgamal import Ciphertext
 from crypto.errors import ShailooError
 from crypto.group import Point
 from crypto.threshold import DecryptionShare, check_decryption_shares, combine_decryption_share_vectors
-from elections.aggregate import EncryptedTally, decryptable_positions, decryption_context
-from elections.manifest import Manifest
+from elections.aggregate import EncryptedTally, decryptable_positions, decryption_context, turnout_from_tally
 from elections.results import compute_results_by_style
-from elections.results_model import ContestTurnout, Figures, Turnout
 from observer.checks import Passed, check
 from observer.checks.setup import authenticate, roster_note
 from observer.context import VerificationContext
@@ -193,29 +191,6 @@ def combination(ctx: VerificationContext) -> Passed:
         f"{len(claimed)} counts: m·G = beta − Σ λ_i·M_i over trustees {trustees}",
         {"entry_index": index, "trustees": trustees},
     )
-
-
-def turnout_from_tally(manifest: Manifest, tally: EncryptedTally, registered_by_region: Mapping[str, int]) -> Turnout:
-    """Turnout per contest and region as the record defines it (docs/spec/record.md, "Results"): took part =
-    ballots counted with the contest; registered = max(the tally's registered count for the region, took part);
-    electronic ballots are never invalid."""
-    ballots_by_style = {g.key: g.ballots for g in tally.styles}
-    contests: dict[str, ContestTurnout] = {}
-    for contest in manifest.contests:
-        by_region: dict[str, list[int]] = {}
-        for style in manifest.ballot_styles:
-            if contest.contest_id in style.contest_ids:
-                by_region.setdefault(style.region_id, [0, 0])[1] += ballots_by_style.get(style.style_id, 0)
-        for region_id, figures in by_region.items():
-            figures[0] = max(int(registered_by_region.get(region_id, 0)), figures[1])
-        regions = {r: Figures(registered=f[0], took_part=f[1], invalid=0) for r, f in by_region.items()}
-        contests[contest.contest_id] = ContestTurnout(
-            registered=sum(f.registered for f in regions.values()),
-            took_part=sum(f.took_part for f in regions.values()),
-            invalid=0,
-            by_region=regions,
-        )
-    return Turnout(contests=contests)
 
 
 @check(43, AREA, "Results and seats recomputed by the rules engine")

@@ -32,13 +32,19 @@ from crypto import blind_rsa
 from crypto.blind_rsa import BlindRsaPrivateKey, BlindRsaPublicKey
 from crypto.dlog import DiscreteLogTable
 from crypto.threshold import combine_decryption_share_vectors, compute_decryption_shares
-from elections.aggregate import CastBallot, aggregate, decryptable_positions, decryption_context, weed
+from elections.aggregate import (
+    CastBallot,
+    aggregate,
+    decryptable_positions,
+    decryption_context,
+    turnout_from_tally,
+    weed,
+)
 from elections.encrypted_ballot import create_ballot, credential_message, election_base_hash
 from elections.manifest import Manifest
 from elections.presets import build_preset
 from elections.results import compute_results_by_style
 from elections.trustee_posts import sign_trustee_post
-from observer.checks.tally import turnout_from_tally
 from trustees.ceremony import CeremonyParams, TrusteeSecrets, new_trustee_stores, roster_for, run_key_ceremony
 
 ORIGIN = "cec.shailoo.kg/observer-test"

@@ -19,14 +19,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from bulletin_board.checkpoint import SignedPromise
-from bulletin_board.entries import Entry, EntryKind, decryption_share_parts
+from bulletin_board.entries import EntryKind
 from bulletin_board.errors import DuplicateEntryError
 from bulletin_board.phases import Phase
-from crypto.elgamal import Ciphertext
 from crypto.threshold import DecryptionShare
 from elections.aggregate import (
     CastBallot,
-    EncryptedTally,
     aggregate,
     decryptable_positions,
     decryption_context,
@@ -39,33 +37,19 @@ from elections.precinct_tally import paper_ballots_from_entries
 from elections.results import compute_results_by_style
 from elections.results_model import ElectionResults
 from mobile_api.errors import ApiError
-from trustees.decryption import accept_decryption_post, combine_tally_from_board, parse_tally, share_slot
+from trustees.decryption import (
+    TallyOnBoard,
+    accept_decryption_post,
+    combine_tally_from_board,
+    parse_tally,
+    share_slot,
+)
 from trustees.errors import NotEnoughSharesError
 from trustees.records import Post
 from voting_server.election import ElectionService
 from voting_server.logs import get_logger
 
 _log = get_logger("tally")
-
-
-@dataclass(frozen=True)
-class PostedTally:
-    """The encrypted tally entry and what the trustees need to decrypt it."""
-
-    entry: Entry
-    tally: EncryptedTally
-    context: bytes
-    positions: tuple[int, ...]
-
-    @property
-    def ciphertexts(self) -> list[Ciphertext]:
-        every = self.tally.ciphertexts()
-        return [every[i] for i in self.positions]
-
-    @property
-    def parts(self) -> int:
-        """How many ``decryption_share`` parts each trustee posts."""
-        return decryption_share_parts(len(self.positions))
 
 
 @dataclass(frozen=True)
@@ -143,15 +127,15 @@ class TallyService:
     def has_tally(self) -> bool:
         return self.election.board.find_by_dedup_key("encrypted_tally") is not None
 
-    def posted_tally(self) -> PostedTally:
+    def posted_tally(self) -> TallyOnBoard:
         board = self.election.board
         entry = board.find_by_dedup_key("encrypted_tally")
         if entry is None:
             raise ApiError("no encrypted tally on the board yet", code="wrong_phase")
         tally = parse_tally(entry)
-        _, _, _, base = self.election.state().require_voting_material()
+        manifest, joint, _, base = self.election.state().require_voting_material()
         context = decryption_context(base, entry.payload_hash)
-        return PostedTally(entry, tally, context, tuple(decryptable_positions(tally.ciphertexts())))
+        return TallyOnBoard(entry, tally, manifest, joint, context, tuple(decryptable_positions(tally.ciphertexts())))
 
     # --- 2. decryption shares -----------------------------------------------------------------------------------
 

@@ -108,4 +108,6 @@ def test_kill_9_under_load_loses_no_receipt_and_doubles_nothing_on_postgres(
         election = prepare_election(tmp_path, url, VOTERS, monkeypatch=monkeypatch)
         report = run_kill_cycles(election, PG_CYCLES)
     print(json.dumps({"kill_9_postgres": report}))
-    assert report["receipts"] > 0 and report["retries_after_a_crash"] > 0
+    # With only PG_CYCLES kills, a run in which no cast happened to be in flight at a kill is possible (PostgreSQL
+    # commits fast); that the kills landed while voters were casting is the condition that makes the run real.
+    assert report["receipts"] > 0 and report["kills_while_casting"] == PG_CYCLES

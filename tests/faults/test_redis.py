@@ -26,12 +26,13 @@ from tests.server.harness import DEVICE_ID, Election
 from voting_server.identification import sign_attestation
 
 VOTERS = 12
-ATTEMPTS = 25
+ATTEMPTS = 60
 
 
 class Flusher:
-    """FLUSHDB of the test database every few tens of milliseconds (a random gap from `secrets`), until stopped:
-    often enough to cut sessions in every step, rarely enough that a persistent voter gets through."""
+    """FLUSHDB of the test database every 40–160 ms (a random gap from `secrets`), until stopped: often enough to
+    cut sessions in every step, rarely enough that a persistent voter gets through even on a loaded CI machine
+    (at 10–50 ms a whole identification sometimes never fitted between two flushes)."""
 
     def __init__(self, url: str) -> None:
         self._client = redis.Redis.from_url(url)
@@ -40,7 +41,7 @@ class Flusher:
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
-        while not self._stop.wait((10 + secrets.randbelow(40)) / 1000):
+        while not self._stop.wait((40 + secrets.randbelow(120)) / 1000):
             self._client.flushdb()
             self.flushes += 1
 

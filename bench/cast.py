@@ -47,14 +47,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from crypto.contest import verify_contest
 from crypto.proofs import KIND_ZERO_OR_ONE, check_relations, disjunctive_relations
-from elections.encrypted_ballot import (
+from elections.presets import build_preset
+from mobile_api.client import ElectionView, VoterClient
+from record.ballot import (
     EncryptedBallot,
     ballot_context,
     check_ballot,
     check_ballot_envelope,
 )
-from elections.presets import build_preset
-from mobile_api.client import ElectionView, VoterClient
 
 TARGETS = {
     "president": {"ballots_per_s": 100.0, "p99_ms": 250.0},

@@ -48,7 +48,7 @@ import httpx
 import psutil
 
 from bench.cast import Server, log, prepare_ballots, setup_election, verify_baseline
-from elections.encrypted_ballot import EncryptedBallot
+from record.ballot import EncryptedBallot
 
 SCHEMA = "shailoo-bench-load/1"
 TARGET = {"ballots_per_s": 100.0, "p99_ms": 250.0}

@@ -9,7 +9,7 @@ Run from the repository root::
 
 Prints ONE JSON document on stdout (progress on stderr). For each ballot kind it builds a real board (manifest
 cut to one ballot style, a 2-of-3 trustee ceremony, one 3072-bit issuer key, credentials blind-signed per voter,
-ballots from `elections.encrypted_ballot.create_ballot`), exports it, and times, in the same run:
+ballots from `record.ballot.create_ballot`), exports it, and times, in the same run:
 
 * ``load``: reading the export (canonical form, promise signatures, Merkle tree) — `observer.board_export`;
 * ``per_proof_1_worker`` — the baseline: every proof verified alone (`verify_zero_or_one` per selection,
@@ -51,7 +51,11 @@ from crypto import blind_rsa  # noqa: E402
 from crypto.blind_rsa import BlindRsaPrivateKey  # noqa: E402
 from crypto.contest import verify_contest_limit  # noqa: E402
 from crypto.proofs import verify_zero_or_one  # noqa: E402
-from elections.encrypted_ballot import (  # noqa: E402
+from elections.manifest import Manifest  # noqa: E402
+from elections.presets import build_preset  # noqa: E402
+from observer.board_export import BoardExport, load_export  # noqa: E402
+from observer.shards import ElectionMaterial, _material, run_ballot_shards  # noqa: E402
+from record.ballot import (  # noqa: E402
     EncryptedBallot,
     ballot_context,
     check_ballot_envelope,
@@ -59,10 +63,6 @@ from elections.encrypted_ballot import (  # noqa: E402
     credential_message,
     election_base_hash,
 )
-from elections.manifest import Manifest  # noqa: E402
-from elections.presets import build_preset  # noqa: E402
-from observer.board_export import BoardExport, load_export  # noqa: E402
-from observer.shards import ElectionMaterial, _material, run_ballot_shards  # noqa: E402
 from trustees.ceremony import CeremonyParams, run_key_ceremony  # noqa: E402
 
 TARGET_BALLOTS = 100_000

@@ -21,7 +21,7 @@ Public API (names stable):
   Every ballot style lies in one region, so tallies per style sum to tallies per region (regional thresholds).
 * `Region`, `District`, `Precinct`, `Party`, `Candidate`, `LocalizedText` (ky, ru, en), `ElectionDates`, `Policy`.
 * `TrusteeRosterEntry` — ``index, name, public_key``: the trustees the commission appointed, each with the Ed25519
-  identity key that signs its ceremony and decryption posts (`elections.trustee_posts`). ``Manifest.trustees`` and
+  identity key that signs its ceremony and decryption posts (`record.trustee_posts`). ``Manifest.trustees`` and
   ``Manifest.trustee_threshold`` (k) are optional; an empty roster is left out of the canonical dict, so manifests
   without one keep their hashes. ``with_trustees(roster, threshold)`` gives the manifest with a roster.
 * Rule parameters: `elections.parameters.RuleSet` and its blocks.

@@ -26,7 +26,6 @@ from bulletin_board.proofs import InclusionProof
 from crypto.blind_rsa import BlindRsaPublicKey
 from crypto.group import Point
 from elections.ballot import encode_ballot
-from elections.encrypted_ballot import BallotReveal, EncryptedBallot, check_spoiled, create_ballot
 from elections.manifest import Manifest
 from identity.credentials import Credential, CredentialRequest
 from mobile_api.errors import ClientError
@@ -41,6 +40,7 @@ from mobile_api.schemas import (
     Receipt,
     ReceiptStatus,
 )
+from record.ballot import BallotReveal, EncryptedBallot, check_spoiled, create_ballot
 
 
 @dataclass(frozen=True)

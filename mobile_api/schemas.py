@@ -1,7 +1,7 @@
 """Wire schemas of the voter API (JSON over HTTPS). Every model refuses unknown fields.
 
 Crypto values travel as lowercase hex of their canonical fixed-width encodings; hashes and signatures are
-never computed over this wire JSON but over the canonical bytes defined in `elections.encrypted_ballot`.
+never computed over this wire JSON but over the canonical bytes defined in `record.ballot`.
 """
 
 from __future__ import annotations
@@ -130,7 +130,7 @@ class CredentialIssued(_Wire):
 
 
 class CastRequest(_Wire):
-    """An encrypted ballot, as defined in `elections.encrypted_ballot` (docs/server.md gives its fields)."""
+    """An encrypted ballot, as defined in `record.ballot` (docs/server.md gives its fields)."""
 
     ballot: dict[str, Any]
 

@@ -32,8 +32,8 @@ from bulletin_board.export import EXPORT_FORMAT
 from crypto.canonical import canonical_json
 from crypto.errors import ShailooError
 from crypto.hashing import hash_fields
-from elections.encrypted_ballot import tracking_code
 from observer.errors import ExportUnreadableError
+from record.ballot import tracking_code
 
 #: Kinds whose payloads stay on disk (read back by shard); every other payload is kept in memory.
 LARGE_KINDS: Final = frozenset({EntryKind.BALLOT.value, EntryKind.PRECINCT_BATCH.value})

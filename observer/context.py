@@ -14,11 +14,11 @@ from typing import Any, TypeVar
 
 from crypto.blind_rsa import ELECTION_MIN_MODULUS_BITS, BlindRsaPublicKey
 from crypto.group import Point
-from elections.aggregate import CastBallot, EncryptedTally, WeedResult, weed
-from elections.encrypted_ballot import BallotCredential, EncryptedBallot
 from elections.manifest import Manifest
 from observer.board_export import BallotSummary, BoardExport
 from observer.errors import CheckSkippedError
+from record.ballot import BallotCredential, EncryptedBallot
+from record.tally import CastBallot, EncryptedTally, WeedResult, weed
 
 _T = TypeVar("_T")
 
@@ -85,14 +85,14 @@ class VerificationContext:
         return refs[0].index, self.export.payload(refs[0].index)
 
     def weeding(self, revoting_allowed: bool) -> WeedResult:
-        """`elections.aggregate.weed` over every ballot entry (only index and credential matter to it)."""
+        """`record.tally.weed` over every ballot entry (only index and credential matter to it)."""
         if self._weeding is None:
             self._weeding = weed_summaries(self.export.ballots, revoting_allowed=revoting_allowed)
         return self._weeding
 
 
 def weed_summaries(ballots: Iterable[BallotSummary], *, revoting_allowed: bool) -> WeedResult:
-    """`elections.aggregate.weed` over ballot summaries (weeding reads only the index and the credential key)."""
+    """`record.tally.weed` over ballot summaries (weeding reads only the index and the credential key)."""
     stubs = [CastBallot(s.index, _stub_ballot(s.style_id, s.precinct_id, s.credential_key), ()) for s in ballots]
     return weed(stubs, revoting_allowed=revoting_allowed)
 

@@ -3,9 +3,9 @@
 The ballots are cut into shards of consecutive ballot entries (`VerifyOptions.shard_size`). A shard task carries
 the raw export lines of its ballots and the election material (manifest, K, issuer keys, base hash) as plain
 JSON, so the same pure function `verify_shard` runs anywhere. For each ballot it runs the cheap checks of
-`elections.encrypted_ballot.check_ballot_envelope`, decodes every contest canonically and adds every proof to
+`record.ballot.check_ballot_envelope`, decodes every contest canonically and adds every proof to
 one `crypto.batch.BatchVerifier` for the whole shard (if the batch fails, `invalid_indices` names the bad
-ballots). It also sums the shard's *counted* ballots with `elections.aggregate.aggregate`; the partial sums
+ballots). It also sums the shard's *counted* ballots with `record.tally.aggregate`; the partial sums
 are added up afterwards and compared with the posted encrypted tally.
 
 Resuming: with a checkpoint file, each finished shard's result is saved under the export's fingerprint (its
@@ -29,11 +29,11 @@ from crypto.blind_rsa import BlindRsaPublicKey
 from crypto.elgamal import Ciphertext
 from crypto.errors import ShailooError
 from crypto.group import Point
-from elections.aggregate import CastBallot, EncryptedTally, TallyGroup, aggregate
-from elections.encrypted_ballot import EncryptedBallot, add_ballot_proofs, check_ballot, check_ballot_envelope
 from elections.manifest import Manifest
 from observer.board_export import BoardExport, EntryRef
 from observer.errors import CheckpointMismatchError
+from record.ballot import EncryptedBallot, add_ballot_proofs, check_ballot, check_ballot_envelope
+from record.tally import CastBallot, EncryptedTally, TallyGroup, aggregate
 
 CHECKPOINT_FORMAT: Final = "shailoo-verify-checkpoint/1"
 
@@ -201,7 +201,7 @@ def _merge_groups(groups: Iterable[TallyGroup]) -> list[TallyGroup]:
 
 
 def merge_tallies(manifest: Manifest, partials: Sequence[EncryptedTally]) -> EncryptedTally:
-    """The sum of partial tallies, in the layout of `elections.aggregate.aggregate` over all their ballots."""
+    """The sum of partial tallies, in the layout of `record.tally.aggregate` over all their ballots."""
     if not partials:
         return aggregate(manifest, [])
     styles = _merge_groups(g for p in partials for g in p.styles)

@@ -9,5 +9,5 @@
 * `precinct.printing` — the printed protocol (text, PDF) and the voter's receipt (PDF with a QR code).
 
 The records themselves (batches, protocols, encrypted paper ballots, chain rule, reconciliation) are pure code in
-`elections.precinct_tally`, shared with the trustees and the observers' verifier.
+`record.precinct`, shared with the trustees and the observers' verifier.
 """

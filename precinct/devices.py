@@ -25,8 +25,8 @@ from bulletin_board.checkpoint import SignedPromise
 from bulletin_board.entries import EntryKind
 from bulletin_board.log import BulletinBoard
 from elections.manifest import Manifest
-from elections.precinct_tally import DEVICE_ROLES, device_public_bytes
 from precinct.errors import DeviceError
+from record.precinct import DEVICE_ROLES, device_public_bytes
 
 KEY_FILE_FORMAT: Final = "shailoo-device-key/1"
 

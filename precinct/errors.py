@@ -1,6 +1,6 @@
 """Errors of the precinct devices and of the server's precinct endpoints, each with a stable code.
 
-Record-level refusals (signatures, chains, proofs) are `elections.precinct_tally.PrecinctRecordError` and keep
+Record-level refusals (signatures, chains, proofs) are `record.precinct.PrecinctRecordError` and keep
 their codes (``batch_replayed``, ``batch_missing``, ``invalid_signature`` …); these are the devices' own.
 """
 

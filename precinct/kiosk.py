@@ -33,14 +33,6 @@ from bulletin_board.entries import Entry, EntryKind
 from crypto.canonical import canonical_json
 from crypto.hashing import domain_tag, length_prefixed
 from elections.ballot import encode_ballot
-from elections.encrypted_ballot import EncryptedBallot
-from elections.precinct_tally import (
-    ChainHead,
-    PrecinctProtocol,
-    ProtocolContest,
-    sign_batch,
-    sign_protocol,
-)
 from identity.credentials import Credential
 from mobile_api.client import PreparedBallot, VoterClient
 from mobile_api.errors import ClientError
@@ -48,6 +40,14 @@ from mobile_api.schemas import DeviceAttestation, IdentificationSession, Receipt
 from precinct.devices import DeviceIdentity
 from precinct.errors import DeviceError, KioskSessionError, LinkDownError, PrecinctError
 from precinct.outbox import Outbox, Sender
+from record.ballot import EncryptedBallot
+from record.precinct import (
+    ChainHead,
+    PrecinctProtocol,
+    ProtocolContest,
+    sign_batch,
+    sign_protocol,
+)
 
 #: The domain tag of identification assertions (the same bytes the registrar verifies).
 ATTESTATION_TAG = "precinct/identification"

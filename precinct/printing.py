@@ -14,7 +14,7 @@ import qrcode
 from fpdf import FPDF
 
 from elections.manifest import LocalizedText, Manifest
-from elections.precinct_tally import PrecinctProtocol
+from record.precinct import PrecinctProtocol
 
 _FONT_PATHS: Final = (
     Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),

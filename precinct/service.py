@@ -23,7 +23,10 @@ from bulletin_board.phases import Phase
 from crypto.batch import BatchVerifier
 from crypto.errors import InvalidProofError
 from elections.manifest import Manifest
-from elections.precinct_tally import (
+from precinct.devices import DeviceRecord, registered_device
+from precinct.errors import BatchConflictError, DeviceError
+from record.ceremony import JointKey
+from record.precinct import (
     ChainHead,
     DeviceBatch,
     PrecinctProtocol,
@@ -34,9 +37,6 @@ from elections.precinct_tally import (
     check_protocol_closes_chain,
     check_protocol_signature,
 )
-from precinct.devices import DeviceRecord, registered_device
-from precinct.errors import BatchConflictError, DeviceError
-from trustees.records import JointKey
 
 _POSTING_PHASES = frozenset({Phase.VOTING, Phase.CLOSED})
 GENESIS_HEAD = ChainHead()

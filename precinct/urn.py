@@ -4,7 +4,7 @@
 
 1. applies the manifest's paper rules (`read_sheet`: overvote invalid, void preferences …);
 2. counts it in plain (what the protocol prints, as urns do today);
-3. encrypts every valid contest with its proofs (`elections.precinct_tally.encrypt_paper_ballot`);
+3. encrypts every valid contest with its proofs (`record.precinct.encrypt_paper_ballot`);
 4. every ``batch_size`` sheets, signs the next batch of its chain and queues it in its outbox.
 
 At the close it seals the last batch and signs the protocol (voters identified, ballots read, per contest
@@ -20,7 +20,11 @@ from typing import Any, Final
 from crypto.group import Point
 from elections.manifest import Manifest
 from elections.paper import PaperBallot
-from elections.precinct_tally import (
+from precinct.devices import DeviceIdentity
+from precinct.errors import DeviceError, ScannerRecordError
+from precinct.outbox import Outbox, Sender
+from precinct.scanner import ScannerRecord, read_sheet
+from record.precinct import (
     ChainHead,
     DeviceBatch,
     PaperBallotRecord,
@@ -30,10 +34,6 @@ from elections.precinct_tally import (
     sign_batch,
     sign_protocol,
 )
-from precinct.devices import DeviceIdentity
-from precinct.errors import DeviceError, ScannerRecordError
-from precinct.outbox import Outbox, Sender
-from precinct.scanner import ScannerRecord, read_sheet
 
 DEFAULT_BATCH_SIZE: Final = 50
 

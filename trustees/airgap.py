@@ -29,6 +29,14 @@ from bulletin_board.entries import Entry, EntryKind, payload_hash
 from bulletin_board.log import BulletinBoard
 from crypto.canonical import canonical_json, record_hash
 from crypto.errors import ShailooError
+from record.ceremony import (
+    Post,
+    ceremony_context,
+    checked_key,
+    commitment_key,
+    manifest_payload_hash,
+    shares_key,
+)
 from trustees.ceremony import (
     BoardTransport,
     CeremonyParams,
@@ -41,14 +49,6 @@ from trustees.decryption import DecryptionStatus, decryption_step, read_tally, s
 from trustees.errors import StaleRequestError, TrusteeError
 from trustees.identity import authenticate_post, board_manifest
 from trustees.keystore import write_file_atomically
-from trustees.records import (
-    Post,
-    ceremony_context,
-    checked_key,
-    commitment_key,
-    manifest_payload_hash,
-    shares_key,
-)
 
 REQUEST_FORMAT: Final = "shailoo-trustee-request"
 RESPONSE_FORMAT: Final = "shailoo-trustee-response"

@@ -45,18 +45,7 @@ from crypto.threshold import (
     public_shares,
 )
 from elections.manifest import TrusteeRosterEntry
-from trustees.errors import CeremonyError, CeremonyFailedError
-from trustees.identity import (
-    IDENTITY_KEY_BYTES,
-    authenticate_post,
-    board_manifest,
-    check_ceremony_size,
-    check_roster,
-    identity_public_key,
-    new_identity_key,
-    sign_post,
-)
-from trustees.records import (
+from record.ceremony import (
     CeremonyView,
     JointKey,
     Post,
@@ -70,6 +59,17 @@ from trustees.records import (
     read_ceremony,
     shares_key,
     shares_post,
+)
+from trustees.errors import CeremonyError, CeremonyFailedError
+from trustees.identity import (
+    IDENTITY_KEY_BYTES,
+    authenticate_post,
+    board_manifest,
+    check_ceremony_size,
+    check_roster,
+    identity_public_key,
+    new_identity_key,
+    sign_post,
 )
 
 SECRETS_VERSION = 1

@@ -4,7 +4,7 @@ After the close, trustee i (docs/trustees.md, "Decryption ceremony"):
 
 1. reads the board; refuses unless the election is closed and the ``encrypted_tally`` entry is posted;
 2. recomputes the encrypted tally from the board's ``ballot`` entries with the very functions the server uses
-   (`elections.aggregate.weed` and `aggregate`) and refuses (`TallyMismatchError`) unless it equals the posted one;
+   (`record.tally.weed` and `aggregate`) and refuses (`TallyMismatchError`) unless it equals the posted one;
 3. computes M_i = x_i·alpha with a Chaum–Pedersen proof for every non-empty ciphertext of that tally
    (`crypto.threshold.compute_decryption_shares`), bound to the election base hash and the tally entry;
 4. posts its shares in parts of `bulletin_board.entries.DECRYPTION_SHARES_PER_PART` shares, one
@@ -40,7 +40,12 @@ from crypto.threshold import (
     combine_decryption_share_vectors,
     compute_decryption_shares,
 )
-from elections.aggregate import (
+from elections.errors import ElectionError, TrusteeUnauthenticatedError
+from elections.manifest import Manifest
+from record.ballot import EncryptedBallot, election_base_hash
+from record.ceremony import JointKey, Post
+from record.precinct import paper_ballots_from_entries
+from record.tally import (
     CastBallot,
     EncryptedTally,
     aggregate,
@@ -48,11 +53,7 @@ from elections.aggregate import (
     decryption_context,
     weed,
 )
-from elections.encrypted_ballot import EncryptedBallot, election_base_hash
-from elections.errors import ElectionError, TrusteeUnauthenticatedError
-from elections.manifest import Manifest
-from elections.precinct_tally import paper_ballots_from_entries
-from elections.trustee_posts import check_trustee_post
+from record.trustee_posts import check_trustee_post
 from trustees.ceremony import SecretsStore, TrusteeSecrets
 from trustees.errors import (
     InvalidDecryptionShareError,
@@ -62,7 +63,6 @@ from trustees.errors import (
     WrongPhaseError,
 )
 from trustees.identity import authenticate_post, board_manifest, check_roster, manifest_hash_of, sign_post
-from trustees.records import JointKey, Post
 
 TALLY_SLOT: Final = "encrypted_tally"
 #: The parts of the ``encrypted_tally`` payload that the aggregate determines (the rest is the server's metadata).
@@ -163,14 +163,14 @@ def read_tally(entries: Sequence[Entry]) -> TallyOnBoard:
 
 
 def recompute_tally(entries: Sequence[Entry], manifest: Manifest) -> EncryptedTally:
-    """Weed and aggregate the board's ``ballot`` entries exactly as the server does (`elections.aggregate`)."""
+    """Weed and aggregate the board's ``ballot`` entries exactly as the server does (`record.tally`)."""
     ballots = []
     for entry in entries:
         if entry.kind is EntryKind.BALLOT:
             ballot = EncryptedBallot.from_json(dict(entry.payload))
             ballots.append(CastBallot(entry.index, ballot, tuple(ballot.decode_contests())))
     weeded = weed(ballots, revoting_allowed=manifest.policy.revoting_allowed)
-    # Counting urns' paper ballots count too, per style and per precinct (elections.precinct_tally).
+    # Counting urns' paper ballots count too, per style and per precinct (record.precinct).
     paper = paper_ballots_from_entries([(e.index, e.payload) for e in entries if e.kind is EntryKind.PRECINCT_BATCH])
     return aggregate(manifest, [*weeded.counted, *paper])
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from crypto.errors import ShailooError
+from record.errors import CeremonyError as CeremonyError  # raised by the ceremony records too
 
 
 class TrusteeError(ShailooError):
@@ -45,12 +46,6 @@ class WrongPhaseError(TrusteeError):
     """The board is not in the phase this step needs (e.g. decryption before the close)."""
 
     code = "wrong_phase"
-
-
-class CeremonyError(TrusteeError):
-    """The key ceremony cannot go on: an input is inconsistent with the board or the trustee's own state."""
-
-    code = "ceremony_error"
 
 
 class CeremonyFailedError(CeremonyError):

@@ -2,7 +2,7 @@
 
 Each keystore holds an Ed25519 identity key, made by ``shailoo trustee init``; the commission writes its public
 half into the manifest's trustee roster. Every post a trustee makes in its own name is signed with it
-(`elections.trustee_posts`), and the coordinator — the server, the in-process board transport, the air-gapped
+(`record.trustee_posts`), and the coordinator — the server, the in-process board transport, the air-gapped
 import — refuses (``trustee_unauthenticated``) a post that is unsigned or signed by another key, before anything
 is written. Without a roster nobody can be authenticated: posts are then taken only where the caller allows it
 (a server in development mode), never by default.
@@ -19,9 +19,9 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 from bulletin_board.entries import Entry, EntryKind
 from elections.errors import ManifestError, TrusteeUnauthenticatedError
 from elections.manifest import Manifest
-from elections.trustee_posts import SIGNED_KINDS, check_trustee_post, identity_public_hex, sign_trustee_post
+from record.ceremony import Post
+from record.trustee_posts import SIGNED_KINDS, check_trustee_post, identity_public_hex, sign_trustee_post
 from trustees.errors import CeremonyError
-from trustees.records import Post
 
 IDENTITY_KEY_BYTES: Final = 32
 #: Parsed manifests by board payload hash, with their manifest hash (parsing and hashing the 2021 parliamentary

@@ -23,10 +23,10 @@ from typing import Any
 import httpx
 
 from bulletin_board.entries import Entry, EntryKind
+from record.ceremony import Post
 from trustees.airgap import response_pieces
 from trustees.ceremony import CeremonyParams, CeremonyStatus, SecretsStore, run_trustee
 from trustees.errors import TrusteeError
-from trustees.records import Post
 
 PREFIX = "/v1/trustees"
 

@@ -24,7 +24,11 @@ from bulletin_board.group_commit import GroupCommitter
 from bulletin_board.log import BulletinBoard
 from bulletin_board.phases import Phase
 from crypto.blind_rsa import BlindRsaPublicKey
-from elections.encrypted_ballot import (
+from elections.manifest import Manifest
+from identity.credentials import issuer_keys_payload
+from mobile_api.errors import ApiError
+from mobile_api.schemas import Receipt, ReceiptStatus
+from record.ballot import (
     BallotCheckError,
     BallotReveal,
     EncryptedBallot,
@@ -32,11 +36,7 @@ from elections.encrypted_ballot import (
     check_ballot_envelope,
     check_spoiled,
 )
-from elections.manifest import Manifest
-from identity.credentials import issuer_keys_payload
-from mobile_api.errors import ApiError
-from mobile_api.schemas import Receipt, ReceiptStatus
-from trustees.records import JointKey
+from record.ceremony import JointKey
 from voting_server.logs import get_logger
 from voting_server.receipts import ReceiptIndex
 from voting_server.state import SETUP_KINDS, ElectionState, state_from_entries

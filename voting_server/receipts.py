@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine
 
 from bulletin_board.entries import EntryKind
 from bulletin_board.storage import BoardStorage
-from elections.encrypted_ballot import EncryptedBallot
+from record.ballot import EncryptedBallot
 from voting_server.logs import get_logger
 
 _METADATA = sa.MetaData()

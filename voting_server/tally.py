@@ -1,6 +1,6 @@
 """Tally orchestration: close → weed → aggregate → encrypted tally → trustees' shares → combine → results.
 
-1. `TallyService.start` (phase ``closed``): read every ``ballot`` entry, weed (`elections.aggregate.weed`),
+1. `TallyService.start` (phase ``closed``): read every ``ballot`` entry, weed (`record.tally.weed`),
    aggregate per ballot style, contest and selection (and per precinct), post ``encrypted_tally``.
 2. `TallyService.submit_share`: a trustee's decryption shares for every non-empty ciphertext of the tally, each
    with its Chaum–Pedersen proof, in parts of `bulletin_board.entries.DECRYPTION_SHARES_PER_PART` shares (one
@@ -23,7 +23,14 @@ from bulletin_board.entries import EntryKind
 from bulletin_board.errors import DuplicateEntryError
 from bulletin_board.phases import Phase
 from crypto.threshold import DecryptionShare
-from elections.aggregate import (
+from elections.manifest import Manifest
+from elections.results import compute_results_by_style
+from elections.results_model import ElectionResults
+from mobile_api.errors import ApiError
+from record.ballot import EncryptedBallot
+from record.ceremony import Post
+from record.precinct import paper_ballots_from_entries
+from record.tally import (
     CastBallot,
     aggregate,
     decryptable_positions,
@@ -31,12 +38,6 @@ from elections.aggregate import (
     turnout_from_tally,
     weed,
 )
-from elections.encrypted_ballot import EncryptedBallot
-from elections.manifest import Manifest
-from elections.precinct_tally import paper_ballots_from_entries
-from elections.results import compute_results_by_style
-from elections.results_model import ElectionResults
-from mobile_api.errors import ApiError
 from trustees.decryption import (
     TallyOnBoard,
     accept_decryption_post,
@@ -45,7 +46,6 @@ from trustees.decryption import (
     share_slot,
 )
 from trustees.errors import NotEnoughSharesError
-from trustees.records import Post
 from voting_server.election import ElectionService
 from voting_server.logs import get_logger
 

@@ -18,9 +18,9 @@ from bulletin_board.entries import DECRYPTION_SHARES_PER_PART, Entry
 from crypto.threshold import DecryptionShare
 from mobile_api.errors import ApiError
 from mobile_api.openapi import error_responses
+from record.ceremony import Post
 from trustees.airgap import Purpose, import_response, make_request
 from trustees.ceremony import accept_post
-from trustees.records import Post
 from voting_server.components import Components
 
 

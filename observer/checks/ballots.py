@@ -6,11 +6,11 @@ from typing import Any
 
 from bulletin_board.entries import EntryKind
 from crypto.errors import ShailooError
-from elections.encrypted_ballot import BallotReveal, EncryptedBallot, check_ballot_envelope, check_spoiled
 from observer.checks import Passed, check
 from observer.context import VerificationContext
 from observer.errors import CheckFailedError
 from observer.shards import ElectionMaterial, run_ballot_shards
+from record.ballot import BallotReveal, EncryptedBallot, check_ballot_envelope, check_spoiled
 
 AREA = "ballots"
 

@@ -20,8 +20,11 @@ from typing import Any
 from bulletin_board.entries import EntryKind
 from crypto.batch import BatchVerifier
 from crypto.errors import InvalidProofError, ShailooError
-from elections.aggregate import aggregate
-from elections.precinct_tally import (
+from observer.checks import Passed, check
+from observer.context import VerificationContext
+from observer.errors import CheckFailedError, CheckSkippedError
+from observer.shards import merge_tallies
+from record.precinct import (
     DEVICE_ROLES,
     ChainHead,
     DeviceBatch,
@@ -34,10 +37,7 @@ from elections.precinct_tally import (
     paper_cast_ballots,
     reconcile_precinct,
 )
-from observer.checks import Passed, check
-from observer.context import VerificationContext
-from observer.errors import CheckFailedError, CheckSkippedError
-from observer.shards import merge_tallies
+from record.tally import aggregate
 
 AREA = "precincts"
 

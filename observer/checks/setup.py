@@ -19,13 +19,13 @@ from crypto.threshold import (
     joint_public_key,
     public_shares,
 )
-from elections.encrypted_ballot import election_base_hash
 from elections.errors import TrusteeUnauthenticatedError
 from elections.manifest import Manifest
-from elections.trustee_posts import check_trustee_post
 from observer.checks import Passed, check
 from observer.context import JointKeyRecord, VerificationContext
 from observer.errors import CheckFailedError
+from record.ballot import election_base_hash
+from record.trustee_posts import check_trustee_post
 
 AREA = "setup"
 #: Ceremony attempts searched for the context named by the joint key (a restarted ceremony counts up).

@@ -10,12 +10,12 @@ from crypto.elgamal import Ciphertext
 from crypto.errors import ShailooError
 from crypto.group import Point
 from crypto.threshold import DecryptionShare, check_decryption_shares, combine_decryption_share_vectors
-from elections.aggregate import EncryptedTally, decryptable_positions, decryption_context, turnout_from_tally
 from elections.results import compute_results_by_style
 from observer.checks import Passed, check
 from observer.checks.setup import authenticate, roster_note
 from observer.context import VerificationContext
 from observer.errors import CheckFailedError, CheckSkippedError
+from record.tally import EncryptedTally, decryptable_positions, decryption_context, turnout_from_tally
 
 AREA = "tally"
 

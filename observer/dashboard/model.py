@@ -18,12 +18,12 @@ from bulletin_board.errors import BoardError
 from bulletin_board.phases import INITIAL_PHASE, Phase, next_phase
 from crypto.errors import ShailooError
 from crypto.hashing import hash_fields
-from elections.encrypted_ballot import tracking_code
 from elections.manifest import Manifest
-from elections.precinct_tally import PrecinctProtocol, reconcile_precinct
 from observer.board_export import BallotSummary, fast_canonical
 from observer.context import weed_summaries
 from observer.dashboard.readers import BoardEntry, BoardReader
+from record.ballot import tracking_code
+from record.precinct import PrecinctProtocol, reconcile_precinct
 
 
 @dataclass(frozen=True)
@@ -166,7 +166,7 @@ class DashboardModel:
 
     def precinct_rows(self) -> list[dict[str, Any]]:
         """Per precinct: electronic ballots counted, protocols posted, and the reconciliation of the decrypted
-        subtotal with the printed protocols (`elections.precinct_tally.reconcile_precinct`) once decrypted."""
+        subtotal with the printed protocols (`record.precinct.reconcile_precinct`) once decrypted."""
         if self.manifest is None:
             return []
         counted = self.counted_indices()

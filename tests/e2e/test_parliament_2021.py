@@ -19,8 +19,8 @@ from bulletin_board.entries import (
     decryption_share_parts,
 )
 from cli.main import app
-from elections.aggregate import aggregate
 from elections.presets import build_preset
+from record.tally import aggregate
 
 #: Bytes of one share in a decryption_share payload: 135 bytes as hex, quotes and a comma.
 _SHARE_JSON_BYTES = 2 * 135 + 3

@@ -1,4 +1,4 @@
-"""The manifest's trustee roster and the signatures on trustee posts (`elections.trustee_posts`)."""
+"""The manifest's trustee roster and the signatures on trustee posts (`record.trustee_posts`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from elections.errors import ManifestError, TrusteeUnauthenticatedError
 from elections.manifest import Manifest, TrusteeRosterEntry
 from elections.presets import build_preset
-from elections.trustee_posts import check_trustee_post, identity_public_hex, sign_trustee_post
+from record.trustee_posts import check_trustee_post, identity_public_hex, sign_trustee_post
 
 KEYS = [Ed25519PrivateKey.generate() for _ in range(3)]
 ROSTER = tuple(

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from bulletin_board.checkpoint import SignedPromise, SignedTreeHead, verify_promise, verify_tree_head
 from bulletin_board.entries import Entry, EntryKind
 from bulletin_board.proofs import ConsistencyProof, InclusionProof
-from elections.encrypted_ballot import EncryptedBallot
+from record.ballot import EncryptedBallot
 
 
 @dataclass

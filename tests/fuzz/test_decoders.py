@@ -37,11 +37,11 @@ from crypto.proofs import (
     prove_zero_or_one,
 )
 from crypto.threshold import DecryptionShare, compute_decryption_shares
-from elections.encrypted_ballot import BallotReveal, EncryptedBallot
 from elections.manifest import Manifest
 from elections.presets import build_preset
 from identity.face import FaceTemplate
 from identity.personal_number import parse_personal_number
+from record.ballot import BallotReveal, EncryptedBallot
 from trustees.keystore import KdfParams, Keystore
 
 EXAMPLES = int(os.environ.get("SHAILOO_FUZZ_EXAMPLES", "150"))
@@ -323,10 +323,10 @@ def test_keystore_file_decoding_raises_only_typed_errors(
 
 
 def _json_decoders() -> dict[str, Callable[[Any], object]]:
-    from elections.aggregate import EncryptedTally
-    from elections.precinct_tally import DeviceBatch, PaperBallotRecord, PrecinctProtocol
     from precinct.scanner import ScannerRecord
-    from trustees.records import Post
+    from record.ceremony import Post
+    from record.precinct import DeviceBatch, PaperBallotRecord, PrecinctProtocol
+    from record.tally import EncryptedTally
 
     return {
         "device_batch": DeviceBatch.from_json,

@@ -2,9 +2,9 @@
 
 The steps are the election's: manifest (the presidential preset cut to three regions), a 2-of-3 trustee key
 ceremony (`trustees.ceremony.run_key_ceremony`), issuer keys (pinned test keys, `tests/vectors/observer`),
-channels open, voters with blind-signed credentials casting ballots (`elections.encrypted_ballot.create_ballot`)
+channels open, voters with blind-signed credentials casting ballots (`record.ballot.create_ballot`)
 — some re-vote, one challenges — issuance counts and the close, weeding and aggregation
-(`elections.aggregate`), decryption shares of trustees 1 and 3, combination, the rules engine, the result.
+(`record.tally`), decryption shares of trustees 1 and 3, combination, the rules engine, the result.
 Tree heads are signed along the way and cosigned by two witnesses; the board is written as an export.
 
 Payload shapes follow what the server writes (voting_server/election.py, voting_server/tally.py).
@@ -32,7 +32,11 @@ from crypto import blind_rsa
 from crypto.blind_rsa import BlindRsaPrivateKey, BlindRsaPublicKey
 from crypto.dlog import DiscreteLogTable
 from crypto.threshold import combine_decryption_share_vectors, compute_decryption_shares
-from elections.aggregate import (
+from elections.manifest import Manifest
+from elections.presets import build_preset
+from elections.results import compute_results_by_style
+from record.ballot import create_ballot, credential_message, election_base_hash
+from record.tally import (
     CastBallot,
     aggregate,
     decryptable_positions,
@@ -40,11 +44,7 @@ from elections.aggregate import (
     turnout_from_tally,
     weed,
 )
-from elections.encrypted_ballot import create_ballot, credential_message, election_base_hash
-from elections.manifest import Manifest
-from elections.presets import build_preset
-from elections.results import compute_results_by_style
-from elections.trustee_posts import sign_trustee_post
+from record.trustee_posts import sign_trustee_post
 from trustees.ceremony import CeremonyParams, TrusteeSecrets, new_trustee_stores, roster_for, run_key_ceremony
 
 ORIGIN = "cec.shailoo.kg/observer-test"
@@ -231,7 +231,7 @@ def build_election(
     checkpoint()
 
     ballots = []
-    from elections.encrypted_ballot import EncryptedBallot
+    from record.ballot import EncryptedBallot
 
     for entry in board.entries(0, board.size):
         if entry.kind is EntryKind.BALLOT:

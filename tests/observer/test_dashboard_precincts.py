@@ -8,9 +8,9 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from bulletin_board.checkpoint import SignedTreeHead
-from elections.precinct_tally import PrecinctProtocol, ProtocolContest, sign_protocol
 from observer.dashboard.model import DashboardModel
 from observer.dashboard.readers import BoardEntry, WitnessMark
+from record.precinct import PrecinctProtocol, ProtocolContest, sign_protocol
 from tests.observer.election import small_president_manifest
 
 

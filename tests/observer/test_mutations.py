@@ -284,7 +284,7 @@ def test_trustee_post_signed_by_another_key_fails_the_check_naming_it(
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     from elections.manifest import Manifest
-    from elections.trustee_posts import sign_trustee_post
+    from record.trustee_posts import sign_trustee_post
 
     index = election.indices[kind][0]
     lines = read_lines(export_copy)

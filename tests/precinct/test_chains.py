@@ -11,11 +11,11 @@ import pytest
 import precinct.urn
 from bulletin_board.entries import EntryKind
 from elections.paper import PaperBallot, PaperContest
-from elections.precinct_tally import DeviceBatch, sign_batch
 from precinct.devices import DeviceIdentity
 from precinct.link import ServiceLink
 from precinct.service import PrecinctService
 from precinct.urn import CountingUrn
+from record.precinct import DeviceBatch, sign_batch
 from tests.precinct.day import PRECINCT, PrecinctDay, sheets, style_of, verify_board
 from tests.server.harness import OPERATOR
 

@@ -12,7 +12,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crypto.group import Point, Scalar
-from elections.precinct_tally import (
+from elections.presets import build_preset
+from precinct.devices import DeviceIdentity
+from precinct.errors import DeviceError, ScannerRecordError
+from precinct.outbox import Outbox
+from precinct.printing import protocol_pdf, protocol_text
+from precinct.scanner import ScannerRecord, read_scanner_lines, read_sheet
+from precinct.urn import CountingUrn
+from record.precinct import (
     GENESIS,
     ChainHead,
     DeviceBatch,
@@ -27,13 +34,6 @@ from elections.precinct_tally import (
     sign_batch,
     sign_protocol,
 )
-from elections.presets import build_preset
-from precinct.devices import DeviceIdentity
-from precinct.errors import DeviceError, ScannerRecordError
-from precinct.outbox import Outbox
-from precinct.printing import protocol_pdf, protocol_text
-from precinct.scanner import ScannerRecord, read_scanner_lines, read_sheet
-from precinct.urn import CountingUrn
 
 KEY = Ed25519PrivateKey.generate()
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from bulletin_board.entries import EntryKind
-from elections.precinct_tally import PrecinctProtocol, reconcile_precinct
 from precinct.errors import ScannerRecordError
+from record.precinct import PrecinctProtocol, reconcile_precinct
 from tests.precinct.day import PRECINCT, PrecinctDay, sheets, style_of, verify_board
 
 

@@ -18,7 +18,7 @@ from crypto.elgamal import Ciphertext, ciphertext_sum, encrypt
 from crypto.group import FIELD_PRIME, ORDER, POINT_BYTES, SCALAR_BYTES, Point, Scalar
 from crypto.hashing import Transcript
 from crypto.proofs import KIND_ZERO_OR_ONE, DisjunctiveProof, prove_disjunctive, prove_zero_or_one
-from elections.encrypted_ballot import EncryptedBallot, ballot_context
+from record.ballot import EncryptedBallot, ballot_context
 
 G = Point.generator()
 HEADER_BYTES = 13

@@ -17,8 +17,8 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from crypto.contest import EncryptedContest
 from crypto.errors import InvalidProofError
 from crypto.proofs import verify_zero_or_one
-from elections.encrypted_ballot import BallotCredential, EncryptedBallot
 from identity.credentials import IssuerKeys
+from record.ballot import BallotCredential, EncryptedBallot
 from tests.security import forge
 from tests.security.conftest import attempt, cast_attempt
 from tests.server.harness import Election
@@ -187,7 +187,7 @@ def test_registrar_signature_moved_to_another_credential_key_is_refused(election
 def test_credential_signed_under_another_issuer_key_is_refused(election: Election) -> None:
     """A credential from another registrar key (another election's, or a key the registrar never published)."""
     from crypto.blind_rsa import blind, finalize
-    from elections.encrypted_ballot import credential_message
+    from record.ballot import credential_message
 
     ballot, key, _ = _prepared(election)
     rogue = IssuerKeys.generate([ballot.style_id], 2048, insecure_allow_small_for_tests=True)
@@ -208,7 +208,7 @@ def test_credential_issued_for_another_election_under_the_same_key_is_refused(el
     """A registrar reusing its key across elections: a credential it genuinely signed for another election is not
     a credential of this one (the signed message names the election)."""
     from crypto.blind_rsa import blind, finalize
-    from elections.encrypted_ballot import credential_message
+    from record.ballot import credential_message
     from tests.server.harness import issuer_keys_for
 
     ballot, key, _ = _prepared(election)

@@ -16,7 +16,7 @@ import pytest
 
 from crypto.contest import EncryptedContest
 from crypto.group import ORDER, POINT_BYTES, SCALAR_BYTES
-from elections.encrypted_ballot import EncryptedBallot
+from record.ballot import EncryptedBallot
 from tests.security import forge
 from tests.security.conftest import attempt, cast_attempt
 from tests.server.harness import Election

@@ -21,11 +21,11 @@ from crypto.elgamal import Ciphertext
 from crypto.threshold import compute_decryption_shares
 from elections.manifest import Manifest
 from elections.presets import build_preset
-from elections.trustee_posts import sign_trustee_post
 from identity.credentials import Credential, IssuerKeys
 from identity.face import FaceTemplate
 from identity.registry import SqlVoterRegistry, VoterRecord
 from mobile_api.client import VoterClient
+from record.trustee_posts import sign_trustee_post
 from trustees.ceremony import (
     CeremonyParams,
     MemoryStore,

@@ -61,7 +61,7 @@ def test_tampered_ciphertext_is_refused(voting: Election) -> None:
 
 def test_proof_forged_by_the_credential_holder_is_refused(voting: Election) -> None:
     """A voter who signs a ballot with a broken proof (e.g. to vote twice for one candidate) is refused."""
-    from elections.encrypted_ballot import EncryptedBallot
+    from record.ballot import EncryptedBallot
 
     client, credential = voting.credential()
     prepared = client.prepare_ballot(credential, voting.marks_for(credential))

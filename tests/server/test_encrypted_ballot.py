@@ -1,4 +1,4 @@
-"""The encrypted ballot format and weeding/aggregation (elections.encrypted_ballot, elections.aggregate)."""
+"""The encrypted ballot format and weeding/aggregation (record.ballot, record.tally)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,11 @@ from crypto.blind_rsa import BlindRsaPrivateKey
 from crypto.canonical import canonical_json
 from crypto.elgamal import ElGamalKeyPair
 from crypto.errors import NonCanonicalError
-from elections.aggregate import CastBallot, EncryptedTally, aggregate, weed
 from elections.ballot import encode_ballot
-from elections.encrypted_ballot import (
+from elections.presets import build_preset
+from identity.credentials import CredentialRequest, IssuerKeys
+from identity.credentials import credential_message as identity_credential_message
+from record.ballot import (
     BallotCheckError,
     BallotReveal,
     EncryptedBallot,
@@ -27,9 +29,7 @@ from elections.encrypted_ballot import (
     election_base_hash,
     tracking_code,
 )
-from elections.presets import build_preset
-from identity.credentials import CredentialRequest, IssuerKeys
-from identity.credentials import credential_message as identity_credential_message
+from record.tally import CastBallot, EncryptedTally, aggregate, weed
 
 MANIFEST = build_preset("president")
 STYLE = MANIFEST.ballot_styles[0].style_id

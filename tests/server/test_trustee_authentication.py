@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from record.ceremony import Post
 from tests.server.harness import Election
 from trustees.ceremony import TrusteeSecrets, trustee_step
 from trustees.identity import board_manifest, new_identity_key, sign_post
-from trustees.records import Post
 
 
 def test_outsider_cannot_take_a_trustee_slot(tmp_path: Path) -> None:

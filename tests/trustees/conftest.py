@@ -13,10 +13,10 @@ from bulletin_board.log import BulletinBoard
 from bulletin_board.storage import open_storage
 from elections.manifest import Manifest, TrusteeRosterEntry
 from elections.presets import build_preset
+from record.ceremony import Post
 from trustees.ceremony import CeremonyParams, TrusteeSecrets, new_trustee_secrets
 from trustees.identity import board_manifest, identity_public_key, sign_post
 from trustees.keystore import KdfParams
-from trustees.records import Post
 
 #: Tiny Argon2 parameters so tests stay fast; real keystores use `trustees.keystore.DEFAULT_KDF`.
 FAST_KDF = KdfParams(time_cost=1, memory_kib=8, parallelism=1)

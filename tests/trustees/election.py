@@ -8,12 +8,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from bulletin_board.log import BulletinBoard
 from bulletin_board.storage import open_storage
-from elections.encrypted_ballot import create_ballot, election_base_hash
 from elections.manifest import Manifest
+from record.ballot import create_ballot, election_base_hash
+from record.ceremony import JointKey
 from tests.trustees.conftest import post_manifest, roster_manifest, trustee_secrets
 from trustees.ceremony import CeremonyParams, MemoryStore, SecretsStore, run_key_ceremony
 from trustees.decryption import recompute_tally
-from trustees.records import JointKey
 
 PARAMS = CeremonyParams(n=5, k=3)
 #: (ballot style index, candidate position) of every ballot cast; the last ballot re-votes with the first one's key.

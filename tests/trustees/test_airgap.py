@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bulletin_board.log import BulletinBoard
+from record.ceremony import JointKey
 from tests.trustees.conftest import FAST_KDF, PARAMS, new_board, trustee_secrets
 from tests.trustees.election import Election, cast_and_close, manifest_board
 from trustees.airgap import (
@@ -22,7 +23,6 @@ from trustees.ceremony import BoardTransport, MemoryStore, TrusteeSecrets, run_t
 from trustees.decryption import combine_tally_from_board, run_decryption
 from trustees.errors import StaleRequestError
 from trustees.keystore import Keystore
-from trustees.records import JointKey
 
 PASS = "offline laptop passphrase"
 

@@ -10,6 +10,7 @@ from bulletin_board.log import BulletinBoard
 from bulletin_board.storage import open_storage
 from elections.errors import TrusteeUnauthenticatedError
 from elections.presets import build_preset
+from record.ceremony import Post
 from tests.trustees.conftest import IDENTITY_KEYS, PARAMS, new_board, post_manifest, signed, trustee_secrets
 from tests.trustees.election import cast_and_close, open_election
 from trustees.airgap import Purpose, import_response, make_request, respond
@@ -17,7 +18,6 @@ from trustees.ceremony import BoardTransport, CeremonyParams, MemoryStore, Trust
 from trustees.decryption import check_posted_tally, decryption_post
 from trustees.errors import CeremonyError
 from trustees.identity import board_manifest, new_identity_key, sign_post
-from trustees.records import Post
 
 
 def _commitment(board: BulletinBoard, index: int) -> Post:

@@ -11,6 +11,7 @@ from crypto.errors import InvalidProofError
 from crypto.group import Point
 from crypto.share_encryption import EncryptedShare, encrypt_share
 from crypto.threshold import make_complaint
+from record.ceremony import Post, checked_post, joint_key_post, read_ceremony, shares_post
 from tests.trustees.conftest import FAST_KDF, PARAMS, signed, trustee_secrets
 from trustees.ceremony import (
     BoardTransport,
@@ -26,7 +27,6 @@ from trustees.ceremony import (
 )
 from trustees.errors import CeremonyError, CeremonyFailedError
 from trustees.keystore import Keystore
-from trustees.records import Post, checked_post, joint_key_post, read_ceremony, shares_post
 
 PASS = "trustee three passphrase"
 

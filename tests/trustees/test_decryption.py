@@ -7,6 +7,7 @@ import itertools
 import pytest
 
 from crypto.group import Point
+from record.ceremony import Post
 from tests.trustees.conftest import signed
 from tests.trustees.election import PARAMS, Election, cast_and_close, open_election
 from trustees.ceremony import BoardTransport, TrusteeSecrets
@@ -18,7 +19,6 @@ from trustees.decryption import (
     run_decryption,
 )
 from trustees.errors import InvalidDecryptionShareError, NotEnoughSharesError, TallyMismatchError, WrongPhaseError
-from trustees.records import Post
 
 
 @pytest.fixture(scope="module")

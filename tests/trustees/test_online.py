@@ -70,8 +70,8 @@ def test_five_trustees_join_online_and_the_joint_key_lands_on_the_board(server: 
 def test_server_refuses_a_post_in_another_trustees_slot(server: TestClient) -> None:
     transport = HttpTransport(server)
     secrets = trustee_secrets(1, PARAMS)
+    from record.ceremony import Post
     from trustees.ceremony import trustee_step
-    from trustees.records import Post
 
     [post], _ = trustee_step(secrets, transport.read_entries())
     with pytest.raises(TrusteeError) as info:

@@ -37,11 +37,11 @@ from crypto.contest import EncryptedContest, encrypt_contest
 from crypto.errors import CryptoError, InvalidProofError
 from crypto.group import Point
 from crypto.hashing import domain_tag, hash_fields, length_prefixed
-from elections.aggregate import CastBallot
-from elections.encrypted_ballot import BallotCredential, EncryptedBallot
 from elections.errors import ElectionError
 from elections.manifest import Manifest
 from elections.paper import PaperBallot
+from record.ballot import BallotCredential, EncryptedBallot
+from record.tally import CastBallot
 
 BATCH_FORMAT: Final = "shailoo-precinct-batch/1"
 PROTOCOL_FORMAT: Final = "shailoo-precinct-protocol/1"
@@ -382,7 +382,7 @@ def check_next_batch(head: ChainHead, batch: DeviceBatch) -> ChainHead:
 
 
 def paper_cast_ballots(index: int, batch: DeviceBatch) -> list[CastBallot]:
-    """The paper ballots of a ``precinct_batch`` entry as `CastBallot`s for `elections.aggregate.aggregate`.
+    """The paper ballots of a ``precinct_batch`` entry as `CastBallot`s for `record.tally.aggregate`.
 
     Each holds an in-memory `EncryptedBallot` with the batch's precinct, the sheet's style and its valid contests;
     it has no credential (paper ballots are never weeded: every sheet counts once, which the chain checks

@@ -28,7 +28,7 @@ from crypto.group import Point
 from crypto.hashing import hash_fields
 from crypto.share_encryption import EncryptedShare, u32
 from crypto.threshold import Complaint, TrusteeCommitment, check_parameters
-from trustees.errors import CeremonyError
+from record.errors import CeremonyError
 
 CEREMONY_SUBJECT: Final = "key_ceremony"
 JsonDict = dict[str, Any]

@@ -29,10 +29,10 @@ from crypto.contest import EncryptedContest
 from crypto.elgamal import Ciphertext, ciphertext_sum
 from crypto.errors import CryptoError
 from crypto.hashing import hash_fields
-from elections.encrypted_ballot import EncryptedBallot
 from elections.errors import ElectionError
 from elections.manifest import Manifest
 from elections.results_model import ContestTurnout, Figures, Turnout
+from record.ballot import EncryptedBallot
 
 
 class AggregateError(ElectionError):

@@ -130,9 +130,10 @@ def setup_election(
     from identity.face import FaceTemplate
     from identity.registry import SqlVoterRegistry, VoterRecord
     from identity.settings import IdentitySettings
+    from mobile_api.schemas import DeviceAttestation
     from trustees.ceremony import CeremonyParams, MemoryStore, new_trustee_secrets, run_trustee
     from trustees.online import HttpTransport
-    from voting_server.identification import device_public_key, sign_attestation
+    from voting_server.identification import device_public_key
 
     http = httpx.Client(base_url=server.url, timeout=120)
     http.post("/v1/admin/manifest", json={"preset": preset}, headers=OPERATOR).raise_for_status()
@@ -176,7 +177,7 @@ def setup_election(
             "method": "document",
             "device_id": DEVICE_ID,
         }
-        identified = client.submit_attestation(session.session_id, sign_attestation(DEVICE_ID, device, assertion))
+        identified = client.submit_attestation(session.session_id, DeviceAttestation.sign(DEVICE_ID, device, assertion))
         credentials.append(client.obtain_credential(session.session_id, identified.style_id))
     log(f"{preset}: {voters} voters identified, credentials issued")
     return client, credentials, manifest

@@ -374,7 +374,7 @@ class DemoRun:
             )
 
     def _one_voter(self, plan: VoterPlan) -> None:
-        from voting_server.identification import sign_attestation
+        from mobile_api.schemas import DeviceAttestation
 
         session = self.voter.start_identification(plan.personal_number, self.channel)
         assertion = {
@@ -385,7 +385,7 @@ class DemoRun:
             "device_id": self.device_id,
         }
         identified = self.voter.submit_attestation(
-            session.session_id, sign_attestation(self.device_id, self.device_key, assertion)
+            session.session_id, DeviceAttestation.sign(self.device_id, self.device_key, assertion)
         )
         credential = self.voter.obtain_credential(session.session_id, identified.style_id)
         if plan.challenge_first:

@@ -101,7 +101,7 @@ def identify(
     from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
     from crypto.errors import ShailooError
-    from voting_server.identification import sign_attestation
+    from mobile_api.schemas import DeviceAttestation
 
     client = _client(server)
     try:
@@ -115,7 +115,7 @@ def identify(
             "method": "document",
             "device_id": device_id,
         }
-        identified = client.submit_attestation(session.session_id, sign_attestation(device_id, key, assertion))
+        identified = client.submit_attestation(session.session_id, DeviceAttestation.sign(device_id, key, assertion))
         credential = client.obtain_credential(session.session_id, identified.style_id)
     except ShailooError as e:
         _fail(e)

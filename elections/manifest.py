@@ -37,7 +37,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
+from crypto import signing
 from crypto.canonical import record_hash
+from crypto.errors import CryptoError
 from elections.errors import ManifestError, UnknownIdError
 from elections.parameters import RuleSet
 
@@ -259,6 +261,15 @@ class TrusteeRosterEntry(BaseModel):
     index: int = Field(ge=1, le=255)
     name: LocalizedText | str
     public_key: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+    @field_validator("public_key")
+    @classmethod
+    def _strict_ed25519(cls, value: str) -> str:
+        try:
+            signing.decode_public_key(bytes.fromhex(value))
+        except CryptoError as e:
+            raise ValueError(f"the trustee's identity key is not a usable Ed25519 key: {e.message}") from e
+        return value
 
 
 #: Fields left out of the canonical dict while empty, so manifests written before they existed keep their hash.

@@ -23,20 +23,11 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from crypto import blind_rsa
 from crypto.blind_rsa import BlindRsaPrivateKey, BlindRsaPublicKey
 from crypto.errors import CryptoError
-from crypto.hashing import domain_tag, length_prefixed
 from identity.errors import CredentialInvalidError, NotEligibleError
+from record.ballot import credential_message
 
-CREDENTIAL_TAG: Final = "identity/credential"
 VARIANT: Final = blind_rsa.DEFAULT_VARIANT
 _ED25519_PUBLIC_BYTES: Final = 32
-
-
-def credential_message(election_id: str, ballot_style_id: str, credential_public_key: bytes) -> bytes:
-    """The canonical bytes binding a credential key to its election and ballot style (see the module docstring)."""
-    if len(credential_public_key) != _ED25519_PUBLIC_BYTES:
-        raise CredentialInvalidError("a credential public key is 32 bytes (raw Ed25519)")
-    fields = (domain_tag(CREDENTIAL_TAG), election_id.encode(), ballot_style_id.encode(), credential_public_key)
-    return b"".join(length_prefixed(f) for f in fields)
 
 
 class IssuerKeys:

@@ -6,9 +6,13 @@ never computed over this wire JSON but over the canonical bytes defined in `reco
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import BaseModel, ConfigDict, Field
+
+from record.attestation import sign_assertion
 
 _HEX = r"^[0-9a-f]*$"
 #: Hex of bytes: an even number of digits, so ``bytes.fromhex`` cannot fail on what the schema let through.
@@ -106,6 +110,11 @@ class DeviceAttestation(_Wire):
     device_id: str
     assertion: dict[str, Any]
     signature: str = Field(pattern=_BYTES_HEX)
+
+    @classmethod
+    def sign(cls, device_id: str, key: Ed25519PrivateKey, assertion: Mapping[str, Any]) -> DeviceAttestation:
+        """The device side: ``assertion`` signed by the device's key (`record.attestation.sign_assertion`)."""
+        return cls(device_id=device_id, assertion=dict(assertion), signature=sign_assertion(key, assertion).hex())
 
 
 class IdentificationResult(_Wire):

@@ -4,8 +4,9 @@
 
 1. **Identification** at the kiosk: by the kiosk camera's face frames (sent to the registrar's 1:1 check with the
    session's liveness nonce), or by a signed assertion of the precinct's biometric identification device
-   (`identification_assertion`, `sign_identification`): Ed25519 by a device registered on the board, binding the
-   election, the session, the voter, the channel (``kiosk``), the method, the device and the time.
+   (`record.attestation.identification_assertion`, signed with `DeviceAttestation.sign`): Ed25519 by a device
+   registered on the board, binding the election, the session, the voter, the channel (``kiosk``), the method,
+   the device and the time.
 2. **Credential** issued to this kiosk session (blinded here, like on a phone); it is erased when the session ends.
 3. **Ballot**: marks → encrypted and proved here (`prepare`); the voter may **challenge** (cast-or-spoil: the ballot
    is published with its randomness and the kiosk shows what it opened to) as often as they like, then **casts**.
@@ -30,8 +31,6 @@ import httpx
 
 from bulletin_board.checkpoint import SignedPromise, verify_promise
 from bulletin_board.entries import Entry, EntryKind
-from crypto.canonical import canonical_json
-from crypto.hashing import domain_tag, length_prefixed
 from elections.ballot import encode_ballot
 from identity.credentials import Credential
 from mobile_api.client import PreparedBallot, VoterClient
@@ -40,6 +39,7 @@ from mobile_api.schemas import DeviceAttestation, IdentificationSession, Receipt
 from precinct.devices import DeviceIdentity
 from precinct.errors import DeviceError, KioskSessionError, LinkDownError, PrecinctError
 from precinct.outbox import Outbox, Sender
+from record.attestation import identification_assertion
 from record.ballot import EncryptedBallot
 from record.precinct import (
     ChainHead,
@@ -48,32 +48,6 @@ from record.precinct import (
     sign_batch,
     sign_protocol,
 )
-
-#: The domain tag of identification assertions (the same bytes the registrar verifies).
-ATTESTATION_TAG = "precinct/identification"
-
-
-def identification_assertion(
-    *, election_id: str, session_id: str, personal_number: str, device_id: str, method: str, at: int
-) -> dict[str, Any]:
-    """The assertion a precinct identification device signs for one voter (``at``: Unix time in seconds)."""
-    return {
-        "election_id": election_id,
-        "session_id": session_id,
-        "personal_number": personal_number,
-        "channel": "kiosk",
-        "method": method,
-        "device_id": device_id,
-        "identified_at": at,
-    }
-
-
-def sign_identification(identity: DeviceIdentity, assertion: Mapping[str, Any]) -> DeviceAttestation:
-    """``Ed25519(lp("SHAILOO-V1/precinct/identification") || canonical_json(assertion))`` by the device key."""
-    message = length_prefixed(domain_tag(ATTESTATION_TAG)) + canonical_json(dict(assertion))
-    return DeviceAttestation(
-        device_id=identity.device_id, assertion=dict(assertion), signature=identity.key.sign(message).hex()
-    )
 
 
 @dataclass
@@ -149,7 +123,7 @@ class Kiosk:
             method=method,
             at=int(self.clock()),
         )
-        return self.identify_with(sign_identification(self.identity, assertion))
+        return self.identify_with(DeviceAttestation.sign(self.identity.device_id, self.identity.key, assertion))
 
     def identify_with(self, attestation: DeviceAttestation) -> str:
         """Identification by a signed assertion (the kiosk's own, or the precinct's biometric terminal's)."""

@@ -36,17 +36,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from crypto import blind_rsa
+from crypto import blind_rsa, signing
 from crypto.batch import BatchVerifier
 from crypto.blind_rsa import BlindRsaPublicKey
 from crypto.canonical import canonical_json
 from crypto.contest import EncryptedContest, encrypt_contest
 from crypto.elgamal import encrypt
-from crypto.errors import CryptoError, InvalidProofError, ShailooError
+from crypto.errors import CryptoError, InvalidProofError, InvalidSignatureError, ShailooError
 from crypto.group import Point, Scalar
 from crypto.hashing import domain_tag, hash_fields, length_prefixed
 from elections.ballot import check_selection_vector, decode_selections
@@ -98,7 +97,10 @@ def ballot_context(base_hash: bytes, election_id: str, style_id: str, contest_id
 
 
 def credential_message(election_id: str, style_id: str, credential_key: bytes) -> bytes:
-    """The bytes the registrar blind-signs (identical to `identity.credentials.credential_message`)."""
+    """The bytes the registrar blind-signs: ``lp(tag) || lp(election_id) || lp(style_id) || lp(credential_key)``
+    (UTF-8 ids, the raw 32-byte Ed25519 key). The device prepares them; the registrar never sees them."""
+    if len(credential_key) != _ED25519_BYTES:
+        raise BallotCheckError("a credential public key is 32 bytes (raw Ed25519)", code="credential_invalid")
     fields = (domain_tag(CREDENTIAL_TAG), election_id.encode(), style_id.encode(), credential_key)
     return b"".join(length_prefixed(f) for f in fields)
 
@@ -148,7 +150,8 @@ class EncryptedBallot:
         return {**self.body_json(), "signature": self.signature.hex()}
 
     def signed_bytes(self) -> bytes:
-        return length_prefixed(domain_tag(SIGNATURE_TAG)) + ballot_canonical_json(self.body_json())
+        """What the credential key signs: `crypto.signing.tagged_message` of the body's canonical JSON."""
+        return signing.tagged_message(SIGNATURE_TAG, ballot_canonical_json(self.body_json()))
 
     def ballot_hash(self) -> bytes:
         cached: bytes | None = self.__dict__.get("_ballot_hash")
@@ -346,7 +349,7 @@ def create_ballot(
         credential=BallotCredential(public, msg_prefix, registrar_signature),
         signature=bytes(_ED25519_SIGNATURE_BYTES),
     )
-    signature = credential_key.sign(unsigned.signed_bytes())
+    signature = signing.sign(credential_key, SIGNATURE_TAG, ballot_canonical_json(unsigned.body_json()))
     ballot = EncryptedBallot(**{**unsigned.__dict__, "signature": signature})
     return ballot, BallotReveal(tuple(opened))
 
@@ -390,9 +393,11 @@ def check_ballot_envelope(
     except CryptoError as e:
         raise BallotCheckError("the registrar did not sign this credential", code="credential_invalid") from e
     try:
-        Ed25519PublicKey.from_public_bytes(cred.public_key).verify(ballot.signature, ballot.signed_bytes())
-    except (InvalidSignature, ValueError) as e:
+        signing.verify_signature(cred.public_key, ballot.signed_bytes(), ballot.signature)
+    except InvalidSignatureError as e:
         raise BallotCheckError("the ballot signature does not verify", code="invalid_signature") from e
+    except CryptoError as e:  # a degenerate or non-canonical credential key
+        raise BallotCheckError(f"the credential key is not usable: {e.message}", code="credential_invalid") from e
 
 
 def add_ballot_proofs(

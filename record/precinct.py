@@ -27,16 +27,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Final
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from crypto import signing
 from crypto.batch import BatchVerifier
 from crypto.canonical import canonical_json
 from crypto.contest import EncryptedContest, encrypt_contest
 from crypto.errors import CryptoError, InvalidProofError
 from crypto.group import Point
-from crypto.hashing import domain_tag, hash_fields, length_prefixed
+from crypto.hashing import hash_fields
 from elections.errors import ElectionError
 from elections.manifest import Manifest
 from elections.paper import PaperBallot
@@ -130,14 +130,14 @@ def _hex(value: object, what: str, length: int | None = None) -> bytes:
 
 
 def _signed_bytes(tag: str, body: Mapping[str, Any]) -> bytes:
-    return length_prefixed(domain_tag(tag)) + canonical_json(dict(body))
+    return signing.tagged_message(tag, canonical_json(dict(body)))
 
 
 def _verify(public_key: bytes, signature: bytes, message: bytes, what: str) -> None:
     try:
-        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, message)
-    except (InvalidSignature, ValueError) as e:
-        raise _fail(f"{what}: the device signature does not verify", "invalid_signature") from e
+        signing.verify_signature(public_key, message, signature)
+    except CryptoError as e:
+        raise _fail(f"{what}: the device signature does not verify ({e.message})", "invalid_signature") from e
 
 
 # -- encrypted paper ballots --------------------------------------------------------------------------------------
@@ -336,7 +336,7 @@ def sign_batch(
     unsigned = DeviceBatch(
         election_id, device_id, precinct_id, sequence, previous, tuple(ballots), tuple(cast), bytes(64)
     )
-    return replace(unsigned, signature=key.sign(unsigned.signed_bytes()))
+    return replace(unsigned, signature=signing.sign(key, BATCH_SIGNATURE_TAG, canonical_json(unsigned.body_json())))
 
 
 def check_batch_signature(batch: DeviceBatch, device_key: bytes) -> None:
@@ -502,7 +502,7 @@ class PrecinctProtocol:
 
 def sign_protocol(key: Ed25519PrivateKey, protocol: PrecinctProtocol) -> PrecinctProtocol:
     """The device side: sign a protocol (its ``signature`` field is ignored and replaced)."""
-    return replace(protocol, signature=key.sign(protocol.signed_bytes()))
+    return replace(protocol, signature=signing.sign(key, PROTOCOL_SIGNATURE_TAG, canonical_json(protocol.body_json())))
 
 
 def check_protocol_signature(protocol: PrecinctProtocol, device_key: bytes) -> None:

@@ -4,7 +4,10 @@ The manifest's roster (`elections.manifest.TrusteeRosterEntry`) gives each trust
 Every ``trustee_commitment``, ``trustee_share``, ``complaint`` and ``decryption_share`` payload carries
 ``"signature"``: that key's Ed25519 signature over
 
-    hash_fields("trustee/post", manifest_hash, kind (UTF-8), u32(j), canonical_json(payload without "signature"))
+    tagged_message("trustee/post", lp(manifest_hash) || lp(kind, UTF-8) || lp(u32(j))
+                                   || lp(canonical_json(payload without "signature")))
+
+(`crypto.signing.tagged_message`: the length-prefixed domain tag, then the body)
 
 so a post binds the election (the manifest hash, which also fixes the roster), its kind and its trustee; a post
 replayed from another election, retitled to another kind or moved to another trustee's slot no longer verifies.
@@ -18,12 +21,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from crypto import signing
 from crypto.canonical import canonical_json
-from crypto.hashing import hash_fields
+from crypto.errors import CryptoError
+from crypto.hashing import length_prefixed
 from crypto.share_encryption import u32
 from elections.errors import TrusteeUnauthenticatedError, UnknownIdError
 from elections.manifest import Manifest
@@ -60,18 +64,21 @@ def post_trustee(kind: str, payload: Mapping[str, Any]) -> int:
     return value
 
 
-def signing_message(manifest_hash: bytes, kind: str, trustee: int, payload: Mapping[str, Any]) -> bytes:
-    """The 32 bytes a trustee signs (module docstring): the payload is taken without its ``signature``."""
+def signing_body(manifest_hash: bytes, kind: str, trustee: int, payload: Mapping[str, Any]) -> bytes:
+    """The body a trustee signs under the tag ``trustee/post`` (module docstring); the payload is taken without
+    its ``signature``."""
     unsigned = {name: value for name, value in payload.items() if name != SIGNATURE_FIELD}
-    return hash_fields(TRUSTEE_POST_TAG, manifest_hash, kind.encode(), u32(trustee), canonical_json(unsigned))
+    fields = (manifest_hash, kind.encode(), u32(trustee), canonical_json(unsigned))
+    return b"".join(length_prefixed(f) for f in fields)
 
 
 def sign_trustee_post(
     key: Ed25519PrivateKey, manifest_hash: bytes, kind: str, payload: Mapping[str, Any]
 ) -> dict[str, Any]:
-    """``payload`` with ``"signature"``: the identity key's signature of `signing_message`."""
-    message = signing_message(manifest_hash, kind, post_trustee(kind, payload), payload)
-    return {**{n: v for n, v in payload.items() if n != SIGNATURE_FIELD}, SIGNATURE_FIELD: key.sign(message).hex()}
+    """``payload`` with ``"signature"``: the identity key's signature of `signing_body` under ``trustee/post``."""
+    body = signing_body(manifest_hash, kind, post_trustee(kind, payload), payload)
+    signature = signing.sign(key, TRUSTEE_POST_TAG, body)
+    return {**{n: v for n, v in payload.items() if n != SIGNATURE_FIELD}, SIGNATURE_FIELD: signature.hex()}
 
 
 def check_trustee_post(
@@ -91,11 +98,13 @@ def check_trustee_post(
     if not isinstance(signature, str) or len(signature) != 128:
         raise TrusteeUnauthenticatedError(f"the {kind} post of trustee {trustee} is not signed")
     try:
-        Ed25519PublicKey.from_public_bytes(bytes.fromhex(entry.public_key)).verify(
+        signing.verify(
+            bytes.fromhex(entry.public_key),
+            TRUSTEE_POST_TAG,
+            signing_body(manifest_hash or manifest.manifest_hash(), kind, trustee, payload),
             bytes.fromhex(signature),
-            signing_message(manifest_hash or manifest.manifest_hash(), kind, trustee, payload),
         )
-    except (InvalidSignature, ValueError) as e:
+    except (CryptoError, ValueError) as e:
         raise TrusteeUnauthenticatedError(
             f"the {kind} post in trustee {trustee}'s name is not signed by the identity key the roster gives"
         ) from e

@@ -22,13 +22,10 @@ import secrets
 from collections.abc import Callable
 from typing import Any, Final
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from bulletin_board.phases import Phase
-from crypto.canonical import canonical_json
-from crypto.hashing import domain_tag, length_prefixed
+from crypto import signing
 from elections.manifest import Manifest
 from identity.credentials import IssuerKeys
 from identity.issuance import Issuer
@@ -47,28 +44,16 @@ from mobile_api.schemas import (
     IdentificationSession,
     IdentificationStart,
 )
+from record.attestation import AttestationError, check_assertion
 from voting_server.election import ElectionService
 
-ATTESTATION_TAG: Final = "precinct/identification"
 _PREFIX: Final = "voter-session:"
 _FACE_PREFIX: Final = "voter-face-session:"
 SESSION_TTL_SECONDS: Final = 300
 
 
-def attestation_bytes(assertion: dict[str, Any]) -> bytes:
-    """The bytes a precinct device signs for an identification assertion."""
-    return length_prefixed(domain_tag(ATTESTATION_TAG)) + canonical_json(assertion)
-
-
-def sign_attestation(device_id: str, key: Ed25519PrivateKey, assertion: dict[str, Any]) -> DeviceAttestation:
-    """Device side: sign an assertion (used by kiosks, the demo and tests)."""
-    return DeviceAttestation(
-        device_id=device_id, assertion=assertion, signature=key.sign(attestation_bytes(assertion)).hex()
-    )
-
-
 def device_public_key(key: Ed25519PrivateKey) -> bytes:
-    return key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    return signing.public_key_bytes(key)
 
 
 def ballot_style_for_voter(manifest: Manifest, voter: VoterRecord) -> str | None:
@@ -184,11 +169,9 @@ class RegistrarService:
                 f"device {attestation.device_id!r} is not registered on the board", code="identification_failed"
             )
         try:
-            Ed25519PublicKey.from_public_bytes(device_key).verify(
-                bytes.fromhex(attestation.signature), attestation_bytes(attestation.assertion)
-            )
-        except (InvalidSignature, ValueError) as e:
-            raise ApiError("the device's assertion signature does not verify", code="invalid_signature") from e
+            check_assertion(device_key, attestation.assertion, bytes.fromhex(attestation.signature))
+        except AttestationError as e:
+            raise ApiError(e.message, code="invalid_signature") from e
         expected = {
             "election_id": state["election_id"],
             "session_id": session_id,

@@ -22,8 +22,8 @@ from bulletin_board.entries import EntryKind
 from identity.credentials import Credential
 from mobile_api.client import VoterClient
 from mobile_api.errors import ClientError
+from mobile_api.schemas import DeviceAttestation
 from tests.server.harness import DEVICE_ID, Election
-from voting_server.identification import sign_attestation
 
 VOTERS = 12
 ATTEMPTS = 60
@@ -68,7 +68,7 @@ def _try_credential(election: Election, number: str, channel: str) -> Credential
             "device_id": DEVICE_ID,
         }
         identified = client.submit_attestation(
-            session.session_id, sign_attestation(DEVICE_ID, election.device_key, assertion)
+            session.session_id, DeviceAttestation.sign(DEVICE_ID, election.device_key, assertion)
         )
         return client.obtain_credential(session.session_id, identified.style_id)
     except ClientError as e:

@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from crypto.errors import CryptoError
+from crypto.errors import CryptoError, ShailooError
 from identity.credentials import (
     CredentialRequest,
     IssuerKeys,
@@ -88,8 +88,9 @@ def test_credential_message_is_length_prefixed_and_domain_separated() -> None:
     assert credential_message("e", "s", key).startswith(
         len(b"SHAILOO-V1/identity/credential").to_bytes(8, "big") + b"SHAILOO-V1/identity/credential"
     )
-    with pytest.raises(CredentialInvalidError):
+    with pytest.raises(ShailooError) as refused:
         credential_message("e", "s", bytes(31))
+    assert refused.value.code == "credential_invalid"
 
 
 def test_issuer_keys_payload_round_trips_and_pins_fingerprints(issuer_keys: IssuerKeys) -> None:

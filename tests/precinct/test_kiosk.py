@@ -13,7 +13,7 @@ from mobile_api.errors import ClientError
 from mobile_api.schemas import DeviceAttestation
 from precinct.devices import DeviceIdentity
 from precinct.errors import KioskSessionError, LinkDownError
-from precinct.kiosk import identification_assertion, sign_identification
+from record.attestation import identification_assertion
 from tests.precinct.day import PRECINCT, PrecinctDay, kiosk_for, verify_board
 from tests.server.harness import DEVICE_ID
 
@@ -106,7 +106,7 @@ def test_identification_by_the_precincts_biometric_terminal(tmp_path: Path) -> N
             method="biometric",
             at=1_764_000_000,
         )
-        return sign_identification(by, claim)
+        return DeviceAttestation.sign(by.device_id, by.key, claim)
 
     number, style = day.election.register_voter()
     kiosk.begin(number)

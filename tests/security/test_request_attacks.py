@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from identity.credentials import CredentialRequest
+from mobile_api.schemas import DeviceAttestation
 from tests.security.conftest import attempt
 from tests.server.harness import AUDITOR, DEVICE_ID, Election
-from voting_server.identification import sign_attestation
 
 
 def _json(election: Election, path: str, content: bytes, **headers: str) -> Any:
@@ -129,7 +129,7 @@ def _identified_session(election: Election, number: str, channel: str = "app") -
         "method": "document",
         "device_id": DEVICE_ID,
     }
-    client.submit_attestation(session.session_id, sign_attestation(DEVICE_ID, election.device_key, assertion))
+    client.submit_attestation(session.session_id, DeviceAttestation.sign(DEVICE_ID, election.device_key, assertion))
     return session.session_id
 
 
@@ -168,7 +168,7 @@ def test_voter_identified_in_the_app_is_refused_at_the_kiosk(election: Election)
         "method": "document",
         "device_id": DEVICE_ID,
     }
-    body = sign_attestation(DEVICE_ID, election.device_key, assertion).model_dump()
+    body = DeviceAttestation.sign(DEVICE_ID, election.device_key, assertion).model_dump()
     refusal = attempt(election, "POST", f"/v1/identification/sessions/{kiosk.session_id}/attestation", json=body)
     assert (refusal.status, refusal.code) == (409, "already_identified")
 
@@ -219,7 +219,7 @@ def test_attestation_for_another_voter_than_the_session_is_refused(election: Ele
         "method": "document",
         "device_id": DEVICE_ID,
     }
-    body = sign_attestation(DEVICE_ID, election.device_key, assertion).model_dump()
+    body = DeviceAttestation.sign(DEVICE_ID, election.device_key, assertion).model_dump()
     refusal = attempt(election, "POST", f"/v1/identification/sessions/{session_b.session_id}/attestation", json=body)
     assert (refusal.status, refusal.code) == (403, "identification_failed")
 

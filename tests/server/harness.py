@@ -25,6 +25,7 @@ from identity.credentials import Credential, IssuerKeys
 from identity.face import FaceTemplate
 from identity.registry import SqlVoterRegistry, VoterRecord
 from mobile_api.client import VoterClient
+from mobile_api.schemas import DeviceAttestation
 from record.trustee_posts import sign_trustee_post
 from trustees.ceremony import (
     CeremonyParams,
@@ -36,7 +37,7 @@ from trustees.ceremony import (
 )
 from voting_server.app import create_app
 from voting_server.components import Components
-from voting_server.identification import device_public_key, sign_attestation
+from voting_server.identification import device_public_key
 from voting_server.settings import DEVELOPMENT_AUDITOR_TOKEN, DEVELOPMENT_OPERATOR_TOKEN, Settings
 
 OPERATOR = {"Authorization": f"Bearer {DEVELOPMENT_OPERATOR_TOKEN}"}
@@ -165,7 +166,7 @@ class Election:
             "device_id": DEVICE_ID,
         }
         identified = client.submit_attestation(
-            session.session_id, sign_attestation(DEVICE_ID, self.device_key, assertion)
+            session.session_id, DeviceAttestation.sign(DEVICE_ID, self.device_key, assertion)
         )
         return client, client.obtain_credential(session.session_id, identified.style_id)
 

@@ -136,8 +136,8 @@ def test_receipt_lookup_of_an_unknown_code_is_not_found(voting: Election) -> Non
 
 
 def test_a_voter_is_identified_only_once(voting: Election) -> None:
+    from mobile_api.schemas import DeviceAttestation
     from tests.server.harness import DEVICE_ID, personal_number
-    from voting_server.identification import sign_attestation
 
     client, _ = voting.credential()  # voter 0 identified and credentialed
     session = client.start_identification(personal_number(0))
@@ -149,15 +149,15 @@ def test_a_voter_is_identified_only_once(voting: Election) -> None:
         "device_id": DEVICE_ID,
     }
     with pytest.raises(ClientError) as caught:
-        client.submit_attestation(session.session_id, sign_attestation(DEVICE_ID, voting.device_key, assertion))
+        client.submit_attestation(session.session_id, DeviceAttestation.sign(DEVICE_ID, voting.device_key, assertion))
     assert caught.value.code == "already_identified"
 
 
 def test_attestation_by_an_unregistered_device_is_refused(voting: Election) -> None:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+    from mobile_api.schemas import DeviceAttestation
     from tests.server.harness import DEVICE_ID
-    from voting_server.identification import sign_attestation
 
     number, _ = voting.register_voter()
     client = voting.voter_client()
@@ -169,7 +169,7 @@ def test_attestation_by_an_unregistered_device_is_refused(voting: Election) -> N
         "method": "document",
         "device_id": DEVICE_ID,
     }
-    forged = sign_attestation(DEVICE_ID, Ed25519PrivateKey.generate(), assertion)
+    forged = DeviceAttestation.sign(DEVICE_ID, Ed25519PrivateKey.generate(), assertion)
     with pytest.raises(ClientError) as caught:
         client.submit_attestation(session.session_id, forged)
     assert caught.value.code == "invalid_signature"
@@ -178,8 +178,9 @@ def test_attestation_by_an_unregistered_device_is_refused(voting: Election) -> N
 def test_a_device_registered_during_voting_can_attest(voting: Election) -> None:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+    from mobile_api.schemas import DeviceAttestation
     from tests.server.harness import OPERATOR
-    from voting_server.identification import device_public_key, sign_attestation
+    from voting_server.identification import device_public_key
 
     late = Ed25519PrivateKey.generate()
     body = {"device_id": "late-terminal", "public_key": device_public_key(late).hex()}
@@ -194,5 +195,5 @@ def test_a_device_registered_during_voting_can_attest(voting: Election) -> None:
         "method": "document",
         "device_id": "late-terminal",
     }
-    identified = client.submit_attestation(session.session_id, sign_attestation("late-terminal", late, assertion))
+    identified = client.submit_attestation(session.session_id, DeviceAttestation.sign("late-terminal", late, assertion))
     assert identified.style_id == style

@@ -16,7 +16,6 @@ from crypto.errors import NonCanonicalError
 from elections.ballot import encode_ballot
 from elections.presets import build_preset
 from identity.credentials import CredentialRequest, IssuerKeys
-from identity.credentials import credential_message as identity_credential_message
 from record.ballot import (
     BallotCheckError,
     BallotReveal,
@@ -25,7 +24,6 @@ from record.ballot import (
     check_ballot,
     check_spoiled,
     create_ballot,
-    credential_message,
     election_base_hash,
     tracking_code,
 )
@@ -75,11 +73,6 @@ def check(setting: dict[str, Any], value: object) -> Any:
         joint_public_key=setting["joint"],
         base_hash=setting["base"],
     )
-
-
-def test_credential_message_is_the_one_identity_issues() -> None:
-    key = bytes(range(32))
-    assert credential_message("e", "s", key) == identity_credential_message("e", "s", key)
 
 
 def test_a_ballot_round_trips_and_checks(setting: dict[str, Any]) -> None:

@@ -48,6 +48,7 @@ from crypto.elgamal import encrypt
 from crypto.errors import CryptoError, InvalidProofError, InvalidSignatureError, ShailooError
 from crypto.group import Point, Scalar
 from crypto.hashing import domain_tag, hash_fields, length_prefixed
+from crypto.strict_json import Field, MalformedFieldError
 from elections.ballot import check_selection_vector, decode_selections
 from elections.errors import ElectionError
 from elections.manifest import Manifest
@@ -63,6 +64,8 @@ TRACKING_CODE_BYTES: Final = 10
 MAX_CONTEST_HEX_CHARS: Final = 4_000_000
 _ED25519_BYTES: Final = 32
 _ED25519_SIGNATURE_BYTES: Final = 64
+#: An RSA signature of an issuer key up to 8192 bits; larger is no key of any election.
+_MAX_RSA_SIGNATURE_BYTES: Final = 1024
 _BALLOT_KEYS: Final = frozenset(
     {"format", "election_id", "style_id", "precinct_id", "contests", "credential", "signature"}
 )
@@ -175,65 +178,40 @@ class EncryptedBallot:
 
     @classmethod
     def from_json(cls, value: object) -> EncryptedBallot:
-        """Parse the wire/board JSON strictly: exact keys, types, hex lengths. No point is decoded here."""
-        obj = _object(value, _BALLOT_KEYS, "ballot")
-        if obj["format"] != BALLOT_FORMAT:
-            raise BallotCheckError(f"unknown ballot format {obj['format']!r}", code="malformed")
-        precinct = obj["precinct_id"]
-        if precinct is not None and not isinstance(precinct, str):
-            raise BallotCheckError("precinct_id must be a string or null", code="malformed")
-        contests_value = obj["contests"]
-        if not isinstance(contests_value, list) or not contests_value:
-            raise BallotCheckError("contests must be a non-empty list", code="malformed")
-        if sum(len(c.get("encrypted", "")) for c in contests_value if isinstance(c, dict)) > MAX_CONTEST_HEX_CHARS:
-            raise BallotCheckError("the ballot is larger than any ballot of any election", code="payload_too_large")
-        contests = []
-        for item in contests_value:
-            contest = _object(item, _CONTEST_KEYS, "contest")
-            contests.append((_str(contest, "contest_id"), _hex(contest, "encrypted")))
-        cred = _object(obj["credential"], _CREDENTIAL_KEYS, "credential")
+        """Parse the wire/board JSON strictly: exact keys, types, hex lengths at every depth (`BallotCheckError`
+        naming the JSON path of the bad field). No point is decoded here."""
+        try:
+            return cls._from_field(Field(value))
+        except MalformedFieldError as e:
+            raise BallotCheckError(e.message, code=e.code) from e
+
+    @classmethod
+    def _from_field(cls, field: Field) -> EncryptedBallot:
+        obj = field.as_object(_BALLOT_KEYS)
+        obj["format"].literal(BALLOT_FORMAT)
+        items = obj["contests"].items(min_len=1)
+        contests, hex_chars = [], 0
+        for item in items:
+            contest = item.as_object(_CONTEST_KEYS)
+            encrypted = contest["encrypted"]
+            hex_chars += len(encrypted.value) if isinstance(encrypted.value, str) else 0
+            if hex_chars > MAX_CONTEST_HEX_CHARS:
+                raise BallotCheckError("the ballot is larger than any ballot of any election", code="payload_too_large")
+            contests.append((contest["contest_id"].text(), encrypted.hex()))
+        cred = obj["credential"].as_object(_CREDENTIAL_KEYS)
         credential = BallotCredential(
-            public_key=_hex(cred, "public_key", _ED25519_BYTES),
-            msg_prefix=_hex(cred, "msg_prefix", blind_rsa.MSG_PREFIX_BYTES),
-            registrar_signature=_hex(cred, "registrar_signature"),
+            public_key=cred["public_key"].hex(_ED25519_BYTES),
+            msg_prefix=cred["msg_prefix"].hex(blind_rsa.MSG_PREFIX_BYTES),
+            registrar_signature=cred["registrar_signature"].hex(max_len=_MAX_RSA_SIGNATURE_BYTES),
         )
         return cls(
-            election_id=_str(obj, "election_id"),
-            style_id=_str(obj, "style_id"),
-            precinct_id=precinct,
+            election_id=obj["election_id"].text(),
+            style_id=obj["style_id"].text(),
+            precinct_id=obj["precinct_id"].optional_text(),
             contests=tuple(contests),
             credential=credential,
-            signature=_hex(obj, "signature", _ED25519_SIGNATURE_BYTES),
+            signature=obj["signature"].hex(_ED25519_SIGNATURE_BYTES),
         )
-
-
-def _object(value: object, keys: frozenset[str], what: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise BallotCheckError(f"{what} must be a JSON object", code="malformed")
-    if set(value) != keys:
-        extra, missing = sorted(set(value) - keys), sorted(keys - set(value))
-        raise BallotCheckError(f"{what}: unknown fields {extra}, missing fields {missing}", code="malformed")
-    return value
-
-
-def _str(obj: Mapping[str, Any], key: str) -> str:
-    value = obj[key]
-    if not isinstance(value, str) or not value or len(value) > 128:
-        raise BallotCheckError(f"{key} must be a non-empty string", code="malformed")
-    return value
-
-
-def _hex(obj: Mapping[str, Any], key: str, length: int | None = None) -> bytes:
-    value = obj[key]
-    if not isinstance(value, str) or value != value.lower():
-        raise BallotCheckError(f"{key} must be lowercase hex", code="non_canonical")
-    try:
-        raw = bytes.fromhex(value)
-    except ValueError as e:
-        raise BallotCheckError(f"{key} is not hex", code="non_canonical") from e
-    if raw.hex() != value or (length is not None and len(raw) != length):
-        raise BallotCheckError(f"{key} must be exactly {length} bytes of lowercase hex", code="non_canonical")
-    return raw
 
 
 _MAX_SAFE_INTEGER = 2**53 - 1
@@ -292,25 +270,17 @@ class BallotReveal:
 
     @classmethod
     def from_json(cls, value: object) -> BallotReveal:
-        obj = _object(value, frozenset({"contests"}), "reveal")
-        items = obj["contests"]
-        if not isinstance(items, list):
-            raise BallotCheckError("reveal contests must be a list", code="malformed")
-        contests = []
-        for item in items:
-            c = _object(item, frozenset({"contest_id", "selections", "nonces"}), "revealed contest")
-            selections, nonces = c["selections"], c["nonces"]
-            if not isinstance(selections, list) or not isinstance(nonces, list) or len(selections) != len(nonces):
-                raise BallotCheckError("a revealed contest has one nonce per selection", code="malformed")
-            if any(type(v) is not int or v not in (0, 1) for v in selections):
-                raise BallotCheckError("revealed selections are 0 or 1", code="malformed")
-            if not all(isinstance(r, str) for r in nonces):
-                raise BallotCheckError("revealed nonces are hex strings", code="malformed")
-            try:
-                scalars = tuple(Scalar.from_hex(r) for r in nonces)
-            except CryptoError as e:
-                raise BallotCheckError(f"revealed nonce: {e.message}", code="non_canonical") from e
-            contests.append((_str(c, "contest_id"), tuple(selections), scalars))
+        """Parse a reveal strictly (`BallotCheckError` naming the JSON path of the bad field)."""
+        try:
+            items = Field(value, "$.reveal").as_object({"contests"})["contests"].items()
+            contests = []
+            for item in items:
+                c = item.as_object({"contest_id", "selections", "nonces"})
+                selections = tuple(s.integer(maximum=1) for s in c["selections"].items())
+                nonces = tuple(r.scalar() for r in c["nonces"].items(min_len=len(selections), max_len=len(selections)))
+                contests.append((c["contest_id"].text(), selections, nonces))
+        except MalformedFieldError as e:
+            raise BallotCheckError(e.message, code=e.code) from e
         return cls(tuple(contests))
 
 

@@ -203,20 +203,35 @@ JSON = st.recursive(
 )
 
 
+def _locations(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """The path of every member and element of a JSON value, at every depth."""
+    found: list[tuple[Any, ...]] = []
+    children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, child in children:
+        found.append((*path, key))
+        found.extend(_locations(child, (*path, key)))
+    return found
+
+
 def _json_mutations(seed: dict[str, Any]) -> st.SearchStrategy[Any]:
-    """The seed with one key dropped, retyped or added."""
+    """The seed with one member or element, at any depth, dropped, retyped or joined by an unknown key."""
 
     @st.composite
     def mutate(draw: st.DrawFn) -> Any:
         value = json.loads(json.dumps(seed))
-        key = draw(st.sampled_from(sorted(value)))
+        path = draw(st.sampled_from(_locations(value)))
+        parent = value
+        for key in path[:-1]:
+            parent = parent[key]
         op = draw(st.sampled_from(["drop", "retype", "add"]))
         if op == "drop":
-            del value[key]
+            del parent[path[-1]]
         elif op == "retype":
-            value[key] = draw(JSON)
+            parent[path[-1]] = draw(JSON)
+        elif isinstance(parent, dict):
+            parent[draw(st.text(min_size=1, max_size=8))] = draw(JSON)
         else:
-            value[draw(st.text(min_size=1, max_size=8))] = draw(JSON)
+            parent.append(draw(JSON))
         return value
 
     return mutate()
@@ -268,6 +283,30 @@ def test_ballot_decoding_raises_only_typed_errors(
             decoded.ballot_hash()
 
     only_typed_errors(decode_fully)
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        (("contests", 0, "encrypted"), 7),
+        (("contests", 0, "contest_id"), ["president"]),
+        (("credential", "public_key"), None),
+        (("credential",), "11" * 32),
+        (("contests", 0), "president"),
+    ],
+)
+def test_a_wrong_type_deep_in_a_ballot_is_malformed_and_names_its_path(path: tuple[Any, ...], value: Any) -> None:
+    # Found by review: a contest whose "encrypted" was a number escaped the decoder as a TypeError (HTTP 500).
+    ballot = json.loads(json.dumps(BALLOT))
+    parent = ballot
+    for key in path[:-1]:
+        parent = parent[key]
+    parent[path[-1]] = value
+    with pytest.raises(ShailooError) as refused:
+        EncryptedBallot.from_json(ballot)
+    assert refused.value.code in ("malformed", "non_canonical")
+    expected = "$" + "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in path)
+    assert refused.value.message.startswith(expected + ":"), refused.value.message
 
 
 @FUZZ

@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from crypto.blind_rsa import ELECTION_MIN_MODULUS_BITS, BlindRsaPublicKey
-from crypto.group import Point
 from elections.manifest import Manifest
 from observer.board_export import BallotSummary, BoardExport
 from observer.errors import CheckSkippedError
 from record.ballot import BallotCredential, EncryptedBallot
+from record.ceremony import JointKey
 from record.tally import CastBallot, EncryptedTally, WeedResult, weed
 
 _T = TypeVar("_T")
@@ -38,19 +38,6 @@ class VerifyOptions:
     min_issuer_bits: int = ELECTION_MIN_MODULUS_BITS
 
 
-@dataclass(frozen=True)
-class JointKeyRecord:
-    """The ``joint_key`` entry, parsed: n, k, qualified trustees, K and X_1..X_n."""
-
-    index: int
-    context: bytes
-    n: int
-    k: int
-    qualified: tuple[int, ...]
-    joint_public_key: Point
-    public_shares: tuple[Point, ...]
-
-
 @dataclass
 class VerificationContext:
     """Shared state of one run (see the module docstring)."""
@@ -59,7 +46,7 @@ class VerificationContext:
     options: VerifyOptions = field(default_factory=VerifyOptions)
     manifest: Manifest | None = None
     manifest_index: int | None = None
-    joint_key: JointKeyRecord | None = None
+    joint_key: JointKey | None = None
     issuer_keys: Mapping[str, BlindRsaPublicKey] | None = None
     base_hash: bytes | None = None
     issued_by_style: dict[str, int] | None = None

@@ -27,6 +27,7 @@ from crypto.errors import NonCanonicalError, ShailooError
 from crypto.group import Point
 from crypto.hashing import hash_fields
 from crypto.share_encryption import EncryptedShare, u32
+from crypto.strict_json import Field
 from crypto.threshold import Complaint, TrusteeCommitment, check_parameters
 from record.errors import CeremonyError
 
@@ -148,16 +149,21 @@ class JointKey:
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> JointKey:
-        try:
-            return cls(
-                int(payload["n"]),
-                int(payload["k"]),
-                tuple(int(i) for i in payload["qualified"]),
-                Point.from_hex(payload["joint_public_key"]),
-                tuple(Point.from_hex(h) for h in payload["public_shares"]),
+        """Decode a ``joint_key`` payload strictly (`MalformedFieldError` naming the bad field)."""
+        obj = Field(dict(payload)).as_object(_JOINT_KEY_FIELDS, optional={"attempt"})
+        n = obj["n"].integer(minimum=1, maximum=255)
+        return obj.decode(
+            lambda _: cls(
+                n,
+                obj["k"].integer(minimum=1, maximum=n),
+                tuple(i.integer(minimum=1, maximum=n) for i in obj["qualified"].items(min_len=1, max_len=n)),
+                obj["joint_public_key"].point(),
+                tuple(x.point() for x in obj["public_shares"].items(min_len=n, max_len=n)),
             )
-        except (KeyError, TypeError, ValueError) as e:
-            raise NonCanonicalError(f"malformed joint_key entry: {e!r}") from e
+        )
+
+
+_JOINT_KEY_FIELDS: Final = frozenset({"context", "n", "k", "qualified", "joint_public_key", "public_shares"})
 
 
 def joint_key_post(context: bytes, joint_key: JointKey) -> Post:

@@ -7,9 +7,7 @@ from typing import Any, Final
 from bulletin_board.entries import EntryKind, payload_hash
 from crypto.blind_rsa import BlindRsaPublicKey
 from crypto.errors import ShailooError
-from crypto.group import Point
-from crypto.hashing import hash_fields
-from crypto.share_encryption import EncryptedShare, u32
+from crypto.share_encryption import EncryptedShare
 from crypto.threshold import (
     Complaint,
     TrusteeCommitment,
@@ -22,9 +20,10 @@ from crypto.threshold import (
 from elections.errors import TrusteeUnauthenticatedError
 from elections.manifest import Manifest
 from observer.checks import Passed, check
-from observer.context import JointKeyRecord, VerificationContext
+from observer.context import VerificationContext
 from observer.errors import CheckFailedError
 from record.ballot import election_base_hash
+from record.ceremony import JointKey, ceremony_context
 from record.trustee_posts import check_trustee_post
 
 AREA = "setup"
@@ -61,11 +60,6 @@ def manifest(ctx: VerificationContext) -> Passed:
         f"{parsed.election_id}: {len(parsed.contests)} contests, {len(parsed.ballot_styles)} ballot styles",
         {"election_id": parsed.election_id, "manifest_hash": recomputed, "entry_index": 0},
     )
-
-
-def ceremony_context(manifest_payload_hash: bytes, n: int, k: int, attempt: int) -> bytes:
-    """``hash_fields("trustee/ceremony", manifest payload hash, u32(n), u32(k), u32(attempt))``."""
-    return hash_fields("trustee/ceremony", manifest_payload_hash, u32(n), u32(k), u32(attempt))
 
 
 def _joint_key_payload(ctx: VerificationContext) -> tuple[int, dict[str, Any]]:
@@ -225,15 +219,16 @@ def complaints(ctx: VerificationContext) -> Passed:
 @check(13, AREA, "Joint election key and every trustee's public share")
 def joint_key(ctx: VerificationContext) -> Passed:
     ceremony = ctx.notes.get("ceremony")
-    context, n, k, commitments = ctx.need(ceremony, "valid trustee commitments", 11)
+    _, n, k, commitments = ctx.need(ceremony, "valid trustee commitments", 11)
     index, payload = _joint_key_payload(ctx)
     qualified = [commitments[i][1] for i in sorted(commitments)]
     try:
-        published_k = Point.from_hex(payload["joint_public_key"])
-        published_x = tuple(Point.from_hex(h) for h in payload["public_shares"])
-        named = tuple(int(i) for i in payload["qualified"])
-    except (ShailooError, KeyError, TypeError, ValueError) as e:
-        raise _fail(f"the joint key entry does not parse ({e})", entry_index=index) from e
+        published = JointKey.from_payload(payload)
+    except ShailooError as e:
+        raise _fail(f"the joint key entry does not parse ({e.message})", entry_index=index) from e
+    if (published.n, published.k) != (n, k):
+        raise _fail("the joint key's n and k are not the ceremony's", entry_index=index)
+    published_k, published_x, named = published.joint_public_key, published.public_shares, published.qualified
     expected_k = joint_public_key(qualified)
     expected_x = public_shares(n, qualified)
     if named != tuple(range(1, n + 1)):
@@ -248,7 +243,7 @@ def joint_key(ctx: VerificationContext) -> Passed:
     wrong = [i + 1 for i, (a, b) in enumerate(zip(published_x, expected_x, strict=False)) if a != b]
     if wrong or len(published_x) != n:
         raise _fail("public shares X_i do not match the commitments", entry_index=index, trustees=wrong)
-    ctx.joint_key = JointKeyRecord(index, context, n, k, named, published_k, published_x)
+    ctx.joint_key = published
     return Passed(f"K and X_1..X_{n} recomputed from the commitments", {"entry_index": index, "K": expected_k.hex()})
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Final
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -25,8 +25,8 @@ from crypto.blind_rsa import BlindRsaPrivateKey, BlindRsaPublicKey
 from crypto.errors import CryptoError
 from identity.errors import CredentialInvalidError, NotEligibleError
 from record.ballot import credential_message
+from record.issuer import VARIANT
 
-VARIANT: Final = blind_rsa.DEFAULT_VARIANT
 _ED25519_PUBLIC_BYTES: Final = 32
 
 
@@ -62,35 +62,6 @@ class IssuerKeys:
         if key is None:
             raise NotEligibleError("there is no issuer key for this ballot style")
         return blind_rsa.blind_sign(key, blinded_msg)
-
-
-def issuer_keys_payload(election_id: str, public_keys: Mapping[str, BlindRsaPublicKey]) -> dict[str, Any]:
-    """The board's ``issuer_keys`` entry payload: per ballot style, the DER public key and its fingerprint (hex)."""
-    return {
-        "election_id": election_id,
-        "variant": VARIANT.value,
-        "keys": [
-            {
-                "ballot_style_id": style,
-                "public_key": public_keys[style].to_bytes().hex(),
-                "fingerprint": public_keys[style].fingerprint().hex(),
-            }
-            for style in sorted(public_keys)
-        ],
-    }
-
-
-def issuer_keys_from_payload(
-    payload: Mapping[str, Any], *, min_bits: int = blind_rsa.ELECTION_MIN_MODULUS_BITS
-) -> dict[str, BlindRsaPublicKey]:
-    """Decode an ``issuer_keys`` payload (every key canonical, at least ``min_bits``; fingerprints checked)."""
-    keys: dict[str, BlindRsaPublicKey] = {}
-    for item in payload["keys"]:
-        key = BlindRsaPublicKey.from_bytes(bytes.fromhex(item["public_key"]), min_bits=min_bits)
-        if key.fingerprint().hex() != item["fingerprint"] or item["ballot_style_id"] in keys:
-            raise CredentialInvalidError("the issuer_keys entry is inconsistent")
-        keys[item["ballot_style_id"]] = key
-    return keys
 
 
 @dataclass(frozen=True)

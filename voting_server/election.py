@@ -25,7 +25,6 @@ from bulletin_board.log import BulletinBoard
 from bulletin_board.phases import Phase
 from crypto.blind_rsa import BlindRsaPublicKey
 from elections.manifest import Manifest
-from identity.credentials import issuer_keys_payload
 from mobile_api.errors import ApiError
 from mobile_api.schemas import Receipt, ReceiptStatus
 from record.ballot import (
@@ -37,6 +36,7 @@ from record.ballot import (
     check_spoiled,
 )
 from record.ceremony import JointKey
+from record.issuer import issuer_keys_payload
 from voting_server.logs import get_logger
 from voting_server.receipts import ReceiptIndex
 from voting_server.state import SETUP_KINDS, ElectionState, state_from_entries

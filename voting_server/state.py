@@ -13,10 +13,10 @@ from functools import cached_property
 from bulletin_board.entries import Entry, EntryKind
 from crypto.blind_rsa import RFC_MIN_MODULUS_BITS, BlindRsaPublicKey
 from elections.manifest import Manifest
-from identity.credentials import issuer_keys_from_payload
 from mobile_api.errors import ApiError
 from record.ballot import election_base_hash
 from record.ceremony import JointKey
+from record.issuer import issuer_keys_from_payload
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from observer.context import VerificationContext
 from observer.errors import CheckFailedError
 from record.ballot import election_base_hash
 from record.ceremony import JointKey, ceremony_context
+from record.issuer import issuer_keys_from_payload
 from record.trustee_posts import check_trustee_post
 
 AREA = "setup"
@@ -258,20 +259,13 @@ def issuer_keys(ctx: VerificationContext) -> Passed:
         if payload.get("election_id") != manifest_.election_id:
             raise _fail("issuer keys of another election", entry_index=ref.index)
         try:
-            for item in payload["keys"]:
-                key = BlindRsaPublicKey.from_bytes(
-                    bytes.fromhex(item["public_key"]), min_bits=ctx.options.min_issuer_bits
-                )
-                style = str(item["ballot_style_id"])
-                if key.fingerprint().hex() != item["fingerprint"]:
-                    raise _fail(f"style {style}: the fingerprint is not the key's", entry_index=ref.index)
-                if style in keys:
-                    raise _fail(f"style {style} has two issuer keys", entry_index=ref.index)
-                keys[style] = key
-        except (ShailooError, KeyError, TypeError, ValueError) as e:
-            if isinstance(e, CheckFailedError):
-                raise
-            raise _fail(f"entry {ref.index}: an issuer key does not parse ({e})", entry_index=ref.index) from e
+            entry_keys = issuer_keys_from_payload(payload, min_bits=ctx.options.min_issuer_bits)
+        except ShailooError as e:
+            raise _fail(f"entry {ref.index}: the issuer keys do not parse ({e.message})", entry_index=ref.index) from e
+        for style, key in entry_keys.items():
+            if style in keys:
+                raise _fail(f"style {style} has two issuer keys", entry_index=ref.index)
+            keys[style] = key
     styles = {s.style_id for s in manifest_.ballot_styles}
     if set(keys) != styles:
         raise _fail(

@@ -6,17 +6,16 @@ import dataclasses
 
 import pytest
 
-from crypto.errors import CryptoError, ShailooError
+from crypto.errors import ShailooError
 from identity.credentials import (
     CredentialRequest,
     IssuerKeys,
     PublicCredential,
     check_credential,
     credential_message,
-    issuer_keys_from_payload,
-    issuer_keys_payload,
 )
 from identity.errors import CredentialInvalidError, NotEligibleError
+from record.issuer import issuer_keys_from_payload, issuer_keys_payload
 
 ELECTION = "kg-2026-parliament"
 
@@ -99,11 +98,15 @@ def test_issuer_keys_payload_round_trips_and_pins_fingerprints(issuer_keys: Issu
     assert payload["variant"] == "RSABSSA-SHA384-PSS-Randomized"
     assert issuer_keys_from_payload(payload, min_bits=2048) == issuer_keys.public_keys()
     payload["keys"][0]["fingerprint"] = payload["keys"][1]["fingerprint"]
-    with pytest.raises(CredentialInvalidError):
+    with pytest.raises(ShailooError) as refused:
         issuer_keys_from_payload(payload, min_bits=2048)
+    assert refused.value.code == "credential_invalid"
+    assert "$.keys[0].fingerprint" in refused.value.message
 
 
 def test_election_keys_below_3072_bits_are_refused_by_default(issuer_keys: IssuerKeys) -> None:
     payload = issuer_keys_payload(ELECTION, issuer_keys.public_keys())
-    with pytest.raises(CryptoError):
+    with pytest.raises(ShailooError) as refused:
         issuer_keys_from_payload(payload)
+    assert refused.value.code == "invalid_parameters"
+    assert "$.keys[0].public_key" in refused.value.message

@@ -29,13 +29,14 @@ from bulletin_board.log import BulletinBoard
 from bulletin_board.storage import open_storage
 from bulletin_board.witness import MemoryWitnessStore, Witness
 from crypto import blind_rsa
-from crypto.blind_rsa import BlindRsaPrivateKey, BlindRsaPublicKey
+from crypto.blind_rsa import BlindRsaPrivateKey
 from crypto.dlog import DiscreteLogTable
 from crypto.threshold import combine_decryption_share_vectors, compute_decryption_shares
 from elections.manifest import Manifest
 from elections.presets import build_preset
 from elections.results import compute_results_by_style
 from record.ballot import create_ballot, credential_message, election_base_hash
+from record.issuer import issuer_keys_payload
 from record.tally import (
     CastBallot,
     aggregate,
@@ -65,17 +66,6 @@ def small_president_manifest() -> Manifest:
 def issuer_private_keys() -> list[BlindRsaPrivateKey]:
     data = json.loads(KEYS_FILE.read_text())
     return [BlindRsaPrivateKey.from_bytes(bytes.fromhex(h)) for h in data["private_keys"]]
-
-
-def issuer_keys_payload(election_id: str, keys: dict[str, BlindRsaPublicKey]) -> dict[str, Any]:
-    return {
-        "election_id": election_id,
-        "variant": "RSABSSA-SHA384-PSS-Randomized",
-        "keys": [
-            {"ballot_style_id": s, "public_key": keys[s].to_bytes().hex(), "fingerprint": keys[s].fingerprint().hex()}
-            for s in sorted(keys)
-        ],
-    }
 
 
 @dataclass

@@ -20,12 +20,14 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from bulletin_board.errors import InvalidCheckpointError
 from bulletin_board.merkle import HASH_SIZE
+from crypto.errors import CryptoError
+from crypto.signing import decode_public_key, verify_signature
+from crypto.strict_json import Field
 
 PROMISE_HEADER: Final = "shailoo-promise/v1"
 COSIGNATURE_HEADER: Final = "shailoo-cosignature/v1"
@@ -95,8 +97,8 @@ def _verify(name: str, kid: bytes, sig: bytes, message: bytes, key: Ed25519Publi
     if kid != key_id(name, key):
         raise InvalidCheckpointError(f"{what} is signed by key id {kid.hex()}, not the expected key of {name}")
     try:
-        key.verify(sig, message)
-    except InvalidSignature as e:
+        verify_signature(key, message, sig)
+    except CryptoError as e:
         raise InvalidCheckpointError(f"{what}: Ed25519 signature of {name} does not verify") from e
 
 
@@ -248,6 +250,57 @@ class Cosignature:
     def signature_line(self) -> str:
         """The signed-note line a cosigned checkpoint carries; the time travels in the export record."""
         return f"{SIGNATURE_DASH} {self.witness} {_b64(self.key_id + self.signature)}\n"
+
+
+@dataclass(frozen=True)
+class WitnessCosignature:
+    """A witness's cosignature of the tree head of ``size``, with the witness's raw Ed25519 key: the one form the
+    board keeps, the export carries (its ``cosignature`` lines, docs/spec/board.md §6) and a verifier checks."""
+
+    size: int
+    witness_key: bytes
+    cosignature: Cosignature
+
+    @property
+    def witness(self) -> str:
+        return self.cosignature.witness
+
+    def to_json(self) -> dict[str, object]:
+        """The export line's fields (without ``type``)."""
+        c = self.cosignature
+        return {
+            "size": self.size,
+            "witness": c.witness,
+            "witness_key": self.witness_key.hex(),
+            "key_id": c.key_id.hex(),
+            "timestamp": c.timestamp,
+            "signature": c.signature.hex(),
+        }
+
+    @classmethod
+    def from_json(cls, value: object) -> WitnessCosignature:
+        """Decode an export ``cosignature`` line strictly (`MalformedFieldError` naming the bad field)."""
+        obj = Field(value).as_object(_COSIGNATURE_FIELDS, optional={"type"})
+        cosignature = Cosignature(
+            witness=obj["witness"].text(),
+            key_id=obj["key_id"].hex(4),
+            timestamp=obj["timestamp"].integer(),
+            signature=obj["signature"].hex(64),
+        )
+        return cls(obj["size"].integer(), obj["witness_key"].hex(32), cosignature)
+
+    def verify(self, head: TreeHead) -> None:
+        """Check this cosignature of ``head`` under ``witness_key`` (`InvalidCheckpointError` otherwise)."""
+        if head.size != self.size:
+            raise InvalidCheckpointError(f"a cosignature of size {self.size} is not one of the head of {head.size}")
+        try:
+            key = decode_public_key(self.witness_key)
+        except CryptoError as e:
+            raise InvalidCheckpointError(f"witness {self.witness}: {e.message}") from e
+        verify_cosignature(self.cosignature, head, key)
+
+
+_COSIGNATURE_FIELDS: Final = frozenset({"size", "witness", "witness_key", "key_id", "timestamp", "signature"})
 
 
 def cosignature_message(head: TreeHead, timestamp: int) -> bytes:

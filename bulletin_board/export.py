@@ -28,12 +28,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from bulletin_board import merkle
 from bulletin_board.checkpoint import (
-    Cosignature,
     SignedPromise,
     SignedTreeHead,
+    WitnessCosignature,
     key_id,
     public_key_bytes,
-    verify_cosignature,
     verify_promise,
     verify_tree_head,
 )
@@ -41,8 +40,11 @@ from bulletin_board.entries import DEFAULT_VALIDATORS, Entry, PayloadValidators,
 from bulletin_board.errors import BoardError, ExportFormatError, StorageError
 from bulletin_board.log import BulletinBoard
 from bulletin_board.phases import INITIAL_PHASE, Phase, next_phase
-from bulletin_board.storage import BoardStorage, NewEntry, StoredCosignature, StoredTreeHead
+from bulletin_board.storage import BoardStorage, NewEntry, StoredTreeHead
 from crypto.canonical import canonical_json
+from crypto.errors import ShailooError
+from crypto.signing import decode_public_key
+from crypto.strict_json import Field
 
 EXPORT_FORMAT: Final = "shailoo-board-export/v1"
 _READ_BATCH: Final = 5000
@@ -69,7 +71,7 @@ def iter_export(board: BulletinBoard) -> Iterator[bytes]:
     head = board.tree_head()
     size = head.size
     heads = {h.size: h for h in board.tree_heads() if h.size <= size}
-    cosigs: dict[int, list[StoredCosignature]] = {}
+    cosigs: dict[int, list[WitnessCosignature]] = {}
     for c in board.storage.cosignatures():
         cosigs.setdefault(c.size, []).append(c)
     yield _line(
@@ -102,7 +104,7 @@ def _payload_bytes(entry: Entry) -> bytes:
 
 
 def _heads_at(
-    size: int, heads: Mapping[int, SignedTreeHead], cosigs: Mapping[int, list[StoredCosignature]], counts: list[int]
+    size: int, heads: Mapping[int, SignedTreeHead], cosigs: Mapping[int, list[WitnessCosignature]], counts: list[int]
 ) -> Iterator[bytes]:
     head = heads.get(size)
     if head is None:
@@ -111,17 +113,7 @@ def _heads_at(
     yield _line({"type": "tree_head", "checkpoint": head.to_text()})
     for c in cosigs.get(size, []):
         counts[1] += 1
-        yield _line(
-            {
-                "type": "cosignature",
-                "size": size,
-                "witness": c.witness,
-                "witness_key": c.witness_key.hex(),
-                "key_id": c.key_id.hex(),
-                "timestamp": c.timestamp,
-                "signature": c.signature.hex(),
-            }
-        )
+        yield _line({"type": "cosignature", **c.to_json()})
 
 
 def _key_hex(board: BulletinBoard) -> str:
@@ -204,11 +196,12 @@ class _Verifier:
         if obj.get("format") != EXPORT_FORMAT:
             raise self.fail(f"not a {EXPORT_FORMAT} export")
         try:
-            key_bytes = bytes.fromhex(str(obj["log_key"]))
-            self.key = Ed25519PublicKey.from_public_bytes(key_bytes)
-            origin, size = str(obj["origin"]), int(obj["size"])
-        except (KeyError, ValueError, TypeError) as e:
-            raise self.fail(f"bad header ({e})") from e
+            header = Field(obj).as_object({"type", "format", "origin", "log_key", "size"})
+            key_bytes = header["log_key"].hex(32)
+            self.key = header["log_key"].decode(decode_public_key, key_bytes)
+            origin, size = header["origin"].text(max_len=256), header["size"].integer()
+        except ShailooError as e:
+            raise self.fail(f"bad header ({e.message})") from e
         if self.expected_log_key is not None and public_key_bytes(self.expected_log_key) != key_bytes:
             raise self.fail("the export is signed by a different log key than the one expected")
         self.key_id = key_id(origin, self.key)
@@ -262,22 +255,18 @@ class _Verifier:
         assert self.summary is not None
         head = self.summary.last_tree_head
         try:
-            witness = str(obj["witness"])
-            key_bytes = bytes.fromhex(str(obj["witness_key"]))
-            key = Ed25519PublicKey.from_public_bytes(key_bytes)
-            cosignature = Cosignature(
-                witness, bytes.fromhex(str(obj["key_id"])), int(obj["timestamp"]), bytes.fromhex(str(obj["signature"]))
-            )
-            if head is None or obj.get("size") != head.size:
+            cosignature = WitnessCosignature.from_json(obj)
+            if head is None or cosignature.size != head.size:
                 raise self.fail("cosignature does not follow the tree head it signs")
-            expected = self.witness_keys.get(witness)
-            if expected is not None and public_key_bytes(expected) != key_bytes:
-                raise self.fail(f"cosignature of {witness} is not under that witness's known key")
-            verify_cosignature(cosignature, head.head, key)
+            expected = self.witness_keys.get(cosignature.witness)
+            if expected is not None and public_key_bytes(expected) != cosignature.witness_key:
+                raise self.fail(f"cosignature of {cosignature.witness} is not under that witness's known key")
+            cosignature.verify(head.head)
         except ExportFormatError:
             raise
-        except (BoardError, KeyError, ValueError, TypeError) as e:
-            raise self.fail(f"cosignature does not verify ({e})") from e
+        except ShailooError as e:
+            raise self.fail(f"cosignature does not verify ({e.message})") from e
+        witness, key_bytes = cosignature.witness, cosignature.witness_key
         self.summary.witnesses[witness] = key_bytes
         self.summary.cosignatures += 1
 
@@ -366,13 +355,4 @@ def _store_signature(storage: BoardStorage, obj: Mapping[str, Any]) -> None:
         head = SignedTreeHead.from_text(str(obj["checkpoint"]))
         storage.put_tree_head(StoredTreeHead(head.size, head.root_hash, head.timestamp, head.key_id, head.signature))
         return
-    storage.put_cosignature(
-        StoredCosignature(
-            size=int(obj["size"]),
-            witness=str(obj["witness"]),
-            witness_key=bytes.fromhex(str(obj["witness_key"])),
-            key_id=bytes.fromhex(str(obj["key_id"])),
-            timestamp=int(obj["timestamp"]),
-            signature=bytes.fromhex(str(obj["signature"])),
-        )
-    )
+    storage.put_cosignature(WitnessCosignature.from_json(obj))

@@ -21,7 +21,7 @@ Public API (stable; see docs/board.md for examples and docs/spec/board.md for th
 * ``inclusion_proof(entry, tree_size=None) -> InclusionProof`` — ``entry`` is an index or an entry hash;
   ``tree_size`` defaults to the latest signed tree head.
 * ``consistency_proof(old_size, new_size=None) -> ConsistencyProof``.
-* ``add_cosignature(size, cosignature, witness_key)``, ``cosignatures(size=None) -> list[LoggedCosignature]``,
+* ``add_cosignature(size, cosignature, witness_key)``, ``cosignatures(size=None) -> list[WitnessCosignature]``,
   ``collect_cosignature(witness) -> Cosignature`` (in-process witnessing).
 
 Proofs read O(log n) stored subtree hashes from `storage.BoardStorage`; the tree is never rebuilt.
@@ -32,7 +32,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
@@ -44,6 +43,7 @@ from bulletin_board.checkpoint import (
     SignedPromise,
     SignedTreeHead,
     TreeHead,
+    WitnessCosignature,
     key_id,
     public_key_bytes,
     sign_promise,
@@ -65,7 +65,6 @@ from bulletin_board.proofs import ConsistencyProof, InclusionProof
 from bulletin_board.storage import (
     BoardStorage,
     NewEntry,
-    StoredCosignature,
     StoredEntry,
     StoredTreeHead,
     now_ms,
@@ -73,15 +72,6 @@ from bulletin_board.storage import (
 from bulletin_board.witness import Witness
 
 JsonObject = Mapping[str, Any]
-
-
-@dataclass(frozen=True)
-class LoggedCosignature:
-    """A witness cosignature kept by the board, with the witness's public key."""
-
-    size: int
-    cosignature: Cosignature
-    witness_key: Ed25519PublicKey
 
 
 _log = logging.getLogger("shailoo.board")
@@ -328,27 +318,11 @@ class BulletinBoard:
         """Keep a witness's cosignature of our tree head of ``size`` after checking it."""
         head = self.tree_head(size).head
         verify_cosignature(cosignature, head, witness_key)
-        self.storage.put_cosignature(
-            StoredCosignature(
-                size=size,
-                witness=cosignature.witness,
-                witness_key=public_key_bytes(witness_key),
-                key_id=cosignature.key_id,
-                timestamp=cosignature.timestamp,
-                signature=cosignature.signature,
-            )
-        )
+        self.storage.put_cosignature(WitnessCosignature(size, public_key_bytes(witness_key), cosignature))
 
-    def cosignatures(self, size: int | None = None) -> list[LoggedCosignature]:
+    def cosignatures(self, size: int | None = None) -> list[WitnessCosignature]:
         """Cosignatures kept for one tree size, or for all sizes."""
-        return [
-            LoggedCosignature(
-                size=c.size,
-                cosignature=Cosignature(c.witness, c.key_id, c.timestamp, c.signature),
-                witness_key=Ed25519PublicKey.from_public_bytes(c.witness_key),
-            )
-            for c in self.storage.cosignatures(size)
-        ]
+        return self.storage.cosignatures(size)
 
     def collect_cosignature(self, witness: Witness) -> Cosignature:
         """Show ``witness`` the latest tree head with a consistency proof from what it last cosigned, keep the

@@ -33,6 +33,7 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import Field, SQLModel
 
 from bulletin_board import merkle
+from bulletin_board.checkpoint import Cosignature, WitnessCosignature
 from bulletin_board.entries import Entry, EntryKind
 from bulletin_board.errors import DuplicateEntryError, StorageError
 from bulletin_board.phases import INITIAL_PHASE, Phase
@@ -145,16 +146,6 @@ class StoredTreeHead:
     root_hash: bytes
     timestamp: int
     key_id: bytes
-    signature: bytes
-
-
-@dataclass(frozen=True)
-class StoredCosignature:
-    size: int
-    witness: str
-    witness_key: bytes
-    key_id: bytes
-    timestamp: int
     signature: bytes
 
 
@@ -396,7 +387,7 @@ class BoardStorage:
         with self._read() as conn:
             return [_stored_head(r) for r in conn.execute(sa.select(TREE_HEAD).order_by(TREE_HEAD.c.size))]
 
-    def put_cosignature(self, cosignature: StoredCosignature) -> None:
+    def put_cosignature(self, cosignature: WitnessCosignature) -> None:
         """Store (or replace) a witness's cosignature of the tree head of ``cosignature.size``."""
         with self.engine.begin() as conn:
             conn.execute(
@@ -404,15 +395,28 @@ class BoardStorage:
                     COSIGNATURE.c.size == cosignature.size, COSIGNATURE.c.witness == cosignature.witness
                 )
             )
-            conn.execute(sa.insert(COSIGNATURE).values(**cosignature.__dict__))
+            c = cosignature.cosignature
+            conn.execute(
+                sa.insert(COSIGNATURE).values(
+                    size=cosignature.size,
+                    witness=c.witness,
+                    witness_key=cosignature.witness_key,
+                    key_id=c.key_id,
+                    timestamp=c.timestamp,
+                    signature=c.signature,
+                )
+            )
 
-    def cosignatures(self, size: int | None = None) -> list[StoredCosignature]:
+    def cosignatures(self, size: int | None = None) -> list[WitnessCosignature]:
         """Cosignatures of one tree size, or of all sizes (by size, then witness)."""
         query = sa.select(COSIGNATURE).order_by(COSIGNATURE.c.size, COSIGNATURE.c.witness)
         if size is not None:
             query = query.where(COSIGNATURE.c.size == size)
         with self._read() as conn:
-            return [StoredCosignature(**dict(r._mapping)) for r in conn.execute(query)]
+            return [
+                WitnessCosignature(r.size, r.witness_key, Cosignature(r.witness, r.key_id, r.timestamp, r.signature))
+                for r in conn.execute(query)
+            ]
 
 
 def _entry_row(item: NewEntry) -> dict[str, Any]:

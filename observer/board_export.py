@@ -25,7 +25,7 @@ from typing import Any, Final
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from bulletin_board import merkle
-from bulletin_board.checkpoint import SignedPromise, SignedTreeHead, key_id, verify_promise
+from bulletin_board.checkpoint import SignedPromise, SignedTreeHead, WitnessCosignature, key_id, verify_promise
 from bulletin_board.entries import EntryKind
 from bulletin_board.errors import BoardError
 from bulletin_board.export import EXPORT_FORMAT
@@ -79,17 +79,12 @@ class LogProblem:
         return {"line": self.line, "index": self.index, "message": self.message}
 
 
-@dataclass
+@dataclass(frozen=True)
 class CosignatureRecord:
-    """A witness cosignature line as found in the export (checked by the witness check)."""
+    """A witness cosignature as found in the export: its line (for evidence) and the cosignature itself."""
 
     line: int
-    size: int
-    witness: str
-    witness_key: bytes
-    key_id: bytes
-    timestamp: int
-    signature: bytes
+    cosignature: WitnessCosignature
 
 
 @dataclass
@@ -324,17 +319,9 @@ class _Loader:
             self.problem("a cosignature before any tree head")
             return
         try:
-            record = CosignatureRecord(
-                line=self.line,
-                size=int(obj["size"]),
-                witness=str(obj["witness"]),
-                witness_key=bytes.fromhex(str(obj["witness_key"])),
-                key_id=bytes.fromhex(str(obj["key_id"])),
-                timestamp=int(obj["timestamp"]),
-                signature=bytes.fromhex(str(obj["signature"])),
-            )
-        except (KeyError, ValueError, TypeError) as e:
-            self.problem(f"malformed cosignature ({e})")
+            record = CosignatureRecord(self.line, WitnessCosignature.from_json(obj))
+        except ShailooError as e:
+            self.problem(f"malformed cosignature ({e.message})")
             return
         export.tree_heads[-1].cosignatures.append(record)
 

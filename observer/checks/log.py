@@ -5,7 +5,7 @@ from __future__ import annotations
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from bulletin_board import merkle
-from bulletin_board.checkpoint import Cosignature, key_id, verify_cosignature, verify_tree_head
+from bulletin_board.checkpoint import verify_tree_head
 from bulletin_board.entries import EntryKind
 from bulletin_board.errors import BoardError
 from bulletin_board.phases import INITIAL_PHASE, next_phase
@@ -109,21 +109,19 @@ def witnesses(ctx: VerificationContext) -> Passed:
     for record in export.tree_heads:
         if record.head is None:
             continue
-        for c in record.cosignatures:
-            where = {"line": c.line, "size": c.size, "witness": c.witness}
+        for found in record.cosignatures:
+            c = found.cosignature
+            where = {"line": found.line, "size": c.size, "witness": c.witness}
             known = keys.setdefault(c.witness, c.witness_key)
             if known != c.witness_key:
                 bad.append({**where, "problem": "the witness signs under two different keys"})
                 continue
             try:
-                key = Ed25519PublicKey.from_public_bytes(c.witness_key)
-                if c.size != record.head.size or c.key_id != key_id(c.witness, key):
-                    raise CheckFailedError("cosignature of another size or key id")
-                verify_cosignature(Cosignature(c.witness, c.key_id, c.timestamp, c.signature), record.head.head, key)
-            except (BoardError, ValueError, CheckFailedError) as e:
-                bad.append({**where, "problem": str(e)})
+                c.verify(record.head.head)
+            except BoardError as e:
+                bad.append({**where, "problem": e.message})
     last = next((t for t in reversed(export.tree_heads) if t.head is not None), None)
-    signers = sorted({c.witness for c in last.cosignatures}) if last is not None else []
+    signers = sorted({c.cosignature.witness for c in last.cosignatures}) if last is not None else []
     required = ctx.options.required_witnesses
     missing = [w for w in required if w not in signers]
     if missing or len(signers) < ctx.options.min_witnesses:

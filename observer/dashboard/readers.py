@@ -86,7 +86,10 @@ class ExportReader:
     def cosignatures(self, size: int) -> list[WitnessMark]:
         for record in self.export.tree_heads:
             if record.head is not None and record.head.size == size:
-                return [WitnessMark(c.witness, c.witness_key, c.timestamp) for c in record.cosignatures]
+                return [
+                    WitnessMark(c.cosignature.witness, c.cosignature.witness_key, c.cosignature.cosignature.timestamp)
+                    for c in record.cosignatures
+                ]
         return []
 
     def inclusion_proof(self, index: int, size: int) -> list[bytes]:
@@ -116,12 +119,7 @@ class LogReader:
         return self.board.tree_heads()
 
     def cosignatures(self, size: int) -> list[WitnessMark]:
-        from bulletin_board.checkpoint import public_key_bytes
-
-        return [
-            WitnessMark(c.cosignature.witness, public_key_bytes(c.witness_key), c.cosignature.timestamp)
-            for c in self.board.cosignatures(size)
-        ]
+        return [WitnessMark(c.witness, c.witness_key, c.cosignature.timestamp) for c in self.board.cosignatures(size)]
 
     def inclusion_proof(self, index: int, size: int) -> list[bytes]:
         return list(self.board.inclusion_proof(index, size).hashes)

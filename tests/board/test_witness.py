@@ -132,7 +132,7 @@ def test_board_collects_cosignatures(board: BulletinBoard) -> None:
     logged = board.cosignatures()
     assert [c.size for c in logged] == [1, 7]
     for c in logged:
-        verify_cosignature(c.cosignature, board.tree_head(c.size).head, c.witness_key)
+        c.verify(board.tree_head(c.size).head)
 
 
 def test_gossip_between_witnesses_reveals_a_split_view() -> None:

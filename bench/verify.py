@@ -63,7 +63,8 @@ from elections.manifest import Manifest  # noqa: E402
 from elections.presets import build_preset  # noqa: E402
 from observer.board_export import BoardExport, load_export  # noqa: E402
 from observer.shards import ElectionMaterial, _material, run_ballot_shards  # noqa: E402
-from trustees.ceremony import CeremonyParams, run_key_ceremony  # noqa: E402
+from trustees.coordinator import CeremonyParams  # noqa: E402
+from trustees.in_process import run_key_ceremony  # noqa: E402
 
 TARGET_BALLOTS = 100_000
 TARGET_SECONDS = 600

@@ -53,7 +53,6 @@ from elections.errors import ElectionError, TrusteeUnauthenticatedError
 from elections.manifest import Manifest
 from elections.precinct_tally import paper_ballots_from_entries
 from elections.trustee_posts import check_trustee_post
-from trustees.ceremony import SecretsStore, TrusteeSecrets
 from trustees.errors import (
     InvalidDecryptionShareError,
     NotEnoughSharesError,
@@ -62,6 +61,7 @@ from trustees.errors import (
     WrongPhaseError,
 )
 from trustees.identity import authenticate_post, board_manifest, check_roster, manifest_hash_of, sign_post
+from trustees.keystore_contents import SecretsStore, TrusteeSecrets
 from trustees.records import JointKey, Post
 
 TALLY_SLOT: Final = "encrypted_tally"
@@ -242,7 +242,7 @@ def decryption_step(secrets_: TrusteeSecrets, entries: Sequence[Entry]) -> tuple
 
 
 def run_decryption(store: SecretsStore, transport: Any) -> DecryptionStatus:
-    """Trustee's whole decryption turn over a `trustees.ceremony.CeremonyTransport`."""
+    """Trustee's whole decryption turn over a `trustees.ceremony_steps.CeremonyTransport`."""
     secrets_ = TrusteeSecrets.from_dict(store.secrets)
     posts, status = decryption_step(secrets_, transport.read_entries())
     if posts:

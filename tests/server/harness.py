@@ -26,14 +26,9 @@ from identity.credentials import Credential, IssuerKeys
 from identity.face import FaceTemplate
 from identity.registry import SqlVoterRegistry, VoterRecord
 from mobile_api.client import VoterClient
-from trustees.ceremony import (
-    CeremonyParams,
-    MemoryStore,
-    TrusteeSecrets,
-    new_trustee_stores,
-    roster_for,
-    run_key_ceremony,
-)
+from trustees.coordinator import CeremonyParams
+from trustees.in_process import new_trustee_stores, roster_for, run_key_ceremony
+from trustees.keystore_contents import MemoryStore, TrusteeSecrets
 from voting_server.app import create_app
 from voting_server.components import Components
 from voting_server.identification import device_public_key, sign_attestation

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.server.harness import Election
-from trustees.ceremony import TrusteeSecrets, trustee_step
+from trustees.ceremony_steps import trustee_step
 from trustees.identity import board_manifest, new_identity_key, sign_post
+from trustees.keystore_contents import TrusteeSecrets
 from trustees.records import Post
 
 

@@ -11,8 +11,10 @@ from bulletin_board.storage import open_storage
 from elections.encrypted_ballot import create_ballot, election_base_hash
 from elections.manifest import Manifest
 from tests.trustees.conftest import post_manifest, roster_manifest, trustee_secrets
-from trustees.ceremony import CeremonyParams, MemoryStore, SecretsStore, run_key_ceremony
+from trustees.coordinator import CeremonyParams
 from trustees.decryption import recompute_tally
+from trustees.in_process import run_key_ceremony
+from trustees.keystore_contents import MemoryStore, SecretsStore
 from trustees.records import JointKey
 
 PARAMS = CeremonyParams(n=5, k=3)

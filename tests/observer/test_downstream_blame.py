@@ -8,13 +8,18 @@ which the bad entry does not touch, must pass.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bulletin_board.entries import EntryKind
+from observer.board_export import load_export
+from observer.checks import all_checks
+from observer.context import VerificationContext
 from observer.report import CheckResult, Status
+from tests.observer.election import BuiltElection
 from tests.precinct.day import PRECINCT, PrecinctDay, sheets, style_of, verify_board
 
 TALLY_CHECKS = (40, 41, 42, 43, 44)
@@ -83,3 +88,16 @@ def test_second_registration_of_an_urn_fails_checks_30_and_31_and_not_the_tally(
     assert {p["code"] for p in chains.evidence["problems"]} == {"device_key_refused"}
     for number in (*TALLY_CHECKS, 32):
         assert checks[number].status is Status.PASS, checks[number].to_json()
+
+
+def test_a_check_cannot_rewrite_another_checks_output(election: BuiltElection) -> None:
+    """What check 20 established is the value check 40 reads: a later assignment (as check 31 once added the
+    paper ballots into check 20's sum) is refused."""
+    ctx = VerificationContext(load_export(election.path))
+    for spec in all_checks():
+        if spec.number <= 20:
+            spec.run(ctx)
+    assert ctx.ballots is not None
+    with pytest.raises(AttributeError, match="already established"):
+        ctx.ballots = replace(ctx.ballots, ballots=0)
+    assert ctx.ballots.ballots == 14

@@ -131,7 +131,9 @@ def setup_election(
     from identity.registry import SqlVoterRegistry, VoterRecord
     from identity.settings import IdentitySettings
     from mobile_api.schemas import DeviceAttestation
-    from trustees.ceremony import CeremonyParams, MemoryStore, new_trustee_secrets, run_trustee
+    from trustees.ceremony_steps import new_trustee_secrets, run_trustee
+    from trustees.coordinator import CeremonyParams
+    from trustees.keystore_contents import MemoryStore
     from trustees.online import HttpTransport
     from voting_server.identification import device_public_key
 

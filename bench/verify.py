@@ -63,7 +63,8 @@ from record.ballot import (  # noqa: E402
     credential_message,
     election_base_hash,
 )
-from trustees.ceremony import CeremonyParams, run_key_ceremony  # noqa: E402
+from trustees.coordinator import CeremonyParams  # noqa: E402
+from trustees.in_process import run_key_ceremony  # noqa: E402
 
 TARGET_BALLOTS = 100_000
 TARGET_SECONDS = 600

@@ -90,7 +90,8 @@ class DemoRun:
 
     def execute(self) -> None:
         from elections.presets import build_preset
-        from trustees.ceremony import CeremonyParams, new_trustee_stores, roster_for
+        from trustees.coordinator import CeremonyParams
+        from trustees.in_process import new_trustee_stores, roster_for
 
         # Each trustee makes its identity key first (``shailoo trustee init``); the commission writes the public
         # keys into the manifest's roster, so every trustee post on the board is signed by an appointed trustee.
@@ -184,7 +185,8 @@ class DemoRun:
     # --- steps ----------------------------------------------------------------------------------------------
 
     def _key_ceremony(self) -> None:
-        from trustees.ceremony import CeremonyParams, run_key_ceremony
+        from trustees.coordinator import CeremonyParams
+        from trustees.in_process import run_key_ceremony
 
         joint, _ = run_key_ceremony(self.components.board, CeremonyParams(TRUSTEES_N, TRUSTEES_K), self.trustee_stores)
         self.joint_key = joint

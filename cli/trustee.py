@@ -84,7 +84,8 @@ def init(
 ) -> None:
     """Create this trustee's keystore with its identity key (printed: the commission puts it on the manifest's
     roster); the ceremony's secrets are generated only when the ceremony starts on the board."""
-    from trustees.ceremony import CeremonyParams, new_trustee_secrets
+    from trustees.ceremony_steps import new_trustee_secrets
+    from trustees.coordinator import CeremonyParams
     from trustees.keystore import KdfParams, Keystore
 
     try:
@@ -222,8 +223,9 @@ def status(
     token: TokenOption = None,
 ) -> None:
     """Show whose keystore this is, how far its ceremony has gone and (with --server) what comes next."""
-    from trustees.ceremony import TrusteeSecrets, trustee_step
+    from trustees.ceremony_steps import trustee_step
     from trustees.keystore import read_label
+    from trustees.keystore_contents import TrusteeSecrets
     from trustees.online import HttpTransport
 
     try:

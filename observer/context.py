@@ -1,8 +1,10 @@
 """What the checks share during one verification run: the export, the options, and what earlier checks established.
 
-A value is set by the check that verifies it (``manifest`` by check 10, ``joint_key`` by check 13, …). A later
-check that needs a value calls `VerificationContext.need`, which skips the check (naming the missing value and
-the check that should have produced it) instead of verifying against something unverified.
+A value is set once by the check that verifies it (``manifest`` by check 10, ``joint_key`` by check 13,
+``ballots`` by check 20, …; the frozen step values are in `observer.established`, with who produces and reads
+each). Setting it again raises: no check rewrites another's output. A later check that needs a value calls
+`VerificationContext.need`, which skips the check (naming the missing value and the check that should have
+produced it) instead of verifying against something unverified.
 """
 
 from __future__ import annotations
@@ -10,15 +12,25 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from crypto.blind_rsa import ELECTION_MIN_MODULUS_BITS, BlindRsaPublicKey
 from elections.manifest import Manifest
 from observer.board_export import BallotSummary, BoardExport
 from observer.errors import CheckSkippedError
+from observer.established import (
+    BallotsEstablished,
+    CeremonyEstablished,
+    CountsEstablished,
+    DevicesEstablished,
+    PrecinctBallotsEstablished,
+    PrecinctProtocolsEstablished,
+    SharesEstablished,
+    TallyEstablished,
+)
 from record.ballot import BallotCredential, EncryptedBallot
 from record.ceremony import JointKey
-from record.tally import CastBallot, EncryptedTally, WeedResult, weed
+from record.tally import CastBallot, WeedResult, weed
 
 _T = TypeVar("_T")
 
@@ -38,25 +50,55 @@ class VerifyOptions:
     min_issuer_bits: int = ELECTION_MIN_MODULUS_BITS
 
 
+#: The context's fields that checks establish; each is set at most once (a second assignment raises).
+ESTABLISHED_FIELDS: Final = frozenset(
+    {
+        "manifest",
+        "manifest_index",
+        "manifest_hash",
+        "ceremony",
+        "joint_key",
+        "issuer_keys",
+        "base_hash",
+        "issued_by_style",
+        "ballots",
+        "devices",
+        "precinct_ballots",
+        "precinct_protocols",
+        "tally",
+        "decryption_shares",
+        "counts",
+    }
+)
+
+
 @dataclass
 class VerificationContext:
-    """Shared state of one run (see the module docstring)."""
+    """Shared state of one run (see the module docstring): each field names the check that establishes it."""
 
     export: BoardExport
     options: VerifyOptions = field(default_factory=VerifyOptions)
-    manifest: Manifest | None = None
-    manifest_index: int | None = None
-    joint_key: JointKey | None = None
-    issuer_keys: Mapping[str, BlindRsaPublicKey] | None = None
-    base_hash: bytes | None = None
-    issued_by_style: dict[str, int] | None = None
-    ballot_outcome: Any = None  # observer.shards.BallotRun, set by check 20
-    tally_index: int | None = None
-    posted_tally: EncryptedTally | None = None
-    counts_by_style: dict[str, dict[str, list[int]]] | None = None
-    valid_share_trustees: set[int] = field(default_factory=set)
-    notes: dict[str, Any] = field(default_factory=dict)
+    manifest: Manifest | None = None  # 10
+    manifest_index: int | None = None  # 10
+    manifest_hash: bytes | None = None  # 10
+    ceremony: CeremonyEstablished | None = None  # 11
+    joint_key: JointKey | None = None  # 13
+    issuer_keys: Mapping[str, BlindRsaPublicKey] | None = None  # 14
+    base_hash: bytes | None = None  # 15
+    issued_by_style: Mapping[str, int] | None = None  # 16 (None: no issuance entry posted)
+    ballots: BallotsEstablished | None = None  # 20
+    devices: DevicesEstablished | None = None  # 30
+    precinct_ballots: PrecinctBallotsEstablished | None = None  # 31
+    precinct_protocols: PrecinctProtocolsEstablished | None = None  # 31
+    tally: TallyEstablished | None = None  # 40
+    decryption_shares: SharesEstablished | None = None  # 41
+    counts: CountsEstablished | None = None  # 42
     _weeding: WeedResult | None = None
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name in ESTABLISHED_FIELDS and getattr(self, name, None) is not None:
+            raise AttributeError(f"{name} is already established; a check never rewrites another check's output")
+        super().__setattr__(name, value)
 
     def need(self, value: _T | None, what: str, check: int) -> _T:
         """``value`` if the check that produces it passed; otherwise skip the current check."""

@@ -20,7 +20,7 @@ import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
@@ -32,6 +32,7 @@ from crypto.group import Point
 from elections.manifest import Manifest
 from observer.board_export import BoardExport, EntryRef
 from observer.errors import CheckpointMismatchError
+from observer.established import BallotFailure, BallotsEstablished
 from record.ballot import EncryptedBallot, add_ballot_proofs, check_ballot, check_ballot_envelope
 from record.tally import CastBallot, EncryptedTally, TallyGroup, aggregate
 
@@ -218,19 +219,6 @@ def merge_tallies(manifest: Manifest, partials: Sequence[EncryptedTally]) -> Enc
 # --- running shards ----------------------------------------------------------------------------------------------
 
 
-@dataclass
-class BallotRun:
-    """The outcome of verifying every ballot: counts, failures and the recomputed encrypted tally."""
-
-    ballots: int = 0
-    verified: int = 0
-    failures: list[dict[str, Any]] = field(default_factory=list)
-    tally: EncryptedTally | None = None
-    shards: int = 0
-    resumed_shards: int = 0
-    runner: str = "local"
-
-
 class Checkpoint:
     """A JSON file of finished shard results, keyed by the export's fingerprint (see the module docstring)."""
 
@@ -279,12 +267,12 @@ def run_ballot_shards(
     checkpoint_path: Path | None = None,
     batched: bool = True,
     progress: Progress | None = None,
-) -> BallotRun:
+) -> BallotsEstablished:
     """Verify every ballot of ``export`` (see the module docstring); ``progress`` is called with ballots done."""
     shards = shard_refs(export, shard_size)
     fingerprint = f"{export.fingerprint()}/{shard_size}/{material.cache_key()[:16]}"
     checkpoint = Checkpoint(checkpoint_path, fingerprint)
-    run = BallotRun(shards=len(shards), resumed_shards=len(checkpoint.done))
+    resumed = len(checkpoint.done)
     for result in checkpoint.done.values():
         if progress is not None:
             progress(int(result["ballots"]))
@@ -299,24 +287,26 @@ def run_ballot_shards(
         if progress is not None:
             progress(int(result["ballots"]))
 
+    runner = "local"
     if dask_address is not None:
-        run.runner = f"dask {dask_address}"
+        runner = f"dask {dask_address}"
         _run_dask(dask_address, tasks(), finished)
     elif workers > 1:
-        run.runner = f"{workers} processes"
+        runner = f"{workers} processes"
         _run_pool(workers, tasks(), finished)
     else:
         for task in tasks():
             finished(verify_shard(task))
-    partials = []
-    for number in sorted(checkpoint.done):
-        result = checkpoint.done[number]
-        run.ballots += int(result["ballots"])
-        run.verified += int(result["verified"])
-        run.failures.extend(result["failures"])
-        partials.append(EncryptedTally.from_json(result["tally"]))
-    run.tally = merge_tallies(manifest, partials)
-    return run
+    results = [checkpoint.done[number] for number in sorted(checkpoint.done)]
+    return BallotsEstablished(
+        ballots=sum(int(r["ballots"]) for r in results),
+        verified=sum(int(r["verified"]) for r in results),
+        failures=tuple(BallotFailure.from_json(f) for r in results for f in r["failures"]),
+        counted_tally=merge_tallies(manifest, [EncryptedTally.from_json(r["tally"]) for r in results]),
+        shards=len(shards),
+        resumed_shards=resumed,
+        runner=runner,
+    )
 
 
 def _run_pool(workers: int, tasks: Iterator[ShardTask], finished: Callable[[dict[str, Any]], None]) -> None:

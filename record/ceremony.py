@@ -177,7 +177,7 @@ def joint_key_post(context: bytes, joint_key: JointKey) -> Post:
 class CeremonyView:
     """Everything one key ceremony (one ``context``) has on the board, parsed and indexed by trustee.
 
-    Parsing is structural; the cryptographic checks are the ceremony's (`trustees.ceremony`). ``entries`` keeps
+    Parsing is structural; the cryptographic checks are the trustees' (`trustees.ceremony_checks`). ``entries`` keeps
     the raw payloads by dedup key so a trustee can tell "my post is there" from "another payload is in my slot".
     """
 

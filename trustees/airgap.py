@@ -3,7 +3,7 @@
 The coordinator writes a *request*: the board's first ``size`` entries and the RFC 9162 root of those entries
 (the hash of the board state the trustee answers), the trustee's index and the purpose (key ceremony or
 decryption). The offline laptop checks the root against the entries, runs the trustee's next steps on them
-(`trustees.ceremony.trustee_step` or `trustees.decryption.decryption_step`), seals its keystore and writes a
+(`trustees.ceremony_steps.trustee_step` or `trustees.decryption.decryption_step`), seals its keystore and writes a
 *response*: the posts, the request's hash, and the same ``size`` and root. The coordinator imports it only if
 
 * the root is the root of ITS board's first ``size`` entries (same election, same history: a file for another
@@ -37,18 +37,13 @@ from record.ceremony import (
     manifest_payload_hash,
     shares_key,
 )
-from trustees.ceremony import (
-    BoardTransport,
-    CeremonyParams,
-    CeremonyStatus,
-    SecretsStore,
-    TrusteeSecrets,
-    trustee_step,
-)
+from trustees.ceremony_steps import CeremonyStatus, trustee_step
+from trustees.coordinator import BoardTransport, CeremonyParams
 from trustees.decryption import DecryptionStatus, decryption_step, read_tally, share_slot
 from trustees.errors import StaleRequestError, TrusteeError
 from trustees.identity import authenticate_post, board_manifest
 from trustees.keystore import write_file_atomically
+from trustees.keystore_contents import SecretsStore, TrusteeSecrets
 
 REQUEST_FORMAT: Final = "shailoo-trustee-request"
 RESPONSE_FORMAT: Final = "shailoo-trustee-response"

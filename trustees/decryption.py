@@ -54,7 +54,6 @@ from record.tally import (
     weed,
 )
 from record.trustee_posts import check_trustee_post
-from trustees.ceremony import SecretsStore, TrusteeSecrets
 from trustees.errors import (
     InvalidDecryptionShareError,
     NotEnoughSharesError,
@@ -63,6 +62,7 @@ from trustees.errors import (
     WrongPhaseError,
 )
 from trustees.identity import authenticate_post, board_manifest, check_roster, manifest_hash_of, sign_post
+from trustees.keystore_contents import SecretsStore, TrusteeSecrets
 
 TALLY_SLOT: Final = "encrypted_tally"
 #: The parts of the ``encrypted_tally`` payload that the aggregate determines (the rest is the server's metadata).
@@ -242,7 +242,7 @@ def decryption_step(secrets_: TrusteeSecrets, entries: Sequence[Entry]) -> tuple
 
 
 def run_decryption(store: SecretsStore, transport: Any) -> DecryptionStatus:
-    """Trustee's whole decryption turn over a `trustees.ceremony.CeremonyTransport`."""
+    """Trustee's whole decryption turn over a `trustees.ceremony_steps.CeremonyTransport`."""
     secrets_ = TrusteeSecrets.from_dict(store.secrets)
     posts, status = decryption_step(secrets_, transport.read_entries())
     if posts:

@@ -1,6 +1,6 @@
 """Online trustees: the `CeremonyTransport` over the server's trustee endpoints (``/v1/trustees``, httpx).
 
-The trustee's laptop reads the whole board from the server and decides every step itself (`trustees.ceremony`,
+The trustee's laptop reads the whole board from the server and decides every step itself (`trustees.ceremony_steps`,
 `trustees.decryption`); the server only checks and appends what it is sent. Endpoints
 (`voting_server.trustee_api`):
 
@@ -25,8 +25,10 @@ import httpx
 from bulletin_board.entries import Entry, EntryKind
 from record.ceremony import Post
 from trustees.airgap import response_pieces
-from trustees.ceremony import CeremonyParams, CeremonyStatus, SecretsStore, run_trustee
+from trustees.ceremony_steps import CeremonyStatus, run_trustee
+from trustees.coordinator import CeremonyParams
 from trustees.errors import TrusteeError
+from trustees.keystore_contents import SecretsStore
 
 PREFIX = "/v1/trustees"
 

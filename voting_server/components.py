@@ -18,7 +18,7 @@ from identity.registry import SqlVoterRegistry, VoterRegistry
 from identity.settings import IdentitySettings
 from identity.state import MemoryStateStore, StateStore, state_store_from_url
 from mobile_api.services import VoterServices
-from trustees.ceremony import CeremonyParams
+from trustees.coordinator import CeremonyParams
 from voting_server.election import ElectionService
 from voting_server.identification import RegistrarService
 from voting_server.receipts import ReceiptIndex

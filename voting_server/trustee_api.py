@@ -3,7 +3,7 @@
 Nothing a trustee sends is trusted: every post must be signed by the identity key the manifest's roster gives
 its trustee (``trustee_unauthenticated`` otherwise; without a roster, only a development server takes posts), a
 ceremony post is checked by the trustees package's coordinator checks
-(`trustees.ceremony.accept_post`: proofs of knowledge, slots, the ceremony's own rules) and decryption shares are
+(`trustees.coordinator.accept_post`: proofs of knowledge, slots, the ceremony's own rules) and decryption shares are
 batch-verified against the trustee's public share before anything reaches the board.
 """
 
@@ -20,7 +20,7 @@ from mobile_api.errors import ApiError
 from mobile_api.openapi import error_responses
 from record.ceremony import Post
 from trustees.airgap import Purpose, import_response, make_request
-from trustees.ceremony import accept_post
+from trustees.coordinator import accept_post
 from voting_server.components import Components
 
 

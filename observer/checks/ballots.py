@@ -66,7 +66,7 @@ def every_ballot(ctx: VerificationContext) -> Passed:
     finally:
         if bar is not None:
             bar.stop()
-    ctx.ballot_outcome = run
+    ctx.ballots = run
     evidence: dict[str, Any] = {
         "ballots": run.ballots,
         "verified": run.verified,
@@ -77,7 +77,11 @@ def every_ballot(ctx: VerificationContext) -> Passed:
     if run.failures:
         raise CheckFailedError(
             f"{len(run.failures)} of {run.ballots} ballots fail",
-            {**evidence, "entry_indices": [f["index"] for f in run.failures], "failures": run.failures},
+            {
+                **evidence,
+                "entry_indices": [f.index for f in run.failures],
+                "failures": [f.to_json() for f in run.failures],
+            },
         )
     return Passed(f"{run.verified} ballots verified ({run.runner}, {run.shards} shards)", evidence)
 

@@ -1,12 +1,15 @@
 """Checks 30–32: the precinct channels (kiosks and counting urns), docs/precinct.md.
 
 * 30 device keys — every ``device_key`` entry names one device once with a 32-byte Ed25519 key; a kiosk or urn
-  also names its role and a precinct of the manifest;
+  also names its role and a precinct of the manifest. Each entry is judged on its own: a bad one fails this check
+  (named with its code) and the other devices stay registered; a device registered twice keeps neither key;
 * 31 precinct batch chains — every device's batches are signed by its registered key and form one unbroken chain
   (sequence 1, 2, …; each names the hash of the one before), closed by the device's protocol; no sheet appears
   twice; every proof of every encrypted paper ballot verifies; every ballot a kiosk lists is on the board with the
-  kiosk's precinct. The urns' paper ballots are then added to the sum that check 40 compares with the posted
-  encrypted tally (they are counted per ballot style and per precinct like any ballot);
+  kiosk's precinct. A device whose registration check 30 refused has no key, so its batches are named here
+  (``device_key_refused``). The urns' paper ballots of every batch that parses are established for check 40,
+  which adds them to the electronic ballots of check 20 before comparing with the posted encrypted tally (they
+  are counted per ballot style and per precinct like any ballot);
 * 32 precinct reconciliation — per precinct, the decrypted subtotal published in the ``result`` entry (check 42
   proves those numbers are the trustees' decryption) equals the sum of its devices' printed protocols, and ballots
   read never exceed voters identified. A mismatch names the precinct, the figures on each side and the entries.
@@ -23,7 +26,13 @@ from crypto.errors import InvalidProofError, ShailooError
 from observer.checks import Passed, check
 from observer.context import VerificationContext
 from observer.errors import CheckFailedError, CheckSkippedError
-from observer.shards import merge_tallies
+from observer.established import (
+    DevicesEstablished,
+    PrecinctBallotsEstablished,
+    PrecinctProtocolsEstablished,
+    RegisteredDevice,
+    read_only,
+)
 from record.precinct import (
     DEVICE_ROLES,
     ChainHead,
@@ -42,43 +51,83 @@ from record.tally import aggregate
 AREA = "precincts"
 
 
-def _devices(ctx: VerificationContext) -> dict[str, dict[str, Any]]:
-    found = ctx.notes.get("devices")
-    if found is None:
-        raise CheckSkippedError("needs the registered device keys, which check 30 did not establish")
-    return dict(found)
+def _device_problem(index: int, device: object, code: str, message: str) -> dict[str, Any]:
+    return {"entry_index": index, "device_id": device, "code": code, "message": message}
 
 
 @check(30, AREA, "Device keys registered by the commission")
 def device_keys(ctx: VerificationContext) -> Passed:
     refs = ctx.export.of_kind(EntryKind.DEVICE_KEY)
     if not refs:
-        ctx.notes["devices"] = {}
+        ctx.devices = DevicesEstablished(read_only({}), read_only({}))
         raise CheckSkippedError("no device_key entries on this board (no kiosk or urn took part)")
     precincts = {p.precinct_id for p in ctx.manifest.precincts} if ctx.manifest is not None else None
-    devices: dict[str, dict[str, Any]] = {}
+    # Each entry is judged on its own: a bad one fails this check and leaves the other devices registered.
+    entries: dict[str, list[RegisteredDevice]] = defaultdict(list)
+    problems: list[dict[str, Any]] = []
+    rejected: dict[str, list[int]] = defaultdict(list)
     for ref in refs:
         payload = ctx.export.payload(ref.index)
         device, key, role = payload.get("device_id"), payload.get("public_key"), payload.get("role")
-        evidence = {"entry_index": ref.index, "device_id": device}
         try:
             raw = bytes.fromhex(key) if isinstance(key, str) else b""
         except ValueError:
             raw = b""
         if not isinstance(device, str) or len(raw) != 32:
-            raise CheckFailedError("a device key entry needs a device id and a 32-byte Ed25519 key", evidence)
-        if device in devices:
-            raise CheckFailedError(
-                f"device {device} is registered twice", {"entry_indices": [devices[device]["index"], ref.index]}
+            problems.append(
+                _device_problem(
+                    ref.index, device, "malformed", "a device key entry needs a device id and a 32-byte Ed25519 key"
+                )
             )
+            if isinstance(device, str):
+                rejected[device].append(ref.index)
+            continue
         precinct = payload.get("precinct_id")
         if role in DEVICE_ROLES and (precincts is not None and precinct not in precincts):
-            raise CheckFailedError(
-                f"{role} {device} is registered for precinct {precinct!r}, not in the manifest", evidence
+            problems.append(
+                _device_problem(
+                    ref.index,
+                    device,
+                    "unknown_precinct",
+                    f"{role} {device} is registered for precinct {precinct!r}, not in the manifest",
+                )
             )
-        devices[device] = {"index": ref.index, "role": role, "precinct_id": precinct, "public_key": raw}
-    ctx.notes["devices"] = devices
-    return Passed(f"{len(devices)} devices registered", {"devices": {d: v["index"] for d, v in devices.items()}})
+            rejected[device].append(ref.index)
+            continue
+        entries[device].append(
+            RegisteredDevice(
+                ref.index,
+                device,
+                role if isinstance(role, str) else None,
+                precinct if isinstance(precinct, str) else None,
+                raw,
+            )
+        )
+    devices: dict[str, RegisteredDevice] = {}
+    for device, found in entries.items():
+        if len(found) == 1 and device not in rejected:
+            devices[device] = found[0]
+            continue
+        # Two registrations of one device: which key is its own is not for the verifier to guess.
+        indices = sorted([*(d.entry_index for d in found), *rejected[device]])
+        problems += [
+            _device_problem(d.entry_index, device, "registered_twice", f"device {device} is registered twice")
+            for d in found
+        ]
+        rejected[device] = indices
+    ctx.devices = DevicesEstablished(read_only(devices), read_only({d: tuple(sorted(i)) for d, i in rejected.items()}))
+    registered = {d: v.entry_index for d, v in sorted(devices.items())}
+    if problems:
+        problems.sort(key=lambda p: p["entry_index"])
+        raise CheckFailedError(
+            f"{len(problems)} device key entr(ies) refused",
+            {
+                "entry_indices": sorted({p["entry_index"] for p in problems}),
+                "problems": problems,
+                "devices": registered,
+            },
+        )
+    return Passed(f"{len(devices)} devices registered", {"devices": registered})
 
 
 def _batches_by_device(ctx: VerificationContext) -> dict[str, list[tuple[int, DeviceBatch]]]:
@@ -108,7 +157,7 @@ def _protocols(ctx: VerificationContext) -> dict[str, list[tuple[int, PrecinctPr
 def _check_device_chain(
     ctx: VerificationContext,
     device_id: str,
-    device: dict[str, Any] | None,
+    registered: DevicesEstablished,
     batches: list[tuple[int, DeviceBatch]],
     protocols: list[tuple[int, PrecinctProtocol]],
     verifier: BatchVerifier,
@@ -120,19 +169,24 @@ def _check_device_chain(
     def problem(index: int | None, code: str, message: str) -> None:
         problems.append({"device_id": device_id, "entry_index": index, "code": code, "message": message})
 
-    if device is None or device["role"] not in DEVICE_ROLES:
-        for index, _ in batches:
-            problem(index, "unknown_device", f"{device_id} is not a registered kiosk or urn")
+    device = registered.devices.get(device_id)
+    refused = registered.rejected.get(device_id)
+    if device is None or device.role not in DEVICE_ROLES:
+        for index, _ in [*batches, *protocols]:
+            if refused:
+                problem(index, "device_key_refused", f"check 30 refused the device_key entries {list(refused)}")
+            else:
+                problem(index, "unknown_device", f"{device_id} is not a registered kiosk or urn")
         return problems
-    key: bytes = device["public_key"]
+    key = device.public_key
     head, sheets_seen, ballots = ChainHead(), set[int](), 0
     manifest, joint, base = ctx.manifest, ctx.joint_key, ctx.base_hash
-    kiosk_hashes = {s.ballot_hash: s for s in ctx.export.ballots} if device["role"] == "kiosk" else {}
+    kiosk_hashes = {s.ballot_hash: s for s in ctx.export.ballots} if device.role == "kiosk" else {}
     for index, batch in batches:
         try:
             check_batch_signature(batch, key)
-            if batch.precinct_id != device["precinct_id"]:
-                raise CheckFailedError(f"batch for precinct {batch.precinct_id}, device is at {device['precinct_id']}")
+            if batch.precinct_id != device.precinct_id:
+                raise CheckFailedError(f"batch for precinct {batch.precinct_id}, device is at {device.precinct_id}")
             head = check_next_batch(head, batch)
         except (ShailooError, CheckFailedError) as e:
             problem(index, getattr(e, "code", "invalid"), e.message if isinstance(e, ShailooError) else str(e))
@@ -175,36 +229,39 @@ def _check_device_chain(
     return problems
 
 
-def _add_paper_ballots_to_sum(ctx: VerificationContext, batches: dict[str, list[tuple[int, DeviceBatch]]]) -> int:
-    """Add every urn ballot to check 20's sum, so check 40 compares the posted tally with *every* ballot."""
-    run, manifest = ctx.ballot_outcome, ctx.manifest
+def _paper_ballots(
+    ctx: VerificationContext, batches: dict[str, list[tuple[int, DeviceBatch]]]
+) -> PrecinctBallotsEstablished:
+    """Every urn ballot of the parsed batches: check 40 adds them to check 20's electronic ballots and compares
+    the posted tally with *every* ballot. Whether each batch is authentic is this check's finding, not theirs."""
     paper = [cast for chain in batches.values() for index, batch in chain for cast in paper_cast_ballots(index, batch)]
-    if run is None or manifest is None or run.tally is None or not paper:
-        return 0
-    run.tally = merge_tallies(manifest, [run.tally, aggregate(manifest, paper)])
-    return len(paper)
+    if not paper:
+        return PrecinctBallotsEstablished(0, None)
+    manifest = ctx.need(ctx.manifest, "the manifest", 10)
+    return PrecinctBallotsEstablished(len(paper), aggregate(manifest, paper))
 
 
 @check(31, AREA, "Precinct batch chains: every device's batches signed, unbroken and closed by its protocol")
 def batch_chains(ctx: VerificationContext) -> Passed:
     batches = _batches_by_device(ctx)
+    paper = ctx.precinct_ballots = _paper_ballots(ctx, batches)
     protocols = _protocols(ctx)
+    # Reconciliation (32) still runs when a chain has a problem, so a mismatch shows per precinct too.
+    ctx.precinct_protocols = PrecinctProtocolsEstablished(read_only({d: tuple(p) for d, p in protocols.items()}))
     if not batches and not protocols:
         raise CheckSkippedError("no precinct_batch or precinct_protocol entries on this board")
-    devices = _devices(ctx)
-    added = _add_paper_ballots_to_sum(ctx, batches)
+    registered = ctx.need(ctx.devices, "the registered device keys", 30)
     verifier, owners = BatchVerifier(), list[int]()
     problems: list[dict[str, Any]] = []
     for device_id in sorted(set(batches) | set(protocols)):
         problems += _check_device_chain(
-            ctx, device_id, devices.get(device_id), batches[device_id], protocols[device_id], verifier, owners
+            ctx, device_id, registered, batches[device_id], protocols[device_id], verifier, owners
         )
     try:
         verifier.verify()
     except InvalidProofError:
         for index in sorted({owners[i] for i in verifier.invalid_indices()}):
             problems.append({"entry_index": index, "code": "invalid_proof", "message": "a paper ballot proof fails"})
-    ctx.notes["precinct_protocols"] = protocols  # reconciliation still runs, so a mismatch shows per precinct too
     if problems:
         raise CheckFailedError(
             f"{len(problems)} problem(s) in the devices' batch chains",
@@ -214,6 +271,7 @@ def batch_chains(ctx: VerificationContext) -> Passed:
             },
         )
     chains = {d: len(b) for d, b in sorted(batches.items())}
+    added = paper.paper_ballots
     return Passed(
         f"{len(chains)} device chains whole ({sum(chains.values())} batches, {added} paper ballots)",
         {"batches_per_device": chains, "paper_ballots": added},
@@ -222,9 +280,9 @@ def batch_chains(ctx: VerificationContext) -> Passed:
 
 @check(32, AREA, "Precinct reconciliation: decrypted subtotals equal the printed protocols")
 def reconciliation(ctx: VerificationContext) -> Passed:
-    protocols = ctx.notes.get("precinct_protocols")
-    if protocols is None:
-        raise CheckSkippedError("needs whole batch chains, which check 31 did not establish")
+    protocols = ctx.need(ctx.precinct_protocols, "the devices' parsed protocols", 31).by_device
+    if not protocols:
+        raise CheckSkippedError("no precinct_protocol entries on this board: nothing to reconcile")
     found = ctx.single(EntryKind.RESULT.value)
     tally_found = ctx.single(EntryKind.ENCRYPTED_TALLY.value)
     if found is None or tally_found is None:

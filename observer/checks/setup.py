@@ -22,6 +22,7 @@ from elections.manifest import Manifest
 from observer.checks import Passed, check
 from observer.context import VerificationContext
 from observer.errors import CheckFailedError
+from observer.established import CeremonyEstablished, read_only
 from record.ballot import election_base_hash
 from record.ceremony import JointKey, ceremony_context
 from record.issuer import issuer_keys_from_payload
@@ -55,8 +56,7 @@ def manifest(ctx: VerificationContext) -> Passed:
             published=payload.get("manifest_hash"),
             recomputed=recomputed,
         )
-    ctx.manifest, ctx.manifest_index = parsed, 0
-    ctx.notes["manifest_hash"] = bytes.fromhex(recomputed)
+    ctx.manifest, ctx.manifest_index, ctx.manifest_hash = parsed, 0, bytes.fromhex(recomputed)
     return Passed(
         f"{parsed.election_id}: {len(parsed.contests)} contests, {len(parsed.ballot_styles)} ballot styles",
         {"election_id": parsed.election_id, "manifest_hash": recomputed, "entry_index": 0},
@@ -92,7 +92,7 @@ def authenticate(ctx: VerificationContext, kind: EntryKind, index: int, payload:
     if manifest is None or not manifest.trustees:
         return
     try:
-        check_trustee_post(manifest, kind.value, payload, manifest_hash=ctx.notes.get("manifest_hash"))
+        check_trustee_post(manifest, kind.value, payload, manifest_hash=ctx.manifest_hash)
     except TrusteeUnauthenticatedError as e:
         raise _fail(f"entry {index}: {e.message}", entry_index=index, trustee=_named(payload)) from e
 
@@ -150,7 +150,7 @@ def trustee_commitments(ctx: VerificationContext) -> Passed:
         raise _fail(
             f"the step-1 commitments do not check: {e.message}", entry_indices=sorted(i for i, _ in found.values())
         ) from e
-    ctx.notes["ceremony"] = (context, n, k, found)
+    ctx.ceremony = CeremonyEstablished(context, n, k, attempt, read_only(found))
     return Passed(
         f"{n} trustees, threshold {k}: every commitment's Schnorr proofs verify (attempt {attempt}); "
         f"{roster_note(ctx)}",
@@ -180,8 +180,8 @@ def _shares(ctx: VerificationContext, context: bytes, n: int) -> dict[int, tuple
 
 @check(12, AREA, "Key ceremony: encrypted shares and complaints judged from public data")
 def complaints(ctx: VerificationContext) -> Passed:
-    ceremony = ctx.notes.get("ceremony")
-    context, n, _, commitments = ctx.need(ceremony, "valid trustee commitments", 11)
+    ceremony = ctx.need(ctx.ceremony, "valid trustee commitments", 11)
+    context, n, commitments = ceremony.context, ceremony.n, ceremony.commitments
     shares = _shares(ctx, context, n)
     if sorted(shares) != list(range(1, n + 1)):
         raise _fail("not every trustee posted its encrypted shares", senders=sorted(shares))
@@ -219,8 +219,8 @@ def complaints(ctx: VerificationContext) -> Passed:
 
 @check(13, AREA, "Joint election key and every trustee's public share")
 def joint_key(ctx: VerificationContext) -> Passed:
-    ceremony = ctx.notes.get("ceremony")
-    _, n, k, commitments = ctx.need(ceremony, "valid trustee commitments", 11)
+    ceremony = ctx.need(ctx.ceremony, "valid trustee commitments", 11)
+    n, k, commitments = ceremony.n, ceremony.k, ceremony.commitments
     index, payload = _joint_key_payload(ctx)
     qualified = [commitments[i][1] for i in sorted(commitments)]
     try:
@@ -308,7 +308,6 @@ def issuance(ctx: VerificationContext) -> Passed:
     manifest_ = ctx.need(ctx.manifest, "the manifest", 10)
     refs = ctx.export.of_kind(EntryKind.ISSUANCE)
     if not refs:
-        ctx.issued_by_style = None
         return Passed("no issuance entry on the board (counts not published yet)", {})
     index = refs[-1].index  # the registrar's final count, posted at the close
     payload = ctx.export.payload(index)
@@ -329,8 +328,8 @@ def issuance(ctx: VerificationContext) -> Passed:
         )
     if len(set(hashes)) != len(hashes) or hashes != sorted(hashes):
         raise _fail("a voter hash appears twice (or the list is not sorted)", entry_index=index)
-    ctx.issued_by_style = {s: counts.get(s, 0) for s in sorted(styles)}
+    issued = {s: counts.get(s, 0) for s in sorted(styles)}
+    ctx.issued_by_style = read_only(issued)
     return Passed(
-        f"{len(hashes)} credentials issued to distinct voters",
-        {"entry_index": index, "issued_by_style": ctx.issued_by_style},
+        f"{len(hashes)} credentials issued to distinct voters", {"entry_index": index, "issued_by_style": issued}
     )

@@ -15,6 +15,8 @@ from observer.checks import Passed, check
 from observer.checks.setup import authenticate, roster_note
 from observer.context import VerificationContext
 from observer.errors import CheckFailedError, CheckSkippedError
+from observer.established import CountsEstablished, SharesEstablished, TallyEstablished, read_only
+from observer.shards import merge_tallies
 from record.tally import EncryptedTally, decryptable_positions, decryption_context, turnout_from_tally
 
 AREA = "tally"
@@ -54,14 +56,18 @@ def _differences(expected: EncryptedTally, posted: EncryptedTally) -> list[dict[
 @check(40, AREA, "Aggregation: the encrypted tally is the sum of the counted ballots")
 def aggregation(ctx: VerificationContext) -> Passed:
     index, _, posted = _tally(ctx)
-    run = ctx.need(ctx.ballot_outcome, "every ballot decoded", 20)
-    expected = run.tally
+    manifest = ctx.need(ctx.manifest, "the manifest", 10)
+    electronic = ctx.need(ctx.ballots, "every ballot decoded", 20)
+    paper = ctx.need(ctx.precinct_ballots, "the urns' paper ballots", 31)
+    expected = electronic.counted_tally
+    if paper.tally is not None:  # the counted ballots are the weeded electronic ones and every paper ballot
+        expected = merge_tallies(manifest, [expected, paper.tally])
     diffs = _differences(expected, posted)
     if diffs:
         raise CheckFailedError(
             f"the posted tally differs in {len(diffs)} place(s)", {"entry_index": index, "differences": diffs}
         )
-    ctx.tally_index, ctx.posted_tally = index, posted
+    ctx.tally = TallyEstablished(index, posted)
     groups = len(posted.styles) + len(posted.precincts)
     return Passed(
         f"{posted.ballots_counted} ballots summed into {groups} groups ({len(posted.ciphertexts())} ciphertexts)",
@@ -77,11 +83,11 @@ def _positions(posted: EncryptedTally) -> tuple[list[Ciphertext], list[int]]:
 
 @check(41, AREA, "Every decryption share and its Chaum–Pedersen proof")
 def decryption_shares(ctx: VerificationContext) -> Passed:
-    posted = ctx.need(ctx.posted_tally, "the verified encrypted tally", 40)
+    tally = ctx.need(ctx.tally, "the verified encrypted tally", 40)
+    posted, tally_index = tally.tally, tally.entry_index
     joint = ctx.need(ctx.joint_key, "the joint key", 13)
     base = ctx.need(ctx.base_hash, "the base hash", 15)
-    assert ctx.tally_index is not None
-    context = decryption_context(base, payload_hash(EntryKind.ENCRYPTED_TALLY, ctx.export.payload(ctx.tally_index)))
+    context = decryption_context(base, payload_hash(EntryKind.ENCRYPTED_TALLY, ctx.export.payload(tally_index)))
     ciphertexts, _ = _positions(posted)
     parts = decryption_share_parts(len(ciphertexts))
     bad: list[dict[str, Any]] = []
@@ -91,7 +97,7 @@ def decryption_shares(ctx: VerificationContext) -> Passed:
         payload = ctx.export.payload(ref.index)
         try:
             trustee, part = int(payload["trustee"]), payload.get("part")
-            if payload.get("tally_entry") != ctx.tally_index or not 1 <= trustee <= joint.n:
+            if payload.get("tally_entry") != tally_index or not 1 <= trustee <= joint.n:
                 raise CheckFailedError("shares for another tally or of an unknown trustee")
             if type(part) is not int or payload.get("parts") != parts or not 0 <= part < parts:
                 raise CheckFailedError(f"the shares come in parts 0..{parts - 1} of {parts}")
@@ -119,8 +125,7 @@ def decryption_shares(ctx: VerificationContext) -> Passed:
     }
     if not shares_by_trustee:
         raise CheckSkippedError("no trustee's complete decryption shares on the board yet")
-    ctx.valid_share_trustees = set(shares_by_trustee)
-    ctx.notes["shares"] = shares_by_trustee
+    ctx.decryption_shares = SharesEstablished(read_only({t: tuple(s) for t, s in shares_by_trustee.items()}))
     incomplete = sorted(set(by_part) - set(shares_by_trustee))
     return Passed(
         f"{len(shares_by_trustee)} trustees × {len(ciphertexts)} shares (in {parts} part(s)) verify against X_i; "
@@ -152,9 +157,9 @@ def _result(ctx: VerificationContext) -> tuple[int, dict[str, Any]]:
 
 @check(42, AREA, "Combination of k shares and the discrete logs of the published counts")
 def combination(ctx: VerificationContext) -> Passed:
-    posted = ctx.need(ctx.posted_tally, "the verified encrypted tally", 40)
+    posted = ctx.need(ctx.tally, "the verified encrypted tally", 40).tally
     joint = ctx.need(ctx.joint_key, "the joint key", 13)
-    shares = ctx.need(ctx.notes.get("shares"), "verified decryption shares", 41)
+    shares = ctx.need(ctx.decryption_shares, "verified decryption shares", 41).by_trustee
     index, result = _result(ctx)
     trustees = [int(t) for t in result.get("trustees", [])]
     if len(trustees) < joint.k or not set(trustees) <= set(shares):
@@ -186,7 +191,11 @@ def combination(ctx: VerificationContext) -> Passed:
             f"{len(wrong)} published count(s) are not what the shares decrypt to",
             {"entry_index": index, "positions": wrong[:50]},
         )
-    ctx.counts_by_style = {s: {c: list(v) for c, v in cs.items()} for s, cs in result["counts_by_style"].items()}
+    by_style = {
+        str(s): read_only({str(c): tuple(int(n) for n in v) for c, v in cs.items()})
+        for s, cs in result["counts_by_style"].items()
+    }
+    ctx.counts = CountsEstablished(index, read_only(by_style))
     return Passed(
         f"{len(claimed)} counts: m·G = beta − Σ λ_i·M_i over trustees {trustees}",
         {"entry_index": index, "trustees": trustees},
@@ -196,12 +205,12 @@ def combination(ctx: VerificationContext) -> Passed:
 @check(43, AREA, "Results and seats recomputed by the rules engine")
 def results(ctx: VerificationContext) -> Passed:
     manifest = ctx.need(ctx.manifest, "the manifest", 10)
-    posted = ctx.need(ctx.posted_tally, "the verified encrypted tally", 40)
-    counts = ctx.need(ctx.counts_by_style, "verified counts", 42)
+    tally = ctx.need(ctx.tally, "the verified encrypted tally", 40)
+    counts = ctx.need(ctx.counts, "verified counts", 42).counts_by_style
     index, result = _result(ctx)
-    assert ctx.tally_index is not None
+    posted = tally.tally
     registered = {
-        str(k): int(v) for k, v in ctx.export.payload(ctx.tally_index).get("registered_by_region", {}).items()
+        str(k): int(v) for k, v in ctx.export.payload(tally.entry_index).get("registered_by_region", {}).items()
     }
     turnout = turnout_from_tally(manifest, posted, registered)
     if "turnout" in result and result["turnout"] != turnout.model_dump(mode="json"):
@@ -242,7 +251,7 @@ def eligibility(ctx: VerificationContext) -> Passed:
     for cast in weeded.counted:
         counted[cast.ballot.style_id] = counted.get(cast.ballot.style_id, 0) + 1
     over = {s: [n, issued.get(s, 0)] for s, n in counted.items() if n > issued.get(s, 0)}
-    evidence: dict[str, Any] = {"counted_by_style": counted, "issued_by_style": issued}
+    evidence: dict[str, Any] = {"counted_by_style": counted, "issued_by_style": dict(issued)}
     if over:
         raise CheckFailedError("more ballots counted than credentials issued", {**evidence, "over": over})
     found = ctx.single(EntryKind.ENCRYPTED_TALLY.value)

@@ -1,7 +1,7 @@
 """A small but complete election record for the verifier's tests, built from the library code alone.
 
 The steps are the election's: manifest (the presidential preset cut to three regions), a 2-of-3 trustee key
-ceremony (`trustees.ceremony.run_key_ceremony`), issuer keys (pinned test keys, `tests/vectors/observer`),
+ceremony (`trustees.in_process.run_key_ceremony`), issuer keys (pinned test keys, `tests/vectors/observer`),
 channels open, voters with blind-signed credentials casting ballots (`record.ballot.create_ballot`)
 — some re-vote, one challenges — issuance counts and the close, weeding and aggregation
 (`record.tally`), decryption shares of trustees 1 and 3, combination, the rules engine, the result.
@@ -46,7 +46,9 @@ from record.tally import (
     weed,
 )
 from record.trustee_posts import sign_trustee_post
-from trustees.ceremony import CeremonyParams, TrusteeSecrets, new_trustee_stores, roster_for, run_key_ceremony
+from trustees.coordinator import CeremonyParams
+from trustees.in_process import new_trustee_stores, roster_for, run_key_ceremony
+from trustees.keystore_contents import TrusteeSecrets
 
 ORIGIN = "cec.shailoo.kg/observer-test"
 KEYS_FILE = Path(__file__).parent.parent / "vectors" / "observer" / "issuer_keys.json"

@@ -29,7 +29,7 @@ from identity.registry import CSV_COLUMNS, SqlVoterRegistry
 from tests.security.conftest import attempt
 from tests.server.harness import Election
 from trustees.airgap import RESPONSE_FORMAT, import_response
-from trustees.ceremony import CeremonyParams
+from trustees.coordinator import CeremonyParams
 
 TRAVERSALS = ["../../etc/passwd", "/etc/passwd", "..\\..\\windows\\win.ini", "file:///etc/passwd"]
 

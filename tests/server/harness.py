@@ -27,14 +27,9 @@ from identity.registry import SqlVoterRegistry, VoterRecord
 from mobile_api.client import VoterClient
 from mobile_api.schemas import DeviceAttestation
 from record.trustee_posts import sign_trustee_post
-from trustees.ceremony import (
-    CeremonyParams,
-    MemoryStore,
-    TrusteeSecrets,
-    new_trustee_stores,
-    roster_for,
-    run_key_ceremony,
-)
+from trustees.coordinator import CeremonyParams
+from trustees.in_process import new_trustee_stores, roster_for, run_key_ceremony
+from trustees.keystore_contents import MemoryStore, TrusteeSecrets
 from voting_server.app import create_app
 from voting_server.components import Components
 from voting_server.identification import device_public_key

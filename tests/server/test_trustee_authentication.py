@@ -6,8 +6,9 @@ from pathlib import Path
 
 from record.ceremony import Post
 from tests.server.harness import Election
-from trustees.ceremony import TrusteeSecrets, trustee_step
+from trustees.ceremony_steps import trustee_step
 from trustees.identity import board_manifest, new_identity_key, sign_post
+from trustees.keystore_contents import TrusteeSecrets
 
 
 def test_outsider_cannot_take_a_trustee_slot(tmp_path: Path) -> None:

@@ -14,9 +14,11 @@ from bulletin_board.storage import open_storage
 from elections.manifest import Manifest, TrusteeRosterEntry
 from elections.presets import build_preset
 from record.ceremony import Post
-from trustees.ceremony import CeremonyParams, TrusteeSecrets, new_trustee_secrets
+from trustees.ceremony_steps import new_trustee_secrets
+from trustees.coordinator import CeremonyParams
 from trustees.identity import board_manifest, identity_public_key, sign_post
 from trustees.keystore import KdfParams
+from trustees.keystore_contents import TrusteeSecrets
 
 #: Tiny Argon2 parameters so tests stay fast; real keystores use `trustees.keystore.DEFAULT_KDF`.
 FAST_KDF = KdfParams(time_cost=1, memory_kib=8, parallelism=1)

@@ -12,8 +12,10 @@ from elections.manifest import Manifest
 from record.ballot import create_ballot, election_base_hash
 from record.ceremony import JointKey
 from tests.trustees.conftest import post_manifest, roster_manifest, trustee_secrets
-from trustees.ceremony import CeremonyParams, MemoryStore, SecretsStore, run_key_ceremony
+from trustees.coordinator import CeremonyParams
 from trustees.decryption import recompute_tally
+from trustees.in_process import run_key_ceremony
+from trustees.keystore_contents import MemoryStore, SecretsStore
 
 PARAMS = CeremonyParams(n=5, k=3)
 #: (ballot style index, candidate position) of every ballot cast; the last ballot re-votes with the first one's key.

@@ -19,10 +19,12 @@ from trustees.airgap import (
     respond,
     write_json_file,
 )
-from trustees.ceremony import BoardTransport, MemoryStore, TrusteeSecrets, run_trustee
+from trustees.ceremony_steps import run_trustee
+from trustees.coordinator import BoardTransport
 from trustees.decryption import combine_tally_from_board, run_decryption
 from trustees.errors import StaleRequestError
 from trustees.keystore import Keystore
+from trustees.keystore_contents import MemoryStore, TrusteeSecrets
 
 PASS = "offline laptop passphrase"
 

@@ -14,10 +14,12 @@ from record.ceremony import Post
 from tests.trustees.conftest import IDENTITY_KEYS, PARAMS, new_board, post_manifest, signed, trustee_secrets
 from tests.trustees.election import cast_and_close, open_election
 from trustees.airgap import Purpose, import_response, make_request, respond
-from trustees.ceremony import BoardTransport, CeremonyParams, MemoryStore, TrusteeSecrets, run_trustee, trustee_step
+from trustees.ceremony_steps import run_trustee, trustee_step
+from trustees.coordinator import BoardTransport, CeremonyParams
 from trustees.decryption import check_posted_tally, decryption_post
 from trustees.errors import CeremonyError
 from trustees.identity import board_manifest, new_identity_key, sign_post
+from trustees.keystore_contents import MemoryStore, TrusteeSecrets
 
 
 def _commitment(board: BulletinBoard, index: int) -> Post:

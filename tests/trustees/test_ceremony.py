@@ -13,20 +13,13 @@ from crypto.share_encryption import EncryptedShare, encrypt_share
 from crypto.threshold import make_complaint
 from record.ceremony import Post, checked_post, joint_key_post, read_ceremony, shares_post
 from tests.trustees.conftest import FAST_KDF, PARAMS, signed, trustee_secrets
-from trustees.ceremony import (
-    BoardTransport,
-    CeremonyStage,
-    MemoryStore,
-    SecretsStore,
-    TrusteeSecrets,
-    expected_joint_key,
-    find_cheaters,
-    run_key_ceremony,
-    run_trustee,
-    trustee_step,
-)
+from trustees.ceremony_checks import expected_joint_key, find_cheaters
+from trustees.ceremony_steps import CeremonyStage, run_trustee, trustee_step
+from trustees.coordinator import BoardTransport
 from trustees.errors import CeremonyError, CeremonyFailedError
+from trustees.in_process import run_key_ceremony
 from trustees.keystore import Keystore
+from trustees.keystore_contents import MemoryStore, SecretsStore, TrusteeSecrets
 
 PASS = "trustee three passphrase"
 

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 from cli.main import app
 from tests.trustees.conftest import new_board
 from trustees.airgap import Purpose, import_response, make_request, read_json_file, write_json_file
-from trustees.ceremony import CeremonyParams
+from trustees.coordinator import CeremonyParams
 from trustees.keystore import read_label
 
 runner = CliRunner()

@@ -10,7 +10,7 @@ from crypto.group import Point
 from record.ceremony import Post
 from tests.trustees.conftest import signed
 from tests.trustees.election import PARAMS, Election, cast_and_close, open_election
-from trustees.ceremony import BoardTransport, TrusteeSecrets
+from trustees.coordinator import BoardTransport
 from trustees.decryption import (
     check_posted_tally,
     combine_tally,
@@ -19,6 +19,7 @@ from trustees.decryption import (
     run_decryption,
 )
 from trustees.errors import InvalidDecryptionShareError, NotEnoughSharesError, TallyMismatchError, WrongPhaseError
+from trustees.keystore_contents import TrusteeSecrets
 
 
 @pytest.fixture(scope="module")

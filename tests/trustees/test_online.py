@@ -14,15 +14,11 @@ from fastapi.testclient import TestClient
 from elections.presets import build_preset
 from tests.trustees.conftest import FAST_KDF, trustee_secrets
 from trustees.airgap import Purpose, respond
-from trustees.ceremony import (
-    CeremonyParams,
-    CeremonyStatus,
-    MemoryStore,
-    TrusteeSecrets,
-    run_trustee,
-)
+from trustees.ceremony_steps import CeremonyStatus, run_trustee
+from trustees.coordinator import CeremonyParams
 from trustees.errors import TrusteeError
 from trustees.keystore import Keystore
+from trustees.keystore_contents import MemoryStore, TrusteeSecrets
 from trustees.online import HttpTransport, join_ceremony
 from voting_server.app import create_app
 from voting_server.settings import Settings
@@ -71,7 +67,7 @@ def test_server_refuses_a_post_in_another_trustees_slot(server: TestClient) -> N
     transport = HttpTransport(server)
     secrets = trustee_secrets(1, PARAMS)
     from record.ceremony import Post
-    from trustees.ceremony import trustee_step
+    from trustees.ceremony_steps import trustee_step
 
     [post], _ = trustee_step(secrets, transport.read_entries())
     with pytest.raises(TrusteeError) as info:

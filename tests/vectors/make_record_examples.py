@@ -44,6 +44,7 @@ from crypto.group import Point, Scalar
 from crypto.hashing import Transcript, domain_tag, length_prefixed
 from crypto.proofs import KIND_DECRYPTION, decryption_challenge, prove_zero_or_one
 from crypto.share_encryption import u32
+from crypto.signing import tagged_message
 from crypto.threshold import (
     COEFFICIENT_POK_TAG,
     SHARE_KEY_POK_TAG,
@@ -51,8 +52,8 @@ from crypto.threshold import (
     compute_decryption_share,
     dkg_step1,
 )
-from elections.aggregate import EncryptedTally, decryptable_positions, decryption_context
-from elections.encrypted_ballot import (
+from elections.results_model import ElectionResults
+from record.ballot import (
     BallotCredential,
     EncryptedBallot,
     ballot_context,
@@ -60,9 +61,9 @@ from elections.encrypted_ballot import (
     election_base_hash,
     tracking_code,
 )
-from elections.results_model import ElectionResults
-from elections.trustee_posts import signing_message
-from trustees.records import ceremony_context
+from record.ceremony import ceremony_context
+from record.tally import EncryptedTally, decryptable_positions, decryption_context
+from record.trustee_posts import signing_body
 
 # ---------------------------------------------------------------------------------------------------------------
 
@@ -196,9 +197,9 @@ def example_trustee_post(context: bytes, commitment: dict[str, Any]) -> dict[str
     key = ed25519_key(TRUSTEE_IDENTITY_SEED)
     kind, trustee = EntryKind.TRUSTEE_COMMITMENT.value, DKG_TRUSTEE
     payload = {"attempt": CEREMONY["attempt"], "commitment": commitment, "context": context.hex()}
-    message = signing_message(MANIFEST_HASH, kind, trustee, payload)
-    preimage = hash_input("trustee/post", MANIFEST_HASH, kind.encode(), u32(trustee), canonical_json(payload))
-    assert hashlib.sha256(preimage).digest() == message
+    message = tagged_message("trustee/post", signing_body(MANIFEST_HASH, kind, trustee, payload))
+    fields = (MANIFEST_HASH, kind.encode(), u32(trustee), canonical_json(payload))
+    assert message == length_prefixed(domain_tag("trustee/post")) + b"".join(length_prefixed(f) for f in fields)
     signature = key.sign(message)
     return {
         "spec": "record.md §2.1, Trustee signatures",
@@ -212,7 +213,6 @@ def example_trustee_post(context: bytes, commitment: dict[str, Any]) -> dict[str
         "outputs": {
             "identity_public_key": raw_public(key).hex(),
             "payload_canonical_json": canonical_json(payload).decode("utf-8"),
-            "hash_input": preimage.hex(),
             "signing_message": message.hex(),
             "signature": signature.hex(),
         },

@@ -28,6 +28,7 @@ from crypto.elgamal import Ciphertext
 from crypto.group import Point, Scalar
 from crypto.hashing import hash_fields
 from crypto.proofs import decryption_challenge, verify_knowledge
+from crypto.signing import tagged_message
 from crypto.threshold import (
     DecryptionShare,
     TrusteeCommitment,
@@ -35,8 +36,9 @@ from crypto.threshold import (
     combine_decryption_shares,
     dkg_step1_check,
 )
-from elections.aggregate import EncryptedTally, decryptable_positions, decryption_context
-from elections.encrypted_ballot import (
+from elections.results_model import ElectionResults
+from identity.credentials import credential_message as identity_credential_message
+from record.ballot import (
     EncryptedBallot,
     ballot_canonical_json,
     ballot_context,
@@ -44,11 +46,10 @@ from elections.encrypted_ballot import (
     election_base_hash,
     tracking_code,
 )
-from elections.results_model import ElectionResults
-from elections.trustee_posts import signing_message
-from identity.credentials import credential_message as identity_credential_message
+from record.ceremony import ceremony_context
+from record.tally import EncryptedTally, decryptable_positions, decryption_context
+from record.trustee_posts import signing_body
 from tests.vectors.make_record_examples import EXAMPLES_FILE, build_examples, issuer_private_keys, render
-from trustees.records import ceremony_context
 
 # ---------------------------------------------------------------------------------------------------------------
 
@@ -97,7 +98,6 @@ def test_every_example_is_named_in_the_spec(name: str) -> None:
     ("name", "digest"),
     [
         ("ceremony_context", "context"),
-        ("trustee_post", "signing_message"),
         ("election_base_hash", "election_base_hash"),
         ("ballot_context", "ballot_context"),
         ("decryption_context", "decryption_context"),
@@ -128,7 +128,7 @@ def test_dkg_commitment_proofs_bind_the_ceremony_context() -> None:
 
 def test_trustee_post_signing_message_and_signature() -> None:
     i, o = inputs("trustee_post"), outputs("trustee_post")
-    message = signing_message(h(i["manifest_hash"]), i["kind"], i["trustee"], i["payload"])
+    message = tagged_message("trustee/post", signing_body(h(i["manifest_hash"]), i["kind"], i["trustee"], i["payload"]))
     assert message.hex() == o["signing_message"]
     assert canonical_json(i["payload"]).decode("utf-8") == o["payload_canonical_json"]
     key = Ed25519PrivateKey.from_private_bytes(h(i["identity_key_seed"]))
@@ -136,7 +136,11 @@ def test_trustee_post_signing_message_and_signature() -> None:
     Ed25519PublicKey.from_public_bytes(h(o["identity_public_key"])).verify(h(o["signature"]), message)
     # A signature field in the payload is left out of what is signed.
     assert (
-        signing_message(h(i["manifest_hash"]), i["kind"], i["trustee"], {**i["payload"], "signature": "00"}) == message
+        tagged_message(
+            "trustee/post",
+            signing_body(h(i["manifest_hash"]), i["kind"], i["trustee"], {**i["payload"], "signature": "00"}),
+        )
+        == message
     )
 
 

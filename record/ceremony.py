@@ -96,19 +96,20 @@ def joint_key_key(context: bytes) -> str:
 # --- payloads ----------------------------------------------------------------------------------------------------
 
 
-def commitment_post(context: bytes, commitment: TrusteeCommitment) -> Post:
-    payload = {"context": context.hex(), "commitment": commitment.to_dict()}
+def commitment_post(context: bytes, commitment: TrusteeCommitment, *, attempt: int) -> Post:
+    payload = {"context": context.hex(), "attempt": attempt, "commitment": commitment.to_dict()}
     return Post(EntryKind.TRUSTEE_COMMITMENT, payload, commitment_key(context, commitment.index))
 
 
-def shares_post(context: bytes, sender: int, shares: Iterable[EncryptedShare]) -> Post:
-    payload = {"context": context.hex(), "sender": sender, "shares": [s.to_dict() for s in shares]}
+def shares_post(context: bytes, sender: int, shares: Iterable[EncryptedShare], *, attempt: int) -> Post:
+    payload = {"context": context.hex(), "attempt": attempt, "sender": sender, "shares": [s.to_dict() for s in shares]}
     return Post(EntryKind.TRUSTEE_SHARE, payload, shares_key(context, sender))
 
 
-def checked_post(context: bytes, complainer: int, complaints: Iterable[Complaint]) -> Post:
+def checked_post(context: bytes, complainer: int, complaints: Iterable[Complaint], *, attempt: int) -> Post:
     payload = {
         "context": context.hex(),
+        "attempt": attempt,
         "subject": CEREMONY_SUBJECT,
         "complainer": complainer,
         "complaints": [c.to_dict() for c in complaints],
@@ -137,9 +138,10 @@ class JointKey:
             raise CeremonyError(f"trustee {index} is not one of 1..{self.n}")
         return self.public_shares[index - 1]
 
-    def to_payload(self, context: bytes) -> JsonDict:
+    def to_payload(self, context: bytes, *, attempt: int) -> JsonDict:
         return {
             "context": context.hex(),
+            "attempt": attempt,
             "n": self.n,
             "k": self.k,
             "qualified": list(self.qualified),
@@ -150,7 +152,7 @@ class JointKey:
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> JointKey:
         """Decode a ``joint_key`` payload strictly (`MalformedFieldError` naming the bad field)."""
-        obj = Field(dict(payload)).as_object(_JOINT_KEY_FIELDS, optional={"attempt"})
+        obj = Field(dict(payload)).as_object(_JOINT_KEY_FIELDS)
         n = obj["n"].integer(minimum=1, maximum=255)
         return obj.decode(
             lambda _: cls(
@@ -163,11 +165,11 @@ class JointKey:
         )
 
 
-_JOINT_KEY_FIELDS: Final = frozenset({"context", "n", "k", "qualified", "joint_public_key", "public_shares"})
+_JOINT_KEY_FIELDS: Final = frozenset({"context", "attempt", "n", "k", "qualified", "joint_public_key", "public_shares"})
 
 
-def joint_key_post(context: bytes, joint_key: JointKey) -> Post:
-    return Post(EntryKind.JOINT_KEY, joint_key.to_payload(context), joint_key_key(context))
+def joint_key_post(context: bytes, joint_key: JointKey, *, attempt: int) -> Post:
+    return Post(EntryKind.JOINT_KEY, joint_key.to_payload(context, attempt=attempt), joint_key_key(context))
 
 
 # --- the ceremony as read back from the board --------------------------------------------------------------------

@@ -146,7 +146,7 @@ def trustee_step(
                 code="slot_taken",
             )
         s.dkg_state, commitment = step1(context, s.index, s.n, s.k)
-        s.outbox[key] = sign_post(s.identity_key, manifest, commitment_post(context, commitment))
+        s.outbox[key] = sign_post(s.identity_key, manifest, commitment_post(context, commitment, attempt=s.attempt))
     _queue(s, view, key, posts)
     waiting = missing_trustees(view, view.commitments)
     if waiting or posts:
@@ -156,7 +156,7 @@ def trustee_step(
     key = shares_key(context, s.index)
     if key not in s.outbox:
         shares = dkg_step2(context, s.dkg_state, ordered_commitments(view))
-        s.outbox[key] = sign_post(s.identity_key, manifest, shares_post(context, s.index, shares))
+        s.outbox[key] = sign_post(s.identity_key, manifest, shares_post(context, s.index, shares, attempt=s.attempt))
     _queue(s, view, key, posts)
     waiting = missing_trustees(view, view.shares)
     if waiting or posts:
@@ -165,7 +165,9 @@ def trustee_step(
     key = checked_key(context, s.index)
     if key not in s.outbox:
         received = dkg_step3(context, s.dkg_state, ordered_commitments(view), view.shares_for(s.index))
-        s.outbox[key] = sign_post(s.identity_key, manifest, checked_post(context, s.index, received.complaints))
+        s.outbox[key] = sign_post(
+            s.identity_key, manifest, checked_post(context, s.index, received.complaints, attempt=s.attempt)
+        )
     _queue(s, view, key, posts)
     waiting = missing_trustees(view, view.complaints)
     if waiting or posts:
@@ -182,7 +184,7 @@ def trustee_step(
     if s.key_share.joint_public_key != expected.joint_public_key:  # pragma: no cover - dkg_finish checks this
         raise CeremonyError("this trustee's key share does not belong to the board's joint key")
     if view.joint_key is None:
-        return [joint_key_post(context, expected)], CeremonyStatus(CeremonyStage.JOINT_KEY)
+        return [joint_key_post(context, expected, attempt=s.attempt)], CeremonyStatus(CeremonyStage.JOINT_KEY)
     if view.joint_key != expected:
         raise CeremonyError("the joint key on the board is not the one the commitments give", code="wrong_joint_key")
     return [], CeremonyStatus(CeremonyStage.DONE, joint_key=expected)

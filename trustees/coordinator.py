@@ -78,7 +78,7 @@ def check_post(entries: Sequence[Entry], params: CeremonyParams, post: Post) -> 
     manifest = board_manifest(entries)
     check_ceremony_size(manifest, params.n, params.k)
     authenticate_post(manifest, post, allow_unauthenticated=params.allow_unauthenticated)
-    if post.payload.get("context") != context.hex():
+    if post.payload.get("context") != context.hex() or post.payload.get("attempt") != params.attempt:
         raise CeremonyError("the post belongs to another election or ceremony attempt", code="wrong_ceremony")
     view = read_ceremony(entries, context, params.n, params.k)
     probe = read_ceremony([Entry.create(0, post.kind, post.payload)], context, params.n, params.k)

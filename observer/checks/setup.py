@@ -77,12 +77,17 @@ def _ceremony(ctx: VerificationContext) -> tuple[bytes, int, int, int]:
     if type(n) is not int or type(k) is not int:
         raise _fail("the joint key entry has no integer n and k", entry_index=index)
     check_parameters(n, k)
-    manifest_hash = payload_hash(EntryKind.MANIFEST, ctx.export.payload(0))
-    for attempt in range(1, _MAX_ATTEMPTS + 1):
-        context = ceremony_context(manifest_hash, n, k, attempt)
-        if payload.get("context") == context.hex():
-            return context, n, k, attempt
-    raise _fail("the joint key's ceremony context is not derived from this board's manifest", entry_index=index)
+    attempt = payload.get("attempt")
+    if type(attempt) is not int or not 1 <= attempt <= _MAX_ATTEMPTS:
+        raise _fail(f"the joint key entry has no attempt in 1..{_MAX_ATTEMPTS}", entry_index=index)
+    context = ceremony_context(payload_hash(EntryKind.MANIFEST, ctx.export.payload(0)), n, k, attempt)
+    if payload.get("context") != context.hex():
+        raise _fail(
+            "the joint key's ceremony context is not C(manifest payload hash, n, k, attempt) of this board",
+            entry_index=index,
+            attempt=attempt,
+        )
+    return context, n, k, attempt
 
 
 def authenticate(ctx: VerificationContext, kind: EntryKind, index: int, payload: dict[str, Any]) -> None:
@@ -112,11 +117,23 @@ def roster_note(ctx: VerificationContext) -> str:
     return "UNAUTHENTICATED: the manifest has no trustee roster"
 
 
-def _commitments(ctx: VerificationContext, context: bytes) -> dict[int, tuple[int, TrusteeCommitment]]:
+def _of_this_ceremony(payload: dict[str, Any], context: bytes, attempt: int, index: int) -> bool:
+    """Whether entry ``index`` belongs to the ceremony ``context``; one that names the context with another
+    ``attempt`` contradicts itself and fails the check."""
+    if payload.get("context") != context.hex():
+        return False
+    if payload.get("attempt") != attempt:
+        raise _fail(
+            f"entry {index} names this ceremony's context but attempt {payload.get('attempt')!r}", entry_index=index
+        )
+    return True
+
+
+def _commitments(ctx: VerificationContext, context: bytes, attempt: int) -> dict[int, tuple[int, TrusteeCommitment]]:
     found: dict[int, tuple[int, TrusteeCommitment]] = {}
     for ref in ctx.export.of_kind(EntryKind.TRUSTEE_COMMITMENT):
         payload = ctx.export.payload(ref.index)
-        if payload.get("context") != context.hex():
+        if not _of_this_ceremony(payload, context, attempt, ref.index):
             continue
         authenticate(ctx, EntryKind.TRUSTEE_COMMITMENT, ref.index, payload)
         try:
@@ -142,7 +159,7 @@ def trustee_commitments(ctx: VerificationContext) -> Passed:
             n=n,
             k=k,
         )
-    found = _commitments(ctx, context)
+    found = _commitments(ctx, context, attempt)
     ordered = [found[i][1] for i in sorted(found)]
     try:
         dkg_check_commitments(context, ordered, n, k)
@@ -158,11 +175,13 @@ def trustee_commitments(ctx: VerificationContext) -> Passed:
     )
 
 
-def _shares(ctx: VerificationContext, context: bytes, n: int) -> dict[int, tuple[int, dict[int, EncryptedShare]]]:
+def _shares(
+    ctx: VerificationContext, context: bytes, attempt: int, n: int
+) -> dict[int, tuple[int, dict[int, EncryptedShare]]]:
     shares: dict[int, tuple[int, dict[int, EncryptedShare]]] = {}
     for ref in ctx.export.of_kind(EntryKind.TRUSTEE_SHARE):
         payload = ctx.export.payload(ref.index)
-        if payload.get("context") != context.hex():
+        if not _of_this_ceremony(payload, context, attempt, ref.index):
             continue
         authenticate(ctx, EntryKind.TRUSTEE_SHARE, ref.index, payload)
         try:
@@ -182,14 +201,16 @@ def _shares(ctx: VerificationContext, context: bytes, n: int) -> dict[int, tuple
 def complaints(ctx: VerificationContext) -> Passed:
     ceremony = ctx.need(ctx.ceremony, "valid trustee commitments", 11)
     context, n, commitments = ceremony.context, ceremony.n, ceremony.commitments
-    shares = _shares(ctx, context, n)
+    shares = _shares(ctx, context, ceremony.attempt, n)
     if sorted(shares) != list(range(1, n + 1)):
         raise _fail("not every trustee posted its encrypted shares", senders=sorted(shares))
     filed: dict[int, int] = {}
     verdicts: list[dict[str, Any]] = []
     for ref in ctx.export.of_kind(EntryKind.COMPLAINT):
         payload = ctx.export.payload(ref.index)
-        if payload.get("context") != context.hex() or payload.get("subject") != CEREMONY_SUBJECT:
+        if payload.get("subject") != CEREMONY_SUBJECT or not _of_this_ceremony(
+            payload, context, ceremony.attempt, ref.index
+        ):
             continue
         authenticate(ctx, EntryKind.COMPLAINT, ref.index, payload)
         try:

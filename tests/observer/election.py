@@ -114,6 +114,7 @@ def build_election(
     revotes: int = 2,
     manifest: Manifest | None = None,
     tamper: Callable[[str, dict[str, Any]], dict[str, Any]] | None = None,
+    ceremony: CeremonyParams = CEREMONY,
 ) -> BuiltElection:
     """Run the whole election on an in-memory board and write its export to ``path``.
 
@@ -121,8 +122,8 @@ def build_election(
     """
     manifest = manifest or small_president_manifest()
     # The trustees' identity keys come first: the commission puts them on the manifest's roster.
-    stores = new_trustee_stores(CEREMONY)
-    manifest = manifest.with_trustees(roster_for(stores), CEREMONY.k)
+    stores = new_trustee_stores(ceremony)
+    manifest = manifest.with_trustees(roster_for(stores), ceremony.k)
     clock = iter(range(1_767_000_000_000, 1_767_000_000_000 + 10**9, 60_000))
     board = BulletinBoard(
         open_storage("sqlite://"), Ed25519PrivateKey.generate(), origin=ORIGIN, clock=lambda: next(clock)
@@ -155,7 +156,7 @@ def build_election(
     append(
         EntryKind.MANIFEST, {"manifest": manifest.to_canonical_dict(), "manifest_hash": manifest.manifest_hash().hex()}
     )
-    joint, _ = run_key_ceremony(board, CEREMONY, stores)
+    joint, _ = run_key_ceremony(board, ceremony, stores)
     for kind in (EntryKind.TRUSTEE_COMMITMENT, EntryKind.TRUSTEE_SHARE, EntryKind.COMPLAINT, EntryKind.JOINT_KEY):
         built.indices[kind.value] = [e.index for e in board.entries(0, board.size) if e.kind is kind]
     checkpoint()

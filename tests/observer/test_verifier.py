@@ -16,7 +16,8 @@ from observer.checks import all_checks
 from observer.errors import ExportUnreadableError
 from observer.report import Status
 from observer.verify import verify
-from tests.observer.election import BuiltElection
+from tests.observer.election import BuiltElection, build_election
+from trustees.coordinator import CeremonyParams
 
 PRECINCT_CHECKS = {30, 31, 32}
 
@@ -29,6 +30,16 @@ def test_honest_record_passes_every_check(election: BuiltElection) -> None:
     assert report.check(20).evidence["verified"] == 14  # 12 voters + 2 re-votes
     assert report.check(22).evidence["superseded"] == [election.indices["ballot"][0], election.indices["ballot"][1]]
     assert report.check(23).evidence["spoiled"][0]["entry_index"] == election.indices["spoiled_ballot"][0]
+
+
+def test_a_restarted_ceremony_is_verified_under_the_attempt_its_entries_name(tmp_path: Path) -> None:
+    # Every ceremony payload records its attempt: the verifier recomputes C from it instead of searching for it.
+    built = build_election(tmp_path / "export.jsonl", voters=2, revotes=0, ceremony=CeremonyParams(n=3, k=2, attempt=2))
+    report = verify(built.path)
+    assert report.passed, [c.to_json() for c in report.failed()]
+    payloads = [json.loads(line) for line in built.path.read_text().splitlines()]
+    ceremony_kinds = {"trustee_commitment", "trustee_share", "complaint", "joint_key"}
+    assert {p["payload"]["attempt"] for p in payloads if p.get("kind") in ceremony_kinds} == {2}
 
 
 def test_checks_are_numbered_uniquely_and_named() -> None:

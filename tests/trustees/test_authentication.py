@@ -114,3 +114,21 @@ def test_air_gapped_response_with_a_bad_signature_is_refused(board: BulletinBoar
         import_response(board, PARAMS, {**response, "posts": [tampered], "post_hashes": declared})
     assert board.size == 1
     assert [p.dedup_key for p in import_response(board, PARAMS, response)] == [post["dedup_key"]]
+
+
+def test_a_post_naming_another_attempt_than_its_context_is_refused(board: BulletinBoard) -> None:
+    """The payload's attempt must be the ceremony's: a signed post whose attempt field disagrees with its context
+    is refused, nothing written (the verifier recomputes C from the attempt a record names)."""
+    genuine = _commitment(board, 1)
+    relabelled = {k: v for k, v in genuine.payload.items() if k != "signature"} | {"attempt": 2}
+    forged = sign_post(
+        IDENTITY_KEYS[0],
+        board_manifest(board.entries(0, board.size)),
+        Post(genuine.kind, relabelled, genuine.dedup_key),
+    )
+    with pytest.raises(CeremonyError) as info:
+        BoardTransport(board, PARAMS).post([forged])
+    assert info.value.code == "wrong_ceremony"
+    assert board.size == 1
+    BoardTransport(board, PARAMS).post([genuine])
+    assert board.size == 2

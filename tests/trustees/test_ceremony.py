@@ -70,7 +70,7 @@ def _dealer_sends_bad_share(board: BulletinBoard, stores: list[MemoryStore], dea
         context, dealer, victim, view.commitments[victim].share_public_key, secrets.dkg_state.share_for(victim) + 1
     )
     shares = [forged if s.recipient == victim else s for s in view_shares(post)]
-    bad = signed(board, shares_post(context, dealer, shares), dealer)
+    bad = signed(board, shares_post(context, dealer, shares, attempt=1), dealer)
     secrets.outbox[bad.dedup_key] = bad
     stores[dealer - 1].save(secrets.to_dict())
     transport.post([bad])
@@ -99,7 +99,7 @@ def test_cheating_dealer_of_shares_is_named_by_the_complaint(board: BulletinBoar
     assert board.phase.value == "key_ceremony"  # no joint key
     with pytest.raises(CeremonyFailedError):
         board_post = expected_joint_key(view)
-        BoardTransport(board, PARAMS).post([joint_key_post(context, board_post)])
+        BoardTransport(board, PARAMS).post([joint_key_post(context, board_post, attempt=1)])
 
 
 def test_false_complaint_names_the_complainer(board: BulletinBoard) -> None:
@@ -116,7 +116,9 @@ def test_false_complaint_names_the_complainer(board: BulletinBoard) -> None:
     assert context is not None and secrets.dkg_state is not None
     view = read_ceremony(board.entries(0, board.size), context, PARAMS.n, PARAMS.k)
     good_share = next(s for s in view.shares_for(4) if s.sender == 1)
-    lie = signed(board, checked_post(context, 4, [make_complaint(context, secrets.dkg_state, good_share)]), 4)
+    lie = signed(
+        board, checked_post(context, 4, [make_complaint(context, secrets.dkg_state, good_share)], attempt=1), 4
+    )
     transport.post([lie])
     with pytest.raises(CeremonyFailedError) as info:
         _run_all(stores, transport)
@@ -208,7 +210,7 @@ def test_coordinator_refuses_shares_before_all_commitments(board: BulletinBoard)
         run_trustee(store, transport)
     secrets = TrusteeSecrets.from_dict(stores[0].secrets)
     assert secrets.context is not None and secrets.dkg_state is not None
-    early = signed(board, shares_post(secrets.context, 1, []), 1)
+    early = signed(board, shares_post(secrets.context, 1, [], attempt=1), 1)
     with pytest.raises(CeremonyError) as info:
         transport.post([early])
     assert info.value.code == "too_early"
@@ -238,7 +240,7 @@ def test_complaint_against_a_trustee_who_does_not_exist_is_refused(board: Bullet
     view = read_ceremony(board.entries(0, board.size), context, PARAMS.n, PARAMS.k)
     honest = make_complaint(context, secrets.dkg_state, view.shares_for(1)[0])
     fake = type(honest)(1, 9, honest.shared_point, honest.proof, honest.revealed_share)
-    ghost = signed(board, checked_post(context, 1, [fake]), 1)
+    ghost = signed(board, checked_post(context, 1, [fake], attempt=1), 1)
     size = board.size
     with pytest.raises(CeremonyError):
         transport.post([ghost])

@@ -9,7 +9,7 @@ produced it) instead of verifying against something unverified.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, TypeVar
@@ -28,9 +28,8 @@ from observer.established import (
     SharesEstablished,
     TallyEstablished,
 )
-from record.ballot import BallotCredential, EncryptedBallot
 from record.ceremony import JointKey
-from record.tally import CastBallot, WeedResult, weed
+from record.tally import WeedResult, weed
 
 _T = TypeVar("_T")
 
@@ -93,7 +92,7 @@ class VerificationContext:
     tally: TallyEstablished | None = None  # 40
     decryption_shares: SharesEstablished | None = None  # 41
     counts: CountsEstablished | None = None  # 42
-    _weeding: WeedResult | None = None
+    _weeding: WeedResult[BallotSummary] | None = None
 
     def __setattr__(self, name: str, value: object) -> None:
         if name in ESTABLISHED_FIELDS and getattr(self, name, None) is not None:
@@ -113,19 +112,9 @@ class VerificationContext:
             return None
         return refs[0].index, self.export.payload(refs[0].index)
 
-    def weeding(self, revoting_allowed: bool) -> WeedResult:
-        """`record.tally.weed` over every ballot entry (only index and credential matter to it)."""
+    def weeding(self, revoting_allowed: bool) -> WeedResult[BallotSummary]:
+        """`record.tally.weed` over every ballot entry's summary (it reads only the index and the credential key,
+        so no contest is decoded for it)."""
         if self._weeding is None:
-            self._weeding = weed_summaries(self.export.ballots, revoting_allowed=revoting_allowed)
+            self._weeding = weed(self.export.ballots, revoting_allowed=revoting_allowed)
         return self._weeding
-
-
-def weed_summaries(ballots: Iterable[BallotSummary], *, revoting_allowed: bool) -> WeedResult:
-    """`record.tally.weed` over ballot summaries (weeding reads only the index and the credential key)."""
-    stubs = [CastBallot(s.index, _stub_ballot(s.style_id, s.precinct_id, s.credential_key), ()) for s in ballots]
-    return weed(stubs, revoting_allowed=revoting_allowed)
-
-
-def _stub_ballot(style_id: str, precinct_id: str | None, credential_key: bytes) -> EncryptedBallot:
-    # Weeding reads the credential key only; the contests stay on disk until a shard verifies them.
-    return EncryptedBallot("", style_id, precinct_id, (), BallotCredential(credential_key, b"", b""), b"")

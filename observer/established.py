@@ -74,12 +74,17 @@ class BallotFailure:
 @dataclass(frozen=True)
 class BallotsEstablished:
     """Check 20: every ballot entry verified in shards — how many, which failed, and ``counted_tally``, the sum
-    of the counted (weeded) electronic ballots that check 40 compares with the posted tally."""
+    of the counted (weeded) electronic ballots that check 40 compares with the posted tally. A counted ballot
+    that check 20 refuses is summed all the same when its contests fit the manifest (the server summed it), so
+    that check 40 judges the tally and not the ballot."""
 
     ballots: int
     verified: int
     failures: tuple[BallotFailure, ...]
     counted_tally: EncryptedTally
+    #: Counted ballots whose contests cannot be added at all (unknown style, undecodable or misshapen contests):
+    #: check 40 cannot recompute the tally without them and is skipped, naming check 20.
+    unsummable: tuple[int, ...]
     shards: int
     resumed_shards: int
     runner: str

@@ -36,7 +36,7 @@ from observer.established import BallotFailure, BallotsEstablished
 from record.ballot import EncryptedBallot, add_ballot_proofs, check_ballot, check_ballot_envelope
 from record.tally import CastBallot, EncryptedTally, TallyGroup, aggregate
 
-CHECKPOINT_FORMAT: Final = "shailoo-verify-checkpoint/1"
+CHECKPOINT_FORMAT: Final = "shailoo-verify-checkpoint/2"
 
 
 @dataclass(frozen=True)
@@ -137,8 +137,10 @@ def verify_shard(task: ShardTask) -> dict[str, Any]:
                 )
         batch = _Batch()
 
+    unsummable: list[int] = []
     for raw in task.lines:
         index = -1
+        ballot: EncryptedBallot | None = None
         before = len(batch.verifier)
         try:
             obj = json.loads(raw)
@@ -167,6 +169,13 @@ def verify_shard(task: ShardTask) -> dict[str, Any]:
             decoded.append(CastBallot(index, ballot, tuple(contests)))
         except (ShailooError, ValueError, KeyError, TypeError) as e:
             failures.append(_failure(index, e))
+            # A refused ballot that weeding counts is still summed when its contests fit the manifest, as the
+            # server sums it: check 20 names the ballot, and check 40 then judges the tally on its own.
+            summable = _summable(m.manifest, index, ballot)
+            if summable is not None:
+                decoded.append(summable)
+            elif index in task.counted:
+                unsummable.append(index)
         # Entries a ballot added before one of its contests was refused still belong to it.
         batch.owners.extend([index] * (len(batch.verifier) - before))
         batch.ballots += 1
@@ -174,14 +183,32 @@ def verify_shard(task: ShardTask) -> dict[str, Any]:
             flush()
     flush()
     counted = [c for c in decoded if c.index in task.counted]
-    tally = aggregate(m.manifest, counted)
+    tally = aggregate(m.manifest, [c.counted_item() for c in counted])
     return {
         "number": task.number,
         "ballots": len(task.lines),
         "verified": len(task.lines) - len(failures),
         "failures": sorted(failures, key=lambda f: f["index"]),
         "tally": tally.to_json(),
+        "unsummable": sorted(unsummable),
     }
+
+
+def _summable(manifest: Manifest, index: int, ballot: EncryptedBallot | None) -> CastBallot | None:
+    """The ballot as a `CastBallot` if its contests decode and have the shape its (known) style gives them, so
+    that it can be added to a tally; None otherwise."""
+    if ballot is None:
+        return None
+    try:
+        style = manifest.ballot_style(ballot.style_id)
+        contests = tuple(ballot.decode_contests())
+    except ShailooError:
+        return None
+    if tuple(c for c, _ in contests) != style.contest_ids or any(
+        len(encrypted.ciphertexts) != len(manifest.contest(c).selections) for c, encrypted in contests
+    ):
+        return None
+    return CastBallot(index, ballot, contests)
 
 
 # --- merging partial tallies ------------------------------------------------------------------------------------
@@ -303,6 +330,7 @@ def run_ballot_shards(
         verified=sum(int(r["verified"]) for r in results),
         failures=tuple(BallotFailure.from_json(f) for r in results for f in r["failures"]),
         counted_tally=merge_tallies(manifest, [EncryptedTally.from_json(r["tally"]) for r in results]),
+        unsummable=tuple(i for r in results for i in r["unsummable"]),
         shards=len(shards),
         resumed_shards=resumed,
         runner=runner,

@@ -16,7 +16,7 @@ with ``device_id``, ``role``, ``precinct_id``, ``public_key``). Everything it po
 An encrypted paper ballot encrypts each *valid* contest (after the paper rules) exactly as an electronic ballot
 does — 0/1 proofs and a contest-limit proof — bound to ``paper_ballot_context`` (device key, precinct, sheet); an
 invalid contest is published as ``null`` (the protocol counts it among the invalid ballots). Paper ballots enter
-the election's encrypted tally through `paper_cast_ballots`, per ballot style and per precinct, so the trustees'
+the election's encrypted tally through `paper_counted_items`, per ballot style and per precinct, so the trustees'
 decryption of the tally also decrypts every precinct's subtotal, which `reconcile_precinct` compares with the
 protocols.
 """
@@ -40,8 +40,7 @@ from crypto.hashing import hash_fields
 from elections.errors import ElectionError
 from elections.manifest import Manifest
 from elections.paper import PaperBallot
-from record.ballot import BallotCredential, EncryptedBallot
-from record.tally import CastBallot
+from record.tally import CountedItem
 
 BATCH_FORMAT: Final = "shailoo-precinct-batch/1"
 PROTOCOL_FORMAT: Final = "shailoo-precinct-protocol/1"
@@ -381,36 +380,15 @@ def check_next_batch(head: ChainHead, batch: DeviceBatch) -> ChainHead:
 # -- paper ballots in the tally -----------------------------------------------------------------------------------
 
 
-def paper_cast_ballots(index: int, batch: DeviceBatch) -> list[CastBallot]:
-    """The paper ballots of a ``precinct_batch`` entry as `CastBallot`s for `record.tally.aggregate`.
-
-    Each holds an in-memory `EncryptedBallot` with the batch's precinct, the sheet's style and its valid contests;
-    it has no credential (paper ballots are never weeded: every sheet counts once, which the chain checks
-    ensure). Kiosk batches give none: their ballots are ``ballot`` entries already.
-    """
-    cast = []
-    for record in batch.ballots:
-        contests = record.valid_contests()
-        ballot = EncryptedBallot(
-            election_id=batch.election_id,
-            style_id=record.style_id,
-            precinct_id=batch.precinct_id,
-            contests=tuple((c, e.to_bytes()) for c, e in contests),
-            credential=BallotCredential(b"", b"", b""),
-            signature=b"",
-        )
-        cast.append(CastBallot(index, ballot, contests))
-    return cast
-
-
-def paper_ballots_from_entries(entries: Sequence[tuple[int, Mapping[str, Any]]]) -> list[CastBallot]:
-    """`paper_cast_ballots` of every ``(index, precinct_batch payload)`` given, in order (already checked when
-    posted; the observer re-checks them). Raises `PrecinctRecordError` on a malformed payload."""
-    ballots: list[CastBallot] = []
-    for index, payload in entries:
-        batch = DeviceBatch.from_json(dict(payload))
-        ballots.extend(paper_cast_ballots(index, batch))
-    return ballots
+def paper_counted_items(index: int, batch: DeviceBatch) -> list[CountedItem]:
+    """The paper sheets of a ``precinct_batch`` entry as `record.tally.CountedItem`s: the batch's precinct, the
+    sheet's style and its valid contests. Paper needs no credential and is never weeded: every sheet of a valid
+    batch counts once, which the chain checks ensure. Kiosk batches give none: their ballots are ``ballot``
+    entries already."""
+    return [
+        CountedItem(index, record.style_id, batch.precinct_id, tuple(record.valid_contests()))
+        for record in batch.ballots
+    ]
 
 
 # -- the precinct protocol ----------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 from crypto.contest import EncryptedContest
 from crypto.elgamal import Ciphertext, ciphertext_sum
@@ -42,6 +42,20 @@ class AggregateError(ElectionError):
 
 
 @dataclass(frozen=True)
+class CountedItem:
+    """One thing the tally adds up: an electronic ballot that survived weeding, or a paper sheet an urn scanned.
+
+    It needs no credential: which electronic ballots count is weeding's business (by credential), which paper
+    sheets count is the device chains' (every sheet of a valid batch, once). ``index`` is the board entry it
+    comes from (a ballot, or the precinct batch holding the sheet)."""
+
+    index: int
+    style_id: str
+    precinct_id: str | None
+    contests: tuple[tuple[str, EncryptedContest], ...]
+
+
+@dataclass(frozen=True)
 class CastBallot:
     """A ballot as it sits on the board: its entry index and its decoded contests (already checked)."""
 
@@ -53,19 +67,36 @@ class CastBallot:
     def credential_key(self) -> bytes:
         return self.ballot.credential.public_key
 
+    def counted_item(self) -> CountedItem:
+        """What the tally adds of this ballot once weeding has kept it."""
+        return CountedItem(self.index, self.ballot.style_id, self.ballot.precinct_id, self.contests)
+
+
+class Credentialed(Protocol):
+    """What weeding reads of a ballot: its board index and its credential key."""
+
+    @property
+    def index(self) -> int: ...
+
+    @property
+    def credential_key(self) -> bytes: ...
+
+
+_B = TypeVar("_B", bound=Credentialed)
+
 
 @dataclass(frozen=True)
-class WeedResult:
+class WeedResult(Generic[_B]):
     """Ballots that count (board order) and the indices of those that do not, each with the reason."""
 
-    counted: tuple[CastBallot, ...]
+    counted: tuple[_B, ...]
     superseded: tuple[int, ...]
     refused_second: tuple[int, ...]
 
 
-def weed(ballots: Iterable[CastBallot], *, revoting_allowed: bool) -> WeedResult:
+def weed(ballots: Iterable[_B], *, revoting_allowed: bool) -> WeedResult[_B]:
     """One ballot per credential: the last one with re-voting, the first one without (see the module docstring)."""
-    chosen: dict[bytes, CastBallot] = {}
+    chosen: dict[bytes, _B] = {}
     superseded: list[int] = []
     refused: list[int] = []
     for cast in sorted(ballots, key=lambda b: b.index):
@@ -79,6 +110,28 @@ def weed(ballots: Iterable[CastBallot], *, revoting_allowed: bool) -> WeedResult
             refused.append(cast.index)
     counted = tuple(sorted(chosen.values(), key=lambda b: b.index))
     return WeedResult(counted, tuple(sorted(superseded)), tuple(refused))
+
+
+@dataclass(frozen=True)
+class CountedSet:
+    """What the encrypted tally adds up — defined once, used alike by the server that posts the tally, the trustees
+    who recompute it before decrypting, and the observers' verifier (docs/spec/record.md §2.11): the electronic
+    ballots weeding keeps, and every paper sheet of the urns' batches."""
+
+    weeded: WeedResult[CastBallot]
+    paper: tuple[CountedItem, ...]
+
+    def items(self) -> tuple[CountedItem, ...]:
+        return (*(b.counted_item() for b in self.weeded.counted), *self.paper)
+
+    def tally(self, manifest: Manifest) -> EncryptedTally:
+        """The encrypted tally of this set (`aggregate`)."""
+        return aggregate(manifest, self.items())
+
+
+def counted_set(ballots: Iterable[CastBallot], paper: Iterable[CountedItem], *, revoting_allowed: bool) -> CountedSet:
+    """Weed the electronic ballots by the election's policy and join the paper sheets (`CountedSet`)."""
+    return CountedSet(weed(ballots, revoting_allowed=revoting_allowed), tuple(paper))
 
 
 @dataclass(frozen=True)
@@ -151,7 +204,7 @@ def _group_from_json(value: Mapping[str, Any], key_name: str) -> TallyGroup:
 
 
 def _sum_group(
-    key: str, contest_ids: Sequence[str], selections: Mapping[str, int], ballots: Sequence[CastBallot]
+    key: str, contest_ids: Sequence[str], selections: Mapping[str, int], ballots: Sequence[CountedItem]
 ) -> TallyGroup:
     contests = []
     for contest_id in contest_ids:
@@ -167,16 +220,20 @@ def _sum_group(
     return TallyGroup(key, len(ballots), tuple(contests))
 
 
-def aggregate(manifest: Manifest, counted: Sequence[CastBallot]) -> EncryptedTally:
-    """Σ per ballot style (every style of the manifest, even with no ballot) and per precinct seen on a ballot."""
+def aggregate(manifest: Manifest, counted: Sequence[CountedItem]) -> EncryptedTally:
+    """Σ per ballot style (every style of the manifest, even with no ballot) and per precinct seen on an item."""
     selections = {c.contest_id: len(c.selections) for c in manifest.contests}
+    known = {s.style_id for s in manifest.ballot_styles}
+    unknown = sorted({item.style_id for item in counted} - known)
+    if unknown:
+        raise AggregateError(f"counted items of unknown ballot styles {unknown}")
     styles = []
     for style in sorted(manifest.ballot_styles, key=lambda s: s.style_id):
-        of_style = [b for b in counted if b.ballot.style_id == style.style_id]
+        of_style = [b for b in counted if b.style_id == style.style_id]
         styles.append(_sum_group(style.style_id, style.contest_ids, selections, of_style))
     precincts = []
-    for precinct_id in sorted({b.ballot.precinct_id for b in counted if b.ballot.precinct_id is not None}):
-        of_precinct = [b for b in counted if b.ballot.precinct_id == precinct_id]
+    for precinct_id in sorted({b.precinct_id for b in counted if b.precinct_id is not None}):
+        of_precinct = [b for b in counted if b.precinct_id == precinct_id]
         contest_ids = sorted({cid for b in of_precinct for cid, _ in b.contests})
         precincts.append(_sum_group(precinct_id, contest_ids, selections, of_precinct))
     return EncryptedTally(manifest.election_id, len(counted), tuple(styles), tuple(precincts))

@@ -42,16 +42,13 @@ from crypto.threshold import (
 )
 from elections.errors import ElectionError, TrusteeUnauthenticatedError
 from elections.manifest import Manifest
-from record.ballot import EncryptedBallot, election_base_hash
+from record.ballot import election_base_hash
 from record.ceremony import JointKey, Post
-from record.precinct import paper_ballots_from_entries
+from record.counting import counted_set_from_entries
 from record.tally import (
-    CastBallot,
     EncryptedTally,
-    aggregate,
     decryptable_positions,
     decryption_context,
-    weed,
 )
 from record.trustee_posts import check_trustee_post
 from trustees.errors import (
@@ -163,16 +160,9 @@ def read_tally(entries: Sequence[Entry]) -> TallyOnBoard:
 
 
 def recompute_tally(entries: Sequence[Entry], manifest: Manifest) -> EncryptedTally:
-    """Weed and aggregate the board's ``ballot`` entries exactly as the server does (`record.tally`)."""
-    ballots = []
-    for entry in entries:
-        if entry.kind is EntryKind.BALLOT:
-            ballot = EncryptedBallot.from_json(dict(entry.payload))
-            ballots.append(CastBallot(entry.index, ballot, tuple(ballot.decode_contests())))
-    weeded = weed(ballots, revoting_allowed=manifest.policy.revoting_allowed)
-    # Counting urns' paper ballots count too, per style and per precinct (record.precinct).
-    paper = paper_ballots_from_entries([(e.index, e.payload) for e in entries if e.kind is EntryKind.PRECINCT_BATCH])
-    return aggregate(manifest, [*weeded.counted, *paper])
+    """The encrypted tally of the board's counted set, computed exactly as the server does
+    (`record.counting.counted_set_from_entries`)."""
+    return counted_set_from_entries(entries, revoting_allowed=manifest.policy.revoting_allowed).tally(manifest)
 
 
 def check_posted_tally(entries: Sequence[Entry]) -> TallyOnBoard:

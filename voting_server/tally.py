@@ -27,16 +27,13 @@ from elections.manifest import Manifest
 from elections.results import compute_results_by_style
 from elections.results_model import ElectionResults
 from mobile_api.errors import ApiError
-from record.ballot import EncryptedBallot
 from record.ceremony import Post
-from record.precinct import paper_ballots_from_entries
+from record.counting import counted_set_from_entries
 from record.tally import (
-    CastBallot,
-    aggregate,
+    CountedSet,
     decryptable_positions,
     decryption_context,
     turnout_from_tally,
-    weed,
 )
 from trustees.decryption import (
     TallyOnBoard,
@@ -68,26 +65,12 @@ class TallyService:
 
     # --- 1. weed and aggregate ----------------------------------------------------------------------------------
 
-    def cast_ballots(self) -> list[CastBallot]:
-        """Every ``ballot`` entry of the board, decoded (they were fully checked when cast)."""
+    def counted(self) -> CountedSet:
+        """What the tally adds up (`record.counting.counted_set_from_entries`, as the trustees compute it)."""
         board = self.election.board
-        ballots = []
-        for stored in board.storage.iter_entries(0, board.size):
-            entry = stored.entry
-            if entry.kind is EntryKind.BALLOT:
-                ballot = EncryptedBallot.from_json(dict(entry.payload))
-                ballots.append(CastBallot(entry.index, ballot, tuple(ballot.decode_contests())))
-        return ballots
-
-    def paper_ballots(self) -> list[CastBallot]:
-        """The counting urns' scanned ballots (``precinct_batch`` entries, checked when posted; docs/precinct.md)."""
-        board = self.election.board
-        batches = [
-            (s.entry.index, s.entry.payload)
-            for s in board.storage.iter_entries(0, board.size)
-            if s.entry.kind is EntryKind.PRECINCT_BATCH
-        ]
-        return paper_ballots_from_entries(batches)
+        manifest = self.election.state().require_manifest()
+        entries = (stored.entry for stored in board.storage.iter_entries(0, board.size))
+        return counted_set_from_entries(entries, revoting_allowed=manifest.policy.revoting_allowed)
 
     def start(self, registered_by_region: Mapping[str, int] | None = None) -> SignedPromise:
         """Weed, aggregate and post the encrypted tally (phase ``closed`` only)."""
@@ -96,8 +79,8 @@ class TallyService:
                 f"the tally starts after the close; the election is {self.election.phase.value}", code="wrong_phase"
             )
         manifest = self.election.state().require_manifest()
-        weeded = weed(self.cast_ballots(), revoting_allowed=manifest.policy.revoting_allowed)
-        tally = aggregate(manifest, [*weeded.counted, *self.paper_ballots()])
+        counted = self.counted()
+        weeded, tally = counted.weeded, counted.tally(manifest)
         registered = dict(registered_by_region or self._issued_by_region(manifest))
         payload = {
             **tally.to_json(),

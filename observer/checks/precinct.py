@@ -43,7 +43,7 @@ from record.precinct import (
     check_next_batch,
     check_protocol_closes_chain,
     check_protocol_signature,
-    paper_cast_ballots,
+    paper_counted_items,
     reconcile_precinct,
 )
 from record.tally import aggregate
@@ -234,7 +234,7 @@ def _paper_ballots(
 ) -> PrecinctBallotsEstablished:
     """Every urn ballot of the parsed batches: check 40 adds them to check 20's electronic ballots and compares
     the posted tally with *every* ballot. Whether each batch is authentic is this check's finding, not theirs."""
-    paper = [cast for chain in batches.values() for index, batch in chain for cast in paper_cast_ballots(index, batch)]
+    paper = [cast for chain in batches.values() for index, batch in chain for cast in paper_counted_items(index, batch)]
     if not paper:
         return PrecinctBallotsEstablished(0, None)
     manifest = ctx.need(ctx.manifest, "the manifest", 10)

@@ -59,6 +59,10 @@ def aggregation(ctx: VerificationContext) -> Passed:
     manifest = ctx.need(ctx.manifest, "the manifest", 10)
     electronic = ctx.need(ctx.ballots, "every ballot decoded", 20)
     paper = ctx.need(ctx.precinct_ballots, "the urns' paper ballots", 31)
+    if electronic.unsummable:
+        raise CheckSkippedError(
+            f"counted ballot entries {list(electronic.unsummable)} cannot be added up (check 20 names them)"
+        )
     expected = electronic.counted_tally
     if paper.tally is not None:  # the counted ballots are the weeded electronic ones and every paper ballot
         expected = merge_tallies(manifest, [expected, paper.tally])
@@ -249,7 +253,7 @@ def eligibility(ctx: VerificationContext) -> Passed:
     weeded = ctx.weeding(manifest.policy.revoting_allowed)
     counted: dict[str, int] = {}
     for cast in weeded.counted:
-        counted[cast.ballot.style_id] = counted.get(cast.ballot.style_id, 0) + 1
+        counted[cast.style_id] = counted.get(cast.style_id, 0) + 1
     over = {s: [n, issued.get(s, 0)] for s, n in counted.items() if n > issued.get(s, 0)}
     evidence: dict[str, Any] = {"counted_by_style": counted, "issued_by_style": dict(issued)}
     if over:

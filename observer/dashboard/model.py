@@ -20,10 +20,10 @@ from crypto.errors import ShailooError
 from crypto.hashing import hash_fields
 from elections.manifest import Manifest
 from observer.board_export import BallotSummary, fast_canonical
-from observer.context import weed_summaries
 from observer.dashboard.readers import BoardEntry, BoardReader
 from record.ballot import tracking_code
 from record.precinct import PrecinctProtocol, reconcile_precinct
+from record.tally import weed
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ class DashboardModel:
 
     def counted_indices(self) -> set[int]:
         revoting = self.manifest.policy.revoting_allowed if self.manifest else True
-        return {c.index for c in weed_summaries(self.ballots, revoting_allowed=revoting).counted}
+        return {c.index for c in weed(self.ballots, revoting_allowed=revoting).counted}
 
     def track(self, code: str) -> Tracked | None:
         code = code.strip().upper()

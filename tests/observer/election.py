@@ -231,7 +231,7 @@ def build_election(
             parsed = EncryptedBallot.from_json(dict(entry.payload))
             ballots.append(CastBallot(entry.index, parsed, tuple(parsed.decode_contests())))
     weeded = weed(ballots, revoting_allowed=manifest.policy.revoting_allowed)
-    tally = aggregate(manifest, weeded.counted)
+    tally = aggregate(manifest, [b.counted_item() for b in weeded.counted])
     registered = {r: 100 for r in REGIONS}
     tally_payload = {
         **tally.to_json(),

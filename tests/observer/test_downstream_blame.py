@@ -101,3 +101,26 @@ def test_a_check_cannot_rewrite_another_checks_output(election: BuiltElection) -
     with pytest.raises(AttributeError, match="already established"):
         ctx.ballots = replace(ctx.ballots, ballots=0)
     assert ctx.ballots.ballots == 14
+
+
+def test_a_counted_ballot_with_a_forged_credential_fails_check_20_and_not_the_tally(tmp_path: Path) -> None:
+    """A server that puts a ballot with a forged registrar signature on the board (and counts it) is caught by
+    check 20; the tally the server posted is still the sum of what weeding counts, so check 40 passes instead of
+    blaming an honest sum for the ballot check 20 already named."""
+    from observer.verify import verify
+    from tests.observer.election import build_election
+
+    forged: list[int] = []
+
+    def forge_first_credential(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+        if kind == "ballot" and not forged:
+            signature = payload["credential"]["registrar_signature"]
+            payload["credential"]["registrar_signature"] = f"{int(signature[:2], 16) ^ 1:02x}{signature[2:]}"
+            forged.append(1)
+        return payload
+
+    built = build_election(tmp_path / "export.jsonl", voters=4, revotes=0, tamper=forge_first_credential)
+    report = verify(built.path)
+    assert {c.number for c in report.failed()} == {20}, [c.to_json() for c in report.failed()]
+    assert report.check(20).evidence["failures"][0]["code"] == "credential_invalid"
+    assert all(report.check(n).status is Status.PASS for n in TALLY_CHECKS)

@@ -30,10 +30,12 @@ from record.precinct import (
     check_protocol_closes_chain,
     check_protocol_signature,
     device_public_bytes,
+    paper_counted_items,
     reconcile_precinct,
     sign_batch,
     sign_protocol,
 )
+from record.tally import counted_set
 
 KEY = Ed25519PrivateKey.generate()
 
@@ -213,3 +215,31 @@ def test_device_key_file_round_trip_and_refusals(tmp_path: Path) -> None:
         identity.save(tmp_path / "k.key")
     with pytest.raises(DeviceError):
         DeviceIdentity.generate("x", "printer", "pr0001")
+
+
+def test_paper_sheets_are_counted_items_every_one_counted_never_weeded(tmp_path: Path) -> None:
+    """Paper ballots enter the tally as credential-free counted items: four sheets of one urn, two of them with
+    identical marks, are four items summed beside an electronic ballot set that weeding decides alone."""
+    manifest = build_preset("president")
+    identity = DeviceIdentity.generate("urn-pr0001-1", "urn", "pr0001")
+    keys = Scalar(0x5EED)
+    urn = CountingUrn(
+        identity,
+        manifest,
+        joint_public_key=Point.base_mul(keys),
+        base_hash=bytes(32),
+        outbox=Outbox(tmp_path / "urn.sqlite3"),
+        batch_size=10,
+    )
+    for sheet, mark in ((1, 1), (2, 1), (3, 2), (4, 1)):
+        urn.read(ScannerRecord("pr0001", sheet, "s-batken", (("president", (mark,), ()),)))
+    urn.close()
+    [record] = [r for r in urn.outbox.records() if r.kind == "precinct_batch"]
+    items = paper_counted_items(7, DeviceBatch.from_json(record.payload))
+    assert [(i.index, i.style_id, i.precinct_id) for i in items] == [(7, "s-batken", "pr0001")] * 4
+    assert not any(hasattr(i, "credential_key") for i in items)  # nothing for weeding to collapse them by
+    counted = counted_set([], items, revoting_allowed=True)
+    tally = counted.tally(manifest)
+    assert tally.ballots_counted == 4
+    assert {g.key: g.ballots for g in tally.precincts} == {"pr0001": 4}
+    assert {g.key: g.ballots for g in tally.styles}["s-batken"] == 4

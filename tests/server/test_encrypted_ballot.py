@@ -148,7 +148,7 @@ def test_weeding_keeps_the_last_ballot_with_revoting_and_the_first_without(setti
     assert [b.index for b in with_revote.counted] == [7, 9] and with_revote.superseded == (5,)
     without = weed(cast, revoting_allowed=False)
     assert [b.index for b in without.counted] == [5, 7] and without.refused_second == (9,)
-    tally = aggregate(MANIFEST, with_revote.counted)
+    tally = aggregate(MANIFEST, [b.counted_item() for b in with_revote.counted])
     assert tally.ballots_counted == 2
     assert EncryptedTally.from_json(tally.to_json()) == tally
     assert {g.key: g.ballots for g in tally.styles}[STYLE] == 2

@@ -63,6 +63,7 @@ from record.ballot import (  # noqa: E402
     credential_message,
     election_base_hash,
 )
+from record.lifecycle import ChannelsOpen  # noqa: E402
 from trustees.coordinator import CeremonyParams  # noqa: E402
 from trustees.in_process import run_key_ceremony  # noqa: E402
 
@@ -110,7 +111,7 @@ def build_board(manifest: Manifest, ballots: int, path: Path) -> tuple[ElectionM
         EntryKind.ISSUER_KEYS,
         {"election_id": manifest.election_id, "variant": "RSABSSA-SHA384-PSS-Randomized", "keys": rows},
     )
-    board.append(EntryKind.CHANNELS_OPEN, {"channels": ["app"], "election_base_hash": base.hex()})
+    board.append(EntryKind.CHANNELS_OPEN, ChannelsOpen(("app",), base).to_payload())
     contests = [manifest.contest(c) for c in manifest.ballot_style(style).contest_ids]
     batch: list[tuple[EntryKind, dict[str, Any]]] = []
     for i in range(ballots):

@@ -32,6 +32,7 @@ from crypto.hashing import domain_tag, length_prefixed
 from identity.credentials import IssuerKeys
 from identity.db import IdentityTable, create_identity_tables
 from identity.errors import AlreadyIdentifiedError
+from record.lifecycle import IssuanceCounts
 
 Channel = Literal["app", "kiosk", "precinct"]
 CHANNELS: Final = ("app", "kiosk", "precinct")
@@ -219,8 +220,4 @@ class Issuer:
         with Session(self._engine) as session:
             rows = session.exec(select(IssuanceRecord).where(IssuanceRecord.election_id == election_id)).all()
         counts = Counter(r.ballot_style_id for r in rows)
-        return {
-            "election_id": election_id,
-            "counts": {style: counts[style] for style in sorted(counts)},
-            "voter_hashes": sorted(r.voter_hash for r in rows),
-        }
+        return IssuanceCounts(election_id, counts, tuple(r.voter_hash for r in rows)).to_payload()

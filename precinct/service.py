@@ -26,6 +26,7 @@ from elections.manifest import Manifest
 from precinct.devices import DeviceRecord, registered_device
 from precinct.errors import BatchConflictError, DeviceError
 from record.ceremony import JointKey
+from record.lifecycle import ChannelsOpen
 from record.precinct import (
     ChainHead,
     DeviceBatch,
@@ -89,7 +90,7 @@ def election_material(board: BulletinBoard) -> ElectionMaterial:
             joint = JointKey.from_payload(entry.payload)
     if manifest is None or joint is None:
         raise WrongPhaseError("the board has no manifest or joint key before channels_open")
-    return ElectionMaterial(manifest, joint, bytes.fromhex(str(opened.payload["election_base_hash"])))
+    return ElectionMaterial(manifest, joint, ChannelsOpen.from_payload(opened.payload).election_base_hash)
 
 
 class PrecinctService:

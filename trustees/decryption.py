@@ -32,7 +32,7 @@ from bulletin_board.log import BulletinBoard
 from crypto.blind_rsa import RFC_MIN_MODULUS_BITS, BlindRsaPublicKey
 from crypto.dlog import DiscreteLogTable
 from crypto.elgamal import Ciphertext
-from crypto.errors import CryptoError
+from crypto.errors import CryptoError, ShailooError
 from crypto.threshold import (
     DecryptionShare,
     TrusteeKeyShare,
@@ -45,6 +45,7 @@ from elections.manifest import Manifest
 from record.ballot import election_base_hash
 from record.ceremony import JointKey, Post
 from record.counting import counted_set_from_entries
+from record.lifecycle import DecryptionSharePart
 from record.tally import (
     EncryptedTally,
     decryptable_positions,
@@ -188,14 +189,8 @@ def decryption_post(
         raise TrusteeError(f"the tally's shares come in parts 0..{on_board.parts - 1}", code="invalid_parameters")
     ciphertexts = on_board.part_ciphertexts(part)
     shares = compute_decryption_shares(on_board.context, key_share.index, key_share.secret_share, ciphertexts)
-    payload = {
-        "trustee": key_share.index,
-        "tally_entry": on_board.entry.index,
-        "part": part,
-        "parts": on_board.parts,
-        "shares": [s.to_bytes().hex() for s in shares],
-    }
-    post = Post(EntryKind.DECRYPTION_SHARE, payload, share_slot(key_share.index, part))
+    payload = DecryptionSharePart(key_share.index, on_board.entry.index, part, on_board.parts, tuple(shares))
+    post = Post(EntryKind.DECRYPTION_SHARE, payload.to_payload(), share_slot(key_share.index, part))
     return sign_post(identity_key, on_board.manifest, post)
 
 
@@ -243,22 +238,18 @@ def run_decryption(store: SecretsStore, transport: Any) -> DecryptionStatus:
 # --- checking and combining ----------------------------------------------------------------------------------------
 
 
-def parse_shares(payload: Mapping[str, Any]) -> tuple[int, list[DecryptionShare]]:
-    """(trustee, shares) of a ``decryption_share`` payload."""
+def read_share_part(on_board: TallyOnBoard, payload: Mapping[str, Any]) -> DecryptionSharePart:
+    """A ``decryption_share`` payload, strictly decoded (`record.lifecycle.DecryptionSharePart`); raises
+    `InvalidDecryptionShareError` naming the trustee unless it parses and is part 0..P-1 of the tally's P parts."""
     try:
-        trustee = int(payload["trustee"])
-        return trustee, [DecryptionShare.from_bytes(bytes.fromhex(h)) for h in payload["shares"]]
-    except (KeyError, TypeError, ValueError, CryptoError) as e:
-        raise InvalidDecryptionShareError(f"a decryption_share entry is malformed: {e}", trustee=-1) from e
-
-
-def share_part(on_board: TallyOnBoard, trustee: int, payload: Mapping[str, Any]) -> int:
-    """The part a ``decryption_share`` payload holds; `InvalidDecryptionShareError` unless ``parts`` is the tally's
-    part count and ``0 <= part < parts``."""
-    part, parts = payload.get("part"), payload.get("parts")
-    if type(part) is not int or type(parts) is not int or parts != on_board.parts or not 0 <= part < parts:
+        part = DecryptionSharePart.from_payload(payload)
+    except ShailooError as e:
+        named = payload.get("trustee")
+        trustee = named if type(named) is int else -1
+        raise InvalidDecryptionShareError(f"a decryption_share entry is malformed: {e.message}", trustee) from e
+    if part.parts != on_board.parts:
         raise InvalidDecryptionShareError(
-            f"trustee {trustee}'s entry must be part 0..{on_board.parts - 1} of {on_board.parts}", trustee
+            f"trustee {part.trustee}'s entry must be part 0..{on_board.parts - 1} of {on_board.parts}", part.trustee
         )
     return part
 
@@ -292,11 +283,10 @@ def accept_decryption_post(board: BulletinBoard, post: Post, *, allow_unauthenti
         return False
     on_board = read_tally(board.entries(0, board.size))
     authenticate_post(on_board.manifest, post, allow_unauthenticated=allow_unauthenticated)
-    trustee, shares = parse_shares(post.payload)
-    part = share_part(on_board, trustee, post.payload)
-    if post.dedup_key != share_slot(trustee, part) or post.payload.get("tally_entry") != on_board.entry.index:
-        raise InvalidDecryptionShareError(f"trustee {trustee}'s post is for another slot or tally", trustee)
-    check_trustee_shares(on_board, trustee, shares, part)
+    read = read_share_part(on_board, post.payload)
+    if post.dedup_key != share_slot(read.trustee, read.part) or read.tally_entry != on_board.entry.index:
+        raise InvalidDecryptionShareError(f"trustee {read.trustee}'s post is for another slot or tally", read.trustee)
+    check_trustee_shares(on_board, read.trustee, read.shares, read.part)
     board.append(post.kind, post.payload, dedup_key=post.dedup_key)
     return True
 
@@ -322,8 +312,8 @@ def valid_shares_on_board(
     rejected: dict[int, str] = {}
     for entry in _share_entries(entries, on_board):
         try:
-            trustee, shares = parse_shares(entry.payload)
-            part = share_part(on_board, trustee, entry.payload)
+            read = read_share_part(on_board, entry.payload)
+            trustee, shares, part = read.trustee, list(read.shares), read.part
             if trustee in rejected or part in by_trustee.get(trustee, {}):
                 continue  # the first entry of a trustee's part counts
             if on_board.manifest.trustees:

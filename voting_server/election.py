@@ -37,6 +37,7 @@ from record.ballot import (
 )
 from record.ceremony import JointKey
 from record.issuer import issuer_keys_payload
+from record.lifecycle import ChannelsOpen, Close
 from voting_server.logs import get_logger
 from voting_server.receipts import ReceiptIndex
 from voting_server.state import SETUP_KINDS, ElectionState, state_from_entries
@@ -129,7 +130,7 @@ class ElectionService:
         missing = {s.style_id for s in manifest.ballot_styles} - set(issuer_keys)
         if missing:
             raise _phase_error(f"ballot styles without an issuer key: {sorted(missing)}")
-        payload = {"channels": sorted(set(channels)), "election_base_hash": base.hex()}
+        payload = ChannelsOpen(tuple(channels), base).to_payload()
         return self._append(EntryKind.CHANNELS_OPEN, payload, dedup_key="channels_open")
 
     def close(self, issuance_payload: Mapping[str, Any] | None = None) -> SignedPromise:
@@ -142,7 +143,7 @@ class ElectionService:
         if issuance_payload is not None:
             items.append((EntryKind.ISSUANCE, issuance_payload))
             keys.append("issuance:final")
-        items.append((EntryKind.CLOSE, {"election_id": manifest.election_id, "entries_before_close": self.board.size}))
+        items.append((EntryKind.CLOSE, Close(manifest.election_id, self.board.size).to_payload()))
         keys.append("close")
         return self.board.append_many(items, dedup_keys=keys)[-1]
 

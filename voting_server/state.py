@@ -17,6 +17,7 @@ from mobile_api.errors import ApiError
 from record.ballot import election_base_hash
 from record.ceremony import JointKey
 from record.issuer import issuer_keys_from_payload
+from record.lifecycle import ChannelsOpen
 
 
 @dataclass(frozen=True)
@@ -73,5 +74,5 @@ def state_from_entries(entries: Sequence[Entry], *, min_issuer_bits: int = RFC_M
         elif entry.kind is EntryKind.DEVICE_KEY and "device_id" in payload:
             devices[str(payload["device_id"])] = bytes.fromhex(payload["public_key"])
         elif entry.kind is EntryKind.CHANNELS_OPEN:
-            channels = tuple(payload.get("channels", ()))
+            channels = ChannelsOpen.from_payload(payload).channels
     return ElectionState(manifest, joint, issuer, devices, channels)

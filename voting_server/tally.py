@@ -29,6 +29,7 @@ from elections.results_model import ElectionResults
 from mobile_api.errors import ApiError
 from record.ceremony import Post
 from record.counting import counted_set_from_entries
+from record.lifecycle import DecryptionSharePart, ResultEntry
 from record.tally import (
     CountedSet,
     decryptable_positions,
@@ -142,15 +143,14 @@ class TallyService:
                 f"decryption shares are accepted while tallying, not {self.election.phase.value}", code="wrong_phase"
             )
         posted = self.posted_tally()
-        payload: dict[str, object] = {
-            "trustee": trustee,
-            "tally_entry": posted.entry.index if tally_entry is None else tally_entry,
-            "part": part,
-            "parts": posted.parts if parts is None else parts,
-            "shares": [s.to_bytes().hex() for s in shares],
-        }
-        if signature is not None:
-            payload["signature"] = signature
+        payload = DecryptionSharePart(
+            trustee,
+            posted.entry.index if tally_entry is None else tally_entry,
+            part,
+            posted.parts if parts is None else parts,
+            tuple(shares),
+            signature,
+        ).to_payload()
         appended = accept_decryption_post(
             self.election.board,
             Post(EntryKind.DECRYPTION_SHARE, payload, share_slot(trustee, part)),
@@ -176,17 +176,19 @@ class TallyService:
         turnout = turnout_from_tally(manifest, posted.tally, registered)
         results = compute_results_by_style(manifest, combined.counts_by_style, turnout)
         published = PublishedResults(combined.counts_by_style, combined.counts_by_precinct, results, combined.trustees)
-        payload = {
-            "election_id": manifest.election_id,
-            "tally_entry": posted.entry.index,
-            "trustees": list(combined.trustees),
-            "rejected_trustees": {str(t): reason for t, reason in sorted(combined.rejected.items())},
-            "counts_by_style": combined.counts_by_style,
-            "counts_by_precinct": combined.counts_by_precinct,
-            "turnout": turnout.model_dump(mode="json"),
-            "results": results.to_canonical_dict(),
-            "results_hash": results.results_hash().hex(),
-        }
-        self.election.board.append(EntryKind.RESULT, payload, dedup_key="result")
+        entry = ResultEntry(
+            election_id=manifest.election_id,
+            tally_entry=posted.entry.index,
+            trustees=tuple(combined.trustees),
+            rejected_trustees={str(t): reason for t, reason in sorted(combined.rejected.items())},
+            counts_by_style={g: {c: tuple(v) for c, v in cs.items()} for g, cs in combined.counts_by_style.items()},
+            counts_by_precinct={
+                g: {c: tuple(v) for c, v in cs.items()} for g, cs in combined.counts_by_precinct.items()
+            },
+            turnout=turnout.model_dump(mode="json"),
+            results=results.to_canonical_dict(),
+            results_hash=results.results_hash(),
+        )
+        self.election.board.append(EntryKind.RESULT, entry.to_payload(), dedup_key="result")
         _log.info("results published", extra={"trustees": list(combined.trustees)})
         return published

@@ -33,6 +33,7 @@ from observer.established import (
     RegisteredDevice,
     read_only,
 )
+from record.lifecycle import ResultEntry
 from record.precinct import (
     DEVICE_ROLES,
     ChainHead,
@@ -46,7 +47,7 @@ from record.precinct import (
     paper_counted_items,
     reconcile_precinct,
 )
-from record.tally import aggregate
+from record.tally import EncryptedTally, aggregate
 
 AREA = "precincts"
 
@@ -287,9 +288,11 @@ def reconciliation(ctx: VerificationContext) -> Passed:
     tally_found = ctx.single(EntryKind.ENCRYPTED_TALLY.value)
     if found is None or tally_found is None:
         raise CheckSkippedError("no decrypted result on the board yet: precinct subtotals are not decrypted")
-    _, result = found
-    counts_by_precinct: dict[str, dict[str, list[int]]] = result.get("counts_by_precinct", {})
-    ballots_by_precinct = {str(g["precinct_id"]): int(g["ballots"]) for g in tally_found[1].get("precincts", [])}
+    try:
+        counts_by_precinct = ResultEntry.from_payload(found[1]).counts_by_precinct
+        ballots_by_precinct = {g.key: g.ballots for g in EncryptedTally.from_json(tally_found[1]).precincts}
+    except ShailooError as e:
+        raise CheckSkippedError(f"the result or the tally does not parse ({e.message}); checks 40-43 say why") from e
     by_precinct: dict[str, list[tuple[int, PrecinctProtocol]]] = defaultdict(list)
     for chain in protocols.values():
         for index, protocol in chain[:1]:

@@ -26,6 +26,7 @@ from observer.established import CeremonyEstablished, read_only
 from record.ballot import election_base_hash
 from record.ceremony import JointKey, ceremony_context
 from record.issuer import issuer_keys_from_payload
+from record.lifecycle import ChannelsOpen, IssuanceCounts
 from record.trustee_posts import check_trustee_post
 
 AREA = "setup"
@@ -312,13 +313,18 @@ def base_hash(ctx: VerificationContext) -> Passed:
     keys = ctx.need(ctx.issuer_keys, "the issuer keys", 14)
     recomputed = election_base_hash(manifest_, joint.joint_public_key, keys)
     found = ctx.single(EntryKind.CHANNELS_OPEN.value)
-    if found is not None and found[1].get("election_base_hash") != recomputed.hex():
-        raise _fail(
-            "the base hash published when voting opened is not the recomputed one",
-            entry_index=found[0],
-            published=found[1].get("election_base_hash"),
-            recomputed=recomputed.hex(),
-        )
+    if found is not None:
+        try:
+            published = ChannelsOpen.from_payload(found[1]).election_base_hash
+        except ShailooError as e:
+            raise _fail(f"the channels_open entry does not parse ({e.message})", entry_index=found[0]) from e
+        if published != recomputed:
+            raise _fail(
+                "the base hash published when voting opened is not the recomputed one",
+                entry_index=found[0],
+                published=published.hex(),
+                recomputed=recomputed.hex(),
+            )
     ctx.base_hash = recomputed
     where = f"entry {found[0]}" if found else "no channels_open entry yet"
     return Passed(f"base hash recomputed ({where})", {"base_hash": recomputed.hex()})
@@ -333,12 +339,12 @@ def issuance(ctx: VerificationContext) -> Passed:
     index = refs[-1].index  # the registrar's final count, posted at the close
     payload = ctx.export.payload(index)
     try:
-        counts = {str(s): int(v) for s, v in payload["counts"].items()}
-        hashes = [str(h) for h in payload["voter_hashes"]]
-    except (KeyError, TypeError, ValueError, AttributeError) as e:
-        raise _fail(f"the issuance entry does not parse ({e})", entry_index=index) from e
+        published = IssuanceCounts.from_payload(payload)
+    except ShailooError as e:
+        raise _fail(f"the issuance entry does not parse ({e.message})", entry_index=index) from e
+    counts, hashes = dict(published.counts), list(published.voter_hashes)
     styles = {s.style_id for s in manifest_.ballot_styles}
-    if payload.get("election_id") != manifest_.election_id or not set(counts) <= styles:
+    if published.election_id != manifest_.election_id or not set(counts) <= styles:
         raise _fail("issuance counts of another election or for unknown ballot styles", entry_index=index)
     if any(v < 0 for v in counts.values()) or sum(counts.values()) != len(hashes):
         raise _fail(

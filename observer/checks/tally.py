@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from bulletin_board.entries import EntryKind, decryption_share_part, decryption_share_parts, payload_hash
@@ -17,6 +16,7 @@ from observer.context import VerificationContext
 from observer.errors import CheckFailedError, CheckSkippedError
 from observer.established import CountsEstablished, SharesEstablished, TallyEstablished, read_only
 from observer.shards import merge_tallies
+from record.lifecycle import DecryptionSharePart, ResultEntry
 from record.tally import EncryptedTally, decryptable_positions, decryption_context, turnout_from_tally
 
 AREA = "tally"
@@ -100,21 +100,19 @@ def decryption_shares(ctx: VerificationContext) -> Passed:
     for ref in ctx.export.of_kind(EntryKind.DECRYPTION_SHARE):
         payload = ctx.export.payload(ref.index)
         try:
-            trustee, part = int(payload["trustee"]), payload.get("part")
-            if payload.get("tally_entry") != tally_index or not 1 <= trustee <= joint.n:
+            read = DecryptionSharePart.from_payload(payload)
+            trustee, part, shares = read.trustee, read.part, list(read.shares)
+            if read.tally_entry != tally_index or not 1 <= trustee <= joint.n:
                 raise CheckFailedError("shares for another tally or of an unknown trustee")
-            if type(part) is not int or payload.get("parts") != parts or not 0 <= part < parts:
+            if read.parts != parts:
                 raise CheckFailedError(f"the shares come in parts 0..{parts - 1} of {parts}")
             if part in by_part.get(trustee, {}):
                 raise CheckFailedError(f"trustee {trustee} posted part {part} twice")
             authenticate(ctx, EntryKind.DECRYPTION_SHARE, ref.index, payload)
-            shares = [DecryptionShare.from_bytes(bytes.fromhex(h)) for h in payload["shares"]]
-            if any(s.index != trustee for s in shares):
-                raise CheckFailedError("a share carries another trustee's index")
             part_ciphertexts = ciphertexts[decryption_share_part(part)]
             check_decryption_shares(context, joint.public_shares[trustee - 1], part_ciphertexts, shares)
-        except (ShailooError, KeyError, TypeError, ValueError) as e:
-            bad.append({"entry_index": ref.index, "trustee": payload.get("trustee"), "problem": str(e)})
+        except ShailooError as e:
+            bad.append({"entry_index": ref.index, "trustee": payload.get("trustee"), "problem": e.message})
             continue
         by_part.setdefault(trustee, {})[part] = shares
         entries.setdefault(trustee, []).append(ref.index)
@@ -138,25 +136,31 @@ def decryption_shares(ctx: VerificationContext) -> Passed:
     )
 
 
-def _claimed_counts(posted: EncryptedTally, result: Mapping[str, Any]) -> list[int]:
+def _claimed_counts(posted: EncryptedTally, result: ResultEntry) -> list[int]:
     """The published counts flattened in the tally's ciphertext order (styles, precincts; contests; selections)."""
     flat: list[int] = []
-    for groups, name in ((posted.styles, "counts_by_style"), (posted.precincts, "counts_by_precinct")):
-        table = result[name]
+    for groups, name, table in (
+        (posted.styles, "counts_by_style", result.counts_by_style),
+        (posted.precincts, "counts_by_precinct", result.counts_by_precinct),
+    ):
         for group in groups:
             for contest_id, cts in group.contests:
-                values = [int(v) for v in table[group.key][contest_id]]
+                values = list(table[group.key][contest_id])
                 if len(values) != len(cts):
                     raise CheckFailedError(f"{name}[{group.key}][{contest_id}] has the wrong length")
                 flat.extend(values)
     return flat
 
 
-def _result(ctx: VerificationContext) -> tuple[int, dict[str, Any]]:
+def _result(ctx: VerificationContext) -> tuple[int, ResultEntry]:
     found = ctx.single(EntryKind.RESULT.value)
     if found is None:
         raise CheckSkippedError("no result entry on the board yet")
-    return found
+    index, payload = found
+    try:
+        return index, ResultEntry.from_payload(payload)
+    except ShailooError as e:
+        raise CheckFailedError(f"the result entry does not parse ({e.message})", {"entry_index": index}) from e
 
 
 @check(42, AREA, "Combination of k shares and the discrete logs of the published counts")
@@ -165,7 +169,7 @@ def combination(ctx: VerificationContext) -> Passed:
     joint = ctx.need(ctx.joint_key, "the joint key", 13)
     shares = ctx.need(ctx.decryption_shares, "verified decryption shares", 41).by_trustee
     index, result = _result(ctx)
-    trustees = [int(t) for t in result.get("trustees", [])]
+    trustees = list(result.trustees)
     if len(trustees) < joint.k or not set(trustees) <= set(shares):
         raise CheckFailedError(
             f"the result names trustees {trustees}; {joint.k} with verified shares are needed",
@@ -173,8 +177,8 @@ def combination(ctx: VerificationContext) -> Passed:
         )
     try:
         claimed = _claimed_counts(posted, result)
-    except (KeyError, TypeError, ValueError) as e:
-        raise CheckFailedError(f"the published counts do not fit the tally ({e})", {"entry_index": index}) from e
+    except KeyError as e:
+        raise CheckFailedError(f"the published counts do not fit the tally (no {e})", {"entry_index": index}) from e
     every = posted.ciphertexts()
     ciphertexts, positions = _positions(posted)
     points = dict(
@@ -195,10 +199,7 @@ def combination(ctx: VerificationContext) -> Passed:
             f"{len(wrong)} published count(s) are not what the shares decrypt to",
             {"entry_index": index, "positions": wrong[:50]},
         )
-    by_style = {
-        str(s): read_only({str(c): tuple(int(n) for n in v) for c, v in cs.items()})
-        for s, cs in result["counts_by_style"].items()
-    }
+    by_style = {s: read_only({c: tuple(v) for c, v in cs.items()}) for s, cs in result.counts_by_style.items()}
     ctx.counts = CountsEstablished(index, read_only(by_style))
     return Passed(
         f"{len(claimed)} counts: m·G = beta − Σ λ_i·M_i over trustees {trustees}",
@@ -217,13 +218,13 @@ def results(ctx: VerificationContext) -> Passed:
         str(k): int(v) for k, v in ctx.export.payload(tally.entry_index).get("registered_by_region", {}).items()
     }
     turnout = turnout_from_tally(manifest, posted, registered)
-    if "turnout" in result and result["turnout"] != turnout.model_dump(mode="json"):
+    if result.turnout != turnout.model_dump(mode="json"):
         raise CheckFailedError("the published turnout is not the one the tally gives", {"entry_index": index})
     try:
         expected = compute_results_by_style(manifest, counts, turnout)
     except ShailooError as e:
         raise CheckFailedError(f"the rules engine refuses the counts: {e.message}", {"entry_index": index}) from e
-    published = result.get("results")
+    published = result.results
     if published != expected.to_canonical_dict():
         differing = [
             c["contest_id"]
@@ -236,7 +237,7 @@ def results(ctx: VerificationContext) -> Passed:
             "the published results are not what the rules give",
             {"entry_index": index, "contests": differing or ["(structure)"]},
         )
-    if result.get("results_hash") != expected.results_hash().hex():
+    if result.results_hash != expected.results_hash():
         raise CheckFailedError(
             "the results hash is wrong", {"entry_index": index, "recomputed": expected.results_hash().hex()}
         )

@@ -37,6 +37,7 @@ from elections.presets import build_preset
 from elections.results import compute_results_by_style
 from record.ballot import create_ballot, credential_message, election_base_hash
 from record.issuer import issuer_keys_payload
+from record.lifecycle import DecryptionSharePart, ResultEntry
 from record.tally import (
     CastBallot,
     aggregate,
@@ -250,13 +251,7 @@ def build_election(
         secrets_ = TrusteeSecrets.from_dict(stores[trustee - 1].secrets)
         assert secrets_.key_share is not None
         shares[trustee] = compute_decryption_shares(context, trustee, secrets_.key_share.secret_share, ciphertexts)
-        unsigned = {
-            "trustee": trustee,
-            "tally_entry": tally_index,
-            "part": 0,
-            "parts": 1,
-            "shares": [s.to_bytes().hex() for s in shares[trustee]],
-        }
+        unsigned = DecryptionSharePart(trustee, tally_index, 0, 1, tuple(shares[trustee])).to_payload()
         assert secrets_.identity_key is not None
         identity = Ed25519PrivateKey.from_private_bytes(secrets_.identity_key)
         append(
@@ -271,19 +266,20 @@ def build_election(
     flat = iter(counts)
     by_style = {g.key: {c: [next(flat) for _ in cts] for c, cts in g.contests} for g in tally.styles}
     by_precinct = {g.key: {c: [next(flat) for _ in cts] for c, cts in g.contests} for g in tally.precincts}
-    results = compute_results_by_style(manifest, by_style, turnout_from_tally(manifest, tally, registered))
-    append(
-        EntryKind.RESULT,
-        {
-            "election_id": manifest.election_id,
-            "tally_entry": tally_index,
-            "trustees": [1, 3],
-            "counts_by_style": by_style,
-            "counts_by_precinct": by_precinct,
-            "results": results.to_canonical_dict(),
-            "results_hash": results.results_hash().hex(),
-        },
+    turnout = turnout_from_tally(manifest, tally, registered)
+    results = compute_results_by_style(manifest, by_style, turnout)
+    result = ResultEntry(
+        election_id=manifest.election_id,
+        tally_entry=tally_index,
+        trustees=(1, 3),
+        rejected_trustees={},
+        counts_by_style={g: {c: tuple(v) for c, v in cs.items()} for g, cs in by_style.items()},
+        counts_by_precinct={g: {c: tuple(v) for c, v in cs.items()} for g, cs in by_precinct.items()},
+        turnout=turnout.model_dump(mode="json"),
+        results=results.to_canonical_dict(),
+        results_hash=results.results_hash(),
     )
+    append(EntryKind.RESULT, result.to_payload())
     checkpoint()
     with path.open("wb") as f:
         write_export(board, f)

@@ -1,11 +1,8 @@
 """Device identity: each kiosk and counting urn holds an Ed25519 key the commission registers on the board.
 
-The ``device_key`` payload (docs/precinct.md, "Registering devices")::
-
-    {"device_id": str, "role": "urn" | "kiosk", "precinct_id": str, "public_key": hex(32-byte raw Ed25519)}
-
-posted with the board dedup key ``device:<device_id>`` (the same slot the server's admin API uses), so a device id
-is registered once. The private key lives on the device in a key file: ``shailoo-device-key/1`` JSON with the
+The ``device_key`` payload is `record.devices.DeviceRecord` (docs/precinct.md, "Registering devices"), posted with
+the board dedup key ``device:<device_id>`` (the same slot the server's admin API uses), so a device id is
+registered once. The private key lives on the device in a key file: ``shailoo-device-key/1`` JSON with the
 identity and the 32-byte seed in hex, written with mode 0600.
 """
 
@@ -13,10 +10,9 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
@@ -26,48 +22,10 @@ from bulletin_board.entries import EntryKind
 from bulletin_board.log import BulletinBoard
 from elections.manifest import Manifest
 from precinct.errors import DeviceError
+from record.devices import DeviceRecord, device_slot
 from record.precinct import DEVICE_ROLES, device_public_bytes
 
 KEY_FILE_FORMAT: Final = "shailoo-device-key/1"
-
-
-def device_slot(device_id: str) -> str:
-    """The board dedup key of a device's registration."""
-    return f"device:{device_id}"
-
-
-@dataclass(frozen=True)
-class DeviceRecord:
-    """A registered device as the board says: id, role, precinct, public key."""
-
-    device_id: str
-    role: str
-    precinct_id: str
-    public_key: bytes
-
-    def payload(self) -> dict[str, Any]:
-        return {
-            "device_id": self.device_id,
-            "role": self.role,
-            "precinct_id": self.precinct_id,
-            "public_key": self.public_key.hex(),
-        }
-
-    @classmethod
-    def from_payload(cls, payload: Mapping[str, Any]) -> DeviceRecord:
-        """Parse a ``device_key`` payload; `DeviceError` unless it names a precinct device with a 32-byte key."""
-        try:
-            record = cls(
-                str(payload["device_id"]),
-                str(payload["role"]),
-                str(payload["precinct_id"]),
-                bytes.fromhex(str(payload["public_key"])),
-            )
-        except (KeyError, ValueError) as e:
-            raise DeviceError(f"not a precinct device registration: {e}") from e
-        if record.role not in DEVICE_ROLES or len(record.public_key) != 32:
-            raise DeviceError(f"device {record.device_id!r}: role must be urn or kiosk with a 32-byte key")
-        return record
 
 
 @dataclass(frozen=True)
@@ -116,7 +74,9 @@ class DeviceIdentity:
 
 
 def check_registration(manifest: Manifest, record: DeviceRecord) -> None:
-    """A device may be registered only for a precinct of the manifest."""
+    """A kiosk or urn may be registered only for a precinct of the manifest."""
+    if record.role not in DEVICE_ROLES:
+        raise DeviceError(f"the precinct API registers kiosks and urns, not a {record.role}")
     if record.precinct_id not in {p.precinct_id for p in manifest.precincts}:
         raise DeviceError(f"precinct {record.precinct_id!r} is not in the manifest", code="unknown_id")
 
@@ -132,4 +92,7 @@ def registered_device(board: BulletinBoard, device_id: str) -> DeviceRecord:
     entry = board.find_by_dedup_key(device_slot(device_id))
     if entry is None or entry.kind is not EntryKind.DEVICE_KEY:
         raise DeviceError(f"device {device_id!r} is not registered on the board")
-    return DeviceRecord.from_payload(entry.payload)
+    record = DeviceRecord.from_payload(entry.payload)
+    if record.role not in DEVICE_ROLES or record.precinct_id is None:
+        raise DeviceError(f"device {device_id!r} is a {record.role}, not a kiosk or an urn")
+    return record

@@ -25,8 +25,9 @@ from crypto.errors import ShailooError
 from elections.manifest import Manifest
 from mobile_api.errors import COMMON_CODES, ApiError, status_for
 from mobile_api.openapi import ErrorBody
-from precinct.devices import DeviceRecord, register_device
+from precinct.devices import register_device
 from precinct.service import PrecinctService
+from record.devices import DeviceRecord
 
 _STATUS: Final = {
     "batch_conflict": 409,

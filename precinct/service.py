@@ -23,9 +23,10 @@ from bulletin_board.phases import Phase
 from crypto.batch import BatchVerifier
 from crypto.errors import InvalidProofError
 from elections.manifest import Manifest
-from precinct.devices import DeviceRecord, registered_device
+from precinct.devices import registered_device
 from precinct.errors import BatchConflictError, DeviceError
 from record.ceremony import JointKey
+from record.devices import DeviceRecord
 from record.lifecycle import ChannelsOpen
 from record.precinct import (
     ChainHead,

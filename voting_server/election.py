@@ -24,6 +24,7 @@ from bulletin_board.group_commit import GroupCommitter
 from bulletin_board.log import BulletinBoard
 from bulletin_board.phases import Phase
 from crypto.blind_rsa import BlindRsaPublicKey
+from crypto.errors import ShailooError
 from elections.manifest import Manifest
 from mobile_api.errors import ApiError
 from mobile_api.schemas import Receipt, ReceiptStatus
@@ -36,6 +37,7 @@ from record.ballot import (
     check_spoiled,
 )
 from record.ceremony import JointKey
+from record.devices import DeviceRecord, device_slot
 from record.issuer import issuer_keys_payload
 from record.lifecycle import ChannelsOpen, Close
 from voting_server.logs import get_logger
@@ -112,10 +114,12 @@ class ElectionService:
         return self._append(EntryKind.ISSUER_KEYS, issuer_keys_payload(manifest.election_id, public_keys))
 
     def register_device(self, device_id: str, public_key: bytes, role: str) -> SignedPromise:
-        if len(public_key) != 32:
-            raise ApiError("a device key is a 32-byte Ed25519 public key", code="malformed")
-        payload = {"device_id": device_id, "role": role, "public_key": public_key.hex()}
-        return self._append(EntryKind.DEVICE_KEY, payload, dedup_key=f"device:{device_id}")
+        """Post a device's ``device_key`` entry (`record.devices.DeviceRecord`: strict, no small-order key)."""
+        try:
+            record = DeviceRecord.from_payload({"device_id": device_id, "role": role, "public_key": public_key.hex()})
+        except ShailooError as e:
+            raise ApiError(e.message, code=e.code) from e
+        return self._append(EntryKind.DEVICE_KEY, record.payload(), dedup_key=device_slot(device_id))
 
     def post_setup_entry(self, kind: EntryKind, payload: Mapping[str, Any]) -> SignedPromise:
         """A trustee ceremony entry (commitment, encrypted share, complaint) as the trustees' tools post it."""

@@ -45,6 +45,7 @@ from mobile_api.schemas import (
     IdentificationStart,
 )
 from record.attestation import AttestationError, check_assertion
+from record.devices import DeviceRecord, device_slot
 from voting_server.election import ElectionService
 
 _PREFIX: Final = "voter-session:"
@@ -200,8 +201,8 @@ class RegistrarService:
         known = self.election.state().device_keys.get(device_id)
         if known is not None:
             return known
-        entry = self.election.board.find_by_dedup_key(f"device:{device_id}")
-        return bytes.fromhex(entry.payload["public_key"]) if entry is not None else None
+        entry = self.election.board.find_by_dedup_key(device_slot(device_id))
+        return DeviceRecord.from_payload(entry.payload).public_key if entry is not None else None
 
     def issue_credential(self, request: CredentialRequest, client_address: str) -> CredentialIssued:
         manifest = self._require_voting()

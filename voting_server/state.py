@@ -6,16 +6,19 @@ worker process (and the observer) sees the same election. Payload formats are in
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from bulletin_board.entries import Entry, EntryKind
 from crypto.blind_rsa import RFC_MIN_MODULUS_BITS, BlindRsaPublicKey
+from crypto.errors import ShailooError
 from elections.manifest import Manifest
 from mobile_api.errors import ApiError
 from record.ballot import election_base_hash
 from record.ceremony import JointKey
+from record.devices import DeviceRecord
 from record.issuer import issuer_keys_from_payload
 from record.lifecycle import ChannelsOpen
 
@@ -71,8 +74,10 @@ def state_from_entries(entries: Sequence[Entry], *, min_issuer_bits: int = RFC_M
             joint = JointKey.from_payload(payload)
         elif entry.kind is EntryKind.ISSUER_KEYS:
             issuer.update(issuer_keys_from_payload(payload, min_bits=min_issuer_bits))
-        elif entry.kind is EntryKind.DEVICE_KEY and "device_id" in payload:
-            devices[str(payload["device_id"])] = bytes.fromhex(payload["public_key"])
+        elif entry.kind is EntryKind.DEVICE_KEY:
+            with contextlib.suppress(ShailooError):  # an unusable registration registers nobody
+                device = DeviceRecord.from_payload(payload)
+                devices[device.device_id] = device.public_key
         elif entry.kind is EntryKind.CHANNELS_OPEN:
             channels = ChannelsOpen.from_payload(payload).channels
     return ElectionState(manifest, joint, issuer, devices, channels)

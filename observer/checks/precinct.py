@@ -33,6 +33,7 @@ from observer.established import (
     RegisteredDevice,
     read_only,
 )
+from record.devices import DeviceRecord
 from record.lifecycle import ResultEntry
 from record.precinct import (
     DEVICE_ROLES,
@@ -69,21 +70,15 @@ def device_keys(ctx: VerificationContext) -> Passed:
     rejected: dict[str, list[int]] = defaultdict(list)
     for ref in refs:
         payload = ctx.export.payload(ref.index)
-        device, key, role = payload.get("device_id"), payload.get("public_key"), payload.get("role")
+        named = payload.get("device_id")
         try:
-            raw = bytes.fromhex(key) if isinstance(key, str) else b""
-        except ValueError:
-            raw = b""
-        if not isinstance(device, str) or len(raw) != 32:
-            problems.append(
-                _device_problem(
-                    ref.index, device, "malformed", "a device key entry needs a device id and a 32-byte Ed25519 key"
-                )
-            )
-            if isinstance(device, str):
-                rejected[device].append(ref.index)
+            record = DeviceRecord.from_payload(payload)
+        except ShailooError as e:
+            problems.append(_device_problem(ref.index, named, e.code, e.message))
+            if isinstance(named, str):
+                rejected[named].append(ref.index)
             continue
-        precinct = payload.get("precinct_id")
+        device, role, precinct = record.device_id, record.role, record.precinct_id
         if role in DEVICE_ROLES and (precincts is not None and precinct not in precincts):
             problems.append(
                 _device_problem(
@@ -95,15 +90,7 @@ def device_keys(ctx: VerificationContext) -> Passed:
             )
             rejected[device].append(ref.index)
             continue
-        entries[device].append(
-            RegisteredDevice(
-                ref.index,
-                device,
-                role if isinstance(role, str) else None,
-                precinct if isinstance(precinct, str) else None,
-                raw,
-            )
-        )
+        entries[device].append(RegisteredDevice(ref.index, device, role, precinct, record.public_key))
     devices: dict[str, RegisteredDevice] = {}
     for device, found in entries.items():
         if len(found) == 1 and device not in rejected:

@@ -197,3 +197,17 @@ def test_a_device_registered_during_voting_can_attest(voting: Election) -> None:
     }
     identified = client.submit_attestation(session.session_id, DeviceAttestation.sign("late-terminal", late, assertion))
     assert identified.style_id == style
+
+
+def test_a_degenerate_device_key_is_refused_and_nothing_is_registered(voting: Election) -> None:
+    """The neutral point as a device key would accept the forgery (R = neutral, S = 0) for every assertion: the
+    admin API refuses it (crypto.signing.decode_public_key via record.devices) and writes nothing."""
+    from tests.server.harness import OPERATOR
+
+    before = voting.components.board.size
+    body = {"device_id": "null-terminal", "public_key": "01" + "00" * 31}
+    refused = voting.http.post("/v1/admin/devices", json=body, headers=OPERATOR)
+    assert refused.json()["code"] == "invalid_point", refused.json()
+    assert refused.status_code == 422
+    assert voting.components.board.size == before
+    assert voting.components.board.find_by_dedup_key("device:null-terminal") is None

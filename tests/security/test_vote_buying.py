@@ -91,6 +91,8 @@ def test_buyer_reads_no_nonce_from_the_sdk_object_after_a_cast(election: Electio
     receipt = client.cast(prepared)
 
     assert not nonces & reachable_ints(prepared), "a nonce of the cast ballot is still reachable from the SDK"
+    public = receipt.model_dump_json().encode() + json.dumps(prepared.ballot.to_json()).encode()
+    assert not [f for f in nonce_forms(nonces) if f in public]  # neither the receipt nor the board entry opens it
     for read in (lambda: prepared.reveal, lambda: prepared.marks, lambda: client.challenge(prepared)):
         with pytest.raises(ClientError) as refused:
             read()

@@ -3,17 +3,20 @@
 * ``shailoo voter election --server URL`` — the election, its phase and ballot styles;
 * ``shailoo voter ballot --server URL --style S [--lang ky|ru|en]`` — a ballot in one language;
 * ``shailoo voter identify --server URL --national-id N --device-key FILE --device-id ID --wallet FILE`` —
-  identification attested by a precinct terminal (whose key file you hold), then the anonymous credential, kept
-  in a wallet file (0600) on this machine;
+  identification attested by a precinct terminal (whose key file you hold), then the anonymous credential, sealed
+  under your passphrase in a wallet file (0600) on this machine (`cli.wallet`);
 * ``shailoo voter vote --server URL --wallet FILE --choice CONTEST=SELECTION ... [--challenge]`` — encrypt on this
   machine and cast; with ``--challenge`` the encrypted ballot is opened and published instead, and checked to hold
-  your choice (then vote again without it);
+  your choice (then vote again without it). After a cast the wallet keeps the key (sealed) only if the election
+  allows re-voting; otherwise the key is erased from it.
+
+The wallet passphrase is asked for (hidden) or, for scripts, read from ``SHAILOO_WALLET_PASSPHRASE``.
 * ``shailoo voter check --server URL CODE`` — find a tracking code on the board and verify its inclusion proof.
 """
 
 from __future__ import annotations
 
-import json
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -36,6 +39,17 @@ def _client(server: str) -> Any:
     from mobile_api.client import VoterClient
 
     return VoterClient.connect(server)
+
+
+def _wallet_passphrase(*, confirm: bool) -> str:
+    """From ``SHAILOO_WALLET_PASSPHRASE`` (scripts), else asked for without echo."""
+    from cli.wallet import PASSPHRASE_ENV
+
+    from_env = os.environ.get(PASSPHRASE_ENV)
+    if from_env is not None:
+        return from_env
+    value: str = typer.prompt("Wallet passphrase", hide_input=True, confirmation_prompt=confirm)
+    return value
 
 
 def _fail(error: Exception) -> None:
@@ -96,13 +110,15 @@ def identify(
     device_id: Annotated[str, typer.Option(help="The precinct terminal's registered id")],
     wallet: WalletPath = Path("shailoo-wallet.json"),
 ) -> None:
-    """Identify (attested by a precinct terminal) and get an anonymous credential into a wallet file."""
+    """Identify (attested by a precinct terminal) and get an anonymous credential into a wallet file, sealed under
+    your passphrase (asked for, or from SHAILOO_WALLET_PASSPHRASE)."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-    from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
+    from cli.wallet import Wallet
     from crypto.errors import ShailooError
     from mobile_api.schemas import DeviceAttestation
 
+    passphrase = _wallet_passphrase(confirm=True)
     client = _client(server)
     try:
         view = client.election()
@@ -117,23 +133,11 @@ def identify(
         }
         identified = client.submit_attestation(session.session_id, DeviceAttestation.sign(device_id, key, assertion))
         credential = client.obtain_credential(session.session_id, identified.style_id)
+        Wallet.create(wallet, passphrase, credential)
     except ShailooError as e:
         _fail(e)
         return
-    raw = credential.private_key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
-    wallet.touch(mode=0o600)
-    wallet.write_text(json.dumps({"private_key": raw.hex(), "credential": credential.public.to_json()}, indent=2))
-    Console().print(f"credential for ballot style [bold]{identified.style_id}[/bold] saved in {wallet}")
-
-
-def _load_wallet(path: Path) -> Any:
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    from identity.credentials import Credential, PublicCredential
-
-    data = json.loads(path.read_text())
-    key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(data["private_key"]))
-    return Credential(key, PublicCredential.from_json(data["credential"]))
+    Console().print(f"credential for ballot style [bold]{identified.style_id}[/bold] sealed in {wallet}")
 
 
 @voter_app.command("vote")
@@ -143,7 +147,8 @@ def vote(
     wallet: WalletPath = Path("shailoo-wallet.json"),
     challenge: Annotated[bool, typer.Option(help="Open and publish this encryption instead of casting it")] = False,
 ) -> None:
-    """Encrypt your choice on this machine, then cast it (or challenge it)."""
+    """Encrypt your choice on this machine, then cast it (or challenge it). Needs the wallet passphrase."""
+    from cli.wallet import Wallet
     from crypto.errors import ShailooError
 
     marks: dict[str, list[str]] = {}
@@ -154,14 +159,17 @@ def vote(
         marks.setdefault(contest, []).append(selection)
     client = _client(server)
     try:
-        prepared = client.prepare_ballot(_load_wallet(wallet), marks)
+        opened_wallet = Wallet.open(wallet, _wallet_passphrase(confirm=False))
+        prepared = client.prepare_ballot(opened_wallet.credential, marks)
         Console().print(f"encrypted on this machine; tracking code [bold]{prepared.tracking_code}[/bold]")
         if challenge:
             receipt, opened = client.challenge(prepared)
             Console().print(f"challenged: published at entry {receipt.entry_index}, it holds {dict(opened)}")
             Console().print("this ballot will never be counted: vote again (a new encryption) without --challenge")
             return
-        receipt = client.cast(prepared)
+        receipt = client.cast(prepared)  # the ballot's randomness is erased on this machine before it is sent
+        revoting = client.election().manifest.policy.revoting_allowed
+        opened_wallet.record_cast(receipt.tracking_code, revoting_allowed=revoting)
     except ShailooError as e:
         _fail(e)
         return
@@ -169,6 +177,10 @@ def vote(
         f"cast: entry {receipt.entry_index} of the board, tracking code [bold]{receipt.tracking_code}[/bold]; "
         "the board's signed promise was checked"
     )
+    if revoting:
+        Console().print(f"this election allows re-voting: your credential stays sealed in {wallet}")
+    else:
+        Console().print(f"this election does not allow re-voting: the credential key was erased from {wallet}")
 
 
 @voter_app.command("check")

@@ -139,9 +139,23 @@ class Issuer:
         Raises `AlreadyIdentifiedError` if the slot is taken (nothing written), `NotEligibleError` for a style
         without key, or the crypto core's error for a malformed blinded message (nothing written either).
         """
+        hashed = self.voter_hash(election_id, personal_number)
+        return self.issue_for_voter_hash(election_id, hashed, ballot_style_id, channel, blinded_message, keys)
+
+    def issue_for_voter_hash(
+        self,
+        election_id: str,
+        hashed: str,
+        ballot_style_id: str,
+        channel: Channel,
+        blinded_message: bytes | None,
+        keys: IssuerKeys | None,
+    ) -> Issuance:
+        """`issue` for a voter already identified, known here by the voter hash this issuer computed
+        (`Issuer.voter_hash`): so the session state between identification and credential need not hold the
+        personal number."""
         if channel not in CHANNELS:
             raise ValueError(f"unknown channel {channel!r}")
-        hashed = self.voter_hash(election_id, personal_number)
         now = self._clock()
         with Session(self._engine) as session:
             claim = IdentificationClaim(election_id=election_id, voter_hash=hashed, channel=channel, claimed_at=now)

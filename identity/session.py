@@ -5,26 +5,23 @@
     service.issue_credential(session_id, blinded_message, client_address)     -> Issuance (blind signature)
 
 Each step *takes* the session state (atomic read-and-delete) and writes the next one, so no step can be replayed.
-The state — including the personal number — is sealed with AES-256-GCM under the template key before it goes to
-Redis. Failures (bad frames, mismatch, unknown voter) count against the voter (keyed hash of the personal number,
-not per election) and the client address; at the configured limits `LockedOutError` is raised until the window
-passes. The ballot style is revealed only after the face matched.
+The state is sealed with AES-256-GCM under the server's session key (`identity.state.SealedSessions`) before it
+goes to Redis, and holds only what the next step needs: the personal number while waiting for the frames (the
+registry look-up needs it), only the keyed voter hash once the face matched. Failures (bad frames, mismatch,
+unknown voter) count against the voter (keyed hash of the personal number, not per election) and the client
+address; at the configured limits `LockedOutError` is raised until the window passes. The ballot style is
+revealed only after the face matched.
 """
 
 from __future__ import annotations
 
-import json
 import secrets
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 from crypto.blind_rsa import BlindRsaPublicKey
-from crypto.hashing import domain_tag, length_prefixed
 from identity.credentials import IssuerKeys
 from identity.errors import (
     AlreadyIdentifiedError,
@@ -32,16 +29,15 @@ from identity.errors import (
     LockedOutError,
     NotEligibleError,
     RegistryUnavailableError,
-    SessionError,
 )
 from identity.issuance import CHANNELS, Channel, Issuance, Issuer, voter_hash
 from identity.liveness import Challenge, LivenessChecker, LivenessConfig, PassiveAntiSpoofing
 from identity.personal_number import parse_personal_number
 from identity.registry import VoterRecord, VoterRegistry
 from identity.settings import IdentitySettings
-from identity.state import StateStore
+from identity.state import SealedSessions, StateStore
 
-_SESSION_PREFIX: Final = "session:"
+_SESSION_PURPOSE: Final = "session"
 _LOCKOUT_ELECTION: Final = "lockout"  # voter lockout counters are per person, across elections
 
 
@@ -97,7 +93,9 @@ class IdentificationService:
         self._keys = dict(election_keys)
         self._styles = ballot_styles
         self._store = store
-        self._seal = AESGCM(settings.template_key_bytes)
+        self._sessions = SealedSessions(
+            store, settings.session_key_bytes, _SESSION_PURPOSE, settings.session_ttl_seconds
+        )
         liveness_config = LivenessConfig(
             turns=settings.challenge_turns,
             nonce_ttl_seconds=settings.nonce_ttl_seconds,
@@ -105,28 +103,6 @@ class IdentificationService:
             max_planar_similarity=settings.max_planar_similarity,
         )
         self.liveness = LivenessChecker(store, liveness_config, settings.face_config(), anti_spoofing, clock)
-
-    # --- session state, sealed -------------------------------------------------------------------------------
-
-    def _aad(self, session_id: str) -> bytes:
-        return length_prefixed(domain_tag("identity/session")) + length_prefixed(session_id.encode())
-
-    def _put(self, session_id: str, state: dict[str, Any]) -> None:
-        nonce = secrets.token_bytes(12)
-        sealed = nonce + self._seal.encrypt(nonce, json.dumps(state).encode(), self._aad(session_id))
-        self._store.put(_SESSION_PREFIX + session_id, sealed, self._settings.session_ttl_seconds)
-
-    def _take(self, session_id: str, step: str) -> dict[str, Any]:
-        raw = self._store.take(_SESSION_PREFIX + session_id) if 0 < len(session_id) <= 128 else None
-        if raw is None:
-            raise SessionError("this identification session is unknown or expired: start again")
-        try:
-            state: dict[str, Any] = json.loads(self._seal.decrypt(raw[:12], raw[12:], self._aad(session_id)))
-        except InvalidTag as e:
-            raise SessionError("this identification session is unreadable: start again") from e
-        if state["step"] != step:
-            raise SessionError(f"this session is not waiting for {step}: start again")
-        return state
 
     # --- lockouts ----------------------------------------------------------------------------------------------
 
@@ -162,7 +138,7 @@ class IdentificationService:
         session_id = secrets.token_urlsafe(24)
         challenge = self.liveness.issue_challenge(context=session_id)
         state = {"step": "frames", "election_id": election_id, "personal_number": personal_number, "channel": channel}
-        self._put(session_id, state)
+        self._sessions.put(session_id, state)
         hashed = self._issuer.voter_hash(election_id, personal_number)
         self._issuer.audit("session_started", "ok", election_id, hashed, channel)
         return SessionStart(session_id, challenge)
@@ -171,7 +147,7 @@ class IdentificationService:
         self, session_id: str, nonce: str, frames: Sequence[bytes], client_address: str
     ) -> VerifiedIdentity:
         """Liveness + 1:1 match against the registry, then eligibility. Any failure ends the session."""
-        state = self._take(session_id, "frames")
+        state = self._sessions.take(session_id, "frames")
         election_id, personal_number = state["election_id"], state["personal_number"]
         self._check_lockout(personal_number, client_address)
         try:
@@ -193,16 +169,18 @@ class IdentificationService:
             raise AlreadyIdentifiedError("this voter has already been identified in this election")
         self._store.delete(self._counter_keys(personal_number, client_address)[0])
         self._issuer.audit("face_check", "matched", election_id, hashed, state["channel"])
-        self._put(session_id, {**state, "step": "credential", "ballot_style_id": style})
+        # The credential step needs the voter's slot in the ledger, not the person: keep the keyed hash only.
+        next_state = {"step": "credential", "election_id": election_id, "voter_hash": hashed, "ballot_style_id": style}
+        self._sessions.put(session_id, {**next_state, "channel": state["channel"]})
         return VerifiedIdentity(session_id, style, keys.public_keys()[style])
 
     def issue_credential(self, session_id: str, blinded_message: bytes, client_address: str) -> Issuance:
         """Blind-sign the device's blinded credential message; one per voter per election (database constraint)."""
-        state = self._take(session_id, "credential")
+        state = self._sessions.take(session_id, "credential")
         election_id = state["election_id"]
-        return self._issuer.issue(
+        return self._issuer.issue_for_voter_hash(
             election_id,
-            state["personal_number"],
+            state["voter_hash"],
             state["ballot_style_id"],
             state["channel"],
             blinded_message,

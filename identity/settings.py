@@ -2,16 +2,21 @@
 
 Two secrets: ``TEMPLATE_KEY`` (AES-256-GCM key sealing registry records at rest) and ``VOTER_HASH_KEY``
 (the registrar's HMAC key for voter hashes). Both are 64 hex characters. The built-in development values are
-public, so they are refused unless ``ENVIRONMENT=development``.
+public, so they are refused unless ``ENVIRONMENT=development``. The key sealing identification sessions in Redis
+is derived from the template key (`IdentitySettings.session_key_bytes`), so it lives where the template key
+lives — never in Redis — without being the same key.
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from crypto.hashing import domain_tag
 from identity.face import FaceConfig
 
 #: Public development keys: fine for tests and a laptop, refused anywhere else.
@@ -79,6 +84,13 @@ class IdentitySettings(BaseSettings):
     @property
     def voter_hash_key_bytes(self) -> bytes:
         return bytes.fromhex(self.voter_hash_key)
+
+    @property
+    def session_key_bytes(self) -> bytes:
+        """AES-256-GCM key for identification session state:
+        ``HKDF-SHA256(ikm = template key, salt = none, info = "SHAILOO-V1/identity/session_key", 32 bytes)``."""
+        hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=domain_tag("identity/session_key"))
+        return hkdf.derive(self.template_key_bytes)
 
     def face_config(self) -> FaceConfig:
         """The face pipeline's tunables from these settings."""

@@ -55,17 +55,64 @@ class ElectionView:
     board_key: Ed25519PublicKey
 
 
-@dataclass(frozen=True)
 class PreparedBallot:
-    """A ballot encrypted on the device, not yet cast: the voter now casts it or challenges it."""
+    """A ballot encrypted on the device, not yet cast: the voter now casts it or challenges it.
 
-    ballot: EncryptedBallot
-    reveal: BallotReveal
-    marks: Mapping[str, Sequence[str]]
+    The *reveal* (per contest the 0/1 vector and every encryption nonce) opens the ballot, and with the public board
+    it would prove to anyone — a vote buyer — what a cast ballot holds. So it lives only here, is handed to
+    `VoterClient.challenge` (which publishes it: a challenged ballot is never counted), and is dropped, with the
+    marks, by `spend` — which `VoterClient.cast` calls before the ballot leaves the device. After that `reveal` and
+    `marks` raise `ClientError` (``reveal_erased``): a cast ballot's randomness cannot be read back from the SDK.
+    (Python drops the references; it cannot promise the freed memory is overwritten at once.)
+    """
+
+    __slots__ = ("_marks", "_reveal", "ballot")
+
+    def __init__(self, ballot: EncryptedBallot, reveal: BallotReveal, marks: Mapping[str, Sequence[str]]) -> None:
+        self.ballot = ballot
+        self._reveal: BallotReveal | None = reveal
+        self._marks: Mapping[str, tuple[str, ...]] | None = {c: tuple(s) for c, s in marks.items()}
+
+    def __repr__(self) -> str:
+        state = "prepared" if self._reveal is not None else "cast"
+        return f"PreparedBallot({self.tracking_code}, {state})"
 
     @property
     def tracking_code(self) -> str:
         return self.ballot.tracking_code()
+
+    @property
+    def is_spent(self) -> bool:
+        """True once `spend` dropped the reveal (the ballot was, or is being, cast)."""
+        return self._reveal is None
+
+    def _erased(self) -> ClientError:
+        return ClientError(
+            f"ballot {self.tracking_code} was cast: its randomness and marks were erased on this device",
+            code="reveal_erased",
+        )
+
+    @property
+    def reveal(self) -> BallotReveal:
+        """The opening, for a challenge; raises `ClientError` (``reveal_erased``) once the ballot was cast."""
+        if self._reveal is None:
+            raise self._erased()
+        return self._reveal
+
+    @property
+    def marks(self) -> Mapping[str, tuple[str, ...]]:
+        """The voter's marks; raises `ClientError` (``reveal_erased``) once the ballot was cast."""
+        if self._marks is None:
+            raise self._erased()
+        return self._marks
+
+    def spend(self) -> EncryptedBallot:
+        """Drop the reveal and the marks, for good, and return the ballot to send. Call it before a cast leaves the
+        device (`VoterClient.cast` does; so does a kiosk that queues the ballot itself). Idempotent, so a retry of
+        the same cast still works."""
+        self._reveal = None
+        self._marks = None
+        return self.ballot
 
 
 class VoterClient:
@@ -173,7 +220,7 @@ class VoterClient:
             registrar_signature=credential.public.signature,
             precinct_id=precinct_id,
         )
-        return PreparedBallot(ballot, reveal, {c: tuple(s) for c, s in marks.items()})
+        return PreparedBallot(ballot, reveal, marks)
 
     def _check_receipt(
         self, receipt: Receipt, kind: EntryKind, payload: Mapping[str, Any], ballot: EncryptedBallot
@@ -187,23 +234,30 @@ class VoterClient:
             raise ClientError("the receipt does not promise this ballot", code="receipt_invalid")
 
     def cast(self, prepared: PreparedBallot) -> Receipt:
-        """Cast; the receipt's signed promise is checked against this very ballot."""
-        ballot_json = prepared.ballot.to_json()
+        """Cast; the receipt's signed promise is checked against this very ballot.
+
+        The prepared ballot's randomness and marks are erased (`PreparedBallot.spend`) before the request is sent,
+        whatever the answer: from then on this ballot can be cast again (an idempotent retry), never opened.
+        """
+        ballot = prepared.spend()
+        ballot_json = ballot.to_json()
         receipt = Receipt.model_validate(self._request("POST", "/v1/ballots", json={"ballot": ballot_json}))
-        self._check_receipt(receipt, EntryKind.BALLOT, ballot_json, prepared.ballot)
+        self._check_receipt(receipt, EntryKind.BALLOT, ballot_json, ballot)
         return receipt
 
     def challenge(self, prepared: PreparedBallot) -> tuple[Receipt, dict[str, tuple[str, ...]]]:
         """Challenge (spoil) a prepared ballot: publish it with its randomness; check it opens to the voter's
-        marks. Returns the receipt and the marks the published ballot decrypts to."""
-        body = {"ballot": prepared.ballot.to_json(), "reveal": prepared.reveal.to_json()}
+        marks. Returns the receipt and the marks the published ballot decrypts to.
+
+        Raises `ClientError` (``reveal_erased``) for a ballot already cast: its randomness is gone from the device.
+        """
+        reveal, marks = prepared.reveal, prepared.marks
+        body = {"ballot": prepared.ballot.to_json(), "reveal": reveal.to_json()}
         receipt = Receipt.model_validate(self._request("POST", "/v1/challenges", json=body))
         self._check_receipt(receipt, EntryKind.SPOILED_BALLOT, body, prepared.ballot)
         view = self.election()
-        opened = check_spoiled(
-            prepared.ballot, prepared.reveal, manifest=view.manifest, joint_public_key=view.joint_public_key
-        )
-        wanted = {c: tuple(sorted(s)) for c, s in prepared.marks.items()}
+        opened = check_spoiled(prepared.ballot, reveal, manifest=view.manifest, joint_public_key=view.joint_public_key)
+        wanted = {c: tuple(sorted(s)) for c, s in marks.items()}
         if {c: tuple(sorted(s)) for c, s in opened.items() if s or c in wanted} != wanted:
             raise ClientError("the challenged ballot does not hold the voter's marks", code="spoil_mismatch")
         return receipt, opened

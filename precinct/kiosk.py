@@ -178,8 +178,8 @@ class Kiosk:
         if prepared is None:
             raise KioskSessionError("there is no prepared ballot to cast")
         view = self.client.election()
-        ballot = prepared.ballot
         counts = self._counted(dict(self.outbox.state("counts", {})), prepared.marks, view.manifest)
+        ballot = prepared.spend()  # the randomness and marks leave the kiosk's memory before the ballot leaves it
         local_id = self.outbox.enqueue("ballot", ballot.to_json(), {"counts": counts})
         session.prepared, session.credential, session.finished = None, None, True
         self.current = None

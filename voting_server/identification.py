@@ -11,16 +11,19 @@ a database constraint, across every channel):
   head turns, frames matched 1:1 against the registry template, eligibility, then the blind signature.
 
 Session state lives in identity's `StateStore` (Redis when configured, else in-process) and each step *takes* it,
-so no step can be replayed.
+so no step can be replayed. It is sealed under the server's session key (`identity.state.SealedSessions`, key from
+`IdentitySettings.session_key_bytes`, never in Redis) and never holds the personal number: the device's assertion
+carries it, and the session keeps only the registrar's keyed voter hash to compare it with and to claim the
+voter's slot at the credential step.
 """
 
 from __future__ import annotations
 
 import base64
-import json
+import hmac
 import secrets
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Final
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -33,7 +36,7 @@ from identity.personal_number import parse_personal_number
 from identity.registry import VoterRecord, VoterRegistry
 from identity.session import IdentificationService
 from identity.settings import IdentitySettings
-from identity.state import StateStore
+from identity.state import SealedSessions, StateStore
 from mobile_api.errors import ApiError
 from mobile_api.schemas import (
     CredentialIssued,
@@ -48,7 +51,7 @@ from record.attestation import AttestationError, check_assertion
 from record.devices import DeviceRecord, device_slot
 from voting_server.election import ElectionService
 
-_PREFIX: Final = "voter-session:"
+_PURPOSE: Final = "voter-session"
 _FACE_PREFIX: Final = "voter-face-session:"
 SESSION_TTL_SECONDS: Final = 300
 
@@ -87,19 +90,8 @@ class RegistrarService:
         # Another worker process may have made the keys (admin API): read them from the key directory then.
         self._load_issuer_keys = load_issuer_keys
         self.identity_settings = identity_settings or IdentitySettings()
+        self._sessions = SealedSessions(store, self.identity_settings.session_key_bytes, _PURPOSE, SESSION_TTL_SECONDS)
         self._faces: IdentificationService | None = None
-
-    def _put(self, session_id: str, state: dict[str, Any]) -> None:
-        self.store.put(_PREFIX + session_id, json.dumps(state).encode(), SESSION_TTL_SECONDS)
-
-    def _take(self, session_id: str, step: str) -> dict[str, Any]:
-        raw = self.store.take(_PREFIX + session_id) if 0 < len(session_id) <= 128 else None
-        if raw is None:
-            raise ApiError("this identification session is unknown or expired: start again", code="session_invalid")
-        state: dict[str, Any] = json.loads(raw)
-        if state["step"] != step:
-            raise ApiError(f"this session is not waiting for {step}: start again", code="session_invalid")
-        return state
 
     def _require_voting(self) -> Manifest:
         if self.election.phase is not Phase.VOTING:
@@ -125,11 +117,11 @@ class RegistrarService:
         state = {
             "step": "identify",
             "election_id": manifest.election_id,
-            "personal_number": request.national_id,
+            "voter_hash": self.issuer.voter_hash(manifest.election_id, request.national_id),
             "channel": request.channel,
             "nonce": nonce,
         }
-        self._put(session_id, state)
+        self._sessions.put(session_id, state)
         return IdentificationSession(
             session_id=session_id, liveness_nonce=nonce, expires_in_seconds=SESSION_TTL_SECONDS
         )
@@ -162,7 +154,7 @@ class RegistrarService:
     def submit_attestation(
         self, session_id: str, attestation: DeviceAttestation, client_address: str
     ) -> IdentificationResult:
-        state = self._take(session_id, "identify")
+        state = self._sessions.take(session_id, "identify")
         manifest = self._require_voting()
         device_key = self._device_key(attestation.device_id)
         if device_key is None:
@@ -173,20 +165,24 @@ class RegistrarService:
             check_assertion(device_key, attestation.assertion, bytes.fromhex(attestation.signature))
         except AttestationError as e:
             raise ApiError(e.message, code="invalid_signature") from e
-        expected = {
-            "election_id": state["election_id"],
-            "session_id": session_id,
-            "personal_number": state["personal_number"],
-        }
-        if any(attestation.assertion.get(k) != v for k, v in expected.items()):
+        assertion = attestation.assertion
+        election_id = state["election_id"]
+        number = assertion.get("personal_number")
+        if (
+            not isinstance(number, str)
+            # the session kept the voter's keyed hash, not the number: the assertion's number must hash to it
+            or not hmac.compare_digest(self.issuer.voter_hash(election_id, number), state["voter_hash"])
+            or assertion.get("election_id") != election_id
+            or assertion.get("session_id") != session_id
+        ):
             raise ApiError("the assertion is for another voter, session or election", code="identification_failed")
-        voter = self.registry.lookup(state["personal_number"])
+        voter = self.registry.lookup(number)
         style = ballot_style_for_voter(manifest, voter)
         if style is None:
             raise ApiError("this voter has no ballot in this election", code="not_eligible")
-        if self.issuer.is_identified(state["election_id"], state["personal_number"]):
+        if self.issuer.is_identified(election_id, number):
             raise ApiError("this voter has already been identified in this election", code="already_identified")
-        self._put(session_id, {**state, "step": "credential", "ballot_style_id": style})
+        self._sessions.put(session_id, {**state, "step": "credential", "ballot_style_id": style})
         return IdentificationResult(session_id=session_id, identified=True, style_id=style)
 
     def _keys(self) -> IssuerKeys:
@@ -210,10 +206,10 @@ class RegistrarService:
         if self.store.take(_FACE_PREFIX + request.session_id) is not None:
             issued = self._face_service(manifest).issue_credential(request.session_id, blinded, client_address)
             return CredentialIssued(style_id=issued.ballot_style_id, blind_signature=issued.blind_signature.hex())
-        state = self._take(request.session_id, "credential")
-        issuance = self.issuer.issue(
+        state = self._sessions.take(request.session_id, "credential")
+        issuance = self.issuer.issue_for_voter_hash(
             state["election_id"],
-            state["personal_number"],
+            state["voter_hash"],
             state["ballot_style_id"],
             state["channel"],
             blinded,

@@ -18,7 +18,7 @@ from identity.issuance import Issuer
 from identity.registry import SqlVoterRegistry, VoterRecord
 from identity.session import DistrictBallotStyles, IdentificationService
 from identity.settings import IdentitySettings
-from identity.state import MemoryStateStore, RedisStateStore, StateStore
+from identity.state import MemoryStateStore, RedisStateStore, SealedSessions, StateStore
 from tests.identity.conftest import OBAMA_CENTER, FacePhotos, make_personal_number, synthetic_template
 from tests.identity.test_liveness import frames_for
 
@@ -196,3 +196,28 @@ def test_settings_refuse_public_development_keys_in_production() -> None:
     IdentitySettings(environment="production", template_key="ab" * 32, voter_hash_key="cd" * 32)
     with pytest.raises(ValidationError):
         IdentitySettings(template_key="abcd")
+
+
+def test_sealed_session_state_moved_to_another_session_or_tampered_is_refused() -> None:
+    store = MemoryStateStore()
+    sessions = SealedSessions(store, SETTINGS.session_key_bytes, "session", 60)
+    sessions.put("victim", {"step": "credential", "voter_hash": "ab" * 32})
+    blob = store.take("session:victim")
+    assert blob is not None and b"voter_hash" not in blob
+    store.put("session:attacker", blob, 60)  # a Redis writer moves a voter's identified state to its own session
+    with pytest.raises(SessionError):
+        sessions.take("attacker", "credential")
+    store.put("session:victim", blob[:-1] + bytes([blob[-1] ^ 1]), 60)
+    with pytest.raises(SessionError):
+        sessions.take("victim", "credential")
+    other_purpose = SealedSessions(store, SETTINGS.session_key_bytes, "voter-session", 60)
+    store.put("voter-session:victim", blob, 60)  # the face path's state replayed on the attestation path
+    with pytest.raises(SessionError):
+        other_purpose.take("victim", "credential")
+
+
+def test_session_key_is_derived_from_the_template_key_and_is_not_it() -> None:
+    other = IdentitySettings(template_key="ab" * 32)
+    assert len(SETTINGS.session_key_bytes) == 32
+    assert SETTINGS.session_key_bytes not in (SETTINGS.template_key_bytes, SETTINGS.voter_hash_key_bytes)
+    assert other.session_key_bytes != SETTINGS.session_key_bytes

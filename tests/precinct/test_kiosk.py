@@ -15,6 +15,7 @@ from precinct.devices import DeviceIdentity
 from precinct.errors import KioskSessionError, LinkDownError
 from record.attestation import identification_assertion
 from tests.precinct.day import PRECINCT, PrecinctDay, kiosk_for, verify_board
+from tests.security.test_vote_buying import nonces_of, reachable_ints
 from tests.server.harness import DEVICE_ID
 
 KIOSK = f"kiosk-{PRECINCT}-1"
@@ -38,9 +39,11 @@ def test_kiosk_offline_mid_day_syncs_twice_without_duplicates(tmp_path: Path) ->
     kiosk.prepare(marks)
     opened = kiosk.challenge()
     assert {c: list(v) for c, v in opened.items()} == marks
-    kiosk.prepare(marks)
+    prepared = kiosk.prepare(marks)
+    nonces = nonces_of(prepared)
     first = kiosk.cast()
     assert first.status == "on_board" and first.entry_index is not None
+    assert prepared.is_spent and not nonces & reachable_ints(prepared)  # the randomness left the kiosk's memory
     with pytest.raises(KioskSessionError):  # the session and its credential are gone
         kiosk.prepare(marks)
 

@@ -25,7 +25,7 @@ from identity.credentials import Credential, IssuerKeys
 from identity.face import FaceTemplate
 from identity.registry import SqlVoterRegistry, VoterRecord
 from mobile_api.client import VoterClient
-from mobile_api.schemas import DeviceAttestation
+from mobile_api.schemas import DeviceAttestation, IdentificationResult
 from record.trustee_posts import sign_trustee_post
 from trustees.coordinator import CeremonyParams
 from trustees.in_process import new_trustee_stores, roster_for, run_key_ceremony
@@ -148,21 +148,23 @@ class Election:
     def voter_client(self) -> VoterClient:
         return VoterClient(self.http)
 
+    def attest(self, client: VoterClient, number: str, session_id: str) -> IdentificationResult:
+        """The precinct device identifies the voter ``number`` in the session ``session_id``."""
+        assertion = {
+            "election_id": self.manifest.election_id,
+            "session_id": session_id,
+            "personal_number": number,
+            "method": "document",
+            "device_id": DEVICE_ID,
+        }
+        return client.submit_attestation(session_id, DeviceAttestation.sign(DEVICE_ID, self.device_key, assertion))
+
     def credential(self, client: VoterClient | None = None) -> tuple[VoterClient, Credential]:
         """A voter identified by the precinct device, holding a fresh credential."""
         client = client or self.voter_client()
         number, _ = self.register_voter()
         session = client.start_identification(number)
-        assertion = {
-            "election_id": self.manifest.election_id,
-            "session_id": session.session_id,
-            "personal_number": number,
-            "method": "document",
-            "device_id": DEVICE_ID,
-        }
-        identified = client.submit_attestation(
-            session.session_id, DeviceAttestation.sign(DEVICE_ID, self.device_key, assertion)
-        )
+        identified = self.attest(client, number, session.session_id)
         return client, client.obtain_credential(session.session_id, identified.style_id)
 
     def first_choice(self, index: int = 0) -> dict[str, list[str]]:

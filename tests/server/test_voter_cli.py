@@ -19,7 +19,7 @@ def test_identify_vote_challenge_and_check_from_the_terminal(
     voting: Election, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(cli.voter, "_client", lambda server: VoterClient(voting.http))
-    runner = CliRunner()
+    runner = CliRunner(env={"SHAILOO_WALLET_PASSPHRASE": "a passphrase for the test wallet"})
     number, style = voting.register_voter()
     seed = voting.device_key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
     (tmp_path / "device.key").write_text(seed.hex())

@@ -152,7 +152,7 @@ class JointKey:
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> JointKey:
         """Decode a ``joint_key`` payload strictly (`MalformedFieldError` naming the bad field)."""
-        obj = Field(dict(payload)).as_object(_JOINT_KEY_FIELDS)
+        obj = Field(payload).as_object(_JOINT_KEY_FIELDS)
         n = obj["n"].integer(minimum=1, maximum=255)
         return obj.decode(
             lambda _: cls(

@@ -55,7 +55,7 @@ class DeviceRecord:
     def from_payload(cls, payload: Mapping[str, Any]) -> DeviceRecord:
         """Read a ``device_key`` payload strictly (`DeviceRegistrationError` naming the JSON path)."""
         try:
-            obj = Field(dict(payload), "$(device_key)").as_object(
+            obj = Field(payload, "$(device_key)").as_object(
                 {"device_id", "role", "public_key"}, optional={"precinct_id"}
             )
             role = obj["role"].literal(*sorted(REGISTRABLE_ROLES))

@@ -49,7 +49,7 @@ def issuer_keys_from_payload(
     recomputed, each ballot style once. Raises `IssuerKeysError` (or the crypto error of a bad key)."""
     keys: dict[str, BlindRsaPublicKey] = {}
     try:
-        obj = Field(dict(payload)).as_object({"election_id", "variant", "keys"})
+        obj = Field(payload).as_object({"election_id", "variant", "keys"})
         obj["election_id"].text()
         obj["variant"].literal(VARIANT.value)
         for item in obj["keys"].items(min_len=1):

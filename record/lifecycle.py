@@ -30,7 +30,7 @@ class MalformedEntryError(RecordError):
 
 def _read(kind: str, payload: Mapping[str, Any], read: Any) -> Any:
     try:
-        return read(Field(dict(payload), f"$({kind})"))
+        return read(Field(payload, f"$({kind})"))
     except MalformedFieldError as e:
         raise MalformedEntryError(e.message, code=e.code) from e
 

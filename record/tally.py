@@ -23,12 +23,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Final, Generic, Protocol, TypeVar
 
 from crypto.contest import EncryptedContest
 from crypto.elgamal import Ciphertext, ciphertext_sum
-from crypto.errors import CryptoError
 from crypto.hashing import hash_fields
+from crypto.strict_json import Field, MalformedFieldError
 from elections.errors import ElectionError
 from elections.manifest import Manifest
 from elections.results_model import ContestTurnout, Figures, Turnout
@@ -177,30 +177,82 @@ class EncryptedTally:
 
     @classmethod
     def from_json(cls, value: Mapping[str, Any]) -> EncryptedTally:
+        """Read the tally part of an ``encrypted_tally`` payload strictly (other members are `TallyEntry`'s)."""
         try:
-            return cls(
-                election_id=str(value["election_id"]),
-                ballots_counted=int(value["ballots_counted"]),
-                styles=tuple(_group_from_json(g, "style_id") for g in value["styles"]),
-                precincts=tuple(_group_from_json(g, "precinct_id") for g in value["precincts"]),
-            )
-        except (KeyError, TypeError, ValueError, CryptoError) as e:
-            raise AggregateError(f"the encrypted tally is malformed: {e}") from e
+            return cls._from_field(Field(value, "$(encrypted_tally)"))
+        except MalformedFieldError as e:
+            raise AggregateError(f"the encrypted tally is malformed: {e.message}", code=e.code) from e
+
+    @classmethod
+    def _from_field(cls, obj: Field) -> EncryptedTally:
+        return cls(
+            election_id=obj["election_id"].text(),
+            ballots_counted=obj["ballots_counted"].integer(),
+            styles=tuple(_group_from_field(g, "style_id") for g in obj["styles"].items()),
+            precincts=tuple(_group_from_field(g, "precinct_id") for g in obj["precincts"].items()),
+        )
 
     def ciphertexts(self) -> list[Ciphertext]:
         """Every ciphertext to decrypt, in a fixed order (styles, then precincts; contests; selections)."""
         return [ct for group in (*self.styles, *self.precincts) for _, cts in group.contests for ct in cts]
 
 
-def _group_from_json(value: Mapping[str, Any], key_name: str) -> TallyGroup:
-    contests = tuple(
-        (
-            str(c["contest_id"]),
-            tuple(Ciphertext.from_bytes(bytes.fromhex(h), allow_identity=True) for h in c["ciphertexts"]),
+def _group_from_field(group: Field, key_name: str) -> TallyGroup:
+    obj = group.as_object({key_name, "ballots", "contests"})
+    contests = []
+    for item in obj["contests"].items():
+        contest = item.as_object({"contest_id", "ciphertexts"})
+        ciphertexts = tuple(
+            h.decode(lambda raw: Ciphertext.from_bytes(raw, allow_identity=True), h.hex(CIPHERTEXT_BYTES))
+            for h in contest["ciphertexts"].items()
         )
-        for c in value["contests"]
-    )
-    return TallyGroup(str(value[key_name]), int(value["ballots"]), contests)
+        contests.append((contest["contest_id"].text(), ciphertexts))
+    return TallyGroup(obj[key_name].text(), obj["ballots"].integer(), tuple(contests))
+
+
+@dataclass(frozen=True)
+class TallyBookkeeping:
+    """What an ``encrypted_tally`` payload says besides the sums (record.md §2.11): how many ballots it counts, the
+    weeding the server applied (entry indices of superseded ballots, and of second ballots refused without
+    re-voting) and the registered voters per region that turnout is measured against. Read without decoding a
+    single point, for the checks that need no ciphertext."""
+
+    ballots_counted: int
+    superseded: tuple[int, ...]
+    refused_second: tuple[int, ...]
+    registered_by_region: Mapping[str, int]
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> TallyBookkeeping:
+        try:
+            obj = Field(payload, "$(encrypted_tally)").as_object(_TALLY_ENTRY_FIELDS)
+            return cls(
+                obj["ballots_counted"].integer(),
+                tuple(i.integer() for i in obj["superseded"].items()),
+                tuple(i.integer() for i in obj["refused_second"].items()),
+                {region: n.integer() for region, n in obj["registered_by_region"].entries()},
+            )
+        except MalformedFieldError as e:
+            raise AggregateError(f"the encrypted tally is malformed: {e.message}", code=e.code) from e
+
+
+def tally_payload(
+    tally: EncryptedTally, weeded: WeedResult[Any], registered_by_region: Mapping[str, int]
+) -> dict[str, Any]:
+    """The ``encrypted_tally`` payload: the sums (`EncryptedTally`) and their `TallyBookkeeping`."""
+    return {
+        **tally.to_json(),
+        "superseded": list(weeded.superseded),
+        "refused_second": list(weeded.refused_second),
+        "registered_by_region": {r: registered_by_region[r] for r in sorted(registered_by_region)},
+    }
+
+
+_TALLY_ENTRY_FIELDS: Final = frozenset(
+    {"election_id", "ballots_counted", "styles", "precincts", "superseded", "refused_second", "registered_by_region"}
+)
+#: alpha ‖ beta, two 33-byte points (the identity written as 33 zero bytes).
+CIPHERTEXT_BYTES: Final = 66
 
 
 def _sum_group(

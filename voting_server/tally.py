@@ -32,8 +32,10 @@ from record.counting import counted_set_from_entries
 from record.lifecycle import DecryptionSharePart, ResultEntry
 from record.tally import (
     CountedSet,
+    TallyBookkeeping,
     decryptable_positions,
     decryption_context,
+    tally_payload,
     turnout_from_tally,
 )
 from trustees.decryption import (
@@ -83,12 +85,7 @@ class TallyService:
         counted = self.counted()
         weeded, tally = counted.weeded, counted.tally(manifest)
         registered = dict(registered_by_region or self._issued_by_region(manifest))
-        payload = {
-            **tally.to_json(),
-            "superseded": list(weeded.superseded),
-            "refused_second": list(weeded.refused_second),
-            "registered_by_region": {r: registered.get(r, 0) for r in sorted(registered)},
-        }
+        payload = tally_payload(tally, weeded, registered)
         try:
             promise = self.election.board.append(EntryKind.ENCRYPTED_TALLY, payload, dedup_key="encrypted_tally")
         except DuplicateEntryError as e:
@@ -172,7 +169,7 @@ class TallyService:
         except NotEnoughSharesError:
             return None
         posted = self.posted_tally()
-        registered = {str(k): int(v) for k, v in posted.entry.payload.get("registered_by_region", {}).items()}
+        registered = TallyBookkeeping.from_payload(posted.entry.payload).registered_by_region
         turnout = turnout_from_tally(manifest, posted.tally, registered)
         results = compute_results_by_style(manifest, combined.counts_by_style, turnout)
         published = PublishedResults(combined.counts_by_style, combined.counts_by_precinct, results, combined.trustees)

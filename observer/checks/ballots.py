@@ -11,6 +11,7 @@ from observer.context import VerificationContext
 from observer.errors import CheckFailedError
 from observer.shards import ElectionMaterial, run_ballot_shards
 from record.ballot import BallotReveal, EncryptedBallot, check_ballot_envelope, check_spoiled
+from record.tally import TallyBookkeeping
 
 AREA = "ballots"
 
@@ -115,12 +116,14 @@ def weeding(ctx: VerificationContext) -> Passed:
     if found is None:
         return Passed(f"{len(weeded.counted)} ballots would count (no encrypted tally posted yet)", evidence)
     index, payload = found
+    try:
+        book = TallyBookkeeping.from_payload(payload)
+    except ShailooError as e:
+        raise CheckFailedError(f"the encrypted tally does not parse: {e.message}", {"entry_index": index}) from e
     # Paper ballots of the urns are counted too (check 31 adds them to the sum check 40 compares); the number of
     # electronic ballots counted is then checked through the aggregation, not here.
-    counted = (
-        payload.get("ballots_counted") if not ctx.export.of_kind(EntryKind.PRECINCT_BATCH) else len(weeded.counted)
-    )
-    published = (counted, payload.get("superseded"), payload.get("refused_second"))
+    counted = book.ballots_counted if not ctx.export.of_kind(EntryKind.PRECINCT_BATCH) else len(weeded.counted)
+    published = (counted, list(book.superseded), list(book.refused_second))
     if published != (len(weeded.counted), list(weeded.superseded), list(weeded.refused_second)):
         raise CheckFailedError(
             "the tally's weeding differs from the recomputed one",

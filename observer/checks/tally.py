@@ -17,7 +17,13 @@ from observer.errors import CheckFailedError, CheckSkippedError
 from observer.established import CountsEstablished, SharesEstablished, TallyEstablished, read_only
 from observer.shards import merge_tallies
 from record.lifecycle import DecryptionSharePart, ResultEntry
-from record.tally import EncryptedTally, decryptable_positions, decryption_context, turnout_from_tally
+from record.tally import (
+    EncryptedTally,
+    TallyBookkeeping,
+    decryptable_positions,
+    decryption_context,
+    turnout_from_tally,
+)
 
 AREA = "tally"
 
@@ -28,6 +34,7 @@ def _tally(ctx: VerificationContext) -> tuple[int, dict[str, Any], EncryptedTall
         raise CheckSkippedError("no encrypted tally on the board yet")
     index, payload = found
     try:
+        TallyBookkeeping.from_payload(payload)  # every member of the payload has its shape
         return index, payload, EncryptedTally.from_json(payload)
     except ShailooError as e:
         raise CheckFailedError(f"the encrypted tally does not parse: {e.message}", {"entry_index": index}) from e
@@ -214,9 +221,7 @@ def results(ctx: VerificationContext) -> Passed:
     counts = ctx.need(ctx.counts, "verified counts", 42).counts_by_style
     index, result = _result(ctx)
     posted = tally.tally
-    registered = {
-        str(k): int(v) for k, v in ctx.export.payload(tally.entry_index).get("registered_by_region", {}).items()
-    }
+    registered = TallyBookkeeping.from_payload(ctx.export.payload(tally.entry_index)).registered_by_region
     turnout = turnout_from_tally(manifest, posted, registered)
     if result.turnout != turnout.model_dump(mode="json"):
         raise CheckFailedError("the published turnout is not the one the tally gives", {"entry_index": index})
@@ -260,7 +265,10 @@ def eligibility(ctx: VerificationContext) -> Passed:
     if over:
         raise CheckFailedError("more ballots counted than credentials issued", {**evidence, "over": over})
     found = ctx.single(EntryKind.ENCRYPTED_TALLY.value)
-    registered = found[1].get("registered_by_region") if found else None
+    try:
+        registered = dict(TallyBookkeeping.from_payload(found[1]).registered_by_region) if found else None
+    except ShailooError as e:
+        raise CheckSkippedError(f"the encrypted tally does not parse ({e.message}); check 40 says why") from e
     if registered:
         issued_by_region: dict[str, int] = {}
         for style in manifest.ballot_styles:

@@ -7,6 +7,7 @@ Examples per property: ``SHAILOO_FUZZ_EXAMPLES`` (default 150 in CI; bench/load.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Callable
@@ -361,6 +362,67 @@ def test_keystore_file_decoding_raises_only_typed_errors(
 # --- precinct records, trustee posts, tallies, board exports -------------------------------------------------------
 
 
+DEVICE_KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
+
+
+@functools.cache
+def _record_seeds() -> dict[str, dict[str, Any]]:
+    """A valid payload of each record decoder, made by the real producers. `_json_mutations` changes one member at
+    any depth, so the fuzzer reaches the nested fields that random objects never get to."""
+    from precinct.scanner import ScannerRecord, read_sheet
+    from record.precinct import (
+        GENESIS,
+        PrecinctProtocol,
+        ProtocolContest,
+        device_public_bytes,
+        encrypt_paper_ballot,
+        sign_batch,
+        sign_protocol,
+    )
+
+    manifest = build_preset("president")
+    scan = ScannerRecord("pr0001", 1, "s-batken", (("president", (2,), ()),))
+    paper = encrypt_paper_ballot(
+        manifest,
+        read_sheet(manifest, scan),
+        scan.sheet,
+        precinct_id="pr0001",
+        device_key=device_public_bytes(DEVICE_KEY),
+        joint_public_key=KEYS.public,
+        base_hash=bytes(32),
+    )
+    batch = sign_batch(
+        DEVICE_KEY,
+        election_id=manifest.election_id,
+        device_id="urn-pr0001-1",
+        precinct_id="pr0001",
+        sequence=1,
+        previous=GENESIS,
+        ballots=[paper],
+        cast=[bytes(range(32))],
+    )
+    counts = tuple(int(i == 1) for i in range(len(manifest.contest("president").selections)))
+    protocol = sign_protocol(
+        DEVICE_KEY,
+        PrecinctProtocol(
+            manifest.election_id,
+            "urn-pr0001-1",
+            "pr0001",
+            voters_identified=1,
+            ballots_read=1,
+            batches=1,
+            last_batch=batch.batch_hash(),
+            contests=(ProtocolContest("president", 1, 0, counts),),
+            signature=bytes(64),
+        ),
+    )
+    return {
+        "device_batch": batch.to_json(),
+        "paper_ballot_record": paper.to_json(),
+        "precinct_protocol": protocol.to_json(),
+    }
+
+
 def _json_decoders() -> dict[str, Callable[[Any], object]]:
     from precinct.scanner import ScannerRecord
     from record.ceremony import Post
@@ -368,8 +430,9 @@ def _json_decoders() -> dict[str, Callable[[Any], object]]:
     from record.tally import EncryptedTally
 
     return {
-        "device_batch": DeviceBatch.from_json,
-        "paper_ballot_record": PaperBallotRecord.from_json,
+        # Paper ballots are decoded down to their points and proofs, as the tally and the observer do.
+        "device_batch": lambda v: [b.valid_contests() for b in DeviceBatch.from_json(v).ballots],
+        "paper_ballot_record": lambda v: PaperBallotRecord.from_json(v).valid_contests(),
         "precinct_protocol": PrecinctProtocol.from_json,
         "scanner_record": ScannerRecord.from_json,
         "trustee_post": Post.from_dict,
@@ -379,9 +442,50 @@ def _json_decoders() -> dict[str, Callable[[Any], object]]:
 
 @pytest.mark.parametrize("name", list(_json_decoders()))
 @FUZZ
-@given(value=st.one_of(JSON, st.dictionaries(st.text(max_size=12), JSON, max_size=6)))
-def test_record_decoding_raises_only_typed_errors(name: str, value: Any) -> None:
+@given(data=st.data())
+def test_record_decoding_raises_only_typed_errors(name: str, data: st.DataObject) -> None:
+    arbitrary = st.one_of(JSON, st.dictionaries(st.text(max_size=12), JSON, max_size=6))
+    seed = _record_seeds().get(name)
+    value = data.draw(arbitrary if seed is None else st.one_of(arbitrary, _json_mutations(seed)))
     only_typed_errors(lambda: _json_decoders()[name](value))
+
+
+def _json_path(path: tuple[Any, ...]) -> str:
+    """``("contests", 0, "encrypted")`` as ``$.contests[0].encrypted``."""
+    return "$" + "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in path)
+
+
+def _replaced(value: Any, path: tuple[Any, ...], new: Any) -> Any:
+    """A copy of ``value`` with the member at ``path`` set to ``new``."""
+    copy = json.loads(json.dumps(value))
+    parent = copy
+    for key in path[:-1]:
+        parent = parent[key]
+    parent[path[-1]] = new
+    return copy
+
+
+@pytest.mark.parametrize(
+    ("name", "path", "value"),
+    [
+        ("device_batch", ("ballots", 0, "contests", 0, "encrypted"), 7),
+        ("device_batch", ("ballots", 0, "sheet"), "1"),
+        ("device_batch", ("cast", 0), None),
+        ("paper_ballot_record", ("contests", 0, "contest_id"), ["president"]),
+        ("paper_ballot_record", ("contests", 0), "president"),
+        ("precinct_protocol", ("contests", 0, "counts", 1), "1"),
+        ("precinct_protocol", ("contests", 0, "valid"), True),
+    ],
+)
+def test_a_wrong_type_deep_in_a_record_is_malformed_and_names_its_path(
+    name: str, path: tuple[Any, ...], value: Any
+) -> None:
+    # Found by review: the hand-written record decoders refused a wrong type deep inside without saying where
+    # (a number for a paper ballot's hex said only "encrypted must be lowercase hex", as non_canonical).
+    with pytest.raises(ShailooError) as refused:
+        _json_decoders()[name](_replaced(_record_seeds()[name], path, value))
+    assert refused.value.code == "malformed", refused.value.code
+    assert f"{_json_path(path)}: " in refused.value.message, refused.value.message
 
 
 @FUZZ

@@ -420,10 +420,45 @@ def _record_seeds() -> dict[str, dict[str, Any]]:
         "device_batch": batch.to_json(),
         "paper_ballot_record": paper.to_json(),
         "precinct_protocol": protocol.to_json(),
+        **_trustee_seeds(),
+    }
+
+
+def _trustee_seeds() -> dict[str, dict[str, Any]]:
+    """A 2-of-3 key ceremony's objects (fixed polynomials), as trustee 1 posts and keeps them."""
+    from crypto.threshold import (
+        compute_decryption_share,
+        dkg_finish,
+        dkg_step1,
+        dkg_step2,
+        dkg_step3,
+        make_complaint,
+    )
+
+    states, commitments = {}, []
+    for index in (1, 2, 3):
+        polynomial = (Scalar(100 * index + 1), Scalar(100 * index + 2))
+        states[index], commitment = dkg_step1(
+            CONTEXT, index, 3, 2, coefficients=polynomial, share_key_secret=Scalar(100 * index + 3)
+        )
+        commitments.append(commitment)
+    sent = {index: dkg_step2(CONTEXT, state, commitments) for index, state in states.items()}
+    inbox = [e for shares in sent.values() for e in shares if e.recipient == 1]
+    key_share = dkg_finish(CONTEXT, states[1], commitments, dkg_step3(CONTEXT, states[1], commitments, inbox))
+    ciphertext = encrypt(key_share.joint_public_key, 1, R)
+    return {
+        "trustee_commitment": commitments[0].to_dict(),
+        "encrypted_share": sent[1][0].to_dict(),
+        "complaint": make_complaint(CONTEXT, states[1], inbox[0]).to_dict(),
+        "decryption_share": compute_decryption_share(CONTEXT, 1, key_share.secret_share, ciphertext).to_dict(),
+        "trustee_secret_state": states[1].to_dict(),
+        "trustee_key_share": key_share.to_dict(),
     }
 
 
 def _json_decoders() -> dict[str, Callable[[Any], object]]:
+    from crypto.share_encryption import EncryptedShare
+    from crypto.threshold import Complaint, TrusteeCommitment, TrusteeKeyShare, TrusteeSecretState
     from precinct.scanner import ScannerRecord
     from record.ceremony import Post
     from record.precinct import DeviceBatch, PaperBallotRecord, PrecinctProtocol
@@ -437,6 +472,12 @@ def _json_decoders() -> dict[str, Callable[[Any], object]]:
         "scanner_record": ScannerRecord.from_json,
         "trustee_post": Post.from_dict,
         "encrypted_tally": EncryptedTally.from_json,
+        "trustee_commitment": TrusteeCommitment.from_dict,
+        "encrypted_share": EncryptedShare.from_dict,
+        "complaint": Complaint.from_dict,
+        "decryption_share": DecryptionShare.from_dict,
+        "trustee_secret_state": TrusteeSecretState.from_dict,
+        "trustee_key_share": TrusteeKeyShare.from_dict,
     }
 
 
@@ -475,6 +516,13 @@ def _replaced(value: Any, path: tuple[Any, ...], new: Any) -> Any:
         ("paper_ballot_record", ("contests", 0), "president"),
         ("precinct_protocol", ("contests", 0, "counts", 1), "1"),
         ("precinct_protocol", ("contests", 0, "valid"), True),
+        ("trustee_commitment", ("coefficient_commitments", 1), 7),
+        ("trustee_commitment", ("n",), "3"),
+        ("encrypted_share", ("body",), None),
+        ("complaint", ("revealed_share",), 7),
+        ("decryption_share", ("proof",), ["ab"]),
+        ("trustee_secret_state", ("coefficients", 0), 7),
+        ("trustee_key_share", ("index",), True),
     ],
 )
 def test_a_wrong_type_deep_in_a_record_is_malformed_and_names_its_path(

@@ -44,7 +44,7 @@ from bulletin_board.storage import BoardStorage, NewEntry, StoredTreeHead
 from crypto.canonical import canonical_json
 from crypto.errors import ShailooError
 from crypto.signing import decode_public_key
-from crypto.strict_json import Field
+from crypto.strict_json import Field, MalformedFieldError
 
 EXPORT_FORMAT: Final = "shailoo-board-export/v1"
 _READ_BATCH: Final = 5000
@@ -213,18 +213,15 @@ class _Verifier:
         if index != self.count:
             raise self.fail(f"expected entry {self.count} here, found index {index!r}", self.count)
         try:
-            entry = Entry.create(index, obj.get("kind", ""), obj.get("payload"))
+            timestamp, signature = _promise_fields(obj)
+            entry = Entry.create(index, obj["kind"], obj["payload"])
             self.phase = next_phase(self.phase, entry.kind, index=index)
             if self.validators is not None:
                 self.validators.check(entry.kind, entry.payload)
-            timestamp, signature = obj.get("timestamp"), bytes.fromhex(str(obj.get("promise_signature")))
-            if not isinstance(timestamp, int) or isinstance(timestamp, bool):
-                raise ExportFormatError("timestamp must be an integer")
             promise = SignedPromise(self.summary.origin, index, entry.entry_hash, timestamp, signature, self.key_id)
             verify_promise(promise, self.key)
-        except (BoardError, ValueError) as e:
-            message = e.message if isinstance(e, BoardError) else str(e)
-            raise self.fail(f"{message} (the entry or its promise was altered)", index) from e
+        except (BoardError, MalformedFieldError) as e:
+            raise self.fail(f"{e.message} (the entry or its promise was altered)", index) from e
         nodes = merkle.new_subtree_hashes(self.count, self.frontier, [entry.entry_hash])
         self.count += 1
         known = {**self.frontier, **nodes}
@@ -331,15 +328,26 @@ def import_board(
     return summary
 
 
+def _promise_fields(line: Mapping[str, Any]) -> tuple[int, bytes]:
+    """An entry line's exact keys, its ``timestamp`` (unix ms) and ``promise_signature`` (64 bytes of lowercase
+    hex); `MalformedFieldError` naming the bad field otherwise."""
+    obj = Field(dict(line)).as_object(_ENTRY_LINE_KEYS)
+    return obj["timestamp"].integer(), obj["promise_signature"].hex(64)
+
+
+_ENTRY_LINE_KEYS: Final = frozenset({"type", "index", "kind", "payload", "timestamp", "promise_signature"})
+
+
 def _new_entry(entry: Entry, obj: Mapping[str, Any]) -> NewEntry:
     payload_json = _payload_bytes(entry).decode()
+    timestamp, signature = _promise_fields(obj)  # read as the verifying pass read them
     return NewEntry(
         entry=entry,
         payload_json=payload_json,
         payload_hash=payload_hash(entry.kind, entry.payload),
         dedup_key=None,
-        timestamp=int(obj["timestamp"]),
-        promise_signature=bytes.fromhex(str(obj["promise_signature"])),
+        timestamp=timestamp,
+        promise_signature=signature,
     )
 
 

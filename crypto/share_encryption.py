@@ -27,6 +27,7 @@ from crypto.errors import DecryptionError, NonCanonicalError, ParameterError
 from crypto.group import POINT_BYTES, SCALAR_BYTES, Point, Scalar
 from crypto.hashing import domain_tag, hash_fields, length_prefixed
 from crypto.proofs import ChaumPedersenProof, prove_equal_dlog, verify_equal_dlog
+from crypto.strict_json import Field, MalformedFieldError, crypto_error
 
 #: AES-256-GCM tag length; a body is the 32-byte share plus the tag.
 _TAG_BYTES: Final = 16
@@ -118,22 +119,22 @@ class EncryptedShare:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> EncryptedShare:
+        """Decode strictly; a refusal is the crypto error of its code (`crypto.strict_json.crypto_error`), its
+        message naming the JSON path of the bad field."""
         try:
-            return cls(
-                _int_field(data, "sender"),
-                _int_field(data, "recipient"),
-                Point.from_hex(data["ephemeral"]),
-                bytes.fromhex(data["body"]),
-            )
-        except (KeyError, TypeError, ValueError) as e:
-            raise NonCanonicalError(f"malformed encrypted share: {e}") from e
+            return cls.from_field(Field(data))
+        except MalformedFieldError as e:
+            raise crypto_error(e) from e
 
-
-def _int_field(data: dict[str, Any], name: str) -> int:
-    value = data[name]
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise NonCanonicalError(f"{name} must be an integer")
-    return value
+    @classmethod
+    def from_field(cls, source: Field) -> EncryptedShare:
+        """Decode the share at ``source`` (so one of a board payload's ``shares`` keeps its full path)."""
+        obj = source.as_object({"sender", "recipient", "ephemeral", "body"})
+        sender = obj["sender"].integer(minimum=1, maximum=MAX_TRUSTEES)
+        recipient = obj["recipient"].integer(minimum=1, maximum=MAX_TRUSTEES)
+        ephemeral = obj["ephemeral"].point()
+        body = obj["body"].hex(BODY_BYTES)
+        return obj.decode(lambda _: cls(sender, recipient, ephemeral, body))
 
 
 def encrypt_share(

@@ -19,7 +19,17 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterator
 from typing import Any, Final, TypeVar
 
-from crypto.errors import ShailooError
+from crypto.errors import (
+    CryptoError,
+    DecryptionError,
+    InvalidPointError,
+    InvalidProofError,
+    InvalidShareError,
+    InvalidSignatureError,
+    NonCanonicalError,
+    ParameterError,
+    ShailooError,
+)
 from crypto.group import Point, Scalar
 
 _T = TypeVar("_T")
@@ -165,3 +175,24 @@ class Field:
             raise self.fail(e.message, e.code) from e
         except (TypeError, KeyError, ValueError) as e:
             raise self.fail(f"does not decode ({e})") from e
+
+
+_CRYPTO_ERRORS: Final[dict[str, type[CryptoError]]] = {
+    e.code: e
+    for e in (
+        InvalidPointError,
+        InvalidProofError,
+        InvalidSignatureError,
+        InvalidShareError,
+        DecryptionError,
+        ParameterError,
+    )
+}
+
+
+def crypto_error(error: MalformedFieldError) -> CryptoError:
+    """``error`` as the crypto core's error of its code — `InvalidPointError` for ``invalid_point``,
+    `ParameterError` for ``invalid_parameters`` …, `NonCanonicalError` for ``malformed`` and ``non_canonical`` —
+    with the same code and the message that names the JSON path. For the core's ``from_dict`` decoders, whose
+    callers catch crypto errors."""
+    return _CRYPTO_ERRORS.get(error.code, NonCanonicalError)(error.message, code=error.code)

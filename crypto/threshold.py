@@ -19,10 +19,10 @@ Decryption: trustee i publishes M_i = x_i·alpha with a Chaum–Pedersen proof (
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from crypto.batch import BatchVerifier
 from crypto.elgamal import Ciphertext
@@ -53,6 +53,7 @@ from crypto.share_encryption import (
     u32,
     verify_shared_point,
 )
+from crypto.strict_json import Field, MalformedFieldError, crypto_error
 
 COEFFICIENT_POK_TAG: Final = "dkg/coefficient-pok"
 SHARE_KEY_POK_TAG: Final = "dkg/share-key-pok"
@@ -144,14 +145,16 @@ class TrusteeSecretState:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> TrusteeSecretState:
-        with _decoding("trustee secret state"):
-            return cls(
-                _int(data, "index"),
-                _int(data, "n"),
-                _int(data, "k"),
-                tuple(Scalar.from_hex(h) for h in _list(data, "coefficients")),
-                Scalar.from_hex(data["share_key_secret"]),
-            )
+        """Decode strictly; a refusal is the crypto error of its code, naming the JSON path (`_decoded`)."""
+        return _decoded(cls.from_field, data)
+
+    @classmethod
+    def from_field(cls, source: Field) -> TrusteeSecretState:
+        obj = source.as_object({"index", "n", "k", "coefficients", "share_key_secret"})
+        index, n, k = _index_n_k(obj)
+        coefficients = _k_elements(obj["coefficients"], k, Field.scalar)
+        share_key_secret = obj["share_key_secret"].scalar()
+        return obj.decode(lambda _: cls(index, n, k, coefficients, share_key_secret))
 
 
 @dataclass(frozen=True)
@@ -189,16 +192,19 @@ class TrusteeCommitment:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> TrusteeCommitment:
-        with _decoding("trustee commitment"):
-            return cls(
-                _int(data, "index"),
-                _int(data, "n"),
-                _int(data, "k"),
-                tuple(Point.from_hex(h) for h in _list(data, "coefficient_commitments")),
-                SchnorrProof.from_bytes(bytes.fromhex(data["coefficient_proof"])),
-                Point.from_hex(data["share_public_key"]),
-                SchnorrProof.from_bytes(bytes.fromhex(data["share_key_proof"])),
-            )
+        """Decode strictly; a refusal is the crypto error of its code, naming the JSON path (`_decoded`)."""
+        return _decoded(cls.from_field, data)
+
+    @classmethod
+    def from_field(cls, source: Field) -> TrusteeCommitment:
+        """Decode the commitment at ``source`` (so the ``commitment`` of a board payload keeps its full path)."""
+        obj = source.as_object(_COMMITMENT_KEYS)
+        index, n, k = _index_n_k(obj)
+        commitments = _k_elements(obj["coefficient_commitments"], k, Field.point)
+        coefficient_proof = _schnorr_proof(obj["coefficient_proof"])
+        share_public_key = obj["share_public_key"].point()
+        share_key_proof = _schnorr_proof(obj["share_key_proof"])
+        return obj.decode(lambda _: cls(index, n, k, commitments, coefficient_proof, share_public_key, share_key_proof))
 
 
 def dkg_step1(
@@ -332,15 +338,20 @@ class Complaint:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Complaint:
-        with _decoding("complaint"):
-            revealed = data["revealed_share"]
-            return cls(
-                _int(data, "complainer"),
-                _int(data, "accused"),
-                Point.from_hex(data["shared_point"]),
-                ChaumPedersenProof.from_bytes(bytes.fromhex(data["proof"])),
-                None if revealed is None else Scalar.from_hex(revealed),
-            )
+        """Decode strictly; a refusal is the crypto error of its code, naming the JSON path (`_decoded`)."""
+        return _decoded(cls.from_field, data)
+
+    @classmethod
+    def from_field(cls, source: Field) -> Complaint:
+        """Decode the complaint at ``source`` (one of a board payload's ``complaints`` keeps its full path)."""
+        obj = source.as_object({"complainer", "accused", "shared_point", "proof", "revealed_share"})
+        complainer = obj["complainer"].integer(minimum=1, maximum=MAX_TRUSTEES)
+        accused = obj["accused"].integer(minimum=1, maximum=MAX_TRUSTEES)
+        shared_point = obj["shared_point"].point()
+        proof = _chaum_pedersen_proof(obj["proof"])
+        revealed = obj["revealed_share"]
+        revealed_share = None if revealed.value is None else revealed.scalar()
+        return obj.decode(lambda _: cls(complainer, accused, shared_point, proof, revealed_share))
 
 
 @dataclass(frozen=True)
@@ -503,15 +514,17 @@ class TrusteeKeyShare:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> TrusteeKeyShare:
-        with _decoding("trustee key share"):
-            return cls(
-                _int(data, "index"),
-                _int(data, "n"),
-                _int(data, "k"),
-                Scalar.from_hex(data["secret_share"]),
-                Point.from_hex(data["public_share"]),
-                Point.from_hex(data["joint_public_key"]),
-            )
+        """Decode strictly; a refusal is the crypto error of its code, naming the JSON path (`_decoded`)."""
+        return _decoded(cls.from_field, data)
+
+    @classmethod
+    def from_field(cls, source: Field) -> TrusteeKeyShare:
+        obj = source.as_object({"index", "n", "k", "secret_share", "public_share", "joint_public_key"})
+        index, n, k = _index_n_k(obj)
+        secret_share = obj["secret_share"].scalar()
+        public = obj["public_share"].point()
+        joint = obj["joint_public_key"].point()
+        return obj.decode(lambda _: cls(index, n, k, secret_share, public, joint))
 
 
 def dkg_finish(
@@ -582,12 +595,16 @@ class DecryptionShare:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DecryptionShare:
-        with _decoding("decryption share"):
-            return cls(
-                _int(data, "index"),
-                Point.from_hex(data["share_point"]),
-                ChaumPedersenProof.from_bytes(bytes.fromhex(data["proof"])),
-            )
+        """Decode strictly; a refusal is the crypto error of its code, naming the JSON path (`_decoded`)."""
+        return _decoded(cls.from_field, data)
+
+    @classmethod
+    def from_field(cls, source: Field) -> DecryptionShare:
+        obj = source.as_object({"index", "share_point", "proof"})
+        index = obj["index"].integer(minimum=1, maximum=MAX_TRUSTEES)
+        share_point = obj["share_point"].point()
+        proof = _chaum_pedersen_proof(obj["proof"])
+        return obj.decode(lambda _: cls(index, share_point, proof))
 
 
 def compute_decryption_share(
@@ -694,29 +711,40 @@ def combine_decryption_share_vectors(
 # --------------------------------------------------------------------------------------------------
 
 
-class _decoding:  # noqa: N801 - used as a context manager, reads as a phrase
-    """Turn any structural error while decoding a dict into `NonCanonicalError` naming the object."""
-
-    def __init__(self, what: str) -> None:
-        self.what = what
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
-        if exc is not None and isinstance(exc, KeyError | TypeError | ValueError | AttributeError):
-            raise NonCanonicalError(f"malformed {self.what}: {exc!r}") from exc
+_T = TypeVar("_T")
+_COMMITMENT_KEYS: Final = frozenset(
+    {"index", "n", "k", "coefficient_commitments", "coefficient_proof", "share_public_key", "share_key_proof"}
+)
 
 
-def _int(data: Mapping[str, Any], name: str) -> int:
-    value = data[name]
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise NonCanonicalError(f"{name} must be an integer")
-    return value
+def _decoded(decode: Callable[[Field], _T], data: object) -> _T:
+    """``decode`` of ``data`` read through `crypto.strict_json.Field`; a refusal becomes the crypto error of its
+    code (`NonCanonicalError` for ``malformed`` and ``non_canonical``, `InvalidPointError`, `ParameterError` …)
+    with a message that starts with the JSON path of the bad field."""
+    try:
+        return decode(Field(data))
+    except MalformedFieldError as e:
+        raise crypto_error(e) from e
 
 
-def _list(data: Mapping[str, Any], name: str) -> list[Any]:
-    value = data[name]
-    if not isinstance(value, list):
-        raise NonCanonicalError(f"{name} must be a list")
-    return value
+def _index_n_k(obj: Field) -> tuple[int, int, int]:
+    """A trustee's ``index``, ``n`` and ``k``: 1 <= k <= n <= 255 and index in 1..n."""
+    n = obj["n"].integer(minimum=1, maximum=MAX_TRUSTEES)
+    return obj["index"].integer(minimum=1, maximum=n), n, obj["k"].integer(minimum=1, maximum=n)
+
+
+def _k_elements(source: Field, k: int, read: Callable[[Field], _T]) -> tuple[_T, ...]:
+    """The list at ``source``, of at most ``k`` elements, each read by ``read``, then checked to hold exactly
+    ``k``: an element that does not decode is refused as such (``invalid_point``) whatever the count."""
+    elements = tuple(read(e) for e in source.items(max_len=k))
+    if len(elements) != k:
+        raise source.fail(f"must hold exactly k = {k} elements, not {len(elements)}")
+    return elements
+
+
+def _schnorr_proof(source: Field) -> SchnorrProof:
+    return source.decode(SchnorrProof.from_bytes, source.hex(SchnorrProof.SIZE))
+
+
+def _chaum_pedersen_proof(source: Field) -> ChaumPedersenProof:
+    return source.decode(ChaumPedersenProof.from_bytes, source.hex(ChaumPedersenProof.SIZE))

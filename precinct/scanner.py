@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Final
 
+from crypto.strict_json import Field, MalformedFieldError
 from elections.errors import ElectionError
 from elections.manifest import Contest, Manifest
 from elections.paper import PaperBallot, ScannedContest, interpret_paper_ballot
@@ -51,24 +52,24 @@ class ScannerRecord:
 
     @classmethod
     def from_json(cls, value: object, where: str = "record") -> ScannerRecord:
-        if not isinstance(value, dict) or set(value) != _KEYS or value["format"] != SCAN_FORMAT:
-            raise ScannerRecordError(f"{where}: not a {SCAN_FORMAT} record with exactly {sorted(_KEYS)}")
-        sheet, precinct, style, contests = value["sheet"], value["precinct_id"], value["style_id"], value["contests"]
-        if type(sheet) is not int or sheet < 1:
-            raise ScannerRecordError(f"{where}: sheet must be a positive integer")
-        if not isinstance(precinct, str) or not isinstance(style, str) or not isinstance(contests, dict):
-            raise ScannerRecordError(f"{where}: precinct_id and style_id are strings, contests an object")
+        """Parse one record strictly; `ScannerRecordError` (``invalid_scanner_record``, as the format's spec says)
+        naming ``where`` and the JSON path of the bad field (``line 3: $.contests.president.marked[0]: …``)."""
+        try:
+            return cls._from_field(Field(value))
+        except MalformedFieldError as e:
+            raise ScannerRecordError(f"{where}: {e.message}") from e
+
+    @classmethod
+    def _from_field(cls, source: Field) -> ScannerRecord:
+        obj = source.as_object(_KEYS)
+        obj["format"].literal(SCAN_FORMAT)
         parsed = []
-        for contest_id, item in sorted(contests.items()):
-            if not isinstance(item, dict) or set(item) != _CONTEST_KEYS:
-                raise ScannerRecordError(f"{where}: contest {contest_id!r} needs exactly marked and preferences")
-            marked, prefs = item["marked"], item["preferences"]
-            if not isinstance(marked, list) or not isinstance(prefs, list):
-                raise ScannerRecordError(f"{where}: contest {contest_id!r}: marked and preferences are lists")
-            if any(type(n) is not int or n < 1 for n in [*marked, *prefs]):
-                raise ScannerRecordError(f"{where}: contest {contest_id!r}: positions are positive integers")
-            parsed.append((contest_id, tuple(marked), tuple(prefs)))
-        return cls(precinct, sheet, style, tuple(parsed))
+        for contest_id, item in sorted(obj["contests"].entries(), key=lambda entry: entry[0]):
+            contest = item.as_object(_CONTEST_KEYS)
+            marked = tuple(p.integer(minimum=1) for p in contest["marked"].items())
+            preferences = tuple(p.integer(minimum=1) for p in contest["preferences"].items())
+            parsed.append((contest_id, marked, preferences))
+        return cls(obj["precinct_id"].text(), obj["sheet"].integer(minimum=1), obj["style_id"].text(), tuple(parsed))
 
 
 def read_scanner_lines(lines: Iterable[str]) -> Iterator[ScannerRecord]:

@@ -27,11 +27,14 @@ from crypto.errors import NonCanonicalError, ShailooError
 from crypto.group import Point
 from crypto.hashing import hash_fields
 from crypto.share_encryption import EncryptedShare, u32
-from crypto.strict_json import Field
+from crypto.strict_json import Field, MalformedFieldError
 from crypto.threshold import Complaint, TrusteeCommitment, check_parameters
 from record.errors import CeremonyError
+from record.trustee_posts import SIGNATURE_FIELD
 
 CEREMONY_SUBJECT: Final = "key_ceremony"
+#: The server's limit on a posted dedup key (voting_server.trustee_api).
+MAX_DEDUP_KEY_CHARS: Final = 200
 JsonDict = dict[str, Any]
 
 
@@ -60,14 +63,17 @@ class Post:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Post:
+        """Decode strictly: exactly ``kind`` (an entry kind), ``payload`` (an object) and ``dedup_key``;
+        `NonCanonicalError` with the refusal's code otherwise, naming the JSON path of the bad field."""
         try:
-            kind = EntryKind.parse(data["kind"])
-            payload, key = data["payload"], data["dedup_key"]
-        except (KeyError, TypeError, ShailooError) as e:
-            raise NonCanonicalError(f"malformed post: {e}") from e
-        if not isinstance(payload, dict) or not isinstance(key, str):
-            raise NonCanonicalError("a post has a JSON object payload and a string dedup key")
-        return cls(kind, payload, key)
+            obj = Field(data).as_object({"kind", "payload", "dedup_key"})
+            kind = EntryKind(obj["kind"].literal(*(k.value for k in EntryKind)))
+            payload = obj["payload"]
+            if not isinstance(payload.value, dict):
+                raise payload.fail("must be a JSON object")
+            return cls(kind, payload.value, obj["dedup_key"].text(max_len=MAX_DEDUP_KEY_CHARS))
+        except MalformedFieldError as e:
+            raise NonCanonicalError(e.message, code=e.code) from e
 
 
 # --- dedup keys --------------------------------------------------------------------------------------------------
@@ -219,7 +225,7 @@ def read_ceremony(entries: Iterable[Entry], context: bytes, n: int, k: int) -> C
             continue
         try:
             _absorb(view, entry.kind, payload)
-        except (ShailooError, KeyError, TypeError, ValueError) as e:
+        except ShailooError as e:
             view.malformed.append(f"entry {entry.index} ({entry.kind.value}): {e}")
     return view
 
@@ -230,9 +236,12 @@ _CEREMONY_KINDS: Final = frozenset(
 
 
 def _absorb(view: CeremonyView, kind: EntryKind, payload: Mapping[str, Any]) -> None:
+    """Parse one entry of the ceremony strictly into ``view``; a `ShailooError` otherwise (a `MalformedFieldError`
+    naming the JSON path of a bad field)."""
     ctx = view.context
     if kind is EntryKind.TRUSTEE_COMMITMENT:
-        commitment = TrusteeCommitment.from_dict(payload["commitment"])
+        obj = _payload_fields(payload, "commitment")
+        commitment = TrusteeCommitment.from_field(obj["commitment"])
         if (commitment.n, commitment.k) != (view.n, view.k):
             raise CeremonyError(f"trustee {commitment.index} committed for n={commitment.n}, k={commitment.k}")
         key = commitment_key(ctx, commitment.index)
@@ -240,8 +249,9 @@ def _absorb(view: CeremonyView, kind: EntryKind, payload: Mapping[str, Any]) -> 
             view.commitments[commitment.index] = commitment
             view.payloads[key] = dict(payload)
     elif kind is EntryKind.TRUSTEE_SHARE:
-        sender = int(payload["sender"])
-        shares = tuple(EncryptedShare.from_dict(s) for s in payload["shares"])
+        obj = _payload_fields(payload, "sender", "shares")
+        sender = obj["sender"].integer(minimum=1, maximum=view.n)
+        shares = tuple(EncryptedShare.from_field(s) for s in obj["shares"].items())
         if any(s.sender != sender for s in shares):
             raise NonCanonicalError("a trustee_share entry holds shares from another sender")
         key = shares_key(ctx, sender)
@@ -251,8 +261,9 @@ def _absorb(view: CeremonyView, kind: EntryKind, payload: Mapping[str, Any]) -> 
     elif kind is EntryKind.COMPLAINT:
         if payload.get("subject") != CEREMONY_SUBJECT:
             return
-        complainer = int(payload["complainer"])
-        complaints = tuple(Complaint.from_dict(c) for c in payload["complaints"])
+        obj = _payload_fields(payload, "subject", "complainer", "complaints")
+        complainer = obj["complainer"].integer(minimum=1, maximum=view.n)
+        complaints = tuple(Complaint.from_field(c) for c in obj["complaints"].items())
         if any(c.complainer != complainer for c in complaints):
             raise NonCanonicalError("a complaint entry holds complaints filed by another trustee")
         key = checked_key(ctx, complainer)
@@ -264,3 +275,11 @@ def _absorb(view: CeremonyView, kind: EntryKind, payload: Mapping[str, Any]) -> 
         if key not in view.payloads:
             view.joint_key = JointKey.from_payload(payload)
             view.payloads[key] = dict(payload)
+
+
+def _payload_fields(payload: Mapping[str, Any], *fields: str) -> Field:
+    """A trustee's payload with exactly ``context``, ``attempt`` (a positive integer) and ``fields``, and the
+    ``signature`` of a roster-authenticated post."""
+    obj = Field(dict(payload)).as_object({"context", "attempt", *fields}, optional={SIGNATURE_FIELD})
+    obj["attempt"].integer(minimum=1)
+    return obj

@@ -37,6 +37,7 @@ from crypto.contest import EncryptedContest, encrypt_contest
 from crypto.errors import CryptoError, InvalidProofError
 from crypto.group import Point
 from crypto.hashing import hash_fields
+from crypto.strict_json import Field, MalformedFieldError
 from elections.errors import ElectionError
 from elections.manifest import Manifest
 from elections.paper import PaperBallot
@@ -93,39 +94,9 @@ def _fail(message: str, code: str) -> PrecinctRecordError:
     return PrecinctRecordError(message, code=code)
 
 
-def _exact(value: object, keys: frozenset[str], what: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise _fail(f"{what} must be a JSON object", "malformed")
-    if set(value) != keys:
-        extra, missing = sorted(set(value) - keys), sorted(keys - set(value))
-        raise _fail(f"{what}: unknown fields {extra}, missing fields {missing}", "malformed")
-    return value
-
-
-def _text(obj: Mapping[str, Any], key: str) -> str:
-    value = obj[key]
-    if not isinstance(value, str) or not value or len(value) > 128:
-        raise _fail(f"{key} must be a non-empty string of at most 128 characters", "malformed")
-    return value
-
-
-def _count(obj: Mapping[str, Any], key: str, minimum: int = 0) -> int:
-    value = obj[key]
-    if type(value) is not int or value < minimum:
-        raise _fail(f"{key} must be an integer >= {minimum}", "malformed")
-    return value
-
-
-def _hex(value: object, what: str, length: int | None = None) -> bytes:
-    if not isinstance(value, str) or value != value.lower():
-        raise _fail(f"{what} must be lowercase hex", "non_canonical")
-    try:
-        raw = bytes.fromhex(value)
-    except ValueError as e:
-        raise _fail(f"{what} is not hex", "non_canonical") from e
-    if raw.hex() != value or (length is not None and len(raw) != length):
-        raise _fail(f"{what} must be exactly {length} bytes of lowercase hex", "non_canonical")
-    return raw
+def _refused(e: MalformedFieldError) -> PrecinctRecordError:
+    """A strict-decoding refusal as this module's error: same code, the message naming the JSON path."""
+    return PrecinctRecordError(e.message, code=e.code)
 
 
 def _signed_bytes(tag: str, body: Mapping[str, Any]) -> bytes:
@@ -179,16 +150,21 @@ class PaperBallotRecord:
 
     @classmethod
     def from_json(cls, value: object) -> PaperBallotRecord:
-        obj = _exact(value, frozenset({"sheet", "style_id", "contests"}), "paper ballot")
-        items = obj["contests"]
-        if not isinstance(items, list) or not items:
-            raise _fail("a paper ballot lists the contests of its style", "malformed")
+        """Parse strictly (exact keys, types, hex); `PrecinctRecordError` naming the JSON path of the bad field."""
+        try:
+            return cls._from_field(Field(value))
+        except MalformedFieldError as e:
+            raise _refused(e) from e
+
+    @classmethod
+    def _from_field(cls, field: Field) -> PaperBallotRecord:
+        obj = field.as_object({"sheet", "style_id", "contests"})
         contests: list[tuple[str, bytes | None]] = []
-        for item in items:
-            c = _exact(item, frozenset({"contest_id", "encrypted"}), "paper contest")
-            data = None if c["encrypted"] is None else _hex(c["encrypted"], "encrypted")
-            contests.append((_text(c, "contest_id"), data))
-        return cls(_count(obj, "sheet", 1), _text(obj, "style_id"), tuple(contests))
+        for item in obj["contests"].items(min_len=1):
+            contest = item.as_object({"contest_id", "encrypted"})
+            encrypted = contest["encrypted"]
+            contests.append((contest["contest_id"].text(), None if encrypted.value is None else encrypted.hex()))
+        return cls(obj["sheet"].integer(minimum=1), obj["style_id"].text(), tuple(contests))
 
     def valid_contests(self) -> tuple[tuple[str, EncryptedContest], ...]:
         """The decoded valid contests (canonical points and scalars); `PrecinctRecordError` otherwise."""
@@ -299,24 +275,30 @@ class DeviceBatch:
 
     @classmethod
     def from_json(cls, value: object) -> DeviceBatch:
-        """Parse strictly (exact keys, types, hex lengths); no point is decoded here."""
-        obj = _exact(value, _BATCH_KEYS, "precinct batch")
-        if obj["format"] != BATCH_FORMAT:
-            raise _fail(f"unknown batch format {obj['format']!r}", "malformed")
-        ballots, cast = obj["ballots"], obj["cast"]
-        if not isinstance(ballots, list) or not isinstance(cast, list):
-            raise _fail("ballots and cast must be lists", "malformed")
-        if (not ballots and not cast) or len(ballots) + len(cast) > MAX_BATCH_BALLOTS:
-            raise _fail(f"a batch holds between 1 and {MAX_BATCH_BALLOTS} ballots", "malformed")
+        """Parse strictly (exact keys, types, hex lengths at every depth; `PrecinctRecordError` naming the JSON
+        path of the bad field); no point is decoded here."""
+        try:
+            return cls._from_field(Field(value))
+        except MalformedFieldError as e:
+            raise _refused(e) from e
+
+    @classmethod
+    def _from_field(cls, field: Field) -> DeviceBatch:
+        obj = field.as_object(_BATCH_KEYS)
+        obj["format"].literal(BATCH_FORMAT)
+        ballots = obj["ballots"].items(max_len=MAX_BATCH_BALLOTS)
+        cast = obj["cast"].items(max_len=MAX_BATCH_BALLOTS)
+        if not 1 <= len(ballots) + len(cast) <= MAX_BATCH_BALLOTS:
+            raise obj.fail(f"ballots and cast together hold between 1 and {MAX_BATCH_BALLOTS} ballots")
         return cls(
-            election_id=_text(obj, "election_id"),
-            device_id=_text(obj, "device_id"),
-            precinct_id=_text(obj, "precinct_id"),
-            sequence=_count(obj, "sequence", 1),
-            previous=_hex(obj["previous"], "previous", 32),
-            ballots=tuple(PaperBallotRecord.from_json(b) for b in ballots),
-            cast=tuple(_hex(h, "cast ballot hash", 32) for h in cast),
-            signature=_hex(obj["signature"], "signature", 64),
+            election_id=obj["election_id"].text(),
+            device_id=obj["device_id"].text(),
+            precinct_id=obj["precinct_id"].text(),
+            sequence=obj["sequence"].integer(minimum=1),
+            previous=obj["previous"].hex(32),
+            ballots=tuple(PaperBallotRecord._from_field(b) for b in ballots),
+            cast=tuple(h.hex(32) for h in cast),
+            signature=obj["signature"].hex(64),
         )
 
 
@@ -451,30 +433,33 @@ class PrecinctProtocol:
 
     @classmethod
     def from_json(cls, value: object) -> PrecinctProtocol:
-        obj = _exact(value, _PROTOCOL_KEYS, "precinct protocol")
-        if obj["format"] != PROTOCOL_FORMAT:
-            raise _fail(f"unknown protocol format {obj['format']!r}", "malformed")
-        if not isinstance(obj["contests"], list):
-            raise _fail("contests must be a list", "malformed")
+        """Parse strictly (`PrecinctRecordError` naming the JSON path of the bad field)."""
+        try:
+            return cls._from_field(Field(value))
+        except MalformedFieldError as e:
+            raise _refused(e) from e
+
+    @classmethod
+    def _from_field(cls, field: Field) -> PrecinctProtocol:
+        obj = field.as_object(_PROTOCOL_KEYS)
+        obj["format"].literal(PROTOCOL_FORMAT)
         contests = []
-        for item in obj["contests"]:
-            c = _exact(item, frozenset({"contest_id", "valid", "invalid", "counts"}), "protocol contest")
-            counts = c["counts"]
-            if not isinstance(counts, list) or any(type(n) is not int or n < 0 for n in counts):
-                raise _fail("counts are non-negative integers", "malformed")
+        for item in obj["contests"].items():
+            c = item.as_object({"contest_id", "valid", "invalid", "counts"})
+            counts = tuple(n.integer() for n in c["counts"].items())
             contests.append(
-                ProtocolContest(_text(c, "contest_id"), _count(c, "valid"), _count(c, "invalid"), tuple(counts))
+                ProtocolContest(c["contest_id"].text(), c["valid"].integer(), c["invalid"].integer(), counts)
             )
         return cls(
-            election_id=_text(obj, "election_id"),
-            device_id=_text(obj, "device_id"),
-            precinct_id=_text(obj, "precinct_id"),
-            voters_identified=_count(obj, "voters_identified"),
-            ballots_read=_count(obj, "ballots_read"),
-            batches=_count(obj, "batches"),
-            last_batch=_hex(obj["last_batch"], "last_batch", 32),
+            election_id=obj["election_id"].text(),
+            device_id=obj["device_id"].text(),
+            precinct_id=obj["precinct_id"].text(),
+            voters_identified=obj["voters_identified"].integer(),
+            ballots_read=obj["ballots_read"].integer(),
+            batches=obj["batches"].integer(),
+            last_batch=obj["last_batch"].hex(32),
             contests=tuple(contests),
-            signature=_hex(obj["signature"], "signature", 64),
+            signature=obj["signature"].hex(64),
         )
 
 

@@ -186,3 +186,31 @@ def test_export_of_another_log_rejected(board: BulletinBoard) -> None:
 def test_line_after_the_end_rejected(board: BulletinBoard) -> None:
     lines = _fill(board)
     _rejected([*lines, lines[-1]])
+
+
+def _spaced(text: str) -> str:
+    return " ".join(text[i : i + 2] for i in range(0, len(text), 2))
+
+
+@pytest.mark.parametrize(
+    ("member", "alter", "named"),
+    [
+        ("promise_signature", lambda s: 7, "$.promise_signature: must be a string of lowercase hex"),
+        ("promise_signature", str.upper, "$.promise_signature: must be lowercase hex"),
+        ("promise_signature", _spaced, "$.promise_signature: must be lowercase hex"),
+        ("timestamp", str, "$.timestamp: must be an integer"),
+        ("note", lambda s: "x", "$: missing fields [], unknown fields ['note']"),
+    ],
+)
+def test_an_entry_lines_promise_fields_are_read_strictly_and_named(
+    board: BulletinBoard, member: str, alter: Callable[[object], object], named: str
+) -> None:
+    # Found by review: the promise signature was read with bytes.fromhex(str(...)), so its hex in uppercase or
+    # with spaces still verified, and a number or a string timestamp was refused without naming the field.
+    lines = _fill(board)
+    at = _entry_line(lines, 7)
+    obj = json.loads(lines[at])
+    lines[at] = canonical_json({**obj, member: alter(obj.get(member))}) + b"\n"
+    error = _rejected(lines)
+    assert error.index == 7
+    assert named in error.message, error.message

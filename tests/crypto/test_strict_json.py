@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from crypto.errors import InvalidPointError, NonCanonicalError
 from crypto.group import Point, Scalar
-from crypto.strict_json import Field, MalformedFieldError
+from crypto.strict_json import Field, MalformedFieldError, crypto_error
 
 
 def refused(read: object) -> MalformedFieldError:
@@ -60,3 +61,14 @@ def test_points_and_scalars_keep_the_crypto_error_code_with_the_path() -> None:
 def test_a_decoder_bug_becomes_malformed_not_an_internal_error() -> None:
     error = refused(lambda: Field({"x": 1}, "$.payload").decode(lambda v: v["missing"]))
     assert (error.code, error.path) == ("malformed", "$.payload")
+
+
+def test_the_crypto_core_raises_its_own_error_of_the_same_code() -> None:
+    bad_point = crypto_error(refused(lambda: Field("02" + "00" * 31 + "01", "$.c[0]").point()))
+    assert isinstance(bad_point, InvalidPointError) and bad_point.code == "invalid_point"
+    assert bad_point.message.startswith("$.c[0]: ")
+    wrong_type = crypto_error(refused(lambda: Field(7, "$.body").hex(48)))
+    assert type(wrong_type) is NonCanonicalError and wrong_type.code == "malformed"
+    assert wrong_type.message.startswith("$.body: ")
+    short = crypto_error(refused(lambda: Field("00", "$.body").hex(48)))
+    assert type(short) is NonCanonicalError and short.code == "non_canonical"

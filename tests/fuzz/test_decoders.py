@@ -7,6 +7,7 @@ Examples per property: ``SHAILOO_FUZZ_EXAMPLES`` (default 150 in CI; bench/load.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Callable
@@ -361,27 +362,239 @@ def test_keystore_file_decoding_raises_only_typed_errors(
 # --- precinct records, trustee posts, tallies, board exports -------------------------------------------------------
 
 
+DEVICE_KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
+
+
+@functools.cache
+def _record_seeds() -> dict[str, dict[str, Any]]:
+    """A valid payload of each record decoder, made by the real producers. `_json_mutations` changes one member at
+    any depth, so the fuzzer reaches the nested fields that random objects never get to."""
+    from precinct.scanner import ScannerRecord, read_sheet
+    from record.precinct import (
+        GENESIS,
+        PrecinctProtocol,
+        ProtocolContest,
+        device_public_bytes,
+        encrypt_paper_ballot,
+        sign_batch,
+        sign_protocol,
+    )
+
+    manifest = build_preset("president")
+    scan = ScannerRecord("pr0001", 1, "s-batken", (("president", (2,), ()),))
+    paper = encrypt_paper_ballot(
+        manifest,
+        read_sheet(manifest, scan),
+        scan.sheet,
+        precinct_id="pr0001",
+        device_key=device_public_bytes(DEVICE_KEY),
+        joint_public_key=KEYS.public,
+        base_hash=bytes(32),
+    )
+    batch = sign_batch(
+        DEVICE_KEY,
+        election_id=manifest.election_id,
+        device_id="urn-pr0001-1",
+        precinct_id="pr0001",
+        sequence=1,
+        previous=GENESIS,
+        ballots=[paper],
+        cast=[bytes(range(32))],
+    )
+    counts = tuple(int(i == 1) for i in range(len(manifest.contest("president").selections)))
+    protocol = sign_protocol(
+        DEVICE_KEY,
+        PrecinctProtocol(
+            manifest.election_id,
+            "urn-pr0001-1",
+            "pr0001",
+            voters_identified=1,
+            ballots_read=1,
+            batches=1,
+            last_batch=batch.batch_hash(),
+            contests=(ProtocolContest("president", 1, 0, counts),),
+            signature=bytes(64),
+        ),
+    )
+    return {
+        "device_batch": batch.to_json(),
+        "paper_ballot_record": paper.to_json(),
+        "precinct_protocol": protocol.to_json(),
+        "scanner_record": scan.to_json(),
+        **_trustee_seeds(),
+    }
+
+
+def _trustee_seeds() -> dict[str, dict[str, Any]]:
+    """A 2-of-3 key ceremony's objects (fixed polynomials), as trustee 1 posts and keeps them."""
+    from crypto.threshold import (
+        compute_decryption_share,
+        dkg_finish,
+        dkg_step1,
+        dkg_step2,
+        dkg_step3,
+        make_complaint,
+    )
+    from record.ceremony import checked_post, commitment_post, shares_post
+
+    states, commitments = {}, []
+    for index in (1, 2, 3):
+        polynomial = (Scalar(100 * index + 1), Scalar(100 * index + 2))
+        states[index], commitment = dkg_step1(
+            CONTEXT, index, 3, 2, coefficients=polynomial, share_key_secret=Scalar(100 * index + 3)
+        )
+        commitments.append(commitment)
+    sent = {index: dkg_step2(CONTEXT, state, commitments) for index, state in states.items()}
+    inbox = [e for shares in sent.values() for e in shares if e.recipient == 1]
+    key_share = dkg_finish(CONTEXT, states[1], commitments, dkg_step3(CONTEXT, states[1], commitments, inbox))
+    ciphertext = encrypt(key_share.joint_public_key, 1, R)
+    complaint = make_complaint(CONTEXT, states[1], inbox[0])
+    posts = [
+        commitment_post(CONTEXT, commitments[0], attempt=1),
+        shares_post(CONTEXT, 1, sent[1], attempt=1),
+        checked_post(CONTEXT, 1, [complaint], attempt=1),
+    ]
+    return {
+        "trustee_post": posts[1].to_dict(),
+        # The board payloads of the key ceremony (CONTEXT is its context), as `read_ceremony` reads them.
+        **{f"ceremony:{post.kind.value}": post.payload for post in posts},
+        "trustee_commitment": commitments[0].to_dict(),
+        "encrypted_share": sent[1][0].to_dict(),
+        "complaint": complaint.to_dict(),
+        "decryption_share": compute_decryption_share(CONTEXT, 1, key_share.secret_share, ciphertext).to_dict(),
+        "trustee_secret_state": states[1].to_dict(),
+        "trustee_key_share": key_share.to_dict(),
+    }
+
+
 def _json_decoders() -> dict[str, Callable[[Any], object]]:
+    from crypto.share_encryption import EncryptedShare
+    from crypto.threshold import Complaint, TrusteeCommitment, TrusteeKeyShare, TrusteeSecretState
     from precinct.scanner import ScannerRecord
     from record.ceremony import Post
     from record.precinct import DeviceBatch, PaperBallotRecord, PrecinctProtocol
     from record.tally import EncryptedTally
 
     return {
-        "device_batch": DeviceBatch.from_json,
-        "paper_ballot_record": PaperBallotRecord.from_json,
+        # Paper ballots are decoded down to their points and proofs, as the tally and the observer do.
+        "device_batch": lambda v: [b.valid_contests() for b in DeviceBatch.from_json(v).ballots],
+        "paper_ballot_record": lambda v: PaperBallotRecord.from_json(v).valid_contests(),
         "precinct_protocol": PrecinctProtocol.from_json,
         "scanner_record": ScannerRecord.from_json,
         "trustee_post": Post.from_dict,
         "encrypted_tally": EncryptedTally.from_json,
+        "trustee_commitment": TrusteeCommitment.from_dict,
+        "encrypted_share": EncryptedShare.from_dict,
+        "complaint": Complaint.from_dict,
+        "decryption_share": DecryptionShare.from_dict,
+        "trustee_secret_state": TrusteeSecretState.from_dict,
+        "trustee_key_share": TrusteeKeyShare.from_dict,
     }
 
 
 @pytest.mark.parametrize("name", list(_json_decoders()))
 @FUZZ
-@given(value=st.one_of(JSON, st.dictionaries(st.text(max_size=12), JSON, max_size=6)))
-def test_record_decoding_raises_only_typed_errors(name: str, value: Any) -> None:
+@given(data=st.data())
+def test_record_decoding_raises_only_typed_errors(name: str, data: st.DataObject) -> None:
+    arbitrary = st.one_of(JSON, st.dictionaries(st.text(max_size=12), JSON, max_size=6))
+    seed = _record_seeds().get(name)
+    value = data.draw(arbitrary if seed is None else st.one_of(arbitrary, _json_mutations(seed)))
     only_typed_errors(lambda: _json_decoders()[name](value))
+
+
+def _json_path(path: tuple[Any, ...]) -> str:
+    """``("contests", 0, "encrypted")`` as ``$.contests[0].encrypted``."""
+    return "$" + "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in path)
+
+
+def _replaced(value: Any, path: tuple[Any, ...], new: Any) -> Any:
+    """A copy of ``value`` with the member at ``path`` set to ``new``."""
+    copy = json.loads(json.dumps(value))
+    parent = copy
+    for key in path[:-1]:
+        parent = parent[key]
+    parent[path[-1]] = new
+    return copy
+
+
+@pytest.mark.parametrize(
+    ("name", "path", "value"),
+    [
+        ("device_batch", ("ballots", 0, "contests", 0, "encrypted"), 7),
+        ("device_batch", ("ballots", 0, "sheet"), "1"),
+        ("device_batch", ("cast", 0), None),
+        ("paper_ballot_record", ("contests", 0, "contest_id"), ["president"]),
+        ("paper_ballot_record", ("contests", 0), "president"),
+        ("precinct_protocol", ("contests", 0, "counts", 1), "1"),
+        ("precinct_protocol", ("contests", 0, "valid"), True),
+        ("trustee_commitment", ("coefficient_commitments", 1), 7),
+        ("trustee_commitment", ("n",), "3"),
+        ("encrypted_share", ("body",), None),
+        ("complaint", ("revealed_share",), 7),
+        ("decryption_share", ("proof",), ["ab"]),
+        ("trustee_secret_state", ("coefficients", 0), 7),
+        ("trustee_key_share", ("index",), True),
+        ("scanner_record", ("contests", "president", "marked", 0), "2"),
+        ("scanner_record", ("contests", "president"), [2]),
+        ("scanner_record", ("sheet",), True),
+        ("trustee_post", ("payload",), []),
+        ("trustee_post", ("dedup_key",), 7),
+    ],
+)
+def test_a_wrong_type_deep_in_a_record_is_malformed_and_names_its_path(
+    name: str, path: tuple[Any, ...], value: Any
+) -> None:
+    # Found by review: the hand-written record decoders refused a wrong type deep inside without saying where
+    # (a number for a paper ballot's hex said only "encrypted must be lowercase hex", as non_canonical).
+    with pytest.raises(ShailooError) as refused:
+        _json_decoders()[name](_replaced(_record_seeds()[name], path, value))
+    # The scanner format's spec gives its one code for every refusal; the message names the field.
+    expected_code = "invalid_scanner_record" if name == "scanner_record" else "malformed"
+    assert refused.value.code == expected_code, refused.value.code
+    assert f"{_json_path(path)}: " in refused.value.message, refused.value.message
+
+
+CEREMONY_KINDS = ["trustee_commitment", "trustee_share", "complaint"]
+
+
+def _read_ceremony_entry(kind: str, payload: Any) -> Any:
+    """The 2-of-3 ceremony of context CONTEXT as `read_ceremony` reads it from a board holding one entry."""
+    from record.ceremony import read_ceremony
+
+    return read_ceremony([Entry.create(0, kind, payload)], CONTEXT, 3, 2)
+
+
+@pytest.mark.parametrize("kind", CEREMONY_KINDS)
+@FUZZ
+@given(data=st.data())
+def test_ceremony_entries_are_read_or_noted_malformed_never_crash(kind: str, data: st.DataObject) -> None:
+    seed = _record_seeds()[f"ceremony:{kind}"]
+    payload = data.draw(st.one_of(st.dictionaries(st.text(max_size=12), JSON, max_size=6), _json_mutations(seed)))
+    # A malformed entry is noted in the view and skipped; an entry the board refuses raises its typed error.
+    only_typed_errors(lambda: _read_ceremony_entry(kind, payload))
+
+
+@pytest.mark.parametrize(
+    ("kind", "path", "value"),
+    [
+        ("trustee_commitment", ("commitment", "coefficient_commitments", 0), 7),
+        ("trustee_commitment", ("commitment", "k"), "2"),
+        ("trustee_share", ("shares", 1, "body"), 7),
+        ("trustee_share", ("sender",), "1"),
+        ("complaint", ("complaints", 0, "proof"), None),
+        ("complaint", ("complainer",), "1"),
+    ],
+)
+def test_a_wrong_type_deep_in_a_ceremony_entry_is_noted_with_its_path(
+    kind: str, path: tuple[Any, ...], value: Any
+) -> None:
+    # Found by review: the key ceremony read a sender "1" as trustee 1 (int() of a string), and a bad share deep in
+    # an entry was noted without saying which.
+    assert not _read_ceremony_entry(kind, _record_seeds()[f"ceremony:{kind}"]).malformed
+    view = _read_ceremony_entry(kind, _replaced(_record_seeds()[f"ceremony:{kind}"], path, value))
+    assert not view.payloads
+    (note,) = view.malformed
+    assert f"{_json_path(path)}: " in note, note
 
 
 @FUZZ

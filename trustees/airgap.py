@@ -37,6 +37,7 @@ from record.ceremony import (
     manifest_payload_hash,
     shares_key,
 )
+from record.trustee_posts import SIGNED_KINDS, post_trustee
 from trustees.ceremony_steps import CeremonyStatus, trustee_step
 from trustees.coordinator import BoardTransport, CeremonyParams
 from trustees.decryption import DecryptionStatus, decryption_step, read_tally, share_slot
@@ -251,17 +252,11 @@ def import_response(board: BulletinBoard, params: CeremonyParams, response: Mapp
 
 
 def _post_trustee(post: Post) -> int | None:
-    """The trustee a post speaks for (``None`` for the joint key, which anyone may post)."""
-    payload = post.payload
-    if post.kind is EntryKind.TRUSTEE_COMMITMENT:
-        return int(payload["commitment"]["index"])
-    if post.kind is EntryKind.TRUSTEE_SHARE:
-        return int(payload["sender"])
-    if post.kind is EntryKind.COMPLAINT:
-        return int(payload["complainer"])
-    if post.kind is EntryKind.DECRYPTION_SHARE:
-        return int(payload["trustee"])
-    return None
+    """The trustee a post speaks for (``None`` for the joint key, which anyone may post); a post naming none, or
+    naming it with anything but an integer, is refused (`record.trustee_posts.post_trustee`)."""
+    if post.kind.value not in SIGNED_KINDS:
+        return None
+    return post_trustee(post.kind.value, post.payload)
 
 
 def write_json_file(path: Path, document: Mapping[str, Any]) -> None:

@@ -8,6 +8,7 @@ from bulletin_board.entries import EntryKind, payload_hash
 from crypto.blind_rsa import BlindRsaPublicKey
 from crypto.errors import ShailooError
 from crypto.share_encryption import EncryptedShare
+from crypto.strict_json import Field
 from crypto.threshold import (
     Complaint,
     TrusteeCommitment,
@@ -186,10 +187,11 @@ def _shares(
             continue
         authenticate(ctx, EntryKind.TRUSTEE_SHARE, ref.index, payload)
         try:
-            sender = int(payload["sender"])
-            parsed = [EncryptedShare.from_dict(s) for s in payload["shares"]]
-        except (ShailooError, KeyError, TypeError, ValueError) as e:
-            raise _fail(f"entry {ref.index}: malformed encrypted shares ({e})", entry_index=ref.index) from e
+            entry = Field(payload)
+            sender = entry["sender"].integer(minimum=1, maximum=n)
+            parsed = [EncryptedShare.from_field(s) for s in entry["shares"].items()]
+        except ShailooError as e:
+            raise _fail(f"entry {ref.index}: malformed encrypted shares ({e.message})", entry_index=ref.index) from e
         by_recipient = {s.recipient: s for s in parsed}
         expected = set(range(1, n + 1)) - {sender}
         if any(s.sender != sender for s in parsed) or set(by_recipient) != expected or len(parsed) != n - 1:
@@ -215,10 +217,11 @@ def complaints(ctx: VerificationContext) -> Passed:
             continue
         authenticate(ctx, EntryKind.COMPLAINT, ref.index, payload)
         try:
-            complainer = int(payload["complainer"])
-            items = [Complaint.from_dict(c) for c in payload["complaints"]]
-        except (ShailooError, KeyError, TypeError, ValueError) as e:
-            raise _fail(f"entry {ref.index}: malformed complaint entry ({e})", entry_index=ref.index) from e
+            entry = Field(payload)
+            complainer = entry["complainer"].integer(minimum=1, maximum=n)
+            items = [Complaint.from_field(c) for c in entry["complaints"].items()]
+        except ShailooError as e:
+            raise _fail(f"entry {ref.index}: malformed complaint entry ({e.message})", entry_index=ref.index) from e
         filed.setdefault(complainer, ref.index)
         for complaint in items:
             encrypted = shares.get(complaint.accused, (0, {}))[1].get(complainer)

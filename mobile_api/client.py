@@ -40,7 +40,7 @@ from mobile_api.schemas import (
     Receipt,
     ReceiptStatus,
 )
-from record.ballot import BallotReveal, EncryptedBallot, check_spoiled, create_ballot
+from record.ballot import BallotReveal, EncryptedBallot, SpoiledBallot, check_spoiled, create_ballot
 
 
 @dataclass(frozen=True)
@@ -252,7 +252,7 @@ class VoterClient:
         Raises `ClientError` (``reveal_erased``) for a ballot already cast: its randomness is gone from the device.
         """
         reveal, marks = prepared.reveal, prepared.marks
-        body = {"ballot": prepared.ballot.to_json(), "reveal": reveal.to_json()}
+        body = SpoiledBallot(prepared.ballot, reveal).to_payload()  # the request body is the entry's payload
         receipt = Receipt.model_validate(self._request("POST", "/v1/challenges", json=body))
         self._check_receipt(receipt, EntryKind.SPOILED_BALLOT, body, prepared.ballot)
         view = self.election()

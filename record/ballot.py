@@ -284,6 +284,27 @@ class BallotReveal:
         return cls(tuple(contests))
 
 
+@dataclass(frozen=True)
+class SpoiledBallot:
+    """The ``spoiled_ballot`` entry (record.md §2.7): a ballot the voter challenged, opened with its nonces; it is
+    never counted. The server writes it, the voter's device and the verifier (check 23) read it."""
+
+    ballot: EncryptedBallot
+    reveal: BallotReveal
+
+    def to_payload(self) -> dict[str, Any]:
+        return {"ballot": self.ballot.to_json(), "reveal": self.reveal.to_json()}
+
+    @classmethod
+    def from_payload(cls, payload: object) -> SpoiledBallot:
+        """Read it strictly: exactly ``ballot`` and ``reveal``, each as `EncryptedBallot` and `BallotReveal` read."""
+        try:
+            obj = Field(payload, "$(spoiled_ballot)").as_object({"ballot", "reveal"})
+        except MalformedFieldError as e:
+            raise BallotCheckError(e.message, code=e.code) from e
+        return cls(EncryptedBallot.from_json(obj["ballot"].value), BallotReveal.from_json(obj["reveal"].value))
+
+
 def create_ballot(
     manifest: Manifest,
     style_id: str,

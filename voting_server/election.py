@@ -32,6 +32,7 @@ from record.ballot import (
     BallotCheckError,
     BallotReveal,
     EncryptedBallot,
+    SpoiledBallot,
     check_ballot,
     check_ballot_envelope,
     check_spoiled,
@@ -235,7 +236,7 @@ class ElectionService:
             raise ApiError("this ballot was cast; a cast ballot cannot be challenged", code="duplicate_ballot")
         check_ballot_envelope(ballot, manifest=manifest, issuer_keys=issuer_keys)
         check_spoiled(ballot, reveal, manifest=manifest, joint_public_key=joint.joint_public_key)
-        payload = {"ballot": ballot.to_json(), "reveal": reveal.to_json()}
+        payload = SpoiledBallot(ballot, reveal).to_payload()
         try:
             promise = self._append(EntryKind.SPOILED_BALLOT, payload, dedup_key=key)
         except DuplicateEntryError:

@@ -10,7 +10,7 @@ from observer.checks import Passed, check
 from observer.context import VerificationContext
 from observer.errors import CheckFailedError
 from observer.shards import ElectionMaterial, run_ballot_shards
-from record.ballot import BallotReveal, EncryptedBallot, check_ballot_envelope, check_spoiled
+from record.ballot import SpoiledBallot, check_ballot_envelope, check_spoiled
 from record.tally import TallyBookkeeping
 
 AREA = "ballots"
@@ -152,13 +152,12 @@ def spoiled(ctx: VerificationContext) -> Passed:
     for ref in ctx.export.of_kind(EntryKind.SPOILED_BALLOT):
         payload = ctx.export.payload(ref.index)
         try:
-            ballot = EncryptedBallot.from_json(payload["ballot"])
-            reveal = BallotReveal.from_json(payload["reveal"])
+            spoiled_ballot = SpoiledBallot.from_payload(payload)
+            ballot, reveal = spoiled_ballot.ballot, spoiled_ballot.reveal
             check_ballot_envelope(ballot, manifest=manifest, issuer_keys=keys)
             marks = check_spoiled(ballot, reveal, manifest=manifest, joint_public_key=joint.joint_public_key)
-        except (ShailooError, KeyError, TypeError) as e:
-            code = e.code if isinstance(e, ShailooError) else "malformed"
-            bad.append({"entry_index": ref.index, "code": code, "message": str(e)})
+        except ShailooError as e:
+            bad.append({"entry_index": ref.index, "code": e.code, "message": e.message})
             continue
         if ballot.ballot_hash() in cast_hashes:
             bad.append({"entry_index": ref.index, "code": "spoiled_ballot_cast", "message": "also cast as a ballot"})

@@ -42,6 +42,7 @@ STATUS_BY_CODE: Final[dict[str, int]] = {
     "invalid_signature": 422,
     "invalid_ballot": 422,
     "wrong_ballot_style": 422,
+    "precinct_not_bound": 422,
     "credential_invalid": 403,
     "credential_spent": 409,
     "duplicate_ballot": 409,

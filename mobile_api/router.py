@@ -106,11 +106,11 @@ def build_voter_router(services: VoterServices) -> APIRouter:
     @router.post(
         "/ballots",
         response_model=Receipt,
-        responses=error_responses(*_BALLOT_CODES, "credential_spent", "duplicate_ballot"),
+        responses=error_responses(*_BALLOT_CODES, "credential_spent", "duplicate_ballot", "precinct_not_bound"),
     )
     def cast(request: CastRequest) -> Receipt:
         """Cast an encrypted ballot. Sending the same ballot again returns the same receipt."""
-        return services.ballots.cast(request.ballot)
+        return services.ballots.cast(request.ballot, request.device_id, request.device_signature)
 
     @router.post(
         "/challenges",

@@ -139,9 +139,12 @@ class CredentialIssued(_Wire):
 
 
 class CastRequest(_Wire):
-    """An encrypted ballot, as defined in `record.ballot` (docs/server.md gives its fields)."""
+    """An encrypted ballot, as defined in `record.ballot` (docs/server.md gives its fields). A ballot naming a
+    precinct comes from that precinct's kiosk, which signs its hash (`record.devices.check_precinct_binding`)."""
 
     ballot: dict[str, Any]
+    device_id: str | None = Field(default=None, max_length=128)
+    device_signature: str | None = Field(default=None, pattern=_BYTES_HEX)
 
 
 class ChallengeRequest(_Wire):

@@ -57,8 +57,11 @@ class IdentificationService(Protocol):
 
 
 class BallotService(Protocol):
-    def cast(self, ballot: dict[str, Any]) -> Receipt:
-        """Check and record an encrypted ballot; the same ballot again returns the same receipt."""
+    def cast(
+        self, ballot: dict[str, Any], device_id: str | None = None, device_signature: str | None = None
+    ) -> Receipt:
+        """Check and record an encrypted ballot; the same ballot again returns the same receipt. A ballot naming a
+        precinct needs the kiosk's ``device_id`` and its ``device_signature`` over the ballot hash."""
         ...
 
     def challenge(self, ballot: dict[str, Any], reveal: dict[str, Any]) -> Receipt:

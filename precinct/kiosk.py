@@ -41,6 +41,7 @@ from precinct.errors import DeviceError, KioskSessionError, LinkDownError, Preci
 from precinct.outbox import Outbox, Sender
 from record.attestation import identification_assertion
 from record.ballot import EncryptedBallot
+from record.devices import sign_precinct_cast
 from record.precinct import (
     ChainHead,
     PrecinctProtocol,
@@ -229,7 +230,13 @@ class Kiosk:
     def _send_ballot(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         """POST the queued ballot bytes; check the board's signed promise names exactly this ballot."""
         try:
-            response = self.client.http.post("/v1/ballots", json={"ballot": dict(payload)})
+            ballot = EncryptedBallot.from_json(dict(payload))
+            body = {
+                "ballot": dict(payload),
+                "device_id": self.identity.device_id,
+                "device_signature": sign_precinct_cast(self.identity.key, ballot.ballot_hash()).hex(),
+            }
+            response = self.client.http.post("/v1/ballots", json=body)
         except httpx.TransportError as e:
             raise LinkDownError(f"the server is unreachable: {e}") from e
         if response.status_code >= 500:

@@ -372,8 +372,15 @@ def check_ballot_envelope(
         raise BallotCheckError(f"unknown ballot style {ballot.style_id!r}", code="wrong_ballot_style") from e
     if tuple(c for c, _ in ballot.contests) != style.contest_ids:
         raise BallotCheckError("the contests are not those of the ballot style, in order", code="wrong_ballot_style")
-    if ballot.precinct_id is not None and ballot.precinct_id not in {p.precinct_id for p in manifest.precincts}:
-        raise BallotCheckError(f"unknown precinct {ballot.precinct_id!r}", code="malformed")
+    if ballot.precinct_id is not None:
+        precinct = next((p for p in manifest.precincts if p.precinct_id == ballot.precinct_id), None)
+        if precinct is None:
+            raise BallotCheckError(f"unknown precinct {ballot.precinct_id!r}", code="malformed")
+        if precinct.region_id != style.region_id:
+            raise BallotCheckError(
+                f"precinct {ballot.precinct_id!r} is not in the region of ballot style {ballot.style_id!r}",
+                code="precinct_not_bound",
+            )
     key = issuer_keys.get(ballot.style_id)
     if key is None:
         raise BallotCheckError("no issuer key for this ballot style", code="credential_invalid")

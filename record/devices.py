@@ -16,8 +16,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from crypto import signing
+from crypto.errors import CryptoError
 from crypto.strict_json import Field, MalformedFieldError
+from elections.manifest import Manifest
+from record.ballot import EncryptedBallot
 from record.errors import RecordError
 from record.precinct import DEVICE_ROLES
 
@@ -67,3 +72,47 @@ class DeviceRecord:
             return cls(obj["device_id"].text(), role, None if precinct is None else precinct.text(), raw)
         except MalformedFieldError as e:
             raise DeviceRegistrationError(e.message, code=e.code) from e
+
+
+# -- a kiosk's ballots: bound to its precinct ----------------------------------------------------------------------
+
+#: The tag under which a kiosk signs the hash of a ballot it casts for its precinct.
+PRECINCT_CAST_TAG: Final = "precinct/cast"
+
+
+class PrecinctBindingError(RecordError):
+    """A ballot names a precinct it is not bound to: only a kiosk registered for that precinct may cast a ballot
+    naming it, and only for a ballot style of the precinct's region."""
+
+    code = "precinct_not_bound"
+
+
+def sign_precinct_cast(key: Ed25519PrivateKey, ballot_hash: bytes) -> bytes:
+    """The kiosk's signature binding the ballot ``ballot_hash`` to the kiosk's precinct."""
+    return signing.sign(key, PRECINCT_CAST_TAG, ballot_hash)
+
+
+def check_precinct_binding(
+    manifest: Manifest, ballot: EncryptedBallot, device: DeviceRecord | None, signature: bytes | None
+) -> None:
+    """Raise `PrecinctBindingError` unless ``ballot`` names no precinct, or names the precinct of ``device`` — a
+    kiosk registered for it, in the region of the ballot's style — and ``signature`` is that kiosk's over the
+    ballot hash. App ballots name none: a voter cannot have her vote put into a cell of her (or a coercer's)
+    choosing, and nobody can put a ballot into an honest kiosk's precinct."""
+    precinct_id = ballot.precinct_id
+    if precinct_id is None:
+        return
+    if device is None or signature is None:
+        raise PrecinctBindingError(f"a ballot naming precinct {precinct_id!r} is cast only by that precinct's kiosk")
+    if device.role != "kiosk" or device.precinct_id != precinct_id:
+        raise PrecinctBindingError(f"device {device.device_id!r} is not a kiosk of precinct {precinct_id!r}")
+    precinct = next((p for p in manifest.precincts if p.precinct_id == precinct_id), None)
+    style = next((s for s in manifest.ballot_styles if s.style_id == ballot.style_id), None)
+    if precinct is None or style is None or precinct.region_id != style.region_id:
+        raise PrecinctBindingError(
+            f"precinct {precinct_id!r} does not lie in the region of ballot style {ballot.style_id!r}"
+        )
+    try:
+        signing.verify(device.public_key, PRECINCT_CAST_TAG, ballot.ballot_hash(), signature)
+    except CryptoError as e:
+        raise PrecinctBindingError(f"the kiosk's signature on this ballot does not verify ({e.message})") from e

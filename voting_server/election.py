@@ -38,7 +38,7 @@ from record.ballot import (
     check_spoiled,
 )
 from record.ceremony import JointKey
-from record.devices import DeviceRecord, device_slot
+from record.devices import DeviceRecord, PrecinctBindingError, check_precinct_binding, device_slot
 from record.issuer import issuer_keys_payload
 from record.lifecycle import ChannelsOpen, Close
 from voting_server.logs import get_logger
@@ -160,10 +160,13 @@ class ElectionService:
             raise _phase_error(f"the election is {phase.value}: ballots are accepted only while voting")
         return self.state().require_voting_material()
 
-    def cast(self, value: Mapping[str, Any]) -> Receipt:
+    def cast(
+        self, value: Mapping[str, Any], device_id: str | None = None, device_signature: str | None = None
+    ) -> Receipt:
         """Check a ballot cheapest first, append it, and return the receipt (the same one on a retry)."""
         manifest, joint, issuer_keys, base = self._voting_material()
         ballot = EncryptedBallot.from_json(dict(value))
+        self._check_precinct(manifest, ballot, device_id, device_signature)
         ballot_hash = ballot.ballot_hash()
         existing = self._existing_receipt(ballot, ballot_hash)
         if existing is not None:
@@ -184,6 +187,19 @@ class ElectionService:
         except DuplicateEntryError:
             return self._same_ballot_or_spent(ballot, ballot_hash)
         return self._receipt(manifest.election_id, ballot, ballot_hash, promise, "ballot")
+
+    def _check_precinct(
+        self, manifest: Manifest, ballot: EncryptedBallot, device_id: str | None, signature: str | None
+    ) -> None:
+        """A ballot names a precinct only when that precinct's kiosk casts it (`record.devices`)."""
+        device = None
+        if ballot.precinct_id is not None and device_id is not None:
+            entry = self.board.find_by_dedup_key(device_slot(device_id))
+            device = DeviceRecord.from_payload(entry.payload) if entry is not None else None
+        try:
+            check_precinct_binding(manifest, ballot, device, bytes.fromhex(signature) if signature else None)
+        except PrecinctBindingError as e:
+            raise ApiError(e.message, code=e.code) from e
 
     def _same_ballot_or_spent(self, ballot: EncryptedBallot, ballot_hash: bytes) -> Receipt:
         """The credential's ballot is on the board: if it is this very ballot (an identical retry that raced its

@@ -107,8 +107,10 @@ class Ballots:
     def __init__(self, election: ElectionService) -> None:
         self.election = election
 
-    def cast(self, ballot: dict[str, Any]) -> Receipt:
-        return self.election.cast(ballot)
+    def cast(
+        self, ballot: dict[str, Any], device_id: str | None = None, device_signature: str | None = None
+    ) -> Receipt:
+        return self.election.cast(ballot, device_id, device_signature)
 
     def challenge(self, ballot: dict[str, Any], reveal: dict[str, Any]) -> Receipt:
         return self.election.challenge(ballot, reveal)

@@ -229,6 +229,29 @@ def _paper_ballots(
     return PrecinctBallotsEstablished(len(paper), aggregate(manifest, paper))
 
 
+def _unbound_ballots(
+    ctx: VerificationContext, batches: dict[str, list[tuple[int, DeviceBatch]]], registered: DevicesEstablished
+) -> list[dict[str, Any]]:
+    """Every ballot naming a precinct must be listed in a batch of a kiosk registered for that precinct (the server
+    takes such a ballot only from that kiosk, `record.devices.check_precinct_binding`); a ballot naming a precinct
+    no kiosk of it vouches for is a cell someone chose, and fails here."""
+    vouched: set[tuple[bytes, str]] = set()
+    for device_id, chain in batches.items():
+        device = registered.devices.get(device_id)
+        if device is None or device.role != "kiosk" or device.precinct_id is None:
+            continue
+        vouched.update((ballot_hash, device.precinct_id) for _, batch in chain for ballot_hash in batch.cast)
+    return [
+        {
+            "entry_index": b.index,
+            "code": "precinct_not_bound",
+            "message": f"ballot {b.tracking_code} names precinct {b.precinct_id!r}; no kiosk of that precinct lists it",
+        }
+        for b in ctx.export.ballots
+        if b.precinct_id is not None and (b.ballot_hash, b.precinct_id) not in vouched
+    ]
+
+
 @check(31, AREA, "Precinct batch chains: every device's batches signed, unbroken and closed by its protocol")
 def batch_chains(ctx: VerificationContext) -> Passed:
     batches = _batches_by_device(ctx)
@@ -236,15 +259,19 @@ def batch_chains(ctx: VerificationContext) -> Passed:
     protocols = _protocols(ctx)
     # Reconciliation (32) still runs when a chain has a problem, so a mismatch shows per precinct too.
     ctx.precinct_protocols = PrecinctProtocolsEstablished(read_only({d: tuple(p) for d, p in protocols.items()}))
-    if not batches and not protocols:
+    registered = ctx.devices or DevicesEstablished(read_only({}), read_only({}))
+    unbound = _unbound_ballots(ctx, batches, registered)
+    if not batches and not protocols and not unbound:
         raise CheckSkippedError("no precinct_batch or precinct_protocol entries on this board")
-    registered = ctx.need(ctx.devices, "the registered device keys", 30)
+    if batches or protocols:
+        registered = ctx.need(ctx.devices, "the registered device keys", 30)
     verifier, owners = BatchVerifier(), list[int]()
     problems: list[dict[str, Any]] = []
     for device_id in sorted(set(batches) | set(protocols)):
         problems += _check_device_chain(
             ctx, device_id, registered, batches[device_id], protocols[device_id], verifier, owners
         )
+    problems += unbound
     try:
         verifier.verify()
     except InvalidProofError:

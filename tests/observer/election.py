@@ -108,6 +108,11 @@ def issue_credential(sk: BlindRsaPrivateKey, election_id: str, style_id: str, pu
 CEREMONY = CeremonyParams(n=3, k=2)
 
 
+def _precinct_of(manifest: Manifest, style_id: str) -> str | None:
+    region = manifest.ballot_style(style_id).region_id
+    return next((p.precinct_id for p in manifest.precincts if p.region_id == region), None)
+
+
 def build_election(
     path: Path,
     *,
@@ -116,10 +121,13 @@ def build_election(
     manifest: Manifest | None = None,
     tamper: Callable[[str, dict[str, Any]], dict[str, Any]] | None = None,
     ceremony: CeremonyParams = CEREMONY,
+    app_ballots_name_a_precinct: bool = False,
 ) -> BuiltElection:
     """Run the whole election on an in-memory board and write its export to ``path``.
 
-    ``tamper(kind, payload)`` lets a test change a payload before it is appended (a dishonest server).
+    ``tamper(kind, payload)`` lets a test change a payload before it is appended (a dishonest server);
+    ``app_ballots_name_a_precinct`` has voters name a precinct of their region that no kiosk vouches for (a server
+    that does not bind precincts to kiosks).
     """
     manifest = manifest or small_president_manifest()
     # The trustees' identity keys come first: the commission puts them on the manifest's roster.
@@ -170,10 +178,6 @@ def build_election(
     checkpoint()
 
     contest = manifest.contests[0]
-    precincts = {
-        s.style_id: [p.precinct_id for p in manifest.precincts if p.region_id == s.region_id]
-        for s in manifest.ballot_styles
-    }
     people: list[Voter] = []
     for i in range(voters):
         style = styles[i % len(styles)]
@@ -185,7 +189,6 @@ def build_election(
     def cast(voter: Voter, choice: int, *, spoil: bool = False) -> None:
         vector = [0] * len(contest.selections)
         vector[choice % len(vector)] = 1
-        options = precincts[voter.style_id]
         ballot, reveal = create_ballot(
             manifest,
             voter.style_id,
@@ -195,7 +198,9 @@ def build_election(
             credential_key=voter.key,
             msg_prefix=voter.msg_prefix,
             registrar_signature=voter.registrar_signature,
-            precinct_id=options[choice % len(options)] if options and choice % 3 else None,
+            # App ballots name no precinct (record.devices.check_precinct_binding), unless the test plays a server
+            # that lets them choose one.
+            precinct_id=_precinct_of(manifest, voter.style_id) if app_ballots_name_a_precinct else None,
         )
         if spoil:
             append(EntryKind.SPOILED_BALLOT, {"ballot": ballot.to_json(), "reveal": reveal.to_json()})

@@ -124,3 +124,16 @@ def test_a_counted_ballot_with_a_forged_credential_fails_check_20_and_not_the_ta
     assert {c.number for c in report.failed()} == {20}, [c.to_json() for c in report.failed()]
     assert report.check(20).evidence["failures"][0]["code"] == "credential_invalid"
     assert all(report.check(n).status is Status.PASS for n in TALLY_CHECKS)
+
+
+def test_app_ballots_naming_a_precinct_no_kiosk_vouches_for_fail_check_31(tmp_path: Path) -> None:
+    """A server that lets app voters pick a precinct (a cell of their, or a coercer's, choosing) is caught: each
+    such ballot fails check 31 with precinct_not_bound, and nothing else is blamed."""
+    from observer.verify import verify
+    from tests.observer.election import build_election
+
+    built = build_election(tmp_path / "export.jsonl", voters=4, revotes=0, app_ballots_name_a_precinct=True)
+    report = verify(built.path)
+    assert {c.number for c in report.failed()} == {31}, [c.to_json() for c in report.failed()]
+    codes = {p["code"] for p in report.check(31).evidence["problems"]}
+    assert codes == {"precinct_not_bound"}

@@ -14,7 +14,7 @@ from mobile_api.schemas import DeviceAttestation
 from precinct.devices import DeviceIdentity
 from precinct.errors import KioskSessionError, LinkDownError
 from record.attestation import identification_assertion
-from tests.precinct.day import PRECINCT, PrecinctDay, kiosk_for, verify_board
+from tests.precinct.day import PRECINCT, PrecinctDay, kiosk_for, style_of, verify_board
 from tests.security.test_vote_buying import nonces_of, reachable_ints
 from tests.server.harness import DEVICE_ID
 
@@ -32,7 +32,7 @@ def test_kiosk_offline_mid_day_syncs_twice_without_duplicates(tmp_path: Path) ->
     kiosk, link = kiosk_for(day, KIOSK)
 
     # Voter 1 identifies at the kiosk, challenges a first ballot (it opens to their marks), then casts.
-    number, _ = day.election.register_voter()
+    number, _ = day.election.register_voter(style_of(day.election.manifest, PRECINCT))
     kiosk.begin(number)
     style = kiosk.identify_here()
     marks = marks_for(day, style, 0)
@@ -48,7 +48,7 @@ def test_kiosk_offline_mid_day_syncs_twice_without_duplicates(tmp_path: Path) ->
         kiosk.prepare(marks)
 
     # Voter 2 is identified and marks the ballot; the link drops before the cast: the receipt says "queued".
-    number, _ = day.election.register_voter()
+    number, _ = day.election.register_voter(style_of(day.election.manifest, PRECINCT))
     kiosk.begin(number)
     style2 = kiosk.identify_here()
     kiosk.prepare(marks_for(day, style2, 1))
@@ -57,7 +57,7 @@ def test_kiosk_offline_mid_day_syncs_twice_without_duplicates(tmp_path: Path) ->
     assert second.status == "queued" and second.entry_index is None
 
     # While the link is down nobody new can be identified (the registrar is central).
-    number, _ = day.election.register_voter()
+    number, _ = day.election.register_voter(style_of(day.election.manifest, PRECINCT))
     with pytest.raises(LinkDownError):
         kiosk.begin(number)
 
@@ -111,7 +111,7 @@ def test_identification_by_the_precincts_biometric_terminal(tmp_path: Path) -> N
         )
         return DeviceAttestation.sign(by.device_id, by.key, claim)
 
-    number, style = day.election.register_voter()
+    number, style = day.election.register_voter(style_of(day.election.manifest, PRECINCT))
     kiosk.begin(number)
     with pytest.raises(ClientError) as refused:
         kiosk.identify_with(assertion(impostor, number))

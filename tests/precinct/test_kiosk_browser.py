@@ -19,7 +19,7 @@ import uvicorn
 
 from bulletin_board.entries import EntryKind
 from precinct.kiosk_web import create_kiosk_app, identified_by_poll_worker
-from tests.precinct.day import PRECINCT, PrecinctDay, kiosk_for
+from tests.precinct.day import PRECINCT, PrecinctDay, kiosk_for, style_of
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "precinct"
@@ -80,7 +80,7 @@ def _shot(page: Any, name: str) -> None:
 def test_a_voter_votes_with_the_keyboard_alone(kiosk_url: tuple[PrecinctDay, str]) -> None:
     playwright = pytest.importorskip("playwright.sync_api")
     day, url = kiosk_url
-    number, _ = day.election.register_voter()
+    number, _ = day.election.register_voter(style_of(day.election.manifest, PRECINCT))
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1024, "height": 900})

@@ -13,7 +13,7 @@ from identity.liveness import Turn
 from identity.registry import SqlVoterRegistry, VoterRecord
 from tests.identity.conftest import OBAMA_CENTER, FacePhotos
 from tests.identity.test_liveness import frames_for
-from tests.precinct.day import PRECINCT, PrecinctDay, kiosk_for
+from tests.precinct.day import PRECINCT, PrecinctDay, kiosk_for, style_of
 from tests.server.harness import personal_number
 
 
@@ -23,7 +23,7 @@ def test_voter_identified_by_the_kiosk_camera_votes(tmp_path: Path, faces_dir: P
     day = PrecinctDay.open(tmp_path, kiosks=1, urns=0)
     kiosk, _ = kiosk_for(day, f"kiosk-{PRECINCT}-1")
     number = personal_number(901)
-    style = day.election.manifest.ballot_styles[2]
+    style = day.election.manifest.ballot_style(style_of(day.election.manifest, PRECINCT))
     registry = day.election.components.registry
     assert isinstance(registry, SqlVoterRegistry)
     registry.add(

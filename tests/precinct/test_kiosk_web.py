@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from bulletin_board.entries import EntryKind
 from precinct.kiosk_web import create_kiosk_app, identified_by_poll_worker
-from tests.precinct.day import PRECINCT, PrecinctDay, kiosk_for
+from tests.precinct.day import PRECINCT, PrecinctDay, kiosk_for, style_of
 
 KIOSK = f"kiosk-{PRECINCT}-1"
 
@@ -46,7 +46,7 @@ def test_vote_at_the_kiosk_with_form_posts_only(screen: tuple[PrecinctDay, TestC
     page = client.post("/settings", data={"large": "1", "back": "/"})
     assert '<html lang="ru">' in page.text and '<body class="large">' in page.text
 
-    number, _ = day.election.register_voter()
+    number, _ = day.election.register_voter(style_of(day.election.manifest, PRECINCT))
     ballot = client.post("/identify", data={"national_id": number})
     assert ballot.status_code == 200 and "<fieldset>" in ballot.text and "<legend>" in ballot.text
     ids, labelled = labelled_controls(ballot.text)

@@ -122,11 +122,14 @@ class Election:
         self.open_voting()
         return self
 
-    def register_voter(self) -> tuple[str, str]:
-        """A new voter in the registry, in the next ballot style; returns (personal number, style id)."""
+    def register_voter(self, style_id: str | None = None) -> tuple[str, str]:
+        """A new voter in the registry, in ``style_id`` or else the next ballot style; returns (personal number,
+        style id)."""
         i = self._next_voter
         self._next_voter += 1
         style = self.manifest.ballot_styles[i % len(self.manifest.ballot_styles)]
+        if style_id is not None:
+            style = self.manifest.ballot_style(style_id)
         number = personal_number(i)
         registry = self.components.registry
         assert isinstance(registry, SqlVoterRegistry)
@@ -159,10 +162,12 @@ class Election:
         }
         return client.submit_attestation(session_id, DeviceAttestation.sign(DEVICE_ID, self.device_key, assertion))
 
-    def credential(self, client: VoterClient | None = None) -> tuple[VoterClient, Credential]:
-        """A voter identified by the precinct device, holding a fresh credential."""
+    def credential(
+        self, client: VoterClient | None = None, *, style_id: str | None = None
+    ) -> tuple[VoterClient, Credential]:
+        """A voter (of ``style_id``, or the next style) identified by the precinct device, with a fresh credential."""
         client = client or self.voter_client()
-        number, _ = self.register_voter()
+        number, _ = self.register_voter(style_id)
         session = client.start_identification(number)
         identified = self.attest(client, number, session.session_id)
         return client, client.obtain_credential(session.session_id, identified.style_id)

@@ -12,6 +12,7 @@ from crypto.errors import InvalidProofError, ParameterError
 from crypto.group import Point, Scalar
 from crypto.proofs import (
     MAX_BRANCHES,
+    DisjunctiveProof,
     disjunctive_relations,
     prove_correct_decryption,
     prove_disjunctive,
@@ -137,3 +138,22 @@ def test_disjunctive_proof_with_a_lower_bound_above_zero_takes_2b_minus_1_nonces
     proof = prove_disjunctive("range", CONTEXT, KEYS.public, ct, 5, 6, 6, R, nonces)
     assert proof.branches == 2 and proof.challenges == (Scalar(2),) and proof.responses[0] == Scalar(3)
     check_relations(disjunctive_relations("range", CONTEXT, KEYS.public, ct, 5, 6, proof), "range [5, 6]")
+
+
+# --- shape of a disjunctive proof --------------------------------------------------------------------------------
+
+
+def test_disjunctive_proof_of_max_branches_is_built_decoded_and_verified() -> None:
+    ct = encrypt(KEYS.public, 200, R)
+    proof = prove_disjunctive("range", CONTEXT, KEYS.public, ct, 0, MAX_BRANCHES - 1, 200, R)
+    assert proof.branches == MAX_BRANCHES
+    assert DisjunctiveProof.from_bytes(proof.to_bytes(), MAX_BRANCHES) == proof
+    check_relations(disjunctive_relations("range", CONTEXT, KEYS.public, ct, 0, MAX_BRANCHES - 1, proof), "range")
+
+
+def test_disjunctive_proof_with_one_challenge_too_many_or_too_few_cannot_be_constructed() -> None:
+    ct = encrypt(KEYS.public, 1, R)
+    proof = prove_zero_or_one(CONTEXT, KEYS.public, ct, 1, R)
+    for challenges in ((), proof.challenges * 2):
+        with pytest.raises(ParameterError, match="B − 1 challenges"):
+            DisjunctiveProof(proof.commitments, challenges, proof.responses)

@@ -171,7 +171,8 @@ def test_zero_or_one_proof_with_off_curve_commitment_is_rejected_at_decoding(ind
 def test_zero_or_one_proof_with_identity_commitment_is_rejected_at_decoding(index: int) -> None:
     raw = bytearray(_honest()[1].to_bytes())
     raw[33 * index : 33 * (index + 1)] = bytes(33)
-    with pytest.raises(InvalidPointError):
+    # The point decoder refuses it (the proof's constructor would too: the message tells the two apart).
+    with pytest.raises(InvalidPointError, match="the identity point is not allowed here"):
         DisjunctiveProof.from_bytes(bytes(raw), 2)
 
 
@@ -220,8 +221,10 @@ def test_proof_for_a_ciphertext_under_another_key_is_rejected() -> None:
 
 
 def test_identity_public_key_is_rejected_by_the_verifier() -> None:
+    """K = identity makes every ciphertext public (beta = m·G): the statement itself is refused, before any relation
+    (which would fail too for this proof, made for another key: the message tells the two apart)."""
     ct, proof = _honest()
-    with pytest.raises(InvalidProofError):
+    with pytest.raises(InvalidProofError, match="every statement point must be a point other than the identity"):
         verify_zero_or_one(CONTEXT, Point.identity(), ct, proof)
 
 

@@ -103,14 +103,14 @@ def _sqrt_mod_order(value: int) -> int | None:
 
 
 def weak_fiat_shamir_forgery(
-    context: bytes, public_key: Point
+    context: bytes, public_key: Point, nonce: Scalar
 ) -> tuple[Ciphertext, DisjunctiveProof, int, Callable[[Ciphertext, DisjunctiveProof], bool]]:
     """The "how not to prove yourself" attack on a 0/1 proof whose challenge omits the statement.
 
     The attacker fixes the commitments first (a_j = t_j·G, b_j = t_j·K + d_j·G), takes the weak challenge
     c = H(commitments), and only then picks the plaintext m that makes both branches verify:
     c_j = d_j / (j − m) and c_0 + c_1 = c, i.e. c·m² + (d_0 + d_1 − c)·m − d_0 = 0 (mod n). The ciphertext
-    Enc(m) encrypts a value that is neither 0 nor 1, yet the proof verifies under the weak challenge.
+    Enc(m; nonce) encrypts a value that is neither 0 nor 1, yet the proof verifies under the weak challenge.
     Returns the ciphertext, the proof, m, and a *weak* verifier (for the test to show the forgery is real).
     """
     n = ORDER
@@ -135,7 +135,7 @@ def weak_fiat_shamir_forgery(
     c0 = d0 * pow(-m % n, -1, n) % n
     c1 = d1 * pow((1 - m) % n, -1, n) % n
     assert (c0 + c1) % n == c
-    alpha_secret = secrets.randbelow(n - 1) + 1
+    alpha_secret = int(nonce)
     ciphertext = Ciphertext(Point.base_mul(Scalar(alpha_secret)), public_key * Scalar(alpha_secret) + G * Scalar(m))
     responses = (Scalar((t0 + c0 * alpha_secret) % n), Scalar((t1 + c1 * alpha_secret) % n))
     proof = DisjunctiveProof(
@@ -157,13 +157,31 @@ def weak_fiat_shamir_forgery(
     return ciphertext, proof, m, weak_verify
 
 
-def contest_with_selection(
-    contest: EncryptedContest, index: int, ciphertext: Ciphertext, proof: DisjunctiveProof
+#: One forged selection: its ciphertext, the nonce it was encrypted with, and its 0/1 proof.
+Selection = tuple[Ciphertext, Scalar, DisjunctiveProof]
+
+
+def selection(context: bytes, public_key: Point, plaintext: int, claimed: int | None = None) -> Selection:
+    """Enc(plaintext mod n) with a fresh nonce, and the honest 0/1 prover run on ``claimed`` (default: the
+    plaintext, an honest selection). A claim other than the plaintext gives a 0/1 proof that lies."""
+    nonce = Scalar.random()
+    ciphertext = encrypt(public_key, plaintext % ORDER, nonce)
+    claim = plaintext if claimed is None else claimed
+    return ciphertext, nonce, prove_disjunctive(KIND_ZERO_OR_ONE, context, public_key, ciphertext, 0, 1, claim, nonce)
+
+
+def contest_with_honest_limit(
+    context: bytes, public_key: Point, selections: list[Selection], marks: int, min_marks: int, max_marks: int
 ) -> EncryptedContest:
-    """The contest with selection ``index`` replaced (the limit proof left as it was)."""
-    cts, proofs = list(contest.ciphertexts), list(contest.selection_proofs)
-    cts[index], proofs[index] = ciphertext, proof
-    return replace(contest, ciphertexts=tuple(cts), selection_proofs=tuple(proofs))
+    """The contest of ``selections`` with a limit proof that is VALID for their ciphertexts: the honest prover
+    for Σ ciphertexts = Enc(marks; Σ nonces). The plaintexts must add up to ``marks`` (mod n), within the limits;
+    then the only proofs that can fail are the selections' own 0/1 proofs."""
+    cts = [ct for ct, _, _ in selections]
+    total = sum((nonce for _, nonce, _ in selections), Scalar(0))
+    limit = prove_disjunctive(
+        KIND_CONTEST_LIMIT, context, public_key, ciphertext_sum(cts), min_marks, max_marks, marks, total
+    )
+    return EncryptedContest(min_marks, max_marks, tuple(cts), tuple(p for _, _, p in selections), limit)
 
 
 def overvote_contest(

@@ -14,8 +14,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from crypto.contest import EncryptedContest
+from crypto.contest import EncryptedContest, verify_contest_limit
 from crypto.errors import InvalidProofError
+from crypto.group import Point, Scalar
 from crypto.proofs import verify_zero_or_one
 from identity.credentials import IssuerKeys
 from record.ballot import BallotCredential, EncryptedBallot
@@ -35,34 +36,62 @@ def _contest(ballot: EncryptedBallot, index: int = 0) -> EncryptedContest:
     return EncryptedContest.from_bytes(ballot.contests[index][1])
 
 
+def _joint_key(election: Election) -> Point:
+    joint = election.components.election.state().joint_key
+    assert joint is not None
+    return joint.joint_public_key
+
+
+def _with_honest_limit(
+    context: bytes, joint_key: Point, contest: EncryptedContest, forged: list[forge.Selection]
+) -> EncryptedContest:
+    """``forged`` selections first, then honest Enc(0) selections up to the contest's size, with a limit proof
+    that is valid for the result (the forged plaintexts add up to ``min_marks``) and asserted to be."""
+    selections = forged + [
+        forge.selection(context, joint_key, 0) for _ in range(len(contest.ciphertexts) - len(forged))
+    ]
+    result = forge.contest_with_honest_limit(
+        context, joint_key, selections, contest.min_marks, contest.min_marks, contest.max_marks
+    )
+    verify_contest_limit(
+        context, joint_key, result.ciphertexts, contest.min_marks, contest.max_marks, result.limit_proof
+    )
+    return result
+
+
 # --- weak Fiat–Shamir, out-of-range plaintexts, overvotes ---------------------------------------------------------
 
 
 def test_weak_fiat_shamir_forgery_of_an_out_of_range_plaintext_is_refused(election: Election) -> None:
     """The Helios-style attack: a 0/1 proof that verifies under a challenge omitting the statement, for Enc(m) with
-    m neither 0 nor 1, is refused because Shailoo's challenge hashes the key and the ciphertext."""
+    m neither 0 nor 1, is refused because Shailoo's challenge hashes the key and the ciphertext.
+
+    The forged contest is valid in every other respect: selection 1 holds Enc(1 − m) (its 0/1 proof a lie as well,
+    no sound proof exists for it), so the sum encrypts 1 and the limit proof is honest; the ballot is re-signed.
+    Only the 0/1 proofs can refuse it."""
     ballot, key, base = _prepared(election)
-    contest_id = ballot.contests[0][0]
-    context = forge.context_of(ballot, base, contest_id)
-    joint = election.components.election.state().joint_key
-    assert joint is not None
-    ciphertext, proof, m, weak_verify = forge.weak_fiat_shamir_forgery(context, joint.joint_public_key)
+    contest = _contest(ballot)
+    context = forge.context_of(ballot, base, ballot.contests[0][0])
+    joint_key = _joint_key(election)
+    nonce = Scalar.random()
+    ciphertext, proof, m, weak_verify = forge.weak_fiat_shamir_forgery(context, joint_key, nonce)
     assert m not in (0, 1) and weak_verify(ciphertext, proof)  # the forgery is real under weak Fiat–Shamir
-    forged = forge.contest_with_selection(_contest(ballot), 0, ciphertext, proof)
+    selections = [(ciphertext, nonce, proof), forge.selection(context, joint_key, 1 - m, claimed=0)]
+    forged = _with_honest_limit(context, joint_key, contest, selections)
     refusal = cast_attempt(election, forge.with_contest_bytes(ballot, 0, forged.to_bytes(), key))
     assert (refusal.status, refusal.code) == (422, "invalid_proof")
+    assert refusal.body["message"].endswith("selection 0"), refusal.body
 
 
 def test_weak_fiat_shamir_forgery_replayed_under_another_context_is_refused(election: Election) -> None:
     """A weak-FS forgery made for one ballot's context does not verify under the strong verifier in any context."""
     ballot, _, base = _prepared(election)
-    joint = election.components.election.state().joint_key
-    assert joint is not None
+    joint_key = _joint_key(election)
     context = forge.context_of(ballot, base, ballot.contests[0][0])
-    ciphertext, proof, _, _ = forge.weak_fiat_shamir_forgery(context, joint.joint_public_key)
+    ciphertext, proof, _, _ = forge.weak_fiat_shamir_forgery(context, joint_key, Scalar.random())
     for ctx in (context, bytes(32), base):
         with pytest.raises(InvalidProofError) as caught:
-            verify_zero_or_one(ctx, joint.joint_public_key, ciphertext, proof)
+            verify_zero_or_one(ctx, joint_key, ciphertext, proof)
         assert caught.value.code == "invalid_proof"
 
 
@@ -79,6 +108,7 @@ def test_overvote_with_a_limit_proof_lying_about_the_count_is_refused(election: 
     )
     refusal = cast_attempt(election, forge.with_contest_bytes(ballot, 0, forged.to_bytes(), key))
     assert (refusal.status, refusal.code) == (422, "invalid_proof")
+    assert refusal.body["message"].endswith("limit proof"), refusal.body
 
 
 def test_contest_header_widening_its_own_limits_is_refused(election: Election) -> None:
@@ -91,25 +121,26 @@ def test_contest_header_widening_its_own_limits_is_refused(election: Election) -
     marks = [1, 1] + [0] * (len(contest.ciphertexts) - 2)
     forged = forge.overvote_contest(context, joint.joint_public_key, len(marks), marks, 2, 2)
     refusal = cast_attempt(election, forge.with_contest_bytes(ballot, 0, forged.to_bytes(), key))
-    assert refusal.status == 422 and refusal.code in {"invalid_proof", "invalid_parameters", "malformed"}
+    # Refused by the header check, before the limit proof (which is also checked against the manifest's [1, 1],
+    # and would fail as well: that is the second layer).
+    assert (refusal.status, refusal.code) == (422, "invalid_proof")
+    assert "the manifest says [1, 1]" in refusal.body["message"], refusal.body
 
 
 def test_selection_encrypting_two_is_refused(election: Election) -> None:
-    """A selection holding Enc(2) (a double vote for one candidate) with the honest prover run on the lie '1'."""
-    from crypto.elgamal import encrypt
-    from crypto.group import Scalar
-    from crypto.proofs import KIND_ZERO_OR_ONE, prove_disjunctive
+    """A selection holding Enc(2) (a double vote for one candidate) with the honest prover run on the lie '1'.
 
+    Selection 1 holds Enc(−1) (the honest prover run on the lie '0'), so the sum still encrypts one mark and the
+    limit proof is honest; the ballot is re-signed. Only the 0/1 proofs can refuse it."""
     ballot, key, base = _prepared(election)
+    contest = _contest(ballot)
     context = forge.context_of(ballot, base, ballot.contests[0][0])
-    joint = election.components.election.state().joint_key
-    assert joint is not None
-    r = Scalar.random()
-    ct = encrypt(joint.joint_public_key, 2, r)
-    lie = prove_disjunctive(KIND_ZERO_OR_ONE, context, joint.joint_public_key, ct, 0, 1, 1, r)
-    forged = forge.contest_with_selection(_contest(ballot), 0, ct, lie)
+    joint_key = _joint_key(election)
+    selections = [forge.selection(context, joint_key, 2, claimed=1), forge.selection(context, joint_key, -1, claimed=0)]
+    forged = _with_honest_limit(context, joint_key, contest, selections)
     refusal = cast_attempt(election, forge.with_contest_bytes(ballot, 0, forged.to_bytes(), key))
     assert (refusal.status, refusal.code) == (422, "invalid_proof")
+    assert refusal.body["message"].endswith("selection 0"), refusal.body
 
 
 def test_nonce_reused_inside_a_contest_is_refused(election: Election) -> None:
@@ -129,11 +160,20 @@ def test_nonce_reused_inside_a_contest_is_refused(election: Election) -> None:
 # --- copying and replay ------------------------------------------------------------------------------------------
 
 
+def _same_style(election: Election, ballot: EncryptedBallot, choice: int) -> tuple[EncryptedBallot, Ed25519PrivateKey]:
+    """Another voter's ballot in the same ballot style as ``ballot`` (voters are spread over the styles in turn), so
+    that a copy between the two differs only in the credential: the style is bound into every proof too."""
+    while True:
+        other, key, _ = _prepared(election, choice)
+        if other.style_id == ballot.style_id:
+            return other, key
+
+
 def test_ballot_copied_under_another_credential_is_refused(election: Election) -> None:
     """Voter B copies voter A's encrypted contests (to vote as A did) into a ballot signed with B's credential:
     every proof is bound to A's credential key, so B's copy is refused."""
     a_ballot, _, _ = _prepared(election, 1)
-    b_ballot, b_key, _ = _prepared(election, 2)
+    b_ballot, b_key = _same_style(election, a_ballot, 2)
     copied = forge.signed(replace(b_ballot, contests=a_ballot.contests), b_key).to_json()
     refusal = cast_attempt(election, copied)
     assert (refusal.status, refusal.code) == (422, "invalid_proof")
@@ -145,7 +185,7 @@ def test_cast_ballot_copied_from_the_board_under_another_credential_is_refused(e
     prepared = client.prepare_ballot(credential, election.marks_for(credential, 3))
     receipt = client.cast(prepared)
     on_board = EncryptedBallot.from_json(dict(election.components.board.entry(receipt.entry_index).payload))
-    b_ballot, b_key, _ = _prepared(election, 0)
+    b_ballot, b_key = _same_style(election, on_board, 0)
     refusal = cast_attempt(election, forge.signed(replace(b_ballot, contests=on_board.contests), b_key).to_json())
     assert (refusal.status, refusal.code) == (422, "invalid_proof")
 
@@ -231,7 +271,9 @@ def test_credential_of_one_ballot_style_used_for_another_is_refused(election: El
     ballot, key, _ = _prepared(election)
     others = [s.style_id for s in election.manifest.ballot_styles if s.style_id != ballot.style_id]
     refusal = cast_attempt(election, forge.signed(replace(ballot, style_id=others[0]), key).to_json())
-    assert refusal.code in {"credential_invalid", "invalid_proof"} and refusal.status in {403, 422}
+    # The registrar's signature covers the style (and each style has its own issuer key): the envelope check
+    # refuses it before any proof is looked at.
+    assert (refusal.status, refusal.code) == (403, "credential_invalid")
 
 
 def test_ballot_for_another_election_is_refused(election: Election) -> None:

@@ -113,7 +113,8 @@ def test_auditor_cannot_close_the_election(election: Election) -> None:
 def test_trustee_ceremony_post_during_voting_is_refused(election: Election) -> None:
     body = {"kind": "joint_key", "payload": {"joint_public_key": "02" + "00" * 32}, "dedup_key": "joint_key"}
     refusal = attempt(election, "POST", "/v1/trustees/posts", json=body)
-    assert refusal.status in {400, 403, 409, 422} and refusal.code in {"wrong_ceremony", "wrong_phase", "forbidden"}
+    # The ceremony is over: a post to it is refused as a post to the wrong ceremony (before any phase check).
+    assert (refusal.status, refusal.code) == (400, "wrong_ceremony")
 
 
 # --- identification and credentials ------------------------------------------------------------------------------
@@ -179,7 +180,8 @@ def test_credential_request_replayed_on_a_used_session_is_refused(election: Elec
     body = {"session_id": session, "blinded_message": _blinded(election, style)}
     assert election.http.post("/v1/credentials", json=body).status_code == 200
     refusal = attempt(election, "POST", "/v1/credentials", json=body)
-    assert refusal.status in {404, 409} and refusal.code in {"session_invalid", "already_identified"}
+    # Issuing the credential ends the session: a replay finds no session.
+    assert (refusal.status, refusal.code) == (404, "session_invalid")
 
 
 def test_credential_request_on_a_session_never_identified_is_refused(election: Election) -> None:
@@ -202,7 +204,7 @@ def test_odd_length_hex_blinded_message_is_malformed(election: Election) -> None
 def test_forged_session_ids_are_refused(election: Election, session_id: str) -> None:
     body = {"session_id": session_id, "blinded_message": "00" * 256}
     refusal = attempt(election, "POST", "/v1/credentials", json=body)
-    assert refusal.status in {404, 422} and refusal.code in {"session_invalid", "malformed"}
+    assert (refusal.status, refusal.code) == (404, "session_invalid")
 
 
 def test_attestation_for_another_voter_than_the_session_is_refused(election: Election) -> None:
@@ -238,12 +240,8 @@ def test_face_frames_bound_to_another_nonce_are_refused(election: Election) -> N
     first, second = _face_session(election), _face_session(election)
     body = {"frames_base64": ["iVBORw0KGgo="] * 3, "liveness_nonce": first["liveness_nonce"]}
     refusal = attempt(election, "POST", f"/v1/identification/sessions/{second['session_id']}/face", json=body)
-    assert refusal.status in {403, 404, 422} and refusal.code in {
-        "nonce_invalid",
-        "session_invalid",
-        "liveness_failed",
-        "image_invalid",
-    }
+    # The nonce is checked before the frames are decoded, so the (invalid) images are never looked at.
+    assert (refusal.status, refusal.code) == (403, "nonce_invalid")
 
 
 def test_credential_for_a_face_session_that_never_passed_the_face_check_is_refused(election: Election) -> None:
@@ -251,4 +249,5 @@ def test_credential_for_a_face_session_that_never_passed_the_face_check_is_refus
     style = election.manifest.ballot_styles[0].style_id
     body = {"session_id": session["session_id"], "blinded_message": _blinded(election, style)}
     refusal = attempt(election, "POST", "/v1/credentials", json=body)
-    assert refusal.status in {403, 404, 409} and refusal.code in {"session_invalid", "identification_failed"}
+    # Only an identified session can ask for a credential: this one was never identified.
+    assert (refusal.status, refusal.code) == (404, "session_invalid")

@@ -40,13 +40,13 @@ def _post(election: Election, trustee: int, shares: list[str], *, signed_by: int
 def test_unsigned_decryption_shares_are_refused(tallied: Election) -> None:
     body = {"trustee": 2, "shares": tallied.decryption_shares(2)}
     refusal = attempt(tallied, "POST", "/v1/trustees/decryption-shares", json=body)
-    assert refusal.status in {400, 401, 403, 422}
+    assert (refusal.status, refusal.code) == (403, "trustee_unauthenticated")
 
 
 def test_decryption_shares_signed_by_another_trustee_are_refused(tallied: Election) -> None:
     """Trustee 3 (who holds a valid identity key) posts in trustee 2's slot, with trustee 2's genuine shares."""
     status, code = _post(tallied, 2, tallied.decryption_shares(2), signed_by=3)
-    assert status in {400, 401, 403} and code == "trustee_unauthenticated"
+    assert (status, code) == (403, "trustee_unauthenticated")
 
 
 def test_decryption_shares_of_another_trustee_posted_in_my_slot_are_refused(tallied: Election) -> None:
@@ -64,7 +64,7 @@ def test_decryption_share_with_a_changed_value_is_refused(tallied: Election) -> 
 
 def test_decryption_shares_for_only_part_of_the_tally_are_refused(tallied: Election) -> None:
     status, code = _post(tallied, 2, tallied.decryption_shares(2)[:-1])
-    assert status in {409, 422} and code in {"invalid_decryption_share", "malformed", "invalid_parameters"}
+    assert (status, code) == (422, "invalid_decryption_share")
 
 
 def test_decryption_shares_in_the_wrong_order_are_refused(tallied: Election) -> None:
@@ -74,8 +74,8 @@ def test_decryption_shares_in_the_wrong_order_are_refused(tallied: Election) -> 
 
 
 def test_decryption_shares_for_a_trustee_who_does_not_exist_are_refused(tallied: Election) -> None:
-    status, _ = _post(tallied, 9, tallied.decryption_shares(2), signed_by=2)
-    assert status in {400, 403, 404, 409, 422}
+    # Trustee 9 has no identity key on the board: nothing can authenticate a post in its name.
+    assert _post(tallied, 9, tallied.decryption_shares(2), signed_by=2) == (403, "trustee_unauthenticated")
 
 
 def test_shares_that_are_not_hex_are_malformed(tallied: Election) -> None:
@@ -91,7 +91,7 @@ def test_k_minus_one_valid_shares_publish_nothing_and_k_publish_the_right_result
     size = board.size
     replay = tallied.post_shares(2)
     # A trustee posting again (fresh proofs) is not a second trustee: nothing is written, nothing published.
-    assert replay.status_code in {200, 409} and board.size == size
+    assert replay.status_code == 200 and replay.json()["appended"] is False and board.size == size
     assert board.find_by_dedup_key("result") is None
     assert tallied.post_shares(5).json()["results_published"] is True
     result = board.find_by_dedup_key("result")

@@ -134,7 +134,7 @@ JSON_MUTATION_CODES = {
     "contests_as_an_object": "malformed",
     "empty_contests": "malformed",
     "unknown_ballot_format": "malformed",
-    "selection_hex_as_a_list": "non_canonical",
+    "selection_hex_as_a_list": "malformed",  # a wrong JSON type is malformed; non_canonical is for bytes
 }
 
 

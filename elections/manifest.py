@@ -99,6 +99,11 @@ class ElectionDates(BaseModel):
         return self
 
 
+#: The default minimum cell: a precinct subtotal of fewer ballots is never decrypted (UNVERIFIED as law: a
+#: documented, configurable parameter of the manifest's policy).
+DEFAULT_MIN_CELL_BALLOTS = 10
+
+
 class Policy(BaseModel):
     """Casting policy: re-voting (last ballot of a credential counts), Benaloh challenge, open channels."""
 
@@ -107,6 +112,13 @@ class Policy(BaseModel):
     challenge_allowed: bool
     #: Sorted, no duplicates (a canonical list, never a set, so the hash is stable).
     channels_open: tuple[Channel, ...]
+    #: The fewest counted ballots a precinct cell may hold to be decrypted and published on its own; a smaller cell
+    #: counts only in the ballot-style totals above it (docs/spec/record.md §2.11). Absent: `DEFAULT_MIN_CELL_BALLOTS`.
+    min_cell_ballots: int | None = Field(default=None, ge=1, le=1_000_000)
+
+    @property
+    def minimum_cell(self) -> int:
+        return DEFAULT_MIN_CELL_BALLOTS if self.min_cell_ballots is None else self.min_cell_ballots
 
     @field_validator("channels_open")
     @classmethod
@@ -343,6 +355,8 @@ class Manifest(BaseModel):
         """The JSON object that is hashed (every field, tuples as lists, ints and strings only; the trustee roster
         and threshold only when there is a roster)."""
         data = self.model_dump(mode="json")
+        if data["policy"].get("min_cell_ballots") is None:  # manifests written before it keep their hash
+            data["policy"].pop("min_cell_ballots", None)
         if not self.trustees:
             for name in _OPTIONAL_WHEN_EMPTY:
                 data.pop(name, None)

@@ -307,9 +307,11 @@ class Kiosk:
             ballots_read=cast,
             batches=head.batches,
             last_batch=head.last,
-            contests=tuple(
-                ProtocolContest(c, int(f["valid"]), 0, tuple(f["counts"])) for c, f in sorted(counts.items())
-            ),
+            # Below the manifest's minimum cell the protocol prints no counts: with one or two voters they would
+            # show how those people voted. Its ballots still count in the ballot-style totals.
+            contests=()
+            if cast < manifest.policy.minimum_cell
+            else tuple(ProtocolContest(c, int(f["valid"]), 0, tuple(f["counts"])) for c, f in sorted(counts.items())),
             signature=bytes(64),
         )
         signed = sign_protocol(self.identity.key, protocol)

@@ -125,8 +125,8 @@ class CountedSet:
         return (*(b.counted_item() for b in self.weeded.counted), *self.paper)
 
     def tally(self, manifest: Manifest) -> EncryptedTally:
-        """The encrypted tally of this set (`aggregate`)."""
-        return aggregate(manifest, self.items())
+        """The encrypted tally of this set (`aggregate`), small precinct cells left out (`publishable`)."""
+        return publishable(manifest, aggregate(manifest, self.items()))
 
 
 def counted_set(ballots: Iterable[CastBallot], paper: Iterable[CountedItem], *, revoting_allowed: bool) -> CountedSet:
@@ -284,11 +284,33 @@ def aggregate(manifest: Manifest, counted: Sequence[CountedItem]) -> EncryptedTa
         of_style = [b for b in counted if b.style_id == style.style_id]
         styles.append(_sum_group(style.style_id, style.contest_ids, selections, of_style))
     precincts = []
+    # Partial sums (the verifier's shards) keep every precinct group; `publishable` drops the small ones from the
+    # whole tally before anyone decrypts it.
     for precinct_id in sorted({b.precinct_id for b in counted if b.precinct_id is not None}):
         of_precinct = [b for b in counted if b.precinct_id == precinct_id]
         contest_ids = sorted({cid for b in of_precinct for cid, _ in b.contests})
         precincts.append(_sum_group(precinct_id, contest_ids, selections, of_precinct))
     return EncryptedTally(manifest.election_id, len(counted), tuple(styles), tuple(precincts))
+
+
+def publishable(manifest: Manifest, tally: EncryptedTally) -> EncryptedTally:
+    """The tally the trustees decrypt: every precinct group with fewer than the manifest's minimum cell
+    (``policy.minimum_cell``) counted ballots is left out, so its ballots count only in the ballot-style groups
+    above it and no small precinct subtotal is ever decrypted (record.md §2.11)."""
+    minimum = manifest.policy.minimum_cell
+    kept = tuple(g for g in tally.precincts if g.ballots >= minimum)
+    return EncryptedTally(tally.election_id, tally.ballots_counted, tally.styles, kept)
+
+
+def check_minimum_cells(manifest: Manifest, tally: EncryptedTally) -> None:
+    """Raise `AggregateError` (``cell_below_minimum``) if a precinct group of ``tally`` is smaller than the
+    manifest's minimum cell: the trustees refuse to decrypt such a tally, and the verifier fails it."""
+    small = [g.key for g in tally.precincts if g.ballots < manifest.policy.minimum_cell]
+    if small:
+        raise AggregateError(
+            f"precinct cells below the minimum of {manifest.policy.minimum_cell} ballots: {small}",
+            code="cell_below_minimum",
+        )
 
 
 def contest_totals(

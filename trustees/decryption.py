@@ -47,7 +47,9 @@ from record.ceremony import JointKey, Post
 from record.counting import counted_set_from_entries
 from record.lifecycle import DecryptionSharePart
 from record.tally import (
+    AggregateError,
     EncryptedTally,
+    check_minimum_cells,
     decryptable_positions,
     decryption_context,
 )
@@ -169,6 +171,10 @@ def recompute_tally(entries: Sequence[Entry], manifest: Manifest) -> EncryptedTa
 def check_posted_tally(entries: Sequence[Entry]) -> TallyOnBoard:
     """`read_tally`, then refuse (`TallyMismatchError`) unless the posted tally is the one the ballots give."""
     on_board = read_tally(entries)
+    try:
+        check_minimum_cells(on_board.manifest, on_board.tally)
+    except AggregateError as e:
+        raise TallyMismatchError(f"{e.message}: refusing to decrypt a cell that small", code=e.code) from e
     mine = recompute_tally(entries, on_board.manifest).to_json()
     posted = {name: on_board.entry.payload.get(name) for name in _AGGREGATE_FIELDS}
     if {name: mine[name] for name in _AGGREGATE_FIELDS} != posted:

@@ -313,7 +313,11 @@ def reconciliation(ctx: VerificationContext) -> Passed:
             by_precinct[protocol.precinct_id].append((index, protocol))
     discrepancies: list[dict[str, Any]] = []
     reconciled = {}
+    minimum = ctx.manifest.policy.minimum_cell if ctx.manifest is not None else 1
     for precinct_id, items in sorted(by_precinct.items()):
+        if precinct_id not in ballots_by_precinct and sum(p.ballots_read for _, p in items) < minimum:
+            reconciled[precinct_id] = "below_minimum_cell"  # never decrypted: its ballots count only in the styles
+            continue
         found_here = reconcile_precinct(
             precinct_id,
             [p for _, p in items],

@@ -20,8 +20,10 @@ from record.lifecycle import DecryptionSharePart, ResultEntry
 from record.tally import (
     EncryptedTally,
     TallyBookkeeping,
+    check_minimum_cells,
     decryptable_positions,
     decryption_context,
+    publishable,
     turnout_from_tally,
 )
 
@@ -73,6 +75,11 @@ def aggregation(ctx: VerificationContext) -> Passed:
     expected = electronic.counted_tally
     if paper.tally is not None:  # the counted ballots are the weeded electronic ones and every paper ballot
         expected = merge_tallies(manifest, [expected, paper.tally])
+    expected = publishable(manifest, expected)  # small precinct cells are never decrypted
+    try:
+        check_minimum_cells(manifest, posted)
+    except ShailooError as e:
+        raise CheckFailedError(e.message, {"entry_index": index, "code": e.code}) from e
     diffs = _differences(expected, posted)
     if diffs:
         raise CheckFailedError(

@@ -43,6 +43,7 @@ from record.tally import (
     aggregate,
     decryptable_positions,
     decryption_context,
+    publishable,
     turnout_from_tally,
     weed,
 )
@@ -237,7 +238,7 @@ def build_election(
             parsed = EncryptedBallot.from_json(dict(entry.payload))
             ballots.append(CastBallot(entry.index, parsed, tuple(parsed.decode_contests())))
     weeded = weed(ballots, revoting_allowed=manifest.policy.revoting_allowed)
-    tally = aggregate(manifest, [b.counted_item() for b in weeded.counted])
+    tally = publishable(manifest, aggregate(manifest, [b.counted_item() for b in weeded.counted]))
     registered = {r: 100 for r in REGIONS}
     tally_payload = {
         **tally.to_json(),

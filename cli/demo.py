@@ -29,6 +29,7 @@ from rich.table import Table
 DEMO_PRESETS = ("president", "parliament-2025", "parliament-2021", "referendum", "city", "village")
 TRUSTEES_N, TRUSTEES_K = 5, 3
 PRESENT_TRUSTEES = (1, 3, 5)
+WITNESS_NAME = "observers.example/witness"
 
 
 def register(app: typer.Typer) -> None:
@@ -89,6 +90,10 @@ class DemoRun:
         self.timings[name] = time.perf_counter() - t0
 
     def execute(self) -> None:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        from bulletin_board.checkpoint import public_key_bytes
+        from elections.manifest import WitnessRosterEntry
         from elections.presets import build_preset
         from trustees.coordinator import CeremonyParams
         from trustees.in_process import new_trustee_stores, roster_for
@@ -96,7 +101,17 @@ class DemoRun:
         # Each trustee makes its identity key first (``shailoo trustee init``); the commission writes the public
         # keys into the manifest's roster, so every trustee post on the board is signed by an appointed trustee.
         self.trustee_stores = new_trustee_stores(CeremonyParams(TRUSTEES_N, TRUSTEES_K))
-        self.manifest = build_preset(self.preset).with_trustees(roster_for(self.trustee_stores), TRUSTEES_K)
+        # The witness's key too (``shailoo witness init``): the commission pins it on the manifest's witness roster,
+        # and an observer's verifier counts its cosignatures under that key only.
+        self.witness_key = Ed25519PrivateKey.generate()
+        witness = WitnessRosterEntry(
+            name=WITNESS_NAME, public_key=public_key_bytes(self.witness_key.public_key()).hex()
+        )
+        self.manifest = (
+            build_preset(self.preset)
+            .with_trustees(roster_for(self.trustee_stores), TRUSTEES_K)
+            .with_witnesses([witness])
+        )
         self.console.print(
             Panel.fit(
                 f"[bold]{self.manifest.name.en}[/bold]\n{self.manifest.name.ky}\n{self.manifest.name.ru}\n\n"
@@ -483,16 +498,14 @@ class DemoRun:
 
     def _witness_cosigns(self) -> None:
         """An independent witness cosigns the latest tree head, after checking it extends the last one it saw."""
-        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
         from bulletin_board.storage import now_ms
         from bulletin_board.witness import MemoryWitnessStore, Witness
 
         board = self.components.board
         if not hasattr(self, "witness"):
             self.witness = Witness(
-                "observers.example/witness",
-                Ed25519PrivateKey.generate(),
+                WITNESS_NAME,
+                self.witness_key,
                 log_origin=board.origin,
                 log_key=board.public_key,
                 store=MemoryWitnessStore(),

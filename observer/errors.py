@@ -27,6 +27,12 @@ class CheckpointMismatchError(ObserverError):
     code = "checkpoint_mismatch"
 
 
+class WitnessPinError(ObserverError):
+    """A ``--witness`` option that is neither ``NAME=KEY`` with a valid Ed25519 key nor a bare name."""
+
+    code = "invalid_witness_pin"
+
+
 class CheckFailedError(ObserverError):
     """Raised inside a check: the check fails, with ``evidence`` (entry indices, hashes, values)."""
 

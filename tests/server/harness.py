@@ -16,10 +16,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from bulletin_board.checkpoint import public_key_bytes
 from crypto.blind_rsa import BlindRsaPrivateKey
 from crypto.elgamal import Ciphertext
 from crypto.threshold import compute_decryption_shares
-from elections.manifest import Manifest
+from elections.manifest import Manifest, WitnessRosterEntry
 from elections.presets import build_preset
 from identity.credentials import Credential, IssuerKeys
 from identity.face import FaceTemplate
@@ -38,6 +39,7 @@ from voting_server.settings import DEVELOPMENT_AUDITOR_TOKEN, DEVELOPMENT_OPERAT
 OPERATOR = {"Authorization": f"Bearer {DEVELOPMENT_OPERATOR_TOKEN}"}
 AUDITOR = {"Authorization": f"Bearer {DEVELOPMENT_AUDITOR_TOKEN}"}
 DEVICE_ID = "test-precinct-terminal"
+WITNESS_NAME = "witness.test.kg"
 _TEST_KEY: dict[str, BlindRsaPrivateKey] = {}
 CEREMONY = CeremonyParams(5, 3)
 
@@ -68,6 +70,7 @@ class Election:
     http: TestClient = field(init=False)
     components: Components = field(init=False)
     manifest: Manifest = field(init=False)
+    witness_key: Ed25519PrivateKey = field(init=False)
     trustee_stores: list[MemoryStore] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -82,7 +85,16 @@ class Election:
         self.http = TestClient(self.app, base_url="http://shailoo.test")
         # The trustees' identity keys exist before the manifest: the commission puts them on its roster.
         self.trustee_stores = new_trustee_stores(CEREMONY)
-        self.manifest = build_preset(self.preset).with_trustees(roster_for(self.trustee_stores), CEREMONY.k)
+        # So does the witness's key: the commission pins it on the manifest's witness roster.
+        self.witness_key = Ed25519PrivateKey.generate()
+        witness = WitnessRosterEntry(
+            name=WITNESS_NAME, public_key=public_key_bytes(self.witness_key.public_key()).hex()
+        )
+        self.manifest = (
+            build_preset(self.preset)
+            .with_trustees(roster_for(self.trustee_stores), CEREMONY.k)
+            .with_witnesses([witness])
+        )
         self.device_key = Ed25519PrivateKey.generate()
         self._next_voter = 0
 

@@ -497,13 +497,16 @@ class DemoRun:
             self.console.print(table)
 
     def _witness_cosigns(self) -> None:
-        """An independent witness cosigns the latest tree head, after checking it extends the last one it saw."""
+        """An independent witness follows the board over its HTTP API (what ``shailoo witness run`` does): it
+        checks the latest tree head extends the last one it cosigned and posts its cosignature, which the server
+        keeps because the witness is on the manifest's roster with this key."""
         from bulletin_board.storage import now_ms
         from bulletin_board.witness import MemoryWitnessStore, Witness
+        from observer.witness_follower import HttpBoardSource, WitnessFollower
 
         board = self.components.board
         if not hasattr(self, "witness"):
-            self.witness = Witness(
+            witness = Witness(
                 WITNESS_NAME,
                 self.witness_key,
                 log_origin=board.origin,
@@ -511,11 +514,10 @@ class DemoRun:
                 store=MemoryWitnessStore(),
                 clock=now_ms,
             )
-        head = board.integrate()
-        last = self.witness.last_cosigned()
-        proof = board.consistency_proof(last.size, head.size) if last is not None else None
-        board.add_cosignature(head.size, self.witness.cosign(head, proof), self.witness.public_key)
-        self.stats["cosignatures"] += 1
+            self.witness = WitnessFollower(witness, HttpBoardSource(self.http))
+        board.integrate()  # the operator signs a head for everything so far; the witness reads it over HTTP
+        if self.witness.step().action == "cosigned":
+            self.stats["cosignatures"] += 1
 
     def _export(self) -> None:
         from bulletin_board.export import write_export

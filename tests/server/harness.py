@@ -58,6 +58,38 @@ def personal_number(i: int) -> str:
     return f"{1 + i % 2}{birth:%d%m%Y}{i:05d}"
 
 
+def add_test_voter(registry: SqlVoterRegistry, manifest: Manifest, i: int) -> tuple[str, str]:
+    """Voter ``i`` in the registry, in the manifest's ballot style ``i`` (round robin); (personal number, style)."""
+    style = manifest.ballot_styles[i % len(manifest.ballot_styles)]
+    number = personal_number(i)
+    registry.add(
+        VoterRecord(
+            personal_number=number,
+            surname="Test",
+            given_name=f"Voter {i}",
+            patronymic="",
+            birth_date=dt.date(int(number[5:9]), int(number[3:5]), int(number[1:3])),
+            region=style.region_id,
+            district=style.district_ids[-1],
+            precinct="p1",
+            face_template=FaceTemplate.from_array(np.full(128, 0.01)),
+        )
+    )
+    return number, style.style_id
+
+
+def attestation(manifest: Manifest, device_key: Ed25519PrivateKey, number: str, session_id: str) -> DeviceAttestation:
+    """The precinct device's signed assertion that it identified voter ``number`` in ``session_id``."""
+    assertion = {
+        "election_id": manifest.election_id,
+        "session_id": session_id,
+        "personal_number": number,
+        "method": "document",
+        "device_id": DEVICE_ID,
+    }
+    return DeviceAttestation.sign(DEVICE_ID, device_key, assertion)
+
+
 @dataclass
 class Election:
     """An election on a fresh database, set up to the state named by the steps the test calls."""
@@ -138,38 +170,16 @@ class Election:
         """A new voter in the registry, in the next ballot style; returns (personal number, style id)."""
         i = self._next_voter
         self._next_voter += 1
-        style = self.manifest.ballot_styles[i % len(self.manifest.ballot_styles)]
-        number = personal_number(i)
         registry = self.components.registry
         assert isinstance(registry, SqlVoterRegistry)
-        registry.add(
-            VoterRecord(
-                personal_number=number,
-                surname="Test",
-                given_name=f"Voter {i}",
-                patronymic="",
-                birth_date=dt.date(int(number[5:9]), int(number[3:5]), int(number[1:3])),
-                region=style.region_id,
-                district=style.district_ids[-1],
-                precinct="p1",
-                face_template=FaceTemplate.from_array(np.full(128, 0.01)),
-            )
-        )
-        return number, style.style_id
+        return add_test_voter(registry, self.manifest, i)
 
     def voter_client(self) -> VoterClient:
         return VoterClient(self.http)
 
     def attest(self, client: VoterClient, number: str, session_id: str) -> IdentificationResult:
         """The precinct device identifies the voter ``number`` in the session ``session_id``."""
-        assertion = {
-            "election_id": self.manifest.election_id,
-            "session_id": session_id,
-            "personal_number": number,
-            "method": "document",
-            "device_id": DEVICE_ID,
-        }
-        return client.submit_attestation(session_id, DeviceAttestation.sign(DEVICE_ID, self.device_key, assertion))
+        return client.submit_attestation(session_id, attestation(self.manifest, self.device_key, number, session_id))
 
     def credential(self, client: VoterClient | None = None) -> tuple[VoterClient, Credential]:
         """A voter identified by the precinct device, holding a fresh credential."""

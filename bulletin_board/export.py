@@ -5,14 +5,17 @@ The export is JSON lines (UTF-8, one RFC 8785 canonical object per line, ``\\n``
 1. ``{"format": "shailoo-board-export/v1", "origin", "log_key": hex, "size": N, "type": "header"}``;
 2. entries in index order: ``{"index", "kind", "payload", "promise_signature": hex, "timestamp", "type": "entry"}``;
 3. each signed tree head right after the last entry it covers (a head of size 0 before the first entry):
-   ``{"checkpoint": <signed note text>, "type": "tree_head"}``, followed by its cosignatures
+   ``{"checkpoint": <signed note text>, "consistency": <proof>, "type": "tree_head"}``, where every head but the
+   first carries the RFC 9162 consistency proof ``{"old_size", "new_size", "hashes"}`` from the head before it,
+   followed by its cosignatures
    ``{"key_id": hex, "signature": hex, "size", "timestamp", "type": "cosignature", "witness", "witness_key": hex}``;
 4. ``{"cosignatures": C, "size": N, "tree_heads": H, "type": "end"}``.
 
 ``N`` is the size of the latest signed tree head when the export starts, so every exported entry is covered
 by a signed head. `verify_export` checks every line in one pass with O(log N) memory: each entry's index,
 form, phase and promise signature (so an altered entry fails *at that entry*, named by its index), every tree
-head's signature and root, every cosignature, and the end line (truncation). `import_board` verifies first,
+head's signature, root and consistency proof from the previous head, every cosignature, and the end line
+(truncation). `import_board` verifies first,
 then loads the board into empty storage.
 """
 
@@ -37,9 +40,10 @@ from bulletin_board.checkpoint import (
     verify_tree_head,
 )
 from bulletin_board.entries import DEFAULT_VALIDATORS, Entry, PayloadValidators, payload_hash
-from bulletin_board.errors import BoardError, ExportFormatError, StorageError
+from bulletin_board.errors import BoardError, ConsistencyProofError, ExportFormatError, StorageError
 from bulletin_board.log import BulletinBoard
 from bulletin_board.phases import INITIAL_PHASE, Phase, next_phase
+from bulletin_board.proofs import ConsistencyProof
 from bulletin_board.storage import BoardStorage, NewEntry, StoredTreeHead
 from crypto.canonical import canonical_json
 from crypto.errors import ShailooError
@@ -48,6 +52,8 @@ from crypto.strict_json import Field, MalformedFieldError
 
 EXPORT_FORMAT: Final = "shailoo-board-export/v1"
 _READ_BATCH: Final = 5000
+#: A checkpoint note is four short lines and one signature line; anything longer is not one.
+_MAX_CHECKPOINT_CHARS: Final = 4096
 
 
 @dataclass
@@ -77,8 +83,8 @@ def iter_export(board: BulletinBoard) -> Iterator[bytes]:
     yield _line(
         {"type": "header", "format": EXPORT_FORMAT, "origin": board.origin, "log_key": _key_hex(board), "size": size}
     )
-    counts = [0, 0]
-    yield from _heads_at(0, heads, cosigs, counts)
+    written = _Written()
+    yield from _heads_at(board, 0, heads, cosigs, written)
     for lo in range(0, size, _READ_BATCH):
         for stored in board.storage.entries(lo, min(size, lo + _READ_BATCH)):
             entry = stored.entry
@@ -93,8 +99,8 @@ def iter_export(board: BulletinBoard) -> Iterator[bytes]:
                     stored.timestamp,
                 )
             )
-            yield from _heads_at(entry.index + 1, heads, cosigs, counts)
-    yield _line({"type": "end", "size": size, "tree_heads": counts[0], "cosignatures": counts[1]})
+            yield from _heads_at(board, entry.index + 1, heads, cosigs, written)
+    yield _line({"type": "end", "size": size, "tree_heads": written.tree_heads, "cosignatures": written.cosignatures})
 
 
 def _payload_bytes(entry: Entry) -> bytes:
@@ -103,16 +109,33 @@ def _payload_bytes(entry: Entry) -> bytes:
     return entry.leaf_bytes[start:-1]
 
 
+@dataclass
+class _Written:
+    """What the exporter has written so far: counts for the end line, the size of the last head."""
+
+    tree_heads: int = 0
+    cosignatures: int = 0
+    last_size: int | None = None
+
+
 def _heads_at(
-    size: int, heads: Mapping[int, SignedTreeHead], cosigs: Mapping[int, list[WitnessCosignature]], counts: list[int]
+    board: BulletinBoard,
+    size: int,
+    heads: Mapping[int, SignedTreeHead],
+    cosigs: Mapping[int, list[WitnessCosignature]],
+    written: _Written,
 ) -> Iterator[bytes]:
     head = heads.get(size)
     if head is None:
         return
-    counts[0] += 1
-    yield _line({"type": "tree_head", "checkpoint": head.to_text()})
+    line: dict[str, Any] = {"type": "tree_head", "checkpoint": head.to_text()}
+    if written.last_size is not None:  # every head but the first: the proof that it extends the one before
+        line["consistency"] = board.consistency_proof(written.last_size, size).to_json()
+    written.tree_heads += 1
+    written.last_size = size
+    yield _line(line)
     for c in cosigs.get(size, []):
-        counts[1] += 1
+        written.cosignatures += 1
         yield _line({"type": "cosignature", **c.to_json()})
 
 
@@ -231,8 +254,11 @@ class _Verifier:
     def _tree_head(self, obj: dict[str, Any]) -> None:
         assert self.summary is not None and self.key is not None
         try:
-            head = SignedTreeHead.from_text(str(obj.get("checkpoint")))
+            text, proof = read_tree_head_line(obj)
+            head = SignedTreeHead.from_text(text)
             verify_tree_head(head, self.key)
+        except MalformedFieldError as e:
+            raise self.fail(f"bad tree head line ({e.message})") from e
         except BoardError as e:
             raise self.fail(f"tree head does not verify: {e.message}") from e
         if head.origin != self.summary.origin:
@@ -245,6 +271,10 @@ class _Verifier:
         root = merkle.fold_cover([self.frontier[s] for s in merkle.subtree_cover(0, self.count)])
         if root != head.root_hash:
             raise self.fail(f"the entries do not hash to the signed root of size {head.size}")
+        try:
+            check_head_consistency(last, head, proof)
+        except ConsistencyProofError as e:
+            raise self.fail(e.message) from e
         self.summary.last_tree_head = head
         self.summary.tree_heads += 1
 
@@ -280,6 +310,35 @@ class _Verifier:
         if self.summary is None or not self.ended:
             raise self.fail("the export is truncated (no end line)", None)
         return self.summary
+
+
+def read_tree_head_line(obj: Mapping[str, Any]) -> tuple[str, ConsistencyProof | None]:
+    """A ``tree_head`` line's exact keys: its checkpoint note text and its consistency proof, if it has one;
+    `MalformedFieldError` naming the bad field otherwise."""
+    line = Field(dict(obj)).as_object({"type", "checkpoint"}, optional={"consistency"})
+    text = line["checkpoint"].text(max_len=_MAX_CHECKPOINT_CHARS)
+    proof = line.get("consistency")
+    return text, None if proof is None else ConsistencyProof.decode(proof)
+
+
+def check_head_consistency(
+    previous: SignedTreeHead | None, head: SignedTreeHead, proof: ConsistencyProof | None
+) -> None:
+    """The first head carries no proof; every later one carries the RFC 9162 proof from ``previous`` to ``head``
+    (both signatures checked by the caller), and it must verify. `ConsistencyProofError` otherwise."""
+    if previous is None:
+        if proof is not None:
+            raise ConsistencyProofError(f"the first tree head (size {head.size}) carries a consistency proof")
+        return
+    if proof is None:
+        raise ConsistencyProofError(f"tree head of size {head.size} carries no consistency proof from {previous.size}")
+    try:
+        proof.verify_heads(previous, head)
+    except ConsistencyProofError as e:
+        raise ConsistencyProofError(
+            f"the consistency proof of the tree head of size {head.size} does not link it to size {previous.size}: "
+            f"{e.message}"
+        ) from e
 
 
 def verify_export(

@@ -14,6 +14,10 @@ from bulletin_board import merkle
 from bulletin_board.checkpoint import SignedTreeHead
 from bulletin_board.entries import Entry
 from bulletin_board.errors import ConsistencyProofError, InclusionProofError
+from crypto.strict_json import Field
+
+#: More hashes than any RFC 9162 proof of a tree of at most 2^64 leaves can hold.
+MAX_PROOF_HASHES = 130
 
 
 def _hashes(value: object, error: type[InclusionProofError | ConsistencyProofError]) -> tuple[bytes, ...]:
@@ -89,6 +93,18 @@ class ConsistencyProof:
 
     def to_json(self) -> dict[str, Any]:
         return {"old_size": self.old_size, "new_size": self.new_size, "hashes": [h.hex() for h in self.hashes]}
+
+    @classmethod
+    def decode(cls, field: Field) -> ConsistencyProof:
+        """Strictly: exactly ``old_size``, ``new_size`` and ``hashes`` (lowercase hex, 32 bytes each);
+        `MalformedFieldError` naming the field. Whether it links two heads is `verify_heads`."""
+        obj = field.as_object({"old_size", "new_size", "hashes"})
+        hashes = obj["hashes"].items(max_len=MAX_PROOF_HASHES)
+        return cls(
+            old_size=obj["old_size"].integer(),
+            new_size=obj["new_size"].integer(),
+            hashes=tuple(h.hex(merkle.HASH_SIZE) for h in hashes),
+        )
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ConsistencyProof:

@@ -1,8 +1,9 @@
 """A witness's state on disk: the last cosigned tree head and split-view evidence in one JSON file.
 
-The file is ``{"format": "shailoo-witness-state/v1", "last": <checkpoint text or null>, "evidence": [...]}``;
-every change is written to a temporary file, fsynced and renamed over the old one, so a crash leaves either the
-old or the new state, never a torn file — a witness must never forget what it cosigned.
+The file is ``{"format": "shailoo-witness-state/v1", "last": <checkpoint text or null>, "evidence": [...]}``, and
+``"log": {"origin", "log_key": hex}`` once the witness has pinned the log it follows (`pin_log`); every change is
+written to a temporary file, fsynced and renamed over the old one, so a crash leaves either the old or the new
+state, never a torn file — a witness must never forget what it cosigned, nor which log it cosigned for.
 """
 
 from __future__ import annotations
@@ -62,3 +63,22 @@ class FileWitnessStore:
 
     def evidence(self) -> list[SplitViewEvidence]:
         return [SplitViewEvidence.from_json(e) for e in self._read()["evidence"]]
+
+    def pinned_log(self) -> tuple[str, bytes] | None:
+        """The origin and raw Ed25519 key of the log this witness follows, once pinned."""
+        log = self._read().get("log")
+        if log is None:
+            return None
+        try:
+            return str(log["origin"]), bytes.fromhex(str(log["log_key"]))
+        except (KeyError, TypeError, ValueError) as e:
+            raise StorageError(f"{self.path}: the pinned log is unreadable") from e
+
+    def pin_log(self, origin: str, log_key: bytes) -> None:
+        """Pin the log (once): a state file never moves to another log, whose heads it could not compare."""
+        data = self._read()
+        pinned = self.pinned_log()
+        if pinned is not None and pinned != (origin, log_key):
+            raise StorageError(f"{self.path} belongs to the log {pinned[0]!r} under another key")
+        data["log"] = {"origin": origin, "log_key": log_key.hex()}
+        self._write(data)

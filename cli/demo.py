@@ -29,6 +29,7 @@ from rich.table import Table
 DEMO_PRESETS = ("president", "parliament-2025", "parliament-2021", "referendum", "city", "village")
 TRUSTEES_N, TRUSTEES_K = 5, 3
 PRESENT_TRUSTEES = (1, 3, 5)
+WITNESS_NAME = "observers.example/witness"
 
 
 def register(app: typer.Typer) -> None:
@@ -89,6 +90,10 @@ class DemoRun:
         self.timings[name] = time.perf_counter() - t0
 
     def execute(self) -> None:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        from bulletin_board.checkpoint import public_key_bytes
+        from elections.manifest import WitnessRosterEntry
         from elections.presets import build_preset
         from trustees.coordinator import CeremonyParams
         from trustees.in_process import new_trustee_stores, roster_for
@@ -96,7 +101,17 @@ class DemoRun:
         # Each trustee makes its identity key first (``shailoo trustee init``); the commission writes the public
         # keys into the manifest's roster, so every trustee post on the board is signed by an appointed trustee.
         self.trustee_stores = new_trustee_stores(CeremonyParams(TRUSTEES_N, TRUSTEES_K))
-        self.manifest = build_preset(self.preset).with_trustees(roster_for(self.trustee_stores), TRUSTEES_K)
+        # The witness's key too (``shailoo witness init``): the commission pins it on the manifest's witness roster,
+        # and an observer's verifier counts its cosignatures under that key only.
+        self.witness_key = Ed25519PrivateKey.generate()
+        witness = WitnessRosterEntry(
+            name=WITNESS_NAME, public_key=public_key_bytes(self.witness_key.public_key()).hex()
+        )
+        self.manifest = (
+            build_preset(self.preset)
+            .with_trustees(roster_for(self.trustee_stores), TRUSTEES_K)
+            .with_witnesses([witness])
+        )
         self.console.print(
             Panel.fit(
                 f"[bold]{self.manifest.name.en}[/bold]\n{self.manifest.name.ky}\n{self.manifest.name.ru}\n\n"
@@ -482,27 +497,27 @@ class DemoRun:
             self.console.print(table)
 
     def _witness_cosigns(self) -> None:
-        """An independent witness cosigns the latest tree head, after checking it extends the last one it saw."""
-        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
+        """An independent witness follows the board over its HTTP API (what ``shailoo witness run`` does): it
+        checks the latest tree head extends the last one it cosigned and posts its cosignature, which the server
+        keeps because the witness is on the manifest's roster with this key."""
         from bulletin_board.storage import now_ms
         from bulletin_board.witness import MemoryWitnessStore, Witness
+        from observer.witness_follower import HttpBoardSource, WitnessFollower
 
         board = self.components.board
         if not hasattr(self, "witness"):
-            self.witness = Witness(
-                "observers.example/witness",
-                Ed25519PrivateKey.generate(),
+            witness = Witness(
+                WITNESS_NAME,
+                self.witness_key,
                 log_origin=board.origin,
                 log_key=board.public_key,
                 store=MemoryWitnessStore(),
                 clock=now_ms,
             )
-        head = board.integrate()
-        last = self.witness.last_cosigned()
-        proof = board.consistency_proof(last.size, head.size) if last is not None else None
-        board.add_cosignature(head.size, self.witness.cosign(head, proof), self.witness.public_key)
-        self.stats["cosignatures"] += 1
+            self.witness = WitnessFollower(witness, HttpBoardSource(self.http))
+        board.integrate()  # the operator signs a head for everything so far; the witness reads it over HTTP
+        if self.witness.step().action == "cosigned":
+            self.stats["cosignatures"] += 1
 
     def _export(self) -> None:
         from bulletin_board.export import write_export

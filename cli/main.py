@@ -30,6 +30,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "cli.registry",
     "cli.observe",
     "cli.trustee",
+    "cli.witness",
     "cli.precinct",
 )
 

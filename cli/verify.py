@@ -23,26 +23,38 @@ def verify(
     ] = None,
     shard_size: Annotated[int, typer.Option("--shard-size", min=1, help="Ballots per shard")] = 256,
     witness: Annotated[
-        list[str] | None, typer.Option("--witness", help="A witness that must cosign the latest tree head")
+        list[str] | None,
+        typer.Option(
+            "--witness",
+            help="NAME=KEY: a witness pinned by its Ed25519 key (64 hex digits) that must cosign the latest tree "
+            "head; a bare NAME takes the key from the manifest's witness roster. Repeatable",
+        ),
     ] = None,
     min_witnesses: Annotated[
-        int, typer.Option("--min-witnesses", min=0, help="Witnesses that must cosign the latest tree head")
+        int,
+        typer.Option(
+            "--min-witnesses", min=0, help="Pinned witnesses (roster or --witness) that must cosign the latest head"
+        ),
     ] = 1,
     progress: Annotated[bool, typer.Option(help="Show progress bars")] = True,
 ) -> None:
     """Verify every step of an election from its board export; exit status 1 if any check fails."""
-    from observer.context import VerifyOptions
+    from observer.context import VerifyOptions, WitnessPin
     from observer.errors import ObserverError
     from observer.verify import verify as run
 
     console = Console()
+    try:
+        pins = tuple(WitnessPin.parse(text) for text in witness or ())
+    except ObserverError as e:
+        raise typer.BadParameter(e.message, param_hint="--witness") from e
     options = VerifyOptions(
         workers=workers,
         dask_address=dask,
         checkpoint=checkpoint,
         shard_size=shard_size,
         progress=progress,
-        required_witnesses=tuple(witness or ()),
+        witnesses=pins,
         min_witnesses=min_witnesses,
     )
     try:

@@ -24,6 +24,9 @@ Public API (names stable):
   identity key that signs its ceremony and decryption posts (`record.trustee_posts`). ``Manifest.trustees`` and
   ``Manifest.trustee_threshold`` (k) are optional; an empty roster is left out of the canonical dict, so manifests
   without one keep their hashes. ``with_trustees(roster, threshold)`` gives the manifest with a roster.
+* `WitnessRosterEntry` — ``name, public_key``: the witnesses the commission appointed to cosign the board's tree
+  heads, each pinned by its Ed25519 key. ``Manifest.witnesses`` is optional and, when empty, left out of the
+  canonical dict like the trustee roster. ``with_witnesses(roster)`` gives the manifest with a witness roster.
 * Rule parameters: `elections.parameters.RuleSet` and its blocks.
 """
 
@@ -284,6 +287,33 @@ class TrusteeRosterEntry(BaseModel):
         return value
 
 
+#: A witness's name is its signed-note signer name (docs/spec/board.md §4): printable ASCII, no space, no "+".
+_WITNESS_NAME = r"^[\x21-\x2a\x2c-\x7e]{1,128}$"
+
+
+class WitnessRosterEntry(BaseModel):
+    """A witness the commission appointed: its signer name and its Ed25519 public key (32 bytes, lowercase hex).
+    A verifier counts a cosignature under that name only when it is made with that key."""
+
+    model_config = _STRICT
+    name: str = Field(pattern=_WITNESS_NAME)
+    public_key: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+    @field_validator("public_key")
+    @classmethod
+    def _strict_ed25519(cls, value: str) -> str:
+        try:
+            signing.decode_public_key(bytes.fromhex(value))
+        except CryptoError as e:
+            raise ValueError(f"the witness's key is not a usable Ed25519 key: {e.message}") from e
+        return value
+
+    @property
+    def key_bytes(self) -> bytes:
+        """The raw 32-byte Ed25519 key."""
+        return bytes.fromhex(self.public_key)
+
+
 #: Fields left out of the canonical dict while empty, so manifests written before they existed keep their hash.
 _OPTIONAL_WHEN_EMPTY = ("trustees", "trustee_threshold")
 
@@ -309,6 +339,8 @@ class Manifest(BaseModel):
     #: The trustee roster (index 1..n, contiguous) and the decryption threshold k; both or neither.
     trustees: tuple[TrusteeRosterEntry, ...] = ()
     trustee_threshold: int | None = None
+    #: The witness roster: the witnesses whose cosignatures a verifier counts by default, each pinned by its key.
+    witnesses: tuple[WitnessRosterEntry, ...] = ()
 
     _index: dict[str, dict[str, Any]] = PrivateAttr(default_factory=dict)
 
@@ -318,6 +350,7 @@ class Manifest(BaseModel):
 
         check_manifest(self)
         _check_roster(self.trustees, self.trustee_threshold)
+        _check_witnesses(self.witnesses)
         return self
 
     def model_post_init(self, context: Any, /) -> None:
@@ -360,6 +393,8 @@ class Manifest(BaseModel):
         if not self.trustees:
             for name in _OPTIONAL_WHEN_EMPTY:
                 data.pop(name, None)
+        if not self.witnesses:
+            data.pop("witnesses", None)
         return data
 
     def manifest_hash(self) -> bytes:
@@ -390,6 +425,19 @@ class Manifest(BaseModel):
             return Manifest.model_validate(data)
         except ValidationError as e:
             raise ManifestError(f"the trustee roster is invalid: {e}") from e
+
+    def with_witnesses(self, roster: Iterable[WitnessRosterEntry]) -> Manifest:
+        """This manifest with the witness roster ``roster`` (distinct names, distinct keys)."""
+        data = self.model_dump(mode="python")
+        data["witnesses"] = tuple(roster)
+        try:
+            return Manifest.model_validate(data)
+        except ValidationError as e:
+            raise ManifestError(f"the witness roster is invalid: {e}") from e
+
+    def witness_keys(self) -> dict[str, bytes]:
+        """The witness roster as name → raw 32-byte Ed25519 key."""
+        return {w.name: w.key_bytes for w in self.witnesses}
 
     def roster_entry(self, index: int) -> TrusteeRosterEntry:
         """Trustee ``index`` of the roster; `UnknownIdError` if the roster has no such trustee."""
@@ -457,6 +505,14 @@ def _check_roster(roster: tuple[TrusteeRosterEntry, ...], threshold: int | None)
         raise ValueError("two trustees of the roster share an identity key")
     if threshold is None or isinstance(threshold, bool) or not 1 <= threshold <= len(roster):
         raise ValueError(f"the trustee threshold k must satisfy 1 <= k <= n = {len(roster)}")
+
+
+def _check_witnesses(roster: tuple[WitnessRosterEntry, ...]) -> None:
+    """Distinct names and distinct keys: one witness, one key, one name."""
+    if dupes := duplicates(w.name for w in roster):
+        raise ValueError(f"the witness roster names {dupes} more than once")
+    if len({w.public_key for w in roster}) != len(roster):
+        raise ValueError("two witnesses of the roster share a key")
 
 
 def duplicates(values: Iterable[str]) -> list[str]:

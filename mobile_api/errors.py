@@ -88,6 +88,10 @@ STATUS_BY_CODE: Final[dict[str, int]] = {
     "wrong_election": 422,
     "spoil_mismatch": 422,
     "reused_nonce": 422,
+    # witnesses
+    "unknown_witness": 403,
+    "witness_key_conflict": 409,
+    "invalid_checkpoint": 422,
 }
 
 #: Codes documented on every voter-facing route (in addition to the route's own).

@@ -6,8 +6,9 @@
 * the payloads of every entry except ballots and precinct batches (small: setup, issuance, tally, shares, result);
 * per ballot a `BallotSummary` (credential key, style, precinct, tracking code) for weeding and the dashboard;
 * every perfect Merkle subtree hash (about 2N hashes), so any range hash and consistency proof is cheap;
-* the tree heads and cosignatures as found, and every *problem* met on the way (an entry that is not canonical,
-  a promise signature that fails, a broken line), each naming its entry index or line.
+* the tree heads (with the consistency proof each carries) and cosignatures as found, and every *problem* met on
+  the way (an entry that is not canonical, a promise signature that fails, a broken line), each naming its entry
+  index or line.
 
 Unlike `bulletin_board.export.verify_export`, which stops at the first problem, loading never stops: the checks
 (`observer.checks`) turn the problems into failed checks that name what is wrong, and verify the rest anyway.
@@ -28,7 +29,8 @@ from bulletin_board import merkle
 from bulletin_board.checkpoint import SignedPromise, SignedTreeHead, WitnessCosignature, key_id, verify_promise
 from bulletin_board.entries import EntryKind
 from bulletin_board.errors import BoardError
-from bulletin_board.export import EXPORT_FORMAT
+from bulletin_board.export import EXPORT_FORMAT, read_tree_head_line
+from bulletin_board.proofs import ConsistencyProof
 from crypto.canonical import canonical_json
 from crypto.errors import ShailooError
 from crypto.hashing import hash_fields
@@ -97,6 +99,8 @@ class TreeHeadRecord:
     computed_root: bytes
     head: SignedTreeHead | None = None
     parse_error: str | None = None
+    #: The consistency proof from the previous head that the line carries (none on the first head).
+    consistency: ConsistencyProof | None = None
     cosignatures: list[CosignatureRecord] = field(default_factory=list)
 
 
@@ -304,11 +308,11 @@ class _Loader:
     def tree_head(self, obj: dict[str, Any]) -> None:
         export = self.export
         assert export is not None
-        text = str(obj.get("checkpoint"))
-        record = TreeHeadRecord(self.line, text, export.size, export.root(export.size))
+        record = TreeHeadRecord(self.line, str(obj.get("checkpoint")), export.size, export.root(export.size))
         try:
-            record.head = SignedTreeHead.from_text(text)
-        except BoardError as e:
+            record.text, record.consistency = read_tree_head_line(obj)
+            record.head = SignedTreeHead.from_text(record.text)
+        except ShailooError as e:
             record.parse_error = e.message
         export.tree_heads.append(record)
 

@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Any, Final, TypeVar
 
 from crypto.blind_rsa import ELECTION_MIN_MODULUS_BITS, BlindRsaPublicKey
+from crypto.errors import CryptoError
+from crypto.signing import decode_public_key
 from elections.manifest import Manifest
 from observer.board_export import BallotSummary, BoardExport
-from observer.errors import CheckSkippedError
+from observer.errors import CheckSkippedError, WitnessPinError
 from observer.established import (
     BallotsEstablished,
     CeremonyEstablished,
@@ -35,6 +37,37 @@ _T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
+class WitnessPin:
+    """A witness the verifier requires on the latest tree head: its ``name`` and its raw 32-byte Ed25519 ``key``,
+    or no key, to be taken from the manifest's witness roster (check 3 fails if the roster has no such name)."""
+
+    name: str
+    key: bytes | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> WitnessPin:
+        """``NAME=KEY`` (KEY: 64 hex digits, a valid Ed25519 key not of small order) or a bare ``NAME``;
+        `WitnessPinError` otherwise."""
+        name, sep, key_hex = text.partition("=")
+        if not name or any(not 0x21 <= ord(c) <= 0x7E or c == "+" for c in name):
+            raise WitnessPinError(f"--witness {text!r}: the name must be printable ASCII without spaces or '+'")
+        if not sep:
+            return cls(name)
+        try:
+            raw = bytes.fromhex(key_hex)
+            if key_hex != raw.hex():
+                raise ValueError("not lowercase hex")
+            decode_public_key(raw)
+        except (ValueError, CryptoError) as e:
+            reason = e.message if isinstance(e, CryptoError) else "not 64 lowercase hex digits"
+            raise WitnessPinError(
+                f"--witness {name}=…: the key must be the witness's Ed25519 public key, 64 lowercase hex digits "
+                f"(as `shailoo witness show` prints it): {reason}"
+            ) from e
+        return cls(name, raw)
+
+
+@dataclass(frozen=True)
 class VerifyOptions:
     """How to run: ``workers`` local processes or a Dask scheduler at ``dask_address``; a resume ``checkpoint``."""
 
@@ -43,8 +76,9 @@ class VerifyOptions:
     checkpoint: Path | None = None
     shard_size: int = 256
     progress: bool = False
-    #: Witnesses that must have cosigned the latest tree head (names); empty: at least ``min_witnesses`` anyone.
-    required_witnesses: tuple[str, ...] = ()
+    #: Witnesses that must have cosigned the latest tree head, each pinned by key (or by the manifest's roster).
+    witnesses: tuple[WitnessPin, ...] = ()
+    #: Pinned witnesses (roster or ``witnesses``) that must have cosigned the latest tree head; 0 accepts none.
     min_witnesses: int = 1
     min_issuer_bits: int = ELECTION_MIN_MODULUS_BITS
 

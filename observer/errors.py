@@ -27,6 +27,30 @@ class CheckpointMismatchError(ObserverError):
     code = "checkpoint_mismatch"
 
 
+class WitnessPinError(ObserverError):
+    """A ``--witness`` option that is neither ``NAME=KEY`` with a valid Ed25519 key nor a bare name."""
+
+    code = "invalid_witness_pin"
+
+
+class WitnessError(ObserverError):
+    """A witness's keystore or identity is not usable."""
+
+    code = "witness_error"
+
+
+class BoardUnreachableError(WitnessError):
+    """The board did not answer (network error, timeout, HTTP 5xx): try again later."""
+
+    code = "board_unreachable"
+
+
+class CosignatureRefusedError(WitnessError):
+    """The board answered a witness's request with an error; ``code`` is the board's (``unknown_witness``, …)."""
+
+    code = "cosignature_refused"
+
+
 class CheckFailedError(ObserverError):
     """Raised inside a check: the check fails, with ``evidence`` (entry indices, hashes, values)."""
 

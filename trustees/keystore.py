@@ -241,7 +241,7 @@ class Keystore:
                 f"the passphrase must have at least {MIN_PASSPHRASE_CHARS} characters", code="weak_passphrase"
             )
         if path.exists() and not overwrite:
-            raise KeystoreExistsError(f"{path} already exists; refusing to overwrite a trustee's keystore")
+            raise KeystoreExistsError(f"{path} already exists; refusing to overwrite a keystore")
         salt = secrets.token_bytes(SALT_BYTES)
         key, check = _derive(passphrase, salt, kdf)
         store = cls(path, label=dict(label), secrets_=dict(secrets_), kdf=kdf, salt=salt, key=key, check=check)

@@ -158,6 +158,47 @@ def test_altered_tree_head_rejected(board: BulletinBoard) -> None:
     assert _rejected(lines).index is None
 
 
+def _tree_head_lines(lines: list[bytes]) -> list[int]:
+    return [i for i, x in enumerate(lines) if b'"type":"tree_head"' in x]
+
+
+def test_every_head_after_the_first_carries_the_consistency_proof_from_the_one_before(board: BulletinBoard) -> None:
+    lines = _fill(board)
+    heads = [json.loads(lines[i]) for i in _tree_head_lines(lines)]
+    assert "consistency" not in heads[0]
+    assert [(h["consistency"]["old_size"], h["consistency"]["new_size"]) for h in heads[1:]] == [(2, 25), (25, 31)]
+    assert heads[1]["consistency"] == board.consistency_proof(2, 25).to_json()
+
+
+@pytest.mark.parametrize("head", [1, 2])
+def test_a_wrong_consistency_proof_in_the_export_is_rejected(board: BulletinBoard, head: int) -> None:
+    lines = _fill(board)
+    at = _tree_head_lines(lines)[head]
+    obj = json.loads(lines[at])
+    hashes = obj["consistency"]["hashes"]
+    hashes[-1] = ("0" if hashes[-1][0] != "0" else "1") + hashes[-1][1:]  # one hash of the proof changed
+    lines[at] = canonical_json(obj) + b"\n"
+    error = _rejected(lines)
+    assert error.line == at + 1 and "consistency proof" in error.message
+
+
+def test_a_missing_or_misplaced_consistency_proof_is_rejected(board: BulletinBoard) -> None:
+    lines = _fill(board)
+    first, second = _tree_head_lines(lines)[:2]
+    dropped = json.loads(lines[second])
+    proof = dropped.pop("consistency")
+    assert (
+        "carries no consistency proof"
+        in _rejected([*lines[:second], canonical_json(dropped) + b"\n", *lines[second + 1 :]]).message
+    )
+    moved = {**json.loads(lines[first]), "consistency": proof}
+    assert "first tree head" in _rejected([*lines[:first], canonical_json(moved) + b"\n", *lines[first + 1 :]]).message
+    stale = json.loads(lines[_tree_head_lines(lines)[2]])
+    stale["consistency"] = proof  # a genuine proof, but from 2 to 25, not from 25 to 31
+    at = _tree_head_lines(lines)[2]
+    assert "consistency proof" in _rejected([*lines[:at], canonical_json(stale) + b"\n", *lines[at + 1 :]]).message
+
+
 def test_forged_cosignature_rejected(board: BulletinBoard) -> None:
     lines = _fill(board)
     at = next(i for i, x in enumerate(lines) if b'"type":"cosignature"' in x)

@@ -14,6 +14,7 @@ from bulletin_board.errors import (
     InvalidCheckpointError,
     SplitViewError,
     StaleTreeHeadError,
+    StorageError,
 )
 from bulletin_board.log import BulletinBoard
 from bulletin_board.proofs import ConsistencyProof
@@ -158,3 +159,14 @@ def test_gossip_between_witnesses_reveals_a_split_view() -> None:
     assert inconsistent.value.evidence.reason == "inconsistent"
     compare_heads(_head(10), _head(20), LOG_KEY.public_key(), _proof(10, 20))
     compare_heads(_head(20), _head(20), LOG_KEY.public_key(), None)
+
+
+def test_the_state_file_pins_one_log_and_refuses_another(tmp_path: Path) -> None:
+    store = FileWitnessStore(tmp_path / "state.json")
+    assert store.pinned_log() is None
+    key = bytes(range(32))
+    store.pin_log("cec.shailoo.kg/board", key)
+    store.pin_log("cec.shailoo.kg/board", key)  # the same log again: nothing changes
+    with pytest.raises(StorageError):
+        store.pin_log("cec.shailoo.kg/board", bytes(32))
+    assert FileWitnessStore(tmp_path / "state.json").pinned_log() == ("cec.shailoo.kg/board", key)

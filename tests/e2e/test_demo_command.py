@@ -18,3 +18,6 @@ def test_shailoo_demo_runs_and_its_export_verifies(tmp_path: Path) -> None:
     assert (out / "board.jsonl").stat().st_size > 0
     report = json.loads((out / "verification.json").read_text())
     assert report["passed"] is True and report["counts"]["fail"] == 0
+    # The witness's cosignature went through the server's route and counts under its roster key, by default.
+    witnesses = next(c for c in report["checks"] if c["number"] == 3)["evidence"]
+    assert witnesses["latest_signers"] == witnesses["from_roster"] == ["observers.example/witness"]

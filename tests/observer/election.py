@@ -5,7 +5,8 @@ ceremony (`trustees.in_process.run_key_ceremony`), issuer keys (pinned test keys
 channels open, voters with blind-signed credentials casting ballots (`record.ballot.create_ballot`)
 — some re-vote, one challenges — issuance counts and the close, weeding and aggregation
 (`record.tally`), decryption shares of trustees 1 and 3, combination, the rules engine, the result.
-Tree heads are signed along the way and cosigned by two witnesses; the board is written as an export.
+Tree heads are signed along the way and cosigned by two witnesses, both on the manifest's witness roster (unless
+``witness_roster=False``); the board is written as an export.
 
 Payload shapes follow what the server writes (voting_server/election.py, voting_server/tally.py).
 """
@@ -23,6 +24,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from bulletin_board.checkpoint import public_key_bytes
 from bulletin_board.entries import EntryKind, payload_hash
 from bulletin_board.export import write_export
 from bulletin_board.log import BulletinBoard
@@ -32,7 +34,7 @@ from crypto import blind_rsa
 from crypto.blind_rsa import BlindRsaPrivateKey
 from crypto.dlog import DiscreteLogTable
 from crypto.threshold import combine_decryption_share_vectors, compute_decryption_shares
-from elections.manifest import Manifest
+from elections.manifest import Manifest, WitnessRosterEntry
 from elections.presets import build_preset
 from elections.results import compute_results_by_style
 from record.ballot import create_ballot, credential_message, election_base_hash
@@ -55,6 +57,7 @@ from trustees.keystore_contents import TrusteeSecrets
 ORIGIN = "cec.shailoo.kg/observer-test"
 KEYS_FILE = Path(__file__).parent.parent / "vectors" / "observer" / "issuer_keys.json"
 REGIONS = ("batken", "jalal-abad", "abroad")
+WITNESS_NAMES = ("witness.osce.test", "witness.university.kg")
 
 
 def small_president_manifest() -> Manifest:
@@ -94,6 +97,7 @@ class BuiltElection:
     board: BulletinBoard
     tracking_codes: list[str] = field(default_factory=list)
     indices: dict[str, list[int]] = field(default_factory=dict)
+    witness_keys: dict[str, Ed25519PrivateKey] = field(default_factory=dict)
 
 
 def issue_credential(sk: BlindRsaPrivateKey, election_id: str, style_id: str, public: bytes) -> tuple[bytes, bytes]:
@@ -123,6 +127,7 @@ def build_election(
     tamper: Callable[[str, dict[str, Any]], dict[str, Any]] | None = None,
     ceremony: CeremonyParams = CEREMONY,
     app_ballots_name_a_precinct: bool = False,
+    witness_roster: bool = True,
 ) -> BuiltElection:
     """Run the whole election on an in-memory board and write its export to ``path``.
 
@@ -134,6 +139,13 @@ def build_election(
     # The trustees' identity keys come first: the commission puts them on the manifest's roster.
     stores = new_trustee_stores(ceremony)
     manifest = manifest.with_trustees(roster_for(stores), ceremony.k)
+    # So do the witnesses' keys: the commission pins them on the manifest's witness roster.
+    witness_keys = {name: Ed25519PrivateKey.generate() for name in WITNESS_NAMES}
+    if witness_roster:
+        manifest = manifest.with_witnesses(
+            WitnessRosterEntry(name=name, public_key=public_key_bytes(key.public_key()).hex())
+            for name, key in witness_keys.items()
+        )
     clock = iter(range(1_767_000_000_000, 1_767_000_000_000 + 10**9, 60_000))
     board = BulletinBoard(
         open_storage("sqlite://"), Ed25519PrivateKey.generate(), origin=ORIGIN, clock=lambda: next(clock)
@@ -141,15 +153,15 @@ def build_election(
     witnesses = [
         Witness(
             name,
-            Ed25519PrivateKey.generate(),
+            key,
             log_origin=ORIGIN,
             log_key=board.public_key,
             store=MemoryWitnessStore(),
             clock=lambda: next(clock),
         )
-        for name in ("witness.osce.test", "witness.university.kg")
+        for name, key in witness_keys.items()
     ]
-    built = BuiltElection(path, manifest, board)
+    built = BuiltElection(path, manifest, board, witness_keys=witness_keys)
 
     def append(kind: EntryKind, payload: dict[str, Any]) -> int:
         if tamper is not None:

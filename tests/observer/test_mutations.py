@@ -173,6 +173,28 @@ def test_flipped_byte_in_a_tree_head_root_fails_check_2(export_copy: Path) -> No
     assert report.check(1).status is Status.PASS  # the entries themselves are intact
 
 
+@pytest.mark.parametrize("change", ["flip_a_hash", "drop_a_hash", "drop_the_proof"])
+def test_a_wrong_consistency_proof_in_the_export_fails_check_2(export_copy: Path, change: str) -> None:
+    lines = read_lines(export_copy)
+    head = _tree_head_lines(lines)[2]
+    proof = head["consistency"]
+    assert proof["hashes"], "the third head's proof from the second is not empty"
+    if change == "flip_a_hash":
+        proof["hashes"][0] = flip_hex_byte(proof["hashes"][0], 5)
+    elif change == "drop_a_hash":
+        proof["hashes"].pop()
+    else:
+        del head["consistency"]
+    write_lines(export_copy, lines)
+    report = verify(export_copy)
+    check = report.check(2)
+    assert check.status is Status.FAIL, check.to_json()
+    size = int(head["checkpoint"].split("\n")[1])
+    (problem,) = check.evidence["tree_heads"]
+    assert problem["size"] == size and "consistency proof" in problem["problem"]
+    assert report.check(1).status is Status.PASS  # the entries and the signed roots are intact
+
+
 def test_flipped_byte_in_a_cosignature_fails_check_3(export_copy: Path) -> None:
     lines = read_lines(export_copy)
     cosig = [line for line in lines if line.get("type") == "cosignature"][3]

@@ -16,10 +16,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from bulletin_board.checkpoint import public_key_bytes
 from crypto.blind_rsa import BlindRsaPrivateKey
 from crypto.elgamal import Ciphertext
 from crypto.threshold import compute_decryption_shares
-from elections.manifest import Manifest
+from elections.manifest import Manifest, WitnessRosterEntry
 from elections.presets import build_preset
 from identity.credentials import Credential, IssuerKeys
 from identity.face import FaceTemplate
@@ -38,6 +39,7 @@ from voting_server.settings import DEVELOPMENT_AUDITOR_TOKEN, DEVELOPMENT_OPERAT
 OPERATOR = {"Authorization": f"Bearer {DEVELOPMENT_OPERATOR_TOKEN}"}
 AUDITOR = {"Authorization": f"Bearer {DEVELOPMENT_AUDITOR_TOKEN}"}
 DEVICE_ID = "test-precinct-terminal"
+WITNESS_NAME = "witness.test.kg"
 _TEST_KEY: dict[str, BlindRsaPrivateKey] = {}
 CEREMONY = CeremonyParams(5, 3)
 
@@ -56,6 +58,43 @@ def personal_number(i: int) -> str:
     return f"{1 + i % 2}{birth:%d%m%Y}{i:05d}"
 
 
+def add_test_voter(
+    registry: SqlVoterRegistry, manifest: Manifest, i: int, style_id: str | None = None
+) -> tuple[str, str]:
+    """Voter ``i`` in the registry, in ``style_id`` or else the manifest's ballot style ``i`` (round robin);
+    (personal number, style)."""
+    style = (
+        manifest.ballot_styles[i % len(manifest.ballot_styles)] if style_id is None else manifest.ballot_style(style_id)
+    )
+    number = personal_number(i)
+    registry.add(
+        VoterRecord(
+            personal_number=number,
+            surname="Test",
+            given_name=f"Voter {i}",
+            patronymic="",
+            birth_date=dt.date(int(number[5:9]), int(number[3:5]), int(number[1:3])),
+            region=style.region_id,
+            district=style.district_ids[-1],
+            precinct="p1",
+            face_template=FaceTemplate.from_array(np.full(128, 0.01)),
+        )
+    )
+    return number, style.style_id
+
+
+def attestation(manifest: Manifest, device_key: Ed25519PrivateKey, number: str, session_id: str) -> DeviceAttestation:
+    """The precinct device's signed assertion that it identified voter ``number`` in ``session_id``."""
+    assertion = {
+        "election_id": manifest.election_id,
+        "session_id": session_id,
+        "personal_number": number,
+        "method": "document",
+        "device_id": DEVICE_ID,
+    }
+    return DeviceAttestation.sign(DEVICE_ID, device_key, assertion)
+
+
 @dataclass
 class Election:
     """An election on a fresh database, set up to the state named by the steps the test calls."""
@@ -68,6 +107,7 @@ class Election:
     http: TestClient = field(init=False)
     components: Components = field(init=False)
     manifest: Manifest = field(init=False)
+    witness_key: Ed25519PrivateKey = field(init=False)
     trustee_stores: list[MemoryStore] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -82,7 +122,16 @@ class Election:
         self.http = TestClient(self.app, base_url="http://shailoo.test")
         # The trustees' identity keys exist before the manifest: the commission puts them on its roster.
         self.trustee_stores = new_trustee_stores(CEREMONY)
-        self.manifest = build_preset(self.preset).with_trustees(roster_for(self.trustee_stores), CEREMONY.k)
+        # So does the witness's key: the commission pins it on the manifest's witness roster.
+        self.witness_key = Ed25519PrivateKey.generate()
+        witness = WitnessRosterEntry(
+            name=WITNESS_NAME, public_key=public_key_bytes(self.witness_key.public_key()).hex()
+        )
+        self.manifest = (
+            build_preset(self.preset)
+            .with_trustees(roster_for(self.trustee_stores), CEREMONY.k)
+            .with_witnesses([witness])
+        )
         self.device_key = Ed25519PrivateKey.generate()
         self._next_voter = 0
 
@@ -127,40 +176,16 @@ class Election:
         style id)."""
         i = self._next_voter
         self._next_voter += 1
-        style = self.manifest.ballot_styles[i % len(self.manifest.ballot_styles)]
-        if style_id is not None:
-            style = self.manifest.ballot_style(style_id)
-        number = personal_number(i)
         registry = self.components.registry
         assert isinstance(registry, SqlVoterRegistry)
-        registry.add(
-            VoterRecord(
-                personal_number=number,
-                surname="Test",
-                given_name=f"Voter {i}",
-                patronymic="",
-                birth_date=dt.date(int(number[5:9]), int(number[3:5]), int(number[1:3])),
-                region=style.region_id,
-                district=style.district_ids[-1],
-                precinct="p1",
-                face_template=FaceTemplate.from_array(np.full(128, 0.01)),
-            )
-        )
-        return number, style.style_id
+        return add_test_voter(registry, self.manifest, i, style_id)
 
     def voter_client(self) -> VoterClient:
         return VoterClient(self.http)
 
     def attest(self, client: VoterClient, number: str, session_id: str) -> IdentificationResult:
         """The precinct device identifies the voter ``number`` in the session ``session_id``."""
-        assertion = {
-            "election_id": self.manifest.election_id,
-            "session_id": session_id,
-            "personal_number": number,
-            "method": "document",
-            "device_id": DEVICE_ID,
-        }
-        return client.submit_attestation(session_id, DeviceAttestation.sign(DEVICE_ID, self.device_key, assertion))
+        return client.submit_attestation(session_id, attestation(self.manifest, self.device_key, number, session_id))
 
     def credential(
         self, client: VoterClient | None = None, *, style_id: str | None = None

@@ -11,6 +11,7 @@ directly and appends posts after the same checks (decryption shares after `trust
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -75,20 +76,29 @@ class BoardTransport:
                 accept_post(self.board, self.params, post)
 
 
+#: Serialises the coordinator's check-then-append of ceremony posts and closes in this process, so a post checked
+#: before a close is not appended after it. (Across processes such a post may still land after the close: it then
+#: does not count, for the trustees and the verifier alike — record.md §2.2.)
+_CEREMONY_WRITES = threading.Lock()
+
+
 def accept_post(board: BulletinBoard, params: CeremonyParams, post: Post) -> bool:
     """Check ``post`` against the board (`check_post`) and append it; ``False`` if the very same post is already
     there (idempotent retry). The server's trustee endpoints call this."""
-    existing = board.find_by_dedup_key(post.dedup_key)
-    if existing is not None:
-        if canonical_payload(existing.payload) == canonical_payload(post.payload):
+    with _CEREMONY_WRITES:
+        existing = board.find_by_dedup_key(post.dedup_key)
+        if existing is not None:
+            if canonical_payload(existing.payload) == canonical_payload(post.payload):
+                return False
+            raise CeremonyError(
+                f"the board already holds a different entry in slot {post.dedup_key}", code="slot_taken"
+            )
+        check_post(board.entries(0, board.size), params, post)
+        try:
+            board.append(post.kind, post.payload, dedup_key=post.dedup_key)
+        except DuplicateEntryError:  # a concurrent retry won the race
             return False
-        raise CeremonyError(f"the board already holds a different entry in slot {post.dedup_key}", code="slot_taken")
-    check_post(board.entries(0, board.size), params, post)
-    try:
-        board.append(post.kind, post.payload, dedup_key=post.dedup_key)
-    except DuplicateEntryError:  # a concurrent retry won the race
-        return False
-    return True
+        return True
 
 
 def check_post(entries: Sequence[Entry], params: CeremonyParams, post: Post) -> None:
@@ -149,6 +159,11 @@ def close_step(board: BulletinBoard, params: CeremonyParams, step: CeremonyStep)
 
     Refused (`CeremonyError`) while the previous step still waits (``too_early``) and when nobody is missing
     (``nothing_to_close``); closing a closed step again returns the entry already there."""
+    with _CEREMONY_WRITES:
+        return _close_step(board, params, step)
+
+
+def _close_step(board: BulletinBoard, params: CeremonyParams, step: CeremonyStep) -> Entry:
     entries = board.entries(0, board.size)
     context = ceremony_context(manifest_payload_hash(entries), params.n, params.k, params.attempt)
     check_ceremony_size(board_manifest(entries), params.n, params.k)

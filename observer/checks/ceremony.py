@@ -135,15 +135,11 @@ def _closes(
     return found
 
 
-def _refuse_late(closes: Closes, step: CeremonyStep, index: int) -> None:
-    """Entry ``index`` of ``step`` came after the step's close: the coordinator had to refuse it."""
+def _late(closes: Closes, step: CeremonyStep, index: int) -> bool:
+    """Whether entry ``index`` of ``step`` came after the step's close: it does not count (record.md §2.2; the
+    coordinator refuses such a post, but one racing the close may still be on the board)."""
     close = closes.get(step)
-    if close is not None and index > close[0]:
-        raise _fail(
-            f"entry {index} is a {step.value} entry after the step closed at entry {close[0]}: the coordinator "
-            "must refuse it",
-            entry_index=index,
-        )
+    return close is not None and index > close[0]
 
 
 def _step_end(closes: Closes, step: CeremonyStep, absent: list[int], last: int, previous_end: int) -> int:
@@ -181,15 +177,18 @@ def _named_reasons(disqualified: Mapping[int, Disqualification]) -> str:
 
 
 def _commitments(
-    ctx: VerificationContext, context: bytes, attempt: int, closes: Closes
+    ctx: VerificationContext, context: bytes, attempt: int, closes: Closes, late: list[int]
 ) -> dict[int, tuple[int, TrusteeCommitment]]:
+    """The commitments that count, by trustee; entries after the step's close are listed in ``late``."""
     found: dict[int, tuple[int, TrusteeCommitment]] = {}
     for ref in ctx.export.of_kind(EntryKind.TRUSTEE_COMMITMENT):
         payload = ctx.export.payload(ref.index)
         if not _of_this_ceremony(payload, context, attempt, ref.index):
             continue
         authenticate(ctx, EntryKind.TRUSTEE_COMMITMENT, ref.index, payload)
-        _refuse_late(closes, CeremonyStep.COMMITMENTS, ref.index)
+        if _late(closes, CeremonyStep.COMMITMENTS, ref.index):
+            late.append(ref.index)
+            continue
         try:
             commitment = TrusteeCommitment.from_dict(payload["commitment"])
         except (ShailooError, KeyError, TypeError) as e:
@@ -246,7 +245,8 @@ def trustee_commitments(ctx: VerificationContext) -> Passed:
             k=k,
         )
     closes = _closes(ctx, context, attempt, n)
-    found = _commitments(ctx, context, attempt, closes)
+    late: list[int] = []
+    found = _commitments(ctx, context, attempt, closes, late)
     absent = [j for j in range(1, n + 1) if j not in found]
     ended = _step_end(closes, CeremonyStep.COMMITMENTS, absent, max((i for i, _ in found.values()), default=0), 0)
     excluded = _judge_commitments(context, n, k, found)
@@ -274,6 +274,7 @@ def trustee_commitments(ctx: VerificationContext) -> Passed:
             "participants": sorted(participants),
             "took_no_part": {j: r.value for j, r in excluded.items()},
             "closes": {s.value: i for s, (i, _) in closes.items()},
+            "late_entries": late,
         },
     )
 
@@ -281,16 +282,20 @@ def trustee_commitments(ctx: VerificationContext) -> Passed:
 # --- check 12 ----------------------------------------------------------------------------------------------------
 
 
-def _shares(ctx: VerificationContext, ceremony: CeremonyEstablished) -> dict[int, tuple[int, list[EncryptedShare]]]:
-    """Every participant's counted share entry (the first), authenticated; an entry by a trustee that took no
-    part, or after the shares step closed, fails the check."""
+def _shares(
+    ctx: VerificationContext, ceremony: CeremonyEstablished, late: list[int]
+) -> dict[int, tuple[int, list[EncryptedShare]]]:
+    """Every participant's counted share entry (the first), authenticated; one after the shares step closed is
+    listed in ``late`` and does not count; one by a trustee that took no part fails the check."""
     shares: dict[int, tuple[int, list[EncryptedShare]]] = {}
     for ref in ctx.export.of_kind(EntryKind.TRUSTEE_SHARE):
         payload = ctx.export.payload(ref.index)
         if not _of_this_ceremony(payload, ceremony.context, ceremony.attempt, ref.index):
             continue
         authenticate(ctx, EntryKind.TRUSTEE_SHARE, ref.index, payload)
-        _refuse_late(ceremony.closes, CeremonyStep.SHARES, ref.index)
+        if _late(ceremony.closes, CeremonyStep.SHARES, ref.index):
+            late.append(ref.index)
+            continue
         try:
             entry = Field(payload)
             sender = entry["sender"].integer(minimum=1, maximum=ceremony.n)
@@ -320,9 +325,10 @@ def _judge_dealing(
 
 
 def _complaint_entries(
-    ctx: VerificationContext, ceremony: CeremonyEstablished
+    ctx: VerificationContext, ceremony: CeremonyEstablished, late: list[int]
 ) -> dict[int, tuple[int, list[Complaint]]]:
-    """Every participant's counted step-3 entry (the first), authenticated, by complainer."""
+    """Every participant's counted step-3 entry (the first), authenticated, by complainer; one after the checks
+    step closed is listed in ``late`` and does not count."""
     filed: dict[int, tuple[int, list[Complaint]]] = {}
     for ref in ctx.export.of_kind(EntryKind.COMPLAINT):
         payload = ctx.export.payload(ref.index)
@@ -331,7 +337,9 @@ def _complaint_entries(
         ):
             continue
         authenticate(ctx, EntryKind.COMPLAINT, ref.index, payload)
-        _refuse_late(ceremony.closes, CeremonyStep.CHECKS, ref.index)
+        if _late(ceremony.closes, CeremonyStep.CHECKS, ref.index):
+            late.append(ref.index)
+            continue
         try:
             entry = Field(payload)
             complainer = entry["complainer"].integer(minimum=1, maximum=ceremony.n)
@@ -351,14 +359,15 @@ def complaints(ctx: VerificationContext) -> Passed:
     ceremony = ctx.need(ctx.ceremony, "the ceremony's participants", 11)
     context, commitments = ceremony.context, ceremony.commitments
     participants = sorted(commitments)
-    shares = _shares(ctx, ceremony)
+    late: list[int] = []
+    shares = _shares(ctx, ceremony, late)
     absent = [j for j in participants if j not in shares]
     last_share = max((i for i, _ in shares.values()), default=ceremony.commitments_ended)
     shares_ended = _step_end(ceremony.closes, CeremonyStep.SHARES, absent, last_share, ceremony.commitments_ended)
     dealing = _judge_dealing(participants, shares)
     sent = {j: {s.recipient: s for s in parsed} for j, (_, parsed) in shares.items() if j not in dealing}
 
-    filed = _complaint_entries(ctx, ceremony)
+    filed = _complaint_entries(ctx, ceremony, late)
     absent = [j for j in participants if j not in filed]
     last_check = max((i for i, _ in filed.values()), default=shares_ended)
     _step_end(ceremony.closes, CeremonyStep.CHECKS, absent, last_check, shares_ended)
@@ -388,6 +397,7 @@ def complaints(ctx: VerificationContext) -> Passed:
         "verdicts": verdicts,
         "qualified": list(qualified),
         "disqualified": {j: r.value for j, r in sorted(disqualified.items())},
+        "late_entries": sorted(late),
     }
     if len(qualified) < ceremony.k:
         raise _fail(

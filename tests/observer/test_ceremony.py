@@ -9,13 +9,29 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from bulletin_board.entries import EntryKind
+from bulletin_board.export import write_export
+from bulletin_board.log import BulletinBoard
+from bulletin_board.storage import open_storage
 from crypto.group import Point
 from crypto.threshold import TrusteeCommitment, joint_public_key, public_shares
 from observer.report import Status
 from observer.verify import verify
-from tests.observer.election import BuiltElection, build_election, read_lines, write_lines
-from trustees.coordinator import CeremonyParams
+from record.ceremony import CeremonyStep
+from tests.observer.election import (
+    ORIGIN,
+    BuiltElection,
+    build_election,
+    read_lines,
+    small_president_manifest,
+    write_lines,
+)
+from trustees.ceremony_steps import run_trustee, trustee_step
+from trustees.coordinator import BoardTransport, CeremonyParams, close_step
+from trustees.in_process import new_trustee_stores, roster_for, run_key_ceremony
+from trustees.keystore_contents import TrusteeSecrets
 
 #: Trustee 3 of a 2-of-4 ceremony sends trustee 1 a bad share; trustees 1 and 3 decrypt the tally.
 CHEATER, VICTIM = 3, 1
@@ -127,3 +143,33 @@ def test_a_close_naming_a_trustee_who_committed_fails_check_11(with_absent: Buil
     target = verify(path).check(11)
     assert target.status is Status.FAIL, target.to_json()
     assert target.evidence["entry_index"] == index and target.evidence["recomputed"] == [2]
+
+
+def test_a_commitment_racing_the_close_does_not_count_for_the_trustees_or_the_verifier(tmp_path: Path) -> None:
+    """Trustee 2's commitment lands just after the coordinator closed the step (a post checked before the close,
+    appended after it): nobody counts it, so the close stays true and the ceremony and its record hold."""
+    params = CeremonyParams(n=3, k=2)
+    stores = new_trustee_stores(params)
+    manifest = small_president_manifest().with_trustees(roster_for(stores), params.k)
+    board = BulletinBoard(open_storage("sqlite://"), Ed25519PrivateKey.generate(), origin=ORIGIN)
+    board.append(
+        EntryKind.MANIFEST, {"manifest": manifest.to_canonical_dict(), "manifest_hash": manifest.manifest_hash().hex()}
+    )
+    transport = BoardTransport(board, params)
+    secrets2 = TrusteeSecrets.from_dict(stores[1].secrets)
+    [late], _ = trustee_step(secrets2, board.entries(0, board.size))  # checked by the coordinator, not yet written
+    for store in (stores[0], stores[2]):
+        run_trustee(store, transport)
+    close_step(board, params, CeremonyStep.COMMITMENTS)
+    late_index = board.append(late.kind, late.payload, dedup_key=late.dedup_key).index
+    joint, _ = run_key_ceremony(board, params, [stores[0], stores[2]])
+    assert joint.qualified == (1, 3) and dict(joint.disqualified) == {2: "no_commitment"}
+    path = tmp_path / "export.jsonl"
+    with path.open("wb") as f:
+        write_export(board, f)
+
+    report = verify(path)
+
+    for number in (11, 12, 13):
+        assert report.check(number).status is Status.PASS, report.check(number).to_json()
+    assert report.check(11).evidence["late_entries"] == [late_index]

@@ -20,6 +20,7 @@ a trustee runs them before its next step (`trustees.ceremony_steps.trustee_step`
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -102,9 +103,7 @@ def judge_commitments(view: CeremonyView) -> dict[int, Disqualification]:
         if commitment is None:
             out[j] = Disqualification.NO_COMMITMENT
             continue
-        try:
-            dkg_step1_check(view.context, commitment)
-        except CryptoError:
+        if not _proofs_hold(view.context, commitment):
             out[j] = Disqualification.INVALID_COMMITMENT
             continue
         valid.append(commitment)
@@ -116,6 +115,16 @@ def judge_commitments(view: CeremonyView) -> dict[int, Disqualification]:
             ):
                 out[commitment.index] = Disqualification.DUPLICATE_COMMITMENT
     return dict(sorted(out.items()))
+
+
+@functools.lru_cache(maxsize=1024)
+def _proofs_hold(context: bytes, commitment: TrusteeCommitment) -> bool:
+    """Both Schnorr proofs of ``commitment`` verify under ``context`` (cached: every step judges step 1 again)."""
+    try:
+        dkg_step1_check(context, commitment)
+    except CryptoError:
+        return False
+    return True
 
 
 def participant_commitments(view: CeremonyView) -> list[TrusteeCommitment]:

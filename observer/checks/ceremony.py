@@ -365,7 +365,7 @@ def complaints(ctx: VerificationContext) -> Passed:
     last_share = max((i for i, _ in shares.values()), default=ceremony.commitments_ended)
     shares_ended = _step_end(ceremony.closes, CeremonyStep.SHARES, absent, last_share, ceremony.commitments_ended)
     dealing = _judge_dealing(participants, shares)
-    sent = {j: {s.recipient: s for s in parsed} for j, (_, parsed) in shares.items() if j not in dealing}
+    sent = {j: {s.recipient: s for s in parsed} for j, (_, parsed) in shares.items()}
 
     filed = _complaint_entries(ctx, ceremony, late)
     absent = [j for j in participants if j not in filed]

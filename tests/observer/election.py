@@ -47,7 +47,7 @@ from record.tally import (
     weed,
 )
 from record.trustee_posts import sign_trustee_post
-from tests.trustees.cheating import run_ceremony_with_cheaters
+from tests.trustees.cheating import run_ceremony_with_cheaters, run_ceremony_with_false_complaints
 from trustees.coordinator import CeremonyParams
 from trustees.in_process import new_trustee_stores, roster_for, run_key_ceremony
 from trustees.keystore_contents import TrusteeSecrets
@@ -119,13 +119,14 @@ def build_election(
     ceremony: CeremonyParams = CEREMONY,
     cheaters: Mapping[int, int] | None = None,
     absent: Sequence[int] = (),
+    false_complaints: Mapping[int, int] | None = None,
 ) -> BuiltElection:
     """Run the whole election on an in-memory board and write its export to ``path``.
 
     ``tamper(kind, payload)`` lets a test change a payload before it is appended (a dishonest server). Each
     dealer of ``cheaters`` ({dealer: victim}) sends its victim a bad share and is disqualified; the trustees in
-    ``absent`` never post, and the coordinator closes the steps they miss (one or the other, not both).
-    Trustees 1 and 3 decrypt.
+    ``absent`` never post, and the coordinator closes the steps they miss; each trustee of ``false_complaints``
+    ({liar: accused}) complains about a good share (one of the three at most). Trustees 1 and 3 decrypt.
     """
     manifest = manifest or small_president_manifest()
     # The trustees' identity keys come first: the commission puts them on the manifest's roster.
@@ -166,6 +167,8 @@ def build_election(
     present = [s for i, s in enumerate(stores, start=1) if i not in absent]
     if cheaters:
         joint = run_ceremony_with_cheaters(board, ceremony, stores, cheaters)
+    elif false_complaints:
+        joint = run_ceremony_with_false_complaints(board, ceremony, stores, false_complaints)
     else:
         joint, _ = run_key_ceremony(board, ceremony, present, close_missing=bool(absent))
     for kind in (

@@ -63,6 +63,19 @@ def test_a_record_with_a_disqualified_cheater_passes_and_says_who_and_why(with_c
     assert report.check(42).status is Status.PASS
 
 
+def test_a_record_with_a_false_complaint_passes_and_disqualifies_nobody(tmp_path: Path) -> None:
+    built = build_election(
+        tmp_path / "export.jsonl", voters=2, revotes=0, ceremony=CeremonyParams(n=3, k=2), false_complaints={2: 1}
+    )
+    report = verify(built.path)
+    assert report.passed, [c.to_json() for c in report.failed()]
+    judged = report.check(12)
+    [verdict] = judged.evidence["verdicts"]
+    assert (verdict["guilty"], verdict["reason"], verdict["upheld"]) == (2, "false_complaint", False)
+    assert judged.evidence["qualified"] == [1, 2, 3] and judged.evidence["disqualified"] == {}
+    assert "1 rejected (a rejected complaint disqualifies nobody)" in judged.message
+
+
 def test_a_record_where_a_trustee_never_committed_passes_with_the_close_on_the_board(
     with_absent: BuiltElection,
 ) -> None:

@@ -61,6 +61,7 @@ class EntryKind(StrEnum):
     TRUSTEE_COMMITMENT = "trustee_commitment"
     TRUSTEE_SHARE = "trustee_share"
     COMPLAINT = "complaint"
+    STEP_CLOSED = "step_closed"
     JOINT_KEY = "joint_key"
     ISSUER_KEYS = "issuer_keys"
     DEVICE_KEY = "device_key"

@@ -8,8 +8,8 @@ it or moves it forward. `next_phase` is the whole rule; a kind not allowed in th
 phase                 kinds allowed (→ next phase if the kind moves it)
 ====================  ==========================================================================  ============
 setup                 manifest → key_ceremony
-key_ceremony          trustee_commitment, trustee_share, complaint, issuer_keys, device_key,
-                      joint_key → ready
+key_ceremony          trustee_commitment, trustee_share, complaint, step_closed, issuer_keys,
+                      device_key, joint_key → ready
 ready                 issuer_keys, device_key, channels_open → voting
 voting                issuance, ballot, spoiled_ballot, precinct_batch, precinct_protocol,
                       device_key, complaint, close → closed
@@ -57,7 +57,15 @@ PHASE_RULES: Final[Mapping[Phase, Mapping[EntryKind, Phase]]] = MappingProxyType
     {
         P.SETUP: {K.MANIFEST: P.KEY_CEREMONY},
         P.KEY_CEREMONY: {
-            **_stay(P.KEY_CEREMONY, K.TRUSTEE_COMMITMENT, K.TRUSTEE_SHARE, K.COMPLAINT, K.ISSUER_KEYS, K.DEVICE_KEY),
+            **_stay(
+                P.KEY_CEREMONY,
+                K.TRUSTEE_COMMITMENT,
+                K.TRUSTEE_SHARE,
+                K.COMPLAINT,
+                K.STEP_CLOSED,
+                K.ISSUER_KEYS,
+                K.DEVICE_KEY,
+            ),
             K.JOINT_KEY: P.READY,
         },
         P.READY: {**_stay(P.READY, K.ISSUER_KEYS, K.DEVICE_KEY), K.CHANNELS_OPEN: P.VOTING},

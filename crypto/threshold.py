@@ -255,6 +255,19 @@ def dkg_check_commitments(context: bytes, commitments: Sequence[TrusteeCommitmen
     check_parameters(n, k)
     if sorted(c.index for c in commitments) != list(range(1, n + 1)):
         raise ParameterError(f"expected one commitment from each of trustees 1..{n}")
+    dkg_check_participants(context, commitments, n, k)
+
+
+def dkg_check_participants(context: bytes, commitments: Sequence[TrusteeCommitment], n: int, k: int) -> None:
+    """Check the commitments of the trustees taking part — P, at least k of 1..n, each at most once: the same
+    (n, k), every proof, and no copied C_0 or Y. A trustee with no valid commitment takes no part (it deals
+    nothing and, having no share-encryption key, receives nothing)."""
+    check_parameters(n, k)
+    indices = [c.index for c in commitments]
+    if len(set(indices)) != len(indices) or not all(1 <= i <= n for i in indices):
+        raise ParameterError(f"expected at most one commitment from each of trustees 1..{n}")
+    if len(indices) < k:
+        raise ParameterError(f"a {k}-of-{n} ceremony needs at least {k} trustees taking part, not {len(indices)}")
     if any((c.n, c.k) != (n, k) for c in commitments):
         raise ParameterError(f"every commitment must be for n={n}, k={k}")
     for commitment in commitments:
@@ -283,11 +296,14 @@ def dkg_step2(
     *,
     ephemeral_secrets: Mapping[int, Scalar] | None = None,
 ) -> tuple[EncryptedShare, ...]:
-    """Check every step-1 commitment, then encrypt f(i) to each other trustee i (in order of i)."""
-    dkg_check_commitments(context, commitments, state.n, state.k)
+    """Check the commitments of the trustees taking part (`dkg_check_participants`: all n in a ceremony where
+    everyone committed), then encrypt f(i) to each other participant i (in order of i)."""
+    dkg_check_participants(context, commitments, state.n, state.k)
     indexed = _by_index(commitments)
+    if state.index not in indexed:
+        raise ParameterError(f"trustee {state.index} has no commitment among the participants")
     shares = []
-    for recipient in range(1, state.n + 1):
+    for recipient in sorted(indexed):
         if recipient == state.index:
             continue
         ephemeral = ephemeral_secrets[recipient] if ephemeral_secrets is not None else None
@@ -391,14 +407,15 @@ def dkg_step3(
     *,
     complaint_nonces: Mapping[int, Scalar] | None = None,
 ) -> ReceivedShares:
-    """Decrypt and check every share addressed to this trustee; complain about each bad one."""
-    dkg_check_commitments(context, commitments, state.n, state.k)
+    """Decrypt and check every share addressed to this trustee by a participant (``commitments``, as in
+    `dkg_step2`); complain about each bad one."""
+    dkg_check_participants(context, commitments, state.n, state.k)
     indexed = _by_index(commitments)
     senders = [e.sender for e in encrypted_shares]
     if any(e.recipient != state.index for e in encrypted_shares) or len(set(senders)) != len(senders):
         raise ParameterError(f"pass each share addressed to trustee {state.index} exactly once")
-    if any(s > state.n for s in senders):
-        raise ParameterError(f"a share comes from a trustee outside 1..{state.n}")
+    if any(s not in indexed for s in senders):
+        raise ParameterError("a share comes from a trustee that takes no part (no valid commitment)")
     accepted = {state.index: state.share_for(state.index)}
     complaints = []
     for encrypted in sorted(encrypted_shares, key=lambda e: e.sender):
@@ -409,7 +426,7 @@ def dkg_step3(
         except (DecryptionError, InvalidShareError):
             nonce = complaint_nonces.get(encrypted.sender) if complaint_nonces is not None else None
             complaints.append(make_complaint(context, state, encrypted, nonce))
-    missing = tuple(j for j in range(1, state.n + 1) if j != state.index and j not in senders)
+    missing = tuple(j for j in sorted(indexed) if j != state.index and j not in senders)
     return ReceivedShares(state.index, accepted, tuple(complaints), missing)
 
 

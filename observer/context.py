@@ -27,6 +27,7 @@ from observer.established import (
     DevicesEstablished,
     PrecinctBallotsEstablished,
     PrecinctProtocolsEstablished,
+    QualificationEstablished,
     SharesEstablished,
     TallyEstablished,
 )
@@ -90,6 +91,7 @@ ESTABLISHED_FIELDS: Final = frozenset(
         "manifest_index",
         "manifest_hash",
         "ceremony",
+        "qualification",
         "joint_key",
         "issuer_keys",
         "base_hash",
@@ -115,6 +117,7 @@ class VerificationContext:
     manifest_index: int | None = None  # 10
     manifest_hash: bytes | None = None  # 10
     ceremony: CeremonyEstablished | None = None  # 11
+    qualification: QualificationEstablished | None = None  # 12
     joint_key: JointKey | None = None  # 13
     issuer_keys: Mapping[str, BlindRsaPublicKey] | None = None  # 14
     base_hash: bytes | None = None  # 15

@@ -10,6 +10,7 @@ that failed, so a bad entry fails the check that names it and the checks that re
 value                                  produced    read by
 =====================================  ==========  ================
 `CeremonyEstablished`                  11          12, 13
+`QualificationEstablished`             12          13
 `BallotsEstablished`                   20          40
 `DevicesEstablished`                   30          31
 `PrecinctBallotsEstablished`           31          40
@@ -31,6 +32,7 @@ from types import MappingProxyType
 from typing import Any, TypeVar
 
 from crypto.threshold import DecryptionShare, TrusteeCommitment
+from record.ceremony import CeremonyStep, Disqualification, StepClosed
 from record.precinct import PrecinctProtocol
 from record.tally import EncryptedTally
 
@@ -45,14 +47,27 @@ def read_only(mapping: Mapping[_K, _V]) -> Mapping[_K, _V]:
 
 @dataclass(frozen=True)
 class CeremonyEstablished:
-    """Check 11: the key ceremony the joint key names (context, n, k, attempt) and its verified commitments,
-    by trustee index, each with the index of its entry."""
+    """Check 11: the key ceremony the joint key names (context, n, k, attempt), the participants' verified
+    commitments by trustee index (each with the index of its entry), the trustees that took no part with the
+    reason, the coordinator's closes by step, and the entry index at which the commitments step ended."""
 
     context: bytes
     n: int
     k: int
     attempt: int
     commitments: Mapping[int, tuple[int, TrusteeCommitment]]
+    excluded: Mapping[int, Disqualification]
+    closes: Mapping[CeremonyStep, tuple[int, StepClosed]]
+    commitments_ended: int
+
+
+@dataclass(frozen=True)
+class QualificationEstablished:
+    """Check 12: the qualified dealers Q (at least k, increasing) and every other trustee with its reason,
+    recomputed from the board."""
+
+    qualified: tuple[int, ...]
+    disqualified: Mapping[int, Disqualification]
 
 
 @dataclass(frozen=True)

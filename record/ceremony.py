@@ -9,17 +9,26 @@ kind                payload                                                     
 trustee_commitment  {context, commitment: TrusteeCommitment}                        ``dkg/<ctx>/commitment/<i>``
 trustee_share       {context, sender, shares: [EncryptedShare to every other one]}  ``dkg/<ctx>/shares/<i>``
 complaint           {context, subject: "key_ceremony", complainer, complaints}      ``dkg/<ctx>/checked/<i>``
-joint_key           {context, n, k, qualified, joint_public_key, public_shares}     ``dkg/<ctx>/joint_key``
+step_closed         {context, step, missing}  (the coordinator's, unsigned)         ``dkg/<ctx>/closed/<step>``
+joint_key           {context, n, k, qualified, disqualified, joint_public_key,      ``dkg/<ctx>/joint_key``
+                    public_shares}
 ==================  ==============================================================  ============================
 
 Every trustee posts exactly one step-3 ``complaint`` entry: its list of complaints, empty when every share it
 received checked out. That empty list is the trustee saying "I checked, all good", which the finish needs.
+
+A step waits for every trustee expected in it until the coordinator closes it with a ``step_closed`` entry naming
+the trustees still ``missing``; entries of that step after the close do not count. The ``joint_key`` names the
+qualified dealers Q and every other trustee with the reason it was disqualified (`Disqualification`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
 from typing import Any, Final
 
 from bulletin_board.entries import Entry, EntryKind
@@ -36,6 +45,42 @@ CEREMONY_SUBJECT: Final = "key_ceremony"
 #: The server's limit on a posted dedup key (voting_server.trustee_api).
 MAX_DEDUP_KEY_CHARS: Final = 200
 JsonDict = dict[str, Any]
+
+
+class CeremonyStep(StrEnum):
+    """The steps that wait for every trustee expected in them, in order; the coordinator may close each one
+    (``step_closed``) when a trustee does not post in time."""
+
+    COMMITMENTS = "commitments"
+    SHARES = "shares"
+    CHECKS = "checks"
+
+
+class Disqualification(StrEnum):
+    """Why a trustee is not a qualified dealer (the values of the joint key's ``disqualified``).
+
+    The first three leave the trustee out of the ceremony altogether: with no valid commitment it has no
+    share-encryption key, receives nothing and holds no key share. The others disqualify only its dealing: it
+    still holds a valid share of the joint key as a recipient (docs/spec/threshold.md, "Disqualified trustees").
+    """
+
+    NO_COMMITMENT = "no_commitment"  # no commitment before the commitments step closed
+    INVALID_COMMITMENT = "invalid_commitment"  # a proof of knowledge fails, or the commitment is for another n, k
+    DUPLICATE_COMMITMENT = "duplicate_commitment"  # its C_0 or Y is another trustee's too
+    NO_SHARES = "no_shares"  # no encrypted shares before the shares step closed
+    INVALID_SHARES = "invalid_shares"  # not exactly one encrypted share to each other participant
+    UNDECRYPTABLE_SHARE = "undecryptable_share"  # an upheld complaint: the opened share does not decrypt
+    SHARE_INCONSISTENT_WITH_COMMITMENTS = "share_inconsistent_with_commitments"  # an upheld complaint: Feldman fails
+
+    @property
+    def takes_no_part(self) -> bool:
+        """True when the trustee has no valid commitment, so it neither deals nor receives."""
+        return self in _NOT_PARTICIPATING
+
+
+_NOT_PARTICIPATING: Final = frozenset(
+    {Disqualification.NO_COMMITMENT, Disqualification.INVALID_COMMITMENT, Disqualification.DUPLICATE_COMMITMENT}
+)
 
 
 def ceremony_context(manifest_payload_hash: bytes, n: int, k: int, attempt: int = 1) -> bytes:
@@ -99,6 +144,10 @@ def joint_key_key(context: bytes) -> str:
     return f"dkg/{_ctx(context)}/joint_key"
 
 
+def closed_key(context: bytes, step: CeremonyStep) -> str:
+    return f"dkg/{_ctx(context)}/closed/{step.value}"
+
+
 # --- payloads ----------------------------------------------------------------------------------------------------
 
 
@@ -125,18 +174,32 @@ def checked_post(context: bytes, complainer: int, complaints: Iterable[Complaint
 
 @dataclass(frozen=True)
 class JointKey:
-    """The ceremony's outcome: K, the qualified dealers Q, and every trustee's public share X_1..X_n."""
+    """The ceremony's outcome: K, the qualified dealers Q, every other trustee with the reason it was disqualified,
+    and every trustee's public share X_1..X_n.
+
+    Valid by construction: Q is strictly increasing with at least k dealers, and Q and the disqualified trustees
+    together are 1..n, each once (every trustee is either a qualified dealer or disqualified for a reason)."""
 
     n: int
     k: int
     qualified: tuple[int, ...]
     joint_public_key: Point
     public_shares: tuple[Point, ...]
+    disqualified: Mapping[int, Disqualification] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
         check_parameters(self.n, self.k)
         if len(self.public_shares) != self.n:
             raise CeremonyError("the joint key lists one public share per trustee")
+        q = self.qualified
+        if list(q) != sorted(set(q)) or not all(1 <= j <= self.n for j in q):
+            raise CeremonyError(f"the qualified dealers are distinct trustees of 1..{self.n} in increasing order")
+        if len(q) < self.k:
+            raise CeremonyError(f"a joint key needs at least k = {self.k} qualified dealers, not {len(q)}")
+        disqualified = {j: Disqualification(reason) for j, reason in sorted(self.disqualified.items())}
+        if set(q) & set(disqualified) or sorted([*q, *disqualified]) != list(range(1, self.n + 1)):
+            raise CeremonyError(f"every trustee of 1..{self.n} is either qualified or disqualified, not both")
+        object.__setattr__(self, "disqualified", MappingProxyType(disqualified))
 
     def public_share(self, index: int) -> Point:
         """X_index."""
@@ -151,6 +214,7 @@ class JointKey:
             "n": self.n,
             "k": self.k,
             "qualified": list(self.qualified),
+            "disqualified": {str(j): reason.value for j, reason in self.disqualified.items()},
             "joint_public_key": self.joint_public_key.hex(),
             "public_shares": [x.hex() for x in self.public_shares],
         }
@@ -167,15 +231,58 @@ class JointKey:
                 tuple(i.integer(minimum=1, maximum=n) for i in obj["qualified"].items(min_len=1, max_len=n)),
                 obj["joint_public_key"].point(),
                 tuple(x.point() for x in obj["public_shares"].items(min_len=n, max_len=n)),
+                _disqualified(obj["disqualified"], n),
             )
         )
 
 
-_JOINT_KEY_FIELDS: Final = frozenset({"context", "attempt", "n", "k", "qualified", "joint_public_key", "public_shares"})
+_JOINT_KEY_FIELDS: Final = frozenset(
+    {"context", "attempt", "n", "k", "qualified", "disqualified", "joint_public_key", "public_shares"}
+)
+#: A trustee number as a JSON object key: decimal without sign or leading zero.
+_TRUSTEE_KEY: Final = re.compile(r"[1-9][0-9]{0,2}")
+
+
+def _disqualified(source: Field, n: int) -> dict[int, Disqualification]:
+    """``{"<j>": reason, …}``: each key a trustee 1..n in decimal, each value a `Disqualification` code."""
+    found: dict[int, Disqualification] = {}
+    for key, reason in source.entries():
+        if not _TRUSTEE_KEY.fullmatch(key) or not 1 <= int(key) <= n:
+            raise reason.fail(f"the key must be a trustee number 1..{n} in decimal without leading zeros")
+        found[int(key)] = Disqualification(reason.literal(*(d.value for d in Disqualification)))
+    return found
 
 
 def joint_key_post(context: bytes, joint_key: JointKey, *, attempt: int) -> Post:
     return Post(EntryKind.JOINT_KEY, joint_key.to_payload(context, attempt=attempt), joint_key_key(context))
+
+
+@dataclass(frozen=True)
+class StepClosed:
+    """The coordinator's close of a ceremony step: ``missing`` are the trustees expected in ``step`` that had not
+    posted (at least one, increasing). Entries of ``step`` after the close do not count."""
+
+    step: CeremonyStep
+    missing: tuple[int, ...]
+
+    def __post_init__(self) -> None:
+        if not self.missing or list(self.missing) != sorted(set(self.missing)):
+            raise CeremonyError("a step is closed only with the trustees missing from it, in increasing order")
+
+    def to_payload(self, context: bytes, *, attempt: int) -> JsonDict:
+        return {"context": context.hex(), "attempt": attempt, "step": self.step.value, "missing": list(self.missing)}
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any], n: int) -> StepClosed:
+        """Decode a ``step_closed`` payload strictly (`MalformedFieldError` naming the bad field)."""
+        obj = _payload_fields(payload, "step", "missing")
+        step = CeremonyStep(obj["step"].literal(*(s.value for s in CeremonyStep)))
+        missing = tuple(j.integer(minimum=1, maximum=n) for j in obj["missing"].items(min_len=1, max_len=n))
+        return obj.decode(lambda _: cls(step, missing))
+
+
+def step_closed_post(context: bytes, closed: StepClosed, *, attempt: int) -> Post:
+    return Post(EntryKind.STEP_CLOSED, closed.to_payload(context, attempt=attempt), closed_key(context, closed.step))
 
 
 # --- the ceremony as read back from the board --------------------------------------------------------------------
@@ -195,9 +302,13 @@ class CeremonyView:
     commitments: dict[int, TrusteeCommitment] = field(default_factory=dict)
     shares: dict[int, tuple[EncryptedShare, ...]] = field(default_factory=dict)
     complaints: dict[int, tuple[Complaint, ...]] = field(default_factory=dict)
+    #: The coordinator's closes: the ``missing`` each names, by step.
+    closed: dict[CeremonyStep, tuple[int, ...]] = field(default_factory=dict)
     joint_key: JointKey | None = None
     payloads: dict[str, JsonDict] = field(default_factory=dict)
     malformed: list[str] = field(default_factory=list)
+    #: Entries of a step that came after its close, which do not count.
+    late: list[str] = field(default_factory=list)
 
     def shares_for(self, recipient: int) -> list[EncryptedShare]:
         """The encrypted shares addressed to ``recipient``, one per dealer that has posted."""
@@ -223,6 +334,10 @@ def read_ceremony(entries: Iterable[Entry], context: bytes, n: int, k: int) -> C
         payload = entry.payload
         if entry.kind not in _CEREMONY_KINDS or payload.get("context") != hex_context:
             continue
+        step = STEP_OF_KIND.get(entry.kind)
+        if step is not None and step in view.closed:
+            view.late.append(f"entry {entry.index} ({entry.kind.value}) after the {step.value} step closed")
+            continue
         try:
             _absorb(view, entry.kind, payload)
         except ShailooError as e:
@@ -230,9 +345,15 @@ def read_ceremony(entries: Iterable[Entry], context: bytes, n: int, k: int) -> C
     return view
 
 
-_CEREMONY_KINDS: Final = frozenset(
-    {EntryKind.TRUSTEE_COMMITMENT, EntryKind.TRUSTEE_SHARE, EntryKind.COMPLAINT, EntryKind.JOINT_KEY}
+#: The step each trustee post belongs to.
+STEP_OF_KIND: Final[Mapping[EntryKind, CeremonyStep]] = MappingProxyType(
+    {
+        EntryKind.TRUSTEE_COMMITMENT: CeremonyStep.COMMITMENTS,
+        EntryKind.TRUSTEE_SHARE: CeremonyStep.SHARES,
+        EntryKind.COMPLAINT: CeremonyStep.CHECKS,
+    }
 )
+_CEREMONY_KINDS: Final = frozenset({*STEP_OF_KIND, EntryKind.STEP_CLOSED, EntryKind.JOINT_KEY})
 
 
 def _absorb(view: CeremonyView, kind: EntryKind, payload: Mapping[str, Any]) -> None:
@@ -269,6 +390,12 @@ def _absorb(view: CeremonyView, kind: EntryKind, payload: Mapping[str, Any]) -> 
         key = checked_key(ctx, complainer)
         if key not in view.payloads:
             view.complaints[complainer] = complaints
+            view.payloads[key] = dict(payload)
+    elif kind is EntryKind.STEP_CLOSED:
+        closed = StepClosed.from_payload(payload, view.n)
+        key = closed_key(ctx, closed.step)
+        if key not in view.payloads:
+            view.closed[closed.step] = closed.missing
             view.payloads[key] = dict(payload)
     elif kind is EntryKind.JOINT_KEY:
         key = joint_key_key(ctx)

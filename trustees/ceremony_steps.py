@@ -4,10 +4,18 @@ A trustee's next step is decided by two things only: the secrets in its keystore
 holds (docs/trustees.md, "Key ceremony"). `trustee_step` is that decision, pure apart from fresh randomness:
 
 1. no step-1 state yet → `dkg_step1`; post ``trustee_commitment``;
-2. all n commitments on the board and valid → `dkg_step2`; post ``trustee_share`` (one share to each other trustee);
-3. all n share entries on the board → `dkg_step3`; post one ``complaint`` entry (the complaints, possibly none);
-4. all n step-3 entries on the board → judge every complaint (`check_complaint`): if anyone cheated the
-   ceremony fails naming them (`CeremonyFailedError`); otherwise `dkg_finish` and the ``joint_key`` entry.
+2. every trustee committed, or the coordinator closed the step → the participants P are those with a valid
+   commitment (`trustees.ceremony_checks`); `dkg_step2`; post ``trustee_share`` (one share to each other
+   participant);
+3. every participant dealt, or the step was closed → `dkg_step3` on the shares of the dealers that dealt
+   properly; post one ``complaint`` entry (the complaints, possibly none);
+4. every participant checked, or the step was closed → judge the ceremony: the qualified dealers Q are the
+   participants no upheld complaint or missing dealing disqualified. With |Q| < k the ceremony fails naming
+   every disqualified trustee (`CeremonyFailedError`); otherwise `dkg_finish` over Q and the ``joint_key``
+   entry. A trustee disqualified as a dealer still finishes: its share of K comes from the qualified dealers.
+
+A trustee whose step was closed before its post reached the board does not send it: after the commitments step it
+takes no part (``excluded``); after a later step it goes on without that post.
 
 Every post is first sealed in the keystore's *outbox*, then sent; a post whose slot (dedup key) already holds
 the same payload on the board is not sent again. So a trustee who crashes anywhere resumes by running the same
@@ -37,6 +45,8 @@ from crypto.threshold import (
     dkg_step3,
 )
 from record.ceremony import (
+    STEP_OF_KIND,
+    CeremonyStep,
     CeremonyView,
     JointKey,
     Post,
@@ -52,14 +62,17 @@ from record.ceremony import (
     shares_post,
 )
 from trustees.ceremony_checks import (
-    check_commitments,
+    check_closes,
     expected_joint_key,
-    find_cheaters,
-    missing_trustees,
-    ordered_commitments,
+    judge_commitments,
+    judge_dealing,
+    participant_commitments,
+    require_enough,
+    shares_to,
+    waiting_for,
 )
 from trustees.coordinator import CeremonyParams
-from trustees.errors import CeremonyError, CeremonyFailedError
+from trustees.errors import CeremonyError
 from trustees.identity import board_manifest, check_roster, new_identity_key, sign_post
 from trustees.keystore_contents import SecretsStore, TrusteeSecrets
 
@@ -105,11 +118,13 @@ class CeremonyStatus:
 
 
 def _queue(secrets_: TrusteeSecrets, view: CeremonyView, key: str, posts: list[Post]) -> None:
-    """Send the outbox post ``key`` unless the board already has it; refuse if someone else holds the slot."""
+    """Send the outbox post ``key`` unless the board already has it or its step was closed without it; refuse if
+    someone else holds the slot."""
     post = secrets_.outbox[key]
     on_board = view.payloads.get(key)
     if on_board is None:
-        posts.append(post)
+        if STEP_OF_KIND[post.kind] not in view.closed:
+            posts.append(post)
     elif canonical_payload(on_board) != canonical_payload(post.payload):
         raise CeremonyError(
             f"the board holds a different entry in this trustee's slot {key}: another keystore posted for trustee "
@@ -135,6 +150,7 @@ def trustee_step(
     elif s.context != context:
         raise CeremonyError("this keystore belongs to another election or ceremony attempt", code="wrong_ceremony")
     view = read_ceremony(entries, context, s.n, s.k)
+    check_closes(view)
     posts: list[Post] = []
 
     key = commitment_key(context, s.index)
@@ -145,42 +161,48 @@ def trustee_step(
                 "restore the keystore from its backup",
                 code="slot_taken",
             )
+        if CeremonyStep.COMMITMENTS in view.closed:
+            raise _excluded(s.index, "the commitments step was closed before it committed")
         s.dkg_state, commitment = step1(context, s.index, s.n, s.k)
         s.outbox[key] = sign_post(s.identity_key, manifest, commitment_post(context, commitment, attempt=s.attempt))
     _queue(s, view, key, posts)
-    waiting = missing_trustees(view, view.commitments)
+    waiting = waiting_for(view, CeremonyStep.COMMITMENTS)
     if waiting or posts:
         return posts, CeremonyStatus(CeremonyStage.COMMITMENTS, waiting)
-    check_commitments(view)
+    excluded = judge_commitments(view)
+    if s.index in excluded:
+        raise _excluded(s.index, excluded[s.index].value)
+    require_enough(view, excluded)
+    participants = participant_commitments(view)
 
     key = shares_key(context, s.index)
-    if key not in s.outbox:
-        shares = dkg_step2(context, s.dkg_state, ordered_commitments(view))
+    if key not in s.outbox and CeremonyStep.SHARES not in view.closed:
+        shares = dkg_step2(context, s.dkg_state, participants)
         s.outbox[key] = sign_post(s.identity_key, manifest, shares_post(context, s.index, shares, attempt=s.attempt))
-    _queue(s, view, key, posts)
-    waiting = missing_trustees(view, view.shares)
+    if key in s.outbox:
+        _queue(s, view, key, posts)
+    waiting = waiting_for(view, CeremonyStep.SHARES)
     if waiting or posts:
         return posts, CeremonyStatus(CeremonyStage.SHARES, waiting)
+    require_enough(view, {**excluded, **judge_dealing(view)})
 
     key = checked_key(context, s.index)
-    if key not in s.outbox:
-        received = dkg_step3(context, s.dkg_state, ordered_commitments(view), view.shares_for(s.index))
+    if key not in s.outbox and CeremonyStep.CHECKS not in view.closed:
+        received = dkg_step3(context, s.dkg_state, participants, shares_to(view, s.index))
         s.outbox[key] = sign_post(
             s.identity_key, manifest, checked_post(context, s.index, received.complaints, attempt=s.attempt)
         )
-    _queue(s, view, key, posts)
-    waiting = missing_trustees(view, view.complaints)
+    if key in s.outbox:
+        _queue(s, view, key, posts)
+    waiting = waiting_for(view, CeremonyStep.CHECKS)
     if waiting or posts:
         return posts, CeremonyStatus(CeremonyStage.CHECKS, waiting)
 
-    cheaters = find_cheaters(view)
-    if cheaters:
-        named = ", ".join(f"trustee {j} ({reason})" for j, reason in sorted(cheaters.items()))
-        raise CeremonyFailedError(f"the key ceremony failed: {named}", list(cheaters))
-    expected = expected_joint_key(view)
+    expected = expected_joint_key(view)  # CeremonyFailedError, naming the disqualified, when |Q| < k
     if s.key_share is None:
-        received = dkg_step3(context, s.dkg_state, ordered_commitments(view), view.shares_for(s.index))
-        s.key_share = dkg_finish(context, s.dkg_state, ordered_commitments(view), received)
+        received = dkg_step3(context, s.dkg_state, participants, shares_to(view, s.index))
+        qualified = [view.commitments[j] for j in expected.qualified]
+        s.key_share = dkg_finish(context, s.dkg_state, qualified, received)
     if s.key_share.joint_public_key != expected.joint_public_key:  # pragma: no cover - dkg_finish checks this
         raise CeremonyError("this trustee's key share does not belong to the board's joint key")
     if view.joint_key is None:
@@ -188,6 +210,13 @@ def trustee_step(
     if view.joint_key != expected:
         raise CeremonyError("the joint key on the board is not the one the commitments give", code="wrong_joint_key")
     return [], CeremonyStatus(CeremonyStage.DONE, joint_key=expected)
+
+
+def _excluded(index: int, why: str) -> CeremonyError:
+    return CeremonyError(
+        f"trustee {index} takes no part in this ceremony attempt ({why}): it holds no share of this joint key",
+        code="excluded",
+    )
 
 
 def run_trustee(store: SecretsStore, transport: CeremonyTransport, *, max_rounds: int = 8) -> CeremonyStatus:

@@ -6,7 +6,7 @@ the server's trustee endpoints return as-is.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping
 
 from crypto.errors import ShailooError
 from record.errors import CeremonyError as CeremonyError  # raised by the ceremony records too
@@ -49,13 +49,15 @@ class WrongPhaseError(TrusteeError):
 
 
 class CeremonyFailedError(CeremonyError):
-    """The key ceremony ended without a joint key; ``cheaters`` are the indexes of the trustees found cheating."""
+    """The key ceremony ended without a joint key: fewer than k dealers qualified. ``disqualified`` maps every
+    disqualified trustee to its reason (record.md §2.2); ``cheaters`` are their indexes."""
 
     code = "ceremony_failed"
 
-    def __init__(self, message: str, cheaters: Sequence[int]) -> None:
+    def __init__(self, message: str, disqualified: Mapping[int, str]) -> None:
         super().__init__(message)
-        self.cheaters: tuple[int, ...] = tuple(sorted(cheaters))
+        self.disqualified: dict[int, str] = dict(sorted(disqualified.items()))
+        self.cheaters: tuple[int, ...] = tuple(self.disqualified)
 
 
 class StaleRequestError(TrusteeError):

@@ -10,9 +10,9 @@ from collections.abc import Sequence
 
 from bulletin_board.log import BulletinBoard
 from elections.manifest import TrusteeRosterEntry
-from record.ceremony import JointKey
+from record.ceremony import CeremonyStep, JointKey
 from trustees.ceremony_steps import new_trustee_secrets, run_trustee
-from trustees.coordinator import BoardTransport, CeremonyParams
+from trustees.coordinator import BoardTransport, CeremonyParams, close_step
 from trustees.errors import CeremonyError
 from trustees.keystore_contents import MemoryStore, SecretsStore, TrusteeSecrets
 
@@ -35,16 +35,27 @@ def roster_for(stores: Sequence[SecretsStore], names: Sequence[str] | None = Non
 
 
 def run_key_ceremony(
-    board: BulletinBoard, params: CeremonyParams, stores: Sequence[SecretsStore] | None = None
+    board: BulletinBoard,
+    params: CeremonyParams,
+    stores: Sequence[SecretsStore] | None = None,
+    *,
+    close_missing: bool = False,
 ) -> tuple[JointKey, list[SecretsStore]]:
     """The whole ceremony in one process (the demo and tests): every trustee steps in turn until the joint key
-    is on the board. Returns it with the trustees' stores (in memory unless ``stores`` are given)."""
+    is on the board. Returns it with the trustees' stores (in memory unless ``stores`` are given).
+
+    ``close_missing`` stands in for the commission's deadline: when a round adds nothing to the board while the
+    trustees wait, the coordinator closes the step they wait in (`close_step`), naming the absent trustees."""
     if stores is None:
         stores = new_trustee_stores(params)
     transport = BoardTransport(board, params)
-    for _ in range(6):
+    for _ in range(10):
+        size = board.size
         statuses = [run_trustee(store, transport) for store in stores]
         if all(s.done for s in statuses):
             assert statuses[0].joint_key is not None
             return statuses[0].joint_key, list(stores)
+        waiting = [s.stage for s in statuses if s.waiting_for]
+        if close_missing and board.size == size and waiting:
+            close_step(board, params, CeremonyStep(waiting[0].value))
     raise CeremonyError(f"the ceremony did not finish: {[s.describe() for s in statuses]}")

@@ -15,6 +15,8 @@ from elections.presets import PRESET_NAMES, build_preset
 from identity.credentials import IssuerKeys
 from mobile_api.errors import ApiError
 from mobile_api.openapi import error_responses
+from record.ceremony import CeremonyStep
+from trustees.coordinator import close_step
 from voting_server.auth import AnyAdminRole, OperatorRole
 from voting_server.components import Components
 
@@ -42,6 +44,12 @@ class DeviceRegistration(_Body):
 
 class ChannelsOpen(_Body):
     channels: list[str] = Field(default_factory=lambda: ["app"])
+
+
+class StepClose(_Body):
+    """The key-ceremony step whose deadline has passed: ``commitments``, ``shares`` or ``checks``."""
+
+    step: CeremonyStep
 
 
 class TallyStart(_Body):
@@ -124,6 +132,19 @@ def build_admin_router() -> APIRouter:
             body.device_id, bytes.fromhex(body.public_key), body.role
         )
         return EntryAck(index=promise.index, promise=promise.to_text())
+
+    @router.post(
+        "/ceremony/close-step",
+        response_model=EntryAck,
+        responses=error_responses(*auth_codes, "wrong_phase", "too_early", "nothing_to_close"),
+    )
+    def close_ceremony_step(request: Request, body: StepClose, role: OperatorRole) -> EntryAck:
+        """The commission's deadline for a key-ceremony step has passed: post ``step_closed`` naming the trustees
+        still missing from it (docs/trustees.md, "A trustee who does not post"). The others go on without them;
+        closing a closed step again answers with the entry already there."""
+        c = _components(request)
+        entry = close_step(c.board, c.ceremony, body.step)
+        return EntryAck(index=entry.index, promise=c.board.promise(entry.index).to_text())
 
     @router.post("/channels/open", response_model=EntryAck, responses=error_responses(*auth_codes, "wrong_phase"))
     def open_channels(request: Request, body: ChannelsOpen, role: OperatorRole) -> EntryAck:

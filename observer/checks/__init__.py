@@ -12,7 +12,8 @@ or a new module listed in `CHECK_MODULES`.
 range  area                                        module
 =====  ==========================================  ===============================
 1–9    the log: Merkle tree, tree heads, witnesses  `observer.checks.log`
-10–19  setup: manifest, key ceremony, issuer keys   `observer.checks.setup`
+10–19  setup: manifest, issuer keys, base hash,    `observer.checks.setup`
+       issuance; key ceremony (11–13)              `observer.checks.ceremony`
 20–29  ballots: every ballot, weeding, spoiled      `observer.checks.ballots`
 30–39  precincts: device keys, batch chains,        `observer.checks.precinct`
        reconciliation (issue 9 extends these)
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 CHECK_MODULES: Final = (
     "observer.checks.log",
     "observer.checks.setup",
+    "observer.checks.ceremony",
     "observer.checks.ballots",
     "observer.checks.precinct",
     "observer.checks.tally",

@@ -11,7 +11,7 @@ from crypto.group import Point
 from crypto.threshold import DecryptionShare, check_decryption_shares, combine_decryption_share_vectors
 from elections.results import compute_results_by_style
 from observer.checks import Passed, check
-from observer.checks.setup import authenticate, roster_note
+from observer.checks.ceremony import authenticate, roster_note
 from observer.context import VerificationContext
 from observer.errors import CheckFailedError, CheckSkippedError
 from observer.established import CountsEstablished, SharesEstablished, TallyEstablished, read_only

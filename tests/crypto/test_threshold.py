@@ -292,6 +292,33 @@ def test_disqualified_dealer_is_left_out_and_the_rest_still_decrypt() -> None:
     assert combine_decryption_shares(ciphertext, shares, 2) == Point.base_mul(5)
 
 
+def test_trustee_without_a_commitment_takes_no_part_and_the_participants_still_decrypt() -> None:
+    """Trustee 3 of a 2-of-4 never committed: the other three deal only to each other, and any two of them
+    decrypt; fewer than k participants cannot run the ceremony at all."""
+    states, commitments = {}, []
+    for index in (1, 2, 4):
+        states[index], commitment = dkg_step1(CONTEXT, index, 4, 2)
+        commitments.append(commitment)
+    sent = {index: dkg_step2(CONTEXT, states[index], commitments) for index in states}
+    assert {index: sorted(e.recipient for e in shares) for index, shares in sent.items()} == {
+        1: [2, 4],
+        2: [1, 4],
+        4: [1, 2],
+    }
+    keys = {}
+    for index, state in states.items():
+        inbox = [e for shares in sent.values() for e in shares if e.recipient == index]
+        received = dkg_step3(CONTEXT, state, commitments, inbox)
+        assert received.complaints == () and received.missing == ()
+        keys[index] = dkg_finish(CONTEXT, state, commitments, received)
+    ciphertext = encrypt(joint_public_key(commitments), 6, Scalar.random())
+    for pair in ([1, 2], [1, 4], [2, 4]):
+        shares = decryption_shares_of(keys, ciphertext, pair)
+        assert combine_decryption_shares(ciphertext, shares, 2) == Point.base_mul(6)
+    with pytest.raises(ParameterError):
+        dkg_step2(CONTEXT, states[1], commitments[:1])
+
+
 def test_missing_share_is_reported() -> None:
     ceremony = start_ceremony(3, 2)
     inbox = [e for e in ceremony.inbox(1) if e.sender != 3]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import math
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,6 +50,7 @@ from record.tally import (
     weed,
 )
 from record.trustee_posts import sign_trustee_post
+from tests.trustees.cheating import run_ceremony_with_cheaters, run_ceremony_with_false_complaints
 from trustees.coordinator import CeremonyParams
 from trustees.in_process import new_trustee_stores, roster_for, run_key_ceremony
 from trustees.keystore_contents import TrusteeSecrets
@@ -128,12 +129,18 @@ def build_election(
     ceremony: CeremonyParams = CEREMONY,
     app_ballots_name_a_precinct: bool = False,
     witness_roster: bool = True,
+    cheaters: Mapping[int, int] | None = None,
+    absent: Sequence[int] = (),
+    false_complaints: Mapping[int, int] | None = None,
 ) -> BuiltElection:
     """Run the whole election on an in-memory board and write its export to ``path``.
 
     ``tamper(kind, payload)`` lets a test change a payload before it is appended (a dishonest server);
     ``app_ballots_name_a_precinct`` has voters name a precinct of their region that no kiosk vouches for (a server
-    that does not bind precincts to kiosks).
+    that does not bind precincts to kiosks). Each dealer of ``cheaters`` ({dealer: victim}) sends its victim a bad
+    share and is disqualified; the trustees in ``absent`` never post, and the coordinator closes the steps they
+    miss; each trustee of ``false_complaints`` ({liar: accused}) complains about a good share (one of the three at
+    most). Trustees 1 and 3 decrypt.
     """
     manifest = manifest or small_president_manifest()
     # The trustees' identity keys come first: the commission puts them on the manifest's roster.
@@ -178,8 +185,20 @@ def build_election(
     append(
         EntryKind.MANIFEST, {"manifest": manifest.to_canonical_dict(), "manifest_hash": manifest.manifest_hash().hex()}
     )
-    joint, _ = run_key_ceremony(board, ceremony, stores)
-    for kind in (EntryKind.TRUSTEE_COMMITMENT, EntryKind.TRUSTEE_SHARE, EntryKind.COMPLAINT, EntryKind.JOINT_KEY):
+    present = [s for i, s in enumerate(stores, start=1) if i not in absent]
+    if cheaters:
+        joint = run_ceremony_with_cheaters(board, ceremony, stores, cheaters)
+    elif false_complaints:
+        joint = run_ceremony_with_false_complaints(board, ceremony, stores, false_complaints)
+    else:
+        joint, _ = run_key_ceremony(board, ceremony, present, close_missing=bool(absent))
+    for kind in (
+        EntryKind.TRUSTEE_COMMITMENT,
+        EntryKind.TRUSTEE_SHARE,
+        EntryKind.COMPLAINT,
+        EntryKind.STEP_CLOSED,
+        EntryKind.JOINT_KEY,
+    ):
         built.indices[kind.value] = [e.index for e in board.entries(0, board.size) if e.kind is kind]
     checkpoint()
     styles = [s.style_id for s in manifest.ballot_styles]

@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from record.ceremony import Post
-from tests.server.harness import Election
-from trustees.ceremony_steps import trustee_step
+from tests.server.harness import CEREMONY, OPERATOR, Election
+from trustees.ceremony_steps import run_trustee, trustee_step
+from trustees.coordinator import BoardTransport
 from trustees.identity import board_manifest, new_identity_key, sign_post
+from trustees.in_process import run_key_ceremony
 from trustees.keystore_contents import TrusteeSecrets
 
 
@@ -45,5 +47,32 @@ def test_decryption_share_signed_by_another_trustee_is_refused(tmp_path: Path) -
         assert forged.json()["code"] == "trustee_unauthenticated"
         assert election.components.board.size == size
         assert election.post_shares(1).json()["appended"] is True
+    finally:
+        election.close()
+
+
+def test_the_operator_closes_a_step_a_trustee_missed_and_its_late_post_is_refused(tmp_path: Path) -> None:
+    """Trustee 3 never commits: the operator's close names it, the others finish without it, and its commitment
+    arriving afterwards is refused with ``too_late``."""
+    election = Election(tmp_path)
+    try:
+        election.load_manifest()
+        board = election.components.board
+        present = [s for i, s in enumerate(election.trustee_stores, start=1) if i != 3]
+        transport = BoardTransport(board, CEREMONY)
+        for store in present:
+            run_trustee(store, transport)
+        early = election.http.post("/v1/admin/ceremony/close-step", json={"step": "shares"}, headers=OPERATOR)
+        assert early.status_code == 409 and early.json()["code"] == "too_early"
+        closed = election.admin("POST", "/v1/admin/ceremony/close-step", json={"step": "commitments"})
+        assert board.entry(closed["index"]).payload["missing"] == [3]
+        again = election.admin("POST", "/v1/admin/ceremony/close-step", json={"step": "commitments"})
+        assert again["index"] == closed["index"]
+        joint, _ = run_key_ceremony(board, CEREMONY, present)
+        assert joint.qualified == (1, 2, 4, 5) and dict(joint.disqualified) == {3: "no_commitment"}
+        late = TrusteeSecrets.from_dict(election.trustee_stores[2].secrets)
+        [commitment], _ = trustee_step(late, board.entries(0, 1))
+        response = election.http.post("/v1/trustees/posts", json=commitment.to_dict())
+        assert response.status_code == 409 and response.json()["code"] == "too_late"
     finally:
         election.close()

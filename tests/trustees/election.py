@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -11,6 +12,7 @@ from bulletin_board.storage import open_storage
 from elections.manifest import Manifest
 from record.ballot import create_ballot, election_base_hash
 from record.ceremony import JointKey
+from tests.trustees.cheating import run_ceremony_with_cheaters
 from tests.trustees.conftest import post_manifest, roster_manifest, trustee_secrets
 from trustees.coordinator import CeremonyParams
 from trustees.decryption import recompute_tally
@@ -41,11 +43,15 @@ def manifest_board(params: CeremonyParams = PARAMS) -> tuple[BulletinBoard, Mani
     return board, manifest
 
 
-def open_election(params: CeremonyParams = PARAMS) -> Election:
-    """Manifest on the board and the key ceremony done (phase ``ready``)."""
+def open_election(params: CeremonyParams = PARAMS, cheaters: Mapping[int, int] | None = None) -> Election:
+    """Manifest on the board and the key ceremony done (phase ``ready``); each dealer of ``cheaters`` sends its
+    victim ({dealer: victim}) a bad share and is disqualified."""
     board, manifest = manifest_board(params)
-    stores = [MemoryStore(trustee_secrets(i, params).to_dict()) for i in range(1, params.n + 1)]
-    joint, stores = run_key_ceremony(board, params, stores)
+    stores: list[SecretsStore] = [MemoryStore(trustee_secrets(i, params).to_dict()) for i in range(1, params.n + 1)]
+    if cheaters:
+        joint = run_ceremony_with_cheaters(board, params, stores, cheaters)
+    else:
+        joint, stores = run_key_ceremony(board, params, stores)
     return Election(board, manifest, joint, stores, {})
 
 

@@ -1,21 +1,34 @@
-"""The key ceremony on the board: 3-of-5, cheating dealers, crash and resume, the coordinator's checks."""
+"""The key ceremony on the board: 3-of-5, cheating dealers disqualified, crash and resume, the coordinator's checks."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from bulletin_board.log import BulletinBoard
+from bulletin_board.storage import open_storage
 from crypto.errors import InvalidProofError
-from crypto.group import Point
-from crypto.share_encryption import EncryptedShare, encrypt_share
+from crypto.group import Point, point_sum
 from crypto.threshold import make_complaint
-from record.ceremony import Post, checked_post, joint_key_post, read_ceremony, shares_post
-from tests.trustees.conftest import FAST_KDF, PARAMS, signed, trustee_secrets
-from trustees.ceremony_checks import expected_joint_key, find_cheaters
+from record.ceremony import (
+    CeremonyStep,
+    CeremonyView,
+    Disqualification,
+    JointKey,
+    Post,
+    StepClosed,
+    checked_post,
+    read_ceremony,
+    shares_post,
+    step_closed_post,
+)
+from tests.trustees.cheating import run_ceremony_with_cheaters
+from tests.trustees.conftest import FAST_KDF, PARAMS, post_manifest, roster_manifest, signed, trustee_secrets
+from trustees.ceremony_checks import expected_joint_key, judge_complaints
 from trustees.ceremony_steps import CeremonyStage, run_trustee, trustee_step
-from trustees.coordinator import BoardTransport
+from trustees.coordinator import BoardTransport, CeremonyParams, close_step
 from trustees.errors import CeremonyError, CeremonyFailedError
 from trustees.in_process import run_key_ceremony
 from trustees.keystore import Keystore
@@ -56,53 +69,32 @@ def test_every_trustee_waits_in_step_one_until_all_have_committed(board: Bulleti
     assert first.waiting_for == (2, 3, 4, 5)
 
 
-def _dealer_sends_bad_share(board: BulletinBoard, stores: list[MemoryStore], dealer: int, victim: int) -> None:
-    """Trustee ``dealer`` runs step 2 honestly, then replaces the share for ``victim`` by f(victim) + 1."""
-    transport = BoardTransport(board, PARAMS)
-    secrets = TrusteeSecrets.from_dict(stores[dealer - 1].secrets)
-    posts, _ = trustee_step(secrets, transport.read_entries())
-    [post] = posts
-    assert post.kind.value == "trustee_share"
-    context = secrets.context
-    assert context is not None and secrets.dkg_state is not None
-    view = read_ceremony(transport.read_entries(), context, PARAMS.n, PARAMS.k)
-    forged = encrypt_share(
-        context, dealer, victim, view.commitments[victim].share_public_key, secrets.dkg_state.share_for(victim) + 1
-    )
-    shares = [forged if s.recipient == victim else s for s in view_shares(post)]
-    bad = signed(board, shares_post(context, dealer, shares, attempt=1), dealer)
-    secrets.outbox[bad.dedup_key] = bad
-    stores[dealer - 1].save(secrets.to_dict())
-    transport.post([bad])
-
-
-def view_shares(post: Post) -> list[EncryptedShare]:
-    return [EncryptedShare.from_dict(s) for s in post.payload["shares"]]
-
-
-def test_cheating_dealer_of_shares_is_named_by_the_complaint(board: BulletinBoard) -> None:
-    stores = _stores()
-    transport = BoardTransport(board, PARAMS)
-    _run_all(stores, transport)  # everyone commits
-    _dealer_sends_bad_share(board, stores, dealer=2, victim=4)
-    with pytest.raises(CeremonyFailedError) as info:
-        for _ in range(3):
-            _run_all(stores, transport)
-    assert info.value.cheaters == (2,)
-    assert info.value.code == "ceremony_failed"
-    # The complaint is on the board and anyone can judge it from public data.
+def _view(board: BulletinBoard, stores: list[MemoryStore], params: CeremonyParams = PARAMS) -> CeremonyView:
     context = TrusteeSecrets.from_dict(stores[0].secrets).context
     assert context is not None
-    view = read_ceremony(board.entries(0, board.size), context, PARAMS.n, PARAMS.k)
+    return read_ceremony(board.entries(0, board.size), context, params.n, params.k)
+
+
+def test_cheating_dealer_is_disqualified_and_the_other_four_make_the_key(board: BulletinBoard) -> None:
+    # Trustee 2 sends trustee 4 a share that fails Feldman's check; 4's complaint opens it and is upheld.
+    stores = _stores()
+    joint = run_ceremony_with_cheaters(board, PARAMS, stores, {2: 4})
+    assert joint.qualified == (1, 3, 4, 5)
+    assert joint.disqualified == {2: Disqualification.SHARE_INCONSISTENT_WITH_COMMITMENTS}
+    view = _view(board, stores)
     assert [c.accused for c in view.complaints[4]] == [2]
-    assert find_cheaters(view) == {2: "share_inconsistent_with_commitments"}
-    assert board.phase.value == "key_ceremony"  # no joint key
-    with pytest.raises(CeremonyFailedError):
-        board_post = expected_joint_key(view)
-        BoardTransport(board, PARAMS).post([joint_key_post(context, board_post, attempt=1)])
+    assert joint.joint_public_key == point_sum(view.commitments[j].coefficient_commitments[0] for j in (1, 3, 4, 5))
+    on_board = [e for e in board.entries(0, board.size) if e.kind.value == "joint_key"]
+    assert [JointKey.from_payload(e.payload) for e in on_board] == [joint]
+    assert board.phase.value == "ready"
+    # Every trustee holds a share of K, the cheater too: its share comes from the qualified dealers only.
+    for store in stores:
+        secrets = TrusteeSecrets.from_dict(store.secrets)
+        assert secrets.key_share is not None and secrets.key_share.joint_public_key == joint.joint_public_key
+        assert Point.base_mul(secrets.key_share.secret_share) == joint.public_share(secrets.index)
 
 
-def test_false_complaint_names_the_complainer(board: BulletinBoard) -> None:
+def test_false_complaint_disqualifies_nobody(board: BulletinBoard) -> None:
     stores = _stores()
     transport = BoardTransport(board, PARAMS)
     liar = stores.pop(3)  # trustee 4 deals honestly but lies in step 3
@@ -120,9 +112,124 @@ def test_false_complaint_names_the_complainer(board: BulletinBoard) -> None:
         board, checked_post(context, 4, [make_complaint(context, secrets.dkg_state, good_share)], attempt=1), 4
     )
     transport.post([lie])
+    joint, _ = run_key_ceremony(board, PARAMS, stores)
+    assert joint.qualified == (1, 2, 3, 4, 5) and joint.disqualified == {}
+    _, verdicts = judge_complaints(_view(board, stores))
+    assert [(v.accused, v.guilty, v.reason) for v in verdicts] == [(1, 4, "false_complaint")]
+
+
+def test_two_cheaters_in_a_four_of_five_leave_three_qualified_and_the_ceremony_fails_naming_both() -> None:
+    four_of_five = CeremonyParams(n=5, k=4)
+    board = _board(four_of_five)
+    stores = [MemoryStore(trustee_secrets(i, four_of_five).to_dict()) for i in range(1, 6)]
     with pytest.raises(CeremonyFailedError) as info:
-        _run_all(stores, transport)
-    assert info.value.cheaters == (4,)
+        run_ceremony_with_cheaters(board, four_of_five, stores, {2: 4, 5: 1})
+    assert info.value.code == "ceremony_failed"
+    assert info.value.cheaters == (2, 5)
+    assert info.value.disqualified == {
+        2: "share_inconsistent_with_commitments",
+        5: "share_inconsistent_with_commitments",
+    }
+    assert "trustee 2 (share_inconsistent_with_commitments)" in info.value.message
+    assert "trustee 5 (share_inconsistent_with_commitments)" in info.value.message
+    assert board.phase.value == "key_ceremony"  # no joint key
+    # Nobody can post one: the coordinator judges the board the same way.
+    view = _view(board, stores, four_of_five)
+    with pytest.raises(CeremonyFailedError):
+        expected_joint_key(view)
+    # The way out: the commission restarts with the next attempt, a new context.
+    restarted = CeremonyParams(n=5, k=4, attempt=2)
+    joint, _ = run_key_ceremony(
+        board, restarted, [MemoryStore(trustee_secrets(i, restarted).to_dict()) for i in range(1, 6)]
+    )
+    assert joint.qualified == (1, 2, 3, 4, 5)
+
+
+def _board(params: CeremonyParams) -> BulletinBoard:
+    board = BulletinBoard(open_storage("sqlite://"), Ed25519PrivateKey.generate(), origin="cec.shailoo.kg/test")
+    post_manifest(board, roster_manifest("test-2026", params))
+    return board
+
+
+def test_a_trustee_who_never_commits_is_closed_out_and_the_other_four_make_the_key(board: BulletinBoard) -> None:
+    stores = _stores()
+    absent = stores.pop(4)  # trustee 5 never shows up
+    transport = BoardTransport(board, PARAMS)
+    _run_all(stores, transport)
+    assert run_trustee(stores[0], transport).waiting_for == (5,)
+    joint, _ = run_key_ceremony(board, PARAMS, stores, close_missing=True)
+    assert joint.qualified == (1, 2, 3, 4)
+    assert joint.disqualified == {5: Disqualification.NO_COMMITMENT}
+    closes = [e.payload for e in board.entries(0, board.size) if e.kind.value == "step_closed"]
+    assert [(c["step"], c["missing"]) for c in closes] == [("commitments", [5])]
+    # Trustee 5 arriving late takes no part: its tools say so and the coordinator refuses its commitment.
+    with pytest.raises(CeremonyError) as info:
+        run_trustee(absent, transport)
+    assert info.value.code == "excluded"
+    late = TrusteeSecrets.from_dict(trustee_secrets(5).to_dict())
+    board_without_close = [e for e in board.entries(0, board.size) if e.kind.value == "manifest"]
+    [commitment], _ = trustee_step(late, board_without_close)
+    with pytest.raises(CeremonyError) as info:
+        transport.post([commitment])
+    assert info.value.code == "too_late"
+
+
+def test_a_dealer_who_never_deals_is_disqualified_but_still_holds_a_share(board: BulletinBoard) -> None:
+    stores = _stores()
+    transport = BoardTransport(board, PARAMS)
+    for store in stores:  # everyone commits
+        secrets = TrusteeSecrets.from_dict(store.secrets)
+        posts, _ = trustee_step(secrets, transport.read_entries())
+        store.save(secrets.to_dict())
+        transport.post(posts)
+    # Trustee 3 seals its shares in its outbox, but they never reach the board (its laptop loses the network).
+    secrets3 = TrusteeSecrets.from_dict(stores[2].secrets)
+    [lost], _ = trustee_step(secrets3, transport.read_entries())
+    stores[2].save(secrets3.to_dict())
+    assert lost.kind.value == "trustee_share"
+    _run_all([stores[i] for i in (0, 1, 3, 4)], transport)
+    with pytest.raises(CeremonyError) as info:  # the checks step cannot be closed before the shares step
+        close_step(board, PARAMS, CeremonyStep.CHECKS)
+    assert info.value.code == "too_early"
+    close_step(board, PARAMS, CeremonyStep.SHARES)
+    joint, _ = run_key_ceremony(board, PARAMS, stores)  # trustee 3 comes back for the checks and the finish
+    assert joint.qualified == (1, 2, 4, 5)
+    assert joint.disqualified == {3: Disqualification.NO_SHARES}
+    secrets3 = TrusteeSecrets.from_dict(stores[2].secrets)
+    assert secrets3.key_share is not None
+    assert Point.base_mul(secrets3.key_share.secret_share) == joint.public_share(3)
+    senders = [e.payload["sender"] for e in board.entries(0, board.size) if e.kind.value == "trustee_share"]
+    assert senders == [1, 2, 4, 5]  # back after the close, trustee 3 did not send its sealed shares
+
+
+def test_the_coordinator_closes_only_a_step_someone_is_missing_from(board: BulletinBoard) -> None:
+    stores = _stores()
+    transport = BoardTransport(board, PARAMS)
+    _run_all(stores, transport)  # every commitment, then every share
+    with pytest.raises(CeremonyError) as info:
+        close_step(board, PARAMS, CeremonyStep.COMMITMENTS)
+    assert info.value.code == "nothing_to_close"
+    # A trustee cannot close a step: only the coordinator can.
+    context = TrusteeSecrets.from_dict(stores[0].secrets).context
+    assert context is not None
+    forged = step_closed_post(context, StepClosed(CeremonyStep.CHECKS, (2,)), attempt=1)
+    with pytest.raises(CeremonyError) as info:
+        transport.post([forged])
+    assert info.value.code == "forbidden"
+
+
+def test_a_close_that_names_a_trustee_who_posted_is_refused_by_the_trustees(board: BulletinBoard) -> None:
+    stores = _stores()
+    transport = BoardTransport(board, PARAMS)
+    for store in stores[:4]:
+        run_trustee(store, transport)
+    context = TrusteeSecrets.from_dict(stores[0].secrets).context
+    assert context is not None
+    lie = step_closed_post(context, StepClosed(CeremonyStep.COMMITMENTS, (4, 5)), attempt=1)
+    board.append(lie.kind, lie.payload, dedup_key=lie.dedup_key)  # a coordinator that lies about trustee 4
+    with pytest.raises(CeremonyError) as info:
+        run_trustee(stores[0], transport)
+    assert info.value.code == "wrong_close"
 
 
 class Crash(Exception):

@@ -68,6 +68,28 @@ def test_every_k_subset_gives_the_same_result(closed: Election) -> None:
     assert results == {repr(sorted(closed.expected.items()))}
 
 
+def test_after_a_cheating_dealer_is_disqualified_every_three_trustees_decrypt_the_tally() -> None:
+    """Trustee 2 sent trustee 4 a bad share and was disqualified; the key comes from dealers 1, 3, 4, 5. Every
+    trustee still holds a share of it — the cheater and its victim too — so all ten 3-subsets of the five
+    decrypt the tally correctly."""
+    election = cast_and_close(open_election(cheaters={2: 4}))
+    assert election.joint_key.qualified == (1, 3, 4, 5) and set(election.joint_key.disqualified) == {2}
+    entries = election.board.entries(0, election.board.size)
+    on_board = check_posted_tally(entries)
+    posts = {}
+    for store in election.trustees:
+        secrets = TrusteeSecrets.from_dict(store.secrets)
+        assert secrets.key_share is not None
+        posts[secrets.index] = decryption_post(secrets.key_share, on_board, secrets.identity_key)
+    subsets = list(itertools.combinations(sorted(posts), PARAMS.k))
+    assert len(subsets) == 10
+    for subset in subsets:
+        with_shares = entries + [_as_entry(len(entries) + i, posts[t]) for i, t in enumerate(subset)]
+        combined = combine_tally(with_shares)
+        assert combined.trustees == subset and combined.rejected == {}
+        assert _counts_by_style(combined.counts_by_style) == election.expected, subset
+
+
 def _as_entry(index: int, post: Post):  # type: ignore[no-untyped-def]
     from bulletin_board.entries import Entry
 

@@ -168,7 +168,7 @@ def setup_election(
             VoterRecord(
                 personal_number=number, surname="Bench", given_name=f"Voter {i}", patronymic="", birth_date=birth,
                 region=style.region_id, district=style.district_ids[-1], precinct="p",
-                face_template=FaceTemplate.from_array(np.full(128, 0.01)),
+                face_template=FaceTemplate.from_array(np.random.default_rng(i).normal(0.0, 0.13, 128)),
             )
         )  # fmt: skip
         session = client.start_identification(number)

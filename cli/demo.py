@@ -299,7 +299,10 @@ class DemoRun:
 
                 template = create_template(plan.enrol_photo.read_bytes())
             else:  # no photograph: identified with the ID document at the precinct terminal
-                template = FaceTemplate.from_array(np.full(128, 0.01))
+                # A placeholder that is nobody's face, one per voter: the register holds a face for one person
+                # only, and one placeholder shared by all would put them all under face review.
+                placeholder = np.random.default_rng(int(plan.personal_number)).normal(0.0, 0.13, 128)
+                template = FaceTemplate.from_array(placeholder)
             birth = dt.date(
                 int(plan.personal_number[5:9]), int(plan.personal_number[3:5]), int(plan.personal_number[1:3])
             )

@@ -54,6 +54,12 @@ class TemplateInvalidError(IdentityError):
     code = "template_invalid"
 
 
+class FaceMatchesAnotherIdentityError(IdentityError):
+    """The face matches another registered identity better than the one claimed (1:N check at identification)."""
+
+    code = "face_matches_another_identity"
+
+
 # --- liveness ----------------------------------------------------------------------------------------------
 
 
@@ -132,6 +138,22 @@ class AlreadyIdentifiedError(IdentityError):
     """The voter has already been identified in this election, in some channel."""
 
     code = "already_identified"
+
+
+class IdentityHeldError(IdentityError):
+    """Nothing may be issued for this identity: its face is too close to another registered identity's.
+
+    Codes: ``face_review_pending`` (the pair waits in the review queue for an operator's decision) and
+    ``identity_blocked`` (an operator decided this identity is a duplicate of another).
+    """
+
+    code = "face_review_pending"
+
+
+class ReviewError(IdentityError):
+    """A face review cannot be decided: ``review_not_found``, ``review_already_decided`` or ``invalid_decision``."""
+
+    code = "review_not_found"
 
 
 class CredentialInvalidError(IdentityError):

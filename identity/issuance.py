@@ -29,18 +29,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, select
 
 from crypto.hashing import domain_tag, length_prefixed
+from identity.audit import AuditEvent, utcnow
 from identity.credentials import IssuerKeys
 from identity.db import IdentityTable, create_identity_tables
-from identity.errors import AlreadyIdentifiedError
+from identity.errors import AlreadyIdentifiedError, IdentityHeldError
+from identity.review import check_not_held
 from record.lifecycle import IssuanceCounts
 
 Channel = Literal["app", "kiosk", "precinct"]
 CHANNELS: Final = ("app", "kiosk", "precinct")
 _HASH_TAG: Final = "identity/voter_hash"
-
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 class IdentificationClaim(IdentityTable, table=True):
@@ -69,20 +67,6 @@ class IssuanceRecord(IdentityTable, table=True):
     credential_issued: bool
 
 
-class AuditEvent(IdentityTable, table=True):
-    """One line of the identification audit log. Never an image, a name or a personal number."""
-
-    __tablename__ = "identity_audit"
-
-    id: int | None = Field(default=None, primary_key=True)
-    at: dt.datetime
-    event: str = Field(max_length=64)
-    election_id: str = Field(default="", max_length=128)
-    voter_hash: str = Field(default="", max_length=64)
-    channel: str = Field(default="", max_length=16)
-    outcome: str = Field(max_length=64)
-
-
 @dataclass(frozen=True)
 class Issuance:
     """A released blind signature and where it belongs."""
@@ -104,7 +88,7 @@ def voter_hash(key: bytes, election_id: str, personal_number: str) -> str:
 class Issuer:
     """The registrar's issuance ledger over SQLite or PostgreSQL."""
 
-    def __init__(self, engine: Engine, voter_hash_key: bytes, clock: Callable[[], dt.datetime] = _utcnow) -> None:
+    def __init__(self, engine: Engine, voter_hash_key: bytes, clock: Callable[[], dt.datetime] = utcnow) -> None:
         if len(voter_hash_key) < 32:
             raise ValueError("the voter hash key is at least 32 bytes")
         self._engine = engine
@@ -124,6 +108,11 @@ class Issuer:
         with Session(self._engine) as session:
             return session.exec(query).first() is not None
 
+    def check_not_held(self, personal_number: str) -> None:
+        """A fast early answer (raises `IdentityHeldError`); `issue` checks again inside its transaction."""
+        with Session(self._engine) as session:
+            check_not_held(session, personal_number)
+
     def issue(
         self,
         election_id: str,
@@ -136,11 +125,14 @@ class Issuer:
         """Claim the voter's slot and, for a credential, blind-sign ``blinded_message`` with the style's key.
 
         ``blinded_message=None`` records an identification without a credential (a paper-ballot precinct).
-        Raises `AlreadyIdentifiedError` if the slot is taken (nothing written), `NotEligibleError` for a style
-        without key, or the crypto core's error for a malformed blinded message (nothing written either).
+        Raises `AlreadyIdentifiedError` if the slot is taken, `IdentityHeldError` while a face review holds the
+        identity (``face_review_pending``) or after one blocked it (``identity_blocked``), `NotEligibleError` for a
+        style without key, or the crypto core's error for a malformed blinded message — nothing written in any case.
         """
         hashed = self.voter_hash(election_id, personal_number)
-        return self.issue_for_voter_hash(election_id, hashed, ballot_style_id, channel, blinded_message, keys)
+        return self.issue_for_voter_hash(
+            election_id, hashed, ballot_style_id, channel, blinded_message, keys, personal_number=personal_number
+        )
 
     def issue_for_voter_hash(
         self,
@@ -150,10 +142,13 @@ class Issuer:
         channel: Channel,
         blinded_message: bytes | None,
         keys: IssuerKeys | None,
+        *,
+        personal_number: str | None = None,
     ) -> Issuance:
         """`issue` for a voter already identified, known here by the voter hash this issuer computed
         (`Issuer.voter_hash`): so the session state between identification and credential need not hold the
-        personal number."""
+        personal number. Face-review holds are keyed by personal number: with it they are checked again inside
+        this transaction; without it the identification step checked them (`check_not_held`) minutes before."""
         if channel not in CHANNELS:
             raise ValueError(f"unknown channel {channel!r}")
         now = self._clock()
@@ -166,6 +161,15 @@ class Issuer:
                 session.rollback()
                 self.audit("issuance", "already_identified", election_id, hashed, channel)
                 raise AlreadyIdentifiedError("this voter has already been identified in this election") from e
+            try:
+                # After the claim's flush: on SQLite, reading first and writing second would fail at once
+                # ("database is locked") instead of queueing behind a concurrent claim.
+                if personal_number is not None:  # a face review open on, or decided against, this identity
+                    check_not_held(session, personal_number)
+            except IdentityHeldError as e:
+                session.rollback()  # the slot stays free
+                self.audit("issuance", e.code, election_id, hashed, channel)
+                raise
             signature = b""
             if blinded_message is not None:
                 if keys is None:

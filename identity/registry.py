@@ -10,6 +10,13 @@ and *seals* the rest — names, birth date, reference face template — with AES
 key. The associated data binds the sealed blob to its row: ``lp(tag) || lp(personal_number) || lp(region) ||
 lp(district) || lp(precinct)`` with ``tag = "SHAILOO-V1/identity/voter_record"``, so a blob moved to another row,
 or a row whose district was edited in the database, fails to open (``record_unsealable``).
+
+One face, one identity: `SqlVoterRegistry.add` (enrolment) and `SqlVoterRegistry.import_csv` compare every new
+template with every registered one and with each other (`identity.dedup.FaceGallery`, exhaustive); a pair at
+distance ≤ ``duplicate_face_distance`` opens a face review (`identity.review`) in the same transaction as the rows,
+and nothing is issued for either identity until an operator decides. The gallery of templates is kept in memory
+(decrypted once per process); a one-row generation counter, incremented by every import and enrolment under the
+database's write lock, tells a process when another one changed the register, and serialises imports.
 """
 
 from __future__ import annotations
@@ -21,20 +28,26 @@ import datetime as dt
 import io
 import json
 import secrets
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final, Protocol
+from typing import Final, Protocol, runtime_checkable
 
+import numpy as np
+import numpy.typing as npt
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import LargeBinary
+from sqlalchemy import LargeBinary, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Column, Field, Session, func, select
+from sqlmodel import Column, Field, Session, col, func, select
 
 from crypto.canonical import canonical_json
 from crypto.hashing import domain_tag, length_prefixed
+from identity.audit import utcnow
 from identity.db import IdentityTable, create_identity_tables
+from identity.dedup import FaceGallery, Neighbour
 from identity.errors import (
     IdentityError,
     PersonalNumberError,
@@ -42,8 +55,9 @@ from identity.errors import (
     TemplateInvalidError,
     VoterNotFoundError,
 )
-from identity.face import FaceTemplate
+from identity.face import TEMPLATE_BYTES, TEMPLATE_VERSION, FaceTemplate
 from identity.personal_number import check_personal_number
+from identity.review import FaceReview, ReviewSource, open_reviews
 
 _SEAL_TAG: Final = "identity/voter_record"
 _NONCE_BYTES: Final = 12
@@ -60,6 +74,9 @@ CSV_COLUMNS: Final = (
 )
 _REQUIRED: Final = frozenset(CSV_COLUMNS) - {"patronymic"}
 _MAX_TEXT: Final = 200
+#: Default of ``duplicate_face_distance``: the 1:1 tolerance (docs/identity.md, "One face, one identity").
+DEFAULT_DUPLICATE_FACE_DISTANCE: Final = 0.5
+_GALLERY_LOAD_BATCH: Final = 10_000
 
 
 @dataclass(frozen=True)
@@ -95,6 +112,17 @@ class VoterRegistry(Protocol):
         ...
 
 
+@runtime_checkable
+class FaceIndex(Protocol):
+    """A registry that can search every registered face (1:N), for the identification-time check."""
+
+    def nearest_other_identities(
+        self, personal_number: str, templates: Sequence[FaceTemplate]
+    ) -> list[Neighbour | None]:
+        """Per template, the nearest registered identity other than ``personal_number`` (None if there is none)."""
+        ...
+
+
 class VoterRow(IdentityTable, table=True):
     """A registry row: routing fields in clear, personal data and template sealed (see the module docstring)."""
 
@@ -105,6 +133,15 @@ class VoterRow(IdentityTable, table=True):
     district: str = Field(max_length=_MAX_TEXT, index=True)
     precinct: str = Field(max_length=_MAX_TEXT)
     sealed: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class RegistryGeneration(IdentityTable, table=True):
+    """One row (id 1): incremented by every import and enrolment, which thereby also take the write lock."""
+
+    __tablename__ = "identity_registry_generation"
+
+    id: int = Field(primary_key=True)
+    generation: int
 
 
 def _associated_data(personal_number: str, region: str, district: str, precinct: str) -> bytes:
@@ -133,14 +170,27 @@ def seal_record(record: VoterRecord, key: bytes) -> VoterRow:
     )
 
 
-def open_record(row: VoterRow, key: bytes) -> VoterRecord:
-    """Decrypt and check a row; raise `RecordSealError` if the blob was altered, moved or sealed under another key."""
+def _open_private(row: VoterRow, key: bytes) -> dict[str, str]:
     aad = _associated_data(row.personal_number, row.region, row.district, row.precinct)
     try:
         plain = AESGCM(key).decrypt(row.sealed[:_NONCE_BYTES], row.sealed[_NONCE_BYTES:], aad)
     except InvalidTag as e:
         raise RecordSealError("a registry record fails authentication: wrong key or altered row") from e
-    private = json.loads(plain)
+    private: dict[str, str] = json.loads(plain)
+    return private
+
+
+def open_template_vector(row: VoterRow, key: bytes) -> npt.NDArray[np.float64]:
+    """Only the face template of a row, as a vector (the gallery's fast path: no `VoterRecord` is built)."""
+    raw = bytes.fromhex(_open_private(row, key)["face_template"])
+    if len(raw) != TEMPLATE_BYTES or raw[0] != TEMPLATE_VERSION:
+        raise TemplateInvalidError("a registered face template is malformed")
+    return np.frombuffer(raw, dtype="<f8", offset=1)
+
+
+def open_record(row: VoterRow, key: bytes) -> VoterRecord:
+    """Decrypt and check a row; raise `RecordSealError` if the blob was altered, moved or sealed under another key."""
+    private = _open_private(row, key)
     return VoterRecord(
         personal_number=row.personal_number,
         surname=private["surname"],
@@ -164,15 +214,30 @@ class RejectedRow:
 
 
 @dataclass(frozen=True)
+class HeldRow:
+    """An imported row whose face is within the duplicate distance of another identity's: review ``review_id``.
+
+    ``other_line`` is the other row's CSV line when it is in the same file, None when it was registered before.
+    """
+
+    line: int
+    other_line: int | None
+    review_id: int
+    distance: float
+
+
+@dataclass(frozen=True)
 class ImportReport:
-    """What `SqlVoterRegistry.import_csv` did: rows imported and rows rejected (nothing of those was written)."""
+    """What `SqlVoterRegistry.import_csv` did: rows imported, rows rejected (nothing of those was written), and
+    imported rows held for a face review (nothing is issued for them until an operator decides)."""
 
     imported: int
     rejected: tuple[RejectedRow, ...]
+    held: tuple[HeldRow, ...] = ()
 
     @property
     def ok(self) -> bool:
-        return not self.rejected
+        return not self.rejected and not self.held
 
 
 def _record_from_csv(row: dict[str, str | None]) -> VoterRecord:
@@ -217,14 +282,35 @@ def record_to_csv_row(record: VoterRecord) -> dict[str, str]:
 
 
 class SqlVoterRegistry:
-    """The registry in Shailoo's database (SQLite or PostgreSQL)."""
+    """The registry in Shailoo's database (SQLite or PostgreSQL), with its in-memory face gallery."""
 
-    def __init__(self, engine: Engine, template_key: bytes) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        template_key: bytes,
+        *,
+        duplicate_face_distance: float = DEFAULT_DUPLICATE_FACE_DISTANCE,
+        clock: Callable[[], dt.datetime] = utcnow,
+    ) -> None:
         if len(template_key) != 32:
             raise ValueError("the template key is 32 bytes (AES-256-GCM)")
+        if not 0.0 <= duplicate_face_distance <= 2.0:
+            raise ValueError("the duplicate face distance is between 0 and 2")
         self._engine = engine
         self._key = template_key
+        self.duplicate_face_distance = duplicate_face_distance
+        self._clock = clock
+        self._gallery: FaceGallery | None = None
+        self._gallery_generation = -1
+        self._lock = threading.Lock()  # one import, enrolment or search of the gallery at a time in this process
         create_identity_tables(engine)
+        with Session(engine) as session:
+            if session.get(RegistryGeneration, 1) is None:
+                session.add(RegistryGeneration(id=1, generation=0))
+                try:
+                    session.commit()
+                except IntegrityError:  # another process created it first
+                    session.rollback()
 
     def lookup(self, personal_number: str) -> VoterRecord:
         with Session(self._engine) as session:
@@ -233,20 +319,94 @@ class SqlVoterRegistry:
             raise VoterNotFoundError("no voter with this personal number is on the register")
         return open_record(row, self._key)
 
-    def add(self, record: VoterRecord) -> None:
-        """Insert one voter; raise ``duplicate_personal_number`` if already registered."""
-        with Session(self._engine) as session:
-            session.add(seal_record(record, self._key))
-            try:
-                session.commit()
-            except IntegrityError as e:
-                raise IdentityError(
-                    "this personal number is already registered", code="duplicate_personal_number"
-                ) from e
-
     def count(self) -> int:
         with Session(self._engine) as session:
             return int(session.exec(select(func.count()).select_from(VoterRow)).one())
+
+    # --- the face gallery ------------------------------------------------------------------------------------
+
+    def _take_generation(self, session: Session) -> int:
+        """Increment the generation (taking the database's write lock until commit); return the previous one."""
+        bump = update(RegistryGeneration).where(col(RegistryGeneration.id) == 1)
+        session.execute(bump.values(generation=col(RegistryGeneration.generation) + 1))
+        row = session.get(RegistryGeneration, 1, populate_existing=True)
+        assert row is not None
+        return row.generation - 1
+
+    def _gallery_for(self, session: Session, generation: int) -> FaceGallery:
+        """The in-memory gallery as of ``generation``, reloaded from ``session`` when another process changed it."""
+        if self._gallery is None or self._gallery_generation != generation:
+            total = int(session.exec(select(func.count()).select_from(VoterRow)).one())
+            gallery = FaceGallery(capacity=max(total, 1024))
+            query = (
+                select(VoterRow)
+                .order_by(col(VoterRow.personal_number))
+                .execution_options(yield_per=_GALLERY_LOAD_BATCH)
+            )
+            labels: list[str] = []
+            vectors: list[npt.NDArray[np.float64]] = []
+            for row in session.exec(query):
+                labels.append(row.personal_number)
+                vectors.append(open_template_vector(row, self._key))
+                if len(labels) == _GALLERY_LOAD_BATCH:
+                    gallery.extend(labels, np.vstack(vectors))
+                    labels, vectors = [], []
+            if labels:
+                gallery.extend(labels, np.vstack(vectors))
+            self._gallery, self._gallery_generation = gallery, generation
+        return self._gallery
+
+    def nearest_other_identities(
+        self, personal_number: str, templates: Sequence[FaceTemplate]
+    ) -> list[Neighbour | None]:
+        """Per template, the nearest registered identity other than ``personal_number`` (exhaustive 1:N)."""
+        with self._lock, Session(self._engine) as session:
+            row = session.get(RegistryGeneration, 1)
+            gallery = self._gallery_for(session, row.generation if row is not None else 0)
+            return gallery.nearest_other(np.vstack([t.as_array() for t in templates]), personal_number)
+
+    def _open_reviews_for_new_rows(
+        self, session: Session, gallery: FaceGallery, start: int, source: ReviewSource
+    ) -> list[tuple[int, int, FaceReview]]:
+        """Compare gallery rows ``start …`` with all earlier ones; open a review per close pair.
+
+        Returns (later row, earlier row, review) per pair, rows being gallery positions.
+        """
+        pairs = gallery.close_pairs_from(start, self.duplicate_face_distance)
+        rows = open_reviews(
+            session,
+            [(gallery.label(p.earlier), gallery.label(p.later), p.distance) for p in pairs],
+            source,
+            self._clock(),
+        )
+        return [(p.later, p.earlier, FaceReview.from_row(r)) for p, r in zip(pairs, rows, strict=True)]
+
+    # --- enrolment and import --------------------------------------------------------------------------------
+
+    def add(self, record: VoterRecord) -> tuple[FaceReview, ...]:
+        """Enrol one voter; return the face reviews this opened (nothing is issued for those identities until an
+        operator decides). Raise ``duplicate_personal_number`` if the number is already registered."""
+        with self._lock, Session(self._engine) as session:
+            generation = self._take_generation(session)
+            gallery = self._gallery_for(session, generation)
+            start = len(gallery)
+            session.add(seal_record(record, self._key))
+            try:
+                session.flush()
+            except IntegrityError as e:
+                session.rollback()
+                raise IdentityError(
+                    "this personal number is already registered", code="duplicate_personal_number"
+                ) from e
+            try:
+                gallery.extend([record.personal_number], record.face_template.as_array())
+                opened = self._open_reviews_for_new_rows(session, gallery, start, "enrolment")
+                session.commit()
+            except BaseException:
+                gallery.truncate(start)
+                raise
+            self._gallery_generation = generation + 1
+        return tuple(review for _, _, review in opened)
 
     def import_csv(self, source: Path | str) -> ImportReport:
         """Import voters from CSV (a `Path` is read as UTF-8; a `str` is the CSV text itself).
@@ -257,6 +417,9 @@ class SqlVoterRegistry:
         Reasons: ``missing_field``, ``invalid_birth_date``, ``invalid_personal_number``,
         ``personal_number_date_mismatch``, ``template_invalid``, ``field_too_long``, ``duplicate_personal_number``,
         ``extra_fields``, ``bad_header`` (line 1; nothing imported).
+
+        Then every imported template is compared with every registered one and with each other; each pair within
+        ``duplicate_face_distance`` opens a face review, committed with the rows, and is reported in ``held``.
         """
         text = source.read_text(encoding="utf-8-sig") if isinstance(source, Path) else source
         reader = csv.DictReader(io.StringIO(text))
@@ -265,14 +428,18 @@ class SqlVoterRegistry:
             expected = ",".join(CSV_COLUMNS)
             return ImportReport(0, (RejectedRow(1, "bad_header", f"the header must be: {expected}"),))
         rejected: list[RejectedRow] = []
-        imported = 0
-        with Session(self._engine) as session:
+        accepted: list[tuple[int, VoterRecord]] = []
+        with self._lock, Session(self._engine) as session:
+            generation = self._take_generation(session)
+            gallery = self._gallery_for(session, generation)
+            start = len(gallery)
             for row in reader:
                 line = reader.line_num
                 try:
                     if None in row:
                         raise IdentityError("the row has more fields than the header", code="extra_fields")
-                    sealed = seal_record(_record_from_csv(row), self._key)
+                    record = _record_from_csv(row)
+                    sealed = seal_record(record, self._key)
                 except (IdentityError, PersonalNumberError) as e:
                     rejected.append(RejectedRow(line, e.code, e.message))
                     continue
@@ -287,6 +454,21 @@ class SqlVoterRegistry:
                     savepoint.rollback()
                     rejected.append(RejectedRow(line, "duplicate_personal_number", "already registered"))
                     continue
-                imported += 1
-            session.commit()
-        return ImportReport(imported, tuple(rejected))
+                accepted.append((line, record))
+            try:
+                if accepted:
+                    gallery.extend(
+                        [r.personal_number for _, r in accepted],
+                        np.vstack([r.face_template.as_array() for _, r in accepted]),
+                    )
+                opened = self._open_reviews_for_new_rows(session, gallery, start, "import")
+                session.commit()
+            except BaseException:
+                gallery.truncate(start)
+                raise
+            self._gallery_generation = generation + 1
+        held = []
+        for later, earlier, review in opened:
+            other = accepted[earlier - start][0] if earlier >= start else None
+            held.append(HeldRow(accepted[later - start][0], other, review.review_id, review.distance))
+        return ImportReport(len(accepted), tuple(rejected), tuple(held))

@@ -25,15 +25,18 @@ from crypto.blind_rsa import BlindRsaPublicKey
 from identity.credentials import IssuerKeys
 from identity.errors import (
     AlreadyIdentifiedError,
+    FaceMatchesAnotherIdentityError,
     IdentityError,
+    IdentityHeldError,
     LockedOutError,
     NotEligibleError,
     RegistryUnavailableError,
 )
+from identity.face import FaceObservation, FaceTemplate
 from identity.issuance import CHANNELS, Channel, Issuance, Issuer, voter_hash
 from identity.liveness import Challenge, LivenessChecker, LivenessConfig, PassiveAntiSpoofing
 from identity.personal_number import parse_personal_number
-from identity.registry import VoterRecord, VoterRegistry
+from identity.registry import FaceIndex, VoterRecord, VoterRegistry
 from identity.settings import IdentitySettings
 from identity.state import SealedSessions, StateStore
 
@@ -85,10 +88,16 @@ class IdentificationService:
         ballot_styles: BallotStyleResolver,
         store: StateStore,
         anti_spoofing: PassiveAntiSpoofing | None = None,
+        face_index: FaceIndex | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._settings = settings
         self._registry = registry
+        # The 1:N check needs every registered face: the registry's own gallery unless another index is given. A
+        # registry that cannot search (the state data exchange) leaves it off; docs/identity.md says so.
+        if face_index is None and isinstance(registry, FaceIndex):
+            face_index = registry
+        self._face_index = face_index
         self._issuer = issuer
         self._keys = dict(election_keys)
         self._styles = ballot_styles
@@ -152,7 +161,8 @@ class IdentificationService:
         self._check_lockout(personal_number, client_address)
         try:
             voter = self._registry.lookup(personal_number)
-            self.liveness.check_frames(nonce, frames, voter.face_template, context=session_id)
+            result = self.liveness.check_frames(nonce, frames, voter.face_template, context=session_id)
+            self._check_no_closer_identity(personal_number, voter.face_template, result.observations)
         except RegistryUnavailableError:
             raise  # our outage, not the voter's failure
         except IdentityError as e:
@@ -167,12 +177,34 @@ class IdentificationService:
         if self._issuer.is_identified(election_id, personal_number):
             self._issuer.audit("eligibility", "already_identified", election_id, hashed, state["channel"])
             raise AlreadyIdentifiedError("this voter has already been identified in this election")
+        try:
+            self._issuer.check_not_held(personal_number)  # asked again inside the issuance transaction
+        except IdentityHeldError as e:
+            self._issuer.audit("eligibility", e.code, election_id, hashed, state["channel"])
+            raise
         self._store.delete(self._counter_keys(personal_number, client_address)[0])
         self._issuer.audit("face_check", "matched", election_id, hashed, state["channel"])
         # The credential step needs the voter's slot in the ledger, not the person: keep the keyed hash only.
         next_state = {"step": "credential", "election_id": election_id, "voter_hash": hashed, "ballot_style_id": style}
         self._sessions.put(session_id, {**next_state, "channel": state["channel"]})
         return VerifiedIdentity(session_id, style, keys.public_keys()[style])
+
+    def _check_no_closer_identity(
+        self, personal_number: str, reference: FaceTemplate, observations: Sequence[FaceObservation]
+    ) -> None:
+        """1:N: raise ``face_matches_another_identity`` if a frame's face matches another registered identity
+        (within the tolerance) better than the claimed one's template."""
+        if self._face_index is None:
+            return
+        templates = [o.template for o in observations]
+        nearest = self._face_index.nearest_other_identities(personal_number, templates)
+        for template, other in zip(templates, nearest, strict=True):
+            if other is None:
+                continue
+            if other.distance <= self._settings.face_tolerance and other.distance < template.distance(reference):
+                raise FaceMatchesAnotherIdentityError(
+                    "this face matches another registered voter better than the one named: see the registrar"
+                )
 
     def issue_credential(self, session_id: str, blinded_message: bytes, client_address: str) -> Issuance:
         """Blind-sign the device's blinded credential message; one per voter per election (database constraint)."""

@@ -39,6 +39,8 @@ class IdentitySettings(BaseSettings):
 
     # Face checks
     face_tolerance: float = Field(default=0.5, gt=0.0, le=1.0)
+    #: Two registered templates this close (or closer) open a face review at import and enrolment.
+    duplicate_face_distance: float = Field(default=0.5, ge=0.0, le=2.0)
     max_image_side: int = Field(default=800, ge=160)
     min_face_px: int = Field(default=60, ge=8)
     min_sharpness: float = Field(default=10.0, ge=0.0)

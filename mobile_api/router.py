@@ -78,7 +78,15 @@ def build_voter_router(services: VoterServices) -> APIRouter:
         "/identification/sessions/{session_id}/face",
         response_model=IdentificationResult,
         responses=error_responses(
-            "session_invalid", "face_mismatch", "no_face", "liveness_failed", "already_identified", "locked_out"
+            "session_invalid",
+            "face_mismatch",
+            "face_matches_another_identity",
+            "face_review_pending",
+            "identity_blocked",
+            "no_face",
+            "liveness_failed",
+            "already_identified",
+            "locked_out",
         ),
     )
     def submit_face(session_id: str, evidence: FaceEvidence, request: Request) -> IdentificationResult:
@@ -97,7 +105,14 @@ def build_voter_router(services: VoterServices) -> APIRouter:
     @router.post(
         "/credentials",
         response_model=CredentialIssued,
-        responses=error_responses("not_found", "identification_failed", "credential_spent", "wrong_phase"),
+        responses=error_responses(
+            "not_found",
+            "identification_failed",
+            "credential_spent",
+            "wrong_phase",
+            "face_review_pending",
+            "identity_blocked",
+        ),
     )
     def issue_credential(body: CredentialRequest, request: Request) -> CredentialIssued:
         """Blind-sign the device's credential key (RFC 9474); the registrar never sees the key itself."""

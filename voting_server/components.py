@@ -94,7 +94,11 @@ def build_components(
         min_issuer_bits=settings.min_issuer_key_bits,
         committer=GroupCommitter(board),
     )
-    registry = registry or SqlVoterRegistry(storage.engine, identity_settings.template_key_bytes)
+    registry = registry or SqlVoterRegistry(
+        storage.engine,
+        identity_settings.template_key_bytes,
+        duplicate_face_distance=identity_settings.duplicate_face_distance,
+    )
     issuer = Issuer(storage.engine, identity_settings.voter_hash_key_bytes)
     redis_client = None
     store: StateStore = MemoryStateStore()

@@ -31,6 +31,7 @@ from bulletin_board.phases import Phase
 from crypto import signing
 from elections.manifest import Manifest
 from identity.credentials import IssuerKeys
+from identity.errors import IdentityHeldError
 from identity.issuance import Issuer
 from identity.personal_number import parse_personal_number
 from identity.registry import VoterRecord, VoterRegistry
@@ -182,6 +183,10 @@ class RegistrarService:
             raise ApiError("this voter has no ballot in this election", code="not_eligible")
         if self.issuer.is_identified(election_id, number):
             raise ApiError("this voter has already been identified in this election", code="already_identified")
+        try:
+            self.issuer.check_not_held(number)  # a face review open on, or decided against, this identity
+        except IdentityHeldError as e:
+            raise ApiError(e.message, code=e.code) from e
         self._sessions.put(session_id, {**state, "step": "credential", "ballot_style_id": style})
         return IdentificationResult(session_id=session_id, identified=True, style_id=style)
 

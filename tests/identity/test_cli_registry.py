@@ -8,7 +8,8 @@ import typer
 from typer.testing import CliRunner
 
 from cli.registry import register
-from tests.identity.test_registry import csv_text, record_to_csv_row, voter
+from tests.identity.conftest import make_personal_number
+from tests.identity.test_registry import BIRTH, csv_text, record_to_csv_row, voter
 
 
 def app() -> typer.Typer:
@@ -29,3 +30,29 @@ def test_import_prints_the_report_and_fails_on_rejected_rows(tmp_path: Path) -> 
     assert "imported: 1" in result.output and "invalid_personal_number" in result.output
     counted = CliRunner().invoke(app(), ["registry", "count", "--database-url", url])
     assert counted.exit_code == 0 and counted.output.strip() == "1"
+
+
+def test_import_reports_rows_held_for_a_face_review_and_an_operator_decides_them(tmp_path: Path) -> None:
+    first = record_to_csv_row(voter(make_personal_number(BIRTH, serial="00301"), seed=5))
+    twin = record_to_csv_row(voter(make_personal_number(BIRTH, serial="00302"), seed=5))  # the same template
+    path = tmp_path / "voters.csv"
+    path.write_text(csv_text([first, twin]), encoding="utf-8")
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    runner = CliRunner()
+    result = runner.invoke(app(), ["registry", "import", str(path), "--database-url", url])
+    assert result.exit_code == 1
+    assert "imported: 2" in result.output and "held for face review: 1" in result.output and "line 2" in result.output
+
+    listed = runner.invoke(app(), ["registry", "review", "list", "--database-url", url])
+    assert (
+        listed.exit_code == 0 and first["personal_number"] in listed.output and twin["personal_number"] in listed.output
+    )
+    assert "1 pending review(s)" in listed.output
+
+    args = ["registry", "review", "decide", "1", "keep_first", "--operator", "registrar-7", "--database-url", url]
+    decided = runner.invoke(app(), args)
+    assert decided.exit_code == 0 and "review 1: keep_first (by registrar-7)" in decided.output
+    again = runner.invoke(app(), args)
+    assert again.exit_code == 1 and "review_already_decided" in again.output
+    done = runner.invoke(app(), ["registry", "review", "list", "--status", "decided", "--database-url", url])
+    assert "keep_first" in done.output and "registrar-7" in done.output

@@ -21,6 +21,7 @@ from identity.settings import IdentitySettings
 from identity.state import MemoryStateStore, RedisStateStore, SealedSessions, StateStore
 from tests.identity.conftest import OBAMA_CENTER, FacePhotos, make_personal_number, synthetic_template
 from tests.identity.test_liveness import frames_for
+from tests.server.postgres import fresh_postgres_url
 
 SETTINGS = IdentitySettings(max_failures_per_voter=3, max_failures_per_address=5)
 DISTRICT_STYLES = {"Bishkek-1": "bishkek-1", "Osh-2": "osh-2"}
@@ -105,9 +106,12 @@ def test_full_session_on_sqlite_without_redis(
 
 @pytest.fixture
 def postgres_engine(postgres_url: str) -> Iterator[Engine]:
-    engine = make_engine(postgres_url)
-    yield engine
-    engine.dispose()
+    # A throwaway database: the register refuses to issue for a face registered twice, and every run enrols the
+    # same fixture face.
+    with fresh_postgres_url(postgres_url) as url:
+        engine = make_engine(url)
+        yield engine
+        engine.dispose()
 
 
 @pytest.mark.faces

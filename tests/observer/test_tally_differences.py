@@ -8,8 +8,8 @@ from dataclasses import replace
 
 from crypto.elgamal import Ciphertext
 from crypto.group import Point, Scalar
-from elections.aggregate import EncryptedTally, TallyGroup
 from observer.checks.tally import _differences
+from record.tally import EncryptedTally, TallyGroup
 
 G = Point.generator()
 

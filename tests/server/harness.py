@@ -77,7 +77,8 @@ def add_test_voter(
             region=style.region_id,
             district=style.district_ids[-1],
             precinct="p1",
-            face_template=FaceTemplate.from_array(np.full(128, 0.01)),
+            # nobody's face, and one per voter (a face registered twice is held for review)
+            face_template=FaceTemplate.from_array(np.random.default_rng(i).normal(0.0, 0.13, 128)),
         )
     )
     return number, style.style_id

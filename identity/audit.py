@@ -17,6 +17,14 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def to_the_hour(moment: dt.datetime) -> dt.datetime:
+    """``moment`` with minutes, seconds and microseconds dropped: the finest time an identification record keeps.
+
+    The operator needs to know how many voters were identified in which hour; a finer time (these tables kept
+    microseconds) would let whoever holds the database line identifications up with ballots by their arrival."""
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
 class AuditEvent(IdentityTable, table=True):
     """One line of the identification audit log. Never an image, a name or a personal number."""
 

@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, select
 
 from crypto.hashing import domain_tag, length_prefixed
-from identity.audit import AuditEvent, utcnow
+from identity.audit import AuditEvent, to_the_hour, utcnow
 from identity.credentials import IssuerKeys
 from identity.db import IdentityTable, create_identity_tables
 from identity.errors import AlreadyIdentifiedError, IdentityHeldError
@@ -151,7 +151,7 @@ class Issuer:
         this transaction; without it the identification step checked them (`check_not_held`) minutes before."""
         if channel not in CHANNELS:
             raise ValueError(f"unknown channel {channel!r}")
-        now = self._clock()
+        now = to_the_hour(self._clock())
         with Session(self._engine) as session:
             claim = IdentificationClaim(election_id=election_id, voter_hash=hashed, channel=channel, claimed_at=now)
             session.add(claim)
@@ -208,7 +208,7 @@ class Issuer:
         with Session(self._engine) as session:
             session.add(
                 AuditEvent(
-                    at=self._clock(),
+                    at=to_the_hour(self._clock()),
                     event=event,
                     election_id=election_id,
                     voter_hash=voter_hash,

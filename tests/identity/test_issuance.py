@@ -142,3 +142,22 @@ def test_voter_hash_depends_on_the_registrar_key() -> None:
 def test_unknown_channel_is_refused(sqlite_engine: Engine) -> None:
     with pytest.raises(ValueError):
         Issuer(sqlite_engine, HASH_KEY).issue("e", PIN, STYLE, "fax", None, None)  # type: ignore[arg-type]
+
+
+def test_identification_records_keep_no_finer_time_than_the_hour(
+    sqlite_engine: Engine, issuer_keys: IssuerKeys
+) -> None:
+    """What an operator holding the identity database reads: the hour of each identification, never the minute,
+    second or microsecond that would line it up with a ballot's arrival on the board."""
+    from identity.audit import AuditEvent
+
+    moment = dt.datetime(2026, 12, 3, 11, 47, 31, 123456, tzinfo=dt.UTC)
+    issuer = Issuer(sqlite_engine, HASH_KEY, clock=lambda: moment)
+    election = new_election()
+    issuer.issue(election, PIN, STYLE, "app", request_for(issuer_keys, election).blinded_message, issuer_keys)
+    with Session(sqlite_engine) as session:
+        times = [c.claimed_at for c in session.exec(select(IdentificationClaim)).all()]
+        times += [a.at for a in session.exec(select(AuditEvent)).all()]
+    assert times
+    assert {(t.minute, t.second, t.microsecond) for t in times} == {(0, 0, 0)}
+    assert {t.hour for t in times} == {11}

@@ -11,17 +11,18 @@
      along the eye line, divided by the eye-line length) moves by at least ``min_yaw_change`` to the challenged
      side, or stays within it for ``center`` (``pose_mismatch``);
    * the change looks like a turning head, not a moved photograph (``flat_sequence``): no turned frame may be the
-     baseline frame under an affine map (`identity.planarity.planar_similarity` below ``max_planar_similarity``),
-     which is what sliding, rotating, shearing or tilting a held-up photo produces; repeated frames are rejected
-     for the same reason.
+     baseline frame, the baseline's mirror image, or a turn to the other side under an affine map
+     (`identity.planarity.view_similarity` below ``max_planar_similarity``) — what sliding, rotating, shearing or
+     tilting a held-up photo, or one photo and its mirror image, produce; repeated frames are rejected too.
 
 Directions are in image coordinates of the frames as sent (not mirrored): ``left`` means the nose moves toward the
 image's left edge. Only dlib's 5-point landmark model is used (the 68-point model's training data, iBUG 300-W,
 forbids commercial use); up/down pitch is not challenged, because 5 points do not estimate it reliably.
 
-What this does not stop: frames synthesised or injected by a modified app (e.g. a mirrored pair of photos of a
-slightly turned face), a replayed *video* of the voter turning on request, 3-D masks, deepfakes. Those need the
-operator's passive anti-spoofing model (`PassiveAntiSpoofing`) and app/device attestation.
+What this does not stop: frames synthesised or injected by a modified app from two or more photos of the voter
+at different angles (with or without their mirror images), a replayed *video* of the voter turning on request,
+3-D masks, deepfakes. Those need the operator's passive anti-spoofing model (`PassiveAntiSpoofing`) and app/device
+attestation.
 """
 
 from __future__ import annotations

@@ -11,23 +11,25 @@
      along the eye line, divided by the eye-line length) moves by at least ``min_yaw_change`` to the challenged
      side, or stays within it for ``center`` (``pose_mismatch``);
    * the change looks like a turning head, not a moved photograph (``flat_sequence``): no turned frame may be the
-     baseline frame under an affine map (`identity.planarity.planar_similarity` below ``max_planar_similarity``),
-     which is what sliding, rotating, shearing or tilting a held-up photo produces; repeated frames are rejected
-     for the same reason.
+     baseline frame, the baseline's mirror image, or a turn to the other side under an affine map
+     (`identity.planarity.view_similarity` below ``max_planar_similarity``) — what sliding, rotating, shearing or
+     tilting a held-up photo, or one photo and its mirror image, produce; repeated frames are rejected too.
 
 Directions are in image coordinates of the frames as sent (not mirrored): ``left`` means the nose moves toward the
 image's left edge. Only dlib's 5-point landmark model is used (the 68-point model's training data, iBUG 300-W,
 forbids commercial use); up/down pitch is not challenged, because 5 points do not estimate it reliably.
 
-What this does not stop: frames synthesised or injected by a modified app (e.g. a mirrored pair of photos of a
-slightly turned face), a replayed *video* of the voter turning on request, 3-D masks, deepfakes. Those need the
-operator's passive anti-spoofing model (`PassiveAntiSpoofing`) and app/device attestation.
+What this does not stop: frames synthesised or injected by a modified app from two or more photos of the voter
+at different angles (with or without their mirror images), a replayed *video* of the voter turning on request,
+3-D masks, deepfakes. Those need the operator's passive anti-spoofing model (`PassiveAntiSpoofing`) and app/device
+attestation.
 """
 
 from __future__ import annotations
 
 import enum
 import hashlib
+import itertools
 import json
 import secrets
 import time
@@ -46,7 +48,7 @@ from identity.face import (
     check_templates_match,
     load_image,
 )
-from identity.planarity import planar_similarity
+from identity.planarity import PlanarView, view_similarity
 from identity.state import StateStore
 
 _NONCE_BYTES: Final = 32
@@ -166,16 +168,42 @@ def check_pose_sequence(turns: Sequence[Turn], poses: Sequence[HeadPose], config
 def check_not_flat(
     turns: Sequence[Turn], images: Sequence[RgbImage], observations: Sequence[FaceObservation], config: LivenessConfig
 ) -> None:
-    """Raise ``flat_sequence`` if a turned frame is the baseline frame moved as a flat picture."""
-    base_image, base = images[0], observations[0]
-    for index, turn in enumerate(turns, start=1):
-        if turn is Turn.CENTER:
-            continue  # looking straight again legitimately reproduces the baseline
-        frame = observations[index]
-        similarity = planar_similarity(base_image, base.landmarks, images[index], frame.landmarks, frame.box)
-        if similarity >= config.max_planar_similarity:
+    """Raise ``flat_sequence`` if a turned frame is a flat picture of another frame moved, or of its mirror image.
+
+    Each turned frame is compared with the baseline, with the baseline's mirror image (over the eyes and nose, see
+    `identity.planarity.view_similarity`), and with every turned frame of the other side. A sequence made from ONE
+    photograph — the photo, its mirror image, either of them slid, rotated, scaled or sheared — has every turned
+    frame an affine copy of the baseline or of its mirror (a mirror composed with affine maps is an affine map of the
+    mirror), so the first two comparisons refuse it; comparing left with right turns also refuses a pair of turns
+    made from one other photo. Frames asked to face the camera are not compared (they legitimately reproduce the
+    baseline), nor are two turns to the same side (a live head turned the same way twice repeats itself).
+
+    The price: a real turn that ends near the baseline's mirror pose (a baseline turned 0.03 one way, a turn to 0.03
+    the other way) of a near-symmetric face looks like the mirrored baseline and is refused too; a baseline that
+    faces the camera avoids it (docs/identity.md, calibration).
+    """
+    views = [PlanarView.of(image, observation) for image, observation in zip(images, observations, strict=True)]
+    mirrored_baseline = views[0].mirrored()
+    turned = [(index, turn) for index, turn in enumerate(turns, start=1) if turn is not Turn.CENTER]
+    for index, _ in turned:
+        if view_similarity(views[0], views[index]) >= config.max_planar_similarity:
             raise LivenessError(
-                f"frame {index + 1}: the face moved like a flat picture, not a turning head", code="flat_sequence"
+                f"frame {index + 1}: the face moved like a flat picture of the first frame, not a turning head",
+                code="flat_sequence",
+            )
+        if view_similarity(mirrored_baseline, views[index], down_to_nose=True) >= config.max_planar_similarity:
+            raise LivenessError(
+                f"frame {index + 1}: the face is a flat picture of the first frame's mirror image, not a turning head",
+                code="flat_sequence",
+            )
+    for (first, first_turn), (second, second_turn) in itertools.combinations(turned, 2):
+        if (
+            first_turn is not second_turn
+            and view_similarity(views[first], views[second]) >= config.max_planar_similarity
+        ):
+            raise LivenessError(
+                f"frames {first + 1} and {second + 1}: the turns to either side are one flat picture moved",
+                code="flat_sequence",
             )
 
 

@@ -9,17 +9,19 @@ in front of a camera, a screen replay, a mask) — that needs recorded attack da
 
 from __future__ import annotations
 
+import io
 import itertools
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from PIL import Image
+from PIL import Image, ImageOps, PngImagePlugin
 
-from identity.errors import FaceMismatchError, LivenessError, NonceError, SpoofSuspectedError
-from identity.face import FaceObservation, FiveLandmarks, RgbImage
+from identity.errors import FaceMismatchError, IdentityError, LivenessError, NonceError, SpoofSuspectedError
+from identity.face import FaceObservation, FiveLandmarks, RgbImage, analyse_image_bytes
 from identity.liveness import (
     HeadPose,
     LivenessChecker,
@@ -30,7 +32,7 @@ from identity.liveness import (
     draw_turns,
     estimate_pose,
 )
-from identity.planarity import planar_similarity
+from identity.planarity import PlanarView, planar_similarity, view_similarity
 from identity.state import MemoryStateStore
 from tests.identity.conftest import (
     OBAMA_CENTER,
@@ -138,6 +140,21 @@ def test_any_affine_move_of_a_flat_picture_scores_as_flat(
     assert planar_similarity(scene, _MARKS, moved_array, marks, box) >= LivenessConfig().max_planar_similarity
 
 
+def test_a_mirror_image_is_the_same_plane_as_the_mirrored_view_only() -> None:
+    """A mirror image is no affine copy of the picture as labelled (the eyes swap sides); of its mirrored view it is."""
+    scene = _textured_scene(3)
+    width = scene.shape[1]
+    mirrored_scene = np.ascontiguousarray(scene[:, ::-1])
+    view = PlanarView(np.asarray(Image.fromarray(scene).convert("L"), dtype=np.float64), _MARKS, (100, 230, 230, 90))
+    mirrored = view.mirrored()
+    frame = PlanarView(
+        np.asarray(Image.fromarray(mirrored_scene).convert("L"), dtype=np.float64), mirrored.marks, mirrored.box
+    )
+    assert mirrored.marks.left_eye_outer == (width - 1 - _MARKS.right_eye_outer[0], _MARKS.right_eye_outer[1])
+    assert view_similarity(mirrored, frame) >= 0.99
+    assert view_similarity(view, frame) < 0.5
+
+
 def test_an_unrelated_picture_does_not_score_as_flat() -> None:
     box = (100, 230, 230, 90)
     assert planar_similarity(_textured_scene(1), _MARKS, _textured_scene(2), _MARKS, box) < 0.5
@@ -160,9 +177,15 @@ def frames_for(turns: tuple[Turn, ...], photos: FacePhotos) -> list[bytes]:
     return [photos.bytes(OBAMA_CENTER), *(pool[t].pop(0) for t in turns)]
 
 
-def shear(image: Image.Image, k: float, pivot_y: float) -> bytes:
+def shear_image(image: Image.Image, k: float, pivot_y: float) -> Image.Image:
     """x' = x + k (y - pivot_y): slides the nose sideways relative to the eyes, as tilting a flat photo can."""
-    return png_bytes(image.transform(image.size, Image.Transform.AFFINE, (1, -k, k * pivot_y, 0, 1, 0)))
+    return image.transform(
+        image.size, Image.Transform.AFFINE, (1, -k, k * pivot_y, 0, 1, 0), resample=Image.Resampling.BICUBIC
+    )
+
+
+def shear(image: Image.Image, k: float, pivot_y: float) -> bytes:
+    return png_bytes(shear_image(image, k, pivot_y))
 
 
 @pytest.fixture
@@ -202,6 +225,91 @@ def test_flat_photo_slid_and_sheared_to_fake_turns_is_rejected(photos: FacePhoto
     with pytest.raises(LivenessError) as caught:
         checker.check_frames(challenge.nonce, frames, photos.template(OBAMA_CENTER))
     assert caught.value.code == "flat_sequence"
+
+
+def _yaw_of(image: Image.Image) -> float:
+    return estimate_pose(analyse_image_bytes(png_bytes(image)).landmarks).yaw
+
+
+#: Yaw index moved per unit of shear, measured on the fixtures (0.31–0.39): dlib's landmarks follow a shear only
+#: in part, its shape model pulling them back toward a natural face.
+_SHEAR_SLOPE = 0.35
+
+
+def _sheared_until(
+    image: Image.Image, start: float, pivot_y: float, target: float, accept: Callable[[float], bool]
+) -> Image.Image:
+    """``image`` (yaw index ``start``) sheared toward the yaw index ``target``, a little more each try, until
+    ``accept(yaw)``."""
+    for step in (1.0, 1.2, 1.45, 1.75, 2.1):
+        candidate = shear_image(image, step * (target - start) / _SHEAR_SLOPE, pivot_y)
+        if accept(_yaw_of(candidate)):
+            return candidate
+    raise AssertionError(f"no shear of this photo reaches the yaw index {target:.3f}")
+
+
+def most_frontal_photo(photos: FacePhotos, person: str) -> str:
+    """The person's first single-face photo facing the camera (|yaw index| ≤ 0.03), else the most frontal one: the
+    ordinary photo an attacker would pick, and the one needing the least shear."""
+    files = [r["file"] for r in photos.manifest if r["identity"] == person and r["faces"] == "1"]
+    yaws: dict[str, float] = {}
+    for name in files:
+        yaws[name] = abs(estimate_pose(photos.observe(name).landmarks).yaw)
+        if yaws[name] <= 0.03:
+            return name
+    return min(yaws, key=lambda n: yaws[n])
+
+
+def one_photo_attack(photos: FacePhotos, name: str) -> list[bytes]:
+    """Frames for the challenge (left, center, right) made from ONE photograph, as an attacker with a modified app
+    would: the photo (sheared) as the baseline and again for center, its mirror image sheared sideways for the turns.
+
+    A shear x' = x + k (y − eye line) moves the nose against the eyes, so it sets the yaw index where the challenge
+    wants it. The mirror is what the flatness test used not to see: it compared each turn with the baseline only,
+    of which a mirror image is not an affine copy. The shears are spread over the three frames so that none is
+    so strong that the face detector stops finding the face: with y0 the photo's yaw index, the baseline is turned
+    toward −y0 (then the mirror's turns to either side are symmetric), by no more than needed.
+    """
+    photo, marks = photos.image(name), photos.observe(name).landmarks
+    pivot = (marks.left_eye_outer[1] + marks.right_eye_outer[1]) / 2
+    y0 = estimate_pose(marks).yaw
+    turn = 0.075  # over min_yaw_change (0.06), with a margin
+    a, c = 2 * abs(y0) / _SHEAR_SLOPE, turn / _SHEAR_SLOPE
+    baseline = shear_image(photo, math.copysign((a + c) / 2 if a >= c else a, -y0), pivot)
+    base_yaw = _yaw_of(baseline)
+    mirror = ImageOps.mirror(photo)  # yaw index −y0
+    left = _sheared_until(mirror, -y0, pivot, base_yaw - turn, lambda yaw: yaw <= base_yaw - turn)
+    right = _sheared_until(mirror, -y0, pivot, base_yaw + turn, lambda yaw: yaw >= base_yaw + turn)
+    center = io.BytesIO()
+    baseline.save(center, "PNG", pnginfo=_center_marker())  # the same picture, other bytes (no recompression)
+    return [png_bytes(baseline), png_bytes(left), center.getvalue(), png_bytes(right)]
+
+
+def _center_marker() -> PngImagePlugin.PngInfo:
+    info = PngImagePlugin.PngInfo()
+    info.add_text("frame", "center")
+    return info
+
+
+@pytest.mark.faces
+def test_one_photo_its_mirror_and_the_mirror_sheared_are_refused_for_every_person(photos: FacePhotos) -> None:
+    """The attack, for every person of the fixtures (their most frontal photo): it passes the identity and pose
+    checks — so the refusal must be ``flat_sequence``, the check that runs last."""
+    people: dict[str, str] = {}
+    for person in sorted({row["identity"] for row in photos.manifest if row["faces"] == "1"}):
+        people[person] = most_frontal_photo(photos, person)
+    turns = (Turn.LEFT, Turn.CENTER, Turn.RIGHT)
+    outcomes: dict[str, str] = {}
+    for person, name in sorted(people.items()):
+        checker = LivenessChecker(MemoryStateStore())
+        challenge = checker.issue_challenge(turns=turns)
+        try:
+            checker.check_frames(challenge.nonce, one_photo_attack(photos, name), photos.template(name))
+            outcomes[person] = "accepted"
+        except IdentityError as e:
+            outcomes[person] = e.code
+    assert len(outcomes) >= 19
+    assert outcomes == dict.fromkeys(outcomes, "flat_sequence"), outcomes
 
 
 @pytest.mark.faces

@@ -170,19 +170,23 @@ def seal_record(record: VoterRecord, key: bytes) -> VoterRow:
     )
 
 
-def _open_private(row: VoterRow, key: bytes) -> dict[str, str]:
-    aad = _associated_data(row.personal_number, row.region, row.district, row.precinct)
+def _open_private(
+    key: bytes, personal_number: str, region: str, district: str, precinct: str, sealed: bytes
+) -> dict[str, str]:
+    aad = _associated_data(personal_number, region, district, precinct)
     try:
-        plain = AESGCM(key).decrypt(row.sealed[:_NONCE_BYTES], row.sealed[_NONCE_BYTES:], aad)
+        plain = AESGCM(key).decrypt(sealed[:_NONCE_BYTES], sealed[_NONCE_BYTES:], aad)
     except InvalidTag as e:
         raise RecordSealError("a registry record fails authentication: wrong key or altered row") from e
     private: dict[str, str] = json.loads(plain)
     return private
 
 
-def open_template_vector(row: VoterRow, key: bytes) -> npt.NDArray[np.float64]:
-    """Only the face template of a row, as a vector (the gallery's fast path: no `VoterRecord` is built)."""
-    raw = bytes.fromhex(_open_private(row, key)["face_template"])
+def open_template_vector(
+    key: bytes, personal_number: str, region: str, district: str, precinct: str, sealed: bytes
+) -> npt.NDArray[np.float64]:
+    """Only the face template of a row's columns, as a vector (the gallery's fast path: no object is built)."""
+    raw = bytes.fromhex(_open_private(key, personal_number, region, district, precinct, sealed)["face_template"])
     if len(raw) != TEMPLATE_BYTES or raw[0] != TEMPLATE_VERSION:
         raise TemplateInvalidError("a registered face template is malformed")
     return np.frombuffer(raw, dtype="<f8", offset=1)
@@ -190,7 +194,7 @@ def open_template_vector(row: VoterRow, key: bytes) -> npt.NDArray[np.float64]:
 
 def open_record(row: VoterRow, key: bytes) -> VoterRecord:
     """Decrypt and check a row; raise `RecordSealError` if the blob was altered, moved or sealed under another key."""
-    private = _open_private(row, key)
+    private = _open_private(key, row.personal_number, row.region, row.district, row.precinct, row.sealed)
     return VoterRecord(
         personal_number=row.personal_number,
         surname=private["surname"],
@@ -338,16 +342,18 @@ class SqlVoterRegistry:
         if self._gallery is None or self._gallery_generation != generation:
             total = int(session.exec(select(func.count()).select_from(VoterRow)).one())
             gallery = FaceGallery(capacity=max(total, 1024))
+            # Columns, not ORM objects: 4.3 million rows must not pile up in the session's identity map.
+            columns = (VoterRow.personal_number, VoterRow.region, VoterRow.district, VoterRow.precinct, VoterRow.sealed)
             query = (
-                select(VoterRow)
+                select(*columns)
                 .order_by(col(VoterRow.personal_number))
                 .execution_options(yield_per=_GALLERY_LOAD_BATCH)
             )
             labels: list[str] = []
             vectors: list[npt.NDArray[np.float64]] = []
-            for row in session.exec(query):
-                labels.append(row.personal_number)
-                vectors.append(open_template_vector(row, self._key))
+            for number, region, district, precinct, sealed in session.exec(query):
+                labels.append(number)
+                vectors.append(open_template_vector(self._key, number, region, district, precinct, sealed))
                 if len(labels) == _GALLERY_LOAD_BATCH:
                     gallery.extend(labels, np.vstack(vectors))
                     labels, vectors = [], []

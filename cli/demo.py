@@ -4,6 +4,10 @@ The server is the real application (`voting_server.app.create_app`); voters use 
 (`mobile_api.client.VoterClient`) over HTTP requests served in-process, so the demo exercises what a phone does.
 Steps: manifest → 3-of-5 key ceremony → issuer keys → voters (identify, credential, encrypt, cast; some re-vote,
 some challenge) → close → tally → trustees 1, 3, 5 decrypt (2 and 4 absent) → results → board export.
+
+The demo runs on the election day's clock (`ElectionDayClock`): the server, its board and the witness see the
+preset's own dates — setup the evening before, voting from ``voting_opens``, the close at ``voting_closes`` — while
+the clock runs at the speed of the wall clock in between, so the voting window is enforced as on a real day.
 """
 
 from __future__ import annotations
@@ -54,6 +58,21 @@ def demo(
     console.print(f"[dim]Total time: {time.perf_counter() - started:.1f} s[/dim]")
 
 
+class ElectionDayClock:
+    """Unix milliseconds on the election day: the wall clock shifted by an offset that `travel_to` sets."""
+
+    def __init__(self) -> None:
+        self.offset_ms = 0
+
+    def __call__(self) -> int:
+        return time.time_ns() // 1_000_000 + self.offset_ms
+
+    def travel_to(self, utc: str, *, plus_seconds: int = 0) -> None:
+        from record.window import utc_ms
+
+        self.offset_ms = utc_ms(utc) + plus_seconds * 1000 - time.time_ns() // 1_000_000
+
+
 @dataclass
 class VoterPlan:
     """A simulated voter: who they are, where they vote, what they choose."""
@@ -80,6 +99,7 @@ class DemoRun:
     tmp: Path
     timings: dict[str, float] = field(default_factory=dict)
     stats: Counter[str] = field(default_factory=Counter)
+    clock: ElectionDayClock = field(default_factory=ElectionDayClock)
 
     @contextmanager
     def step(self, title: str, name: str) -> Iterator[None]:
@@ -107,6 +127,7 @@ class DemoRun:
             )
         )
         self._start_issuer_key_generation()
+        self.clock.travel_to(self.manifest.dates.voting_opens, plus_seconds=-12 * 3600)  # the evening before
         self._start_server()
         try:
             with self.step("1. The commission publishes the manifest", "manifest"):
@@ -128,7 +149,9 @@ class DemoRun:
             with self.step(
                 "6. Voting closes; the server weeds and adds the ballots up, still encrypted", "close and tally"
             ):
+                self.clock.travel_to(self.manifest.dates.voting_closes)
                 self.admin("POST", "/v1/admin/close")
+                self.console.print(f"voting closed at {self.manifest.dates.voting_closes} (the manifest's time)")
                 ack = self.admin("POST", "/v1/admin/tally", json={"registered_by_region": self.registered_by_region})
                 self.console.print(f"encrypted tally posted at entry {ack['index']}")
             with self.step("7. Trustees 1, 3 and 5 decrypt the tally (2 and 4 are absent)", "decryption"):
@@ -160,7 +183,7 @@ class DemoRun:
             trustees_k=TRUSTEES_K,
             log_level="WARNING",
         )
-        self.app = create_app(settings)
+        self.app = create_app(settings, clock=self.clock)
         self.components = self.app.state.components
         # An in-process HTTP client (httpx over the ASGI app): the exact requests a phone would send.
         self.http = TestClient(self.app, base_url="http://shailoo.demo")
@@ -233,10 +256,14 @@ class DemoRun:
         )
         channels = sorted(self.manifest.policy.channels_open)
         self.channel = "app" if "app" in channels else "kiosk"
+        self.clock.travel_to(self.manifest.dates.voting_opens)
         ack = self.admin("POST", "/v1/admin/channels/open", json={"channels": channels})
         self._witness_cosigns()
         base = self.voter.election().base_hash.hex()
-        self.console.print(f"channels {channels} open at entry {ack['index']}; election base hash {base[:16]}…")
+        self.console.print(
+            f"channels {channels} open at entry {ack['index']} at {self.manifest.dates.voting_opens}; "
+            f"election base hash {base[:16]}…"
+        )
 
     def _plans(self) -> list[VoterPlan]:
         rng = random.Random(self.seed)  # noqa: S311 - simulated voters' choices, never protocol randomness
@@ -485,7 +512,6 @@ class DemoRun:
         """An independent witness cosigns the latest tree head, after checking it extends the last one it saw."""
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-        from bulletin_board.storage import now_ms
         from bulletin_board.witness import MemoryWitnessStore, Witness
 
         board = self.components.board
@@ -496,7 +522,7 @@ class DemoRun:
                 log_origin=board.origin,
                 log_key=board.public_key,
                 store=MemoryWitnessStore(),
-                clock=now_ms,
+                clock=self.clock,
             )
         head = board.integrate()
         last = self.witness.last_cosigned()

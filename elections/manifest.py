@@ -65,6 +65,8 @@ Status = Literal["registered", "deregistered"]
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
 _ID = r"^[a-z0-9][a-z0-9_.:#-]{0,63}$"
+#: The voting window's default clock tolerance (`Policy.clock_tolerance_seconds`).
+DEFAULT_CLOCK_TOLERANCE_SECONDS = 120
 _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 Id = Field(pattern=_ID)
@@ -100,13 +102,21 @@ class ElectionDates(BaseModel):
 
 
 class Policy(BaseModel):
-    """Casting policy: re-voting (last ballot of a credential counts), Benaloh challenge, open channels."""
+    """Casting policy: re-voting (last ballot of a credential counts), Benaloh challenge, open channels, and the
+    voting window's rules (docs/spec/record.md §2.10, check 24)."""
 
     model_config = _STRICT
     revoting_allowed: bool
     challenge_allowed: bool
     #: Sorted, no duplicates (a canonical list, never a set, so the hash is stable).
     channels_open: tuple[Channel, ...]
+    #: May the operator close voting before ``voting_closes``? The ``close`` entry then carries the reason the
+    #: operator gave. Without it a close before ``voting_closes`` is refused.
+    early_close_allowed: bool = False
+    #: How far (seconds) the board's own times may run past ``voting_closes`` for a ballot accepted before it: the
+    #: delay until a signed tree head covers the ballot (merge delay, an integrator retrying) and the drift
+    #: between the clocks of the server's workers. The server itself accepts nothing after ``voting_closes``.
+    clock_tolerance_seconds: int = Field(default=DEFAULT_CLOCK_TOLERANCE_SECONDS, ge=0, le=3600)
 
     @field_validator("channels_open")
     @classmethod
@@ -274,6 +284,11 @@ class TrusteeRosterEntry(BaseModel):
 
 #: Fields left out of the canonical dict while empty, so manifests written before they existed keep their hash.
 _OPTIONAL_WHEN_EMPTY = ("trustees", "trustee_threshold")
+#: Policy fields left out of the canonical dict at their default, for the same reason.
+_POLICY_DEFAULTS: dict[str, Any] = {
+    "early_close_allowed": False,
+    "clock_tolerance_seconds": DEFAULT_CLOCK_TOLERANCE_SECONDS,
+}
 
 
 class Manifest(BaseModel):
@@ -341,11 +356,15 @@ class Manifest(BaseModel):
 
     def to_canonical_dict(self) -> dict[str, Any]:
         """The JSON object that is hashed (every field, tuples as lists, ints and strings only; the trustee roster
-        and threshold only when there is a roster)."""
+        and threshold only when there is a roster; the policy's ``early_close_allowed`` and
+        ``clock_tolerance_seconds`` only when they differ from their defaults)."""
         data = self.model_dump(mode="json")
         if not self.trustees:
             for name in _OPTIONAL_WHEN_EMPTY:
                 data.pop(name, None)
+        for name, default in _POLICY_DEFAULTS.items():
+            if data["policy"].get(name) == default:
+                del data["policy"][name]
         return data
 
     def manifest_hash(self) -> bytes:
@@ -376,6 +395,17 @@ class Manifest(BaseModel):
             return Manifest.model_validate(data)
         except ValidationError as e:
             raise ManifestError(f"the trustee roster is invalid: {e}") from e
+
+    def with_voting_window(self, opens: str, closes: str, **policy: Any) -> Manifest:
+        """This manifest with voting open from ``opens`` to ``closes`` (UTC ``YYYY-MM-DDTHH:MM:SSZ``; election day
+        the date of ``opens``) and the ``policy`` fields given (e.g. ``early_close_allowed=True``)."""
+        data = self.model_dump(mode="python")
+        data["dates"] = {"election_day": opens[:10], "voting_opens": opens, "voting_closes": closes}
+        data["policy"] = {**data["policy"], **policy}
+        try:
+            return Manifest.model_validate(data)
+        except ValidationError as e:
+            raise ManifestError(f"the voting window or policy is invalid: {e}") from e
 
     def roster_entry(self, index: int) -> TrusteeRosterEntry:
         """Trustee ``index`` of the roster; `UnknownIdError` if the roster has no such trustee."""

@@ -49,6 +49,8 @@ STATUS_BY_CODE: Final[dict[str, int]] = {
     "not_eligible": 403,
     "identification_failed": 403,
     "wrong_phase": 409,
+    "outside_voting_window": 409,
+    "close_too_early": 409,
     "unauthorized": 401,
     "forbidden": 403,
     "trustee_unauthenticated": 403,

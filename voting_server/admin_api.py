@@ -5,9 +5,9 @@ Every change is a board entry, so the phase machine refuses anything out of orde
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Body, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from elections.manifest import Manifest
@@ -42,6 +42,13 @@ class DeviceRegistration(_Body):
 
 class ChannelsOpen(_Body):
     channels: list[str] = Field(default_factory=lambda: ["app"])
+
+
+class CloseRequest(_Body):
+    """``reason``: why voting closes before the manifest's ``voting_closes`` (only where its policy allows an early
+    close; the ``close`` entry records it)."""
+
+    reason: str | None = Field(default=None, min_length=1, max_length=500)
 
 
 class TallyStart(_Body):
@@ -131,12 +138,16 @@ def build_admin_router() -> APIRouter:
         promise = _components(request).election.open_channels(body.channels)
         return EntryAck(index=promise.index, promise=promise.to_text())
 
-    @router.post("/close", response_model=EntryAck, responses=error_responses(*auth_codes, "wrong_phase"))
-    def close(request: Request, role: OperatorRole) -> EntryAck:
-        """Close voting: post the registrar's issuance counts and the ``close`` entry."""
+    @router.post(
+        "/close", response_model=EntryAck, responses=error_responses(*auth_codes, "wrong_phase", "close_too_early")
+    )
+    def close(request: Request, role: OperatorRole, body: Annotated[CloseRequest | None, Body()] = None) -> EntryAck:
+        """Close voting: post the registrar's issuance counts and the ``close`` entry (with the server's time, and
+        the operator's reason when it closes before ``voting_closes`` where the manifest allows that)."""
         c = _components(request)
+        reason = body.reason if body is not None else None
         manifest = c.election.state().require_manifest()
-        promise = c.election.close(c.registrar.issuer.board_issuance_payload(manifest.election_id))
+        promise = c.election.close(c.registrar.issuer.board_issuance_payload(manifest.election_id), reason=reason)
         return EntryAck(index=promise.index, promise=promise.to_text())
 
     @router.post("/tally", response_model=EntryAck, responses=error_responses(*auth_codes, "wrong_phase"))

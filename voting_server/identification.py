@@ -94,8 +94,11 @@ class RegistrarService:
         self._faces: IdentificationService | None = None
 
     def _require_voting(self) -> Manifest:
+        """The manifest, while voting and inside the manifest's voting window (``wrong_phase``,
+        ``outside_voting_window``): no identification and no credential outside the window."""
         if self.election.phase is not Phase.VOTING:
             raise ApiError(f"identification is open while voting, not {self.election.phase.value}", code="wrong_phase")
+        self.election.require_window_open("identifications and credentials")
         return self.election.state().require_manifest()
 
     def start(self, request: IdentificationStart, client_address: str) -> IdentificationSession:

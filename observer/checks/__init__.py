@@ -13,7 +13,8 @@ range  area                                        module
 =====  ==========================================  ===============================
 1–9    the log: Merkle tree, tree heads, witnesses  `observer.checks.log`
 10–19  setup: manifest, key ceremony, issuer keys   `observer.checks.setup`
-20–29  ballots: every ballot, weeding, spoiled      `observer.checks.ballots`
+20–29  ballots: every ballot, weeding, spoiled;    `observer.checks.ballots`,
+       the voting window (24)                      `observer.checks.window`
 30–39  precincts: device keys, batch chains,        `observer.checks.precinct`
        reconciliation (issue 9 extends these)
 40–49  tally: aggregation, shares, results, bounds  `observer.checks.tally`
@@ -34,6 +35,7 @@ CHECK_MODULES: Final = (
     "observer.checks.log",
     "observer.checks.setup",
     "observer.checks.ballots",
+    "observer.checks.window",
     "observer.checks.precinct",
     "observer.checks.tally",
 )

@@ -37,7 +37,7 @@ from elections.presets import build_preset
 from elections.results import compute_results_by_style
 from record.ballot import create_ballot, credential_message, election_base_hash
 from record.issuer import issuer_keys_payload
-from record.lifecycle import DecryptionSharePart, ResultEntry
+from record.lifecycle import Close, DecryptionSharePart, ResultEntry
 from record.tally import (
     CastBallot,
     aggregate,
@@ -47,6 +47,7 @@ from record.tally import (
     weed,
 )
 from record.trustee_posts import sign_trustee_post
+from record.window import utc_ms, utc_text
 from trustees.coordinator import CeremonyParams
 from trustees.in_process import new_trustee_stores, roster_for, run_key_ceremony
 from trustees.keystore_contents import TrusteeSecrets
@@ -108,6 +109,20 @@ def issue_credential(sk: BlindRsaPrivateKey, election_id: str, style_id: str, pu
 CEREMONY = CeremonyParams(n=3, k=2)
 
 
+class SteppingClock:
+    """The board's and the witnesses' clock (unix ms): each reading is one second after the last; `set` jumps."""
+
+    def __init__(self, start_ms: int) -> None:
+        self.now = start_ms
+
+    def set(self, ms: int) -> None:
+        self.now = max(self.now, ms)
+
+    def __call__(self) -> int:
+        self.now += 1000
+        return self.now
+
+
 def build_election(
     path: Path,
     *,
@@ -116,19 +131,21 @@ def build_election(
     manifest: Manifest | None = None,
     tamper: Callable[[str, dict[str, Any]], dict[str, Any]] | None = None,
     ceremony: CeremonyParams = CEREMONY,
+    close_at: str | None = None,
+    close_reason: str | None = None,
 ) -> BuiltElection:
     """Run the whole election on an in-memory board and write its export to ``path``.
 
-    ``tamper(kind, payload)`` lets a test change a payload before it is appended (a dishonest server).
+    ``tamper(kind, payload)`` lets a test change a payload before it is appended (a dishonest server);
+    ``close_at`` (UTC) and ``close_reason`` make the close at another time than ``voting_closes``.
     """
     manifest = manifest or small_president_manifest()
     # The trustees' identity keys come first: the commission puts them on the manifest's roster.
     stores = new_trustee_stores(ceremony)
     manifest = manifest.with_trustees(roster_for(stores), ceremony.k)
-    clock = iter(range(1_767_000_000_000, 1_767_000_000_000 + 10**9, 60_000))
-    board = BulletinBoard(
-        open_storage("sqlite://"), Ed25519PrivateKey.generate(), origin=ORIGIN, clock=lambda: next(clock)
-    )
+    # The election day's clock: setup the evening before, voting from voting_opens, the close at voting_closes.
+    clock = SteppingClock(utc_ms(manifest.dates.voting_opens) - 12 * 3_600_000)
+    board = BulletinBoard(open_storage("sqlite://"), Ed25519PrivateKey.generate(), origin=ORIGIN, clock=clock)
     witnesses = [
         Witness(
             name,
@@ -136,7 +153,7 @@ def build_election(
             log_origin=ORIGIN,
             log_key=board.public_key,
             store=MemoryWitnessStore(),
-            clock=lambda: next(clock),
+            clock=clock,
         )
         for name in ("witness.osce.test", "witness.university.kg")
     ]
@@ -166,6 +183,7 @@ def build_election(
     public = {s: k.public_key() for s, k in private.items()}
     append(EntryKind.ISSUER_KEYS, issuer_keys_payload(manifest.election_id, public))
     base = election_base_hash(manifest, joint.joint_public_key, public)
+    clock.set(utc_ms(manifest.dates.voting_opens))
     append(EntryKind.CHANNELS_OPEN, {"channels": ["app", "precinct"], "election_base_hash": base.hex()})
     checkpoint()
 
@@ -221,7 +239,8 @@ def build_election(
             "voter_hashes": sorted(v.voter_hash for v in people),
         },
     )
-    append(EntryKind.CLOSE, {"election_id": manifest.election_id, "entries_before_close": board.size})
+    clock.set(utc_ms(close_at or manifest.dates.voting_closes))
+    append(EntryKind.CLOSE, Close(manifest.election_id, board.size, utc_text(clock.now), close_reason).to_payload())
     checkpoint()
 
     ballots = []

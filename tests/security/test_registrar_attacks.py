@@ -59,7 +59,7 @@ def _stuff(election: Election, count: int) -> None:
 
 
 def _finish_and_verify(election: Election, tmp_path: Path, tally: dict[str, Any]) -> Any:
-    election.admin("POST", "/v1/admin/close")
+    election.close_voting()
     election.http.post("/v1/admin/tally", headers=OPERATOR, json=tally).raise_for_status()
     for trustee in (1, 3, 5):
         response = election.post_shares(trustee)

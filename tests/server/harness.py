@@ -1,6 +1,11 @@
 """A small election driven through the real server app, for the server and end-to-end tests.
 
 Small on purpose: 2048-bit issuer keys (explicitly allowed for tests by the crypto module), a handful of voters.
+
+Time: the preset's voting window is moved to the day of the test (opened an hour ago, closing in twelve hours), so
+a server on the system clock (the fault tests' uvicorn processes) takes ballots too; the in-process server runs on
+`ElectionClock`, the system clock shifted by an offset, and `Election.close_voting` moves it to the manifest's
+``voting_closes`` before it closes, as an operator would wait for it.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from bulletin_board.storage import now_ms
 from crypto.blind_rsa import BlindRsaPrivateKey
 from crypto.elgamal import Ciphertext
 from crypto.threshold import compute_decryption_shares
@@ -27,6 +33,7 @@ from identity.registry import SqlVoterRegistry, VoterRecord
 from mobile_api.client import VoterClient
 from mobile_api.schemas import DeviceAttestation, IdentificationResult
 from record.trustee_posts import sign_trustee_post
+from record.window import utc_ms, utc_text
 from trustees.coordinator import CeremonyParams
 from trustees.in_process import new_trustee_stores, roster_for, run_key_ceremony
 from trustees.keystore_contents import MemoryStore, TrusteeSecrets
@@ -51,6 +58,26 @@ def issuer_keys_for(manifest: Manifest) -> IssuerKeys:
     return IssuerKeys(dict.fromkeys((s.style_id for s in manifest.ballot_styles), _TEST_KEY["key"]))
 
 
+class ElectionClock:
+    """The server's clock in tests (unix milliseconds): the system clock plus an offset the test moves."""
+
+    def __init__(self) -> None:
+        self.offset_ms = 0
+
+    def __call__(self) -> int:
+        return now_ms() + self.offset_ms
+
+    def travel_to(self, utc: str, *, plus_seconds: float = 0.0) -> None:
+        """From now on the clock reads ``utc`` (``YYYY-MM-DDTHH:MM:SSZ``) plus ``plus_seconds``, and runs on."""
+        self.offset_ms = utc_ms(utc) + int(plus_seconds * 1000) - now_ms()
+
+
+def todays_window(manifest: Manifest, **policy: Any) -> Manifest:
+    """``manifest`` with voting opened an hour ago and closing in twelve hours (by the system clock)."""
+    now = now_ms()
+    return manifest.with_voting_window(utc_text(now - 3_600_000), utc_text(now + 12 * 3_600_000), **policy)
+
+
 def personal_number(i: int) -> str:
     birth = dt.date(1970, 1, 1) + dt.timedelta(days=i * 31)
     return f"{1 + i % 2}{birth:%d%m%Y}{i:05d}"
@@ -69,6 +96,9 @@ class Election:
     components: Components = field(init=False)
     manifest: Manifest = field(init=False)
     trustee_stores: list[MemoryStore] = field(default_factory=list)
+    #: Policy fields of the manifest to change (e.g. ``{"early_close_allowed": True}``).
+    policy: dict[str, Any] = field(default_factory=dict)
+    clock: ElectionClock = field(default_factory=ElectionClock)
 
     def __post_init__(self) -> None:
         settings = Settings(
@@ -77,12 +107,13 @@ class Election:
             min_issuer_key_bits=2048,
             log_level="WARNING",
         )
-        self.app = create_app(settings)
+        self.app = create_app(settings, clock=self.clock)
         self.components = self.app.state.components
         self.http = TestClient(self.app, base_url="http://shailoo.test")
         # The trustees' identity keys exist before the manifest: the commission puts them on its roster.
         self.trustee_stores = new_trustee_stores(CEREMONY)
-        self.manifest = build_preset(self.preset).with_trustees(roster_for(self.trustee_stores), CEREMONY.k)
+        manifest = build_preset(self.preset).with_trustees(roster_for(self.trustee_stores), CEREMONY.k)
+        self.manifest = todays_window(manifest, **self.policy)
         self.device_key = Ed25519PrivateKey.generate()
         self._next_voter = 0
 
@@ -180,8 +211,13 @@ class Election:
         style = self.manifest.ballot_style(credential.public.ballot_style_id)
         return {c: [self.manifest.contest(c).selections[index].selection_id] for c in style.contest_ids}
 
+    def close_voting(self) -> Any:
+        """The operator closes voting once the manifest's ``voting_closes`` has come (the clock moves there)."""
+        self.clock.travel_to(self.manifest.dates.voting_closes)
+        return self.admin("POST", "/v1/admin/close")
+
     def close_and_tally(self) -> None:
-        self.admin("POST", "/v1/admin/close")
+        self.close_voting()
         self.admin("POST", "/v1/admin/tally", json={})
 
     def trustee_secrets(self) -> Iterator[TrusteeSecrets]:

@@ -11,14 +11,16 @@ setup                 manifest → key_ceremony
 key_ceremony          trustee_commitment, trustee_share, complaint, issuer_keys, device_key,
                       joint_key → ready
 ready                 issuer_keys, device_key, channels_open → voting
-voting                issuance, ballot, spoiled_ballot, precinct_batch, precinct_protocol,
-                      device_key, complaint, close → closed
+voting                issuance, ballot, spoiled_ballot, precinct_batch, device_key, complaint,
+                      close → closed
 closed                precinct_batch, precinct_protocol, complaint, encrypted_tally → tallying
 tallying              decryption_share, complaint, result → decrypted
 decrypted             result, complaint
 ====================  ==========================================================================  ============
 
-Precinct batches and protocols stay allowed after ``close`` because paper urns count once the polls close.
+Precinct batches stay allowed after ``close`` because paper urns count once the polls close. A precinct protocol
+(plaintext counts) comes only after ``close``: published while voting, it would tell everyone how a precinct was
+voting before the polls closed.
 """
 
 from __future__ import annotations
@@ -68,7 +70,6 @@ PHASE_RULES: Final[Mapping[Phase, Mapping[EntryKind, Phase]]] = MappingProxyType
                 K.BALLOT,
                 K.SPOILED_BALLOT,
                 K.PRECINCT_BATCH,
-                K.PRECINCT_PROTOCOL,
                 K.DEVICE_KEY,
                 K.COMPLAINT,
             ),

@@ -80,7 +80,9 @@ def test_kiosk_offline_mid_day_syncs_twice_without_duplicates(tmp_path: Path) ->
     # The close: the kiosk's protocol closes its chain; trustees decrypt; the verifier reconciles the precinct.
     protocol = kiosk.close()
     assert (protocol.voters_identified, protocol.ballots_read, protocol.batches) == (2, 2, 1)
-    kiosk.sync()
+    assert kiosk.sync() == [] and kiosk.pending() == 1  # the protocol waits for the election's close
+    day.election.close_voting()
+    assert [a["kind"] for a in kiosk.sync()] == ["precinct_protocol"]
     result = day.tally_and_decrypt()
     contest_id = day.election.manifest.ballot_style(style).contest_ids[0]
     assert result["counts_by_precinct"][PRECINCT][contest_id][:2] == [1, 1]

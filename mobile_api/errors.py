@@ -46,6 +46,7 @@ STATUS_BY_CODE: Final[dict[str, int]] = {
     "credential_spent": 409,
     "duplicate_ballot": 409,
     "already_identified": 409,
+    "issuance_closed": 409,
     "not_eligible": 403,
     "identification_failed": 403,
     "wrong_phase": 409,

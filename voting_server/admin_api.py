@@ -142,12 +142,18 @@ def build_admin_router() -> APIRouter:
         "/close", response_model=EntryAck, responses=error_responses(*auth_codes, "wrong_phase", "close_too_early")
     )
     def close(request: Request, role: OperatorRole, body: Annotated[CloseRequest | None, Body()] = None) -> EntryAck:
-        """Close voting: post the registrar's issuance counts and the ``close`` entry (with the server's time, and
-        the operator's reason when it closes before ``voting_closes`` where the manifest allows that)."""
+        """Close voting: the registrar stops issuing, its final counts and the ``close`` entry (with the server's
+        time, and the operator's reason when it closes before ``voting_closes`` where the manifest allows that) are
+        appended in one transaction."""
         c = _components(request)
         reason = body.reason if body is not None else None
         manifest = c.election.state().require_manifest()
-        promise = c.election.close(c.registrar.issuer.board_issuance_payload(manifest.election_id), reason=reason)
+        # In this order: a close that will be refused stops nothing; once issuance has stopped no credential can be
+        # issued (and no ballot cast with it) between the count and the close, so ballots ≤ credentials holds.
+        c.election.check_close_allowed(reason)
+        c.registrar.issuer.stop_issuing(manifest.election_id)
+        issuance = c.registrar.issuer.board_issuance_payload(manifest.election_id)
+        promise = c.election.close(issuance, reason=reason)
         return EntryAck(index=promise.index, promise=promise.to_text())
 
     @router.post("/tally", response_model=EntryAck, responses=error_responses(*auth_codes, "wrong_phase"))

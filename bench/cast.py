@@ -163,13 +163,10 @@ def setup_election(
     device = Ed25519PrivateKey.generate()
     body = {"device_id": DEVICE_ID, "public_key": device_public_key(device).hex()}
     http.post("/v1/admin/devices", json=body, headers=OPERATOR).raise_for_status()
-    opened = http.post("/v1/admin/channels/open", json={"channels": ["app", "kiosk"]}, headers=OPERATOR)
-    if opened.status_code != 200:
-        raise RuntimeError(f"opening the channels failed: {opened.text}")
-    # Voters go straight into the registry table (setup, not measured).
+    # Voters go straight into the registry table (setup, not measured); the registrar counts the register and posts
+    # its signed counts before voting opens.
     registry = SqlVoterRegistry(create_engine(db_url), IdentitySettings().template_key_bytes)
-    client = VoterClient(http)
-    credentials = []
+    numbers = []
     for i in range(voters):
         style = manifest.ballot_styles[i % len(manifest.ballot_styles)]
         birth = dt.date(1960, 1, 1) + dt.timedelta(days=i * 7)
@@ -181,6 +178,14 @@ def setup_election(
                 face_template=FaceTemplate.from_array(np.full(128, 0.01)),
             )
         )  # fmt: skip
+        numbers.append(number)
+    http.post("/v1/admin/register-counts", headers=OPERATOR).raise_for_status()
+    opened = http.post("/v1/admin/channels/open", json={"channels": ["app", "kiosk"]}, headers=OPERATOR)
+    if opened.status_code != 200:
+        raise RuntimeError(f"opening the channels failed: {opened.text}")
+    client = VoterClient(http)
+    credentials = []
+    for number in numbers:
         session = client.start_identification(number)
         assertion = {
             "election_id": manifest.election_id,

@@ -63,6 +63,7 @@ class EntryKind(StrEnum):
     COMPLAINT = "complaint"
     JOINT_KEY = "joint_key"
     ISSUER_KEYS = "issuer_keys"
+    REGISTER_COUNTS = "register_counts"
     DEVICE_KEY = "device_key"
     CHANNELS_OPEN = "channels_open"
     ISSUANCE = "issuance"

@@ -8,9 +8,9 @@ it or moves it forward. `next_phase` is the whole rule; a kind not allowed in th
 phase                 kinds allowed (→ next phase if the kind moves it)
 ====================  ==========================================================================  ============
 setup                 manifest → key_ceremony
-key_ceremony          trustee_commitment, trustee_share, complaint, issuer_keys, device_key,
-                      joint_key → ready
-ready                 issuer_keys, device_key, channels_open → voting
+key_ceremony          trustee_commitment, trustee_share, complaint, issuer_keys, register_counts,
+                      device_key, joint_key → ready
+ready                 issuer_keys, register_counts, device_key, channels_open → voting
 voting                issuance, ballot, spoiled_ballot, precinct_batch, device_key, complaint,
                       close → closed
 closed                precinct_batch, precinct_protocol, complaint, encrypted_tally → tallying
@@ -59,10 +59,18 @@ PHASE_RULES: Final[Mapping[Phase, Mapping[EntryKind, Phase]]] = MappingProxyType
     {
         P.SETUP: {K.MANIFEST: P.KEY_CEREMONY},
         P.KEY_CEREMONY: {
-            **_stay(P.KEY_CEREMONY, K.TRUSTEE_COMMITMENT, K.TRUSTEE_SHARE, K.COMPLAINT, K.ISSUER_KEYS, K.DEVICE_KEY),
+            **_stay(
+                P.KEY_CEREMONY,
+                K.TRUSTEE_COMMITMENT,
+                K.TRUSTEE_SHARE,
+                K.COMPLAINT,
+                K.ISSUER_KEYS,
+                K.REGISTER_COUNTS,
+                K.DEVICE_KEY,
+            ),
             K.JOINT_KEY: P.READY,
         },
-        P.READY: {**_stay(P.READY, K.ISSUER_KEYS, K.DEVICE_KEY), K.CHANNELS_OPEN: P.VOTING},
+        P.READY: {**_stay(P.READY, K.ISSUER_KEYS, K.REGISTER_COUNTS, K.DEVICE_KEY), K.CHANNELS_OPEN: P.VOTING},
         P.VOTING: {
             **_stay(
                 P.VOTING,

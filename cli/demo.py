@@ -2,8 +2,9 @@
 
 The server is the real application (`voting_server.app.create_app`); voters use the real voter SDK
 (`mobile_api.client.VoterClient`) over HTTP requests served in-process, so the demo exercises what a phone does.
-Steps: manifest → 3-of-5 key ceremony → issuer keys → voters (identify, credential, encrypt, cast; some re-vote,
-some challenge) → close → tally → trustees 1, 3, 5 decrypt (2 and 4 absent) → results → board export.
+Steps: manifest → 3-of-5 key ceremony → issuer keys → the registrar's signed register counts → voters (identify,
+credential, encrypt, cast; some re-vote, some challenge) → close → tally → trustees 1, 3, 5 decrypt (2 and 4
+absent) → results → board export.
 
 The demo runs on the election day's clock (`ElectionDayClock`): the server, its board and the witness see the
 preset's own dates — setup the evening before, voting from ``voting_opens``, the close at ``voting_closes`` — while
@@ -109,14 +110,22 @@ class DemoRun:
         self.timings[name] = time.perf_counter() - t0
 
     def execute(self) -> None:
+        from crypto import signing
         from elections.presets import build_preset
+        from identity.settings import IdentitySettings
         from trustees.coordinator import CeremonyParams
         from trustees.in_process import new_trustee_stores, roster_for
 
         # Each trustee makes its identity key first (``shailoo trustee init``); the commission writes the public
         # keys into the manifest's roster, so every trustee post on the board is signed by an appointed trustee.
         self.trustee_stores = new_trustee_stores(CeremonyParams(TRUSTEES_N, TRUSTEES_K))
-        self.manifest = build_preset(self.preset).with_trustees(roster_for(self.trustee_stores), TRUSTEES_K)
+        # The commission also pins the registrar's key, which signs the register counts (record.register).
+        registrar_key = signing.public_key_bytes(IdentitySettings().registrar_signing_key)
+        self.manifest = (
+            build_preset(self.preset)
+            .with_trustees(roster_for(self.trustee_stores), TRUSTEES_K)
+            .with_registrar_key(registrar_key)
+        )
         self.console.print(
             Panel.fit(
                 f"[bold]{self.manifest.name.en}[/bold]\n{self.manifest.name.ky}\n{self.manifest.name.ru}\n\n"
@@ -142,25 +151,30 @@ class DemoRun:
                 self._key_ceremony()
             with self.step("3. The registrar publishes one blind-signature key per ballot style", "issuer keys"):
                 self._issuer_keys()
-            with self.step("4. Voting opens", "open"):
+            with self.step("4. The registrar counts the voters on the register and signs the counts", "register"):
+                self._register()
+            with self.step("5. Voting opens", "open"):
                 self._open()
-            with self.step("5. Voters identify, get anonymous credentials, encrypt and cast", "voting"):
+            with self.step("6. Voters identify, get anonymous credentials, encrypt and cast", "voting"):
                 self._vote()
             with self.step(
-                "6. Voting closes; the server weeds and adds the ballots up, still encrypted", "close and tally"
+                "7. Voting closes; the server weeds and adds the ballots up, still encrypted", "close and tally"
             ):
                 self.clock.travel_to(self.manifest.dates.voting_closes)
                 self.admin("POST", "/v1/admin/close")
                 self.console.print(f"voting closed at {self.manifest.dates.voting_closes} (the manifest's time)")
-                ack = self.admin("POST", "/v1/admin/tally", json={"registered_by_region": self.registered_by_region})
-                self.console.print(f"encrypted tally posted at entry {ack['index']}")
-            with self.step("7. Trustees 1, 3 and 5 decrypt the tally (2 and 4 are absent)", "decryption"):
+                ack = self.admin("POST", "/v1/admin/tally", json={})
+                self.console.print(
+                    f"encrypted tally posted at entry {ack['index']}: a function of the board alone (turnout against "
+                    "the register counts), so anyone can compute it again"
+                )
+            with self.step("8. Trustees 1, 3 and 5 decrypt the tally (2 and 4 are absent)", "decryption"):
                 self._decrypt()
-            with self.step("8. Results", "results"):
+            with self.step("9. Results", "results"):
                 self._results()
-            with self.step("9. The board export for observers", "export"):
+            with self.step("10. The board export for observers", "export"):
                 self._export()
-            with self.step("10. An observer verifies everything from the export alone", "verification"):
+            with self.step("11. An observer verifies everything from the export alone", "verification"):
                 self._observe()
         finally:
             self.components.stop()
@@ -242,6 +256,18 @@ class DemoRun:
             f"in {elapsed:.1f} s (2 processes); public keys and fingerprints on the board"
         )
 
+    def _register(self) -> None:
+        """The register (the voters the demo will simulate) is imported, counted per ballot style and signed."""
+        self.plans = self._plans()
+        self._register_voters(self.plans)
+        ack = self.admin("POST", "/v1/admin/register-counts")
+        entry = self.components.board.entry(ack["index"])
+        counts = entry.payload["counts"]
+        self.console.print(
+            f"{sum(counts.values())} voters on the register in {len(counts)} ballot styles; the registrar's signed "
+            f"counts at entry {ack['index']} (turnout and the eligibility bound are measured against them)"
+        )
+
     def _open(self) -> None:
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -301,7 +327,6 @@ class DemoRun:
         from identity.registry import VoterRecord
 
         registry = self.components.registry
-        self.registered_by_region: dict[str, int] = Counter()
         if self.faces is not None:
             self._assign_faces(plans)
         for plan in plans:
@@ -327,8 +352,6 @@ class DemoRun:
                 face_template=template,
             )
             registry.add(record)
-            self.registered_by_region[style.region_id] += 1
-        self.registered_by_region = dict(self.registered_by_region)
 
     def _assign_faces(self, plans: list[VoterPlan]) -> None:
         """Give the first voters a real person of the fixture folder: one photo enrols, another is the probe."""
@@ -379,8 +402,7 @@ class DemoRun:
         return others[0].probe_photo if others else None
 
     def _vote(self) -> None:
-        plans = self._plans()
-        self._register_voters(plans)
+        plans = self.plans
         self._face_plans = [p for p in plans if p.probe_photo is not None]
         self.expected: dict[str, Counter[str]] = {c.contest_id: Counter() for c in self.manifest.contests}
         self.receipts: list[str] = []

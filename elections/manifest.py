@@ -284,6 +284,7 @@ class TrusteeRosterEntry(BaseModel):
 
 #: Fields left out of the canonical dict while empty, so manifests written before they existed keep their hash.
 _OPTIONAL_WHEN_EMPTY = ("trustees", "trustee_threshold")
+_OPTIONAL_WHEN_NONE = ("registrar_key",)
 #: Policy fields left out of the canonical dict at their default, for the same reason.
 _POLICY_DEFAULTS: dict[str, Any] = {
     "early_close_allowed": False,
@@ -312,6 +313,19 @@ class Manifest(BaseModel):
     #: The trustee roster (index 1..n, contiguous) and the decryption threshold k; both or neither.
     trustees: tuple[TrusteeRosterEntry, ...] = ()
     trustee_threshold: int | None = None
+    #: The registrar's Ed25519 key (64 lowercase hex) that signs the register counts (`record.register`); absent: the
+    #: ``register_counts`` entry's own key is not pinned by the commission.
+    registrar_key: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+
+    @field_validator("registrar_key")
+    @classmethod
+    def _strict_registrar_key(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                signing.decode_public_key(bytes.fromhex(value))
+            except CryptoError as e:
+                raise ValueError(f"the registrar key is not a usable Ed25519 key: {e.message}") from e
+        return value
 
     _index: dict[str, dict[str, Any]] = PrivateAttr(default_factory=dict)
 
@@ -356,11 +370,15 @@ class Manifest(BaseModel):
 
     def to_canonical_dict(self) -> dict[str, Any]:
         """The JSON object that is hashed (every field, tuples as lists, ints and strings only; the trustee roster
-        and threshold only when there is a roster; the policy's ``early_close_allowed`` and
+        and threshold only when there is a roster, the registrar key only when there is one; the policy's
+        ``early_close_allowed`` and
         ``clock_tolerance_seconds`` only when they differ from their defaults)."""
         data = self.model_dump(mode="json")
         if not self.trustees:
             for name in _OPTIONAL_WHEN_EMPTY:
+                data.pop(name, None)
+        for name in _OPTIONAL_WHEN_NONE:
+            if data.get(name) is None:
                 data.pop(name, None)
         for name, default in _POLICY_DEFAULTS.items():
             if data["policy"].get(name) == default:
@@ -395,6 +413,15 @@ class Manifest(BaseModel):
             return Manifest.model_validate(data)
         except ValidationError as e:
             raise ManifestError(f"the trustee roster is invalid: {e}") from e
+
+    def with_registrar_key(self, public_key: bytes) -> Manifest:
+        """This manifest pinning the registrar's Ed25519 key ``public_key`` (raw 32 bytes)."""
+        data = self.model_dump(mode="python")
+        data["registrar_key"] = public_key.hex()
+        try:
+            return Manifest.model_validate(data)
+        except ValidationError as e:
+            raise ManifestError(f"the registrar key is invalid: {e}") from e
 
     def with_voting_window(self, opens: str, closes: str, **policy: Any) -> Manifest:
         """This manifest with voting open from ``opens`` to ``closes`` (UTC ``YYYY-MM-DDTHH:MM:SSZ``; election day

@@ -21,6 +21,7 @@ import datetime as dt
 import io
 import json
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, Protocol
@@ -244,9 +245,25 @@ class SqlVoterRegistry:
                     "this personal number is already registered", code="duplicate_personal_number"
                 ) from e
 
+    def add_all(self, records: Iterable[VoterRecord]) -> None:
+        """Insert several voters in one transaction (all or none); ``duplicate_personal_number`` if one exists."""
+        with Session(self._engine) as session:
+            session.add_all([seal_record(r, self._key) for r in records])
+            try:
+                session.commit()
+            except IntegrityError as e:
+                raise IdentityError("a personal number is already registered", code="duplicate_personal_number") from e
+
     def count(self) -> int:
         with Session(self._engine) as session:
             return int(session.exec(select(func.count()).select_from(VoterRow)).one())
+
+    def counts_by_district(self) -> dict[tuple[str, str], int]:
+        """Voters on the register per (region, district), from the routing fields kept in clear (nothing is
+        decrypted): what the registrar's register counts are made of."""
+        query = select(VoterRow.region, VoterRow.district, func.count()).group_by(VoterRow.region, VoterRow.district)
+        with Session(self._engine) as session:
+            return {(region, district): int(n) for region, district, n in session.exec(query).all()}
 
     def import_csv(self, source: Path | str) -> ImportReport:
         """Import voters from CSV (a `Path` is read as UTF-8; a `str` is the CSV text itself).

@@ -84,6 +84,8 @@ STATUS_BY_CODE: Final[dict[str, int]] = {
     "not_enough_shares": 409,
     "challenge_not_allowed": 409,
     "unknown_id": 404,
+    "invalid_register_counts": 422,
+    "tally_mismatch": 409,
     "not_supported": 501,
     "slot_taken": 409,
     "decryption_failed": 422,

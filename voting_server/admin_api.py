@@ -52,7 +52,7 @@ class CloseRequest(_Body):
 
 
 class TallyStart(_Body):
-    registered_by_region: dict[str, int] | None = None
+    """No fields: the tally is a function of the board (figures from the operator are refused as ``malformed``)."""
 
 
 class EntryAck(BaseModel):
@@ -132,6 +132,17 @@ def build_admin_router() -> APIRouter:
         )
         return EntryAck(index=promise.index, promise=promise.to_text())
 
+    @router.post(
+        "/register-counts",
+        response_model=EntryAck,
+        responses=error_responses(*auth_codes, "wrong_phase", "not_supported", "invalid_register_counts"),
+    )
+    def post_register_counts(request: Request, role: OperatorRole) -> EntryAck:
+        """The registrar counts the register per ballot style, signs the counts and posts ``register_counts``
+        (before voting opens; once)."""
+        promise = _components(request).registrar.post_register_counts()
+        return EntryAck(index=promise.index, promise=promise.to_text())
+
     @router.post("/channels/open", response_model=EntryAck, responses=error_responses(*auth_codes, "wrong_phase"))
     def open_channels(request: Request, body: ChannelsOpen, role: OperatorRole) -> EntryAck:
         """Open voting (phase ``ready`` → ``voting``): needs the joint key and an issuer key per ballot style."""
@@ -156,10 +167,14 @@ def build_admin_router() -> APIRouter:
         promise = c.election.close(issuance, reason=reason)
         return EntryAck(index=promise.index, promise=promise.to_text())
 
-    @router.post("/tally", response_model=EntryAck, responses=error_responses(*auth_codes, "wrong_phase"))
+    @router.post(
+        "/tally", response_model=EntryAck, responses=error_responses(*auth_codes, "wrong_phase", "tally_mismatch")
+    )
     def start_tally(request: Request, body: TallyStart, role: OperatorRole) -> EntryAck:
-        """Weed, aggregate and post the encrypted tally (phase ``closed``)."""
-        promise = _components(request).tally.start(body.registered_by_region)
+        """Weed, aggregate and post the encrypted tally (phase ``closed``): a function of the board, registered
+        voters from the registrar's ``register_counts``. Again later: the tally is computed again from the board and
+        the posted entry returned if it is the same (``tally_mismatch`` if it were not)."""
+        promise = _components(request).tally.start()
         return EntryAck(index=promise.index, promise=promise.to_text())
 
     @router.post("/results", responses=error_responses(*auth_codes, "wrong_phase", "not_enough_shares"))

@@ -47,6 +47,7 @@ from record.ceremony import JointKey
 from record.devices import DeviceRecord, device_slot
 from record.issuer import issuer_keys_payload
 from record.lifecycle import ChannelsOpen, Close
+from record.register import RegisterCounts
 from record.window import VotingWindow, utc_text
 from voting_server.logs import get_logger
 from voting_server.receipts import ReceiptIndex
@@ -147,12 +148,20 @@ class ElectionService:
             raise ApiError(f"{kind.value} is not a trustee ceremony entry", code="forbidden")
         return self._append(kind, payload)
 
+    def post_register_counts(self, counts: RegisterCounts) -> SignedPromise:
+        """Post the registrar's signed register counts (`record.register`; once, before voting opens)."""
+        manifest = self.state().require_manifest()
+        counts.check(manifest)
+        return self._append(EntryKind.REGISTER_COUNTS, counts.to_payload(), dedup_key="register_counts")
+
     def open_channels(self, channels: Sequence[str]) -> SignedPromise:
         state = self.state()
         manifest, _, issuer_keys, base = state.require_voting_material()
         missing = {s.style_id for s in manifest.ballot_styles} - set(issuer_keys)
         if missing:
             raise _phase_error(f"ballot styles without an issuer key: {sorted(missing)}")
+        if self.board.find_by_dedup_key("register_counts") is None:
+            raise _phase_error("the registrar's register counts are not on the board: post them before voting opens")
         payload = ChannelsOpen(tuple(channels), base).to_payload()
         return self._append(EntryKind.CHANNELS_OPEN, payload, dedup_key="channels_open")
 

@@ -16,6 +16,7 @@ ELECTION = [
     EntryKind.COMPLAINT,
     EntryKind.JOINT_KEY,
     EntryKind.ISSUER_KEYS,
+    EntryKind.REGISTER_COUNTS,
     EntryKind.DEVICE_KEY,
     EntryKind.CHANNELS_OPEN,
     EntryKind.ISSUANCE,

@@ -2,8 +2,9 @@
 
 The steps are the election's: manifest (the presidential preset cut to three regions), a 2-of-3 trustee key
 ceremony (`trustees.in_process.run_key_ceremony`), issuer keys (pinned test keys, `tests/vectors/observer`),
-channels open, voters with blind-signed credentials casting ballots (`record.ballot.create_ballot`)
-— some re-vote, one challenges — issuance counts and the close, weeding and aggregation
+the registrar's signed register counts, channels open, voters with blind-signed credentials casting ballots
+(`record.ballot.create_ballot`) — some re-vote, one challenges — issuance counts and the close (on the manifest's
+election-day clock), weeding and aggregation
 (`record.tally`), decryption shares of trustees 1 and 3, combination, the rules engine, the result.
 Tree heads are signed along the way and cosigned by two witnesses; the board is written as an export.
 
@@ -38,6 +39,7 @@ from elections.results import compute_results_by_style
 from record.ballot import create_ballot, credential_message, election_base_hash
 from record.issuer import issuer_keys_payload
 from record.lifecycle import Close, DecryptionSharePart, ResultEntry
+from record.register import sign_register_counts
 from record.tally import (
     CastBallot,
     aggregate,
@@ -55,6 +57,8 @@ from trustees.keystore_contents import TrusteeSecrets
 ORIGIN = "cec.shailoo.kg/observer-test"
 KEYS_FILE = Path(__file__).parent.parent / "vectors" / "observer" / "issuer_keys.json"
 REGIONS = ("batken", "jalal-abad", "abroad")
+#: Voters on the register per ballot style (the registrar's register counts).
+REGISTERED_PER_STYLE = 40
 
 
 def small_president_manifest() -> Manifest:
@@ -142,7 +146,10 @@ def build_election(
     manifest = manifest or small_president_manifest()
     # The trustees' identity keys come first: the commission puts them on the manifest's roster.
     stores = new_trustee_stores(ceremony)
-    manifest = manifest.with_trustees(roster_for(stores), ceremony.k)
+    registrar = Ed25519PrivateKey.generate()  # signs the register counts; the manifest pins it
+    manifest = manifest.with_trustees(roster_for(stores), ceremony.k).with_registrar_key(
+        registrar.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    )
     # The election day's clock: setup the evening before, voting from voting_opens, the close at voting_closes.
     clock = SteppingClock(utc_ms(manifest.dates.voting_opens) - 12 * 3_600_000)
     board = BulletinBoard(open_storage("sqlite://"), Ed25519PrivateKey.generate(), origin=ORIGIN, clock=clock)
@@ -182,6 +189,8 @@ def build_election(
     private = dict(zip(styles, issuer_private_keys(), strict=False))
     public = {s: k.public_key() for s, k in private.items()}
     append(EntryKind.ISSUER_KEYS, issuer_keys_payload(manifest.election_id, public))
+    register = sign_register_counts(registrar, manifest, dict.fromkeys(styles, REGISTERED_PER_STYLE))
+    append(EntryKind.REGISTER_COUNTS, register.to_payload())
     base = election_base_hash(manifest, joint.joint_public_key, public)
     clock.set(utc_ms(manifest.dates.voting_opens))
     append(EntryKind.CHANNELS_OPEN, {"channels": ["app", "precinct"], "election_base_hash": base.hex()})
@@ -252,7 +261,7 @@ def build_election(
             ballots.append(CastBallot(entry.index, parsed, tuple(parsed.decode_contests())))
     weeded = weed(ballots, revoting_allowed=manifest.policy.revoting_allowed)
     tally = aggregate(manifest, [b.counted_item() for b in weeded.counted])
-    registered = {r: 100 for r in REGIONS}
+    registered = register.by_region(manifest)
     tally_payload = {
         **tally.to_json(),
         "superseded": list(weeded.superseded),

@@ -22,6 +22,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from bulletin_board.storage import now_ms
+from crypto import signing
 from crypto.blind_rsa import BlindRsaPrivateKey
 from crypto.elgamal import Ciphertext
 from crypto.threshold import compute_decryption_shares
@@ -98,6 +99,9 @@ class Election:
     trustee_stores: list[MemoryStore] = field(default_factory=list)
     #: Policy fields of the manifest to change (e.g. ``{"early_close_allowed": True}``).
     policy: dict[str, Any] = field(default_factory=dict)
+    #: Voters on the register when the registrar counts it (before voting opens); `register_voter` hands them out
+    #: in order, and registers more beyond them (uncounted: an election that needs them fails check 44).
+    registered: int = 64
     clock: ElectionClock = field(default_factory=ElectionClock)
 
     def __post_init__(self) -> None:
@@ -113,9 +117,14 @@ class Election:
         # The trustees' identity keys exist before the manifest: the commission puts them on its roster.
         self.trustee_stores = new_trustee_stores(CEREMONY)
         manifest = build_preset(self.preset).with_trustees(roster_for(self.trustee_stores), CEREMONY.k)
-        self.manifest = todays_window(manifest, **self.policy)
+        # The commission pins the registrar's key (the one that signs the register counts) in the manifest.
+        registrar_key = self.components.registrar.identity_settings.registrar_signing_key
+        self.manifest = todays_window(manifest, **self.policy).with_registrar_key(
+            signing.public_key_bytes(registrar_key)
+        )
         self.device_key = Ed25519PrivateKey.generate()
         self._next_voter = 0
+        self._on_register = 0
 
     def close(self) -> None:
         self.components.stop()
@@ -141,7 +150,16 @@ class Election:
         self.components.election.post_issuer_keys(keys.public_keys())
         self.components.install_issuer_keys(keys)
 
+    def count_register(self) -> None:
+        """The register holds ``registered`` voters; the registrar counts it and posts ``register_counts``."""
+        registry = self.components.registry
+        assert isinstance(registry, SqlVoterRegistry)
+        registry.add_all(self._voter_record(i) for i in range(self._on_register, self.registered))
+        self._on_register = max(self._on_register, self.registered)
+        self.admin("POST", "/v1/admin/register-counts")
+
     def open_voting(self) -> None:
+        self.count_register()
         public = device_public_key(self.device_key).hex()
         self.admin("POST", "/v1/admin/devices", json={"device_id": DEVICE_ID, "public_key": public})
         self.admin("POST", "/v1/admin/channels/open", json={"channels": ["app", "kiosk"]})
@@ -153,28 +171,33 @@ class Election:
         self.open_voting()
         return self
 
-    def register_voter(self) -> tuple[str, str]:
-        """A new voter in the registry, in the next ballot style; returns (personal number, style id)."""
-        i = self._next_voter
-        self._next_voter += 1
+    def _voter_record(self, i: int) -> VoterRecord:
         style = self.manifest.ballot_styles[i % len(self.manifest.ballot_styles)]
         number = personal_number(i)
-        registry = self.components.registry
-        assert isinstance(registry, SqlVoterRegistry)
-        registry.add(
-            VoterRecord(
-                personal_number=number,
-                surname="Test",
-                given_name=f"Voter {i}",
-                patronymic="",
-                birth_date=dt.date(int(number[5:9]), int(number[3:5]), int(number[1:3])),
-                region=style.region_id,
-                district=style.district_ids[-1],
-                precinct="p1",
-                face_template=FaceTemplate.from_array(np.full(128, 0.01)),
-            )
+        return VoterRecord(
+            personal_number=number,
+            surname="Test",
+            given_name=f"Voter {i}",
+            patronymic="",
+            birth_date=dt.date(int(number[5:9]), int(number[3:5]), int(number[1:3])),
+            region=style.region_id,
+            district=style.district_ids[-1],
+            precinct="p1",
+            face_template=FaceTemplate.from_array(np.full(128, 0.01)),
         )
-        return number, style.style_id
+
+    def register_voter(self) -> tuple[str, str]:
+        """The next voter of the register (registered now if the register has no more), in the next ballot style;
+        returns (personal number, style id)."""
+        i = self._next_voter
+        self._next_voter += 1
+        record = self._voter_record(i)
+        if i >= self._on_register:
+            registry = self.components.registry
+            assert isinstance(registry, SqlVoterRegistry)
+            registry.add(record)
+            self._on_register = i + 1
+        return record.personal_number, self.manifest.ballot_styles[i % len(self.manifest.ballot_styles)].style_id
 
     def voter_client(self) -> VoterClient:
         return VoterClient(self.http)

@@ -121,6 +121,15 @@ class Server:
 # --- setting an election up through the APIs --------------------------------------------------------------------
 
 
+def todays_manifest(preset: str) -> Any:
+    """The preset with its voting window moved to now (opened an hour ago, closing in a day): the server under
+    measurement runs on the system clock and takes ballots only inside the manifest's window."""
+    from record.window import utc_text
+
+    now = time.time_ns() // 1_000_000
+    return build_preset(preset).with_voting_window(utc_text(now - 3_600_000), utc_text(now + 86_400_000))
+
+
 def setup_election(
     server: Server, db_url: str, preset: str, voters: int, issuer_bits: int
 ) -> tuple[VoterClient, list[Any], Any]:
@@ -138,7 +147,9 @@ def setup_election(
     from voting_server.identification import device_public_key
 
     http = httpx.Client(base_url=server.url, timeout=120)
-    http.post("/v1/admin/manifest", json={"preset": preset}, headers=OPERATOR).raise_for_status()
+    manifest = todays_manifest(preset)
+    body = {"manifest": manifest.to_canonical_dict()}
+    http.post("/v1/admin/manifest", json=body, headers=OPERATOR).raise_for_status()
     stores = [MemoryStore(new_trustee_secrets(i, CeremonyParams(5, 3)).to_dict()) for i in range(1, 6)]
     transport = HttpTransport(http)
     for _ in range(6):
@@ -152,14 +163,10 @@ def setup_election(
     device = Ed25519PrivateKey.generate()
     body = {"device_id": DEVICE_ID, "public_key": device_public_key(device).hex()}
     http.post("/v1/admin/devices", json=body, headers=OPERATOR).raise_for_status()
-    opened = http.post("/v1/admin/channels/open", json={"channels": ["app", "kiosk"]}, headers=OPERATOR)
-    if opened.status_code != 200:
-        raise RuntimeError(f"opening the channels failed: {opened.text}")
-    manifest = build_preset(preset)
-    # Voters go straight into the registry table (setup, not measured).
+    # Voters go straight into the registry table (setup, not measured); the registrar counts the register and posts
+    # its signed counts before voting opens.
     registry = SqlVoterRegistry(create_engine(db_url), IdentitySettings().template_key_bytes)
-    client = VoterClient(http)
-    credentials = []
+    numbers = []
     for i in range(voters):
         style = manifest.ballot_styles[i % len(manifest.ballot_styles)]
         birth = dt.date(1960, 1, 1) + dt.timedelta(days=i * 7)
@@ -171,6 +178,14 @@ def setup_election(
                 face_template=FaceTemplate.from_array(np.random.default_rng(i).normal(0.0, 0.13, 128)),
             )
         )  # fmt: skip
+        numbers.append(number)
+    http.post("/v1/admin/register-counts", headers=OPERATOR).raise_for_status()
+    opened = http.post("/v1/admin/channels/open", json={"channels": ["app", "kiosk"]}, headers=OPERATOR)
+    if opened.status_code != 200:
+        raise RuntimeError(f"opening the channels failed: {opened.text}")
+    client = VoterClient(http)
+    credentials = []
+    for number in numbers:
         session = client.start_identification(number)
         assertion = {
             "election_id": manifest.election_id,

@@ -64,6 +64,7 @@ class EntryKind(StrEnum):
     STEP_CLOSED = "step_closed"
     JOINT_KEY = "joint_key"
     ISSUER_KEYS = "issuer_keys"
+    REGISTER_COUNTS = "register_counts"
     DEVICE_KEY = "device_key"
     CHANNELS_OPEN = "channels_open"
     ISSUANCE = "issuance"

@@ -8,17 +8,19 @@ it or moves it forward. `next_phase` is the whole rule; a kind not allowed in th
 phase                 kinds allowed (→ next phase if the kind moves it)
 ====================  ==========================================================================  ============
 setup                 manifest → key_ceremony
-key_ceremony          trustee_commitment, trustee_share, complaint, step_closed, issuer_keys,
+key_ceremony          trustee_commitment, trustee_share, complaint, step_closed, issuer_keys, register_counts,
                       device_key, joint_key → ready
-ready                 issuer_keys, device_key, channels_open → voting
-voting                issuance, ballot, spoiled_ballot, precinct_batch, precinct_protocol,
-                      device_key, complaint, close → closed
+ready                 issuer_keys, register_counts, device_key, channels_open → voting
+voting                issuance, ballot, spoiled_ballot, precinct_batch, device_key, complaint,
+                      close → closed
 closed                precinct_batch, precinct_protocol, complaint, encrypted_tally → tallying
 tallying              decryption_share, complaint, result → decrypted
 decrypted             result, complaint
 ====================  ==========================================================================  ============
 
-Precinct batches and protocols stay allowed after ``close`` because paper urns count once the polls close.
+Precinct batches stay allowed after ``close`` because paper urns count once the polls close. A precinct protocol
+(plaintext counts) comes only after ``close``: published while voting, it would tell everyone how a precinct was
+voting before the polls closed.
 """
 
 from __future__ import annotations
@@ -64,11 +66,12 @@ PHASE_RULES: Final[Mapping[Phase, Mapping[EntryKind, Phase]]] = MappingProxyType
                 K.COMPLAINT,
                 K.STEP_CLOSED,
                 K.ISSUER_KEYS,
+                K.REGISTER_COUNTS,
                 K.DEVICE_KEY,
             ),
             K.JOINT_KEY: P.READY,
         },
-        P.READY: {**_stay(P.READY, K.ISSUER_KEYS, K.DEVICE_KEY), K.CHANNELS_OPEN: P.VOTING},
+        P.READY: {**_stay(P.READY, K.ISSUER_KEYS, K.REGISTER_COUNTS, K.DEVICE_KEY), K.CHANNELS_OPEN: P.VOTING},
         P.VOTING: {
             **_stay(
                 P.VOTING,
@@ -76,7 +79,6 @@ PHASE_RULES: Final[Mapping[Phase, Mapping[EntryKind, Phase]]] = MappingProxyType
                 K.BALLOT,
                 K.SPOILED_BALLOT,
                 K.PRECINCT_BATCH,
-                K.PRECINCT_PROTOCOL,
                 K.DEVICE_KEY,
                 K.COMPLAINT,
             ),

@@ -2,8 +2,13 @@
 
 The server is the real application (`voting_server.app.create_app`); voters use the real voter SDK
 (`mobile_api.client.VoterClient`) over HTTP requests served in-process, so the demo exercises what a phone does.
-Steps: manifest → 3-of-5 key ceremony → issuer keys → voters (identify, credential, encrypt, cast; some re-vote,
-some challenge) → close → tally → trustees 1, 3, 5 decrypt (2 and 4 absent) → results → board export.
+Steps: manifest → 3-of-5 key ceremony → issuer keys → the registrar's signed register counts → voters (identify,
+credential, encrypt, cast; some re-vote, some challenge) → close → tally → trustees 1, 3, 5 decrypt (2 and 4
+absent) → results → board export.
+
+The demo runs on the election day's clock (`ElectionDayClock`): the server, its board and the witness see the
+preset's own dates — setup the evening before, voting from ``voting_opens``, the close at ``voting_closes`` — while
+the clock runs at the speed of the wall clock in between, so the voting window is enforced as on a real day.
 """
 
 from __future__ import annotations
@@ -55,6 +60,21 @@ def demo(
     console.print(f"[dim]Total time: {time.perf_counter() - started:.1f} s[/dim]")
 
 
+class ElectionDayClock:
+    """Unix milliseconds on the election day: the wall clock shifted by an offset that `travel_to` sets."""
+
+    def __init__(self) -> None:
+        self.offset_ms = 0
+
+    def __call__(self) -> int:
+        return time.time_ns() // 1_000_000 + self.offset_ms
+
+    def travel_to(self, utc: str, *, plus_seconds: int = 0) -> None:
+        from record.window import utc_ms
+
+        self.offset_ms = utc_ms(utc) + plus_seconds * 1000 - time.time_ns() // 1_000_000
+
+
 @dataclass
 class VoterPlan:
     """A simulated voter: who they are, where they vote, what they choose."""
@@ -81,6 +101,7 @@ class DemoRun:
     tmp: Path
     timings: dict[str, float] = field(default_factory=dict)
     stats: Counter[str] = field(default_factory=Counter)
+    clock: ElectionDayClock = field(default_factory=ElectionDayClock)
 
     @contextmanager
     def step(self, title: str, name: str) -> Iterator[None]:
@@ -93,8 +114,10 @@ class DemoRun:
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
         from bulletin_board.checkpoint import public_key_bytes
+        from crypto import signing
         from elections.manifest import WitnessRosterEntry
         from elections.presets import build_preset
+        from identity.settings import IdentitySettings
         from trustees.coordinator import CeremonyParams
         from trustees.in_process import new_trustee_stores, roster_for
 
@@ -107,10 +130,13 @@ class DemoRun:
         witness = WitnessRosterEntry(
             name=WITNESS_NAME, public_key=public_key_bytes(self.witness_key.public_key()).hex()
         )
+        # The commission also pins the registrar's key, which signs the register counts (record.register).
+        registrar_key = signing.public_key_bytes(IdentitySettings().registrar_signing_key)
         self.manifest = (
             build_preset(self.preset)
             .with_trustees(roster_for(self.trustee_stores), TRUSTEES_K)
             .with_witnesses([witness])
+            .with_registrar_key(registrar_key)
         )
         self.console.print(
             Panel.fit(
@@ -122,6 +148,7 @@ class DemoRun:
             )
         )
         self._start_issuer_key_generation()
+        self.clock.travel_to(self.manifest.dates.voting_opens, plus_seconds=-12 * 3600)  # the evening before
         self._start_server()
         try:
             with self.step("1. The commission publishes the manifest", "manifest"):
@@ -136,23 +163,30 @@ class DemoRun:
                 self._key_ceremony()
             with self.step("3. The registrar publishes one blind-signature key per ballot style", "issuer keys"):
                 self._issuer_keys()
-            with self.step("4. Voting opens", "open"):
+            with self.step("4. The registrar counts the voters on the register and signs the counts", "register"):
+                self._register()
+            with self.step("5. Voting opens", "open"):
                 self._open()
-            with self.step("5. Voters identify, get anonymous credentials, encrypt and cast", "voting"):
+            with self.step("6. Voters identify, get anonymous credentials, encrypt and cast", "voting"):
                 self._vote()
             with self.step(
-                "6. Voting closes; the server weeds and adds the ballots up, still encrypted", "close and tally"
+                "7. Voting closes; the server weeds and adds the ballots up, still encrypted", "close and tally"
             ):
+                self.clock.travel_to(self.manifest.dates.voting_closes)
                 self.admin("POST", "/v1/admin/close")
-                ack = self.admin("POST", "/v1/admin/tally", json={"registered_by_region": self.registered_by_region})
-                self.console.print(f"encrypted tally posted at entry {ack['index']}")
-            with self.step("7. Trustees 1, 3 and 5 decrypt the tally (2 and 4 are absent)", "decryption"):
+                self.console.print(f"voting closed at {self.manifest.dates.voting_closes} (the manifest's time)")
+                ack = self.admin("POST", "/v1/admin/tally", json={})
+                self.console.print(
+                    f"encrypted tally posted at entry {ack['index']}: a function of the board alone (turnout against "
+                    "the register counts), so anyone can compute it again"
+                )
+            with self.step("8. Trustees 1, 3 and 5 decrypt the tally (2 and 4 are absent)", "decryption"):
                 self._decrypt()
-            with self.step("8. Results", "results"):
+            with self.step("9. Results", "results"):
                 self._results()
-            with self.step("9. The board export for observers", "export"):
+            with self.step("10. The board export for observers", "export"):
                 self._export()
-            with self.step("10. An observer verifies everything from the export alone", "verification"):
+            with self.step("11. An observer verifies everything from the export alone", "verification"):
                 self._observe()
         finally:
             self.components.stop()
@@ -175,7 +209,7 @@ class DemoRun:
             trustees_k=TRUSTEES_K,
             log_level="WARNING",
         )
-        self.app = create_app(settings)
+        self.app = create_app(settings, clock=self.clock)
         self.components = self.app.state.components
         # An in-process HTTP client (httpx over the ASGI app): the exact requests a phone would send.
         self.http = TestClient(self.app, base_url="http://shailoo.demo")
@@ -234,6 +268,18 @@ class DemoRun:
             f"in {elapsed:.1f} s (2 processes); public keys and fingerprints on the board"
         )
 
+    def _register(self) -> None:
+        """The register (the voters the demo will simulate) is imported, counted per ballot style and signed."""
+        self.plans = self._plans()
+        self._register_voters(self.plans)
+        ack = self.admin("POST", "/v1/admin/register-counts")
+        entry = self.components.board.entry(ack["index"])
+        counts = entry.payload["counts"]
+        self.console.print(
+            f"{sum(counts.values())} voters on the register in {len(counts)} ballot styles; the registrar's signed "
+            f"counts at entry {ack['index']} (turnout and the eligibility bound are measured against them)"
+        )
+
     def _open(self) -> None:
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -248,10 +294,14 @@ class DemoRun:
         )
         channels = sorted(self.manifest.policy.channels_open)
         self.channel = "app" if "app" in channels else "kiosk"
+        self.clock.travel_to(self.manifest.dates.voting_opens)
         ack = self.admin("POST", "/v1/admin/channels/open", json={"channels": channels})
         self._witness_cosigns()
         base = self.voter.election().base_hash.hex()
-        self.console.print(f"channels {channels} open at entry {ack['index']}; election base hash {base[:16]}…")
+        self.console.print(
+            f"channels {channels} open at entry {ack['index']} at {self.manifest.dates.voting_opens}; "
+            f"election base hash {base[:16]}…"
+        )
 
     def _plans(self) -> list[VoterPlan]:
         rng = random.Random(self.seed)  # noqa: S311 - simulated voters' choices, never protocol randomness
@@ -289,7 +339,6 @@ class DemoRun:
         from identity.registry import VoterRecord
 
         registry = self.components.registry
-        self.registered_by_region: dict[str, int] = Counter()
         if self.faces is not None:
             self._assign_faces(plans)
         for plan in plans:
@@ -318,8 +367,6 @@ class DemoRun:
                 face_template=template,
             )
             registry.add(record)
-            self.registered_by_region[style.region_id] += 1
-        self.registered_by_region = dict(self.registered_by_region)
 
     def _assign_faces(self, plans: list[VoterPlan]) -> None:
         """Give the first voters a real person of the fixture folder: one photo enrols, another is the probe."""
@@ -370,8 +417,7 @@ class DemoRun:
         return others[0].probe_photo if others else None
 
     def _vote(self) -> None:
-        plans = self._plans()
-        self._register_voters(plans)
+        plans = self.plans
         self._face_plans = [p for p in plans if p.probe_photo is not None]
         self.expected: dict[str, Counter[str]] = {c.contest_id: Counter() for c in self.manifest.contests}
         self.receipts: list[str] = []
@@ -503,7 +549,6 @@ class DemoRun:
         """An independent witness follows the board over its HTTP API (what ``shailoo witness run`` does): it
         checks the latest tree head extends the last one it cosigned and posts its cosignature, which the server
         keeps because the witness is on the manifest's roster with this key."""
-        from bulletin_board.storage import now_ms
         from bulletin_board.witness import MemoryWitnessStore, Witness
         from observer.witness_follower import HttpBoardSource, WitnessFollower
 
@@ -515,7 +560,7 @@ class DemoRun:
                 log_origin=board.origin,
                 log_key=board.public_key,
                 store=MemoryWitnessStore(),
-                clock=now_ms,
+                clock=self.clock,
             )
             self.witness = WitnessFollower(witness, HttpBoardSource(self.http))
         board.integrate()  # the operator signs a head for everything so far; the witness reads it over HTTP

@@ -120,6 +120,8 @@ def urn_ingest(
             pdf.write_bytes(protocol_pdf(protocol, urn.manifest, language))
     sent = urn.sync(link)
     console.print(f"records sent: {len(sent)}; still queued: {urn.outbox.pending()}")
+    if close and urn.outbox.pending():
+        console.print("the protocol goes to the board once the election is closed: run `shailoo urn sync` then")
 
 
 @urn_app.command("sync")
@@ -182,10 +184,12 @@ def kiosk_sync(key: KeyOption, server: ServerOption, outbox: OutboxOption) -> No
 
 @kiosk_app.command("close")
 def kiosk_close(key: KeyOption, server: ServerOption, outbox: OutboxOption) -> None:
-    """Sign the kiosk's protocol at the close of voting and send it with anything still queued."""
+    """Sign the kiosk's protocol at the close of voting and send it with anything still queued (the protocol itself
+    is taken once the election is closed; `shailoo kiosk sync` sends it then)."""
     from precinct.printing import protocol_text
 
     kiosk = _kiosk(key, server, outbox)
     protocol = kiosk.close()
     typer.echo(protocol_text(protocol, kiosk.client.election().manifest))
     kiosk.sync()
+    typer.echo(f"still queued: {kiosk.pending()}")

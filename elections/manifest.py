@@ -68,6 +68,8 @@ Status = Literal["registered", "deregistered"]
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
 _ID = r"^[a-z0-9][a-z0-9_.:#-]{0,63}$"
+#: The voting window's default clock tolerance (`Policy.clock_tolerance_seconds`).
+DEFAULT_CLOCK_TOLERANCE_SECONDS = 120
 _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 Id = Field(pattern=_ID)
@@ -108,7 +110,8 @@ DEFAULT_MIN_CELL_BALLOTS = 10
 
 
 class Policy(BaseModel):
-    """Casting policy: re-voting (last ballot of a credential counts), Benaloh challenge, open channels."""
+    """Casting policy: re-voting (last ballot of a credential counts), Benaloh challenge, open channels, and the
+    voting window's rules (docs/spec/record.md §2.10, check 24)."""
 
     model_config = _STRICT
     revoting_allowed: bool
@@ -122,6 +125,14 @@ class Policy(BaseModel):
     @property
     def minimum_cell(self) -> int:
         return DEFAULT_MIN_CELL_BALLOTS if self.min_cell_ballots is None else self.min_cell_ballots
+
+    #: May the operator close voting before ``voting_closes``? The ``close`` entry then carries the reason the
+    #: operator gave. Without it a close before ``voting_closes`` is refused.
+    early_close_allowed: bool = False
+    #: How far (seconds) the board's own times may run past ``voting_closes`` for a ballot accepted before it: the
+    #: delay until a signed tree head covers the ballot (merge delay, an integrator retrying) and the drift
+    #: between the clocks of the server's workers. The server itself accepts nothing after ``voting_closes``.
+    clock_tolerance_seconds: int = Field(default=DEFAULT_CLOCK_TOLERANCE_SECONDS, ge=0, le=3600)
 
     @field_validator("channels_open")
     @classmethod
@@ -316,6 +327,12 @@ class WitnessRosterEntry(BaseModel):
 
 #: Fields left out of the canonical dict while empty, so manifests written before they existed keep their hash.
 _OPTIONAL_WHEN_EMPTY = ("trustees", "trustee_threshold")
+_OPTIONAL_WHEN_NONE = ("registrar_key",)
+#: Policy fields left out of the canonical dict at their default, for the same reason.
+_POLICY_DEFAULTS: dict[str, Any] = {
+    "early_close_allowed": False,
+    "clock_tolerance_seconds": DEFAULT_CLOCK_TOLERANCE_SECONDS,
+}
 
 
 class Manifest(BaseModel):
@@ -341,6 +358,20 @@ class Manifest(BaseModel):
     trustee_threshold: int | None = None
     #: The witness roster: the witnesses whose cosignatures a verifier counts by default, each pinned by its key.
     witnesses: tuple[WitnessRosterEntry, ...] = ()
+
+    #: The registrar's Ed25519 key (64 lowercase hex) that signs the register counts (`record.register`); absent: the
+    #: ``register_counts`` entry's own key is not pinned by the commission.
+    registrar_key: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+
+    @field_validator("registrar_key")
+    @classmethod
+    def _strict_registrar_key(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                signing.decode_public_key(bytes.fromhex(value))
+            except CryptoError as e:
+                raise ValueError(f"the registrar key is not a usable Ed25519 key: {e.message}") from e
+        return value
 
     _index: dict[str, dict[str, Any]] = PrivateAttr(default_factory=dict)
 
@@ -386,7 +417,9 @@ class Manifest(BaseModel):
 
     def to_canonical_dict(self) -> dict[str, Any]:
         """The JSON object that is hashed (every field, tuples as lists, ints and strings only; the trustee roster
-        and threshold only when there is a roster)."""
+        and threshold only when there is a roster, the registrar key only when there is one; the policy's
+        ``early_close_allowed`` and
+        ``clock_tolerance_seconds`` only when they differ from their defaults)."""
         data = self.model_dump(mode="json")
         if data["policy"].get("min_cell_ballots") is None:  # manifests written before it keep their hash
             data["policy"].pop("min_cell_ballots", None)
@@ -395,6 +428,12 @@ class Manifest(BaseModel):
                 data.pop(name, None)
         if not self.witnesses:
             data.pop("witnesses", None)
+        for name in _OPTIONAL_WHEN_NONE:
+            if data.get(name) is None:
+                data.pop(name, None)
+        for name, default in _POLICY_DEFAULTS.items():
+            if data["policy"].get(name) == default:
+                del data["policy"][name]
         return data
 
     def manifest_hash(self) -> bytes:
@@ -438,6 +477,26 @@ class Manifest(BaseModel):
     def witness_keys(self) -> dict[str, bytes]:
         """The witness roster as name → raw 32-byte Ed25519 key."""
         return {w.name: w.key_bytes for w in self.witnesses}
+
+    def with_registrar_key(self, public_key: bytes) -> Manifest:
+        """This manifest pinning the registrar's Ed25519 key ``public_key`` (raw 32 bytes)."""
+        data = self.model_dump(mode="python")
+        data["registrar_key"] = public_key.hex()
+        try:
+            return Manifest.model_validate(data)
+        except ValidationError as e:
+            raise ManifestError(f"the registrar key is invalid: {e}") from e
+
+    def with_voting_window(self, opens: str, closes: str, **policy: Any) -> Manifest:
+        """This manifest with voting open from ``opens`` to ``closes`` (UTC ``YYYY-MM-DDTHH:MM:SSZ``; election day
+        the date of ``opens``) and the ``policy`` fields given (e.g. ``early_close_allowed=True``)."""
+        data = self.model_dump(mode="python")
+        data["dates"] = {"election_day": opens[:10], "voting_opens": opens, "voting_closes": closes}
+        data["policy"] = {**data["policy"], **policy}
+        try:
+            return Manifest.model_validate(data)
+        except ValidationError as e:
+            raise ManifestError(f"the voting window or policy is invalid: {e}") from e
 
     def roster_entry(self, index: int) -> TrusteeRosterEntry:
         """Trustee ``index`` of the roster; `UnknownIdError` if the roster has no such trustee."""

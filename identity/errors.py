@@ -156,6 +156,12 @@ class ReviewError(IdentityError):
     code = "review_not_found"
 
 
+class IssuanceClosedError(IdentityError):
+    """The registrar has stopped issuing in this election: voting is closing (`Issuer.stop_issuing`)."""
+
+    code = "issuance_closed"
+
+
 class CredentialInvalidError(IdentityError):
     """A credential does not verify under the issuer key of its ballot style."""
 

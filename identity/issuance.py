@@ -6,6 +6,14 @@ and the issuance record, computes the blind signature, and commits — all in on
 returned only after the commit succeeded. Two concurrent requests for one voter therefore yield one signature and
 one `AlreadyIdentifiedError`, with Redis up or down, on SQLite or PostgreSQL.
 
+**The close.** Issuance stops before the registrar's counts are read for the board's ``issuance`` entry: every
+issuance, in its own transaction and just before it commits, updates its election's row of
+``identity_issuance_gate`` *where the gate is open*; `Issuer.stop_issuing` closes the gate in a transaction of its
+own. The row lock (PostgreSQL) or the database's write lock (SQLite) orders the two: an issuance either commits
+before the gate closes, or finds it closed and rolls back (``issuance_closed``, nothing written, no signature
+released). So once `stop_issuing` has returned, the counts `board_issuance_payload` reads are final, and a voter
+cannot be identified and cast between the count and the close (the close then appends counts and close together).
+
 ``voter_hash = HMAC-SHA256(voter_hash_key, lp("SHAILOO-V1/identity/voter_hash") || lp(election_id) ||
 lp(personal_number))`` in hex. Keyed, so nobody without the registrar's key can test a guessed number against
 the board; per election, so hashes of two elections cannot be linked. The board gets only these hashes and counts
@@ -23,16 +31,18 @@ from dataclasses import dataclass
 from hashlib import sha256
 from typing import Any, Final, Literal
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import UniqueConstraint, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, Session, select
+from sqlmodel import Field, Session, col, select
 
 from crypto.hashing import domain_tag, length_prefixed
 from identity.audit import AuditEvent, to_the_hour, utcnow
 from identity.credentials import IssuerKeys
 from identity.db import IdentityTable, create_identity_tables
-from identity.errors import AlreadyIdentifiedError, IdentityHeldError
+from identity.errors import AlreadyIdentifiedError, IdentityHeldError, IssuanceClosedError
 from identity.review import check_not_held
 from record.lifecycle import IssuanceCounts
 
@@ -67,6 +77,17 @@ class IssuanceRecord(IdentityTable, table=True):
     credential_issued: bool
 
 
+class IssuanceGate(IdentityTable, table=True):
+    """Whether the registrar still issues in an election (see "The close" in the module docstring); ``passed``
+    counts the issuances that committed through the gate."""
+
+    __tablename__ = "identity_issuance_gate"
+
+    election_id: str = Field(primary_key=True, max_length=128)
+    closed: bool = False
+    passed: int = 0
+
+
 @dataclass(frozen=True)
 class Issuance:
     """A released blind signature and where it belongs."""
@@ -94,6 +115,7 @@ class Issuer:
         self._engine = engine
         self._key = voter_hash_key
         self._clock = clock
+        self._gates: set[str] = set()  # elections whose gate row exists (it is never deleted)
         create_identity_tables(engine)
 
     def voter_hash(self, election_id: str, personal_number: str) -> str:
@@ -151,6 +173,7 @@ class Issuer:
         this transaction; without it the identification step checked them (`check_not_held`) minutes before."""
         if channel not in CHANNELS:
             raise ValueError(f"unknown channel {channel!r}")
+        self._ensure_gate(election_id)
         now = to_the_hour(self._clock())
         with Session(self._engine) as session:
             claim = IdentificationClaim(election_id=election_id, voter_hash=hashed, channel=channel, claimed_at=now)
@@ -195,6 +218,10 @@ class Issuer:
                     outcome="issued",
                 )
             )
+            if not self._pass_gate(session, election_id):  # last, so the gate's lock is held only until the commit
+                session.rollback()
+                self.audit("issuance", "issuance_closed", election_id, hashed, channel)
+                raise IssuanceClosedError("the registrar has stopped issuing in this election: voting is closing")
             try:
                 session.commit()
             except IntegrityError as e:  # a concurrent claim won between flush and commit (some isolation levels)
@@ -202,6 +229,44 @@ class Issuer:
                 raise AlreadyIdentifiedError("this voter has already been identified in this election") from e
         # Released only now, after the commit: a signature never exists for an unrecorded issuance.
         return Issuance(election_id, ballot_style_id, hashed, signature)
+
+    # --- the gate the close shuts -----------------------------------------------------------------------------------
+
+    def _ensure_gate(self, election_id: str) -> None:
+        """Create the election's gate row (open) if it does not exist; one statement, safe under concurrency."""
+        if election_id in self._gates:
+            return
+        insert = sqlite_insert if self._engine.dialect.name == "sqlite" else postgresql_insert
+        statement = insert(IssuanceGate).values(election_id=election_id, closed=False, passed=0)
+        with self._engine.begin() as conn:
+            conn.execute(statement.on_conflict_do_nothing(index_elements=["election_id"]))
+        self._gates.add(election_id)
+
+    @staticmethod
+    def _pass_gate(session: Session, election_id: str) -> bool:
+        """Count this issuance through the gate, inside its transaction; ``False`` if the gate is closed."""
+        statement = (
+            update(IssuanceGate)
+            .where(col(IssuanceGate.election_id) == election_id, col(IssuanceGate.closed).is_(False))
+            .values(passed=col(IssuanceGate.passed) + 1)
+        )
+        return session.connection().execute(statement).rowcount == 1
+
+    def stop_issuing(self, election_id: str) -> None:
+        """Close the election's gate: no issuance commits after this returns, and every one that committed before is
+        in `board_issuance_payload` (idempotent). The close of voting calls it before it reads the counts."""
+        self._ensure_gate(election_id)
+        with Session(self._engine) as session:
+            statement = update(IssuanceGate).where(col(IssuanceGate.election_id) == election_id).values(closed=True)
+            session.connection().execute(statement)
+            session.commit()
+        self.audit("issuance", "stopped", election_id)
+
+    def is_issuing(self, election_id: str) -> bool:
+        """Whether the gate is open (an election without a gate row has issued nothing and is open)."""
+        with Session(self._engine) as session:
+            gate = session.get(IssuanceGate, election_id)
+        return gate is None or not gate.closed
 
     def audit(self, event: str, outcome: str, election_id: str = "", voter_hash: str = "", channel: str = "") -> None:
         """Append one audit line in its own transaction."""

@@ -29,7 +29,7 @@ import io
 import json
 import secrets
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, Protocol, runtime_checkable
@@ -323,6 +323,12 @@ class SqlVoterRegistry:
             raise VoterNotFoundError("no voter with this personal number is on the register")
         return open_record(row, self._key)
 
+    def add_all(self, records: Iterable[VoterRecord]) -> None:
+        """Enrol several voters, each through `add` (every face compared with the register; the reviews it
+        opens are in the review queue). Raise ``duplicate_personal_number`` at the first number already there."""
+        for record in records:
+            self.add(record)
+
     def count(self) -> int:
         with Session(self._engine) as session:
             return int(session.exec(select(func.count()).select_from(VoterRow)).one())
@@ -413,6 +419,13 @@ class SqlVoterRegistry:
                 raise
             self._gallery_generation = generation + 1
         return tuple(review for _, _, review in opened)
+
+    def counts_by_district(self) -> dict[tuple[str, str], int]:
+        """Voters on the register per (region, district), from the routing fields kept in clear (nothing is
+        decrypted): what the registrar's register counts are made of."""
+        query = select(VoterRow.region, VoterRow.district, func.count()).group_by(VoterRow.region, VoterRow.district)
+        with Session(self._engine) as session:
+            return {(region, district): int(n) for region, district, n in session.exec(query).all()}
 
     def import_csv(self, source: Path | str) -> ImportReport:
         """Import voters from CSV (a `Path` is read as UTF-8; a `str` is the CSV text itself).

@@ -1,7 +1,8 @@
 """Settings of the identity service, read from the environment (prefix ``SHAILOO_IDENTITY_``).
 
 Two secrets: ``TEMPLATE_KEY`` (AES-256-GCM key sealing registry records at rest) and ``VOTER_HASH_KEY``
-(the registrar's HMAC key for voter hashes). Both are 64 hex characters. The built-in development values are
+(the registrar's HMAC key for voter hashes; the registrar's Ed25519 signing key for the register counts is derived
+from it, `IdentitySettings.registrar_signing_key`). Both are 64 hex characters. The built-in development values are
 public, so they are refused unless ``ENVIRONMENT=development``. The key sealing identification sessions in Redis
 is derived from the template key (`IdentitySettings.session_key_bytes`), so it lives where the template key
 lives — never in Redis — without being the same key.
@@ -12,6 +13,7 @@ from __future__ import annotations
 from typing import Literal
 
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -93,6 +95,15 @@ class IdentitySettings(BaseSettings):
         ``HKDF-SHA256(ikm = template key, salt = none, info = "SHAILOO-V1/identity/session_key", 32 bytes)``."""
         hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=domain_tag("identity/session_key"))
         return hkdf.derive(self.template_key_bytes)
+
+    @property
+    def registrar_signing_key(self) -> Ed25519PrivateKey:
+        """The registrar's Ed25519 key that signs the register counts (`record.register`), derived from its voter-hash
+        key so it lives where that key lives: seed = ``HKDF-SHA256(ikm = voter hash key, salt = none,
+        info = "SHAILOO-V1/identity/registrar_signing_key", 32 bytes)``. Its public key is what the manifest pins
+        (``registrar_key``)."""
+        hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=domain_tag("identity/registrar_signing_key"))
+        return Ed25519PrivateKey.from_private_bytes(hkdf.derive(self.voter_hash_key_bytes))
 
     def face_config(self) -> FaceConfig:
         """The face pipeline's tunables from these settings."""

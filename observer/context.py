@@ -96,6 +96,7 @@ ESTABLISHED_FIELDS: Final = frozenset(
         "issuer_keys",
         "base_hash",
         "issued_by_style",
+        "registered_by_style",
         "ballots",
         "devices",
         "precinct_ballots",
@@ -122,6 +123,7 @@ class VerificationContext:
     issuer_keys: Mapping[str, BlindRsaPublicKey] | None = None  # 14
     base_hash: bytes | None = None  # 15
     issued_by_style: Mapping[str, int] | None = None  # 16 (None: no issuance entry posted)
+    registered_by_style: Mapping[str, int] | None = None  # 17
     ballots: BallotsEstablished | None = None  # 20
     devices: DevicesEstablished | None = None  # 30
     precinct_ballots: PrecinctBallotsEstablished | None = None  # 31

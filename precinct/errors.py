@@ -43,3 +43,10 @@ class KioskSessionError(PrecinctError):
     """A kiosk step out of order (no identified voter, no prepared ballot, session already finished)."""
 
     code = "session_invalid"
+
+
+class HeldBackError(LinkDownError):
+    """The server takes this record only later (a precinct protocol before the election's close): the device keeps
+    it queued, and its next sync after the close sends it."""
+
+    code = "held_back"

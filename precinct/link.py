@@ -2,7 +2,8 @@
 
 Both are a `Sender`: ``send(kind, payload) -> answer`` for ``precinct_batch`` and ``precinct_protocol`` records.
 `HttpLink` turns a connection failure or a 5xx into `LinkDownError` (the outbox keeps the record and retries);
-a refusal keeps the server's stable code.
+a refusal keeps the server's stable code, except ``protocol_before_close``: a protocol sent while voting becomes
+`HeldBackError`, so the outbox keeps it queued and the first sync after the close sends it.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from typing import Any
 
 import httpx
 
-from precinct.errors import LinkDownError, PrecinctError
-from precinct.service import PrecinctService
+from crypto.errors import ShailooError
+from precinct.errors import HeldBackError, LinkDownError, PrecinctError
+from precinct.service import PROTOCOL_BEFORE_CLOSE, PrecinctService
 
 PATHS = {"precinct_batch": "/v1/precinct/batches", "precinct_protocol": "/v1/precinct/protocols"}
 
@@ -31,7 +33,12 @@ class ServiceLink:
         if kind == "precinct_batch":
             return self.service.accept_batch(payload).to_json()
         if kind == "precinct_protocol":
-            return self.service.accept_protocol(payload).to_json()
+            try:
+                return self.service.accept_protocol(payload).to_json()
+            except ShailooError as e:
+                if e.code == PROTOCOL_BEFORE_CLOSE:
+                    raise HeldBackError(e.message) from e
+                raise
         raise PrecinctError(f"no such record kind {kind!r}", code="malformed")
 
 
@@ -50,5 +57,8 @@ class HttpLink:
             raise LinkDownError(f"the server answered {response.status_code}; will retry")
         body = response.json()
         if response.status_code >= 400:
-            raise PrecinctError(str(body.get("message")), code=str(body.get("code", "http_error")))
+            code = str(body.get("code", "http_error"))
+            if code == PROTOCOL_BEFORE_CLOSE:
+                raise HeldBackError(str(body.get("message")))
+            raise PrecinctError(str(body.get("message")), code=code)
         return dict(body)

@@ -36,6 +36,7 @@ _STATUS: Final = {
     "batch_chain_broken": 409,
     "duplicate_entry": 409,
     "wrong_phase": 409,
+    "protocol_before_close": 409,
     "unknown_device": 403,
     "invalid_signature": 422,
     "invalid_proof": 422,
@@ -62,6 +63,7 @@ _RECORD_CODES: Final = (
     "batch_conflict",
     "sheet_repeated",
     "protocol_mismatch",
+    "protocol_before_close",
     "wrong_phase",
 )
 

@@ -6,7 +6,8 @@ in tests). For a batch it checks, cheapest first: the format, the phase, the ele
 every proof of every sheet in one batch verification. Then it appends the batch under the dedup key
 ``precinct_batch:<device>:<sequence>``, so the same batch posted twice gets the same answer and is on the board
 once, and a *different* batch with a sequence number already used is refused (``batch_conflict``).
-A protocol is accepted once per device (``precinct_protocol:<device>``) and must close the device's chain.
+A protocol is accepted once per device (``precinct_protocol:<device>``) and must close the device's chain. It is
+accepted only after the election's close (``protocol_before_close`` while voting): its counts are in plain.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ from record.precinct import (
 )
 
 _POSTING_PHASES = frozenset({Phase.VOTING, Phase.CLOSED})
+#: The refusal of a protocol sent while voting: the device keeps it and sends it again after the close.
+PROTOCOL_BEFORE_CLOSE = "protocol_before_close"
 GENESIS_HEAD = ChainHead()
 
 
@@ -125,6 +128,18 @@ class PrecinctService:
         if device.precinct_id != precinct_id:
             raise DeviceError(f"device {device_id!r} is registered for precinct {device.precinct_id!r}")
         return device
+
+    def _require_closed(self) -> None:
+        phase = self.board.phase
+        if phase is Phase.VOTING:
+            raise PrecinctRecordError(
+                "a precinct protocol holds plaintext counts: it is accepted after the close; keep it queued",
+                code=PROTOCOL_BEFORE_CLOSE,
+            )
+        if phase is not Phase.CLOSED:
+            raise WrongPhaseError(
+                f"precinct protocols are accepted after the close and before the tally, not {phase.value}"
+            )
 
     def _require_phase(self) -> None:
         phase = self.board.phase
@@ -224,7 +239,7 @@ class PrecinctService:
     def accept_protocol(self, payload: Mapping[str, Any]) -> PostedRecord:
         """Check and append a device's closing protocol (once per device; the same one again is idempotent)."""
         protocol = PrecinctProtocol.from_json(dict(payload))
-        self._require_phase()
+        self._require_closed()
         material = self.material()
         if protocol.election_id != material.manifest.election_id:
             raise PrecinctRecordError("the protocol is for another election", code="wrong_election")

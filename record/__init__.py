@@ -13,6 +13,8 @@ module                      holds
 `record.attestation`        a precinct device's identification attestation
 `record.precinct`           device batches, precinct protocols, paper ballots as counted items
 `record.tally`              the counted set, weeding, aggregation, the encrypted tally, turnout
+`record.lifecycle`          channels open, issuance, close, decryption shares, result
+`record.window`             the voting window: when ballots and the close may come, what check 24 reads
 `record.errors`             the package's errors
 ==========================  ====================================================================================
 """

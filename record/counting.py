@@ -8,12 +8,16 @@ server and the trustees need not repeat), from the same pieces: `record.tally.we
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from bulletin_board.entries import Entry, EntryKind
+from elections.manifest import Manifest
 from record.ballot import EncryptedBallot
+from record.errors import RecordError
 from record.precinct import DeviceBatch, paper_counted_items
-from record.tally import CastBallot, CountedItem, CountedSet, counted_set
+from record.register import RegisterCounts
+from record.tally import CastBallot, CountedItem, CountedSet, counted_set, tally_payload
 
 
 def counted_set_from_entries(entries: Iterable[Entry], *, revoting_allowed: bool) -> CountedSet:
@@ -29,3 +33,23 @@ def counted_set_from_entries(entries: Iterable[Entry], *, revoting_allowed: bool
         elif entry.kind is EntryKind.PRECINCT_BATCH:
             paper.extend(paper_counted_items(entry.index, DeviceBatch.from_json(dict(entry.payload))))
     return counted_set(ballots, paper, revoting_allowed=revoting_allowed)
+
+
+def encrypted_tally_payload(entries: Iterable[Entry], manifest: Manifest) -> dict[str, Any]:
+    """The ``encrypted_tally`` payload the board gives (record.md §2.11), a function of the board alone: the counted
+    set's sums and weeding, and the registered voters per region from the registrar's ``register_counts`` entry
+    (checked against the manifest). No figure comes from the operator, so anyone can compute it again from the board
+    at any time and must get the same bytes. Raises `RecordError` without register counts."""
+    found: list[RegisterCounts] = []
+
+    def watch(stream: Iterable[Entry]) -> Iterator[Entry]:
+        for entry in stream:
+            if entry.kind is EntryKind.REGISTER_COUNTS and not found:
+                found.append(RegisterCounts.from_payload(entry.payload))
+            yield entry
+
+    counted = counted_set_from_entries(watch(entries), revoting_allowed=manifest.policy.revoting_allowed)
+    if not found:
+        raise RecordError("the board has no register_counts entry: the tally has nothing to measure turnout against")
+    found[0].check(manifest)
+    return tally_payload(counted.tally(manifest), counted.weeded, found[0].by_region(manifest))

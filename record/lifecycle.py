@@ -15,6 +15,7 @@ from typing import Any, Final
 from crypto.strict_json import Field, MalformedFieldError
 from crypto.threshold import DecryptionShare
 from record.errors import RecordError
+from record.window import MAX_REASON_CHARS, utc_ms
 
 #: A decryption share on the wire: u32(i) ‖ M_i (33) ‖ Chaum–Pedersen proof (98) (threshold.md).
 DECRYPTION_SHARE_BYTES: Final = 135
@@ -88,19 +89,42 @@ class IssuanceCounts:
 
 @dataclass(frozen=True)
 class Close:
-    """``close``: voting ends after ``entries_before_close`` entries."""
+    """``close``: voting ends after ``entries_before_close`` entries, at ``closed_at`` (UTC, the server's clock when
+    it made the close); ``early_close_reason`` is the operator's reason for a close before the manifest's
+    ``voting_closes`` (only where the manifest's policy allows one, `record.window.VotingWindow.check_close`), or
+    ``None``."""
 
     election_id: str
     entries_before_close: int
+    closed_at: str
+    early_close_reason: str | None = None
+
+    def __post_init__(self) -> None:
+        utc_ms(self.closed_at)  # one canonical UTC form, or it is not a close
+
+    @property
+    def closed_at_ms(self) -> int:
+        return utc_ms(self.closed_at)
 
     def to_payload(self) -> dict[str, Any]:
-        return {"election_id": self.election_id, "entries_before_close": self.entries_before_close}
+        return {
+            "election_id": self.election_id,
+            "entries_before_close": self.entries_before_close,
+            "closed_at": self.closed_at,
+            "early_close_reason": self.early_close_reason,
+        }
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> Close:
         def read(f: Field) -> Close:
-            obj = f.as_object({"election_id", "entries_before_close"})
-            return cls(obj["election_id"].text(), obj["entries_before_close"].integer())
+            obj = f.as_object({"election_id", "entries_before_close", "closed_at", "early_close_reason"})
+            closed_at = obj["closed_at"].text(max_len=20)
+            try:
+                utc_ms(closed_at)
+            except RecordError as e:
+                raise obj["closed_at"].fail(e.message, code=e.code) from e
+            reason = obj["early_close_reason"].optional_text(max_len=MAX_REASON_CHARS)
+            return cls(obj["election_id"].text(), obj["entries_before_close"].integer(), closed_at, reason)
 
         result: Close = _read("close", payload, read)
         return result

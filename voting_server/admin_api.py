@@ -5,9 +5,9 @@ Every change is a board entry, so the phase machine refuses anything out of orde
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Body, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from elections.manifest import Manifest
@@ -52,8 +52,15 @@ class StepClose(_Body):
     step: CeremonyStep
 
 
+class CloseRequest(_Body):
+    """``reason``: why voting closes before the manifest's ``voting_closes`` (only where its policy allows an early
+    close; the ``close`` entry records it)."""
+
+    reason: str | None = Field(default=None, min_length=1, max_length=500)
+
+
 class TallyStart(_Body):
-    registered_by_region: dict[str, int] | None = None
+    """No fields: the tally is a function of the board (figures from the operator are refused as ``malformed``)."""
 
 
 class EntryAck(BaseModel):
@@ -146,24 +153,49 @@ def build_admin_router() -> APIRouter:
         entry = close_step(c.board, c.ceremony, body.step)
         return EntryAck(index=entry.index, promise=c.board.promise(entry.index).to_text())
 
+    @router.post(
+        "/register-counts",
+        response_model=EntryAck,
+        responses=error_responses(*auth_codes, "wrong_phase", "not_supported", "invalid_register_counts"),
+    )
+    def post_register_counts(request: Request, role: OperatorRole) -> EntryAck:
+        """The registrar counts the register per ballot style, signs the counts and posts ``register_counts``
+        (before voting opens; once)."""
+        promise = _components(request).registrar.post_register_counts()
+        return EntryAck(index=promise.index, promise=promise.to_text())
+
     @router.post("/channels/open", response_model=EntryAck, responses=error_responses(*auth_codes, "wrong_phase"))
     def open_channels(request: Request, body: ChannelsOpen, role: OperatorRole) -> EntryAck:
         """Open voting (phase ``ready`` → ``voting``): needs the joint key and an issuer key per ballot style."""
         promise = _components(request).election.open_channels(body.channels)
         return EntryAck(index=promise.index, promise=promise.to_text())
 
-    @router.post("/close", response_model=EntryAck, responses=error_responses(*auth_codes, "wrong_phase"))
-    def close(request: Request, role: OperatorRole) -> EntryAck:
-        """Close voting: post the registrar's issuance counts and the ``close`` entry."""
+    @router.post(
+        "/close", response_model=EntryAck, responses=error_responses(*auth_codes, "wrong_phase", "close_too_early")
+    )
+    def close(request: Request, role: OperatorRole, body: Annotated[CloseRequest | None, Body()] = None) -> EntryAck:
+        """Close voting: the registrar stops issuing, its final counts and the ``close`` entry (with the server's
+        time, and the operator's reason when it closes before ``voting_closes`` where the manifest allows that) are
+        appended in one transaction."""
         c = _components(request)
+        reason = body.reason if body is not None else None
         manifest = c.election.state().require_manifest()
-        promise = c.election.close(c.registrar.issuer.board_issuance_payload(manifest.election_id))
+        # In this order: a close that will be refused stops nothing; once issuance has stopped no credential can be
+        # issued (and no ballot cast with it) between the count and the close, so ballots ≤ credentials holds.
+        c.election.check_close_allowed(reason)
+        c.registrar.issuer.stop_issuing(manifest.election_id)
+        issuance = c.registrar.issuer.board_issuance_payload(manifest.election_id)
+        promise = c.election.close(issuance, reason=reason)
         return EntryAck(index=promise.index, promise=promise.to_text())
 
-    @router.post("/tally", response_model=EntryAck, responses=error_responses(*auth_codes, "wrong_phase"))
+    @router.post(
+        "/tally", response_model=EntryAck, responses=error_responses(*auth_codes, "wrong_phase", "tally_mismatch")
+    )
     def start_tally(request: Request, body: TallyStart, role: OperatorRole) -> EntryAck:
-        """Weed, aggregate and post the encrypted tally (phase ``closed``)."""
-        promise = _components(request).tally.start(body.registered_by_region)
+        """Weed, aggregate and post the encrypted tally (phase ``closed``): a function of the board, registered
+        voters from the registrar's ``register_counts``. Again later: the tally is computed again from the board and
+        the posted entry returned if it is the same (``tally_mismatch`` if it were not)."""
+        promise = _components(request).tally.start()
         return EntryAck(index=promise.index, promise=promise.to_text())
 
     @router.post("/results", responses=error_responses(*auth_codes, "wrong_phase", "not_enough_shares"))

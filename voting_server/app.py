@@ -7,7 +7,7 @@ before parsing. The lifespan starts the board's tree-head integrator.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 
@@ -44,12 +44,14 @@ def create_app(
     registry: VoterRegistry | None = None,
     issuer_keys: IssuerKeys | None = None,
     identity_settings: IdentitySettings | None = None,
+    clock: Callable[[], int] | None = None,
 ) -> FastAPI:
-    """The voting server for ``settings`` (default: from the environment)."""
+    """The voting server for ``settings`` (default: from the environment); ``clock`` (unix milliseconds) replaces
+    the system clock for the board and the voting window (tests, the demo)."""
     settings = settings or Settings()
     configure_logging(settings.log_level)
     parts = components or build_components(
-        settings, registry=registry, issuer_keys=issuer_keys, identity_settings=identity_settings
+        settings, registry=registry, issuer_keys=issuer_keys, identity_settings=identity_settings, clock=clock
     )
 
     @asynccontextmanager

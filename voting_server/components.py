@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from bulletin_board.group_commit import GroupCommitter
 from bulletin_board.log import BulletinBoard
-from bulletin_board.storage import BoardStorage, open_storage
+from bulletin_board.storage import BoardStorage, now_ms, open_storage
 from crypto.blind_rsa import BlindRsaPrivateKey
 from identity.credentials import IssuerKeys
 from identity.issuance import Issuer
@@ -80,12 +81,18 @@ def build_components(
     registry: VoterRegistry | None = None,
     issuer_keys: IssuerKeys | None = None,
     identity_settings: IdentitySettings | None = None,
+    clock: Callable[[], int] | None = None,
 ) -> Components:
-    """Open the database, the board and the registrar as ``settings`` say."""
+    """Open the database, the board and the registrar as ``settings`` say. ``clock`` (unix milliseconds; default
+    the system clock) is the one clock of the board's promises and tree heads and of the voting window: tests and
+    the demo pass the election day's."""
     identity_settings = identity_settings or IdentitySettings()
+    clock = clock or now_ms
     storage = open_storage(settings.database_url)
     board_key = Ed25519PrivateKey.from_private_bytes(settings.board_seed())
-    board = BulletinBoard(storage, board_key, origin=settings.board_origin, max_merge_delay=settings.max_merge_delay)
+    board = BulletinBoard(
+        storage, board_key, origin=settings.board_origin, max_merge_delay=settings.max_merge_delay, clock=clock
+    )
     receipts = ReceiptIndex(storage.engine)
     receipts.rebuild_missing(storage)
     election = ElectionService(
@@ -93,6 +100,7 @@ def build_components(
         receipts,
         min_issuer_bits=settings.min_issuer_key_bits,
         committer=GroupCommitter(board),
+        clock=clock,
     )
     registry = registry or SqlVoterRegistry(
         storage.engine,

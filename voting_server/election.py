@@ -9,12 +9,17 @@ phase with ``wrong_phase`` and writes nothing. Uniqueness is the database's job,
   ballot: an idempotent retry);
 * re-voting on: the key is ``ballot:<ballot hash>``: every distinct ballot is kept, a retry returns the receipt;
 * a challenged ballot: ``spoiled:<ballot hash>``; a spoiled ballot can never be cast afterwards.
+
+Time is the manifest's (`record.window`): ballots and challenges only while ``voting_opens ≤ now ≤ voting_closes``
+by the server's clock (``outside_voting_window``), and a close before ``voting_closes`` only where the policy allows
+an early close, with the operator's reason (``close_too_early``). The clock is injected (unix milliseconds, the
+board's own clock), so tests and the demo run on the election day's time.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from bulletin_board.checkpoint import SignedPromise
@@ -23,6 +28,7 @@ from bulletin_board.errors import DuplicateEntryError
 from bulletin_board.group_commit import GroupCommitter
 from bulletin_board.log import BulletinBoard
 from bulletin_board.phases import Phase
+from bulletin_board.storage import now_ms
 from crypto.blind_rsa import BlindRsaPublicKey
 from crypto.errors import ShailooError
 from elections.manifest import Manifest
@@ -41,6 +47,8 @@ from record.ceremony import JointKey
 from record.devices import DeviceRecord, PrecinctBindingError, check_precinct_binding, device_slot
 from record.issuer import issuer_keys_payload
 from record.lifecycle import ChannelsOpen, Close
+from record.register import RegisterCounts
+from record.window import VotingWindow, utc_text
 from voting_server.logs import get_logger
 from voting_server.receipts import ReceiptIndex
 from voting_server.state import SETUP_KINDS, ElectionState, state_from_entries
@@ -63,8 +71,11 @@ class ElectionService:
         *,
         min_issuer_bits: int,
         committer: GroupCommitter | None = None,
+        clock: Callable[[], int] = now_ms,
     ) -> None:
         self.board = board
+        #: The server's clock (unix milliseconds): the voting window is judged by it.
+        self.clock = clock
         self.receipts = receipts
         # Ballots from concurrent requests are committed together: one transaction and one disk flush per batch.
         self.committer = committer
@@ -90,6 +101,14 @@ class ElectionService:
     @property
     def phase(self) -> Phase:
         return self.board.phase
+
+    def window(self) -> VotingWindow:
+        """The manifest's voting window (`record.window`)."""
+        return VotingWindow.of(self.state().require_manifest())
+
+    def require_window_open(self, what: str) -> None:
+        """``outside_voting_window`` unless the server's clock is inside the manifest's voting window."""
+        self.window().check_open(self.clock(), what)
 
     def _append(self, kind: EntryKind, payload: Mapping[str, Any], dedup_key: str | None = None) -> SignedPromise:
         if self.committer is not None and kind in (EntryKind.BALLOT, EntryKind.SPOILED_BALLOT):
@@ -129,28 +148,46 @@ class ElectionService:
             raise ApiError(f"{kind.value} is not a trustee ceremony entry", code="forbidden")
         return self._append(kind, payload)
 
+    def post_register_counts(self, counts: RegisterCounts) -> SignedPromise:
+        """Post the registrar's signed register counts (`record.register`; once, before voting opens)."""
+        manifest = self.state().require_manifest()
+        counts.check(manifest)
+        return self._append(EntryKind.REGISTER_COUNTS, counts.to_payload(), dedup_key="register_counts")
+
     def open_channels(self, channels: Sequence[str]) -> SignedPromise:
         state = self.state()
         manifest, _, issuer_keys, base = state.require_voting_material()
         missing = {s.style_id for s in manifest.ballot_styles} - set(issuer_keys)
         if missing:
             raise _phase_error(f"ballot styles without an issuer key: {sorted(missing)}")
+        if self.board.find_by_dedup_key("register_counts") is None:
+            raise _phase_error("the registrar's register counts are not on the board: post them before voting opens")
         payload = ChannelsOpen(tuple(channels), base).to_payload()
         return self._append(EntryKind.CHANNELS_OPEN, payload, dedup_key="channels_open")
 
-    def close(self, issuance_payload: Mapping[str, Any] | None = None) -> SignedPromise:
-        """Post the registrar's issuance counts (if given) and the close, in one transaction."""
+    def close(self, issuance_payload: Mapping[str, Any] | None = None, *, reason: str | None = None) -> SignedPromise:
+        """Post the registrar's issuance counts (if given) and the close, in one transaction. The close records the
+        server's time; before ``voting_closes`` it needs the manifest's permission and the operator's ``reason``."""
         if self.phase is not Phase.VOTING:
             raise _phase_error(f"the election is {self.phase.value}, not voting: nothing to close")
         manifest = self.state().require_manifest()
+        closed_at = self.clock()
+        self.window().check_close(closed_at, reason)
         items: list[tuple[EntryKind | str, Mapping[str, Any]]] = []
         keys: list[str | None] = []
         if issuance_payload is not None:
             items.append((EntryKind.ISSUANCE, issuance_payload))
             keys.append("issuance:final")
-        items.append((EntryKind.CLOSE, Close(manifest.election_id, self.board.size).to_payload()))
+        close = Close(manifest.election_id, self.board.size, utc_text(closed_at), reason)
+        items.append((EntryKind.CLOSE, close.to_payload()))
         keys.append("close")
         return self.board.append_many(items, dedup_keys=keys)[-1]
+
+    def check_close_allowed(self, reason: str | None) -> None:
+        """``wrong_phase`` unless voting, ``close_too_early`` if the manifest does not allow a close now."""
+        if self.phase is not Phase.VOTING:
+            raise _phase_error(f"the election is {self.phase.value}, not voting: nothing to close")
+        self.window().check_close(self.clock(), reason)
 
     # --- casting ------------------------------------------------------------------------------------------------
 
@@ -170,7 +207,8 @@ class ElectionService:
         ballot_hash = ballot.ballot_hash()
         existing = self._existing_receipt(ballot, ballot_hash)
         if existing is not None:
-            return existing
+            return existing  # a retry of a ballot accepted in time gets its receipt, even just after the window
+        VotingWindow.of(manifest).check_open(self.clock(), "ballots")
         revoting = manifest.policy.revoting_allowed
         credential = ballot.credential.public_key.hex()
         if not revoting and self.board.find_by_dedup_key(f"credential:{credential}") is not None:
@@ -237,6 +275,7 @@ class ElectionService:
     def challenge(self, value: Mapping[str, Any], reveal_value: Mapping[str, Any]) -> Receipt:
         """Publish a challenged ballot with its randomness (never counted) after checking that it opens."""
         manifest, joint, issuer_keys, _ = self._voting_material()
+        VotingWindow.of(manifest).check_open(self.clock(), "challenges")
         if not manifest.policy.challenge_allowed:
             raise ApiError("this election does not offer challenges", code="challenge_not_allowed")
         ballot = EncryptedBallot.from_json(dict(value))

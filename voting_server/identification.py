@@ -27,6 +27,7 @@ from typing import Final
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from bulletin_board.checkpoint import SignedPromise
 from bulletin_board.phases import Phase
 from crypto import signing
 from elections.manifest import Manifest
@@ -50,6 +51,7 @@ from mobile_api.schemas import (
 )
 from record.attestation import AttestationError, check_assertion
 from record.devices import DeviceRecord, device_slot
+from record.register import sign_register_counts
 from voting_server.election import ElectionService
 
 _PURPOSE: Final = "voter-session"
@@ -63,8 +65,12 @@ def device_public_key(key: Ed25519PrivateKey) -> bytes:
 
 def ballot_style_for_voter(manifest: Manifest, voter: VoterRecord) -> str | None:
     """The style whose districts hold the voter's district, preferring the one of the voter's region."""
-    styles = [s for s in manifest.ballot_styles if voter.district in s.district_ids]
-    in_region = [s for s in styles if s.region_id == voter.region]
+    return _style_for_place(manifest, voter.region, voter.district)
+
+
+def _style_for_place(manifest: Manifest, region: str, district: str) -> str | None:
+    styles = [s for s in manifest.ballot_styles if district in s.district_ids]
+    in_region = [s for s in styles if s.region_id == region]
     chosen = in_region or styles
     return chosen[0].style_id if chosen else None
 
@@ -95,8 +101,11 @@ class RegistrarService:
         self._faces: IdentificationService | None = None
 
     def _require_voting(self) -> Manifest:
+        """The manifest, while voting and inside the manifest's voting window (``wrong_phase``,
+        ``outside_voting_window``): no identification and no credential outside the window."""
         if self.election.phase is not Phase.VOTING:
             raise ApiError(f"identification is open while voting, not {self.election.phase.value}", code="wrong_phase")
+        self.election.require_window_open("identifications and credentials")
         return self.election.state().require_manifest()
 
     def start(self, request: IdentificationStart, client_address: str) -> IdentificationSession:
@@ -189,6 +198,29 @@ class RegistrarService:
             raise ApiError(e.message, code=e.code) from e
         self._sessions.put(session_id, {**state, "step": "credential", "ballot_style_id": style})
         return IdentificationResult(session_id=session_id, identified=True, style_id=style)
+
+    # --- the register -------------------------------------------------------------------------------------------
+
+    def register_counts(self, manifest: Manifest) -> dict[str, int]:
+        """Voters on the register per ballot style (`ballot_style_for_voter` on each voter's region and district);
+        voters of no style of this election are not counted. ``not_supported`` for a registry that cannot count."""
+        count = getattr(self.registry, "counts_by_district", None)
+        if count is None:
+            raise ApiError("this voter registry cannot count the register", code="not_supported")
+        counts = dict.fromkeys((s.style_id for s in manifest.ballot_styles), 0)
+        for (region, district), n in count().items():
+            style = _style_for_place(manifest, region, district)
+            if style is not None:
+                counts[style] += n
+        return counts
+
+    def post_register_counts(self) -> SignedPromise:
+        """Count the register, sign the counts with the registrar's key and post ``register_counts``."""
+        manifest = self.election.state().require_manifest()
+        signed = sign_register_counts(
+            self.identity_settings.registrar_signing_key, manifest, self.register_counts(manifest)
+        )
+        return self.election.post_register_counts(signed)
 
     def _keys(self) -> IssuerKeys:
         if self.issuer_keys is None and self._load_issuer_keys is not None:

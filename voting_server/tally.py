@@ -1,7 +1,9 @@
 """Tally orchestration: close → weed → aggregate → encrypted tally → trustees' shares → combine → results.
 
 1. `TallyService.start` (phase ``closed``): read every ``ballot`` entry, weed (`record.tally.weed`),
-   aggregate per ballot style, contest and selection (and per precinct), post ``encrypted_tally``.
+   aggregate per ballot style, contest and selection (and per precinct), take the registered voters from the
+   registrar's ``register_counts`` entry, post ``encrypted_tally`` (`record.counting.encrypted_tally_payload`: a
+   function of the board alone). Called again, it computes the tally again and returns the posted entry if equal.
 2. `TallyService.submit_share`: a trustee's decryption shares for every non-empty ciphertext of the tally, each
    with its Chaum–Pedersen proof, in parts of `bulletin_board.entries.DECRYPTION_SHARES_PER_PART` shares (one
    entry and one request each, so a trustee's ~43,000 shares of the 2021 parliamentary tally never make one
@@ -15,27 +17,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from bulletin_board.checkpoint import SignedPromise
 from bulletin_board.entries import EntryKind
 from bulletin_board.errors import DuplicateEntryError
 from bulletin_board.phases import Phase
+from crypto.canonical import canonical_json
 from crypto.threshold import DecryptionShare
-from elections.manifest import Manifest
 from elections.results import compute_results_by_style
 from elections.results_model import ElectionResults
 from mobile_api.errors import ApiError
 from record.ceremony import Post
-from record.counting import counted_set_from_entries
+from record.counting import counted_set_from_entries, encrypted_tally_payload
+from record.errors import RecordError
 from record.lifecycle import DecryptionSharePart, ResultEntry
 from record.tally import (
     CountedSet,
     TallyBookkeeping,
     decryptable_positions,
     decryption_context,
-    tally_payload,
     turnout_from_tally,
 )
 from trustees.decryption import (
@@ -75,35 +78,44 @@ class TallyService:
         entries = (stored.entry for stored in board.storage.iter_entries(0, board.size))
         return counted_set_from_entries(entries, revoting_allowed=manifest.policy.revoting_allowed)
 
-    def start(self, registered_by_region: Mapping[str, int] | None = None) -> SignedPromise:
-        """Weed, aggregate and post the encrypted tally (phase ``closed`` only)."""
-        if self.election.phase is not Phase.CLOSED:
-            raise ApiError(
-                f"the tally starts after the close; the election is {self.election.phase.value}", code="wrong_phase"
-            )
+    def payload(self) -> dict[str, Any]:
+        """The ``encrypted_tally`` payload the board gives now (`record.counting.encrypted_tally_payload`): the
+        counted set and the registrar's register counts; nothing from the operator."""
+        board = self.election.board
         manifest = self.election.state().require_manifest()
-        counted = self.counted()
-        weeded, tally = counted.weeded, counted.tally(manifest)
-        registered = dict(registered_by_region or self._issued_by_region(manifest))
-        payload = tally_payload(tally, weeded, registered)
+        entries = (stored.entry for stored in board.storage.iter_entries(0, board.size))
+        try:
+            return encrypted_tally_payload(entries, manifest)
+        except RecordError as e:
+            raise ApiError(e.message, code=e.code if e.code != "record_error" else "wrong_phase") from e
+
+    def start(self) -> SignedPromise:
+        """Post the encrypted tally (phase ``closed``). Idempotent: once posted, the tally is computed again from the
+        board and the posted entry's promise returned when the two are the same bytes (``tally_mismatch`` if not)."""
+        phase = self.election.phase
+        if phase in (Phase.TALLYING, Phase.DECRYPTED):
+            return self.recompute()
+        if phase is not Phase.CLOSED:
+            raise ApiError(f"the tally starts after the close; the election is {phase.value}", code="wrong_phase")
+        payload = self.payload()
         try:
             promise = self.election.board.append(EntryKind.ENCRYPTED_TALLY, payload, dedup_key="encrypted_tally")
-        except DuplicateEntryError as e:
-            raise ApiError("the encrypted tally is already posted", code="wrong_phase") from e
-        _log.info("encrypted tally posted", extra={"ballots_counted": tally.ballots_counted, "index": promise.index})
+        except DuplicateEntryError:
+            return self.recompute()  # a concurrent request posted it first
+        _log.info(
+            "encrypted tally posted", extra={"ballots_counted": payload["ballots_counted"], "index": promise.index}
+        )
         return promise
 
-    def _issued_by_region(self, manifest: Manifest) -> dict[str, int]:
-        """Credentials issued per region, from the board's ``issuance`` entry (the registered count when the
-        commission gives none)."""
+    def recompute(self) -> SignedPromise:
+        """The posted tally's promise, after computing the tally again from the board and finding the same payload."""
         board = self.election.board
-        counts: dict[str, int] = {}
-        for stored in board.storage.iter_entries(0, board.size):
-            if stored.entry.kind is EntryKind.ISSUANCE:
-                for style_id, n in stored.entry.payload.get("counts", {}).items():
-                    region = manifest.ballot_style(style_id).region_id
-                    counts[region] = counts.get(region, 0) + int(n)
-        return counts
+        posted = board.find_by_dedup_key("encrypted_tally")
+        if posted is None:
+            raise ApiError("no encrypted tally on the board yet", code="wrong_phase")
+        if canonical_json(self.payload()) != canonical_json(dict(posted.payload)):
+            raise ApiError("the posted encrypted tally is not the one the board gives", code="tally_mismatch")
+        return board.promise(posted.index)
 
     def has_tally(self) -> bool:
         return self.election.board.find_by_dedup_key("encrypted_tally") is not None

@@ -13,8 +13,10 @@ range  area                                        module
 =====  ==========================================  ===============================
 1–9    the log: Merkle tree, tree heads, witnesses  `observer.checks.log`
 10–19  setup: manifest, issuer keys, base hash,    `observer.checks.setup`
-       issuance; key ceremony (11–13)              `observer.checks.ceremony`
-20–29  ballots: every ballot, weeding, spoiled      `observer.checks.ballots`
+       issuance, register counts (17); key          `observer.checks.ceremony`
+       ceremony (11–13)
+20–29  ballots: every ballot, weeding, spoiled;    `observer.checks.ballots`,
+       the voting window (24)                      `observer.checks.window`
 30–39  precincts: device keys, batch chains,        `observer.checks.precinct`
        reconciliation (issue 9 extends these)
 40–49  tally: aggregation, shares, results, bounds  `observer.checks.tally`
@@ -36,6 +38,7 @@ CHECK_MODULES: Final = (
     "observer.checks.setup",
     "observer.checks.ceremony",
     "observer.checks.ballots",
+    "observer.checks.window",
     "observer.checks.precinct",
     "observer.checks.tally",
 )

@@ -1,5 +1,5 @@
-"""Checks 10 and 14–16: the election's setup — manifest, issuer keys, base hash, issuance (the key ceremony's
-checks 11–13 are `observer.checks.ceremony`)."""
+"""Checks 10 and 14–17: the election's setup — manifest, issuer keys, base hash, issuance, the registrar's
+register counts (the key ceremony's checks 11–13 are `observer.checks.ceremony`)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from observer.established import read_only
 from record.ballot import election_base_hash
 from record.issuer import issuer_keys_from_payload
 from record.lifecycle import ChannelsOpen, IssuanceCounts
+from record.register import RegisterCounts
 
 AREA = "setup"
 
@@ -138,4 +139,36 @@ def issuance(ctx: VerificationContext) -> Passed:
     ctx.issued_by_style = read_only(issued)
     return Passed(
         f"{len(hashes)} credentials issued to distinct voters", {"entry_index": index, "issued_by_style": issued}
+    )
+
+
+@check(17, AREA, "Register counts: the registrar's signed count of voters per ballot style, before voting opens")
+def register_counts(ctx: VerificationContext) -> Passed:
+    manifest_ = ctx.need(ctx.manifest, "the manifest", 10)
+    refs = ctx.export.of_kind(EntryKind.REGISTER_COUNTS)
+    if len(refs) != 1:
+        raise _fail(
+            "the board must hold exactly one register_counts entry (turnout and the eligibility bound are measured "
+            "against it)",
+            entry_indices=[r.index for r in refs],
+        )
+    index = refs[0].index
+    opened = ctx.export.of_kind(EntryKind.CHANNELS_OPEN)
+    if opened and index > opened[0].index:
+        raise _fail("the register counts were posted after voting opened", entry_index=index)
+    try:
+        counts = RegisterCounts.from_payload(ctx.export.payload(index))
+        counts.check(manifest_, manifest_hash=ctx.manifest_hash)
+    except ShailooError as e:
+        raise _fail(f"the register counts are not the registrar's: {e.message}", entry_index=index) from e
+    ctx.registered_by_style = read_only(dict(counts.counts))
+    key = counts.registrar_key.hex()
+    note = (
+        "signed by the registrar key the manifest pins"
+        if manifest_.registrar_key is not None
+        else f"signed by key {key[:16]}…, which the manifest does not pin (UNAUTHENTICATED)"
+    )
+    return Passed(
+        f"{counts.total} voters on the register in {len(counts.counts)} ballot styles; {note}",
+        {"entry_index": index, "registered_by_style": dict(counts.counts), "registrar_key": key},
     )

@@ -64,7 +64,7 @@ def _differences(expected: EncryptedTally, posted: EncryptedTally) -> list[dict[
 
 @check(40, AREA, "Aggregation: the encrypted tally is the sum of the counted ballots")
 def aggregation(ctx: VerificationContext) -> Passed:
-    index, _, posted = _tally(ctx)
+    index, payload, posted = _tally(ctx)
     manifest = ctx.need(ctx.manifest, "the manifest", 10)
     electronic = ctx.need(ctx.ballots, "every ballot decoded", 20)
     paper = ctx.need(ctx.precinct_ballots, "the urns' paper ballots", 31)
@@ -81,16 +81,36 @@ def aggregation(ctx: VerificationContext) -> Passed:
     except ShailooError as e:
         raise CheckFailedError(e.message, {"entry_index": index, "code": e.code}) from e
     diffs = _differences(expected, posted)
+    registered = _registered_by_region(ctx)
+    published = dict(TallyBookkeeping.from_payload(payload).registered_by_region)
+    if registered is not None and published != registered:
+        diffs.append({"registered_by_region": [published, registered], "problem": "not the register counts"})
     if diffs:
         raise CheckFailedError(
             f"the posted tally differs in {len(diffs)} place(s)", {"entry_index": index, "differences": diffs}
         )
     ctx.tally = TallyEstablished(index, posted)
     groups = len(posted.styles) + len(posted.precincts)
+    note = (
+        "; registered voters per region are the register counts'"
+        if registered is not None
+        else "; registered voters not checked (check 17 established no register counts)"
+    )
     return Passed(
-        f"{posted.ballots_counted} ballots summed into {groups} groups ({len(posted.ciphertexts())} ciphertexts)",
+        f"{posted.ballots_counted} ballots summed into {groups} groups ({len(posted.ciphertexts())} ciphertexts)"
+        + note,
         {"entry_index": index, "ballots_counted": posted.ballots_counted},
     )
+
+
+def _registered_by_region(ctx: VerificationContext) -> dict[str, int] | None:
+    """Registered voters per region from the register counts (check 17), as the tally must carry them."""
+    if ctx.registered_by_style is None or ctx.manifest is None:
+        return None
+    regions: dict[str, int] = {}
+    for style in ctx.manifest.ballot_styles:
+        regions[style.region_id] = regions.get(style.region_id, 0) + ctx.registered_by_style.get(style.style_id, 0)
+    return dict(sorted(regions.items()))
 
 
 def _positions(posted: EncryptedTally) -> tuple[list[Ciphertext], list[int]]:
@@ -259,7 +279,7 @@ def results(ctx: VerificationContext) -> Passed:
     )
 
 
-@check(44, AREA, "Eligibility bounds: ballots counted ≤ credentials issued ≤ eligible voters, per ballot style")
+@check(44, AREA, "Eligibility bounds: ballots counted ≤ credentials issued ≤ registered voters, per ballot style")
 def eligibility(ctx: VerificationContext) -> Passed:
     manifest = ctx.need(ctx.manifest, "the manifest", 10)
     issued = ctx.need(ctx.issued_by_style, "published issuance counts", 16)
@@ -271,20 +291,15 @@ def eligibility(ctx: VerificationContext) -> Passed:
     evidence: dict[str, Any] = {"counted_by_style": counted, "issued_by_style": dict(issued)}
     if over:
         raise CheckFailedError("more ballots counted than credentials issued", {**evidence, "over": over})
-    found = ctx.single(EntryKind.ENCRYPTED_TALLY.value)
-    try:
-        registered = dict(TallyBookkeeping.from_payload(found[1]).registered_by_region) if found else None
-    except ShailooError as e:
-        raise CheckSkippedError(f"the encrypted tally does not parse ({e.message}); check 40 says why") from e
-    if registered:
-        issued_by_region: dict[str, int] = {}
-        for style in manifest.ballot_styles:
-            issued_by_region[style.region_id] = issued_by_region.get(style.region_id, 0) + issued.get(style.style_id, 0)
-        beyond = {
-            r: [n, int(registered.get(r, 0))] for r, n in issued_by_region.items() if n > int(registered.get(r, 0))
-        }
-        evidence["registered_by_region"] = registered
+    registered = ctx.registered_by_style
+    if registered is not None:
+        evidence["registered_by_style"] = dict(registered)
+        beyond = {s: [n, registered.get(s, 0)] for s, n in issued.items() if n > registered.get(s, 0)}
         if beyond:
-            raise CheckFailedError("more credentials issued than eligible voters", {**evidence, "over": beyond})
-    note = "" if registered else " (no eligible-voter counts published: the upper bound is not checked)"
-    return Passed(f"{sum(counted.values())} counted ≤ {sum(issued.values())} issued{note}", evidence)
+            raise CheckFailedError("more credentials issued than voters on the register", {**evidence, "over": beyond})
+    bound = (
+        f" ≤ {sum(registered.values())} registered"
+        if registered is not None
+        else " (no register counts established by check 17: the upper bound is not checked)"
+    )
+    return Passed(f"{sum(counted.values())} counted ≤ {sum(issued.values())} issued{bound}", evidence)

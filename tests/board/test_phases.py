@@ -16,6 +16,7 @@ ELECTION = [
     EntryKind.COMPLAINT,
     EntryKind.JOINT_KEY,
     EntryKind.ISSUER_KEYS,
+    EntryKind.REGISTER_COUNTS,
     EntryKind.DEVICE_KEY,
     EntryKind.CHANNELS_OPEN,
     EntryKind.ISSUANCE,
@@ -68,6 +69,16 @@ def test_ballot_after_close_refused_and_batch_rolled_back(board: BulletinBoard) 
     assert board.size == size
     board.append("precinct_protocol", {"p": 1})  # paper urns still report after the close
     assert board.size == size + 1
+
+
+def test_a_precinct_protocol_while_voting_is_refused(board: BulletinBoard) -> None:
+    """A protocol's counts are in plain: published while voting, they would tell how a precinct is voting."""
+    kinds = ELECTION[: ELECTION.index(EntryKind.CHANNELS_OPEN) + 1]
+    board.append_many([(k, {"n": i}) for i, k in enumerate(kinds)])
+    assert board.phase is Phase.VOTING
+    with pytest.raises(WrongPhaseError):
+        board.append("precinct_protocol", {"p": 1})
+    assert board.size == len(kinds)
 
 
 def test_second_manifest_refused(board: BulletinBoard) -> None:

@@ -74,7 +74,7 @@ def prepare_election(
     keys_dir = tmp / "issuer-keys"
     for name, value in server_env(database_url, keys_dir).items():
         monkeypatch.setenv(name, value)
-    election = Election(tmp, preset=preset, database_url=database_url).setup_to_voting()
+    election = Election(tmp, preset=preset, database_url=database_url, registered=voters).setup_to_voting()
     try:
         ballots = []
         for i in range(voters):

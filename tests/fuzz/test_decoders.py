@@ -370,6 +370,7 @@ def _record_seeds() -> dict[str, dict[str, Any]]:
     """A valid payload of each record decoder, made by the real producers. `_json_mutations` changes one member at
     any depth, so the fuzzer reaches the nested fields that random objects never get to."""
     from precinct.scanner import ScannerRecord, read_sheet
+    from record.lifecycle import Close
     from record.precinct import (
         GENESIS,
         PrecinctProtocol,
@@ -379,6 +380,7 @@ def _record_seeds() -> dict[str, dict[str, Any]]:
         sign_batch,
         sign_protocol,
     )
+    from record.register import sign_register_counts
 
     manifest = build_preset("president")
     scan = ScannerRecord("pr0001", 1, "s-batken", (("president", (2,), ()),))
@@ -421,6 +423,10 @@ def _record_seeds() -> dict[str, dict[str, Any]]:
         "paper_ballot_record": paper.to_json(),
         "precinct_protocol": protocol.to_json(),
         "scanner_record": scan.to_json(),
+        "register_counts": sign_register_counts(
+            DEVICE_KEY, manifest, dict.fromkeys((st_.style_id for st_ in manifest.ballot_styles), 3)
+        ).to_payload(),
+        "close": Close(manifest.election_id, 40, "2026-01-10T14:00:05Z", None).to_payload(),
         **_trustee_seeds(),
     }
 
@@ -472,7 +478,9 @@ def _json_decoders() -> dict[str, Callable[[Any], object]]:
     from crypto.threshold import Complaint, TrusteeCommitment, TrusteeKeyShare, TrusteeSecretState
     from precinct.scanner import ScannerRecord
     from record.ceremony import Post
+    from record.lifecycle import Close
     from record.precinct import DeviceBatch, PaperBallotRecord, PrecinctProtocol
+    from record.register import RegisterCounts
     from record.tally import EncryptedTally
 
     return {
@@ -481,6 +489,8 @@ def _json_decoders() -> dict[str, Callable[[Any], object]]:
         "paper_ballot_record": lambda v: PaperBallotRecord.from_json(v).valid_contests(),
         "precinct_protocol": PrecinctProtocol.from_json,
         "scanner_record": ScannerRecord.from_json,
+        "register_counts": RegisterCounts.from_payload,
+        "close": Close.from_payload,
         "trustee_post": Post.from_dict,
         "encrypted_tally": EncryptedTally.from_json,
         "trustee_commitment": TrusteeCommitment.from_dict,

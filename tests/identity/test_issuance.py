@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 from crypto.errors import NonCanonicalError
 from identity.credentials import CredentialRequest, IssuerKeys, check_credential
 from identity.db import make_engine
-from identity.errors import AlreadyIdentifiedError
+from identity.errors import AlreadyIdentifiedError, IssuanceClosedError
 from identity.issuance import IdentificationClaim, Issuance, IssuanceRecord, Issuer, voter_hash
 from tests.identity.conftest import make_personal_number
 
@@ -132,6 +132,45 @@ def test_board_payload_has_counts_and_keyed_hashes_never_the_number(sqlite_engin
     assert payload["voter_hashes"] == sorted(voter_hash(HASH_KEY, election, p) for p in pins)
     text = json.dumps(payload) + json.dumps([e.model_dump(mode="json") for e in issuer.audit_log()])
     assert not any(pin in text for pin in pins)
+
+
+def _issue_while_stopping(engine: Engine) -> None:
+    """Issuances from 8 threads while the registrar stops issuing: every issuance either committed before the stop
+    (and is in the counts read after it) or was refused with ``issuance_closed`` and wrote nothing."""
+    issuer, election = Issuer(engine, HASH_KEY), new_election()
+    pins = [make_personal_number(dt.date(1970, 1, 1) + dt.timedelta(days=i)) for i in range(40)]
+    stop = threading.Event()
+
+    def attempt(pin: str) -> str:
+        if pin == pins[10]:
+            stop.set()
+        try:
+            issuer.issue(election, pin, STYLE, "kiosk", None, None)
+        except IssuanceClosedError:
+            return "closed"
+        return "issued"
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = [pool.submit(attempt, p) for p in pins]
+        stop.wait()
+        issuer.stop_issuing(election)
+        counted = issuer.board_issuance_payload(election)["counts"].get(STYLE, 0)
+        results = [f.result() for f in outcomes]
+    assert counted == results.count("issued")  # nothing committed after the counts were read
+    assert issuer.board_issuance_payload(election)["counts"].get(STYLE, 0) == counted
+    assert "closed" in results and not issuer.is_issuing(election)
+    with Session(engine) as session:
+        claims = session.exec(select(IdentificationClaim).where(IdentificationClaim.election_id == election)).all()
+    assert len(claims) == counted  # a refused issuance left no claim
+
+
+def test_no_issuance_commits_after_the_registrar_stops_issuing(sqlite_engine: Engine) -> None:
+    _issue_while_stopping(sqlite_engine)
+
+
+@pytest.mark.postgres
+def test_no_issuance_commits_after_the_registrar_stops_issuing_on_postgres(postgres_engine: Engine) -> None:
+    _issue_while_stopping(postgres_engine)
 
 
 def test_voter_hash_depends_on_the_registrar_key() -> None:

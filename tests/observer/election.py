@@ -2,8 +2,9 @@
 
 The steps are the election's: manifest (the presidential preset cut to three regions), a 2-of-3 trustee key
 ceremony (`trustees.in_process.run_key_ceremony`), issuer keys (pinned test keys, `tests/vectors/observer`),
-channels open, voters with blind-signed credentials casting ballots (`record.ballot.create_ballot`)
-— some re-vote, one challenges — issuance counts and the close, weeding and aggregation
+the registrar's signed register counts, channels open, voters with blind-signed credentials casting ballots
+(`record.ballot.create_ballot`) — some re-vote, one challenges — issuance counts and the close (on the manifest's
+election-day clock), weeding and aggregation
 (`record.tally`), decryption shares of trustees 1 and 3, combination, the rules engine, the result.
 Tree heads are signed along the way and cosigned by two witnesses, both on the manifest's witness roster (unless
 ``witness_roster=False``); the board is written as an export.
@@ -39,7 +40,8 @@ from elections.presets import build_preset
 from elections.results import compute_results_by_style
 from record.ballot import create_ballot, credential_message, election_base_hash
 from record.issuer import issuer_keys_payload
-from record.lifecycle import DecryptionSharePart, ResultEntry
+from record.lifecycle import Close, DecryptionSharePart, ResultEntry
+from record.register import sign_register_counts
 from record.tally import (
     CastBallot,
     aggregate,
@@ -50,6 +52,7 @@ from record.tally import (
     weed,
 )
 from record.trustee_posts import sign_trustee_post
+from record.window import utc_ms, utc_text
 from tests.trustees.cheating import run_ceremony_with_cheaters, run_ceremony_with_false_complaints
 from trustees.coordinator import CeremonyParams
 from trustees.in_process import new_trustee_stores, roster_for, run_key_ceremony
@@ -59,6 +62,8 @@ ORIGIN = "cec.shailoo.kg/observer-test"
 KEYS_FILE = Path(__file__).parent.parent / "vectors" / "observer" / "issuer_keys.json"
 REGIONS = ("batken", "jalal-abad", "abroad")
 WITNESS_NAMES = ("witness.osce.test", "witness.university.kg")
+#: Voters on the register per ballot style (the registrar's register counts).
+REGISTERED_PER_STYLE = 40
 
 
 def small_president_manifest() -> Manifest:
@@ -119,6 +124,20 @@ def _precinct_of(manifest: Manifest, style_id: str) -> str | None:
     return next((p.precinct_id for p in manifest.precincts if p.region_id == region), None)
 
 
+class SteppingClock:
+    """The board's and the witnesses' clock (unix ms): each reading is one second after the last; `set` jumps."""
+
+    def __init__(self, start_ms: int) -> None:
+        self.now = start_ms
+
+    def set(self, ms: int) -> None:
+        self.now = max(self.now, ms)
+
+    def __call__(self) -> int:
+        self.now += 1000
+        return self.now
+
+
 def build_election(
     path: Path,
     *,
@@ -132,6 +151,8 @@ def build_election(
     cheaters: Mapping[int, int] | None = None,
     absent: Sequence[int] = (),
     false_complaints: Mapping[int, int] | None = None,
+    close_at: str | None = None,
+    close_reason: str | None = None,
 ) -> BuiltElection:
     """Run the whole election on an in-memory board and write its export to ``path``.
 
@@ -141,6 +162,7 @@ def build_election(
     share and is disqualified; the trustees in ``absent`` never post, and the coordinator closes the steps they
     miss; each trustee of ``false_complaints`` ({liar: accused}) complains about a good share (one of the three at
     most). Trustees 1 and 3 decrypt.
+    ``close_at`` (UTC) and ``close_reason`` make the close at another time than ``voting_closes``.
     """
     manifest = manifest or small_president_manifest()
     # The trustees' identity keys come first: the commission puts them on the manifest's roster.
@@ -153,10 +175,11 @@ def build_election(
             WitnessRosterEntry(name=name, public_key=public_key_bytes(key.public_key()).hex())
             for name, key in witness_keys.items()
         )
-    clock = iter(range(1_767_000_000_000, 1_767_000_000_000 + 10**9, 60_000))
-    board = BulletinBoard(
-        open_storage("sqlite://"), Ed25519PrivateKey.generate(), origin=ORIGIN, clock=lambda: next(clock)
-    )
+    registrar = Ed25519PrivateKey.generate()  # signs the register counts; the manifest pins it
+    manifest = manifest.with_registrar_key(registrar.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw))
+    # The election day's clock: setup the evening before, voting from voting_opens, the close at voting_closes.
+    clock = SteppingClock(utc_ms(manifest.dates.voting_opens) - 12 * 3_600_000)
+    board = BulletinBoard(open_storage("sqlite://"), Ed25519PrivateKey.generate(), origin=ORIGIN, clock=clock)
     witnesses = [
         Witness(
             name,
@@ -164,7 +187,7 @@ def build_election(
             log_origin=ORIGIN,
             log_key=board.public_key,
             store=MemoryWitnessStore(),
-            clock=lambda: next(clock),
+            clock=clock,
         )
         for name, key in witness_keys.items()
     ]
@@ -205,7 +228,10 @@ def build_election(
     private = dict(zip(styles, issuer_private_keys(), strict=False))
     public = {s: k.public_key() for s, k in private.items()}
     append(EntryKind.ISSUER_KEYS, issuer_keys_payload(manifest.election_id, public))
+    register = sign_register_counts(registrar, manifest, dict.fromkeys(styles, REGISTERED_PER_STYLE))
+    append(EntryKind.REGISTER_COUNTS, register.to_payload())
     base = election_base_hash(manifest, joint.joint_public_key, public)
+    clock.set(utc_ms(manifest.dates.voting_opens))
     append(EntryKind.CHANNELS_OPEN, {"channels": ["app", "precinct"], "election_base_hash": base.hex()})
     checkpoint()
 
@@ -258,7 +284,8 @@ def build_election(
             "voter_hashes": sorted(v.voter_hash for v in people),
         },
     )
-    append(EntryKind.CLOSE, {"election_id": manifest.election_id, "entries_before_close": board.size})
+    clock.set(utc_ms(close_at or manifest.dates.voting_closes))
+    append(EntryKind.CLOSE, Close(manifest.election_id, board.size, utc_text(clock.now), close_reason).to_payload())
     checkpoint()
 
     ballots = []
@@ -270,7 +297,7 @@ def build_election(
             ballots.append(CastBallot(entry.index, parsed, tuple(parsed.decode_contests())))
     weeded = weed(ballots, revoting_allowed=manifest.policy.revoting_allowed)
     tally = publishable(manifest, aggregate(manifest, [b.counted_item() for b in weeded.counted]))
-    registered = {r: 100 for r in REGIONS}
+    registered = register.by_region(manifest)
     tally_payload = {
         **tally.to_json(),
         "superseded": list(weeded.superseded),

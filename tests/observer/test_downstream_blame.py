@@ -40,6 +40,8 @@ def _honest_day_with(tmp_path: Path, kind: EntryKind, payload: dict[str, Any]) -
             urn.read(record)
         urn.close()
         urn.sync(day.link())
+        day.election.close_voting()
+        urn.sync(day.link())  # the protocol goes after the close
         day.tally_and_decrypt()
         checks = verify_board(day)
     finally:

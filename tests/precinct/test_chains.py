@@ -53,6 +53,22 @@ def test_same_batch_twice_is_one_entry_with_the_same_answer(day: PrecinctDay) ->
     assert sum(1 for e in day.board.entries(0, day.board.size) if e.kind is EntryKind.PRECINCT_BATCH) == 1
 
 
+def test_a_protocol_sent_while_voting_is_refused_and_the_urn_sends_it_after_the_close(day: PrecinctDay) -> None:
+    """Plaintext precinct counts are published only after the close: the server refuses the protocol while voting,
+    writes nothing, and the urn keeps it queued until its first sync after the close."""
+    urn, _ = batches_of(day)
+    protocol = next(r.payload for r in urn.outbox.records() if r.kind == "precinct_protocol")
+    size = day.board.size
+    response = day.election.http.post("/v1/precinct/protocols", json=protocol)
+    assert (response.status_code, response.json()["code"]) == (409, "protocol_before_close")
+    assert day.board.size == size
+    assert [a["kind"] for a in urn.sync(day.link())] == ["precinct_batch"] * 3
+    assert urn.outbox.pending() == 1
+    day.election.close_voting()
+    assert [a["kind"] for a in urn.sync(day.link())] == ["precinct_protocol"]
+    assert day.board.find_by_dedup_key(f"precinct_protocol:{URN}") is not None
+
+
 def test_server_refuses_a_gap_in_the_chain(day: PrecinctDay) -> None:
     _, batches = batches_of(day)
     assert refused(day, batches[1].to_json()) == "batch_missing"
@@ -120,6 +136,7 @@ def test_observer_finds_a_dropped_batch(day: PrecinctDay) -> None:
     for batch in (batches[0], batches[2]):
         day.board.append(EntryKind.PRECINCT_BATCH, batch.to_json())
     protocol = next(r.payload for r in urn.outbox.records() if r.kind == "precinct_protocol")
+    day.election.close_voting()  # protocols come after the close
     day.board.append(EntryKind.PRECINCT_PROTOCOL, protocol)
     checks = verify_board(day)
     assert checks[31].status == "fail"
@@ -131,6 +148,7 @@ def test_observer_finds_a_dropped_last_batch_through_the_protocol(day: PrecinctD
     for batch in batches[:-1]:
         day.board.append(EntryKind.PRECINCT_BATCH, batch.to_json())
     protocol = next(r.payload for r in urn.outbox.records() if r.kind == "precinct_protocol")
+    day.election.close_voting()
     day.board.append(EntryKind.PRECINCT_PROTOCOL, protocol)
     checks = verify_board(day)
     assert checks[31].status == "fail"
@@ -153,6 +171,8 @@ def test_tampered_urn_is_caught_by_reconciliation(day: PrecinctDay, monkeypatch:
     monkeypatch.setattr(precinct.urn, "encrypt_paper_ballot", tampered)
     urn, _ = batches_of(day, count=20, batch_size=10)
     urn.sync(day.link())  # signed, chained and with valid proofs: the server cannot tell
+    day.election.close_voting()
+    urn.sync(day.link())  # the protocol, held back until the close
     result = day.tally_and_decrypt()
     checks = verify_board(day)
     assert checks[31].status == "pass"

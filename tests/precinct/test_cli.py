@@ -1,6 +1,6 @@
 """The precinct commands against a real server on loopback: a device key made by ``shailoo device keygen`` and
 registered by ``shailoo device register``, the scanner's file read by ``shailoo urn ingest`` during the day and
-at the close, and ``shailoo urn sync`` repeated."""
+at the close, and ``shailoo urn sync`` repeated (the protocol goes once the election is closed)."""
 
 from __future__ import annotations
 
@@ -70,6 +70,11 @@ def test_urn_commands_through_a_day(served: tuple[PrecinctDay, str], tmp_path: P
     assert "sheets read now: 13" in closing.output and "Считано бюллетеней: 25" in closing.output
     assert pdf.read_bytes().startswith(b"%PDF")
 
+    held = runner.invoke(app, ["urn", "sync", *common[:6]])
+    assert "records sent: 0; still queued: 1" in held.output  # the protocol waits for the election's close
+    day.election.close_voting()
+    after = runner.invoke(app, ["urn", "sync", *common[:6]])
+    assert "records sent: 1; still queued: 0" in after.output
     again = runner.invoke(app, ["urn", "sync", *common[:6]])
     assert "records sent: 0; still queued: 0" in again.output
     kinds = [e.kind for e in day.board.entries(0, day.board.size)]

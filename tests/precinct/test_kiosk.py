@@ -83,7 +83,9 @@ def test_kiosk_offline_mid_day_syncs_twice_without_duplicates(tmp_path: Path) ->
     protocol = kiosk.close()
     assert (protocol.voters_identified, protocol.ballots_read, protocol.batches) == (2, 2, 1)
     assert protocol.contests == ()
-    kiosk.sync()
+    assert kiosk.sync() == [] and kiosk.pending() == 1  # the protocol waits for the election's close
+    day.election.close_voting()
+    assert [a["kind"] for a in kiosk.sync()] == ["precinct_protocol"]
     result = day.tally_and_decrypt()
     assert PRECINCT not in result["counts_by_precinct"]
     contest_id = day.election.manifest.ballot_style(style).contest_ids[0]

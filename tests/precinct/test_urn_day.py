@@ -46,7 +46,10 @@ def test_precinct_day_urn_protocol_equals_decrypted_subtotal(tmp_path: Path) -> 
     assert (figures.valid, figures.invalid) == (475, 25)
     assert {i: n for i, n in enumerate(figures.counts) if n} == dict(expected)
     answers = urn.sync(day.link())
-    assert [a["kind"] for a in answers] == ["precinct_batch"] * 5 + ["precinct_protocol"]
+    assert [a["kind"] for a in answers] == ["precinct_batch"] * 5  # the protocol waits for the election's close
+    assert urn.outbox.pending() == 1
+    day.election.close_voting()
+    assert [a["kind"] for a in urn.sync(day.link())] == ["precinct_protocol"]
     assert urn.outbox.pending() == 0
 
     # 4. Close, tally, three trustees decrypt: the precinct's decrypted subtotal is the printed protocol.

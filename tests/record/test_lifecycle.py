@@ -25,7 +25,8 @@ def test_every_course_entry_round_trips() -> None:
     values = [
         ChannelsOpen(("app", "kiosk"), bytes(32)),
         IssuanceCounts("e", {"s-1": 2}, ("aa", "bb")),
-        Close("e", 17),
+        Close("e", 17, "2026-01-10T14:00:00Z"),
+        Close("e", 17, "2026-01-10T11:00:00Z", "the precinct was flooded"),
         DecryptionSharePart(2, 40, 0, 1, shares_of(2), "00" * 64),
         ResultEntry("e", 40, (1, 3), {}, {"s-1": {"c": (1, 2)}}, {}, {"contests": {}}, {"contests": []}, bytes(32)),
     ]
@@ -51,7 +52,26 @@ def test_every_course_entry_round_trips() -> None:
             {"election_id": "e", "counts": {"s": True}, "voter_hashes": []},
             "$(issuance).counts.s",
         ),
-        (Close.from_payload, {"election_id": "e", "entries_before_close": "17"}, "$(close).entries_before_close"),
+        (
+            Close.from_payload,
+            {
+                "election_id": "e",
+                "entries_before_close": "17",
+                "closed_at": "2026-01-10T14:00:00Z",
+                "early_close_reason": None,
+            },
+            "$(close).entries_before_close",
+        ),
+        (
+            Close.from_payload,
+            {
+                "election_id": "e",
+                "entries_before_close": 17,
+                "closed_at": "2026-01-10 14:00:00",
+                "early_close_reason": None,
+            },
+            "$(close).closed_at",
+        ),
         (
             DecryptionSharePart.from_payload,
             {"trustee": 1, "tally_entry": 4, "part": 1, "parts": 1, "shares": []},

@@ -1,6 +1,11 @@
 """A small election driven through the real server app, for the server and end-to-end tests.
 
 Small on purpose: 2048-bit issuer keys (explicitly allowed for tests by the crypto module), a handful of voters.
+
+Time: the preset's voting window is moved to the day of the test (opened an hour ago, closing in twelve hours), so
+a server on the system clock (the fault tests' uvicorn processes) takes ballots too; the in-process server runs on
+`ElectionClock`, the system clock shifted by an offset, and `Election.close_voting` moves it to the manifest's
+``voting_closes`` before it closes, as an operator would wait for it.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from bulletin_board.checkpoint import public_key_bytes
+from bulletin_board.storage import now_ms
+from crypto import signing
 from crypto.blind_rsa import BlindRsaPrivateKey
 from crypto.elgamal import Ciphertext
 from crypto.threshold import compute_decryption_shares
@@ -28,6 +35,7 @@ from identity.registry import SqlVoterRegistry, VoterRecord
 from mobile_api.client import VoterClient
 from mobile_api.schemas import DeviceAttestation, IdentificationResult
 from record.trustee_posts import sign_trustee_post
+from record.window import utc_ms, utc_text
 from trustees.coordinator import CeremonyParams
 from trustees.in_process import new_trustee_stores, roster_for, run_key_ceremony
 from trustees.keystore_contents import MemoryStore, TrusteeSecrets
@@ -53,35 +61,58 @@ def issuer_keys_for(manifest: Manifest) -> IssuerKeys:
     return IssuerKeys(dict.fromkeys((s.style_id for s in manifest.ballot_styles), _TEST_KEY["key"]))
 
 
+class ElectionClock:
+    """The server's clock in tests (unix milliseconds): the system clock plus an offset the test moves."""
+
+    def __init__(self) -> None:
+        self.offset_ms = 0
+
+    def __call__(self) -> int:
+        return now_ms() + self.offset_ms
+
+    def travel_to(self, utc: str, *, plus_seconds: float = 0.0) -> None:
+        """From now on the clock reads ``utc`` (``YYYY-MM-DDTHH:MM:SSZ``) plus ``plus_seconds``, and runs on."""
+        self.offset_ms = utc_ms(utc) + int(plus_seconds * 1000) - now_ms()
+
+
+def todays_window(manifest: Manifest, **policy: Any) -> Manifest:
+    """``manifest`` with voting opened an hour ago and closing in twelve hours (by the system clock)."""
+    now = now_ms()
+    return manifest.with_voting_window(utc_text(now - 3_600_000), utc_text(now + 12 * 3_600_000), **policy)
+
+
 def personal_number(i: int) -> str:
     birth = dt.date(1970, 1, 1) + dt.timedelta(days=i * 31)
     return f"{1 + i % 2}{birth:%d%m%Y}{i:05d}"
 
 
-def add_test_voter(
-    registry: SqlVoterRegistry, manifest: Manifest, i: int, style_id: str | None = None
-) -> tuple[str, str]:
-    """Voter ``i`` in the registry, in ``style_id`` or else the manifest's ballot style ``i`` (round robin);
-    (personal number, style)."""
+def test_voter_record(manifest: Manifest, i: int, style_id: str | None = None) -> VoterRecord:
+    """Voter ``i``, in ``style_id`` or else the manifest's ballot style ``i`` (round robin); a face of nobody's,
+    one per voter (a face registered twice is held for review)."""
     style = (
         manifest.ballot_styles[i % len(manifest.ballot_styles)] if style_id is None else manifest.ballot_style(style_id)
     )
     number = personal_number(i)
-    registry.add(
-        VoterRecord(
-            personal_number=number,
-            surname="Test",
-            given_name=f"Voter {i}",
-            patronymic="",
-            birth_date=dt.date(int(number[5:9]), int(number[3:5]), int(number[1:3])),
-            region=style.region_id,
-            district=style.district_ids[-1],
-            precinct="p1",
-            # nobody's face, and one per voter (a face registered twice is held for review)
-            face_template=FaceTemplate.from_array(np.random.default_rng(i).normal(0.0, 0.13, 128)),
-        )
+    return VoterRecord(
+        personal_number=number,
+        surname="Test",
+        given_name=f"Voter {i}",
+        patronymic="",
+        birth_date=dt.date(int(number[5:9]), int(number[3:5]), int(number[1:3])),
+        region=style.region_id,
+        district=style.district_ids[-1],
+        precinct="p1",
+        face_template=FaceTemplate.from_array(np.random.default_rng(i).normal(0.0, 0.13, 128)),
     )
-    return number, style.style_id
+
+
+def add_test_voter(
+    registry: SqlVoterRegistry, manifest: Manifest, i: int, style_id: str | None = None
+) -> tuple[str, str]:
+    """`test_voter_record` ``i`` added to the registry; (personal number, style)."""
+    record = test_voter_record(manifest, i, style_id)
+    registry.add(record)
+    return record.personal_number, style_id or manifest.ballot_styles[i % len(manifest.ballot_styles)].style_id
 
 
 def attestation(manifest: Manifest, device_key: Ed25519PrivateKey, number: str, session_id: str) -> DeviceAttestation:
@@ -110,6 +141,12 @@ class Election:
     manifest: Manifest = field(init=False)
     witness_key: Ed25519PrivateKey = field(init=False)
     trustee_stores: list[MemoryStore] = field(default_factory=list)
+    #: Policy fields of the manifest to change (e.g. ``{"early_close_allowed": True}``).
+    policy: dict[str, Any] = field(default_factory=dict)
+    #: Voters on the register when the registrar counts it (before voting opens); `register_voter` hands them out
+    #: in order, and registers more beyond them (uncounted: an election that needs them fails check 44).
+    registered: int = 64
+    clock: ElectionClock = field(default_factory=ElectionClock)
 
     def __post_init__(self) -> None:
         settings = Settings(
@@ -118,7 +155,7 @@ class Election:
             min_issuer_key_bits=2048,
             log_level="WARNING",
         )
-        self.app = create_app(settings)
+        self.app = create_app(settings, clock=self.clock)
         self.components = self.app.state.components
         self.http = TestClient(self.app, base_url="http://shailoo.test")
         # The trustees' identity keys exist before the manifest: the commission puts them on its roster.
@@ -128,13 +165,19 @@ class Election:
         witness = WitnessRosterEntry(
             name=WITNESS_NAME, public_key=public_key_bytes(self.witness_key.public_key()).hex()
         )
-        self.manifest = (
+        manifest = (
             build_preset(self.preset)
             .with_trustees(roster_for(self.trustee_stores), CEREMONY.k)
             .with_witnesses([witness])
         )
+        # The commission pins the registrar's key (the one that signs the register counts) in the manifest.
+        registrar_key = self.components.registrar.identity_settings.registrar_signing_key
+        self.manifest = todays_window(manifest, **self.policy).with_registrar_key(
+            signing.public_key_bytes(registrar_key)
+        )
         self.device_key = Ed25519PrivateKey.generate()
         self._next_voter = 0
+        self._on_register = 0
 
     def close(self) -> None:
         self.components.stop()
@@ -160,7 +203,16 @@ class Election:
         self.components.election.post_issuer_keys(keys.public_keys())
         self.components.install_issuer_keys(keys)
 
+    def count_register(self) -> None:
+        """The register holds ``registered`` voters; the registrar counts it and posts ``register_counts``."""
+        registry = self.components.registry
+        assert isinstance(registry, SqlVoterRegistry)
+        registry.add_all(self._voter_record(i) for i in range(self._on_register, self.registered))
+        self._on_register = max(self._on_register, self.registered)
+        self.admin("POST", "/v1/admin/register-counts")
+
     def open_voting(self) -> None:
+        self.count_register()
         public = device_public_key(self.device_key).hex()
         self.admin("POST", "/v1/admin/devices", json={"device_id": DEVICE_ID, "public_key": public})
         self.admin("POST", "/v1/admin/channels/open", json={"channels": ["app", "kiosk"]})
@@ -172,14 +224,24 @@ class Election:
         self.open_voting()
         return self
 
+    def _voter_record(self, i: int) -> VoterRecord:
+        return test_voter_record(self.manifest, i)
+
     def register_voter(self, style_id: str | None = None) -> tuple[str, str]:
-        """A new voter in the registry, in ``style_id`` or else the next ballot style; returns (personal number,
-        style id)."""
+        """The next voter of the register (registered now if the register has no more), in the next ballot style
+        or the next one of ``style_id``; returns (personal number, style id)."""
+        styles = self.manifest.ballot_styles
         i = self._next_voter
-        self._next_voter += 1
-        registry = self.components.registry
-        assert isinstance(registry, SqlVoterRegistry)
-        return add_test_voter(registry, self.manifest, i, style_id)
+        while style_id is not None and styles[i % len(styles)].style_id != style_id:
+            i += 1  # voters skipped here stay on the register, unused
+        self._next_voter = i + 1
+        record = self._voter_record(i)
+        if i >= self._on_register:
+            registry = self.components.registry
+            assert isinstance(registry, SqlVoterRegistry)
+            registry.add(record)
+            self._on_register = i + 1
+        return record.personal_number, styles[i % len(styles)].style_id
 
     def voter_client(self) -> VoterClient:
         return VoterClient(self.http)
@@ -211,8 +273,14 @@ class Election:
         style = self.manifest.ballot_style(credential.public.ballot_style_id)
         return {c: [self.manifest.contest(c).selections[index].selection_id] for c in style.contest_ids}
 
+    def close_voting(self) -> Any:
+        """The operator closes voting once the manifest's ``voting_closes`` has come (the clock moves there)."""
+        self.clock.travel_to(self.manifest.dates.voting_closes)
+        return self.admin("POST", "/v1/admin/close")
+
     def close_and_tally(self) -> None:
-        self.admin("POST", "/v1/admin/close")
+        if self.components.board.phase.value == "voting":  # devices may have needed the close already
+            self.close_voting()
         self.admin("POST", "/v1/admin/tally", json={})
 
     def trustee_secrets(self) -> Iterator[TrusteeSecrets]:

@@ -242,11 +242,19 @@ class ElectionService:
     def _receipt(
         self, election_id: str, ballot: EncryptedBallot, ballot_hash: bytes, promise: SignedPromise, kind: str
     ) -> Receipt:
+        """The receipt of ``ballot`` at ``promise``. A cast is never answered with the receipt of another ballot —
+        above all not of a ballot under another credential: the promise must name exactly this ballot's entry, and
+        the receipt carries the fingerprint of the credential that signed it."""
+        if kind == "ballot" and Entry.create(promise.index, EntryKind.BALLOT, ballot.to_json()).entry_hash != (
+            promise.entry_hash
+        ):
+            raise ShailooError("a receipt for another entry than this ballot's was about to be sent", code="internal")
         code = ballot.tracking_code()
         self.receipts.record(code, ballot_hash, promise.index, kind)
         return Receipt(
             election_id=election_id,
             tracking_code=code,
+            credential_fingerprint=ballot.credential_fingerprint(),
             ballot_hash=ballot_hash.hex(),
             entry_index=promise.index,
             entry_hash=promise.entry_hash.hex(),
@@ -293,6 +301,11 @@ class ElectionService:
             raise ApiError("no ballot with this tracking code", code="not_found")
         ballot_hash, index, kind = found
         entry: Entry = self.board.entry(index)
+        cast = (
+            SpoiledBallot.from_payload(entry.payload).ballot
+            if entry.kind is EntryKind.SPOILED_BALLOT
+            else EncryptedBallot.from_json(dict(entry.payload))
+        )
         head = self.board.tree_head()
         proof = None
         if head.size > index:
@@ -303,6 +316,8 @@ class ElectionService:
             entry_index=index,
             kind=kind if kind == "ballot" else "spoiled_ballot",
             entry_hash=entry.entry_hash.hex(),
+            credential_fingerprint=cast.credential_fingerprint(),
+            appended_at=utc_text(self.board.promise(index).timestamp),
             tree_head=head.to_text() if proof is not None else None,
             inclusion_proof=proof,
         )

@@ -172,13 +172,15 @@ class ElectionService:
             raise _phase_error(f"the election is {self.phase.value}, not voting: nothing to close")
         manifest = self.state().require_manifest()
         closed_at = self.clock()
-        self.window().check_close(closed_at, reason)
+        window = self.window()
+        window.check_close(closed_at, reason)
+        early_reason = reason if closed_at < window.closes_ms else None  # an on-time close needs no reason
         items: list[tuple[EntryKind | str, Mapping[str, Any]]] = []
         keys: list[str | None] = []
         if issuance_payload is not None:
             items.append((EntryKind.ISSUANCE, issuance_payload))
             keys.append("issuance:final")
-        close = Close(manifest.election_id, self.board.size, utc_text(closed_at), reason)
+        close = Close(manifest.election_id, self.board.size, utc_text(closed_at), early_reason)
         items.append((EntryKind.CLOSE, close.to_payload()))
         keys.append("close")
         return self.board.append_many(items, dedup_keys=keys)[-1]

@@ -96,9 +96,9 @@ class DashboardModel:
                 self._tracked[entry.index] = (summary.credential_key, entry.timestamp)
             elif kind == EntryKind.SPOILED_BALLOT.value:
                 code = tracking_code(hash_fields("ballot", fast_canonical(payload["ballot"])))
-                self.spoiled[code] = entry.index
                 key = bytes.fromhex(payload["ballot"]["credential"]["public_key"])
                 self._tracked[entry.index] = (key, entry.timestamp)
+                self.spoiled[code] = entry.index
             elif kind == EntryKind.ISSUANCE.value:
                 self.issuance = payload
             elif kind == EntryKind.ENCRYPTED_TALLY.value:

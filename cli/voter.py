@@ -161,7 +161,11 @@ def vote(
     try:
         opened_wallet = Wallet.open(wallet, _wallet_passphrase(confirm=False))
         prepared = client.prepare_ballot(opened_wallet.credential, marks)
-        Console().print(f"encrypted on this machine; tracking code [bold]{prepared.tracking_code}[/bold]")
+        Console().print(
+            f"encrypted on this machine; tracking code [bold]{prepared.tracking_code}[/bold], your credential's "
+            f"fingerprint [bold]{opened_wallet.credential.public.fingerprint}[/bold] (the board shows it beside "
+            "every ballot you challenge or cast)"
+        )
         if challenge:
             receipt, opened = client.challenge(prepared)
             Console().print(f"challenged: published at entry {receipt.entry_index}, it holds {dict(opened)}")
@@ -194,6 +198,7 @@ def check(server: Server, tracking_code: Annotated[str, typer.Argument(help="XXX
         _fail(e)
         return
     Console().print(
-        f"{status.tracking_code}: {status.kind} at entry {status.entry_index}, included in the signed tree head "
-        f"of size {status.inclusion_proof['tree_size'] if status.inclusion_proof else '?'} (proof verified)"
+        f"{status.tracking_code}: {status.kind} at entry {status.entry_index}, appended {status.appended_at} UTC by "
+        f"the credential of fingerprint [bold]{status.credential_fingerprint}[/bold], included in the signed tree "
+        f"head of size {status.inclusion_proof['tree_size'] if status.inclusion_proof else '?'} (proof verified)"
     )

@@ -24,7 +24,7 @@ from crypto import blind_rsa
 from crypto.blind_rsa import BlindRsaPrivateKey, BlindRsaPublicKey
 from crypto.errors import CryptoError
 from identity.errors import CredentialInvalidError, NotEligibleError
-from record.ballot import credential_message
+from record.ballot import credential_fingerprint, credential_message
 from record.issuer import VARIANT
 
 _ED25519_PUBLIC_BYTES: Final = 32
@@ -73,6 +73,11 @@ class PublicCredential:
     public_key: bytes
     prepared_message: bytes
     signature: bytes
+
+    @property
+    def fingerprint(self) -> str:
+        """The credential fingerprint the voter sees on her device and on the tracking page (`record.ballot`)."""
+        return credential_fingerprint(self.public_key)
 
     def to_json(self) -> dict[str, str]:
         return {

@@ -225,13 +225,16 @@ class VoterClient:
     def _check_receipt(
         self, receipt: Receipt, kind: EntryKind, payload: Mapping[str, Any], ballot: EncryptedBallot
     ) -> None:
-        """The promise is signed by the board key and names the entry that holds exactly this ballot."""
+        """The promise is signed by the board key and names the entry that holds exactly this ballot, and the receipt
+        names this device's credential (its fingerprint, which the app shows the voter beside the tracking code)."""
         view = self.election()
         promise = SignedPromise.from_text(receipt.promise)
         verify_promise(promise, view.board_key)
         expected = Entry.create(promise.index, kind, payload).entry_hash
         if promise.entry_hash != expected or receipt.tracking_code != ballot.tracking_code():
             raise ClientError("the receipt does not promise this ballot", code="receipt_invalid")
+        if receipt.credential_fingerprint != ballot.credential_fingerprint():
+            raise ClientError("the receipt names another credential than this voter's", code="receipt_invalid")
 
     def cast(self, prepared: PreparedBallot) -> Receipt:
         """Cast; the receipt's signed promise is checked against this very ballot.

@@ -156,10 +156,12 @@ class ChallengeRequest(_Wire):
 
 class Receipt(_Wire):
     """A cast receipt: the tracking code and the board's signed promise (a signed note, docs/board.md) that the
-    entry ``entry_hash`` is at ``entry_index`` and will be in every later tree head."""
+    entry ``entry_hash`` is at ``entry_index`` and will be in every later tree head; ``credential_fingerprint`` is
+    the fingerprint of the credential that signed the ballot (`record.ballot.credential_fingerprint`)."""
 
     election_id: str
     tracking_code: str
+    credential_fingerprint: str = Field(pattern=r"^[A-Z2-7]{4}-[A-Z2-7]{4}$")
     ballot_hash: str = Field(pattern=_HEX)
     entry_index: int
     entry_hash: str = Field(pattern=_HEX)
@@ -168,13 +170,17 @@ class Receipt(_Wire):
 
 
 class ReceiptStatus(_Wire):
-    """Where a tracking code's ballot is: on the board, and its inclusion proof once a tree head covers it."""
+    """Where a tracking code's ballot is (the public tracking page): on the board since ``appended_at`` (the board's
+    promise time, UTC), cast with the credential of fingerprint ``credential_fingerprint``, and its inclusion proof
+    once a tree head covers it."""
 
     tracking_code: str
     ballot_hash: str
     entry_index: int
     kind: str
     entry_hash: str
+    credential_fingerprint: str
+    appended_at: str
     #: The latest signed tree head (checkpoint note) and the inclusion proof of the entry in it, once it covers it.
     tree_head: str | None = None
     inclusion_proof: dict[str, Any] | None = None

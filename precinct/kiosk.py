@@ -76,6 +76,8 @@ class KioskReceipt:
     ballot_hash: str
     status: str  # "on_board" | "queued"
     entry_index: int | None = None
+    #: The fingerprint of the voter's credential (`record.ballot.credential_fingerprint`), printed with the code.
+    credential_fingerprint: str = ""
 
 
 class Kiosk:
@@ -191,6 +193,7 @@ class Kiosk:
             tracking_code=ballot.tracking_code(),
             ballot_hash=ballot.ballot_hash().hex(),
             status="queued",
+            credential_fingerprint=ballot.credential_fingerprint(),
         )
         try:
             answer = self._send("ballot", ballot.to_json())
@@ -251,6 +254,8 @@ class Kiosk:
         expected = Entry.create(promise.index, EntryKind.BALLOT, ballot.to_json()).entry_hash
         if promise.entry_hash != expected or receipt.tracking_code != ballot.tracking_code():
             raise ClientError("the receipt does not promise this ballot", code="receipt_invalid")
+        if receipt.credential_fingerprint != ballot.credential_fingerprint():
+            raise ClientError("the receipt names another credential than this ballot's", code="receipt_invalid")
         return receipt.model_dump()
 
     def head(self) -> ChainHead:

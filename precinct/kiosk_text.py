@@ -34,6 +34,11 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "en": "Your ballot is encrypted. Its tracking code:",
     },
     "cast": {"ky": "Добуш берүү", "ru": "Проголосовать", "en": "Cast my ballot"},
+    "fingerprint": {
+        "ky": "Добуш берүү ачкычыңыздын изи (ар бир текшерилген жана берилген бюллетениңиздин барагында ушундай)",
+        "ru": "Отпечаток вашего ключа голосования (тот же на странице каждого проверенного и поданного вами бюллетеня)",
+        "en": "Your voting key's fingerprint (the same on the page of every ballot you challenge or cast)",
+    },
     "challenge": {
         "ky": "Бул бюллетенди текшерүү (ал жокко чыгарылат)",
         "ru": "Проверить этот бюллетень (он будет аннулирован)",

@@ -113,14 +113,16 @@ def create_kiosk_app(kiosk: Kiosk, *, identify: Identify, method: str = "attesta
         fields = {key: [str(v) for v in form.getlist(key)] for key in form}
         marks = marks_from_form(kiosk.client.election().manifest, session.style_id, fields)
         prepared = kiosk.prepare(marks)
-        return render(request, "review.html", code=prepared.tracking_code)
+        fingerprint = prepared.ballot.credential_fingerprint()
+        return render(request, "review.html", code=prepared.tracking_code, fingerprint=fingerprint)
 
     @app.get("/review", response_class=HTMLResponse)
     def review(request: Request) -> HTMLResponse:
         session = kiosk.current
         if session is None or session.prepared is None:
             return RedirectResponse("/ballot", status_code=303)  # type: ignore[return-value]
-        return render(request, "review.html", code=session.prepared.tracking_code)
+        fingerprint = session.prepared.ballot.credential_fingerprint()
+        return render(request, "review.html", code=session.prepared.tracking_code, fingerprint=fingerprint)
 
     @app.post("/challenge", response_class=HTMLResponse)
     def challenge(request: Request) -> HTMLResponse:
@@ -155,6 +157,7 @@ def create_kiosk_app(kiosk: Kiosk, *, identify: Identify, method: str = "attesta
             ballot_hash=receipt.ballot_hash,
             status=receipt.status,
             language=language(request),
+            credential_fingerprint=receipt.credential_fingerprint,
         )
         return Response(pdf, media_type="application/pdf")
 

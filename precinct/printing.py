@@ -36,6 +36,7 @@ _WORDS: Final = {
     "chain": {"ky": "Пакеттер", "ru": "Пакетов", "en": "Batches"},
     "receipt": {"ky": "Добуш берүү квитанциясы", "ru": "Квитанция о голосовании", "en": "Voting receipt"},
     "tracking": {"ky": "Текшерүү коду", "ru": "Код проверки", "en": "Tracking code"},
+    "fingerprint": {"ky": "Ачкычтын изи", "ru": "Отпечаток ключа", "en": "Key fingerprint"},
     "queued": {
         "ky": "Бюллетень кезекте: байланыш калыбына келгенде жөнөтүлөт",
         "ru": "Бюллетень в очереди: будет отправлен при восстановлении связи",
@@ -142,6 +143,7 @@ def receipt_pdf(
     ballot_hash: str,
     status: str,
     language: str = "ky",
+    credential_fingerprint: str = "",
 ) -> bytes:
     """The voter's printed receipt: tracking code in large type, its QR code, the status, and how to check it."""
     pdf, unicode = _pdf()
@@ -151,6 +153,8 @@ def receipt_pdf(
     pdf.set_font_size(22)
     _write(pdf, unicode, f"{word('tracking', lang)}: {tracking_code}", 11)
     pdf.set_font_size(10)
+    if credential_fingerprint:
+        _write(pdf, unicode, f"{word('fingerprint', lang)}: {credential_fingerprint}")
     image = qrcode.make(receipt_qr_payload(election_id, tracking_code))
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")

@@ -26,10 +26,13 @@ class _Body(BaseModel):
 
 
 class ManifestLoad(_Body):
-    """Either a preset name (``president``, ``parliament-2025``, ...) or a full manifest object."""
+    """Either a preset name (``president``, ``parliament-2025``, ...) or a full manifest object. A preset keeps its
+    historical voting window unless ``voting_opens`` and ``voting_closes`` (UTC ``YYYY-MM-DDTHH:MM:SSZ``) move it."""
 
     preset: str | None = None
     manifest: dict[str, Any] | None = None
+    voting_opens: str | None = None
+    voting_closes: str | None = None
 
 
 class IssuerKeyGeneration(_Body):
@@ -109,6 +112,14 @@ def build_admin_router() -> APIRouter:
             if body.preset not in PRESET_NAMES:
                 raise ApiError(f"no preset {body.preset!r}; presets: {list(PRESET_NAMES)}", code="unknown_id")
             manifest = build_preset(body.preset)
+            if (body.voting_opens is None) != (body.voting_closes is None):
+                raise ApiError("give both voting_opens and voting_closes, or neither", code="malformed")
+            if body.voting_opens is not None and body.voting_closes is not None:
+                manifest = manifest.with_voting_window(body.voting_opens, body.voting_closes)
+        elif body.voting_opens is not None or body.voting_closes is not None:
+            raise ApiError(
+                "voting_opens and voting_closes move a preset's window; a manifest has its own", code="malformed"
+            )
         else:
             manifest = Manifest.from_dict(body.manifest or {})
         promise = _components(request).election.load_manifest(manifest)

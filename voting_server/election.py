@@ -172,13 +172,15 @@ class ElectionService:
             raise _phase_error(f"the election is {self.phase.value}, not voting: nothing to close")
         manifest = self.state().require_manifest()
         closed_at = self.clock()
-        self.window().check_close(closed_at, reason)
+        window = self.window()
+        window.check_close(closed_at, reason)
+        early_reason = reason if closed_at < window.closes_ms else None  # an on-time close needs no reason
         items: list[tuple[EntryKind | str, Mapping[str, Any]]] = []
         keys: list[str | None] = []
         if issuance_payload is not None:
             items.append((EntryKind.ISSUANCE, issuance_payload))
             keys.append("issuance:final")
-        close = Close(manifest.election_id, self.board.size, utc_text(closed_at), reason)
+        close = Close(manifest.election_id, self.board.size, utc_text(closed_at), early_reason)
         items.append((EntryKind.CLOSE, close.to_payload()))
         keys.append("close")
         return self.board.append_many(items, dedup_keys=keys)[-1]
@@ -258,11 +260,19 @@ class ElectionService:
     def _receipt(
         self, election_id: str, ballot: EncryptedBallot, ballot_hash: bytes, promise: SignedPromise, kind: str
     ) -> Receipt:
+        """The receipt of ``ballot`` at ``promise``. A cast is never answered with the receipt of another ballot —
+        above all not of a ballot under another credential: the promise must name exactly this ballot's entry, and
+        the receipt carries the fingerprint of the credential that signed it."""
+        if kind == "ballot" and Entry.create(promise.index, EntryKind.BALLOT, ballot.to_json()).entry_hash != (
+            promise.entry_hash
+        ):
+            raise ShailooError("a receipt for another entry than this ballot's was about to be sent", code="internal")
         code = ballot.tracking_code()
         self.receipts.record(code, ballot_hash, promise.index, kind)
         return Receipt(
             election_id=election_id,
             tracking_code=code,
+            credential_fingerprint=ballot.credential_fingerprint(),
             ballot_hash=ballot_hash.hex(),
             entry_index=promise.index,
             entry_hash=promise.entry_hash.hex(),
@@ -309,6 +319,11 @@ class ElectionService:
             raise ApiError("no ballot with this tracking code", code="not_found")
         ballot_hash, index, kind = found
         entry: Entry = self.board.entry(index)
+        cast = (
+            SpoiledBallot.from_payload(entry.payload).ballot
+            if entry.kind is EntryKind.SPOILED_BALLOT
+            else EncryptedBallot.from_json(dict(entry.payload))
+        )
         head = self.board.tree_head()
         proof = None
         if head.size > index:
@@ -319,6 +334,8 @@ class ElectionService:
             entry_index=index,
             kind=kind if kind == "ballot" else "spoiled_ballot",
             entry_hash=entry.entry_hash.hex(),
+            credential_fingerprint=cast.credential_fingerprint(),
+            appended_at=utc_text(self.board.promise(index).timestamp),
             tree_head=head.to_text() if proof is not None else None,
             inclusion_proof=proof,
         )

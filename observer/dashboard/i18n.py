@@ -46,6 +46,8 @@ _T: Final[dict[str, tuple[str, str, str]]] = {
         "No ballot with this code",
     ),
     "status": ("Абалы", "Статус", "Status"),
+    "fingerprint": ("Добуш берүү ачкычынын изи", "Отпечаток ключа голосования", "Voting key fingerprint"),
+    "appended_at": ("Тактага жазылган убакыт (UTC)", "Записан на доску (UTC)", "Appended to the board (UTC)"),
     "status_counted": ("эсептелет", "учитывается", "counted"),
     "status_superseded": ("кийинки бюллетень менен алмашылды", "заменён более поздним", "superseded by a later ballot"),
     "status_spoiled": ("текшерилди, эсептелбейт", "проверен, не учитывается", "challenged, never counted"),

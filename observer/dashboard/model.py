@@ -21,9 +21,10 @@ from crypto.hashing import hash_fields
 from elections.manifest import Manifest
 from observer.board_export import BallotSummary, fast_canonical
 from observer.dashboard.readers import BoardEntry, BoardReader
-from record.ballot import tracking_code
+from record.ballot import credential_fingerprint, tracking_code
 from record.precinct import PrecinctProtocol, reconcile_precinct
 from record.tally import weed
+from record.window import utc_text
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,12 @@ class Tracked:
     index: int
     kind: str
     status: str  # "counted", "superseded", "spoiled", "cast" (before the tally)
+    #: The fingerprint of the credential that signed the ballot (`record.ballot.credential_fingerprint`): the voter
+    #: compares it with the one her device showed, and with her challenged ballots'.
+    credential_fingerprint: str = ""
+    #: When the log appended it (its promise time, UTC): a receipt handed to a voter for someone else's earlier
+    #: ballot shows a time before she voted.
+    appended_at: str = ""
 
 
 @dataclass
@@ -44,6 +51,7 @@ class DashboardModel:
     manifest: Manifest | None = None
     ballots: list[BallotSummary] = field(default_factory=list)
     spoiled: dict[str, int] = field(default_factory=dict)
+    _tracked: dict[int, tuple[bytes, int]] = field(default_factory=dict)  # entry index → credential key, time
     kinds: dict[str, int] = field(default_factory=dict)
     issuance: dict[str, Any] | None = None
     tally: dict[str, Any] | None = None
@@ -85,8 +93,11 @@ class DashboardModel:
                 )
                 self.ballots.append(summary)
                 self._codes[summary.tracking_code] = entry.index
+                self._tracked[entry.index] = (summary.credential_key, entry.timestamp)
             elif kind == EntryKind.SPOILED_BALLOT.value:
                 code = tracking_code(hash_fields("ballot", fast_canonical(payload["ballot"])))
+                key = bytes.fromhex(payload["ballot"]["credential"]["public_key"])
+                self._tracked[entry.index] = (key, entry.timestamp)
                 self.spoiled[code] = entry.index
             elif kind == EntryKind.ISSUANCE.value:
                 self.issuance = payload
@@ -113,13 +124,22 @@ class DashboardModel:
     def track(self, code: str) -> Tracked | None:
         code = code.strip().upper()
         if code in self.spoiled:
-            return Tracked(code, self.spoiled[code], "spoiled_ballot", "spoiled")
+            return self._tracked_entry(code, self.spoiled[code], "spoiled_ballot", "spoiled")
         index = self._codes.get(code)
         if index is None:
             return None
         if self.tally is None:
-            return Tracked(code, index, "ballot", "cast")
-        return Tracked(code, index, "ballot", "counted" if index in self.counted_indices() else "superseded")
+            return self._tracked_entry(code, index, "ballot", "cast")
+        status = "counted" if index in self.counted_indices() else "superseded"
+        return self._tracked_entry(code, index, "ballot", status)
+
+    def _tracked_entry(self, code: str, index: int, kind: str, status: str) -> Tracked:
+        key, timestamp = self._tracked[index]
+        try:
+            fingerprint = credential_fingerprint(key)
+        except ShailooError:
+            fingerprint = "?"  # a malformed key is the verifier's to report
+        return Tracked(code, index, kind, status, fingerprint, utc_text(timestamp))
 
     def turnout(self, buckets: int = 12) -> dict[str, Any]:
         """Voters (first ballot of each credential) over time, by region, district and precinct."""

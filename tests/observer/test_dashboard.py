@@ -69,6 +69,22 @@ def test_superseded_and_spoiled_ballots_say_so(client: TestClient, election: Bui
     assert "No ballot with this code" in client.get("/track", params={"code": "AAAA-BBBB-CCCC-DDDD", "lang": "en"}).text
 
 
+def test_the_tracking_page_shows_the_credential_fingerprint_and_when_the_board_took_it(
+    client: TestClient, election: BuiltElection
+) -> None:
+    """What a voter compares on a second device: the fingerprint of the credential behind her tracking code (the
+    same one behind her challenged ballots) and the time the board appended it."""
+    from observer.board_export import load_export
+    from record.ballot import credential_fingerprint
+    from record.window import utc_text
+
+    export = load_export(election.path)
+    ballot = next(b for b in export.ballots if b.tracking_code == election.tracking_codes[-1])
+    page = client.get("/track", params={"code": ballot.tracking_code, "lang": "en"}).text
+    assert f'<code id="fingerprint">{credential_fingerprint(ballot.credential_key)}</code>' in page
+    assert f'<td id="appended-at">{utc_text(ballot.timestamp)}</td>' in page
+
+
 def test_results_page_has_an_svg_chart_and_the_winner(client: TestClient) -> None:
     page = client.get("/results", params={"lang": "ru"}).text
     assert "<svg" in page and "Голоса" in page

@@ -211,3 +211,16 @@ def test_a_degenerate_device_key_is_refused_and_nothing_is_registered(voting: El
     assert refused.status_code == 422
     assert voting.components.board.size == before
     assert voting.components.board.find_by_dedup_key("device:null-terminal") is None
+
+
+def test_the_receipt_and_the_tracking_page_name_the_voters_credential(voting: Election) -> None:
+    client, credential = voting.credential()
+    prepared = client.prepare_ballot(credential, voting.marks_for(credential))
+    receipt = client.cast(prepared)
+    assert receipt.credential_fingerprint == credential.public.fingerprint
+    assert len(receipt.credential_fingerprint) == 9 and receipt.credential_fingerprint[4] == "-"
+    assert client.cast(prepared).credential_fingerprint == receipt.credential_fingerprint  # the retry's receipt
+    voting.components.board.integrate()
+    status = client.check_receipt(receipt.tracking_code)
+    assert status.credential_fingerprint == credential.public.fingerprint
+    assert status.appended_at.endswith("Z")

@@ -119,3 +119,19 @@ def test_an_early_close_where_the_policy_allows_it_needs_and_records_a_reason(ea
     assert close.early_close_reason == "flood at the counting centre"
     assert close.closed_at_ms < utc_ms(early_close.manifest.dates.voting_closes)
     assert early_close.components.board.size == before + 2  # issuance and close
+
+
+def test_a_preset_loaded_by_name_can_have_its_window_moved(tmp_path: Path) -> None:
+    election = Election(tmp_path)
+    try:
+        body = {"preset": "president", "voting_opens": "2030-05-05T02:00:00Z", "voting_closes": "2030-05-05T14:00:00Z"}
+        election.admin("POST", "/v1/admin/manifest", json=body)
+        entry = election.components.board.find_by_dedup_key("manifest")
+        assert entry is not None
+        assert entry.payload["manifest"]["dates"]["voting_closes"] == "2030-05-05T14:00:00Z"
+        half = election.http.post(
+            "/v1/admin/manifest", headers=OPERATOR, json={"preset": "president", "voting_opens": "x"}
+        )
+        assert half.json()["code"] == "malformed"
+    finally:
+        election.close()

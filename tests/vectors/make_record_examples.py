@@ -57,11 +57,14 @@ from record.ballot import (
     BallotCredential,
     EncryptedBallot,
     ballot_context,
+    credential_fingerprint,
     credential_message,
     election_base_hash,
     tracking_code,
 )
 from record.ceremony import ceremony_context
+from record.register import REGISTER_COUNTS_TAG
+from record.register import signing_body as register_counts_body
 from record.tally import EncryptedTally, decryptable_positions, decryption_context
 from record.trustee_posts import signing_body
 
@@ -98,6 +101,8 @@ DECRYPTING_TRUSTEE: Final = 1
 DECRYPTION_PROOF_NONCES: Final = (0x401, 0x402)
 REGISTERED_BY_REGION: Final = {"bishkek": 10}
 LOG_SEED: Final = bytes([0x03]) * 32
+REGISTRAR_SEED: Final = bytes([0x05]) * 32
+REGISTER_COUNTS: Final = {"style-z": 3, "style-ä": 5}
 WITNESS_SEED: Final = bytes([0x04]) * 32
 ORIGIN: Final = "cec.shailoo.kg/board/example"
 WITNESS: Final = "witness-1.shailoo.kg"
@@ -345,6 +350,43 @@ def example_ballot(context: bytes, credential: dict[str, Any]) -> dict[str, Any]
     }
 
 
+def example_credential_fingerprint(credential_key: bytes) -> dict[str, Any]:
+    preimage = hash_input("credential/fingerprint", credential_key)
+    digest = hashlib.sha256(preimage).digest()
+    return {
+        "spec": "record.md §2.6",
+        "inputs": {"credential_public_key": credential_key.hex()},
+        "outputs": {
+            "hash_input": preimage.hex(),
+            "digest": digest.hex(),
+            "first_5_bytes": digest[:5].hex(),
+            "credential_fingerprint": credential_fingerprint(credential_key),
+        },
+    }
+
+
+def example_register_counts() -> dict[str, Any]:
+    key = ed25519_key(REGISTRAR_SEED)
+    unsigned = {
+        "election_id": ELECTION_ID,
+        "counts": {style: REGISTER_COUNTS[style] for style in sorted(REGISTER_COUNTS)},
+        "registrar_key": raw_public(key).hex(),
+    }
+    body = register_counts_body(MANIFEST_HASH, unsigned)
+    return {
+        "spec": "record.md §2.3a",
+        "inputs": {
+            "manifest_hash": MANIFEST_HASH.hex(),
+            "registrar_key_seed": REGISTRAR_SEED.hex(),
+            "payload_without_signature": unsigned,
+        },
+        "outputs": {
+            "signed_message": tagged_message(REGISTER_COUNTS_TAG, body).hex(),
+            "payload": {**unsigned, "signature": key.sign(tagged_message(REGISTER_COUNTS_TAG, body)).hex()},
+        },
+    }
+
+
 def tally_payload(ballot: dict[str, Any]) -> dict[str, Any]:
     """An ``encrypted_tally`` payload holding the example ballot (style ``style-ä``) and no ballot of ``style-z``."""
     contest = EncryptedContest.from_bytes(bytes.fromhex(ballot["contests"][0]["encrypted"]))
@@ -580,6 +622,8 @@ def build_examples() -> dict[str, Any]:
             "credential": credential,
             "ballot_context": contest_context,
             "ballot": ballot,
+            "credential_fingerprint": example_credential_fingerprint(credential_key),
+            "register_counts": example_register_counts(),
             "decryption_context": decryption,
             "decryption_shares": shares,
             "results_hash": example_results_hash(),

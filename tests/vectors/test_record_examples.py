@@ -8,6 +8,7 @@ and proofs verify. The spec refers to each one as ``example `<name>```, which th
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from pathlib import Path
@@ -42,11 +43,14 @@ from record.ballot import (
     EncryptedBallot,
     ballot_canonical_json,
     ballot_context,
+    credential_fingerprint,
     credential_message,
     election_base_hash,
     tracking_code,
 )
 from record.ceremony import ceremony_context
+from record.register import REGISTER_COUNTS_TAG, RegisterCounts
+from record.register import signing_body as register_counts_body
 from record.tally import EncryptedTally, decryptable_positions, decryption_context
 from record.trustee_posts import signing_body
 from tests.vectors.make_record_examples import EXAMPLES_FILE, build_examples, issuer_private_keys, render
@@ -102,6 +106,7 @@ def test_every_example_is_named_in_the_spec(name: str) -> None:
         ("ballot_context", "ballot_context"),
         ("decryption_context", "decryption_context"),
         ("results_hash", "results_hash"),
+        ("credential_fingerprint", "digest"),
     ],
 )
 def test_the_spec_hash_input_hashes_to_the_digest(name: str, digest: str) -> None:
@@ -217,6 +222,32 @@ def test_ballot_signature_hash_and_tracking_code() -> None:
     verify_contest(
         h(i["ballot_context"]), Point.from_hex(i["joint_public_key"]), contest, i["min_marks"], i["max_marks"]
     )
+
+
+def test_credential_fingerprint() -> None:
+    key, o = h(inputs("credential_fingerprint")["credential_public_key"]), outputs("credential_fingerprint")
+    assert key.hex() == inputs("credential")["credential_public_key"]  # the credential of the ballot example
+    assert hash_fields("credential/fingerprint", key).hex() == o["digest"]
+    assert o["digest"][:10] == o["first_5_bytes"]
+    assert base64.b32encode(h(o["first_5_bytes"])).decode() == o["credential_fingerprint"].replace("-", "")
+    assert credential_fingerprint(key) == o["credential_fingerprint"]
+    assert (
+        EncryptedBallot.from_json(outputs("ballot")["ballot"]).credential_fingerprint() == o["credential_fingerprint"]
+    )
+
+
+def test_register_counts_signature() -> None:
+    i, o = inputs("register_counts"), outputs("register_counts")
+    key = Ed25519PrivateKey.from_private_bytes(h(i["registrar_key_seed"]))
+    body = register_counts_body(h(i["manifest_hash"]), i["payload_without_signature"])
+    assert body == len(h(i["manifest_hash"])).to_bytes(8, "big") + h(i["manifest_hash"]) + len(
+        canonical_json(i["payload_without_signature"])
+    ).to_bytes(8, "big") + canonical_json(i["payload_without_signature"])
+    assert tagged_message(REGISTER_COUNTS_TAG, body).hex() == o["signed_message"]
+    counts = RegisterCounts.from_payload(o["payload"])
+    assert counts.unsigned_payload() == i["payload_without_signature"]
+    Ed25519PublicKey.from_public_bytes(counts.registrar_key).verify(counts.signature, h(o["signed_message"]))
+    assert key.sign(h(o["signed_message"])) == counts.signature
 
 
 def test_decryption_context() -> None:

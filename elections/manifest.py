@@ -279,6 +279,15 @@ class BallotStyle(BaseModel):
     contest_ids: tuple[str, ...] = Field(min_length=1)
 
 
+def _usable_ed25519(value: str, whose: str) -> str:
+    """``value`` if it is the hex of an Ed25519 key `crypto.signing.decode_public_key` accepts (no small order)."""
+    try:
+        signing.decode_public_key(bytes.fromhex(value))
+    except CryptoError as e:
+        raise ValueError(f"{whose} is not a usable Ed25519 key: {e.message}") from e
+    return value
+
+
 class TrusteeRosterEntry(BaseModel):
     """A trustee the commission appointed: its index j (1..n), its name, and its Ed25519 identity public key
     (32 bytes, lowercase hex). Every post in trustee j's name must be signed by that key."""
@@ -291,11 +300,7 @@ class TrusteeRosterEntry(BaseModel):
     @field_validator("public_key")
     @classmethod
     def _strict_ed25519(cls, value: str) -> str:
-        try:
-            signing.decode_public_key(bytes.fromhex(value))
-        except CryptoError as e:
-            raise ValueError(f"the trustee's identity key is not a usable Ed25519 key: {e.message}") from e
-        return value
+        return _usable_ed25519(value, "the trustee's identity key")
 
 
 #: A witness's name is its signed-note signer name (docs/spec/board.md §4): printable ASCII, no space, no "+".
@@ -313,11 +318,7 @@ class WitnessRosterEntry(BaseModel):
     @field_validator("public_key")
     @classmethod
     def _strict_ed25519(cls, value: str) -> str:
-        try:
-            signing.decode_public_key(bytes.fromhex(value))
-        except CryptoError as e:
-            raise ValueError(f"the witness's key is not a usable Ed25519 key: {e.message}") from e
-        return value
+        return _usable_ed25519(value, "the witness's key")
 
     @property
     def key_bytes(self) -> bytes:
@@ -366,12 +367,7 @@ class Manifest(BaseModel):
     @field_validator("registrar_key")
     @classmethod
     def _strict_registrar_key(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                signing.decode_public_key(bytes.fromhex(value))
-            except CryptoError as e:
-                raise ValueError(f"the registrar key is not a usable Ed25519 key: {e.message}") from e
-        return value
+        return None if value is None else _usable_ed25519(value, "the registrar key")
 
     _index: dict[str, dict[str, Any]] = PrivateAttr(default_factory=dict)
 

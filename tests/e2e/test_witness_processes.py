@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from typer.testing import CliRunner
 
 from cli.main import app
+from crypto import signing
 from elections.manifest import Manifest, WitnessRosterEntry
 from identity.db import make_engine
 from identity.registry import SqlVoterRegistry
@@ -36,7 +37,7 @@ from identity.settings import IdentitySettings
 from mobile_api.client import VoterClient
 from tests.faults.server import REPO, free_port
 from tests.observer.election import small_president_manifest
-from tests.server.harness import CEREMONY, DEVICE_ID, OPERATOR, add_test_voter, attestation
+from tests.server.harness import CEREMONY, DEVICE_ID, OPERATOR, add_test_voter, attestation, todays_window
 from trustees.ceremony_steps import run_trustee
 from trustees.decryption import run_decryption
 from trustees.in_process import new_trustee_stores, roster_for
@@ -160,11 +161,14 @@ def test_an_election_over_http_witnessed_by_its_own_process_verifies_with_defaul
     try:
         # 1. The manifest names the trustees and the witness (its key from `shailoo witness show`).
         stores = new_trustee_stores(CEREMONY)
-        manifest: Manifest = (
+        # Voting is open now (by this machine's clock) and may close early with a reason; the registrar's key,
+        # which signs the register counts, is pinned too (the served process derives it from its settings).
+        manifest: Manifest = todays_window(
             small_president_manifest()
             .with_trustees(roster_for(stores), CEREMONY.k)
-            .with_witnesses([WitnessRosterEntry(name=WITNESS, public_key=witness_key)])
-        )
+            .with_witnesses([WitnessRosterEntry(name=WITNESS, public_key=witness_key)]),
+            early_close_allowed=True,
+        ).with_registrar_key(signing.public_key_bytes(IdentitySettings().registrar_signing_key))
         _ok(http.post("/v1/admin/manifest", headers=OPERATOR, json={"manifest": manifest.to_canonical_dict()}))
 
         # 2. Five trustees run the key ceremony over the trustees' API.
@@ -180,13 +184,15 @@ def test_an_election_over_http_witnessed_by_its_own_process_verifies_with_defaul
         device = Ed25519PrivateKey.generate()
         device_body = {"device_id": DEVICE_ID, "public_key": device_public_key(device).hex()}
         _ok(http.post("/v1/admin/devices", headers=OPERATOR, json=device_body))
+        # The register (imported before voting) and the registrar's signed register counts, then voting opens.
+        registry = SqlVoterRegistry(make_engine(database), IdentitySettings().template_key_bytes)
+        voters = [add_test_voter(registry, manifest, i) for i in range(VOTERS)]
+        _ok(http.post("/v1/admin/register-counts", headers=OPERATOR))
         _ok(http.post("/v1/admin/channels/open", headers=OPERATOR, json={"channels": ["app", "kiosk"]}))
 
         # 4. Voters identified by the device get credentials and cast.
-        registry = SqlVoterRegistry(make_engine(database), IdentitySettings().template_key_bytes)
         voter = VoterClient(http)
-        for i in range(VOTERS):
-            number, style_id = add_test_voter(registry, manifest, i)
+        for i, (number, style_id) in enumerate(voters):
             session = voter.start_identification(number)
             identified = voter.submit_attestation(
                 session.session_id, attestation(manifest, device, number, session.session_id)
@@ -197,7 +203,7 @@ def test_an_election_over_http_witnessed_by_its_own_process_verifies_with_defaul
             voter.cast(voter.prepare_ballot(credential, marks))
 
         # 5. Close, tally; trustees 1, 3 and 5 decrypt and the server publishes the result.
-        _ok(http.post("/v1/admin/close", headers=OPERATOR))
+        _ok(http.post("/v1/admin/close", headers=OPERATOR, json={"reason": "the test's voting is over"}))
         _ok(http.post("/v1/admin/tally", headers=OPERATOR, json={}))
         for trustee in (1, 3, 5):
             run_decryption(stores[trustee - 1], transport)

@@ -370,11 +370,7 @@ def _absorb(view: CeremonyView, kind: EntryKind, payload: Mapping[str, Any]) -> 
             view.commitments[commitment.index] = commitment
             view.payloads[key] = dict(payload)
     elif kind is EntryKind.TRUSTEE_SHARE:
-        obj = _payload_fields(payload, "sender", "shares")
-        sender = obj["sender"].integer(minimum=1, maximum=view.n)
-        shares = tuple(EncryptedShare.from_field(s) for s in obj["shares"].items())
-        if any(s.sender != sender for s in shares):
-            raise NonCanonicalError("a trustee_share entry holds shares from another sender")
+        sender, shares = read_share_entry(payload, view.n)
         key = shares_key(ctx, sender)
         if key not in view.payloads:
             view.shares[sender] = shares
@@ -382,11 +378,7 @@ def _absorb(view: CeremonyView, kind: EntryKind, payload: Mapping[str, Any]) -> 
     elif kind is EntryKind.COMPLAINT:
         if payload.get("subject") != CEREMONY_SUBJECT:
             return
-        obj = _payload_fields(payload, "subject", "complainer", "complaints")
-        complainer = obj["complainer"].integer(minimum=1, maximum=view.n)
-        complaints = tuple(Complaint.from_field(c) for c in obj["complaints"].items())
-        if any(c.complainer != complainer for c in complaints):
-            raise NonCanonicalError("a complaint entry holds complaints filed by another trustee")
+        complainer, complaints = read_complaint_entry(payload, view.n)
         key = checked_key(ctx, complainer)
         if key not in view.payloads:
             view.complaints[complainer] = complaints
@@ -402,6 +394,28 @@ def _absorb(view: CeremonyView, kind: EntryKind, payload: Mapping[str, Any]) -> 
         if key not in view.payloads:
             view.joint_key = JointKey.from_payload(payload)
             view.payloads[key] = dict(payload)
+
+
+def read_share_entry(payload: Mapping[str, Any], n: int) -> tuple[int, tuple[EncryptedShare, ...]]:
+    """(sender, encrypted shares) of a ``trustee_share`` payload of an n-trustee ceremony, read strictly: the one
+    reader of that entry for the trustees, the coordinator and the verifier (`MalformedFieldError` or
+    `NonCanonicalError` otherwise)."""
+    obj = _payload_fields(payload, "sender", "shares")
+    sender = obj["sender"].integer(minimum=1, maximum=n)
+    shares = tuple(EncryptedShare.from_field(s) for s in obj["shares"].items())
+    if any(s.sender != sender for s in shares):
+        raise NonCanonicalError("a trustee_share entry holds shares from another sender")
+    return sender, shares
+
+
+def read_complaint_entry(payload: Mapping[str, Any], n: int) -> tuple[int, tuple[Complaint, ...]]:
+    """(complainer, complaints) of a key-ceremony ``complaint`` payload, read strictly (as `read_share_entry`)."""
+    obj = _payload_fields(payload, "subject", "complainer", "complaints")
+    complainer = obj["complainer"].integer(minimum=1, maximum=n)
+    complaints = tuple(Complaint.from_field(c) for c in obj["complaints"].items())
+    if any(c.complainer != complainer for c in complaints):
+        raise NonCanonicalError("a complaint entry holds complaints filed by another trustee")
+    return complainer, complaints
 
 
 def _payload_fields(payload: Mapping[str, Any], *fields: str) -> Field:

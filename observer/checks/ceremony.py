@@ -15,7 +15,6 @@ from typing import Any, Final
 from bulletin_board.entries import EntryKind, payload_hash
 from crypto.errors import CryptoError, ShailooError
 from crypto.share_encryption import EncryptedShare
-from crypto.strict_json import Field
 from crypto.threshold import (
     Complaint,
     TrusteeCommitment,
@@ -30,7 +29,15 @@ from observer.checks import Passed, check
 from observer.context import VerificationContext
 from observer.errors import CheckFailedError
 from observer.established import CeremonyEstablished, QualificationEstablished, read_only
-from record.ceremony import CeremonyStep, Disqualification, JointKey, StepClosed, ceremony_context
+from record.ceremony import (
+    CeremonyStep,
+    Disqualification,
+    JointKey,
+    StepClosed,
+    ceremony_context,
+    read_complaint_entry,
+    read_share_entry,
+)
 from record.trustee_posts import check_trustee_post
 
 AREA = "setup"
@@ -297,18 +304,12 @@ def _shares(
             late.append(ref.index)
             continue
         try:
-            entry = Field(payload)
-            sender = entry["sender"].integer(minimum=1, maximum=ceremony.n)
-            parsed = [EncryptedShare.from_field(s) for s in entry["shares"].items()]
+            sender, parsed = read_share_entry(payload, ceremony.n)
         except ShailooError as e:
             raise _fail(f"entry {ref.index}: malformed encrypted shares ({e.message})", entry_index=ref.index) from e
         if sender not in ceremony.commitments:
             raise _fail(f"entry {ref.index}: trustee {sender} took no part but dealt shares", entry_index=ref.index)
-        if any(s.sender != sender for s in parsed):
-            raise _fail(
-                f"entry {ref.index}: shares of another sender in trustee {sender}'s entry", entry_index=ref.index
-            )
-        shares.setdefault(sender, (ref.index, parsed))
+        shares.setdefault(sender, (ref.index, list(parsed)))
     return shares
 
 
@@ -341,9 +342,8 @@ def _complaint_entries(
             late.append(ref.index)
             continue
         try:
-            entry = Field(payload)
-            complainer = entry["complainer"].integer(minimum=1, maximum=ceremony.n)
-            items = [Complaint.from_field(c) for c in entry["complaints"].items()]
+            complainer, complaints = read_complaint_entry(payload, ceremony.n)
+            items = list(complaints)
         except ShailooError as e:
             raise _fail(f"entry {ref.index}: malformed complaint entry ({e.message})", entry_index=ref.index) from e
         if complainer not in ceremony.commitments:

@@ -12,11 +12,17 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from crypto.credentials import blind, encrypt_credential, match_tags, prove_credential_knowledge, verify_blinding
 from crypto.dlog import DiscreteLogTable
-from crypto.elgamal import ElGamalKeyPair, decrypt_to_point
+from crypto.elgamal import Ciphertext
 from crypto.errors import InvalidProofError
 from crypto.group import Point, Scalar
 from crypto.packed import decode_party_list, encode_party_list, encrypt_packed, party_list_bits
 from crypto.shuffle import Row
+from crypto.threshold import (
+    check_decryption_shares,
+    combine_decryption_share_vectors,
+    compute_decryption_shares,
+    evaluate_polynomial,
+)
 from elections.manifest import Manifest, TrusteeRosterEntry
 from elections.presets import build_preset
 from record.cr_ballot import (
@@ -31,8 +37,10 @@ from record.cr_ballot import (
 from record.mix import MixInput, ShufflePost, check_mix, make_shuffle_post, require_mixed
 from record.trustee_posts import identity_public_hex
 
-KEYS = ElGamalKeyPair.from_secret(Scalar(0xC0E7C1))
-K = KEYS.public
+#: The election key shared 2-of-3 among the trustees (f(x) = s + a·x; trustee i holds f(i)); K = s·G.
+_POLYNOMIAL = [Scalar(0xC0E7C1), Scalar(0x51DE)]
+SHARES = {i: evaluate_polynomial(_POLYNOMIAL, i) for i in (1, 2, 3)}
+K = Point.base_mul(_POLYNOMIAL[0])
 BASE = b"\x5b" * 32
 ELECTION = "kg-parliament-cr-test"
 LISTS = [54] * 21
@@ -123,21 +131,32 @@ def test_a_whole_tally_counts_the_real_voters_and_drops_the_coercers_ballot() ->
     ballot_rows = mixed(mix_rows(ballots))
     roster_rows = mixed([(e,) for e in roster])
 
-    z = Scalar.random()
+    # Tags: two trustees blind every credential in turn, each with its proof; then trustees 1 and 3 (2 of 3) decrypt
+    # with checked decryption shares. The choices of the kept ballots only are decrypted the same way.
+    exponents = [Scalar.random(), Scalar.random()]
+
+    def decrypt(cts: list[Ciphertext]) -> list[Point]:
+        shares = []
+        for trustee in (1, 3):
+            mine = compute_decryption_shares(BASE, trustee, SHARES[trustee], cts)
+            check_decryption_shares(BASE, Point.base_mul(SHARES[trustee]), cts, mine)
+            shares.append(mine)
+        return combine_decryption_share_vectors(cts, shares, 2)
 
     def tags(rows: list[Row]) -> list[Point]:
-        out = []
-        for row in rows:
-            after, proof = blind(BASE, z, row[0])
-            verify_blinding(BASE, Point.base_mul(z), row[0], after, proof)
-            out.append(decrypt_to_point(after, KEYS.secret))
-        return out
+        column = [row[0] for row in rows]
+        for z in exponents:
+            blinded = []
+            for ct in column:
+                after, proof = blind(BASE, z, ct)
+                verify_blinding(BASE, Point.base_mul(z), ct, after, proof)
+                blinded.append(after)
+            column = blinded
+        return decrypt(column)
 
     match = match_tags(tags(ballot_rows), tags(roster_rows))
     assert len(match.kept) == 3 and len(match.unmatched) == 1
     table = DiscreteLogTable(1 << BITS["party-list"], 64)
-    votes = Counter(
-        decode_party_list(table.decode(decrypt_to_point(ballot_rows[i][1], KEYS.secret)), LISTS, POSITIONS)
-        for i in match.kept
-    )
+    choices = decrypt([ballot_rows[i][1] for i in match.kept])
+    votes = Counter(decode_party_list(table.decode(point), LISTS, POSITIONS) for point in choices)
     assert votes == Counter({(4, 2): 1, (4, 0): 1, (21, 0): 1})

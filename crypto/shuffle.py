@@ -28,6 +28,7 @@ the test vectors pass a seeded deterministic one.
 from __future__ import annotations
 
 import secrets
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Final, Protocol
@@ -93,6 +94,8 @@ class SecretsSource:
 
 
 _GENERATORS: list[Point] = []
+#: Held while the list grows, so that two threads never both append generator i (the list would then be misordered).
+_GENERATORS_LOCK: Final = threading.Lock()
 
 
 def commitment_generators(count: int) -> list[Point]:
@@ -103,8 +106,10 @@ def commitment_generators(count: int) -> list[Point]:
     """
     if count > MAX_ROWS:
         raise ParameterError(f"a shuffle has at most {MAX_ROWS} rows")
-    while len(_GENERATORS) < count:
-        _GENERATORS.append(independent_generator(f"{GENERATOR_PREFIX}{len(_GENERATORS)}"))
+    if len(_GENERATORS) < count:
+        with _GENERATORS_LOCK:
+            while len(_GENERATORS) < count:
+                _GENERATORS.append(independent_generator(f"{GENERATOR_PREFIX}{len(_GENERATORS)}"))
     return _GENERATORS[:count]
 
 

@@ -330,3 +330,19 @@ def test_rows_decoding_is_strict() -> None:
         rows_from_bytes(data[:5] + (0).to_bytes(4, "big") + data[9:])
     with pytest.raises(InvalidPointError):
         rows_from_bytes(data[:9] + bytes(33) + data[42:])
+
+
+def test_generators_derived_from_many_threads_at_once_are_in_order() -> None:
+    import threading
+
+    from crypto import shuffle as module
+    from crypto.generators import independent_generator
+
+    with module._GENERATORS_LOCK:
+        del module._GENERATORS[:]
+    threads = [threading.Thread(target=module.commitment_generators, args=(40,)) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert module.commitment_generators(40) == [independent_generator(f"shuffle/h/{i}") for i in range(40)]

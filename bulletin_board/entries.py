@@ -28,7 +28,7 @@ MAX_PAYLOAD_BYTES: Final = 4 * 1024 * 1024
 #: parliamentary election's 37 styles of ~1,160 selections. Decryption shares stay under the default limit: a
 #: trustee posts them in parts (docs/spec/record.md, "decryption_share").
 #: A mix's input and each shuffle hold the whole list of rows (66 bytes per ciphertext, and a proof of ~163 bytes per
-#: row): ~3.6 MB of JSON per 10,000 rows of one ciphertext, so 64 MB carries about 170,000 rows.
+#: row, both as hex): ~4.6 MB of JSON per 10,000 rows of one ciphertext, so 64 MB carries about 140,000 rows.
 MAX_PAYLOAD_BYTES_BY_KIND: Final[Mapping[str, int]] = {
     "encrypted_tally": 64 * 1024 * 1024,
     "mix_input": 64 * 1024 * 1024,

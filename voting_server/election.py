@@ -117,6 +117,11 @@ class ElectionService:
         _log.info("board entry appended", extra={"kind": kind.value, "index": promise.index})
         return promise
 
+    def flush_ballots(self) -> None:
+        """Commit the open batch of ballots now (`GroupCommitter.flush`)."""
+        if self.committer is not None:
+            self.committer.flush()
+
     # --- setup (operator) ---------------------------------------------------------------------------------------
 
     def load_manifest(self, manifest: Manifest) -> SignedPromise:
@@ -171,6 +176,7 @@ class ElectionService:
         if self.phase is not Phase.VOTING:
             raise _phase_error(f"the election is {self.phase.value}, not voting: nothing to close")
         manifest = self.state().require_manifest()
+        self.flush_ballots()  # every ballot accepted before the close is on the board before the close
         closed_at = self.clock()
         window = self.window()
         window.check_close(closed_at, reason)

@@ -49,11 +49,27 @@ def secret_shuffle(items: MutableSequence[_T]) -> None:
         items[i], items[j] = items[j], items[i]
 
 
+def shuffle_keeping_groups(batch: list[_Pending]) -> None:
+    """`secret_shuffle` the batch, then put the members of each group back in arrival order on the positions the
+    group drew: the positions stay random, and a credential's later ballot stays after its earlier one."""
+    secret_shuffle(batch)
+    positions: dict[str, list[int]] = {}
+    for i, pending in enumerate(batch):
+        if pending.group is not None:
+            positions.setdefault(pending.group, []).append(i)
+    for places in positions.values():
+        members = sorted((batch[i] for i in places), key=lambda p: p.arrival)
+        for i, member in zip(places, members, strict=True):
+            batch[i] = member
+
+
 @dataclass
 class _Pending:
     kind: EntryKind | str
     payload: JsonObject
     dedup_key: str | None
+    group: str | None = None
+    arrival: int = 0
     result: Future[SignedPromise] = field(default_factory=Future)
 
 
@@ -89,6 +105,7 @@ class GroupCommitter:
         self._wall_clock = wall_clock
         self._queue: queue.Queue[_Pending | _Flush | None] = queue.Queue()
         self._waiting = 0  # appends queued and not yet committed (for `waiting`)
+        self._arrivals = 0  # appends ever queued: the arrival number of the next one
         self._count_lock = threading.Lock()
         self._writer = threading.Thread(target=self._run, name="board-group-commit", daemon=True)
         self._closed = False
@@ -100,13 +117,19 @@ class GroupCommitter:
         with self._count_lock:
             return self._waiting
 
-    def append(self, kind: EntryKind | str, payload: JsonObject, *, dedup_key: str | None = None) -> SignedPromise:
-        """Like `BulletinBoard.append`, batched with other threads' appends; blocks until committed."""
+    def append(
+        self, kind: EntryKind | str, payload: JsonObject, *, dedup_key: str | None = None, group: str | None = None
+    ) -> SignedPromise:
+        """Like `BulletinBoard.append`, batched with other threads' appends; blocks until committed.
+
+        Appends of one ``group`` (a credential's ballots, where the last one counts) keep their arrival order among
+        themselves inside a batch; everything else in the batch is in a random order."""
         if self._closed:
             raise RuntimeError("the group committer is closed")
-        pending = _Pending(kind, payload, dedup_key)
         with self._count_lock:
             self._waiting += 1
+            self._arrivals += 1
+            pending = _Pending(kind, payload, dedup_key, group, self._arrivals)
         self._queue.put(pending)
         return pending.result.result()
 
@@ -183,7 +206,7 @@ class GroupCommitter:
     def _commit_batch(self, batch: list[_Pending]) -> None:
         if not batch:
             return
-        secret_shuffle(batch)
+        shuffle_keeping_groups(batch)
         for start in range(0, len(batch), self.max_batch):
             self._commit(batch[start : start + self.max_batch])
         with self._count_lock:

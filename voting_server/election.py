@@ -110,9 +110,12 @@ class ElectionService:
         """``outside_voting_window`` unless the server's clock is inside the manifest's voting window."""
         self.window().check_open(self.clock(), what)
 
-    def _append(self, kind: EntryKind, payload: Mapping[str, Any], dedup_key: str | None = None) -> SignedPromise:
+    def _append(
+        self, kind: EntryKind, payload: Mapping[str, Any], dedup_key: str | None = None, group: str | None = None
+    ) -> SignedPromise:
         if self.committer is not None and kind in (EntryKind.BALLOT, EntryKind.SPOILED_BALLOT):
-            return self.committer.append(kind, payload, dedup_key=dedup_key)
+            # ``group``: a credential's ballots keep their order in a batch (the last one cast counts)
+            return self.committer.append(kind, payload, dedup_key=dedup_key, group=group)
         promise = self.board.append(kind, payload, dedup_key=dedup_key)
         _log.info("board entry appended", extra={"kind": kind.value, "index": promise.index})
         return promise
@@ -229,7 +232,7 @@ class ElectionService:
         )
         dedup = f"ballot:{ballot_hash.hex()}" if revoting else f"credential:{credential}"
         try:
-            promise = self._append(EntryKind.BALLOT, ballot.to_json(), dedup_key=dedup)
+            promise = self._append(EntryKind.BALLOT, ballot.to_json(), dedup_key=dedup, group=credential)
         except DuplicateEntryError:
             return self._same_ballot_or_spent(ballot, ballot_hash)
         return self._receipt(manifest.election_id, ballot, ballot_hash, promise, "ballot")

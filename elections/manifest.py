@@ -137,6 +137,17 @@ class Policy(BaseModel):
     #: shuffles by at least this many distinct trustees of the roster, so that one honest mixer among them hides
     #: the order. Absent: the election is not mixed (the homomorphic mode).
     mixing_trustees_required: int | None = Field(default=None, ge=1, le=1000)
+    #: The registration window: from this time (UTC, ``YYYY-MM-DDTHH:MM:SSZ``, at or before ``voting_opens``) a
+    #: voter may be identified and get her credential, before voting opens, so that the time she was identified
+    #: says nothing about when she casts. Absent: identification opens with voting (docs/spec/record.md §2.1).
+    registration_opens: str | None = None
+
+    @field_validator("registration_opens")
+    @classmethod
+    def _registration_time(cls, value: str | None) -> str | None:
+        if value is not None and not _TIMESTAMP.match(value):
+            raise ValueError("registration_opens must be YYYY-MM-DDTHH:MM:SSZ (UTC)")
+        return value
 
     @field_validator("channels_open")
     @classmethod
@@ -381,6 +392,9 @@ class Manifest(BaseModel):
         from elections._validate import check_manifest  # the checks live in their own module
 
         check_manifest(self)
+        opens = self.policy.registration_opens
+        if opens is not None and opens > self.dates.voting_opens:
+            raise ValueError("registration_opens must be at or before voting_opens")
         _check_roster(self.trustees, self.trustee_threshold)
         _check_mixing(self.policy.mixing_trustees_required, self.trustees)
         _check_witnesses(self.witnesses)
@@ -423,8 +437,9 @@ class Manifest(BaseModel):
         ``early_close_allowed`` and
         ``clock_tolerance_seconds`` only when they differ from their defaults)."""
         data = self.model_dump(mode="json")
-        if data["policy"].get("min_cell_ballots") is None:  # manifests written before it keep their hash
-            data["policy"].pop("min_cell_ballots", None)
+        for name in ("min_cell_ballots", "registration_opens"):
+            if data["policy"].get(name) is None:  # manifests written before these fields keep their hash
+                data["policy"].pop(name, None)
         if not self.trustees:
             for name in _OPTIONAL_WHEN_EMPTY:
                 data.pop(name, None)

@@ -1,0 +1,261 @@
+"""A migrant's whole path in the voter app, in Debian's Chromium (Playwright) at a phone's size, against the voting
+server on loopback: personal number → the camera (a fake camera playing the fixture photographs) and the head turns
+→ the blind-signed credential → the ballot → review → encrypt → challenge (opened on the phone) → encrypt again →
+cast → receipt with the tracking code and a QR code of the public tracking page → the tracking page → re-vote.
+
+axe-core (npm) reports no violation on any screen; every request goes to the server's own origin; screenshots of
+every screen go to ``artifacts/web/`` (ignored by git). Chromium comes from the Debian package; Playwright never
+downloads a browser. Without /usr/bin/chromium, node or the face fixtures the test is skipped locally and fails in
+CI (CI=true).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from identity.liveness import Turn
+from identity.registry import SqlVoterRegistry, VoterRecord
+from tests.identity.conftest import OBAMA_CENTER, FacePhotos
+from tests.identity.test_liveness import frames_for
+from tests.server.harness import Election, personal_number
+from tests.web.camera import write_pose_video
+from tests.web.node import WEB, ensure_packages
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "web"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+]
+PHONE: dict[str, Any] = {
+    "viewport": {"width": 360, "height": 740},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
+
+
+def _need_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    reason = f"{CHROMIUM} is absent (apt-get install -y chromium)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"the browser test must run in CI: {reason}")
+    print(f"SKIPPED browser test: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def photos(faces_dir: Path) -> FacePhotos:
+    return FacePhotos(faces_dir)
+
+
+@pytest.fixture(scope="module")
+def election(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Election]:
+    _need_chromium()
+    ensure_packages()
+    e = Election(tmp_path_factory.mktemp("web-app")).setup_to_voting()
+    yield e
+    e.close()
+
+
+@pytest.fixture(scope="module")
+def base_url(election: Election) -> Iterator[str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    # The app's components are already running (the harness started them): uvicorn only serves HTTP.
+    server = uvicorn.Server(
+        uvicorn.Config(election.app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def _register_face_voter(election: Election, photos: FacePhotos) -> str:
+    number = personal_number(700)
+    style = election.manifest.ballot_styles[0]
+    registry = election.components.registry
+    assert isinstance(registry, SqlVoterRegistry)
+    registry.add(
+        VoterRecord(
+            personal_number=number,
+            surname="Migrant",
+            given_name="Voter",
+            patronymic="",
+            birth_date=dt.date(int(number[5:9]), int(number[3:5]), int(number[1:3])),
+            region=style.region_id,
+            district=style.district_ids[-1],
+            precinct="p1",
+            face_template=photos.template(OBAMA_CENTER),
+        )
+    )
+    return number
+
+
+class Screens:
+    """Screenshot and axe-core check of each screen."""
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+        self.axe = (WEB / "node_modules" / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
+        self.seen: list[str] = []
+
+    def check(self, name: str) -> None:
+        page = self.page
+        if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+            # Evaluated through the DevTools protocol: the page's CSP (no inline script) still holds for the page.
+            page.evaluate(f"() => {{ const module = undefined; {self.axe}\n; window.axe = axe; }}")
+        result = page.evaluate(
+            "async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', "
+            "'best-practice']})).violations.map(v => ({id: v.id, nodes: v.nodes.map(n => n.target.join(' '))}))"
+        )
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        self.seen.append(name)
+        assert result == [], f"axe violations on {name}: {result}"
+
+
+@pytest.mark.faces
+@pytest.mark.slow
+def test_a_migrant_votes_from_her_phone(election: Election, base_url: str, photos: FacePhotos, tmp_path: Path) -> None:
+    playwright = pytest.importorskip("playwright.sync_api")
+    number = _register_face_voter(election, photos)
+    video = tmp_path / "camera.y4m"
+    write_pose_video(video, frames_for((), photos))  # replaced below, once the server has named the turns
+    requests: list[str] = []
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=[*CHROMIUM_ARGS, f"--use-file-for-fake-video-capture={video}"],
+        )
+        context = browser.new_context(**PHONE, locale="ky-KG")
+        context.grant_permissions(["camera"], origin=base_url)
+        page = context.new_page()
+        page.on("request", lambda r: requests.append(r.url))
+        screens = Screens(page)
+
+        page.goto(f"{base_url}/app/")
+        page.wait_for_selector("[data-screen=welcome]")
+        screens.check("01-welcome-ky")
+        page.select_option("#lang", "en")
+        page.fill("#pin", number)
+        page.click("#start")
+
+        page.wait_for_selector("[data-screen=camera]")
+        turns = page.eval_on_selector_all("#turns li", "items => items.map(li => li.dataset.turn)")
+        assert turns[0] == "center" and len(turns) >= 2
+        write_pose_video(video, frames_for(tuple(Turn(t) for t in turns[1:]), photos))
+        screens.check("02-camera-en")
+        page.click("#camera-on")
+        page.wait_for_selector("[data-screen=capture]")
+        page.wait_for_selector("#pose[data-turn]")
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "03-capture-en.png"))
+
+        page.wait_for_selector("#fingerprint", timeout=60_000)
+        fingerprint = page.inner_text("#fingerprint")
+        assert len(fingerprint) == 9 and fingerprint[4] == "-"
+        screens.check("04-credential-en")
+        page.click("#to-ballot")
+
+        page.wait_for_selector("[data-screen=ballot]")
+        page.select_option("#lang", "ru")
+        page.select_option("#lang", "en")
+        page.wait_for_selector("[data-screen=ballot]")
+        screens.check("05-ballot-en")
+        first = page.locator("fieldset.contest").first
+        first.locator("input").nth(1).check()
+        chosen = first.locator("label").nth(1).inner_text()
+        page.click("#review")
+
+        page.wait_for_selector("[data-screen=review]")
+        assert chosen in page.inner_text("dl.choices")
+        screens.check("06-review-en")
+        page.click("#encrypt")
+        page.wait_for_selector("[data-screen=encrypted]", timeout=60_000)
+        first_code = page.inner_text("#tracking-code")
+        screens.check("07-encrypted-en")
+
+        page.click("#challenge")
+        page.wait_for_selector("[data-screen=challenged]", timeout=30_000)
+        assert chosen in page.inner_text("dl.choices")  # what the published ballot decrypts to, opened on the phone
+        assert page.inner_text("#challenged-code") == first_code
+        assert election.http.get(f"/v1/receipts/{first_code}").json()["kind"] == "spoiled_ballot"
+        screens.check("08-challenged-en")
+        page.click("#again")
+
+        page.wait_for_selector("[data-screen=review]")
+        page.click("#encrypt")
+        page.wait_for_selector("[data-screen=encrypted]", timeout=60_000)
+        second_code = page.inner_text("#tracking-code")
+        assert second_code != first_code  # a fresh encryption
+        page.uncheck("#delay")
+        page.click("#cast")
+        page.wait_for_selector("[data-screen=receipt]", timeout=30_000)
+        assert page.inner_text("#receipt-code") == second_code
+        assert page.inner_text("#receipt-fingerprint") == fingerprint
+        assert election.http.get(f"/v1/receipts/{second_code}").json()["kind"] == "ballot"
+        assert page.locator("svg.qr path").count() == 1
+        screens.check("09-receipt-en")
+
+        href = page.get_attribute("#tracking-link", "href")
+        assert href is not None and href.startswith(f"{base_url}/observe/track?") and second_code in href
+
+        # Re-voting (the presidential preset allows it): a new ballot with the same credential.
+        page.click("#revote")
+        page.wait_for_selector("[data-screen=ballot]")
+        page.locator("fieldset.contest").first.locator("input").nth(0).check()
+        page.click("#review")
+        page.click("#encrypt")
+        page.wait_for_selector("[data-screen=encrypted]", timeout=60_000)
+        third_code = page.inner_text("#tracking-code")
+        page.uncheck("#delay")
+        page.click("#cast")
+        page.wait_for_selector("[data-screen=receipt]", timeout=30_000)
+        assert page.inner_text("#receipt-code") == third_code
+
+        response = page.goto(href)
+        assert response is not None and response.status == 200
+        assert second_code in page.content()
+        page.screenshot(path=str(ARTIFACTS / "10-tracking-page-en.png"), full_page=True)
+        context.close()
+        browser.close()
+
+    # No request left loopback: no third party, no analytics.
+    assert requests and all(u.startswith(base_url) or u.startswith("data:") or u.startswith("blob:") for u in requests)
+
+
+def test_app_is_served_with_a_strict_content_security_policy(election: Election) -> None:
+    response = election.http.get("/app/")
+    assert response.status_code == 200
+    csp = response.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "default-src 'none'" in csp and "connect-src 'self'" in csp
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert election.http.get("/app/..%2Fpyproject.toml").status_code == 404
+    assert election.http.get("/app/app.js").headers["content-type"].startswith("text/javascript")

@@ -17,6 +17,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -68,17 +69,28 @@ def photos(faces_dir: Path) -> FacePhotos:
     return FacePhotos(faces_dir)
 
 
-@pytest.fixture(scope="module")
-def election(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Election]:
+def _election(tmp_path_factory: pytest.TempPathFactory, preset: str) -> Election:
     _need_chromium()
     ensure_packages()
-    e = Election(tmp_path_factory.mktemp("web-app")).setup_to_voting()
+    return Election(tmp_path_factory.mktemp(f"web-{preset}"), preset=preset).setup_to_voting()
+
+
+@pytest.fixture(scope="module")
+def election(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Election]:
+    e = _election(tmp_path_factory, "president")
     yield e
     e.close()
 
 
 @pytest.fixture(scope="module")
-def base_url(election: Election) -> Iterator[str]:
+def election_2021(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Election]:
+    e = _election(tmp_path_factory, "parliament-2021")
+    yield e
+    e.close()
+
+
+@contextmanager
+def _serve(election: Election) -> Iterator[str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -91,9 +103,17 @@ def base_url(election: Election) -> Iterator[str]:
     deadline = time.monotonic() + 20
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def base_url(election: Election) -> Iterator[str]:
+    with _serve(election) as url:
+        yield url
 
 
 def _register_face_voter(election: Election, photos: FacePhotos) -> str:
@@ -120,8 +140,9 @@ def _register_face_voter(election: Election, photos: FacePhotos) -> str:
 class Screens:
     """Screenshot and axe-core check of each screen."""
 
-    def __init__(self, page: Any) -> None:
+    def __init__(self, page: Any, prefix: str) -> None:
         self.page = page
+        self.prefix = prefix
         self.axe = (WEB / "node_modules" / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
         self.seen: list[str] = []
 
@@ -134,20 +155,19 @@ class Screens:
             "async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', "
             "'best-practice']})).violations.map(v => ({id: v.id, nodes: v.nodes.map(n => n.target.join(' '))}))"
         )
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-        self.seen.append(name)
+        self.shot(name)
         assert result == [], f"axe violations on {name}: {result}"
 
+    def shot(self, name: str) -> None:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / f"{self.prefix}-{name}.png"), full_page=True)
+        self.seen.append(name)
 
-@pytest.mark.faces
-@pytest.mark.slow
-def test_a_migrant_votes_from_her_phone(election: Election, base_url: str, photos: FacePhotos, tmp_path: Path) -> None:
+
+@contextmanager
+def _phone(base_url: str, video: Path, requests: list[str]) -> Iterator[Any]:
+    """A phone-sized page in Chromium whose camera plays ``video``; every request URL goes into ``requests``."""
     playwright = pytest.importorskip("playwright.sync_api")
-    number = _register_face_voter(election, photos)
-    video = tmp_path / "camera.y4m"
-    write_pose_video(video, frames_for((), photos))  # replaced below, once the server has named the turns
-    requests: list[str] = []
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=str(CHROMIUM),
@@ -158,32 +178,56 @@ def test_a_migrant_votes_from_her_phone(election: Election, base_url: str, photo
         context.grant_permissions(["camera"], origin=base_url)
         page = context.new_page()
         page.on("request", lambda r: requests.append(r.url))
-        screens = Screens(page)
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()
 
-        page.goto(f"{base_url}/app/")
-        page.wait_for_selector("[data-screen=welcome]")
-        screens.check("01-welcome-ky")
-        page.select_option("#lang", "en")
-        page.fill("#pin", number)
-        page.click("#start")
 
-        page.wait_for_selector("[data-screen=camera]")
-        turns = page.eval_on_selector_all("#turns li", "items => items.map(li => li.dataset.turn)")
-        assert turns[0] == "center" and len(turns) >= 2
-        write_pose_video(video, frames_for(tuple(Turn(t) for t in turns[1:]), photos))
-        screens.check("02-camera-en")
-        page.click("#camera-on")
-        page.wait_for_selector("[data-screen=capture]")
-        page.wait_for_selector("#pose[data-turn]")
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "03-capture-en.png"))
+def _identify(page: Any, screens: Screens, base_url: str, number: str, video: Path, photos: FacePhotos) -> str:
+    """Personal number, camera with the head turns the server asked for, credential; returns its fingerprint."""
+    page.goto(f"{base_url}/app/")
+    page.wait_for_selector("[data-screen=welcome]")
+    screens.check("01-welcome-ky")
+    page.select_option("#lang", "en")
+    page.fill("#pin", number)
+    page.click("#start")
 
-        page.wait_for_selector("#fingerprint", timeout=60_000)
-        fingerprint = page.inner_text("#fingerprint")
-        assert len(fingerprint) == 9 and fingerprint[4] == "-"
-        screens.check("04-credential-en")
-        page.click("#to-ballot")
+    page.wait_for_selector("[data-screen=camera]")
+    turns = page.eval_on_selector_all("#turns li", "items => items.map(li => li.dataset.turn)")
+    assert turns[0] == "center" and len(turns) >= 2
+    write_pose_video(video, frames_for(tuple(Turn(t) for t in turns[1:]), photos))
+    screens.check("02-camera-en")
+    page.click("#camera-on")
+    page.wait_for_selector("[data-screen=capture]")
+    page.wait_for_selector("#pose[data-turn]")
+    screens.shot("03-capture-en")
 
+    page.wait_for_selector("#fingerprint", timeout=60_000)
+    fingerprint: str = page.inner_text("#fingerprint")
+    assert len(fingerprint) == 9 and fingerprint[4] == "-"
+    screens.check("04-credential-en")
+    page.click("#to-ballot")
+    return fingerprint
+
+
+def _only_loopback(requests: list[str], base_url: str) -> None:
+    """No request left the server's origin: no third party, no analytics."""
+    assert requests
+    assert all(u.startswith((base_url, "data:", "blob:")) for u in requests), requests
+
+
+@pytest.mark.faces
+@pytest.mark.slow
+def test_a_migrant_votes_from_her_phone(election: Election, base_url: str, photos: FacePhotos, tmp_path: Path) -> None:
+    number = _register_face_voter(election, photos)
+    video = tmp_path / "camera.y4m"
+    write_pose_video(video, frames_for((), photos))  # replaced once the server has named the turns
+    requests: list[str] = []
+    with _phone(base_url, video, requests) as page:
+        screens = Screens(page, "president")
+        fingerprint = _identify(page, screens, base_url, number, video, photos)
         page.wait_for_selector("[data-screen=ballot]")
         page.select_option("#lang", "ru")
         page.select_option("#lang", "en")
@@ -243,12 +287,57 @@ def test_a_migrant_votes_from_her_phone(election: Election, base_url: str, photo
         response = page.goto(href)
         assert response is not None and response.status == 200
         assert second_code in page.content()
-        page.screenshot(path=str(ARTIFACTS / "10-tracking-page-en.png"), full_page=True)
-        context.close()
-        browser.close()
+        screens.shot("10-tracking-page-en")
+    _only_loopback(requests, base_url)
 
-    # No request left loopback: no third party, no analytics.
-    assert requests and all(u.startswith(base_url) or u.startswith("data:") or u.startswith("blob:") for u in requests)
+
+@pytest.mark.faces
+@pytest.mark.slow
+def test_the_2021_ballot_party_list_with_one_preference_and_against_all(
+    election_2021: Election, photos: FacePhotos, tmp_path: Path
+) -> None:
+    """The 1,156-selection party list: party 3 with a preference for its 7th candidate; "against all" in the
+    district; the challenge shows exactly that, opened on the phone; then the cast."""
+    number = _register_face_voter(election_2021, photos)
+    video = tmp_path / "camera.y4m"
+    write_pose_video(video, frames_for((), photos))
+    requests: list[str] = []
+    with _serve(election_2021) as base_url, _phone(base_url, video, requests) as page:
+        screens = Screens(page, "parliament-2021")
+        _identify(page, screens, base_url, number, video, photos)
+        page.wait_for_selector("[data-screen=ballot]")
+        lists = page.locator("fieldset[data-contest=party-list]")
+        lists.locator("input[value=p03]").check()
+        lists.locator("select:not([disabled])").select_option("p03#7")
+        district = page.locator("fieldset.contest").nth(1)
+        district.locator("input[value=against_all]").check()
+        party = lists.locator("input[value=p03] + label").inner_text()
+        candidate = lists.locator("select:not([disabled]) option:checked").inner_text()
+        against = district.locator("input[value=against_all] + label").inner_text()
+        screens.check("05-ballot-2021-en")
+        page.click("#review")
+        page.wait_for_selector("[data-screen=review]")
+        chosen = page.inner_text("dl.choices")
+        assert party in chosen and candidate in chosen and against in chosen
+        screens.check("06-review-2021-en")
+        page.click("#encrypt")
+        page.wait_for_selector("#encrypt-progress")
+        page.wait_for_selector("[data-screen=encrypted]", timeout=120_000)
+        page.click("#challenge")
+        page.wait_for_selector("[data-screen=challenged]", timeout=60_000)
+        assert page.inner_text("dl.choices") == chosen  # the published ballot opens to exactly the reviewed marks
+        screens.check("08-challenged-2021-en")
+        page.click("#again")
+        page.click("#encrypt")
+        page.wait_for_selector("[data-screen=encrypted]", timeout=120_000)
+        code = page.inner_text("#tracking-code")
+        page.uncheck("#delay")
+        page.click("#cast")
+        page.wait_for_selector("[data-screen=receipt]", timeout=60_000)
+        assert page.inner_text("#receipt-code") == code
+        assert election_2021.http.get(f"/v1/receipts/{code}").json()["kind"] == "ballot"
+        screens.check("09-receipt-2021-en")
+    _only_loopback(requests, base_url)
 
 
 def test_app_is_served_with_a_strict_content_security_policy(election: Election) -> None:

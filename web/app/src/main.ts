@@ -402,7 +402,7 @@ function label(contestId: string, selectionId: string): string {
   const s = c?.selections.find((x) => x.selection_id === selectionId);
   if (s && s.kind === 'party_preference') {
     const party = c!.selections.find((x) => x.selection_id === selectionId.split('#')[0]);
-    return `${party?.label ?? ''} — ${s.label}`;
+    return party && !s.label.startsWith(party.label) ? `${party.label} — ${s.label}` : s.label;
   }
   return s?.label ?? selectionId;
 }

@@ -21,4 +21,6 @@ for (const name of readdirSync(join(here, 'app/static'))) cpSync(join(here, 'app
 }
 if (outFlag < 0) {
   await build({ ...common, minify: false, entryPoints: [join(here, 'tools/ballot-cli.ts')], outfile: join(here, 'dist/cli/ballot-cli.mjs'), format: 'esm', platform: 'node' });
+  // The core as one browser script with a global `ShailooCore`, for bench/web_app.py.
+  await build({ ...common, entryPoints: [join(here, 'core/src/index.ts')], outfile: join(here, 'dist/cli/core-browser.js'), format: 'iife', globalName: 'ShailooCore', platform: 'browser' });
 }

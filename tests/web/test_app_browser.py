@@ -260,6 +260,15 @@ def test_a_migrant_votes_from_her_phone(election: Election, base_url: str, photo
         second_code = page.inner_text("#tracking-code")
         assert second_code != first_code  # a fresh encryption
         page.uncheck("#delay")
+        # The link drops as she casts: the nonces are already gone, the app says the server is unreachable, and
+        # the same ballot is sent again when the link returns (no challenge of it is offered any more).
+        page.context.set_offline(True)
+        page.click("#cast")
+        page.wait_for_selector(".error[data-code=server_down]", timeout=30_000)
+        assert page.locator("#challenge").count() == 0
+        assert page.is_visible("#offline")
+        screens.check("09a-cast-offline-en")
+        page.context.set_offline(False)
         page.click("#cast")
         page.wait_for_selector("[data-screen=receipt]", timeout=30_000)
         assert page.inner_text("#receipt-code") == second_code

@@ -484,7 +484,8 @@ function castOrChallenge(error?: string): void {
     h('div', { class: 'option' }, delay, h('label', { for: 'delay' }, T('delay_choice'))),
     error ? errorBox(error) : null,
     h('button', { type: 'button', id: 'cast', onclick: () => void cast() }, T('cast')),
-    state.election!.challenge_allowed ? h('button', { type: 'button', id: 'challenge', class: 'secondary', onclick: () => void challenge() }, T('challenge')) : null,
+    // Once a cast was tried, the nonces are gone: this ballot can be sent again, never opened.
+    state.election!.challenge_allowed && prepared.reveal ? h('button', { type: 'button', id: 'challenge', class: 'secondary', onclick: () => void challenge() }, T('challenge')) : null,
   );
 }
 

@@ -148,3 +148,32 @@ def test_a_typescript_challenge_opens_on_the_server(node: str, election: Electio
     spoiled = election.http.post("/v1/challenges", json=body)
     assert spoiled.status_code == 200, spoiled.text
     assert spoiled.json()["kind"] == "spoiled_ballot"
+
+
+_APP_ROUTES = (
+    ("/v1/election", "get"),
+    ("/v1/ballot-styles/{style_id}", "get"),
+    ("/v1/identification/sessions", "post"),
+    ("/v1/identification/sessions/{session_id}/face", "post"),
+    ("/v1/credentials", "post"),
+    ("/v1/challenges", "post"),
+    ("/v1/ballots", "post"),
+)
+
+
+def test_every_error_code_the_app_can_meet_has_a_message_in_ky_ru_en(election: Election) -> None:
+    """Each code the server documents for the routes the app calls has its own text in web/app/src/i18n.ts (an
+    unknown code would still show the generic text, never the code itself)."""
+    import re
+
+    spec = election.app.openapi()
+    codes: set[str] = set()
+    for path, method in _APP_ROUTES:
+        for response in spec["paths"][path][method]["responses"].values():
+            codes.update(re.findall(r"`([a-z_]+)`", response.get("description", "")))
+    assert {"face_mismatch", "locked_out", "duplicate_ballot"} <= codes
+    source = (WEB / "app" / "src" / "i18n.ts").read_text(encoding="utf-8")
+    errors = source[source.index("export const ERRORS") :]
+    entries = dict(re.findall(r"\n  ([a-z_]+): \{ ky: '([^']+)', ru: '[^']+', en: '[^']+' \}", errors))
+    missing = sorted(codes - set(entries))
+    assert not missing, f"no voter-facing message for {missing}"

@@ -275,6 +275,9 @@ def test_a_migrant_votes_from_her_phone(election: Election, base_url: str, photo
         assert page.inner_text("#receipt-fingerprint") == fingerprint
         assert election.http.get(f"/v1/receipts/{second_code}").json()["kind"] == "ballot"
         assert page.locator("svg.qr path").count() == 1
+        # The board signs a tree head covering the ballot; the phone checks the inclusion proof itself.
+        election.components.board.integrate()
+        page.wait_for_selector("#inclusion[data-state=ok]", timeout=30_000)
         screens.check("09-receipt-en")
 
         href = page.get_attribute("#tracking-link", "href")

@@ -91,6 +91,16 @@ export const TEXTS: Texts = {
     ru: 'Секреты шифрования этого бюллетеня стёрты с телефона.',
     en: 'The encryption secrets of this ballot were erased from this phone.',
   },
+  inclusion_waiting: {
+    ky: 'Тактанын кийинки кол коюлган абалы күтүлүүдө, бул телефон бюллетениңиздин анда бар экенин өзү текшерет…',
+    ru: 'Ждём следующего подписанного состояния доски: этот телефон сам проверит, что ваш бюллетень в нём есть…',
+    en: 'Waiting for the board’s next signed tree head; this phone will check your ballot is in it…',
+  },
+  included: {
+    ky: 'Текшерилди: бюллетениңиз тактанын кол коюлган абалында бар ({size} жазуу).',
+    ru: 'Проверено: ваш бюллетень есть в подписанном состоянии доски ({size} записей).',
+    en: 'Checked: your ballot is in the board’s signed tree head ({size} entries).',
+  },
   finish: { ky: 'Бүтүрүү', ru: 'Завершить', en: 'Finish' },
   error: { ky: 'Ката', ru: 'Ошибка', en: 'Error' },
   retry: { ky: 'Кайра аракет кылуу', ru: 'Попробовать снова', en: 'Try again' },

@@ -13,7 +13,12 @@ import {
   ballotHash,
   credentialFingerprint,
   decodePoint,
+  entryHash,
+  equalBytes,
   finalizeCredential,
+  verifyInclusion,
+  verifyPromise,
+  verifyTreeHead,
   fromHex,
   openSpoiled,
   requestCredential,
@@ -496,7 +501,7 @@ async function challenge(): Promise<void> {
   const reveal = prepared.reveal!;
   try {
     const receipt = await api<Receipt>('POST', '/v1/challenges', { ballot: prepared.ballot, reveal });
-    checkReceipt(receipt, prepared.ballot);
+    checkReceipt(receipt, prepared.ballot, 'spoiled_ballot', { ballot: prepared.ballot, reveal });
     // Open the published ballot here, with the nonces, and compare with the voter's marks.
     const opened = openSpoiled(prepared.ballot, reveal, decodePoint(fromHex(state.election!.joint_public_key!, 33)));
     const marks = new Map<string, string[]>();
@@ -520,10 +525,47 @@ async function challenge(): Promise<void> {
   }
 }
 
-function checkReceipt(receipt: Receipt, ballot: BallotJson): void {
+/**
+ * The receipt names this ballot (hash, tracking code, credential fingerprint), and the board's signed promise —
+ * under the board key pinned from /v1/election — commits to the entry that holds exactly this payload at its index.
+ */
+function checkReceipt(receipt: Receipt, ballot: BallotJson, kind: 'ballot' | 'spoiled_ballot', payload: unknown): void {
   const hash = ballotHash(ballot);
   if (receipt.ballot_hash !== toHex(hash) || receipt.tracking_code !== trackingCode(hash) || receipt.credential_fingerprint !== credentialFingerprint(fromHex(ballot.credential.public_key, 32))) {
     throw new ShailooError('receipt_invalid', 'the receipt does not name this ballot');
+  }
+  const promise = verifyPromise(receipt.promise, fromHex(state.election!.board_public_key, 32));
+  if (promise.index !== receipt.entry_index || !equalBytes(promise.entryHash, entryHash(promise.index, kind, payload)) || receipt.entry_hash !== toHex(promise.entryHash)) {
+    throw new ShailooError('receipt_invalid', 'the board did not promise this ballot');
+  }
+}
+
+/** Once a signed tree head covers the ballot, check its inclusion proof here (RFC 9162) and say so. */
+async function watchInclusion(receipt: Receipt, out: HTMLElement): Promise<void> {
+  for (let attempt = 0; attempt < 40 && out.isConnected; attempt++) {
+    try {
+      const status = await api<{ tree_head: string | null; inclusion_proof: { index: number; tree_size: number; hashes: string[] } | null; entry_hash: string; entry_index: number }>(
+        'GET',
+        `/v1/receipts/${encodeURIComponent(receipt.tracking_code)}`,
+      );
+      if (status.tree_head && status.inclusion_proof) {
+        const head = verifyTreeHead(status.tree_head, fromHex(state.election!.board_public_key, 32));
+        if (status.inclusion_proof.index !== receipt.entry_index || status.inclusion_proof.tree_size !== head.size || status.entry_hash !== receipt.entry_hash) {
+          throw new ShailooError('receipt_invalid', 'the proof is for another entry or tree');
+        }
+        verifyInclusion(status.inclusion_proof, fromHex(receipt.entry_hash, 32), head.rootHash);
+        out.textContent = T('included', { size: head.size });
+        out.dataset.state = 'ok';
+        return;
+      }
+    } catch (e) {
+      if (codeOf(e) === 'receipt_invalid') {
+        out.textContent = errorText(state.lang, 'receipt_invalid');
+        out.dataset.state = 'bad';
+        return;
+      }
+    }
+    await new Promise((r) => setTimeout(r, 1500));
   }
 }
 
@@ -540,7 +582,7 @@ async function cast(): Promise<void> {
   if (state.delay) await new Promise((r) => setTimeout(r, 500 + (crypto.getRandomValues(new Uint32Array(1))[0]! % 2500)));
   try {
     const receipt = await api<Receipt>('POST', '/v1/ballots', { ballot: prepared.ballot });
-    checkReceipt(receipt, prepared.ballot);
+    checkReceipt(receipt, prepared.ballot, 'ballot', prepared.ballot);
     state.receipt = receipt;
     if (!state.election!.revoting_allowed) {
       state.credential!.secretKey.fill(0);
@@ -583,10 +625,12 @@ function receiptScreen(): void {
   rerender = receiptScreen;
   const receipt = state.receipt!;
   const url = `${location.origin}/observe/track?lang=${state.lang}&code=${encodeURIComponent(receipt.tracking_code)}`;
+  const inclusion = h('p', { id: 'inclusion', role: 'status', 'data-state': 'waiting' }, T('inclusion_waiting'));
   show(
     'receipt',
     h('h2', {}, T('thanks')),
     h('p', {}, T('on_board')),
+    inclusion,
     h('p', {}, T('tracking_code'), ': ', h('span', { class: 'code', id: 'receipt-code' }, receipt.tracking_code)),
     h('p', {}, T('fingerprint'), ': ', h('span', { class: 'code', id: 'receipt-fingerprint' }, receipt.credential_fingerprint)),
     h('figure', {}, qrSvg(url, T('qr_label')), h('figcaption', {}, T('qr_label'))),
@@ -594,6 +638,7 @@ function receiptScreen(): void {
     state.election!.revoting_allowed ? h('button', { type: 'button', id: 'revote', class: 'secondary', onclick: () => ballot() }, T('vote_again')) : null,
     h('button', { type: 'button', onclick: () => finish() }, T('finish')),
   );
+  void watchInclusion(receipt, inclusion);
 }
 
 function finish(): void {

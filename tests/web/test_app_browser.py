@@ -190,6 +190,15 @@ def _identify(page: Any, screens: Screens, base_url: str, number: str, video: Pa
     page.goto(f"{base_url}/app/")
     page.wait_for_selector("[data-screen=welcome]")
     screens.check("01-welcome-ky")
+    # Installable: the manifest is served and the service worker controls /app/.
+    scope = page.evaluate("async () => (await navigator.serviceWorker.ready).scope")
+    assert scope == f"{base_url}/app/"
+    manifest = page.evaluate("async () => (await fetch('manifest.webmanifest')).json()")
+    assert manifest["display"] == "standalone" and manifest["start_url"] == "./"
+    page.click("nav button[aria-pressed]")  # large text on, and off again
+    assert page.evaluate("() => document.documentElement.classList.contains('large')")
+    screens.check("01b-welcome-large-ky")
+    page.click("nav button[aria-pressed]")
     page.select_option("#lang", "en")
     page.fill("#pin", number)
     page.click("#start")

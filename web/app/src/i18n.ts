@@ -1,7 +1,10 @@
 /**
- * Every word the app shows, in Kyrgyz (first), Russian and English. Texts shared with the precinct kiosk are the
- * kiosk's (precinct/kiosk_text.py); a server error code is shown only through `errorText`, never raw.
+ * Every word the app shows, in Kyrgyz (first), Russian and English, looked up through i18next (fallback Kyrgyz,
+ * `{name}` interpolation). Texts shared with the precinct kiosk are the kiosk's (precinct/kiosk_text.py); a server
+ * error code is shown only through `errorText`, never raw.
  */
+import i18next from 'i18next';
+
 export type Lang = 'ky' | 'ru' | 'en';
 export const LANGS: readonly Lang[] = ['ky', 'ru', 'en'];
 export const LANG_NAMES: Record<Lang, string> = { ky: 'Кыргызча', ru: 'Русский', en: 'English' };
@@ -160,13 +163,29 @@ export const ERRORS: Texts = {
   unknown: { ky: 'Күтүлбөгөн ката. Кайра аракет кылыңыз.', ru: 'Непредвиденная ошибка. Попробуйте снова.', en: 'Something unexpected went wrong. Try again.' },
 };
 
+function catalog(lang: Lang): Record<string, Record<string, string>> {
+  const pick = (texts: Texts): Record<string, string> => Object.fromEntries(Object.entries(texts).map(([k, v]) => [k, v[lang]]));
+  return { app: pick(TEXTS), errors: pick(ERRORS) };
+}
+
+const i18n = i18next.createInstance();
+void i18n.init({
+  initAsync: false,
+  lng: 'ky',
+  fallbackLng: 'ky',
+  supportedLngs: [...LANGS],
+  ns: ['app', 'errors'],
+  defaultNS: 'app',
+  resources: { ky: catalog('ky'), ru: catalog('ru'), en: catalog('en') },
+  interpolation: { prefix: '{', suffix: '}', escapeValue: false },
+  returnNull: false,
+});
+
 export function t(lang: Lang, key: string, vars: Record<string, string | number> = {}): string {
-  const entry = TEXTS[key];
-  let text = entry ? entry[lang] : key;
-  for (const [k, v] of Object.entries(vars)) text = text.replace(`{${k}}`, String(v));
-  return text;
+  return i18n.t(key, { lng: lang, ns: 'app', ...vars });
 }
 
 export function errorText(lang: Lang, code: string): string {
-  return (ERRORS[code] ?? ERRORS['unknown']!)[lang];
+  const key = code in ERRORS ? code : 'unknown';
+  return i18n.t(key, { lng: lang, ns: 'errors' });
 }

@@ -41,6 +41,7 @@ STATUS_BY_CODE: Final[dict[str, int]] = {
     "invalid_proof": 422,
     "invalid_signature": 422,
     "invalid_ballot": 422,
+    "invalid_candidates": 422,
     "wrong_ballot_style": 422,
     "precinct_not_bound": 422,
     "credential_invalid": 403,

@@ -20,6 +20,7 @@ from identity.settings import IdentitySettings
 from identity.state import MemoryStateStore, StateStore, state_store_from_url
 from mobile_api.services import VoterServices
 from trustees.coordinator import CeremonyParams
+from voting_server.complaints import ComplaintsService
 from voting_server.election import ElectionService
 from voting_server.identification import RegistrarService
 from voting_server.receipts import ReceiptIndex
@@ -42,6 +43,7 @@ class Components:
     voter_services: VoterServices
     ceremony: CeremonyParams
     redis: Any | None
+    complaints: ComplaintsService
 
     def start(self) -> None:
         """Start the board's tree-head integrator."""
@@ -142,6 +144,7 @@ def build_components(
             allow_unauthenticated=settings.environment is Environment.DEVELOPMENT,
         ),
         redis=redis_client,
+        complaints=ComplaintsService(board, storage.engine),
     )
 
 

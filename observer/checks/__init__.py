@@ -20,6 +20,8 @@ range  area                                        module
 30–39  precincts: device keys, batch chains,        `observer.checks.precinct`
        reconciliation (issue 9 extends these)
 40–49  tally: aggregation, shares, results, bounds  `observer.checks.tally`
+50–59  complaints: promise-backed complaints       `observer.checks.complaints`
+       judged again, answers
 =====  ==========================================  ===============================
 """
 
@@ -41,6 +43,7 @@ CHECK_MODULES: Final = (
     "observer.checks.window",
     "observer.checks.precinct",
     "observer.checks.tally",
+    "observer.checks.complaints",
 )
 
 

@@ -23,6 +23,7 @@ from voting_server.auth import Role, require_role
 from voting_server.board_api import build_board_router
 from voting_server.candidates_api import build_candidates_router
 from voting_server.complaints import build_complaints_router
+from voting_server.complaints_page import build_complaints_pages
 from voting_server.components import Components, build_components
 from voting_server.dashboard import build_dashboard_router
 from voting_server.health import build_health_router
@@ -88,6 +89,7 @@ def create_app(
     app.include_router(build_admin_router())
     app.include_router(build_candidates_router())
     app.include_router(build_complaints_router())
+    app.include_router(build_complaints_pages())
     app.include_router(build_board_router())
     app.include_router(build_trustee_router())
     app.include_router(build_dashboard_router(parts.board))

@@ -104,6 +104,8 @@ def build_components(
         committer=GroupCommitter(board),
         clock=clock,
     )
+    if registry is None and identity_settings.registry == "xroad":
+        registry = identity_settings.xroad_registry()
     registry = registry or SqlVoterRegistry(
         storage.engine,
         identity_settings.template_key_bytes,

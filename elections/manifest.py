@@ -44,6 +44,7 @@ from crypto import signing
 from crypto.canonical import record_hash
 from crypto.errors import CryptoError
 from elections.errors import ManifestError, UnknownIdError
+from elections.geo import PrecinctPlace
 from elections.parameters import RuleSet
 
 SPEC_VERSION = "shailoo-manifest/1"
@@ -168,6 +169,9 @@ class Precinct(BaseModel):
     name: LocalizedText
     district_id: str
     region_id: str
+    #: Where it is (`elections.geo.PrecinctPlace`: location, boundary, address; microdegrees). Absent: left out of
+    #: the canonical dict, so manifests without places keep their hashes.
+    place: PrecinctPlace | None = None
 
 
 class Party(BaseModel):
@@ -417,6 +421,11 @@ class Manifest(BaseModel):
         ``early_close_allowed`` and
         ``clock_tolerance_seconds`` only when they differ from their defaults)."""
         data = self.model_dump(mode="json")
+        for precinct in data["precincts"]:
+            if precinct.get("place") is None:
+                precinct.pop("place", None)
+            elif precinct["place"].get("boundary") is None or precinct["place"].get("address") is None:
+                precinct["place"] = {k: v for k, v in precinct["place"].items() if v is not None}
         if data["policy"].get("min_cell_ballots") is None:  # manifests written before it keep their hash
             data["policy"].pop("min_cell_ballots", None)
         if not self.trustees:
@@ -451,6 +460,17 @@ class Manifest(BaseModel):
         data = self.model_dump(mode="python")
         data["candidates"], data["parties"] = candidates, parties
         return Manifest.model_validate(data)
+
+    def with_places(self, places: Mapping[str, PrecinctPlace]) -> Manifest:
+        """The manifest with the precincts ``places`` names placed (location, boundary, address)."""
+        unknown = set(places) - {p.precinct_id for p in self.precincts}
+        if unknown:
+            raise UnknownIdError(f"no precinct {sorted(unknown)}")
+        precincts = tuple(
+            p.model_copy(update={"place": places[p.precinct_id]}) if p.precinct_id in places else p
+            for p in self.precincts
+        )
+        return Manifest.from_dict({**self.to_canonical_dict(), "precincts": [_dump(p) for p in precincts]})
 
     def with_trustees(self, roster: Iterable[TrusteeRosterEntry], threshold: int) -> Manifest:
         """This manifest with the trustee roster ``roster`` (indices 1..n) and decryption threshold ``threshold``."""
@@ -568,6 +588,13 @@ def _check_witnesses(roster: tuple[WitnessRosterEntry, ...]) -> None:
         raise ValueError(f"the witness roster names {dupes} more than once")
     if len({w.public_key for w in roster}) != len(roster):
         raise ValueError("two witnesses of the roster share a key")
+
+
+def _dump(precinct: Precinct) -> dict[str, Any]:
+    data = precinct.model_dump(mode="json")
+    if data.get("place") is None:
+        data.pop("place", None)
+    return data
 
 
 def duplicates(values: Iterable[str]) -> list[str]:

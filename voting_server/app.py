@@ -29,6 +29,7 @@ from voting_server.dashboard import build_dashboard_router
 from voting_server.health import build_health_router
 from voting_server.http_errors import BodySizeLimit, InFlightLimit, RateLimit, StrictJsonBody, install_error_handlers
 from voting_server.logs import configure_logging
+from voting_server.places_api import build_places_router
 from voting_server.settings import Settings
 from voting_server.trustee_api import build_trustee_router
 
@@ -90,6 +91,7 @@ def create_app(
     app.include_router(build_candidates_router())
     app.include_router(build_complaints_router())
     app.include_router(build_complaints_pages())
+    app.include_router(build_places_router())
     app.include_router(build_board_router())
     app.include_router(build_trustee_router())
     app.include_router(build_dashboard_router(parts.board))

@@ -134,6 +134,16 @@ class Policy(BaseModel):
     #: delay until a signed tree head covers the ballot (merge delay, an integrator retrying) and the drift
     #: between the clocks of the server's workers. The server itself accepts nothing after ``voting_closes``.
     clock_tolerance_seconds: int = Field(default=DEFAULT_CLOCK_TOLERANCE_SECONDS, ge=0, le=3600)
+    #: The deadline (UTC ``YYYY-MM-DDTHH:MM:SSZ``) for a voter's application to vote away from home (the voter
+    #: cabinet, docs/cabinet.md). Absent: the cabinet takes no applications.
+    applications_close: str | None = None
+
+    @field_validator("applications_close")
+    @classmethod
+    def _deadline(cls, value: str | None) -> str | None:
+        if value is not None and not _TIMESTAMP.match(value):
+            raise ValueError("applications_close must be YYYY-MM-DDTHH:MM:SSZ (UTC)")
+        return value
 
     @field_validator("channels_open")
     @classmethod
@@ -336,6 +346,7 @@ _OPTIONAL_WHEN_NONE = ("registrar_key",)
 #: Policy fields left out of the canonical dict at their default, for the same reason.
 _POLICY_DEFAULTS: dict[str, Any] = {
     "early_close_allowed": False,
+    "applications_close": None,
     "clock_tolerance_seconds": DEFAULT_CLOCK_TOLERANCE_SECONDS,
 }
 

@@ -20,6 +20,7 @@ from identity.settings import IdentitySettings
 from identity.state import MemoryStateStore, StateStore, state_store_from_url
 from mobile_api.services import VoterServices
 from trustees.coordinator import CeremonyParams
+from voting_server.cabinet import CabinetService
 from voting_server.complaints import ComplaintsService
 from voting_server.election import ElectionService
 from voting_server.identification import RegistrarService
@@ -44,6 +45,7 @@ class Components:
     ceremony: CeremonyParams
     redis: Any | None
     complaints: ComplaintsService
+    cabinet: CabinetService
 
     def start(self) -> None:
         """Start the board's tree-head integrator."""
@@ -129,6 +131,8 @@ def build_components(
         load_issuer_keys=lambda: _load_issuer_keys(settings.issuer_keys_dir, settings.min_issuer_key_bits),
         identity_settings=identity_settings,
     )
+    cabinet = CabinetService(storage.engine, registrar)
+    registrar.cabinet = cabinet
     voter_services = VoterServices(election=ElectionInfo(election), identification=registrar, ballots=Ballots(election))
     return Components(
         settings=settings,
@@ -147,6 +151,7 @@ def build_components(
         ),
         redis=redis_client,
         complaints=ComplaintsService(board, storage.engine),
+        cabinet=cabinet,
     )
 
 

@@ -21,7 +21,7 @@ from precinct.server_api import build_precinct_router
 from voting_server.admin_api import build_admin_router
 from voting_server.auth import Role, require_role
 from voting_server.board_api import build_board_router
-from voting_server.cabinet import build_cabinet_router
+from voting_server.cabinet import build_cabinet_pages, build_cabinet_router
 from voting_server.candidates_api import build_candidates_router
 from voting_server.complaints import build_complaints_router
 from voting_server.complaints_page import build_complaints_pages
@@ -94,6 +94,7 @@ def create_app(
     app.include_router(build_complaints_pages())
     app.include_router(build_places_router())
     app.include_router(build_cabinet_router())
+    app.include_router(build_cabinet_pages())
     app.include_router(build_board_router())
     app.include_router(build_trustee_router())
     app.include_router(build_dashboard_router(parts.board))

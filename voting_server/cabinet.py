@@ -293,3 +293,89 @@ def build_cabinet_router() -> APIRouter:
         return _service(request).status(code)
 
     return router
+
+
+# --- the status page -----------------------------------------------------------------------------------------------
+
+_PAGE_TEXT: Final[dict[str, dict[str, str]]] = {
+    "title": {"ky": "Шайлоочунун кабинети", "ru": "Кабинет избирателя", "en": "Voter cabinet"},
+    "intro": {
+        "ky": "Үйдөн алыс добуш берүү арызы комиссиянын түзмөгү сизди тааныгандан кийин кабыл алынат. "
+        "Арыздын абалын анын коду менен көрүңүз.",
+        "ru": "Заявление о голосовании не по месту жительства принимается после установления личности устройством "
+        "комиссии. Статус заявления — по его коду.",
+        "en": "An application to vote away from home is taken once a commission device has identified you. "
+        "Look up its status by its code.",
+    },
+    "code": {"ky": "Арыздын коду", "ru": "Код заявления", "en": "Application code"},
+    "show": {"ky": "Көрсөтүү", "ru": "Показать", "en": "Show"},
+    "accepted": {"ky": "кабыл алынды", "ru": "принято", "en": "accepted"},
+    "status": {"ky": "Абалы", "ru": "Статус", "en": "Status"},
+    "destination": {"ky": "Кайда добуш берет", "ru": "Где голосовать", "en": "Where to vote"},
+    "app": {"ky": "тиркеме аркылуу (чет өлкөдө)", "ru": "через приложение (за рубежом)", "en": "in the app (abroad)"},
+    "consulate": {"ky": "консулдукта", "ru": "в консульстве", "en": "at a consulate"},
+    "kiosk": {"ky": "киоск участогунда", "ru": "на участке с киоском", "en": "at a kiosk precinct"},
+    "precinct": {"ky": "башка участокто", "ru": "на другом участке", "en": "at another precinct"},
+    "precinct_id": {"ky": "Участок", "ru": "Участок", "en": "Precinct"},
+    "channel": {"ky": "Идентификация", "ru": "Идентификация", "en": "Identification"},
+    "paper": {
+        "ky": "участокто, кагаз бюллетень",
+        "ru": "на участке, бумажный бюллетень",
+        "en": "at the precinct, on paper",
+    },
+}
+
+
+def build_cabinet_pages() -> APIRouter:
+    from html import escape
+
+    from fastapi import Query
+    from fastapi.responses import HTMLResponse
+
+    from crypto.errors import ShailooError
+    from mobile_api.errors import status_for
+
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/cabinet", response_class=HTMLResponse)
+    def page(request: Request, lang: str = "ky", code: str = Query(default="", max_length=40)) -> HTMLResponse:
+        lg = lang if lang in ("ky", "ru", "en") else "ky"
+        t = {k: v[lg] for k, v in _PAGE_TEXT.items()}
+        nav = " ".join(
+            f'<a href="/cabinet?lang={c}">{n}</a>'
+            for c, n in (("ky", "Кыргызча"), ("ru", "Русский"), ("en", "English"))
+        )
+        body = (
+            f"<p>{t['intro']}</p><form method=get action=/cabinet><input type=hidden name=lang value={lg}>"
+            f'<label for=code>{t["code"]}</label> <input id=code name=code value="{escape(code)}" placeholder="A-…"> '
+            f"<button>{t['show']}</button></form>"
+        )
+        status = 200
+        if code.strip():
+            try:
+                found = _service(request).status(code.strip().upper())
+            except ShailooError as e:
+                body += f'<p id=error style="color:#a00"><code>{escape(e.code)}</code>: {escape(e.message)}</p>'
+                status = status_for(e.code)
+            else:
+                rows = [
+                    (t["status"], t[found["status"]]),
+                    (t["destination"], t[found["destination"]]),
+                    (t["precinct_id"], escape(found["precinct_id"] or "—")),
+                    (
+                        t["channel"],
+                        t[found["identification_channel"]] if found["identification_channel"] in t else t["paper"],
+                    ),
+                ]
+                body += (
+                    "<table id=status>" + "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows) + "</table>"
+                )
+        html = (
+            f'<!doctype html><html lang="{lg}"><head><meta charset=utf-8><title>{t["title"]}</title>'
+            "<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:1rem auto;padding:0 1rem}"
+            "th{text-align:left;padding-right:1rem}</style></head>"
+            f"<body><nav>{nav}</nav><h1>{t['title']}</h1>{body}</body></html>"
+        )
+        return HTMLResponse(html, status_code=status)
+
+    return router

@@ -117,7 +117,8 @@ def test_application_moves_the_voter_and_the_register_counts_follow(election: El
     assert paper_only.json()["code"] == "wrong_channel"
     session = client.start_identification(_number(election, 0), channel="app")
     identified = client.submit_attestation(
-        session.session_id, attestation(election.manifest, election.device_key, _number(election, 0), session.session_id)
+        session.session_id,
+        attestation(election.manifest, election.device_key, _number(election, 0), session.session_id),
     )
     assert identified.style_id == "s-abroad"
 
@@ -145,3 +146,15 @@ def test_applications_after_the_deadline_are_refused(election: Election) -> None
     late = _apply(election, 0, "app")
     assert late.status_code == 409 and late.json()["code"] == "applications_closed"
     assert "/v1/cabinet/applications" in election.http.get("/openapi.json", headers=OPERATOR).json()["paths"]
+
+
+@pytest.mark.parametrize(("lang", "title", "accepted"), [("ky", "Шайлоочунун кабинети", "кабыл алынды"),
+                                                         ("ru", "Кабинет избирателя", "принято"),
+                                                         ("en", "Voter cabinet", "accepted")])  # fmt: skip
+def test_status_page_in_each_language(election: Election, lang: str, title: str, accepted: str) -> None:
+    code = _apply(election, 3, "app").json()["application_code"]
+    page = election.http.get(f"/cabinet?lang={lang}&code={code}")
+    assert page.status_code == 200 and title in page.text and accepted in page.text
+    assert _number(election, 3) not in page.text
+    missing = election.http.get(f"/cabinet?lang={lang}&code=A-0000000000000000")
+    assert missing.status_code == 404 and "unknown_application" in missing.text

@@ -45,9 +45,11 @@ class ProblemBody(BaseModel):
 
 
 class CandidateProblems(BaseModel):
-    code: Literal["invalid_candidates"]
+    """``invalid_candidates`` with every problem; ``malformed`` (a body that does not parse) has no ``problems``."""
+
+    code: str
     message: str
-    problems: list[ProblemBody]
+    problems: list[ProblemBody] = Field(default_factory=list)
 
 
 def build_candidates_router() -> APIRouter:

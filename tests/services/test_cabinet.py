@@ -158,3 +158,43 @@ def test_status_page_in_each_language(election: Election, lang: str, title: str,
     assert _number(election, 3) not in page.text
     missing = election.http.get(f"/cabinet?lang={lang}&code=A-0000000000000000")
     assert missing.status_code == 404 and "unknown_application" in missing.text
+
+
+def test_status_page_in_the_browser(election: Election) -> None:
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from tests.observer.test_dashboard_browser import CHROMIUM, CHROMIUM_ARGS, _need_chromium
+
+    _need_chromium()
+    playwright = pytest.importorskip("playwright.sync_api")
+    code = _apply(election, 4, "consulate", election.manifest.precincts[-1].precinct_id).json()["application_code"]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(election.app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    artifacts = Path(__file__).resolve().parents[2] / "artifacts" / "services"
+    artifacts.mkdir(parents=True, exist_ok=True)
+    try:
+        with playwright.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 800, "height": 500})
+            for lang in ("ky", "ru", "en"):
+                page.goto(f"http://127.0.0.1:{port}/cabinet?lang={lang}")
+                page.fill("#code", code)
+                page.click("button")
+                page.wait_for_selector("#status")
+                page.screenshot(path=str(artifacts / f"cabinet-{lang}.png"), full_page=True)
+            assert "kiosk" in page.inner_text("#status") or "consulate" in page.inner_text("#status")
+            browser.close()
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

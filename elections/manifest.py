@@ -134,6 +134,10 @@ class Policy(BaseModel):
     #: delay until a signed tree head covers the ballot (merge delay, an integrator retrying) and the drift
     #: between the clocks of the server's workers. The server itself accepts nothing after ``voting_closes``.
     clock_tolerance_seconds: int = Field(default=DEFAULT_CLOCK_TOLERANCE_SECONDS, ge=0, le=3600)
+    #: Mixing (docs/spec/shuffle.md, record.md §2.14): the list posted in ``mix_input`` counts as mixed only after
+    #: shuffles by at least this many distinct trustees of the roster, so that one honest mixer among them hides
+    #: the order. Absent: the election is not mixed (the homomorphic mode).
+    mixing_trustees_required: int | None = Field(default=None, ge=1, le=1000)
     #: The deadline (UTC ``YYYY-MM-DDTHH:MM:SSZ``) for a voter's application to vote away from home (the voter
     #: cabinet, docs/cabinet.md). Absent: the cabinet takes no applications.
     applications_close: str | None = None
@@ -345,6 +349,7 @@ _OPTIONAL_WHEN_EMPTY = ("trustees", "trustee_threshold")
 _OPTIONAL_WHEN_NONE = ("registrar_key",)
 #: Policy fields left out of the canonical dict at their default, for the same reason.
 _POLICY_DEFAULTS: dict[str, Any] = {
+    "mixing_trustees_required": None,
     "early_close_allowed": False,
     "applications_close": None,
     "clock_tolerance_seconds": DEFAULT_CLOCK_TOLERANCE_SECONDS,
@@ -392,6 +397,7 @@ class Manifest(BaseModel):
 
         check_manifest(self)
         _check_roster(self.trustees, self.trustee_threshold)
+        _check_mixing(self.policy.mixing_trustees_required, self.trustees)
         _check_witnesses(self.witnesses)
         return self
 
@@ -591,6 +597,12 @@ def _check_roster(roster: tuple[TrusteeRosterEntry, ...], threshold: int | None)
         raise ValueError("two trustees of the roster share an identity key")
     if threshold is None or isinstance(threshold, bool) or not 1 <= threshold <= len(roster):
         raise ValueError(f"the trustee threshold k must satisfy 1 <= k <= n = {len(roster)}")
+
+
+def _check_mixing(required: int | None, roster: tuple[TrusteeRosterEntry, ...]) -> None:
+    """Mixing by k distinct trustees needs a roster of at least k (their keys sign the shuffles)."""
+    if required is not None and len(roster) < required:
+        raise ValueError(f"mixing by {required} distinct trustees needs a trustee roster of at least {required}")
 
 
 def _check_witnesses(roster: tuple[WitnessRosterEntry, ...]) -> None:

@@ -84,6 +84,8 @@ class EntryKind(StrEnum):
     ENCRYPTED_TALLY = "encrypted_tally"
     DECRYPTION_SHARE = "decryption_share"
     RESULT = "result"
+    PUBLIC_COMPLAINT = "public_complaint"
+    COMPLAINT_RESOLUTION = "complaint_resolution"
 
     @classmethod
     def parse(cls, value: object) -> EntryKind:

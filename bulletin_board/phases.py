@@ -18,6 +18,9 @@ tallying              decryption_share, complaint, result → decrypted
 decrypted             result, complaint
 ====================  ==========================================================================  ============
 
+Every phase after ``setup`` also allows ``public_complaint`` and ``complaint_resolution`` (the public complaints
+registry, docs/complaints.md), which never move the phase.
+
 Precinct batches stay allowed after ``close`` because paper urns count once the polls close. A precinct protocol
 (plaintext counts) comes only after ``close``: published while voting, it would tell everyone how a precinct was
 voting before the polls closed.
@@ -54,8 +57,8 @@ def _stay(phase: Phase, *kinds: EntryKind) -> dict[EntryKind, Phase]:
     return dict.fromkeys(kinds, phase)
 
 
-#: For each phase, the kinds it allows and the phase each of them leads to.
-PHASE_RULES: Final[Mapping[Phase, Mapping[EntryKind, Phase]]] = MappingProxyType(
+#: For each phase, the election's own kinds it allows and the phase each of them leads to.
+_ELECTION_RULES: Final[Mapping[Phase, Mapping[EntryKind, Phase]]] = MappingProxyType(
     {
         P.SETUP: {K.MANIFEST: P.KEY_CEREMONY},
         P.KEY_CEREMONY: {
@@ -90,6 +93,16 @@ PHASE_RULES: Final[Mapping[Phase, Mapping[EntryKind, Phase]]] = MappingProxyType
         },
         P.TALLYING: {**_stay(P.TALLYING, K.DECRYPTION_SHARE, K.COMPLAINT), K.RESULT: P.DECRYPTED},
         P.DECRYPTED: _stay(P.DECRYPTED, K.RESULT, K.COMPLAINT),
+    }
+)
+
+#: The public complaints registry's kinds: allowed in every phase after setup, never moving it.
+COMPLAINT_KINDS: Final = (K.PUBLIC_COMPLAINT, K.COMPLAINT_RESOLUTION)
+#: For each phase, the kinds it allows and the phase each of them leads to.
+PHASE_RULES: Final[Mapping[Phase, Mapping[EntryKind, Phase]]] = MappingProxyType(
+    {
+        phase: MappingProxyType({**rules, **({} if phase is P.SETUP else _stay(phase, *COMPLAINT_KINDS))})
+        for phase, rules in _ELECTION_RULES.items()
     }
 )
 

@@ -44,6 +44,7 @@ from crypto import signing
 from crypto.canonical import record_hash
 from crypto.errors import CryptoError
 from elections.errors import ManifestError, UnknownIdError
+from elections.geo import PrecinctPlace
 from elections.parameters import RuleSet
 
 SPEC_VERSION = "shailoo-manifest/1"
@@ -149,6 +150,17 @@ class Policy(BaseModel):
             raise ValueError("registration_opens must be YYYY-MM-DDTHH:MM:SSZ (UTC)")
         return value
 
+    #: The deadline (UTC ``YYYY-MM-DDTHH:MM:SSZ``) for a voter's application to vote away from home (the voter
+    #: cabinet, docs/cabinet.md). Absent: the cabinet takes no applications.
+    applications_close: str | None = None
+
+    @field_validator("applications_close")
+    @classmethod
+    def _deadline(cls, value: str | None) -> str | None:
+        if value is not None and not _TIMESTAMP.match(value):
+            raise ValueError("applications_close must be YYYY-MM-DDTHH:MM:SSZ (UTC)")
+        return value
+
     @field_validator("channels_open")
     @classmethod
     def _sorted_unique(cls, value: tuple[Channel, ...]) -> tuple[Channel, ...]:
@@ -183,6 +195,9 @@ class Precinct(BaseModel):
     name: LocalizedText
     district_id: str
     region_id: str
+    #: Where it is (`elections.geo.PrecinctPlace`: location, boundary, address; microdegrees). Absent: left out of
+    #: the canonical dict, so manifests without places keep their hashes.
+    place: PrecinctPlace | None = None
 
 
 class Party(BaseModel):
@@ -348,6 +363,7 @@ _OPTIONAL_WHEN_NONE = ("registrar_key",)
 _POLICY_DEFAULTS: dict[str, Any] = {
     "mixing_trustees_required": None,
     "early_close_allowed": False,
+    "applications_close": None,
     "clock_tolerance_seconds": DEFAULT_CLOCK_TOLERANCE_SECONDS,
 }
 
@@ -437,6 +453,11 @@ class Manifest(BaseModel):
         ``early_close_allowed`` and
         ``clock_tolerance_seconds`` only when they differ from their defaults)."""
         data = self.model_dump(mode="json")
+        for precinct in data["precincts"]:
+            if precinct.get("place") is None:
+                precinct.pop("place", None)
+            elif precinct["place"].get("boundary") is None or precinct["place"].get("address") is None:
+                precinct["place"] = {k: v for k, v in precinct["place"].items() if v is not None}
         for name in ("min_cell_ballots", "registration_opens"):
             if data["policy"].get(name) is None:  # manifests written before these fields keep their hash
                 data["policy"].pop(name, None)
@@ -472,6 +493,17 @@ class Manifest(BaseModel):
         data = self.model_dump(mode="python")
         data["candidates"], data["parties"] = candidates, parties
         return Manifest.model_validate(data)
+
+    def with_places(self, places: Mapping[str, PrecinctPlace]) -> Manifest:
+        """The manifest with the precincts ``places`` names placed (location, boundary, address)."""
+        unknown = set(places) - {p.precinct_id for p in self.precincts}
+        if unknown:
+            raise UnknownIdError(f"no precinct {sorted(unknown)}")
+        precincts = tuple(
+            p.model_copy(update={"place": places[p.precinct_id]}) if p.precinct_id in places else p
+            for p in self.precincts
+        )
+        return Manifest.from_dict({**self.to_canonical_dict(), "precincts": [_dump(p) for p in precincts]})
 
     def with_trustees(self, roster: Iterable[TrusteeRosterEntry], threshold: int) -> Manifest:
         """This manifest with the trustee roster ``roster`` (indices 1..n) and decryption threshold ``threshold``."""
@@ -595,6 +627,13 @@ def _check_witnesses(roster: tuple[WitnessRosterEntry, ...]) -> None:
         raise ValueError(f"the witness roster names {dupes} more than once")
     if len({w.public_key for w in roster}) != len(roster):
         raise ValueError("two witnesses of the roster share a key")
+
+
+def _dump(precinct: Precinct) -> dict[str, Any]:
+    data = precinct.model_dump(mode="json")
+    if data.get("place") is None:
+        data.pop("place", None)
+    return data
 
 
 def duplicates(values: Iterable[str]) -> list[str]:

@@ -22,11 +22,16 @@ from precinct.server_api import build_precinct_router
 from voting_server.admin_api import build_admin_router
 from voting_server.auth import Role, require_role
 from voting_server.board_api import build_board_router
+from voting_server.cabinet import build_cabinet_pages, build_cabinet_router
+from voting_server.candidates_api import build_candidates_router
+from voting_server.complaints import build_complaints_router
+from voting_server.complaints_page import build_complaints_pages
 from voting_server.components import Components, build_components
 from voting_server.dashboard import build_dashboard_router
 from voting_server.health import build_health_router
 from voting_server.http_errors import BodySizeLimit, InFlightLimit, RateLimit, StrictJsonBody, install_error_handlers
 from voting_server.logs import configure_logging
+from voting_server.places_api import build_places_router
 from voting_server.settings import Settings
 from voting_server.trustee_api import build_trustee_router
 from voting_server.voter_app import build_voter_app_router
@@ -86,6 +91,12 @@ def create_app(
     app.include_router(build_health_router())
     app.include_router(build_voter_router(parts.voter_services))
     app.include_router(build_admin_router())
+    app.include_router(build_candidates_router())
+    app.include_router(build_complaints_router())
+    app.include_router(build_complaints_pages())
+    app.include_router(build_places_router())
+    app.include_router(build_cabinet_router())
+    app.include_router(build_cabinet_pages())
     app.include_router(build_board_router())
     app.include_router(build_trustee_router())
     app.include_router(build_dashboard_router(parts.board))

@@ -21,6 +21,8 @@ range  area                                        module
        reconciliation (issue 9 extends these)
 40–49  tally: aggregation, shares, results,       `observer.checks.tally`,
        bounds; mixing (45)                         `observer.checks.mix`
+50–59  complaints: promise-backed complaints       `observer.checks.complaints`
+       judged again, answers
 =====  ==========================================  ===============================
 """
 
@@ -43,6 +45,7 @@ CHECK_MODULES: Final = (
     "observer.checks.precinct",
     "observer.checks.tally",
     "observer.checks.mix",
+    "observer.checks.complaints",
 )
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from observer.checks.window import witnessed_times
+from observer.established import WitnessesEstablished, WitnessTime, read_only
 from observer.report import Status
 from observer.verify import verify
 from record.window import utc_ms, utc_text
@@ -50,3 +52,45 @@ def test_an_early_close_the_policy_allows_passes_with_its_reason(tmp_path: Path)
     check = verify(built.path).check(24)
     assert check.status is Status.PASS, check.message
     assert check.evidence["early_close_reason"] == "flood"
+
+
+def _back_dated(tmp_path: Path, behind_ms: int) -> BuiltElection:
+    """Ten seconds of voting; from the middle of it on, the log's clock runs ``behind_ms`` behind the witnesses'."""
+    return build_election(tmp_path / f"behind-{behind_ms}.jsonl", voters=6, revotes=0, log_clock_behind_ms=behind_ms)
+
+
+def test_a_log_that_back_dates_ballots_is_caught_by_the_witnesses_clocks(tmp_path: Path) -> None:
+    """The log's clock is set back an hour from the middle of voting on: every promise time and tree head time is
+    inside the window, but the witnesses first cosigned the heads covering the later ballots an hour after the
+    close. Only the witnesses' times differ from the honest run below."""
+    built = _back_dated(tmp_path, 3_600_000)
+    report = verify(built.path)
+    check = report.check(24)
+    assert check.status is Status.FAIL, check.message
+    late = check.evidence["entries"]
+    assert late and all("first cosigned by 1 pinned witness(es) after voting_closes" in e["problem"] for e in late)
+    assert all(utc_ms(e["appended_at"]) <= utc_ms(built.manifest.dates.voting_closes) for e in late)
+    ballots = built.indices["ballot"]  # one per voter; the clock was set back after the fourth
+    assert [e["entry_index"] for e in late] == ballots[len(ballots) // 2 + 1 :]
+    assert report.check(3).status is Status.PASS  # every cosignature is genuine: only the times disagree
+
+
+def test_witnesses_a_minute_ahead_of_the_log_are_within_the_clock_tolerance(tmp_path: Path) -> None:
+    built = _back_dated(tmp_path, 60_000)
+    check = verify(built.path).check(24)
+    assert check.status is Status.PASS, check.message
+    assert check.evidence["witness_times_compared"] is True
+    assert "witnessed by" in check.message
+
+
+def test_the_witnessed_time_is_when_enough_pinned_witnesses_had_cosigned_a_covering_head() -> None:
+    """Heads of sizes 2, 5 and 9. Witness a cosigned 5 at t=50 and 9 at t=90; witness b only 9, at t=70."""
+    witnesses = WitnessesEstablished(
+        read_only({"a": b"a" * 32, "b": b"b" * 32}),
+        (WitnessTime(5, "a", 50), WitnessTime(9, "b", 70), WitnessTime(9, "a", 90)),
+    )
+    # One witness: an entry below 2 or 5 is vouched for at 50 (a's cosignature of 5 covers it); below 9 at 70.
+    assert witnessed_times(witnesses, [2, 5, 9], 1) == [50, 50, 70]
+    # Two witnesses: b's first cosignature of a covering head is at 70, so nothing is vouched for by both before.
+    assert witnessed_times(witnesses, [2, 5, 9], 2) == [70, 70, 90]
+    assert witnessed_times(witnesses, [2, 5, 9], 3) == [None, None, None]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from observer.checks.window import witnessed_times
+from observer.context import VerifyOptions
 from observer.established import WitnessesEstablished, WitnessTime, read_only
 from observer.report import Status
 from observer.verify import verify
@@ -31,6 +32,22 @@ def test_ballots_the_server_took_after_voting_closes_fail_check_24(tmp_path: Pat
     late = [e for e in check.evidence["entries"] if "after voting_closes" in e["problem"]]
     assert late and all(e["kind"] in ("ballot", "spoiled_ballot") for e in late)
     assert report.check(20).status is Status.PASS  # every late ballot is itself valid: only the window fails
+
+
+def test_ballots_appended_in_time_but_first_signed_after_the_tolerance_fail_check_24(tmp_path: Path) -> None:
+    """The log's promise times are inside the window, but no signed tree head covered the ballots until after
+    ``voting_closes`` + tolerance (a board that held them back): the head's time gives it away. No witness is
+    pinned here, so this is the log's own clock alone."""
+    base = small_president_manifest()
+    opens = base.dates.voting_opens
+    closes = utc_text(utc_ms(opens) + 9_000)  # the mid-voting head is signed one second after this
+    manifest = base.with_voting_window(opens, closes, clock_tolerance_seconds=0)
+    built = build_election(tmp_path / "held.jsonl", voters=6, revotes=0, manifest=manifest, witness_roster=False)
+    check = verify(built.path, VerifyOptions(min_witnesses=0)).check(24)
+    assert check.status is Status.FAIL
+    assert check.evidence["witness_times_compared"] is False
+    held = [e for e in check.evidence["entries"] if e["problem"] == "first in a tree head after voting_closes"]
+    assert held and all(utc_ms(e["appended_at"]) <= utc_ms(closes) for e in held)
 
 
 def test_a_close_eleven_hours_early_without_the_policy_fails_check_24(tmp_path: Path) -> None:

@@ -95,7 +95,8 @@ def test_an_honest_device_refuses_its_own_receipt_relabelled_with_another_finger
     between, that would have the app show the voter a fingerprint that is not hers): refused all the same. The
     receipt differs from the genuine one only in ``credential_fingerprint``."""
     a_client, a_credential = election.credential()
-    other = a_client.cast(a_client.prepare_ballot(a_credential, election.marks_for(a_credential))).credential_fingerprint
+    a_receipt = a_client.cast(a_client.prepare_ballot(a_credential, election.marks_for(a_credential)))
+    other = a_receipt.credential_fingerprint
 
     class RelabellingHttp:
         def __init__(self, http: Any) -> None:

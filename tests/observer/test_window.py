@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from bulletin_board.checkpoint import SignedTreeHead, WitnessCosignature, cosign, public_key_bytes
 from observer.checks.window import witnessed_times
 from observer.context import VerifyOptions
 from observer.established import WitnessesEstablished, WitnessTime, read_only
 from observer.report import Status
 from observer.verify import verify
 from record.window import utc_ms, utc_text
-from tests.observer.election import BuiltElection, build_election, small_president_manifest
+from tests.observer.election import BuiltElection, build_election, read_lines, small_president_manifest, write_lines
 
 
 def test_an_honest_record_is_inside_its_voting_window(election: BuiltElection) -> None:
@@ -90,6 +93,26 @@ def test_a_log_that_back_dates_ballots_is_caught_by_the_witnesses_clocks(tmp_pat
     ballots = built.indices["ballot"]  # one per voter; the clock was set back after the fourth
     assert [e["entry_index"] for e in late] == ballots[len(ballots) // 2 + 1 :]
     assert report.check(3).status is Status.PASS  # every cosignature is genuine: only the times disagree
+
+
+def test_an_unpinned_witness_vouching_in_time_does_not_rescue_back_dated_ballots(tmp_path: Path) -> None:
+    """The operator adds its own witness's cosignature of the last tree head, dated inside the window, to the
+    back-dated export: a genuine signature, but under a key nobody pinned, so its time does not count."""
+    built = _back_dated(tmp_path, 3_600_000)
+    lines = read_lines(built.path)
+    last = max(i for i, line in enumerate(lines) if line["type"] == "tree_head")
+    head = SignedTreeHead.from_text(lines[last]["checkpoint"])
+    key = Ed25519PrivateKey.generate()
+    vouched = WitnessCosignature(
+        head.size, public_key_bytes(key.public_key()), cosign(head.head, "witness.operator.kg", key, head.timestamp)
+    )
+    lines.insert(last + 1, {**vouched.to_json(), "type": "cosignature"})
+    lines[-1]["cosignatures"] += 1
+    write_lines(built.path, lines)
+    report = verify(built.path)
+    assert report.check(1).status is Status.PASS and report.check(3).status is Status.PASS
+    assert "witness.operator.kg" in report.check(3).evidence["unpinned_signers"]
+    assert report.check(24).status is Status.FAIL
 
 
 def test_witnesses_a_minute_ahead_of_the_log_are_within_the_clock_tolerance(tmp_path: Path) -> None:

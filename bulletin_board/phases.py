@@ -13,7 +13,7 @@ key_ceremony          trustee_commitment, trustee_share, complaint, step_closed,
 ready                 issuer_keys, register_counts, device_key, channels_open → voting
 voting                issuance, ballot, spoiled_ballot, precinct_batch, device_key, complaint,
                       close → closed
-closed                precinct_batch, precinct_protocol, complaint, encrypted_tally → tallying
+closed                precinct_batch, precinct_protocol, complaint, mix_input, shuffle, encrypted_tally → tallying
 tallying              decryption_share, complaint, result → decrypted
 decrypted             result, complaint
 ====================  ==========================================================================  ============
@@ -85,7 +85,7 @@ PHASE_RULES: Final[Mapping[Phase, Mapping[EntryKind, Phase]]] = MappingProxyType
             K.CLOSE: P.CLOSED,
         },
         P.CLOSED: {
-            **_stay(P.CLOSED, K.PRECINCT_BATCH, K.PRECINCT_PROTOCOL, K.COMPLAINT),
+            **_stay(P.CLOSED, K.PRECINCT_BATCH, K.PRECINCT_PROTOCOL, K.COMPLAINT, K.MIX_INPUT, K.SHUFFLE),
             K.ENCRYPTED_TALLY: P.TALLYING,
         },
         P.TALLYING: {**_stay(P.TALLYING, K.DECRYPTION_SHARE, K.COMPLAINT), K.RESULT: P.DECRYPTED},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,7 +100,7 @@ def build_components(
         board,
         receipts,
         min_issuer_bits=settings.min_issuer_key_bits,
-        committer=GroupCommitter(board),
+        committer=GroupCommitter(board, interval=settings.effective_ballot_batch_seconds()),
         clock=clock,
     )
     registry = registry or SqlVoterRegistry(
@@ -107,7 +108,11 @@ def build_components(
         identity_settings.template_key_bytes,
         duplicate_face_distance=identity_settings.duplicate_face_distance,
     )
-    issuer = Issuer(storage.engine, identity_settings.voter_hash_key_bytes)
+    issuer = Issuer(
+        storage.engine,
+        identity_settings.voter_hash_key_bytes,
+        clock=lambda: dt.datetime.fromtimestamp(clock() / 1000, dt.UTC),  # the one clock of the server
+    )
     redis_client = None
     store: StateStore = MemoryStateStore()
     if settings.redis_url:

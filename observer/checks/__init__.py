@@ -19,7 +19,8 @@ range  area                                        module
        the voting window (24)                      `observer.checks.window`
 30–39  precincts: device keys, batch chains,        `observer.checks.precinct`
        reconciliation (issue 9 extends these)
-40–49  tally: aggregation, shares, results, bounds  `observer.checks.tally`
+40–49  tally: aggregation, shares, results,       `observer.checks.tally`,
+       bounds; mixing (45)                         `observer.checks.mix`
 =====  ==========================================  ===============================
 """
 
@@ -41,6 +42,7 @@ CHECK_MODULES: Final = (
     "observer.checks.window",
     "observer.checks.precinct",
     "observer.checks.tally",
+    "observer.checks.mix",
 )
 
 

@@ -77,7 +77,9 @@ class PublicCredential:
     @property
     def fingerprint(self) -> str:
         """The credential fingerprint the voter sees on her device and on the tracking page (`record.ballot`)."""
-        return credential_fingerprint(self.public_key)
+        return credential_fingerprint(
+            self.public_key, self.prepared_message[: blind_rsa.MSG_PREFIX_BYTES], self.signature
+        )
 
     def to_json(self) -> dict[str, str]:
         return {

@@ -161,7 +161,7 @@ class Receipt(_Wire):
 
     election_id: str
     tracking_code: str
-    credential_fingerprint: str = Field(pattern=r"^[A-Z2-7]{4}-[A-Z2-7]{4}$")
+    credential_fingerprint: str = Field(pattern=r"^[A-Z2-7]{4}(-[A-Z2-7]{4}){3}$")
     ballot_hash: str = Field(pattern=_HEX)
     entry_index: int
     entry_hash: str = Field(pattern=_HEX)

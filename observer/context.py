@@ -30,6 +30,7 @@ from observer.established import (
     QualificationEstablished,
     SharesEstablished,
     TallyEstablished,
+    WitnessesEstablished,
 )
 from record.ceremony import JointKey
 from record.tally import WeedResult, weed
@@ -87,6 +88,7 @@ class VerifyOptions:
 #: The context's fields that checks establish; each is set at most once (a second assignment raises).
 ESTABLISHED_FIELDS: Final = frozenset(
     {
+        "witnesses",
         "manifest",
         "manifest_index",
         "manifest_hash",
@@ -114,6 +116,7 @@ class VerificationContext:
 
     export: BoardExport
     options: VerifyOptions = field(default_factory=VerifyOptions)
+    witnesses: WitnessesEstablished | None = None  # 3
     manifest: Manifest | None = None  # 10
     manifest_index: int | None = None  # 10
     manifest_hash: bytes | None = None  # 10

@@ -9,6 +9,7 @@ that failed, so a bad entry fails the check that names it and the checks that re
 =====================================  ==========  ================
 value                                  produced    read by
 =====================================  ==========  ================
+`WitnessesEstablished`                 3           24
 `CeremonyEstablished`                  11          12, 13
 `QualificationEstablished`             12          13
 `BallotsEstablished`                   20          40
@@ -43,6 +44,25 @@ _V = TypeVar("_V")
 def read_only(mapping: Mapping[_K, _V]) -> Mapping[_K, _V]:
     """A read-only copy of ``mapping`` (what an established value holds instead of a dict)."""
     return MappingProxyType(dict(mapping))
+
+
+@dataclass(frozen=True)
+class WitnessTime:
+    """A pinned witness's verified cosignature: it saw the tree head of ``size`` by ``timestamp`` (unix ms, the
+    witness's own clock), so every entry below ``size`` was on the board by then."""
+
+    size: int
+    witness: str
+    timestamp: int
+
+
+@dataclass(frozen=True)
+class WitnessesEstablished:
+    """Check 3: the pinned witnesses (name → raw Ed25519 key) and every cosignature that verified under a pinned
+    key, in export order — the witnesses' clocks, which check 24 holds the log's clock to."""
+
+    pinned: Mapping[str, bytes]
+    cosigned: tuple[WitnessTime, ...]
 
 
 @dataclass(frozen=True)

@@ -21,11 +21,13 @@ A ballot is a JSON object (wire form = board payload form) with exactly these fi
   valid proof, so duplicate ciphertexts across credentials are impossible to cast.
 * ``ballot_hash = hash_fields("ballot", canonical_json(ballot))``; the *tracking code* is the first 10 bytes of it
   in RFC 4648 base32, as four groups of four characters: ``K7QD-3MZX-PA2F-9WTB``.
-* The *credential fingerprint* is the first 5 bytes of ``hash_fields("credential/fingerprint", public_key)`` in
-  base32, two groups of four: ``QX4M-2TJA``. The voter sees it on her device when her credential is made, on every
-  receipt and on the public tracking page of every ballot and challenged ballot cast with that credential, so she
-  can tell from a second device whether the ballot behind her receipt is hers (docs/security.md, "A device that
-  shows two voters one receipt").
+* The *credential fingerprint* is the first 10 bytes (80 bits) of ``hash_fields("credential/fingerprint",
+  public_key, msg_prefix, registrar_signature)`` in base32, four groups of four: ``QX4M-2TJA-7KPD-LM3B``. The
+  voter sees it on her device when her credential is made, on every receipt and on the public tracking page of
+  every ballot and challenged ballot cast with that credential, so she can tell from a second device whether the
+  ballot behind her receipt is hers (docs/security.md, "A device that shows two voters one receipt"). The
+  registrar's signature is in it so that a device which makes the keys cannot grind them to share a fingerprint:
+  the fingerprint exists only once the registrar has signed, and it signs once per voter.
 
 `create_ballot` (device) and `check_ballot` (server, trustees, observers) sit side by side; `check_ballot` does the
 cheapest checks first and raises a `BallotCheckError` whose code says what failed. A challenged (spoiled) ballot
@@ -66,7 +68,7 @@ BASE_HASH_TAG: Final = "election/base"
 CREDENTIAL_TAG: Final = "identity/credential"
 TRACKING_CODE_BYTES: Final = 10
 CREDENTIAL_FINGERPRINT_TAG: Final = "credential/fingerprint"
-CREDENTIAL_FINGERPRINT_BYTES: Final = 5
+CREDENTIAL_FINGERPRINT_BYTES: Final = 10
 #: Largest ballot accepted, in bytes of hex-encoded contests (the 2021 list ballot is ~0.7 MB in hex).
 MAX_CONTEST_HEX_CHARS: Final = 4_000_000
 _ED25519_BYTES: Final = 32
@@ -133,6 +135,10 @@ class BallotCredential:
             "registrar_signature": self.registrar_signature.hex(),
         }
 
+    def fingerprint(self) -> str:
+        """`credential_fingerprint` of this credential."""
+        return credential_fingerprint(self.public_key, self.msg_prefix, self.registrar_signature)
+
 
 @dataclass(frozen=True)
 class EncryptedBallot:
@@ -174,7 +180,7 @@ class EncryptedBallot:
         return tracking_code(self.ballot_hash())
 
     def credential_fingerprint(self) -> str:
-        return credential_fingerprint(self.credential.public_key)
+        return self.credential.fingerprint()
 
     def decode_contests(self) -> list[tuple[str, EncryptedContest]]:
         """Strictly decode every contest (canonical points and scalars); `BallotCheckError` otherwise."""
@@ -262,16 +268,23 @@ def tracking_code(ballot_hash: bytes) -> str:
     return "-".join(text[i : i + 4] for i in range(0, len(text), 4))
 
 
-def credential_fingerprint(public_key: bytes) -> str:
-    """The first 5 bytes of ``H("credential/fingerprint", public_key)`` (the raw 32-byte Ed25519 credential key),
-    base32, in two groups of four: ``XXXX-XXXX``. 40 bits: short enough to read and compare; finding a key with a
-    given voter's fingerprint takes about 2^40 tries, but a device that makes two voters' keys itself can make them
-    share one in about 2^20 (docs/security.md says what the voter then relies on)."""
+def credential_fingerprint(public_key: bytes, msg_prefix: bytes, registrar_signature: bytes) -> str:
+    """The first 10 bytes of ``H("credential/fingerprint", public_key, msg_prefix, registrar_signature)`` (the raw
+    32-byte Ed25519 credential key, the 32-byte RFC 9474 Prepare randomizer and the unblinded registrar signature),
+    base32, in four groups of four: ``XXXX-XXXX-XXXX-XXXX``.
+
+    80 bits, and fixed only by the registrar's signature, which the device cannot compute and gets once per voter
+    (a voter is identified once per election). A device that makes the keys therefore cannot grind two voters'
+    credentials into one fingerprint: each try costs a voter's identification, and among N credentials a device
+    sees, two share a fingerprint with probability about N²/2^81 (4·10^-13 for a million). `BallotCheckError`
+    (``malformed``) for a key or prefix that is not 32 bytes, or an empty signature."""
     if len(public_key) != signing.PUBLIC_KEY_BYTES:
         raise BallotCheckError("a credential key is 32 bytes", code="malformed")
-    digest = hash_fields(CREDENTIAL_FINGERPRINT_TAG, public_key)
+    if len(msg_prefix) != blind_rsa.MSG_PREFIX_BYTES or not registrar_signature:
+        raise BallotCheckError("a credential has a 32-byte msg_prefix and a registrar signature", code="malformed")
+    digest = hash_fields(CREDENTIAL_FINGERPRINT_TAG, public_key, msg_prefix, registrar_signature)
     text = base64.b32encode(digest[:CREDENTIAL_FINGERPRINT_BYTES]).decode()
-    return f"{text[:4]}-{text[4:]}"
+    return "-".join(text[i : i + 4] for i in range(0, len(text), 4))
 
 
 # -- the device: create ------------------------------------------------------------------------------------------

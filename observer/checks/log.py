@@ -15,6 +15,7 @@ from observer.board_export import TreeHeadRecord
 from observer.checks import Passed, check
 from observer.context import VerificationContext, WitnessPin
 from observer.errors import CheckFailedError
+from observer.established import WitnessesEstablished, WitnessTime, read_only
 
 AREA = "log"
 
@@ -115,6 +116,7 @@ def witnesses(ctx: VerificationContext) -> Passed:
     pinned, required, bad = _pins(roster, ctx.options.witnesses)
     keys: dict[str, bytes] = {}
     unpinned: set[str] = set()
+    times: list[WitnessTime] = []
     for record in export.tree_heads:
         if record.head is None:
             continue
@@ -143,6 +145,8 @@ def witnesses(ctx: VerificationContext) -> Passed:
                 continue
             if c.witness not in pinned:
                 unpinned.add(c.witness)
+            else:  # under the pinned key (an impostor's was refused above) and verified: its time counts
+                times.append(WitnessTime(c.size, c.witness, c.cosignature.timestamp))
     last = next((t for t in reversed(export.tree_heads) if t.head is not None), None)
     counted = _counted_signers(last, pinned)
     minimum = ctx.options.min_witnesses
@@ -169,6 +173,7 @@ def witnesses(ctx: VerificationContext) -> Passed:
         )
     if bad:
         raise CheckFailedError(f"{len(bad)} witness problem(s)", {"cosignatures": bad})
+    ctx.witnesses = WitnessesEstablished(read_only(pinned), tuple(times))
     cosigned = sum(1 for t in export.tree_heads if t.cosignatures)
     latest_by = ", ".join(counted) or "no pinned witness"
     return Passed(

@@ -51,7 +51,7 @@ class DashboardModel:
     manifest: Manifest | None = None
     ballots: list[BallotSummary] = field(default_factory=list)
     spoiled: dict[str, int] = field(default_factory=dict)
-    _tracked: dict[int, tuple[bytes, int]] = field(default_factory=dict)  # entry index → credential key, time
+    _tracked: dict[int, tuple[Any, int]] = field(default_factory=dict)  # entry index → its credential's JSON, time
     kinds: dict[str, int] = field(default_factory=dict)
     issuance: dict[str, Any] | None = None
     tally: dict[str, Any] | None = None
@@ -95,11 +95,10 @@ class DashboardModel:
                 )
                 self.ballots.append(summary)
                 self._codes[summary.tracking_code] = entry.index
-                self._tracked[entry.index] = (summary.credential_key, entry.timestamp)
+                self._tracked[entry.index] = (payload["credential"], entry.timestamp)
             elif kind == EntryKind.SPOILED_BALLOT.value:
                 code = tracking_code(hash_fields("ballot", fast_canonical(payload["ballot"])))
-                key = bytes.fromhex(payload["ballot"]["credential"]["public_key"])
-                self._tracked[entry.index] = (key, entry.timestamp)
+                self._tracked[entry.index] = (payload["ballot"]["credential"], entry.timestamp)
                 self.spoiled[code] = entry.index
             elif kind == EntryKind.ISSUANCE.value:
                 self.issuance = payload
@@ -138,10 +137,12 @@ class DashboardModel:
         return self._tracked_entry(code, index, "ballot", status)
 
     def _tracked_entry(self, code: str, index: int, kind: str, status: str) -> Tracked:
-        key, timestamp = self._tracked[index]
+        credential, timestamp = self._tracked[index]
         try:
-            fingerprint = credential_fingerprint(key)
-        except ShailooError:
+            fingerprint = credential_fingerprint(
+                *(bytes.fromhex(credential[k]) for k in ("public_key", "msg_prefix", "registrar_signature"))
+            )
+        except (ShailooError, ValueError, TypeError, KeyError):
             fingerprint = "?"  # a malformed key is the verifier's to report
         return Tracked(code, index, kind, status, fingerprint, utc_text(timestamp))
 

@@ -224,6 +224,18 @@ def test_export_of_another_log_rejected(board: BulletinBoard) -> None:
     _rejected(lines, log_key=Ed25519PrivateKey.generate().public_key())
 
 
+def test_an_export_under_a_small_order_log_key_is_refused_at_its_header(board: BulletinBoard) -> None:
+    """Under the neutral point (R = neutral, S = 0) verifies every promise and tree head, so an export naming it as
+    its log key could be forged whole by anyone: it is refused at the header, before any signature is read. Only the
+    header's ``log_key`` differs from the valid export."""
+    lines = _fill(board)
+    header = json.loads(lines[0])
+    header["log_key"] = "01" + "00" * 31
+    lines[0] = json.dumps(header, sort_keys=True, separators=(",", ":")).encode() + b"\n"
+    error = _rejected(lines)
+    assert "small order" in error.message and "log_key" in error.message, error.message
+
+
 def test_line_after_the_end_rejected(board: BulletinBoard) -> None:
     lines = _fill(board)
     _rejected([*lines, lines[-1]])

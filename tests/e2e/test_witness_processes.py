@@ -4,10 +4,13 @@
 The steps are the election's: the witness makes its key and the commission puts it on the manifest's witness
 roster; the server starts; the witness starts following it; the manifest is loaded, five trustees run the key
 ceremony over the trustees' API, the registrar makes 3072-bit issuer keys, a precinct device is registered and
-voting opens; voters identify at the device, get credentials and cast; the operator closes and tallies; trustees
-1, 3 and 5 decrypt; the server publishes the result. The witness has cosigned every head it saw through
-``POST /v1/board/cosignatures``; the observer downloads the export and verifies it, check 3 counting the witness
-because its key is on the roster. SIGTERM stops the witness cleanly.
+voting opens; voters identify at the device, get credentials and cast (the first challenges a ballot before
+casting); the operator closes and tallies; trustees 1, 3 and 5 decrypt; the server publishes the result. The
+witness has cosigned every head it saw through ``POST /v1/board/cosignatures``; the observer downloads the export
+and verifies it, check 3 counting the witness because its key is on the roster, check 17 reading the registrar's
+register counts and check 24 holding every ballot to the window by the log's and the witness's clocks. Each voter's
+tracking page names her own credential's fingerprint, on her challenged ballot too. SIGTERM stops the witness
+cleanly, with no evidence of misbehaviour in its state file.
 """
 
 from __future__ import annotations
@@ -192,6 +195,7 @@ def test_an_election_over_http_witnessed_by_its_own_process_verifies_with_defaul
 
         # 4. Voters identified by the device get credentials and cast.
         voter = VoterClient(http)
+        cast: list[tuple[str, str]] = []  # (tracking code, the voter's credential fingerprint)
         for i, (number, style_id) in enumerate(voters):
             session = voter.start_identification(number)
             identified = voter.submit_attestation(
@@ -200,7 +204,12 @@ def test_an_election_over_http_witnessed_by_its_own_process_verifies_with_defaul
             credential = voter.obtain_credential(session.session_id, identified.style_id)
             style = manifest.ballot_style(style_id)
             marks = {c: [manifest.contest(c).selections[i % 3].selection_id] for c in style.contest_ids}
-            voter.cast(voter.prepare_ballot(credential, marks))
+            if i == 0:  # the first voter challenges once, as docs/security.md asks, then casts
+                challenged, _ = voter.challenge(voter.prepare_ballot(credential, marks))
+                cast.append((challenged.tracking_code, credential.public.fingerprint))
+            receipt = voter.cast(voter.prepare_ballot(credential, marks))
+            assert receipt.credential_fingerprint == credential.public.fingerprint
+            cast.append((receipt.tracking_code, credential.public.fingerprint))
 
         # 5. Close, tally; trustees 1, 3 and 5 decrypt and the server publishes the result.
         _ok(http.post("/v1/admin/close", headers=OPERATOR, json={"reason": "the test's voting is over"}))
@@ -216,6 +225,12 @@ def test_an_election_over_http_witnessed_by_its_own_process_verifies_with_defaul
             time.sleep(0.3)
         export = tmp_path / "board.jsonl"
         export.write_bytes(content)
+
+        # Each voter's tracking page (what her second device reads) names her own credential.
+        for code, fingerprint in cast:
+            status = voter.check_receipt(code)
+            assert status.credential_fingerprint == fingerprint, (code, status)
+        assert len({f for _, f in cast}) == VOTERS  # one fingerprint per credential, the challenge sharing its voter's
     finally:
         code = _stop(witness)
         http.close()
@@ -225,6 +240,8 @@ def test_an_election_over_http_witnessed_by_its_own_process_verifies_with_defaul
     assert code == 0, output
     assert "witness stopped" in output and "cosigned size" in output
     assert "split_view" not in output and "invalid_consistency_proof" not in output
+    state = json.loads(keystore.with_name(keystore.name + ".state.json").read_text())
+    assert not state.get("evidence"), state
 
     # 7. The observer verifies the export in its own process, with default options.
     report_path = tmp_path / "report.json"
@@ -236,6 +253,15 @@ def test_an_election_over_http_witnessed_by_its_own_process_verifies_with_defaul
     assert witnesses["status"] == "pass"
     assert witnesses["evidence"]["latest_signers"] == [WITNESS]
     assert witnesses["evidence"]["witnesses"] == {WITNESS: witness_key}
+    assert report["passed"] is True and report["counts"].get("fail", 0) == 0, report["counts"]
+    by_number = {c["number"]: c for c in report["checks"]}
+    # The registrar's signed register counts (17); the key ceremony (11-13); eligibility bounds (44).
+    for number in (11, 12, 13, 17, 20, 40, 42, 44):
+        assert by_number[number]["status"] == "pass", by_number[number]
+    # The voting window, by the log's times and by the witness's: every ballot was witnessed before the close.
+    window = by_number[24]
+    assert window["status"] == "pass", window
+    assert window["evidence"]["witness_times_compared"] is True and "witnessed by" in window["message"], window
 
 
 def _ok(response: httpx.Response) -> Any:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from crypto import blind_rsa
 from crypto.errors import ShailooError
 from identity.credentials import (
     CredentialRequest,
@@ -15,7 +19,8 @@ from identity.credentials import (
     credential_message,
 )
 from identity.errors import CredentialInvalidError, NotEligibleError
-from record.issuer import issuer_keys_from_payload, issuer_keys_payload
+from record.ballot import credential_fingerprint
+from record.issuer import VARIANT, issuer_keys_from_payload, issuer_keys_payload
 
 ELECTION = "kg-2026-parliament"
 
@@ -110,3 +115,48 @@ def test_election_keys_below_3072_bits_are_refused_by_default(issuer_keys: Issue
         issuer_keys_from_payload(payload)
     assert refused.value.code == "invalid_parameters"
     assert "$.keys[0].public_key" in refused.value.message
+
+
+def _request_for_key(keys: IssuerKeys, private_key: Ed25519PrivateKey, style: str = "bishkek-1") -> CredentialRequest:
+    """A device's credential request for a key it chose itself (the honest device draws a fresh one)."""
+    issuer = keys.public_keys()[style]
+    public_key = private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    prepared = blind_rsa.prepare(credential_message(ELECTION, style, public_key), VARIANT)
+    blinded, inv = blind_rsa.blind(issuer, prepared, VARIANT)
+    return CredentialRequest(ELECTION, style, issuer, private_key, prepared, blinded, inv)
+
+
+def test_a_device_that_makes_the_keys_cannot_give_two_voters_one_fingerprint(issuer_keys: IssuerKeys) -> None:
+    """The grinding attack on the fingerprint, done as well as a device can do it: it gives voters A and B the very
+    same credential key — what grinding keys for a shared fingerprint aims at, with no work at all. Both credentials
+    are genuine; their fingerprints still differ, because each hashes the registrar's signature, which the device
+    learns only after the registrar signs (once per voter). Under the former key-only fingerprint (40 bits, about
+    2^20 key pairs to grind a collision offline) the two were equal."""
+    shared = Ed25519PrivateKey.generate()
+    for_a, for_b = _request_for_key(issuer_keys, shared), _request_for_key(issuer_keys, shared)
+    a = for_a.finalize(issuer_keys.blind_sign("bishkek-1", for_a.blinded_message)).public
+    b = for_b.finalize(issuer_keys.blind_sign("bishkek-1", for_b.blinded_message)).public
+    for credential in (a, b):
+        assert check_credential(issuer_keys.public_keys(), ELECTION, credential) == "bishkek-1"
+    assert a.public_key == b.public_key
+    assert a.fingerprint != b.fingerprint
+
+
+def test_the_fingerprint_is_80_bits_of_the_key_the_randomizer_and_the_registrar_signature(
+    issuer_keys: IssuerKeys,
+) -> None:
+    credential = issue(issuer_keys)
+    prefix = credential.prepared_message[: blind_rsa.MSG_PREFIX_BYTES]
+    fingerprint = credential_fingerprint(credential.public_key, prefix, credential.signature)
+    assert fingerprint == credential.fingerprint
+    groups = fingerprint.split("-")
+    assert [len(g) for g in groups] == [4, 4, 4, 4]
+    assert len(base64.b32decode("".join(groups))) == 10  # 80 bits
+    flip = bytes([credential.signature[0] ^ 1]) + credential.signature[1:]
+    assert credential_fingerprint(credential.public_key, prefix, flip) != fingerprint
+    assert credential_fingerprint(credential.public_key, bytes(32), credential.signature) != fingerprint
+    other = issue(issuer_keys).public_key
+    assert credential_fingerprint(other, prefix, credential.signature) != fingerprint
+    with pytest.raises(ShailooError) as refused:
+        credential_fingerprint(credential.public_key, prefix[:31], credential.signature)
+    assert refused.value.code == "malformed"

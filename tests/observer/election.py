@@ -155,6 +155,7 @@ def build_election(
     false_complaints: Mapping[int, int] | None = None,
     close_at: str | None = None,
     close_reason: str | None = None,
+    log_clock_behind_ms: int = 0,
     mixers: Sequence[int] = (),
     mixing_required: int | None = None,
 ) -> BuiltElection:
@@ -167,6 +168,8 @@ def build_election(
     miss; each trustee of ``false_complaints`` ({liar: accused}) complains about a good share (one of the three at
     most). Trustees 1 and 3 decrypt.
     ``close_at`` (UTC) and ``close_reason`` make the close at another time than ``voting_closes``.
+    ``log_clock_behind_ms`` sets the log's clock back by that much from the middle of voting on (the witnesses'
+    clocks keep the true time): a log that takes ballots late under times inside the window.
     """
     manifest = manifest or small_president_manifest()
     # The trustees' identity keys come first: the commission puts them on the manifest's roster.
@@ -189,6 +192,11 @@ def build_election(
     # The election day's clock: setup the evening before, voting from voting_opens, the close at voting_closes.
     clock = SteppingClock(utc_ms(manifest.dates.voting_opens) - 12 * 3_600_000)
     board = BulletinBoard(open_storage("sqlite://"), Ed25519PrivateKey.generate(), origin=ORIGIN, clock=clock)
+    behind = [0]  # how far the log's clock is set back from the witnesses' (from the middle of voting on)
+
+    def witness_clock() -> int:
+        return clock() + behind[0]
+
     witnesses = [
         Witness(
             name,
@@ -196,7 +204,7 @@ def build_election(
             log_origin=ORIGIN,
             log_key=board.public_key,
             store=MemoryWitnessStore(),
-            clock=clock,
+            clock=witness_clock,
         )
         for name, key in witness_keys.items()
     ]
@@ -280,6 +288,7 @@ def build_election(
         cast(voter, i * 7 + 1)
         if i == len(people) // 2:
             checkpoint()
+            behind[0] = log_clock_behind_ms
     for voter in people[:revotes]:
         cast(voter, 2)
     issued: dict[str, int] = {}

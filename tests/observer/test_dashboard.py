@@ -75,13 +75,14 @@ def test_the_tracking_page_shows_the_credential_fingerprint_and_when_the_board_t
     """What a voter compares on a second device: the fingerprint of the credential behind her tracking code (the
     same one behind her challenged ballots) and the time the board appended it."""
     from observer.board_export import load_export
-    from record.ballot import credential_fingerprint
+    from record.ballot import EncryptedBallot
     from record.window import utc_text
 
     export = load_export(election.path)
     ballot = next(b for b in export.ballots if b.tracking_code == election.tracking_codes[-1])
     page = client.get("/track", params={"code": ballot.tracking_code, "lang": "en"}).text
-    assert f'<code id="fingerprint">{credential_fingerprint(ballot.credential_key)}</code>' in page
+    posted = EncryptedBallot.from_json(dict(election.board.entry(ballot.index).payload))
+    assert f'<code id="fingerprint">{posted.credential_fingerprint()}</code>' in page
     assert f'<td id="appended-at">{utc_text(ballot.timestamp)}</td>' in page
 
 

@@ -141,8 +141,9 @@ def verify_board(day: PrecinctDay) -> dict[int, object]:
 
 
 class FlakyTransport(httpx.BaseTransport):
-    """A link that works (``up``), fails to connect (``down``), or delivers requests but loses every answer
-    (``lose_answers``: the server acted, the device never heard)."""
+    """A link that works (``up``), fails to connect (``down``), delivers requests but loses every answer
+    (``lose_answers``: the server acted, the device never heard), or changes one field of a cast's receipt
+    (``relabel_fingerprint``: a receipt naming another credential, the rest genuine)."""
 
     def __init__(self, inner: httpx.BaseTransport) -> None:
         self.inner = inner
@@ -155,6 +156,10 @@ class FlakyTransport(httpx.BaseTransport):
         if self.mode == "lose_answers":
             response.read()
             raise httpx.ReadError("the answer was lost", request=request)
+        if self.mode == "relabel_fingerprint" and request.url.path == "/v1/ballots" and response.status_code == 200:
+            response.read()
+            receipt = {**response.json(), "credential_fingerprint": "AAAA-AAAA-AAAA-AAAA"}
+            return httpx.Response(200, json=receipt, request=request)
         return response
 
 

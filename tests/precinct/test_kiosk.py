@@ -127,3 +127,18 @@ def test_identification_by_the_precincts_biometric_terminal(tmp_path: Path) -> N
     assert kiosk.identify_with(assertion(terminal, number)) == style
     assert kiosk.current is not None and kiosk.current.credential is not None
     day.close()
+
+
+def test_the_kiosk_refuses_a_receipt_naming_another_credential(tmp_path: Path) -> None:
+    """The receipt promises exactly the kiosk's ballot but names another credential's fingerprint (a server, or
+    anything on the link, that would have the kiosk print a fingerprint that is not the voter's): the kiosk refuses
+    it rather than print it."""
+    day = PrecinctDay.open(tmp_path, kiosks=1, urns=0)
+    kiosk, link = kiosk_for(day, KIOSK)
+    number, _ = day.election.register_voter(style_of(day.election.manifest, PRECINCT))
+    kiosk.begin(number)
+    kiosk.prepare(marks_for(day, kiosk.identify_here(), 0))
+    link.mode = "relabel_fingerprint"
+    with pytest.raises(ClientError) as refused:
+        kiosk.cast()
+    assert refused.value.code == "receipt_invalid" and "another credential" in refused.value.message

@@ -18,7 +18,7 @@ from crypto.errors import ShailooError
 from mobile_api.client import VoterClient
 from mobile_api.errors import ClientError
 from mobile_api.schemas import Receipt
-from record.ballot import EncryptedBallot, credential_fingerprint
+from record.ballot import EncryptedBallot
 from tests.server.harness import Election
 
 
@@ -90,6 +90,40 @@ def test_an_honest_device_refuses_a_receipt_for_another_credential(election: Ele
     assert refused.value.code == "receipt_invalid"
 
 
+def test_an_honest_device_refuses_its_own_receipt_relabelled_with_another_fingerprint(election: Election) -> None:
+    """The receipt promises exactly this ballot, but names another credential's fingerprint (a server, or anything
+    between, that would have the app show the voter a fingerprint that is not hers): refused all the same. The
+    receipt differs from the genuine one only in ``credential_fingerprint``."""
+    a_client, a_credential = election.credential()
+    a_receipt = a_client.cast(a_client.prepare_ballot(a_credential, election.marks_for(a_credential)))
+    other = a_receipt.credential_fingerprint
+
+    class RelabellingHttp:
+        def __init__(self, http: Any) -> None:
+            self.http = http
+
+        def request(self, method: str, path: str, **kwargs: Any) -> Any:
+            response = self.http.request(method, path, **kwargs)
+            return Relabelled(response) if path == "/v1/ballots" else response
+
+    class Relabelled:
+        def __init__(self, response: Any) -> None:
+            self.response = response
+
+        def json(self) -> dict[str, Any]:
+            return {**self.response.json(), "credential_fingerprint": other}
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.response, name)
+
+    b_client, b_credential = election.credential()
+    relabelling = VoterClient(RelabellingHttp(election.http))  # type: ignore[arg-type]
+    with pytest.raises(ClientError) as refused:
+        relabelling.cast(b_client.prepare_ballot(b_credential, election.marks_for(b_credential)))
+    assert refused.value.code == "receipt_invalid"
+    assert "another credential" in refused.value.message
+
+
 def test_the_server_never_builds_a_receipt_that_promises_another_ballot(election: Election) -> None:
     """The receipt of a cast is built from the promise of exactly that ballot's entry; a promise of another ballot
     (under another credential) is refused before anything is sent."""
@@ -104,4 +138,4 @@ def test_the_server_never_builds_a_receipt_that_promises_another_ballot(election
     with pytest.raises(ShailooError) as refused:
         service._receipt(election.manifest.election_id, b_ballot, b_ballot.ballot_hash(), a_promise, "ballot")
     assert refused.value.code == "internal"
-    assert credential_fingerprint(b_ballot.credential.public_key) != a_receipt.credential_fingerprint
+    assert b_ballot.credential_fingerprint() != a_receipt.credential_fingerprint

@@ -12,6 +12,7 @@ import pytest
 
 from bulletin_board.entries import EntryKind
 from bulletin_board.storage import now_ms
+from record.ballot import SpoiledBallot
 from record.lifecycle import Close
 from record.window import utc_ms, utc_text
 from tests.security.conftest import attempt, written_state
@@ -62,6 +63,22 @@ def test_a_ballot_before_voting_opens_is_refused(voting: Election) -> None:
     finally:
         voting.clock.offset_ms = offset
     assert refusal.code == "outside_voting_window"
+
+
+def test_a_challenge_after_voting_closes_is_refused(voting: Election) -> None:
+    """A challenged ballot is published with its randomness; after the close it is refused like a ballot (and the
+    same body is accepted back inside the window)."""
+    client, credential = voting.credential()
+    prepared = client.prepare_ballot(credential, voting.marks_for(credential))
+    body = SpoiledBallot(prepared.ballot, prepared.reveal).to_payload()
+    offset = voting.clock.offset_ms
+    voting.clock.travel_to(voting.manifest.dates.voting_closes, plus_seconds=2)
+    try:
+        refusal = attempt(voting, "POST", "/v1/challenges", json=body)
+    finally:
+        voting.clock.offset_ms = offset
+    assert (refusal.status, refusal.code) == (409, "outside_voting_window")
+    assert voting.http.post("/v1/challenges", json=body).status_code == 200  # back in the window
 
 
 def test_no_identification_and_no_credential_after_voting_closes(voting: Election) -> None:

@@ -350,17 +350,21 @@ def example_ballot(context: bytes, credential: dict[str, Any]) -> dict[str, Any]
     }
 
 
-def example_credential_fingerprint(credential_key: bytes) -> dict[str, Any]:
-    preimage = hash_input("credential/fingerprint", credential_key)
+def example_credential_fingerprint(credential_key: bytes, registrar_signature: bytes) -> dict[str, Any]:
+    preimage = hash_input("credential/fingerprint", credential_key, MSG_PREFIX, registrar_signature)
     digest = hashlib.sha256(preimage).digest()
     return {
         "spec": "record.md §2.6",
-        "inputs": {"credential_public_key": credential_key.hex()},
+        "inputs": {
+            "credential_public_key": credential_key.hex(),
+            "msg_prefix": MSG_PREFIX.hex(),
+            "registrar_signature": registrar_signature.hex(),
+        },
         "outputs": {
             "hash_input": preimage.hex(),
             "digest": digest.hex(),
-            "first_5_bytes": digest[:5].hex(),
-            "credential_fingerprint": credential_fingerprint(credential_key),
+            "first_10_bytes": digest[:10].hex(),
+            "credential_fingerprint": credential_fingerprint(credential_key, MSG_PREFIX, registrar_signature),
         },
     }
 
@@ -622,7 +626,9 @@ def build_examples() -> dict[str, Any]:
             "credential": credential,
             "ballot_context": contest_context,
             "ballot": ballot,
-            "credential_fingerprint": example_credential_fingerprint(credential_key),
+            "credential_fingerprint": example_credential_fingerprint(
+                credential_key, bytes.fromhex(credential["outputs"]["registrar_signature"])
+            ),
             "register_counts": example_register_counts(),
             "decryption_context": decryption,
             "decryption_shares": shares,

@@ -225,12 +225,16 @@ def test_ballot_signature_hash_and_tracking_code() -> None:
 
 
 def test_credential_fingerprint() -> None:
-    key, o = h(inputs("credential_fingerprint")["credential_public_key"]), outputs("credential_fingerprint")
-    assert key.hex() == inputs("credential")["credential_public_key"]  # the credential of the ballot example
-    assert hash_fields("credential/fingerprint", key).hex() == o["digest"]
-    assert o["digest"][:10] == o["first_5_bytes"]
-    assert base64.b32encode(h(o["first_5_bytes"])).decode() == o["credential_fingerprint"].replace("-", "")
-    assert credential_fingerprint(key) == o["credential_fingerprint"]
+    i, o = inputs("credential_fingerprint"), outputs("credential_fingerprint")
+    key, prefix, signature = h(i["credential_public_key"]), h(i["msg_prefix"]), h(i["registrar_signature"])
+    # The credential of the ballot example: its key, its Prepare randomizer and the registrar's signature on it.
+    assert key.hex() == inputs("credential")["credential_public_key"]
+    assert prefix.hex() == inputs("credential")["msg_prefix"]
+    assert signature.hex() == outputs("credential")["registrar_signature"]
+    assert hash_fields("credential/fingerprint", key, prefix, signature).hex() == o["digest"]
+    assert o["digest"][:20] == o["first_10_bytes"]
+    assert base64.b32encode(h(o["first_10_bytes"])).decode() == o["credential_fingerprint"].replace("-", "")
+    assert credential_fingerprint(key, prefix, signature) == o["credential_fingerprint"]
     assert (
         EncryptedBallot.from_json(outputs("ballot")["ballot"]).credential_fingerprint() == o["credential_fingerprint"]
     )

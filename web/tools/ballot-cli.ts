@@ -56,7 +56,7 @@ async function run(): Promise<unknown> {
       baseHash: fromHex(String(input.election_base_hash), 32),
       credential,
     });
-    return { ballot, reveal, tracking_code: trackingCode(ballotHash(ballot)), credential_fingerprint: credentialFingerprint(credential.publicKey) };
+    return { ballot, reveal, tracking_code: trackingCode(ballotHash(ballot)), credential_fingerprint: credentialFingerprint(credential.publicKey, credential.msgPrefix, credential.registrarSignature) };
   }
   throw new Error(`unknown command ${command}`);
 }

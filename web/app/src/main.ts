@@ -299,7 +299,7 @@ function credentialReady(): void {
     'credential',
     h('h2', {}, T('identified')),
     h('p', {}, T('fingerprint')),
-    h('p', { class: 'code', id: 'fingerprint' }, credentialFingerprint(state.credential!.publicKey)),
+    h('p', { class: 'code', id: 'fingerprint' }, credentialFingerprint(state.credential!.publicKey, state.credential!.msgPrefix, state.credential!.registrarSignature)),
     h('button', { type: 'button', id: 'to-ballot', onclick: () => void loadBallot() }, T('to_ballot')),
   );
 }
@@ -484,7 +484,7 @@ function castOrChallenge(error?: string): void {
     'encrypted',
     h('h2', {}, T('encrypted')),
     h('p', { class: 'code', id: 'tracking-code' }, trackingCode(ballotHash(prepared.ballot))),
-    h('p', {}, T('fingerprint'), ' ', h('span', { class: 'code' }, credentialFingerprint(state.credential!.publicKey))),
+    h('p', {}, T('fingerprint'), ' ', h('span', { class: 'code' }, credentialFingerprint(state.credential!.publicKey, state.credential!.msgPrefix, state.credential!.registrarSignature))),
     h('p', {}, T('cast_or_challenge')),
     h('div', { class: 'option' }, delay, h('label', { for: 'delay' }, T('delay_choice'))),
     error ? errorBox(error) : null,
@@ -531,7 +531,7 @@ async function challenge(): Promise<void> {
  */
 function checkReceipt(receipt: Receipt, ballot: BallotJson, kind: 'ballot' | 'spoiled_ballot', payload: unknown): void {
   const hash = ballotHash(ballot);
-  if (receipt.ballot_hash !== toHex(hash) || receipt.tracking_code !== trackingCode(hash) || receipt.credential_fingerprint !== credentialFingerprint(fromHex(ballot.credential.public_key, 32))) {
+  if (receipt.ballot_hash !== toHex(hash) || receipt.tracking_code !== trackingCode(hash) || receipt.credential_fingerprint !== credentialFingerprint(fromHex(ballot.credential.public_key, 32), fromHex(ballot.credential.msg_prefix, 32), fromHex(ballot.credential.registrar_signature))) {
     throw new ShailooError('receipt_invalid', 'the receipt does not name this ballot');
   }
   const promise = verifyPromise(receipt.promise, fromHex(state.election!.board_public_key, 32));

@@ -80,9 +80,17 @@ export function trackingCode(hash: Uint8Array): string {
   return groups(base32(hash.subarray(0, 10)));
 }
 
-/** Base32 of the first 5 bytes of H("credential/fingerprint", key), XXXX-XXXX. */
-export function credentialFingerprint(publicKey: Uint8Array): string {
-  return groups(base32(hashFields('credential/fingerprint', publicKey).subarray(0, 5)));
+/**
+ * Base32 of the first 10 bytes of H("credential/fingerprint", key, msg_prefix, registrar_signature), in four groups
+ * of four: XXXX-XXXX-XXXX-XXXX (record.md §2.6). The registrar's signature is hashed in, so a device that makes the
+ * keys cannot grind two voters' credentials into one fingerprint.
+ */
+export function credentialFingerprint(publicKey: Uint8Array, msgPrefix: Uint8Array, registrarSignature: Uint8Array): string {
+  if (publicKey.length !== 32) throw new ShailooError('malformed', 'a credential key is 32 bytes');
+  if (msgPrefix.length !== 32 || registrarSignature.length === 0) {
+    throw new ShailooError('malformed', 'a credential has a 32-byte msg_prefix and a registrar signature');
+  }
+  return groups(base32(hashFields('credential/fingerprint', publicKey, msgPrefix, registrarSignature).subarray(0, 10)));
 }
 
 export interface ContestPlan {

@@ -87,7 +87,7 @@ describe('record_examples.json reproduced by the TypeScript core', () => {
 
   it('credential fingerprint', () => {
     const v = E.credential_fingerprint;
-    expect(credentialFingerprint(fromHex(v.inputs.credential_public_key))).toBe(v.outputs.credential_fingerprint);
+    expect(credentialFingerprint(fromHex(v.inputs.credential_public_key), fromHex(v.inputs.msg_prefix), fromHex(v.inputs.registrar_signature))).toBe(v.outputs.credential_fingerprint);
   });
 
   it('the whole ballot: bytes, signature, canonical JSON, hash and tracking code', () => {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `node dist/cli.js EXPORT [--json] [--witness NAME[=KEY]]… [--min-witnesses N]`
+ * `node dist/verifier/src/cli.js EXPORT [--json] [--witness NAME[=KEY]]… [--min-witnesses N] [--min-issuer-bits BITS]`
  *
  * Verifies a board export file with the second, independent verifier and prints the numbered checks (or, with
  * `--json`, the report in the shape of `shailoo verify --json`). Exit status: 0 verified, 1 a check failed,
@@ -14,7 +14,7 @@ import { loadExportFile } from "./node.js";
 import { checkName } from "./notes.js";
 import { runChecks } from "./verify.js";
 
-const USAGE = "usage: shailoo-verify EXPORT [--json] [--witness NAME[=KEY]]... [--min-witnesses N]";
+const USAGE = "usage: shailoo-verify EXPORT [--json] [--witness NAME[=KEY]]... [--min-witnesses N] [--min-issuer-bits BITS]";
 
 function usage(message: string): never {
   process.stderr.write(`${message}\n${USAGE}\n`);
@@ -45,6 +45,7 @@ async function main(argv: string[]): Promise<number> {
   let path: string | null = null;
   let json = false;
   let minWitnesses = 1;
+  let minIssuerBits = 3072;
   const pins: WitnessPin[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
@@ -55,6 +56,10 @@ async function main(argv: string[]): Promise<number> {
       const n = Number(argv[++i]);
       if (!Number.isInteger(n) || n < 0) usage("--min-witnesses needs a whole number ≥ 0");
       minWitnesses = n;
+    } else if (arg === "--min-issuer-bits") {
+      const n = Number(argv[++i]);
+      if (!Number.isInteger(n) || n < 1024) usage("--min-issuer-bits needs a whole number ≥ 1024");
+      minIssuerBits = n;
     } else if (arg === "-h" || arg === "--help") {
       process.stdout.write(`${USAGE}\n`);
       return 0;
@@ -65,7 +70,7 @@ async function main(argv: string[]): Promise<number> {
   if (path === null) usage("no export file given");
   let report;
   try {
-    report = runChecks(await loadExportFile(path), { witnesses: pins, minWitnesses });
+    report = runChecks(await loadExportFile(path), { witnesses: pins, minWitnesses, minIssuerBits });
   } catch (err) {
     if (err instanceof ExportUnreadableError || (err as NodeJS.ErrnoException).code === "ENOENT") {
       process.stderr.write(`cannot read the export: ${(err as Error).message}\n`);

@@ -1,6 +1,7 @@
 /** What the checks share in one run: the export, the options, and what earlier checks established. */
+import type { CurvePoint } from "./core.js";
 import type { BoardExport } from "./export.js";
-import { CheckSkipped } from "./report.js";
+import { CheckSkipped, NotImplemented, type Status } from "./report.js";
 
 export interface WitnessPin {
   name: string;
@@ -10,9 +11,33 @@ export interface WitnessPin {
 export interface VerifyOptions {
   witnesses: WitnessPin[];
   minWitnesses: number;
+  /** The fewest modulus bits of an issuer key (3072 for any real election; less only for tests and demos). */
+  minIssuerBits: number;
 }
 
-export const DEFAULT_OPTIONS: VerifyOptions = { witnesses: [], minWitnesses: 1 };
+export const DEFAULT_OPTIONS: VerifyOptions = { witnesses: [], minWitnesses: 1, minIssuerBits: 3072 };
+
+export interface Commitment {
+  index: number;
+  n: number;
+  k: number;
+  coefficients: CurvePoint[];
+  coefficientProof: Uint8Array;
+  shareKey: CurvePoint;
+  shareKeyProof: Uint8Array;
+}
+
+export interface Ceremony {
+  context: Uint8Array;
+  n: number;
+  k: number;
+  attempt: number;
+  /** participant → [entry index, commitment] */
+  commitments: Map<number, [number, Commitment]>;
+  excluded: Map<number, string>;
+  closes: Map<string, [number, number[]]>;
+  commitmentsEnded: number;
+}
 
 export interface Manifest {
   raw: Record<string, unknown>;
@@ -32,10 +57,23 @@ export class Context {
     readonly options: VerifyOptions,
   ) {}
 
-  /** The value, or skip the check naming what is missing and which check should have established it. */
+  /** Each check's status so far (a check needing a value of one not implemented here is not implemented). */
+  readonly statuses = new Map<number, Status>();
+  ceremony: Ceremony | null = null;
+  qualification: { qualified: number[]; disqualified: Map<number, string> } | null = null;
+  jointKey: { K: CurvePoint; publicShares: CurvePoint[]; index: number } | null = null;
+  issuerFingerprints: Map<string, Uint8Array> | null = null;
+  baseHash: Uint8Array | null = null;
+  registeredByStyle: Map<string, number> | null = null;
+
+  /** The value, or skip the check naming what is missing and which check should have established it; when that
+   * check is one this verifier does not implement yet, the asking check is not implemented either. */
   need<T>(value: T | null, what: string, check: number): T {
-    if (value === null) throw new CheckSkipped(`needs ${what}, which check ${check} did not establish`);
-    return value;
+    if (value !== null) return value;
+    if (this.statuses.get(check) === "not_implemented") {
+      throw new NotImplemented(`needs ${what}, from check ${check}, which this verifier does not implement yet`);
+    }
+    throw new CheckSkipped(`needs ${what}, which check ${check} did not establish`);
   }
 
   ofKind(kind: string): number[] {

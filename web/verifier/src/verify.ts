@@ -6,7 +6,8 @@
 import { toHex } from "./bytes.js";
 import { distinctBallots, weeding } from "./checks/ballots.js";
 import { merkleLog, phases, treeHeads, witnesses } from "./checks/log.js";
-import { issuance, manifest } from "./checks/setup.js";
+import { complaints, jointKey, trusteeCommitments } from "./checks/ceremony.js";
+import { baseHash, issuance, issuerKeys, manifest, registerCounts } from "./checks/setup.js";
 import { Context, DEFAULT_OPTIONS, type VerifyOptions } from "./context.js";
 import { fingerprint, lastTreeHead, type BoardExport } from "./export.js";
 import {
@@ -35,17 +36,17 @@ export const CHECKS: [number, string, string, CheckFn][] = [
   [3, "log", "Witness cosignatures on the tree heads", witnesses],
   [4, "log", "Entries in the order of the election phases", phases],
   [10, "setup", "Manifest and its hash", manifest],
-  [11, "setup", "Key ceremony: who took part — commitments and proofs of knowledge", notImplemented],
-  [12, "setup", "Key ceremony: who dealt, every complaint judged, the qualified dealers", notImplemented],
-  [13, "setup", "Joint election key and every trustee's public share, over the qualified dealers", notImplemented],
-  [14, "setup", "Registrar (issuer) keys: one RSA key per ballot style", notImplemented],
-  [15, "setup", "Election base hash (what every ballot proof binds to)", notImplemented],
+  [11, "setup", "Key ceremony: who took part — commitments and proofs of knowledge", trusteeCommitments],
+  [12, "setup", "Key ceremony: who dealt, every complaint judged, the qualified dealers", complaints],
+  [13, "setup", "Joint election key and every trustee's public share, over the qualified dealers", jointKey],
+  [14, "setup", "Registrar (issuer) keys: one RSA key per ballot style", issuerKeys],
+  [15, "setup", "Election base hash (what every ballot proof binds to)", baseHash],
   [16, "setup", "Credential issuance counts", issuance],
   [
     17,
     "setup",
     "Register counts: the registrar's signed count of voters per ballot style, before voting opens",
-    notImplemented,
+    registerCounts,
   ],
   [20, "ballots", "Every ballot: encodings, registrar and credential signatures, all proofs, ballot style", notImplemented],
   [21, "ballots", "Every ballot entry is a distinct ballot (no ballot posted twice)", distinctBallots],
@@ -99,6 +100,7 @@ export function runChecks(exp: BoardExport, options: VerifyOptions = DEFAULT_OPT
       }
     }
     const seconds = Math.round(performance.now() - started) / 1000;
+    ctx.statuses.set(number, status);
     checks.push({ number, area, name, status, message, evidence, seconds });
   }
   const counts: Record<Status, number> = { pass: 0, fail: 0, skipped: 0, not_implemented: 0 };

@@ -1,7 +1,10 @@
-/** Checks 10 and 16: the manifest and its hash, the registrar's issuance counts (docs/spec/record.md §2.1, §2.9). */
-import { toHex } from "../bytes.js";
+/** Checks 10 and 14–17: the manifest and its hash, issuer keys, base hash, issuance, register counts (record.md §2). */
+import { concat, fromHex, lp, toHex, utf8 } from "../bytes.js";
 import type { Context, Manifest } from "../context.js";
-import { recordHash } from "../hash.js";
+import { electionBaseHash, keyFromSpki } from "../core.js";
+import { publicKeyProblem, taggedMessage, verifyEd25519 } from "../ed25519.js";
+import { hashFields, recordHash } from "../hash.js";
+import { jcs } from "../jcs.js";
 import { CheckFailed, type Passed } from "../report.js";
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -120,4 +123,142 @@ export function byCodePoint(a: string, b: string): number {
     if (x[i] !== y[i]) return (x[i] as number) - (y[i] as number);
   }
   return x.length - y.length;
+}
+
+export function issuerKeys(ctx: Context): Passed {
+  const m = ctx.need(ctx.manifest, "the manifest", 10);
+  const fingerprints = new Map<string, Uint8Array>();
+  const indices: number[] = [];
+  for (const index of ctx.ofKind("issuer_keys")) {
+    const p = ctx.payload(index);
+    indices.push(index);
+    if (p["election_id"] !== m.electionId) throw new CheckFailed("issuer keys of another election", { entry_index: index });
+    const fail = (why: string): never => {
+      throw new CheckFailed(`entry ${index}: the issuer keys do not parse (${why})`, { entry_index: index });
+    };
+    const keys = p["keys"];
+    if (Object.keys(p).sort().join(",") !== "election_id,keys,variant") fail("not exactly the keys of an issuer_keys entry");
+    if (p["variant"] !== "RSABSSA-SHA384-PSS-Randomized") fail("another RFC 9474 variant");
+    if (!Array.isArray(keys) || keys.length === 0) fail("no keys");
+    const here = new Set<string>();
+    for (const item of keys as unknown[]) {
+      if (!isObject(item) || Object.keys(item).sort().join(",") !== "ballot_style_id,fingerprint,public_key") fail("a key entry's fields");
+      const { ballot_style_id: style, public_key: der, fingerprint: fp } = item as Record<string, unknown>;
+      if (typeof style !== "string" || style.length === 0 || style.length > 128) fail("ballot_style_id");
+      let fingerprint: Uint8Array = new Uint8Array(0);
+      try {
+        keyFromSpki(fromHex(der), ctx.options.minIssuerBits);
+        fingerprint = hashFields("blind-rsa/public-key", fromHex(der));
+      } catch (err) {
+        fail(`the key of ${String(style)}: ${(err as Error).message}`);
+      }
+      if (fp !== toHex(fingerprint)) fail(`the fingerprint of ${String(style)} is not the fingerprint of the key beside it`);
+      if (here.has(style as string)) fail(`ballot style ${String(style)} has two issuer keys`);
+      here.add(style as string);
+      if (fingerprints.has(style as string)) throw new CheckFailed(`style ${String(style)} has two issuer keys`, { entry_index: index });
+      fingerprints.set(style as string, fingerprint);
+    }
+  }
+  const styles = new Set(m.styles.map((s) => s.styleId));
+  const missing = [...styles].filter((s) => !fingerprints.has(s)).sort(byCodePoint);
+  const unknown = [...fingerprints.keys()].filter((s) => !styles.has(s)).sort(byCodePoint);
+  if (missing.length > 0 || unknown.length > 0) {
+    throw new CheckFailed("issuer keys must cover exactly the ballot styles", { missing, unknown, entry_indices: indices });
+  }
+  if (new Set([...fingerprints.values()].map(toHex)).size !== fingerprints.size) {
+    throw new CheckFailed("two ballot styles share an issuer key", { entry_indices: indices });
+  }
+  ctx.issuerFingerprints = fingerprints;
+  return {
+    message: `${fingerprints.size} distinct keys of at least ${ctx.options.minIssuerBits} bits`,
+    evidence: {
+      entry_indices: indices,
+      fingerprints: Object.fromEntries([...fingerprints].sort((a, b) => byCodePoint(a[0], b[0])).map(([s, f]) => [s, toHex(f)])),
+    },
+  };
+}
+
+export function baseHash(ctx: Context): Passed {
+  const m = ctx.need(ctx.manifest, "the manifest", 10);
+  const joint = ctx.need(ctx.jointKey, "the joint key", 13);
+  const fingerprints = ctx.need(ctx.issuerFingerprints, "the issuer keys", 14);
+  const recomputed = electionBaseHash(m.hash, joint.K, Object.fromEntries(fingerprints));
+  const opened = ctx.ofKind("channels_open");
+  const index = opened[0];
+  if (index !== undefined) {
+    const p = ctx.payload(index);
+    const channels = p["channels"];
+    const published = p["election_base_hash"];
+    const ok =
+      Object.keys(p).sort().join(",") === "channels,election_base_hash" &&
+      Array.isArray(channels) &&
+      typeof published === "string" &&
+      /^[0-9a-f]{64}$/.test(published);
+    if (!ok) throw new CheckFailed("the channels_open entry does not parse", { entry_index: index });
+    if (published !== toHex(recomputed)) {
+      throw new CheckFailed("the base hash published when voting opened is not the recomputed one", {
+        entry_index: index,
+        published,
+        recomputed: toHex(recomputed),
+      });
+    }
+  }
+  ctx.baseHash = recomputed;
+  return {
+    message: `base hash recomputed (${index !== undefined ? `entry ${index}` : "no channels_open entry yet"})`,
+    evidence: { base_hash: toHex(recomputed) },
+  };
+}
+
+export function registerCounts(ctx: Context): Passed {
+  const m = ctx.need(ctx.manifest, "the manifest", 10);
+  const refs = ctx.ofKind("register_counts");
+  if (refs.length !== 1) {
+    throw new CheckFailed("the board must hold exactly one register_counts entry", { entry_indices: refs });
+  }
+  const index = refs[0] as number;
+  const opened = ctx.ofKind("channels_open");
+  if (opened.length > 0 && index > (opened[0] as number)) {
+    throw new CheckFailed("the register counts were posted after voting opened", { entry_index: index });
+  }
+  const p = ctx.payload(index);
+  const fail = (why: string): never => {
+    throw new CheckFailed(`the register counts are not the registrar's: ${why}`, { entry_index: index });
+  };
+  if (Object.keys(p).sort().join(",") !== "counts,election_id,registrar_key,signature") fail("not exactly its fields");
+  const counts = p["counts"];
+  if (!isObject(counts) || !Object.values(counts).every((n) => isCount(n) && n <= 1_000_000_000)) fail("counts");
+  const styleIds = Object.keys(counts as object);
+  if (styleIds.some((s, i) => i > 0 && byCodePoint(styleIds[i - 1] as string, s) >= 0)) fail("ballot styles must be sorted by id");
+  let key: Uint8Array = new Uint8Array(0);
+  let signature: Uint8Array = new Uint8Array(0);
+  try {
+    key = fromHex(p["registrar_key"], 32);
+    signature = fromHex(p["signature"], 64);
+  } catch {
+    fail("registrar_key or signature");
+  }
+  const electionId = p["election_id"];
+  if (typeof electionId !== "string" || electionId.length === 0 || electionId.length > 128) fail("election_id");
+  if (electionId !== m.electionId) fail(`register counts of election ${JSON.stringify(electionId)}`);
+  const styles = new Set(m.styles.map((s) => s.styleId));
+  if (styleIds.length !== styles.size || !styleIds.every((s) => styles.has(s))) fail("they must name every ballot style once");
+  const pinned = m.raw["registrar_key"];
+  if (typeof pinned === "string" && pinned !== toHex(key)) fail("signed by another key than the manifest's registrar");
+  const unsigned = Object.fromEntries(Object.entries(p).filter(([name]) => name !== "signature"));
+  const body = concat(lp(m.hash), lp(utf8(jcs(unsigned))));
+  if (publicKeyProblem(key) !== null || !verifyEd25519(key, taggedMessage("registrar/register_counts", body), signature)) {
+    fail("the signature does not verify");
+  }
+  const registered = new Map(Object.entries(counts as Record<string, number>));
+  ctx.registeredByStyle = registered;
+  const total = [...registered.values()].reduce((a, b) => a + b, 0);
+  const note =
+    typeof pinned === "string"
+      ? "signed by the registrar key the manifest pins"
+      : `signed by key ${toHex(key).slice(0, 16)}…, which the manifest does not pin (UNAUTHENTICATED)`;
+  return {
+    message: `${total} voters on the register in ${registered.size} ballot styles; ${note}`,
+    evidence: { entry_index: index, registered_by_style: counts, registrar_key: toHex(key) },
+  };
 }

@@ -10,7 +10,7 @@ import { fromHex } from "./bytes.js";
 import type { WitnessPin } from "./context.js";
 import { publicKeyProblem } from "./ed25519.js";
 import { ExportUnreadableError } from "./export.js";
-import { loadExportFile } from "./node.js";
+import { fileEntries, loadExportFile } from "./node.js";
 import { checkName } from "./notes.js";
 import { runChecks } from "./verify.js";
 
@@ -70,7 +70,7 @@ async function main(argv: string[]): Promise<number> {
   if (path === null) usage("no export file given");
   let report;
   try {
-    report = runChecks(await loadExportFile(path), { witnesses: pins, minWitnesses, minIssuerBits });
+    report = await runChecks(await loadExportFile(path), fileEntries(path), { witnesses: pins, minWitnesses, minIssuerBits });
   } catch (err) {
     if (err instanceof ExportUnreadableError || (err as NodeJS.ErrnoException).code === "ENOENT") {
       process.stderr.write(`cannot read the export: ${(err as Error).message}\n`);

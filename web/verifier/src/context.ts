@@ -1,7 +1,9 @@
 /** What the checks share in one run: the export, the options, and what earlier checks established. */
-import type { CurvePoint } from "./core.js";
+import type { CurvePoint, RsaPublicKey } from "./core.js";
 import type { BoardExport } from "./export.js";
 import { CheckSkipped, NotImplemented, type Status } from "./report.js";
+
+export type EntrySource = () => AsyncIterable<[number, string, unknown]>;
 
 export interface WitnessPin {
   name: string;
@@ -55,7 +57,14 @@ export class Context {
   constructor(
     readonly exp: BoardExport,
     readonly options: VerifyOptions,
+    /** Streams the export's entries again (index, kind, payload), for payloads not kept in memory (ballots). */
+    readonly source: EntrySource,
   ) {}
+
+  /** Every entry of `kind` with its payload, in index order, streamed from the export. */
+  async *entriesOf(kind: string): AsyncGenerator<[number, unknown]> {
+    for await (const [index, k, payload] of this.source()) if (k === kind) yield [index, payload];
+  }
 
   /** Each check's status so far (a check needing a value of one not implemented here is not implemented). */
   readonly statuses = new Map<number, Status>();
@@ -63,6 +72,9 @@ export class Context {
   qualification: { qualified: number[]; disqualified: Map<number, string> } | null = null;
   jointKey: { K: CurvePoint; publicShares: CurvePoint[]; index: number } | null = null;
   issuerFingerprints: Map<string, Uint8Array> | null = null;
+  issuerKeys: Map<string, RsaPublicKey> | null = null;
+  /** Told how far a long check got (the page's progress bar). */
+  progress: ((what: string, done: number) => void) | null = null;
   baseHash: Uint8Array | null = null;
   registeredByStyle: Map<string, number> | null = null;
 

@@ -4,11 +4,12 @@
  * not implement yet is reported "not_implemented", never "pass".
  */
 import { toHex } from "./bytes.js";
+import { everyBallot, spoiledBallots } from "./checks/ballot.js";
 import { distinctBallots, weeding } from "./checks/ballots.js";
 import { merkleLog, phases, treeHeads, witnesses } from "./checks/log.js";
 import { complaints, jointKey, trusteeCommitments } from "./checks/ceremony.js";
 import { baseHash, issuance, issuerKeys, manifest, registerCounts } from "./checks/setup.js";
-import { Context, DEFAULT_OPTIONS, type VerifyOptions } from "./context.js";
+import { Context, DEFAULT_OPTIONS, type EntrySource, type VerifyOptions } from "./context.js";
 import { fingerprint, lastTreeHead, type BoardExport } from "./export.js";
 import {
   CheckFailed,
@@ -23,7 +24,7 @@ import {
 
 export const VERIFIER = "shailoo-verifier-ts/0.1";
 
-type CheckFn = (ctx: Context) => Passed;
+type CheckFn = (ctx: Context) => Passed | Promise<Passed>;
 
 const notImplemented: CheckFn = () => {
   throw new NotImplemented("not implemented in this verifier yet");
@@ -48,10 +49,10 @@ export const CHECKS: [number, string, string, CheckFn][] = [
     "Register counts: the registrar's signed count of voters per ballot style, before voting opens",
     registerCounts,
   ],
-  [20, "ballots", "Every ballot: encodings, registrar and credential signatures, all proofs, ballot style", notImplemented],
+  [20, "ballots", "Every ballot: encodings, registrar and credential signatures, all proofs, ballot style", everyBallot],
   [21, "ballots", "Every ballot entry is a distinct ballot (no ballot posted twice)", distinctBallots],
   [22, "ballots", "Re-vote weeding: one counted ballot per credential, as the policy says", weeding],
-  [23, "ballots", "Spoiled (challenged) ballots open to what was published, and are never counted", notImplemented],
+  [23, "ballots", "Spoiled (challenged) ballots open to what was published, and are never counted", spoiledBallots],
   [24, "ballots", "Voting window: every ballot integrated inside it, the close not before it ends", notImplemented],
   [30, "precincts", "Device keys registered by the commission", notImplemented],
   [31, "precincts", "Precinct batch chains: every device's batches signed, unbroken and closed by its protocol", notImplemented],
@@ -68,8 +69,14 @@ export const CHECKS: [number, string, string, CheckFn][] = [
   ],
 ];
 
-export function runChecks(exp: BoardExport, options: VerifyOptions = DEFAULT_OPTIONS): Report {
-  const ctx = new Context(exp, options);
+export async function runChecks(
+  exp: BoardExport,
+  source: EntrySource,
+  options: VerifyOptions = DEFAULT_OPTIONS,
+  progress: ((what: string, done: number) => void) | null = null,
+): Promise<Report> {
+  const ctx = new Context(exp, options, source);
+  ctx.progress = progress;
   const head = lastTreeHead(exp);
   const checks: CheckResult[] = [];
   for (const [number, area, name, run] of CHECKS) {
@@ -78,7 +85,8 @@ export function runChecks(exp: BoardExport, options: VerifyOptions = DEFAULT_OPT
     let message: string;
     let evidence: Record<string, unknown> = {};
     try {
-      const passed = run(ctx);
+      const passed = await run(ctx);
+      progress?.(`check ${number}`, number);
       status = "pass";
       message = passed.message;
       evidence = passed.evidence ?? {};

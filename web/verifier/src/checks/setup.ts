@@ -1,7 +1,7 @@
 /** Checks 10 and 14–17: the manifest and its hash, issuer keys, base hash, issuance, register counts (record.md §2). */
 import { concat, fromHex, lp, toHex, utf8 } from "../bytes.js";
 import type { Context, Manifest } from "../context.js";
-import { electionBaseHash, keyFromSpki } from "../core.js";
+import { electionBaseHash, keyFromSpki, type RsaPublicKey } from "../core.js";
 import { publicKeyProblem, taggedMessage, verifyEd25519 } from "../ed25519.js";
 import { hashFields, recordHash } from "../hash.js";
 import { jcs } from "../jcs.js";
@@ -128,6 +128,7 @@ export function byCodePoint(a: string, b: string): number {
 export function issuerKeys(ctx: Context): Passed {
   const m = ctx.need(ctx.manifest, "the manifest", 10);
   const fingerprints = new Map<string, Uint8Array>();
+  const rsaKeys = new Map<string, RsaPublicKey>();
   const indices: number[] = [];
   for (const index of ctx.ofKind("issuer_keys")) {
     const p = ctx.payload(index);
@@ -147,7 +148,7 @@ export function issuerKeys(ctx: Context): Passed {
       if (typeof style !== "string" || style.length === 0 || style.length > 128) fail("ballot_style_id");
       let fingerprint: Uint8Array = new Uint8Array(0);
       try {
-        keyFromSpki(fromHex(der), ctx.options.minIssuerBits);
+        rsaKeys.set(style as string, keyFromSpki(fromHex(der), ctx.options.minIssuerBits));
         fingerprint = hashFields("blind-rsa/public-key", fromHex(der));
       } catch (err) {
         fail(`the key of ${String(style)}: ${(err as Error).message}`);
@@ -169,6 +170,7 @@ export function issuerKeys(ctx: Context): Passed {
     throw new CheckFailed("two ballot styles share an issuer key", { entry_indices: indices });
   }
   ctx.issuerFingerprints = fingerprints;
+  ctx.issuerKeys = rsaKeys;
   return {
     message: `${fingerprints.size} distinct keys of at least ${ctx.options.minIssuerBits} bits`,
     evidence: {

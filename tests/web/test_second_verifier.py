@@ -254,3 +254,11 @@ def test_both_verifiers_agree_on_the_demo_record(ts_cli: Path, tmp_path: Path) -
     demo_keys = VerifyOptions(min_issuer_bits=2048)
     statuses = agree(ts_cli, out / "board.jsonl", demo_keys, "--min-issuer-bits", "2048")
     assert all(statuses[n] == "pass" for n in IMPLEMENTED)
+
+
+def test_the_typescript_unit_tests_pass(ts_cli: Path) -> None:
+    """web/verifier's vitest suite: RFC 9162 roots and consistency proofs on the Certificate Transparency data."""
+    npx = shutil.which("npx")
+    assert npx is not None
+    done = subprocess.run([npx, "vitest", "run"], cwd=WEB, capture_output=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stdout.decode()[-3000:]

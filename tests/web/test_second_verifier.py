@@ -28,7 +28,15 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from observer.context import VerifyOptions, WitnessPin
 from observer.verify import verify
-from tests.observer.election import BuiltElection, build_election, flip_hex_byte, read_lines, write_lines
+from record.window import utc_ms, utc_text
+from tests.observer.election import (
+    BuiltElection,
+    build_election,
+    flip_hex_byte,
+    read_lines,
+    small_president_manifest,
+    write_lines,
+)
 from tests.observer.test_mutations import MUTATIONS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,7 +45,7 @@ CLI = WEB / "dist" / "verifier" / "src" / "cli.js"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 #: Checks the TypeScript verifier always runs (never "not_implemented").
-ALWAYS = frozenset({1, 2, 3, 4, 10, 11, 14, 16, 17, 21, 22})
+ALWAYS = frozenset({1, 2, 3, 4, 10, 11, 14, 16, 17, 21, 22, 24})
 #: Checks it runs when what they need was established by checks it implements (12 without a complaint: judging
 #: one is not implemented yet, and 13, 15, 20 and 23 need its result).
 SOMETIMES = frozenset({12, 13, 15, 20, 23})
@@ -262,3 +270,36 @@ def test_the_typescript_unit_tests_pass(ts_cli: Path) -> None:
     assert npx is not None
     done = subprocess.run([npx, "vitest", "run"], cwd=WEB, capture_output=True, timeout=300, check=False)
     assert done.returncode == 0, done.stdout.decode()[-3000:]
+
+
+def _late_ballots(tmp_path: Path) -> Path:
+    base = small_president_manifest()
+    closes = utc_text(utc_ms(base.dates.voting_opens) + 10_000)  # ten seconds of voting; the ballots take longer
+    manifest = base.with_voting_window(base.dates.voting_opens, closes, clock_tolerance_seconds=0)
+    return build_election(tmp_path / "late.jsonl", voters=3, revotes=0, manifest=manifest).path
+
+
+def _early_close(tmp_path: Path) -> Path:
+    manifest = small_president_manifest()
+    early = utc_text(utc_ms(manifest.dates.voting_closes) - 11 * 3_600_000)
+    return build_election(tmp_path / "early.jsonl", voters=3, revotes=0, manifest=manifest, close_at=early).path
+
+
+def _early_close_allowed(tmp_path: Path) -> Path:
+    base = small_president_manifest()
+    manifest = base.with_voting_window(base.dates.voting_opens, base.dates.voting_closes, early_close_allowed=True)
+    early = utc_text(utc_ms(manifest.dates.voting_closes) - 3_600_000)
+    return build_election(
+        tmp_path / "ok.jsonl", voters=3, revotes=0, manifest=manifest, close_at=early, close_reason="flood"
+    ).path
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [(_late_ballots, "fail"), (_early_close, "fail"), (_early_close_allowed, "pass")],
+    ids=["ballots_after_voting_closes", "early_close_not_allowed", "early_close_allowed_with_reason"],
+)
+def test_both_verifiers_agree_on_the_voting_window(
+    ts_cli: Path, tmp_path: Path, make: Callable[[Path], Path], expected: str
+) -> None:
+    assert agree(ts_cli, make(tmp_path))[24] == expected

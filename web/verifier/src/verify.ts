@@ -7,6 +7,7 @@ import { toHex } from "./bytes.js";
 import { everyBallot, spoiledBallots } from "./checks/ballot.js";
 import { distinctBallots, weeding } from "./checks/ballots.js";
 import { merkleLog, phases, treeHeads, witnesses } from "./checks/log.js";
+import { votingWindow } from "./checks/window.js";
 import { complaints, jointKey, trusteeCommitments } from "./checks/ceremony.js";
 import { baseHash, issuance, issuerKeys, manifest, registerCounts } from "./checks/setup.js";
 import { Context, DEFAULT_OPTIONS, type EntrySource, type VerifyOptions } from "./context.js";
@@ -53,7 +54,7 @@ export const CHECKS: [number, string, string, CheckFn][] = [
   [21, "ballots", "Every ballot entry is a distinct ballot (no ballot posted twice)", distinctBallots],
   [22, "ballots", "Re-vote weeding: one counted ballot per credential, as the policy says", weeding],
   [23, "ballots", "Spoiled (challenged) ballots open to what was published, and are never counted", spoiledBallots],
-  [24, "ballots", "Voting window: every ballot integrated inside it, the close not before it ends", notImplemented],
+  [24, "ballots", "Voting window: every ballot integrated inside it, the close not before it ends", votingWindow],
   [30, "precincts", "Device keys registered by the commission", notImplemented],
   [31, "precincts", "Precinct batch chains: every device's batches signed, unbroken and closed by its protocol", notImplemented],
   [32, "precincts", "Precinct reconciliation: decrypted subtotals equal the printed protocols", notImplemented],

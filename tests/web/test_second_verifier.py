@@ -114,6 +114,23 @@ def agree(cli: Path, path: Path, options: VerifyOptions | None = None, *args: st
         if c["number"] in implemented and c["status"] != py_status[c["number"]]
     ]
     assert not differences, json.dumps(differences, indent=1, ensure_ascii=False)
+    # A failing check names the same entries in both (where both give `entry_indices` as their evidence).
+    py_evidence = {c["number"]: c["evidence"] for c in python["checks"]}
+    named = [
+        {
+            "check": c["number"],
+            "python": py_evidence[c["number"]]["entry_indices"],
+            "typescript": c["evidence"]["entry_indices"],
+        }
+        for c in ts["checks"]
+        if c["number"] in implemented
+        and c["status"] == "fail"
+        and "entry_indices" in c["evidence"]
+        and "entry_indices" in py_evidence[c["number"]]
+        and sorted(map(json.dumps, c["evidence"]["entry_indices"]))
+        != sorted(map(json.dumps, py_evidence[c["number"]]["entry_indices"]))
+    ]
+    assert not named, json.dumps(named, indent=1)
     return py_status
 
 

@@ -7,6 +7,7 @@ import { toHex } from "./bytes.js";
 import { everyBallot, spoiledBallots } from "./checks/ballot.js";
 import { distinctBallots, weeding } from "./checks/ballots.js";
 import { merkleLog, phases, treeHeads, witnesses } from "./checks/log.js";
+import { batchChains, deviceKeys, reconciliation } from "./checks/precinct.js";
 import { votingWindow } from "./checks/window.js";
 import { complaints, jointKey, trusteeCommitments } from "./checks/ceremony.js";
 import { baseHash, issuance, issuerKeys, manifest, registerCounts } from "./checks/setup.js";
@@ -55,9 +56,9 @@ export const CHECKS: [number, string, string, CheckFn][] = [
   [22, "ballots", "Re-vote weeding: one counted ballot per credential, as the policy says", weeding],
   [23, "ballots", "Spoiled (challenged) ballots open to what was published, and are never counted", spoiledBallots],
   [24, "ballots", "Voting window: every ballot integrated inside it, the close not before it ends", votingWindow],
-  [30, "precincts", "Device keys registered by the commission", notImplemented],
-  [31, "precincts", "Precinct batch chains: every device's batches signed, unbroken and closed by its protocol", notImplemented],
-  [32, "precincts", "Precinct reconciliation: decrypted subtotals equal the printed protocols", notImplemented],
+  [30, "precincts", "Device keys registered by the commission", deviceKeys],
+  [31, "precincts", "Precinct batch chains: every device's batches signed, unbroken and closed by its protocol", batchChains],
+  [32, "precincts", "Precinct reconciliation: decrypted subtotals equal the printed protocols", reconciliation],
   [40, "tally", "Aggregation: the encrypted tally is the sum of the counted ballots", notImplemented],
   [41, "tally", "Every decryption share and its Chaum–Pedersen proof", notImplemented],
   [42, "tally", "Combination of k shares and the discrete logs of the published counts", notImplemented],

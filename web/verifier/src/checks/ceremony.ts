@@ -1,16 +1,15 @@
 /**
  * Checks 11–13: the key ceremony the joint key names, judged again from the board (docs/spec/record.md §2.2,
- * docs/spec/threshold.md). Complaints are judged only when there are none: opening a complained-of share
- * (ECDH, HKDF, AES-GCM) is not implemented here yet, so a ceremony with a complaint makes check 12 (and the
- * checks that need its result) "not implemented".
+ * docs/spec/threshold.md). Complaints are judged from public data with web/core's share_opening.ts.
  */
 import { concat, fromHex, lp, toHex, u32, utf8 } from "../bytes.js";
 import type { Ceremony, Commitment, Context } from "../context.js";
-import { CurvePoint, decodePoint, mulPublic, schnorrFromBytes, verifySchnorr } from "../core.js";
+import { chaumPedersenFromBytes, CurvePoint, decodePoint, decodeScalar, mulPublic, schnorrFromBytes, verifySchnorr } from "../core.js";
+import { judgeComplaint, type ComplaintData, type EncryptedShareData } from "../../../core/src/share_opening.js";
 import { publicKeyProblem, taggedMessage, verifyEd25519 } from "../ed25519.js";
 import { hashFields, payloadHash } from "../hash.js";
 import { jcs } from "../jcs.js";
-import { CheckFailed, NotImplemented, type Passed } from "../report.js";
+import { CheckFailed, type Passed } from "../report.js";
 
 const MAX_ATTEMPTS = 16;
 const STEPS = ["commitments", "shares", "checks"] as const;
@@ -273,10 +272,7 @@ export function trusteeCommitments(ctx: Context): Passed {
   };
 }
 
-interface Share {
-  sender: number;
-  recipient: number;
-}
+type Share = EncryptedShareData;
 
 function readShares(p: Record<string, unknown>, n: number): [number, Share[]] {
   if (!trusteePayloadOk(p, ["sender", "shares"])) throw new Error("not exactly the share entry's keys");
@@ -286,23 +282,41 @@ function readShares(p: Record<string, unknown>, n: number): [number, Share[]] {
   const out = shares.map((s) => {
     if (!isObject(s) || !keysExactly(s, ["sender", "recipient", "ephemeral", "body"])) throw new Error("bad share");
     if (!isInt(s["sender"], 1, 255) || !isInt(s["recipient"], 1, 255)) throw new Error("bad share index");
-    decodePoint(fromHex(s["ephemeral"], 33));
-    fromHex(s["body"], 48);
-    return { sender: s["sender"], recipient: s["recipient"] };
+    return {
+      sender: s["sender"],
+      recipient: s["recipient"],
+      ephemeral: decodePoint(fromHex(s["ephemeral"], 33)),
+      body: fromHex(s["body"], 48),
+    };
   });
   if (out.some((s) => s.sender !== sender)) throw new Error("a trustee_share entry holds shares from another sender");
   return [sender, out];
 }
 
-function readComplaints(p: Record<string, unknown>, n: number): [number, unknown[]] {
+function readComplaints(p: Record<string, unknown>, n: number): [number, ComplaintData[]] {
   if (!trusteePayloadOk(p, ["subject", "complainer", "complaints"])) throw new Error("not exactly the complaint entry's keys");
   const complainer = p["complainer"];
   const complaints = p["complaints"];
   if (!isInt(complainer, 1, n) || !Array.isArray(complaints)) throw new Error("bad complainer or complaints");
-  return [complainer, complaints];
+  const read = complaints.map((c): ComplaintData => {
+    if (!isObject(c) || !keysExactly(c, ["complainer", "accused", "shared_point", "proof", "revealed_share"])) {
+      throw new Error("not exactly the keys of a complaint");
+    }
+    if (!isInt(c["complainer"], 1, 255) || !isInt(c["accused"], 1, 255)) throw new Error("bad complaint index");
+    const revealed = c["revealed_share"];
+    return {
+      complainer: c["complainer"],
+      accused: c["accused"],
+      sharedPoint: decodePoint(fromHex(c["shared_point"], 33)),
+      proof: chaumPedersenFromBytes(fromHex(c["proof"], 98)),
+      revealedShare: revealed === null ? null : decodeScalar(fromHex(revealed, 32)),
+    };
+  });
+  if (read.some((c) => c.complainer !== complainer)) throw new Error("a complaint entry holds complaints filed by another trustee");
+  return [complainer, read];
 }
 
-export function complaints(ctx: Context): Passed {
+export async function complaints(ctx: Context): Promise<Passed> {
   const ceremony = ctx.need(ctx.ceremony, "the ceremony's participants", 11);
   const { context, attempt, n, k, closes } = ceremony;
   const participants = [...ceremony.commitments.keys()];
@@ -337,7 +351,7 @@ export function complaints(ctx: Context): Passed {
     if (sent === undefined) dealing.set(j, "no_shares");
     else if (JSON.stringify(sent[1].map((s) => s.recipient).sort((a, b) => a - b)) !== JSON.stringify(others)) dealing.set(j, "invalid_shares");
   }
-  const filed = new Map<number, [number, unknown[]]>();
+  const filed = new Map<number, [number, ComplaintData[]]>();
   for (const index of ctx.ofKind("complaint")) {
     const p = ctx.payload(index);
     if (p["subject"] !== "key_ceremony" || !ofThisCeremony(p, context, attempt, index)) continue;
@@ -346,7 +360,7 @@ export function complaints(ctx: Context): Passed {
       lateEntries.push(index);
       continue;
     }
-    let read: [number, unknown[]];
+    let read: [number, ComplaintData[]];
     try {
       read = readComplaints(p, n);
     } catch (err) {
@@ -361,16 +375,33 @@ export function complaints(ctx: Context): Passed {
   absent = participants.filter((j) => !filed.has(j));
   const lastCheck = filed.size ? Math.max(...[...filed.values()].map(([i]) => i)) : sharesEnded;
   stepEnd(closes, "checks", absent, lastCheck, sharesEnded);
-  if ([...filed.values()].some(([, items]) => items.length > 0)) {
-    throw new NotImplemented("judging a complaint (opening the complained-of share) is not implemented in this verifier yet");
+  const sent = new Map([...shares].map(([j, [, parsed]]) => [j, new Map(parsed.map((x) => [x.recipient, x]))]));
+  const upheld = new Map<number, string>();
+  const verdicts: Record<string, unknown>[] = [];
+  for (const [complainer, [index, items]] of [...filed].sort((a, b) => a[0] - b[0])) {
+    // the lowest complainer's verdict counts first
+    for (const complaint of items) {
+      const encrypted = sent.get(complaint.accused)?.get(complainer);
+      if (complaint.complainer !== complainer || encrypted === undefined) {
+        throw new CheckFailed("a complaint about a share that was never sent", { entry_index: index });
+      }
+      const accused = ceremony.commitments.get(complaint.accused);
+      const own = ceremony.commitments.get(complainer) as [number, Commitment];
+      if (accused === undefined) throw new CheckFailed("a complaint against a trustee that took no part", { entry_index: index });
+      const verdict = await judgeComplaint(context, complaint, encrypted, accused[1].coefficients, own[1].shareKey);
+      const standing = verdict.guilty === complaint.accused;
+      verdicts.push({ entry_index: index, complainer, accused: complaint.accused, guilty: verdict.guilty, reason: verdict.reason, upheld: standing });
+      if (standing && !upheld.has(complaint.accused)) upheld.set(complaint.accused, verdict.reason);
+    }
   }
   const disqualified = new Map(ceremony.excluded);
-  for (const [j, r] of dealing) if (!disqualified.has(j)) disqualified.set(j, r);
+  for (const found of [dealing, upheld]) for (const [j, r] of found) if (!disqualified.has(j)) disqualified.set(j, r);
   const qualified = Array.from({ length: n }, (_, i) => i + 1).filter((j) => !disqualified.has(j));
   const sorted = new Map([...disqualified].sort((a, b) => a[0] - b[0]));
   const evidence = {
     share_entries: [...shares.values()].map(([i]) => i).sort((a, b) => a - b),
     complaint_entries: [...filed.values()].map(([i]) => i).sort((a, b) => a - b),
+    verdicts,
     qualified,
     disqualified: Object.fromEntries(sorted),
     late_entries: lateEntries.sort((a, b) => a - b),
@@ -380,7 +411,7 @@ export function complaints(ctx: Context): Passed {
   }
   ctx.qualification = { qualified, disqualified: sorted };
   return {
-    message: `${shares.size} share entries, ${filed.size} step-3 entries, no complaint; Q = ${JSON.stringify(qualified)}${sorted.size ? `; disqualified: ${reasons(sorted)}` : ""}; ${rosterNote(ctx)}`,
+    message: `${shares.size} share entries, ${filed.size} step-3 entries, ${verdicts.length} complaint(s) judged; Q = ${JSON.stringify(qualified)}${sorted.size ? `; disqualified: ${reasons(sorted)}` : ""}; ${rosterNote(ctx)}`,
     evidence,
   };
 }

@@ -1,6 +1,7 @@
 """The application factory: ``create_app(settings)`` builds the voting server's FastAPI app.
 
-Routers: voter API (`mobile_api.router`), admin, board, trustees, health. Errors are always
+Routers: voter API (`mobile_api.router`), admin, board, trustees, health, and the voter web app at ``/app``
+(`voting_server.voter_app`). Errors are always
 ``{"code", "message"}`` (`voting_server.http_errors`); request bodies above ``max_body_bytes`` are refused
 before parsing. The lifespan starts the board's tree-head integrator.
 """
@@ -28,6 +29,7 @@ from voting_server.http_errors import BodySizeLimit, InFlightLimit, RateLimit, S
 from voting_server.logs import configure_logging
 from voting_server.settings import Settings
 from voting_server.trustee_api import build_trustee_router
+from voting_server.voter_app import build_voter_app_router
 
 
 def _version() -> str:
@@ -88,4 +90,5 @@ def create_app(
     app.include_router(build_trustee_router())
     app.include_router(build_dashboard_router(parts.board))
     app.include_router(build_precinct_router(parts.board, operator=require_role(Role.OPERATOR)))
+    app.include_router(build_voter_app_router())
     return app

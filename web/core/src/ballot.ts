@@ -6,7 +6,7 @@ import { base32, concatBytes, fromHex, lp, toHex, utf8 } from './bytes.js';
 import { canonicalJson } from './canonical.js';
 import { type ContestNonces, type EncryptedContest, contestFromBytes, contestToBytes, encryptContest, opensTo, verifyContest } from './contest.js';
 import { ShailooError } from './errors.js';
-import { type CurvePoint, encodePoint, encodeScalar, decodeScalar } from './group.js';
+import { type CurvePoint, G, encodePoint, encodeScalar, decodeScalar } from './group.js';
 import { domainTag, hashFields } from './hashing.js';
 import { sign, verify as verifySignature } from './signing.js';
 
@@ -114,6 +114,10 @@ export function createBallot(args: {
   onProgress?: (done: number, total: number) => void;
 }): { ballot: BallotJson; reveal: RevealJson } {
   const total = args.contests.reduce((n, c) => n + c.selections.length, 0);
+  // Fixed-base tables (noble's wNAF, 8-bit windows) for G and K: every multiplication of the ballot is by one of
+  // them, so a table built once serves thousands (the 2021 ballot has 1,165 selections).
+  G.precompute(8, false);
+  args.jointKey.precompute(8, false);
   let before = 0;
   const contests: BallotJson['contests'] = [];
   const reveal: RevealJson = { contests: [] };

@@ -11,3 +11,4 @@ export * from './signing.js';
 export * from './blindrsa.js';
 export * from './ballot.js';
 export * from './credential.js';
+export * from './board.js';

@@ -30,14 +30,16 @@ export function checkSigningPublicKey(key: Uint8Array): void {
   let y = 0n;
   for (let i = 31; i >= 0; i--) y = (y << 8n) | BigInt(i === 31 ? key[i]! & 0x7f : key[i]!);
   if (y >= ED_P) throw new ShailooError('non_canonical', 'an Ed25519 public key encodes y < p');
+  // x = 0 exactly when y² = 1; its only encoding has the sign bit clear.
+  if ((y === 1n || y === ED_P - 1n) && (key[31]! & 0x80) !== 0) {
+    throw new ShailooError('non_canonical', 'x = 0 with the sign bit set');
+  }
   let point;
   try {
     point = ed25519.Point.fromBytes(key, false);
   } catch {
     throw new ShailooError('invalid_point', 'no Ed25519 point has this encoding');
   }
-  const x0 = point.toAffine().x === 0n;
-  if (x0 && (key[31]! & 0x80) !== 0) throw new ShailooError('non_canonical', 'x = 0 with the sign bit set');
   if (point.isSmallOrder()) throw new ShailooError('invalid_point', 'an Ed25519 public key of small order');
 }
 

@@ -1,0 +1,326 @@
+"""The second verifier (web/verifier, TypeScript on Node) and the Python verifier agree (issue 18).
+
+Each export below — the observer tests' honest election, each of the observer's one-byte mutations, the log
+mutations (tree head root, consistency proofs, cosignature, a dropped entry, phase order), the witness pins, and
+a `shailoo demo` presidential record — is verified by both, and the test fails on any disagreement of the status of
+a check the TypeScript verifier implements. A check it does not implement yet says "not_implemented" (never
+"pass"); the test also pins which checks those are, so a new check joins the comparison when it is implemented.
+
+The TypeScript verifier is built (``npm run build``: tsc, no network) from ``web/verifier`` once per session; its
+``node_modules`` come from ``npm ci`` in ``web/verifier`` (``.ci/run`` does it). Without Node or without them the
+tests skip, except under CI=true where they fail.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from observer.context import VerifyOptions, WitnessPin
+from observer.verify import verify
+from record.window import utc_ms, utc_text
+from tests.observer.election import (
+    BuiltElection,
+    build_election,
+    flip_hex_byte,
+    read_lines,
+    small_president_manifest,
+    write_lines,
+)
+from tests.observer.test_mutations import MUTATIONS
+
+ROOT = Path(__file__).resolve().parents[2]
+WEB = ROOT / "web" / "verifier"
+CLI = WEB / "dist" / "verifier" / "src" / "cli.js"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+#: The checks the TypeScript verifier implements; every other one must say "not_implemented" (40-44).
+IMPLEMENTED = frozenset({1, 2, 3, 4, 10, 11, 12, 13, 14, 15, 16, 17, 20, 21, 22, 23, 24})
+#: Implemented only for a board no kiosk or urn took part in (no device_key, precinct_batch, precinct_protocol).
+WITHOUT_DEVICES = frozenset({30, 31, 32})
+
+Line = dict[str, Any]
+
+
+def _unavailable(reason: str) -> None:
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: the second verifier must run, not skip)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def ts_cli() -> Path:
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None or npm is None:
+        _unavailable("Node.js (node, npm) is not installed")
+    if not (WEB / "node_modules").is_dir():
+        _unavailable("web/verifier/node_modules is missing: run `cd web/verifier && npm ci`")
+    assert npm is not None
+    subprocess.run([npm, "run", "--silent", "build"], cwd=WEB, check=True, timeout=300)
+    return CLI
+
+
+@pytest.fixture(scope="session")
+def election(tmp_path_factory: pytest.TempPathFactory) -> BuiltElection:
+    # 6 voters and 2 re-votes: 8 ballots, enough for every observer mutation (the 7th ballot is the last it changes)
+    return build_election(tmp_path_factory.mktemp("record") / "export.jsonl", voters=6, revotes=2)
+
+
+@pytest.fixture
+def export_copy(election: BuiltElection, tmp_path: Path) -> Path:
+    path = tmp_path / "export.jsonl"
+    shutil.copyfile(election.path, path)
+    return path
+
+
+def run_ts(cli: Path, path: Path, *args: str) -> dict[str, Any]:
+    node = shutil.which("node")
+    assert node is not None
+    done = subprocess.run([node, str(cli), str(path), "--json", *args], capture_output=True, timeout=600, check=False)
+    assert done.returncode in (0, 1), done.stderr.decode()
+    report: dict[str, Any] = json.loads(done.stdout)
+    assert done.returncode == (0 if report["passed"] else 1)
+    return report
+
+
+def agree(cli: Path, path: Path, options: VerifyOptions | None = None, *args: str) -> dict[int, str]:
+    """Verify ``path`` with both verifiers; fail on any disagreement; return the Python statuses by number."""
+    python = verify(path, options).to_json()
+    ts = run_ts(cli, path, *args)
+    assert ts["format"] == python["format"]
+    assert ts["export"] == python["export"]
+    assert [(c["number"], c["area"], c["name"]) for c in ts["checks"]] == [
+        (c["number"], c["area"], c["name"]) for c in python["checks"]
+    ], "the two verifiers must number and name the checks alike"
+    py_status = {c["number"]: c["status"] for c in python["checks"]}
+    implemented = {c["number"] for c in ts["checks"] if c["status"] != "not_implemented"}
+    assert IMPLEMENTED <= implemented <= IMPLEMENTED | WITHOUT_DEVICES
+    differences = [
+        {"check": c["number"], "python": py_status[c["number"]], "typescript": c["status"], "ts_message": c["message"]}
+        for c in ts["checks"]
+        if c["number"] in implemented and c["status"] != py_status[c["number"]]
+    ]
+    assert not differences, json.dumps(differences, indent=1, ensure_ascii=False)
+    # A failing check names the same entries in both (where both give `entry_indices` as their evidence).
+    py_evidence = {c["number"]: c["evidence"] for c in python["checks"]}
+    named = [
+        {
+            "check": c["number"],
+            "python": py_evidence[c["number"]]["entry_indices"],
+            "typescript": c["evidence"]["entry_indices"],
+        }
+        for c in ts["checks"]
+        if c["number"] in implemented
+        and c["status"] == "fail"
+        and "entry_indices" in c["evidence"]
+        and "entry_indices" in py_evidence[c["number"]]
+        and sorted(map(json.dumps, c["evidence"]["entry_indices"]))
+        != sorted(map(json.dumps, py_evidence[c["number"]]["entry_indices"]))
+    ]
+    assert not named, json.dumps(named, indent=1)
+    return py_status
+
+
+def _entry(lines: list[Line], index: int) -> Line:
+    return next(line for line in lines if line.get("type") == "entry" and line["index"] == index)
+
+
+def _tree_heads(lines: list[Line]) -> list[Line]:
+    return [line for line in lines if line.get("type") == "tree_head"]
+
+
+def test_both_verifiers_pass_the_honest_record(ts_cli: Path, election: BuiltElection) -> None:
+    statuses = agree(ts_cli, election.path)
+    assert all(statuses[n] == "pass" for n in IMPLEMENTED)
+
+
+@pytest.mark.parametrize(
+    "ceremony",
+    [{"absent": (2,)}, {"cheaters": {3: 1}}, {"false_complaints": {2: 1}}],
+    ids=["absent_trustee_steps_closed", "cheating_dealer", "false_complaint"],
+)
+def test_both_verifiers_agree_on_ceremonies_with_trouble(
+    ts_cli: Path, tmp_path: Path, ceremony: dict[str, Any]
+) -> None:
+    """A trustee that never posts (its steps closed), a dealer judged by a complaint, a complaint that is false."""
+    built = build_election(tmp_path / "export.jsonl", voters=4, revotes=0, **ceremony)
+    statuses = agree(ts_cli, built.path)
+    assert all(statuses[n] == "pass" for n in IMPLEMENTED)  # a trustee in trouble is judged, not a failure
+
+
+@pytest.mark.parametrize("name", sorted(MUTATIONS))
+def test_both_verifiers_agree_on_each_observer_mutation(
+    ts_cli: Path, election: BuiltElection, export_copy: Path, name: str
+) -> None:
+    kind, nth, mutate = MUTATIONS[name]
+    lines = read_lines(export_copy)
+    mutate(_entry(lines, election.indices[kind][nth])["payload"])
+    write_lines(export_copy, lines)
+    statuses = agree(ts_cli, export_copy)
+    assert statuses[1] == "fail"  # the changed entry breaks the log's promise: both must see it
+
+
+def _flip_root(lines: list[Line]) -> None:
+    head = _tree_heads(lines)[2]
+    body, sep, sigs = head["checkpoint"].partition("\n\n")
+    origin, size, root, time = body.split("\n")
+    raw = bytearray(base64.b64decode(root))
+    raw[0] ^= 1
+    head["checkpoint"] = "\n".join([origin, size, base64.b64encode(bytes(raw)).decode(), time]) + sep + sigs
+
+
+def _flip_proof_hash(lines: list[Line]) -> None:
+    proof = _tree_heads(lines)[2]["consistency"]
+    proof["hashes"][0] = flip_hex_byte(proof["hashes"][0], 5)
+
+
+def _drop_proof_hash(lines: list[Line]) -> None:
+    _tree_heads(lines)[2]["consistency"]["hashes"].pop()
+
+
+def _drop_proof(lines: list[Line]) -> None:
+    del _tree_heads(lines)[2]["consistency"]
+
+
+def _proof_on_first_head(lines: list[Line]) -> None:
+    _tree_heads(lines)[0]["consistency"] = {"hashes": [], "new_size": 1, "old_size": 1}
+
+
+def _flip_cosignature(lines: list[Line]) -> None:
+    cosig = [line for line in lines if line.get("type") == "cosignature"][3]
+    cosig["signature"] = flip_hex_byte(cosig["signature"], 10)
+
+
+def _drop_entry(lines: list[Line]) -> None:
+    lines.remove(_entry(lines, 20))
+
+
+def _drop_end(lines: list[Line]) -> None:
+    lines.pop()
+
+
+def _swap_two_heads(lines: list[Line]) -> None:
+    heads = _tree_heads(lines)
+    a, b = lines.index(heads[1]), lines.index(heads[2])
+    lines[a], lines[b] = lines[b], lines[a]
+
+
+LOG_MUTATIONS: dict[str, Callable[[list[Line]], None]] = {
+    "tree_head_root": _flip_root,
+    "consistency_hash_flipped": _flip_proof_hash,
+    "consistency_hash_dropped": _drop_proof_hash,
+    "consistency_proof_dropped": _drop_proof,
+    "consistency_proof_on_first_head": _proof_on_first_head,
+    "cosignature_byte": _flip_cosignature,
+    "entry_dropped": _drop_entry,
+    "end_line_dropped": _drop_end,
+    "tree_heads_swapped": _swap_two_heads,
+}
+
+
+@pytest.mark.parametrize("name", sorted(LOG_MUTATIONS))
+def test_both_verifiers_agree_on_each_log_mutation(ts_cli: Path, export_copy: Path, name: str) -> None:
+    lines = read_lines(export_copy)
+    LOG_MUTATIONS[name](lines)
+    write_lines(export_copy, lines)
+    statuses = agree(ts_cli, export_copy)
+    assert statuses[1] == "fail" or statuses[2] == "fail" or statuses[3] == "fail"
+
+
+def test_both_verifiers_agree_on_entries_out_of_phase_order(
+    ts_cli: Path, election: BuiltElection, export_copy: Path
+) -> None:
+    lines = read_lines(export_copy)
+    close = _entry(lines, election.indices["close"][0])
+    close["kind"], close["payload"] = "ballot", _entry(lines, election.indices["ballot"][0])["payload"]
+    write_lines(export_copy, lines)
+    assert agree(ts_cli, export_copy)[4] == "fail"
+
+
+def test_both_verifiers_agree_on_witness_pins(ts_cli: Path, election: BuiltElection) -> None:
+    """A roster witness required by name passes; a name the roster lacks, or a key that contradicts it, fails."""
+    name = sorted(election.witness_keys)[0]
+    assert agree(ts_cli, election.path, VerifyOptions(witnesses=(WitnessPin(name),)), "--witness", name)[3] == "pass"
+    unknown = VerifyOptions(witnesses=(WitnessPin("nobody.test"),))
+    assert agree(ts_cli, election.path, unknown, "--witness", "nobody.test")[3] == "fail"
+    other = Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw).hex()
+    contradicts = VerifyOptions(witnesses=(WitnessPin.parse(f"{name}={other}"),))
+    assert agree(ts_cli, election.path, contradicts, "--witness", f"{name}={other}")[3] == "fail"
+
+
+def test_both_verifiers_agree_without_a_witness_roster(ts_cli: Path, tmp_path: Path) -> None:
+    built = build_election(tmp_path / "export.jsonl", voters=4, revotes=0, witness_roster=False)
+    assert agree(ts_cli, built.path)[3] == "fail"  # nothing pinned: no cosignature counts
+    assert agree(ts_cli, built.path, VerifyOptions(min_witnesses=0), "--min-witnesses", "0")[3] == "pass"
+
+
+def test_both_verifiers_agree_on_the_demo_record(ts_cli: Path, tmp_path: Path) -> None:
+    """`shailoo demo` (the presidential preset, 6 voters, test-size issuer keys): the real server's record."""
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    out = tmp_path / "demo"
+    result = CliRunner().invoke(app, ["demo", "--voters", "6", "--issuer-bits", "2048", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert agree(ts_cli, out / "board.jsonl")[14] == "fail"  # its test-size keys are below the 3072-bit minimum
+    demo_keys = VerifyOptions(min_issuer_bits=2048)
+    statuses = agree(ts_cli, out / "board.jsonl", demo_keys, "--min-issuer-bits", "2048")
+    assert all(statuses[n] == "pass" for n in IMPLEMENTED)
+
+
+def test_the_typescript_unit_tests_pass(ts_cli: Path) -> None:
+    """web/verifier's vitest suite: RFC 9162 roots and consistency proofs on the Certificate Transparency data."""
+    npx = shutil.which("npx")
+    assert npx is not None
+    done = subprocess.run([npx, "vitest", "run"], cwd=WEB, capture_output=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stdout.decode()[-3000:]
+
+
+def _late_ballots(tmp_path: Path) -> Path:
+    base = small_president_manifest()
+    closes = utc_text(utc_ms(base.dates.voting_opens) + 10_000)  # ten seconds of voting; the ballots take longer
+    manifest = base.with_voting_window(base.dates.voting_opens, closes, clock_tolerance_seconds=0)
+    return build_election(tmp_path / "late.jsonl", voters=3, revotes=0, manifest=manifest).path
+
+
+def _early_close(tmp_path: Path) -> Path:
+    manifest = small_president_manifest()
+    early = utc_text(utc_ms(manifest.dates.voting_closes) - 11 * 3_600_000)
+    return build_election(tmp_path / "early.jsonl", voters=3, revotes=0, manifest=manifest, close_at=early).path
+
+
+def _early_close_allowed(tmp_path: Path) -> Path:
+    base = small_president_manifest()
+    manifest = base.with_voting_window(base.dates.voting_opens, base.dates.voting_closes, early_close_allowed=True)
+    early = utc_text(utc_ms(manifest.dates.voting_closes) - 3_600_000)
+    return build_election(
+        tmp_path / "ok.jsonl", voters=3, revotes=0, manifest=manifest, close_at=early, close_reason="flood"
+    ).path
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [(_late_ballots, "fail"), (_early_close, "fail"), (_early_close_allowed, "pass")],
+    ids=["ballots_after_voting_closes", "early_close_not_allowed", "early_close_allowed_with_reason"],
+)
+def test_both_verifiers_agree_on_the_voting_window(
+    ts_cli: Path, tmp_path: Path, make: Callable[[Path], Path], expected: str
+) -> None:
+    assert agree(ts_cli, make(tmp_path))[24] == expected
+
+
+def test_both_verifiers_fail_app_ballots_that_name_a_precinct(ts_cli: Path, tmp_path: Path) -> None:
+    """A server that lets app ballots name a precinct no kiosk vouches for: check 31 fails in both."""
+    built = build_election(tmp_path / "export.jsonl", voters=3, revotes=0, app_ballots_name_a_precinct=True)
+    assert agree(ts_cli, built.path)[31] == "fail"

@@ -1,0 +1,100 @@
+/** What the checks share in one run: the export, the options, and what earlier checks established. */
+import type { CurvePoint, RsaPublicKey } from "./core.js";
+import type { BoardExport } from "./export.js";
+import { CheckSkipped, NotImplemented, type Status } from "./report.js";
+
+export type EntrySource = () => AsyncIterable<[number, string, unknown]>;
+
+export interface WitnessPin {
+  name: string;
+  key: Uint8Array | null;
+}
+
+export interface VerifyOptions {
+  witnesses: WitnessPin[];
+  minWitnesses: number;
+  /** The fewest modulus bits of an issuer key (3072 for any real election; less only for tests and demos). */
+  minIssuerBits: number;
+}
+
+export const DEFAULT_OPTIONS: VerifyOptions = { witnesses: [], minWitnesses: 1, minIssuerBits: 3072 };
+
+export interface Commitment {
+  index: number;
+  n: number;
+  k: number;
+  coefficients: CurvePoint[];
+  coefficientProof: Uint8Array;
+  shareKey: CurvePoint;
+  shareKeyProof: Uint8Array;
+}
+
+export interface Ceremony {
+  context: Uint8Array;
+  n: number;
+  k: number;
+  attempt: number;
+  /** participant → [entry index, commitment] */
+  commitments: Map<number, [number, Commitment]>;
+  excluded: Map<number, string>;
+  closes: Map<string, [number, number[]]>;
+  commitmentsEnded: number;
+}
+
+export interface Manifest {
+  raw: Record<string, unknown>;
+  electionId: string;
+  styles: { styleId: string; contests: string[]; regionId: string }[];
+  policy: Record<string, unknown>;
+  hash: Uint8Array;
+}
+
+export class Context {
+  manifest: Manifest | null = null;
+  /** Issued credentials per ballot style (check 16). */
+  issuedByStyle: Map<string, number> | null = null;
+
+  constructor(
+    readonly exp: BoardExport,
+    readonly options: VerifyOptions,
+    /** Streams the export's entries again (index, kind, payload), for payloads not kept in memory (ballots). */
+    readonly source: EntrySource,
+  ) {}
+
+  /** Every entry of `kind` with its payload, in index order, streamed from the export. */
+  async *entriesOf(kind: string): AsyncGenerator<[number, unknown]> {
+    for await (const [index, k, payload] of this.source()) if (k === kind) yield [index, payload];
+  }
+
+  /** Each check's status so far (a check needing a value of one not implemented here is not implemented). */
+  readonly statuses = new Map<number, Status>();
+  ceremony: Ceremony | null = null;
+  qualification: { qualified: number[]; disqualified: Map<number, string> } | null = null;
+  jointKey: { K: CurvePoint; publicShares: CurvePoint[]; index: number } | null = null;
+  issuerFingerprints: Map<string, Uint8Array> | null = null;
+  issuerKeys: Map<string, RsaPublicKey> | null = null;
+  /** Told how far a long check got (the page's progress bar). */
+  progress: ((what: string, done: number) => void) | null = null;
+  baseHash: Uint8Array | null = null;
+  registeredByStyle: Map<string, number> | null = null;
+
+  /** The value, or skip the check naming what is missing and which check should have established it; when that
+   * check is one this verifier does not implement yet, the asking check is not implemented either. */
+  need<T>(value: T | null, what: string, check: number): T {
+    if (value !== null) return value;
+    if (this.statuses.get(check) === "not_implemented") {
+      throw new NotImplemented(`needs ${what}, from check ${check}, which this verifier does not implement yet`);
+    }
+    throw new CheckSkipped(`needs ${what}, which check ${check} did not establish`);
+  }
+
+  ofKind(kind: string): number[] {
+    return this.exp.entries.filter((e) => e.kind === kind).map((e) => e.index);
+  }
+
+  payload(index: number): Record<string, unknown> {
+    const p = this.exp.payloads.get(index);
+    if (p === undefined) throw new Error(`entry ${index} has no payload in memory`);
+    return p;
+  }
+}

@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 
 WEB = Path(__file__).resolve().parents[2] / "web"
-STAMP = WEB / "node_modules" / ".shailoo-lock-sha256"
 CLI = WEB / "dist" / "cli" / "ballot-cli.mjs"
 
 
@@ -36,13 +35,27 @@ def run(args: list[str], *, timeout: float = 600, stdin: str | None = None) -> s
     return subprocess.run(args, cwd=WEB, input=stdin, capture_output=True, text=True, timeout=timeout, check=False)
 
 
+def npm_ci(folder: Path) -> None:
+    """``npm ci`` in ``folder`` once per lock file: a stamp in its node_modules holds the lock's hash."""
+    _node, npm = need_node()
+    stamp = folder / "node_modules" / ".shailoo-lock-sha256"
+    lock = hashlib.sha256((folder / "package-lock.json").read_bytes()).hexdigest()
+    if not stamp.exists() or stamp.read_text().strip() != lock:
+        done = subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        assert done.returncode == 0, f"npm ci in {folder} failed:\n{done.stdout}\n{done.stderr}"
+        stamp.write_text(lock + "\n")
+
+
 def ensure_packages() -> None:
-    """``npm ci`` once per lock file: the stamp in node_modules holds the lock's hash."""
-    node, npm = need_node()
-    lock = hashlib.sha256((WEB / "package-lock.json").read_bytes()).hexdigest()
-    if not STAMP.exists() or STAMP.read_text().strip() != lock:
-        done = run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"])
-        assert done.returncode == 0, f"npm ci failed:\n{done.stdout}\n{done.stderr}"
-        STAMP.write_text(lock + "\n")
+    """web/'s locked packages (``npm_ci``), then the test CLI."""
+    node, _npm = need_node()
+    npm_ci(WEB)
     built = run([node, "build.mjs", "--cli-only"], timeout=120)
     assert built.returncode == 0, built.stderr

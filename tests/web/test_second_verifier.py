@@ -7,8 +7,8 @@ a check the TypeScript verifier implements. A check it does not implement yet sa
 "pass"); the test also pins which checks those are, so a new check joins the comparison when it is implemented.
 
 The TypeScript verifier is built (``npm run build``: tsc, no network) from ``web/verifier`` once per session; its
-``node_modules`` come from ``npm ci`` in ``web/verifier`` (``.ci/run`` does it). Without Node or without them the
-tests skip, except under CI=true where they fail.
+``node_modules`` come from ``npm ci`` in ``web/verifier``, run by the test itself once per lock file. Without Node
+the tests skip, except under CI=true where they fail.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from tests.observer.election import (
     write_lines,
 )
 from tests.observer.test_mutations import MUTATIONS
+from tests.web.node import npm_ci
 
 ROOT = Path(__file__).resolve().parents[2]
 WEB = ROOT / "web" / "verifier"
@@ -63,9 +64,8 @@ def ts_cli() -> Path:
     node, npm = shutil.which("node"), shutil.which("npm")
     if node is None or npm is None:
         _unavailable("Node.js (node, npm) is not installed")
-    if not (WEB / "node_modules").is_dir():
-        _unavailable("web/verifier/node_modules is missing: run `cd web/verifier && npm ci`")
     assert npm is not None
+    npm_ci(WEB)  # web/verifier's locked packages, once per lock file (as web/'s own, tests/web/node.py)
     subprocess.run([npm, "run", "--silent", "build"], cwd=WEB, check=True, timeout=300)
     return CLI
 

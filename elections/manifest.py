@@ -137,6 +137,15 @@ class Policy(BaseModel):
     #: shuffles by at least this many distinct trustees of the roster, so that one honest mixer among them hides
     #: the order. Absent: the election is not mixed (the homomorphic mode).
     mixing_trustees_required: int | None = Field(default=None, ge=1, le=1000)
+    #: The election mode (docs/spec/credentials.md §8): ``homomorphic`` (blind-signed credential keys on ballots,
+    #: homomorphic tally, re-voting by credential key) or ``coercion_resistant`` (encrypted fakeable credentials,
+    #: ``cr_*`` board entries, a mixed tally; needs ``mixing_trustees_required``). Absent: homomorphic, and left
+    #: out of the hash so manifests written before it keep theirs.
+    mode: Literal["homomorphic", "coercion_resistant"] = "homomorphic"
+
+    @property
+    def coercion_resistant(self) -> bool:
+        return self.mode == "coercion_resistant"
 
     @field_validator("channels_open")
     @classmethod
@@ -336,6 +345,7 @@ _OPTIONAL_WHEN_NONE = ("registrar_key",)
 #: Policy fields left out of the canonical dict at their default, for the same reason.
 _POLICY_DEFAULTS: dict[str, Any] = {
     "mixing_trustees_required": None,
+    "mode": "homomorphic",
     "early_close_allowed": False,
     "clock_tolerance_seconds": DEFAULT_CLOCK_TOLERANCE_SECONDS,
 }
@@ -383,6 +393,8 @@ class Manifest(BaseModel):
         check_manifest(self)
         _check_roster(self.trustees, self.trustee_threshold)
         _check_mixing(self.policy.mixing_trustees_required, self.trustees)
+        if self.policy.coercion_resistant and self.policy.mixing_trustees_required is None:
+            raise ValueError("the coercion-resistant mode needs policy.mixing_trustees_required (its tally is mixed)")
         _check_witnesses(self.witnesses)
         return self
 

@@ -34,6 +34,8 @@ MAX_PAYLOAD_BYTES_BY_KIND: Final[Mapping[str, int]] = {
     "mix_input": 64 * 1024 * 1024,
     "shuffle": 64 * 1024 * 1024,
     "cr_blinding": 64 * 1024 * 1024,
+    "cr_decryption": 64 * 1024 * 1024,
+    "cr_result": 64 * 1024 * 1024,
 }
 
 
@@ -85,6 +87,8 @@ class EntryKind(StrEnum):
     MIX_INPUT = "mix_input"
     SHUFFLE = "shuffle"
     CR_BLINDING = "cr_blinding"
+    CR_DECRYPTION = "cr_decryption"
+    CR_RESULT = "cr_result"
     ENCRYPTED_TALLY = "encrypted_tally"
     DECRYPTION_SHARE = "decryption_share"
     RESULT = "result"

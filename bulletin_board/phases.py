@@ -14,7 +14,7 @@ ready                 issuer_keys, register_counts, device_key, cr_roster, chann
 voting                issuance, cr_roster, ballot, cr_ballot, spoiled_ballot, precinct_batch, device_key,
                       complaint, close → closed
 closed                precinct_batch, precinct_protocol, complaint, mix_input, shuffle, cr_blinding,
-                      encrypted_tally → tallying
+                      cr_decryption, encrypted_tally → tallying, cr_result → decrypted
 tallying              decryption_share, complaint, result → decrypted
 decrypted             result, complaint
 ====================  ==========================================================================  ============
@@ -92,9 +92,17 @@ PHASE_RULES: Final[Mapping[Phase, Mapping[EntryKind, Phase]]] = MappingProxyType
         },
         P.CLOSED: {
             **_stay(
-                P.CLOSED, K.PRECINCT_BATCH, K.PRECINCT_PROTOCOL, K.COMPLAINT, K.MIX_INPUT, K.SHUFFLE, K.CR_BLINDING
+                P.CLOSED,
+                K.PRECINCT_BATCH,
+                K.PRECINCT_PROTOCOL,
+                K.COMPLAINT,
+                K.MIX_INPUT,
+                K.SHUFFLE,
+                K.CR_BLINDING,
+                K.CR_DECRYPTION,
             ),
             K.ENCRYPTED_TALLY: P.TALLYING,
+            K.CR_RESULT: P.DECRYPTED,
         },
         P.TALLYING: {**_stay(P.TALLYING, K.DECRYPTION_SHARE, K.COMPLAINT), K.RESULT: P.DECRYPTED},
         P.DECRYPTED: _stay(P.DECRYPTED, K.RESULT, K.COMPLAINT),

@@ -64,7 +64,7 @@ class CrBoardError(RecordError):
     code = "cr_board_error"
 
 
-def _read(kind: str, payload: Mapping[str, Any], read: Any) -> Any:
+def read_payload(kind: str, payload: Mapping[str, Any], read: Any) -> Any:
     try:
         return read(Field(payload, f"$({kind})"))
     except MalformedFieldError as e:
@@ -115,7 +115,7 @@ class RosterPost:
                 signature=obj["signature"].hex(64),
             )
 
-        result: RosterPost = _read("cr_roster", payload, read)
+        result: RosterPost = read_payload("cr_roster", payload, read)
         return result
 
 
@@ -241,7 +241,7 @@ class BlindingPost:
                 raise obj["proofs"].fail("one blinding proof per output")
             return post
 
-        result: BlindingPost = _read("cr_blinding", payload, read)
+        result: BlindingPost = read_payload("cr_blinding", payload, read)
         return result
 
 

@@ -43,6 +43,7 @@ SIGNED_KINDS: Final = {
     "decryption_share": ("trustee",),
     "shuffle": ("trustee",),
     "cr_blinding": ("trustee",),
+    "cr_decryption": ("trustee",),
 }
 
 

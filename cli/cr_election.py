@@ -28,6 +28,7 @@ from bulletin_board.entries import EntryKind
 from bulletin_board.export import write_export
 from bulletin_board.log import BulletinBoard
 from bulletin_board.storage import open_storage
+from bulletin_board.witness import MemoryWitnessStore, Witness
 from crypto.credentials import (
     encrypt_credential,
     prove_roster_credential,
@@ -61,6 +62,7 @@ from record.cr_tally import (
 )
 from record.lifecycle import ChannelsOpen, Close
 from record.mix import MixInput, ShufflePost, make_shuffle_post
+from record.register import sign_register_counts
 from record.window import utc_ms, utc_text
 from trustees.coordinator import CeremonyParams
 from trustees.in_process import new_trustee_stores, roster_for, run_key_ceremony
@@ -71,6 +73,7 @@ CEREMONY = CeremonyParams(n=3, k=2)
 #: The trustees who mix, blind and decrypt (2 of 3; trustee 2 stays away).
 WORKING = (1, 3)
 ROSTER_PROOF_TAG = "cr/roster-proof-context"
+WITNESS_NAME = "observers.example/witness"
 
 
 def roster_proof_context(base_hash: bytes, position: int) -> bytes:
@@ -78,13 +81,16 @@ def roster_proof_context(base_hash: bytes, position: int) -> bytes:
     return hash_fields(ROSTER_PROOF_TAG, base_hash, u32(position))
 
 
-def cr_manifest(preset: str, trustees: Sequence[TrusteeRosterEntry], registrar: Ed25519PrivateKey) -> Manifest:
+def cr_manifest(
+    preset: str, trustees: Sequence[TrusteeRosterEntry], registrar: Ed25519PrivateKey, witness: Ed25519PrivateKey
+) -> Manifest:
     """The preset in the coercion-resistant mode with the trustee roster (2 of 3) and the registrar's key pinned
     (its contests must be single-mark: `record.cr_tally.choice_bits`)."""
     data = build_preset(preset).model_dump(mode="python")
     data["trustees"] = [t.model_dump() for t in trustees]
     data["trustee_threshold"] = CEREMONY.k
     data["registrar_key"] = registrar.public_key().public_bytes_raw().hex()
+    data["witnesses"] = [{"name": WITNESS_NAME, "public_key": witness.public_key().public_bytes_raw().hex()}]
     data["policy"]["mode"] = "coercion_resistant"
     data["policy"]["mixing_trustees_required"] = len(WORKING)
     return Manifest.from_dict(data)
@@ -133,10 +139,18 @@ def run_cr_election(
     server: it returns the payload to post (changed or not), or ``None`` to leave the entry out."""
     choose = random.Random(seed)  # noqa: S311 — the simulated voters' choices only; every protocol value comes from `secrets`
     stores = new_trustee_stores(CEREMONY)
-    registrar = Ed25519PrivateKey.generate()
-    manifest = cr_manifest(preset, roster_for(stores), registrar)
+    registrar, witness_key = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
+    manifest = cr_manifest(preset, roster_for(stores), registrar, witness_key)
     clock = _Clock(utc_ms(manifest.dates.voting_opens) - 12 * 3_600_000)
     board = BulletinBoard(open_storage("sqlite://"), Ed25519PrivateKey.generate(), origin=ORIGIN, clock=clock)
+    witness = Witness(
+        WITNESS_NAME, witness_key, log_origin=ORIGIN, log_key=board.public_key, store=MemoryWitnessStore(), clock=clock
+    )
+
+    def checkpoint() -> None:
+        board.integrate()
+        board.collect_cosignature(witness)
+
     run = CrElection(path, manifest, coerced=coerced)
 
     def append(kind: EntryKind, payload: dict[str, Any]) -> None:
@@ -157,6 +171,10 @@ def run_cr_election(
     )
     joint, _ = run_key_ceremony(board, CEREMONY, stores)
     key = joint.joint_public_key
+    checkpoint()
+    counts = dict.fromkeys((s.style_id for s in manifest.ballot_styles), 0)
+    counts[manifest.ballot_styles[0].style_id] = voters
+    append(EntryKind.REGISTER_COUNTS, sign_register_counts(registrar, manifest, counts).to_payload())
     base = election_base_hash(manifest, key, {})
     clock.set(utc_ms(manifest.dates.voting_opens))
     append(EntryKind.CHANNELS_OPEN, ChannelsOpen(("app",), base).to_payload())
@@ -204,7 +222,7 @@ def run_cr_election(
 
     clock.set(utc_ms(manifest.dates.voting_closes))
     append(EntryKind.CLOSE, Close(manifest.election_id, board.size, utc_text(clock.now)).to_payload())
-    board.integrate()
+    checkpoint()
 
     # The tally: mix the ballots' rows (the mix input is the posted ballots', recomputable by anyone).
     ballots = posted(EntryKind.CR_BALLOT)
@@ -242,7 +260,7 @@ def run_cr_election(
     run.count = count_choices(manifest, contests, match, points)
     run.result = cr_result_payload(manifest, len(rows), len(roster), run.count, trustees)
     append(EntryKind.CR_RESULT, run.result)
-    board.integrate()
+    checkpoint()
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as f:
         write_export(board, f)

@@ -20,7 +20,8 @@ range  area                                        module
 30–39  precincts: device keys, batch chains,        `observer.checks.precinct`
        reconciliation (issue 9 extends these)
 40–49  tally: aggregation, shares, results,       `observer.checks.tally`,
-       bounds; mixing (45)                         `observer.checks.mix`
+       bounds; mixing (45); the coercion-resistant `observer.checks.mix`,
+       roster, ballots, blinding, tally (46–49)    `observer.checks.coercion`
 =====  ==========================================  ===============================
 """
 
@@ -43,6 +44,7 @@ CHECK_MODULES: Final = (
     "observer.checks.precinct",
     "observer.checks.tally",
     "observer.checks.mix",
+    "observer.checks.coercion",
 )
 
 

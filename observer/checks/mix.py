@@ -54,6 +54,7 @@ def mixing(ctx: VerificationContext) -> Passed:
                 **evidence,
             )
         raise CheckSkippedError(f"mixing in progress: {len(result.trustees)} of {required} distinct trustees")
+    ctx.mixed_rows = result.rows
     return Passed(
         f"{len(result.rows)} rows shuffled by trustees {list(result.trustees)} (the policy asks for {required})",
         evidence,

@@ -6,7 +6,8 @@ registrar's key pinned) → a 2-of-3 key ceremony → channels open (base hash =
 registrar posts each voter's encrypted credential on the ``cr_roster`` and gives her device the credential with its
 designated-verifier proof → coerced voters' devices make a fake credential with a simulated proof, which the coercer
 checks and casts with; each voter casts with her real credential → close → ``mix_input`` recomputable from the
-``cr_ballot`` entries → shuffles by trustees 1 and 3 → both trustees blind both lists → trustees decrypt the tags →
+``cr_ballot`` entries → shuffles by trustees 1 and 3 →
+the roster's own mix input and shuffles → both trustees blind both lists → trustees decrypt the tags →
 matching drops the coercer's ballots → trustees decrypt the kept ballots' choices → ``cr_result``.
 
 Re-voters cast twice with the same real credential; in this mode one of the two counts, chosen by the mixed order
@@ -49,6 +50,7 @@ from record.cr_board import (
     credential_column,
     make_blinding_post,
     make_roster_post,
+    roster_mix_input,
 )
 from record.cr_tally import (
     CrCount,
@@ -232,8 +234,16 @@ def run_cr_election(
         signer, _ = identity(trustee)
         append(EntryKind.SHUFFLE, make_shuffle_post(signer, manifest, base, key, trustee, position, rows))
         rows = list(ShufflePost.from_payload(posted(EntryKind.SHUFFLE)[-1]).outputs)
+    # The roster is mixed too (its own chain, "list": "roster"), so a roster tag names no registration.
     roster = [entry for _, _, entry, _ in devices]
-    lists = {"ballots": credential_column(rows), "roster": roster}
+    append(EntryKind.MIX_INPUT, roster_mix_input(roster))
+    roster_rows = [(ct,) for ct in roster]
+    for position, trustee in enumerate(WORKING):
+        signer, _ = identity(trustee)
+        post = make_shuffle_post(signer, manifest, base, key, trustee, position, roster_rows, which="roster")
+        append(EntryKind.SHUFFLE, post)
+        roster_rows = list(ShufflePost.from_payload(posted(EntryKind.SHUFFLE)[-1]).outputs)
+    lists = {"ballots": credential_column(rows), "roster": [row[0] for row in roster_rows]}
     for position, trustee in enumerate(WORKING):
         signer, _ = identity(trustee)
         exponent = Scalar.random()

@@ -11,15 +11,17 @@ checkers. Pure: no I/O.
   The designated-verifier proof that the entry holds S goes to the voter's device only (credentials.md §2): S on
   the board would let anyone test a fake credential against it.
 * ``cr_ballot`` — a `record.cr_ballot.CrBallot` payload.
-* ``mix_input`` of this mode is not chosen by the server: it is `record.cr_ballot.mix_rows` of every ``cr_ballot``
-  entry in board order (`ballot_mix_input`), and `check_ballot_mix_input` recomputes it.
+* the ballots' ``mix_input`` of this mode is not chosen by the server: it is `record.cr_ballot.mix_rows` of every
+  ``cr_ballot`` entry in board order (`ballot_mix_input`), and `check_ballot_mix_input` recomputes it.
 * ``cr_blinding`` — trustee j's blinding of one list at one place of its chain, signed with its roster key:
 
       {"trustee": j, "list": "ballots" | "roster", "position": m, "exponent_key": hex(Z_j), "input_hash": hex,
        "outputs": hex(row list of width 1), "proofs": hex(N proofs of 131 bytes), "signature": hex(64)}
 
-  The ballots chain starts from the credential column of the mixed ballots; the roster chain from the roster's
-  credentials in position order. Each proof's context is ``H("cr/blinding-context", B, list, u32(m), u32(j))``.
+  The ballots chain starts from the credential column of the mixed ballots; the roster chain from the roster after
+  its own mix (``mix_input`` with ``"list": "roster"`` = the roster's credentials in position order,
+  `roster_mix_input`, then ``shuffle`` entries of that chain: `record.mix`). Each proof's context is
+  ``H("cr/blinding-context", B, list, u32(m), u32(j))``.
   Tags match only if both chains were blinded by the same trustees with the same Z_j: `check_blinding` refuses
   anything else, and at least ``policy.mixing_trustees_required`` distinct trustees (one honest among them keeps
   tags unlinkable to credentials).
@@ -178,6 +180,20 @@ def check_ballot_mix_input(mix_input: Mapping[str, Any], ballots: Sequence[Mappi
         raise CrBoardError(
             "the mix_input is not the rows of the posted cr_ballot entries in board order",
             code="mix_input_not_of_ballots",
+        )
+
+
+def roster_mix_input(roster: Sequence[Ciphertext]) -> dict[str, Any]:
+    """The roster chain's ``mix_input`` (``"list": "roster"``): the roster's encrypted credentials, one per row."""
+    return MixInput(tuple((ct,) for ct in roster), "roster").to_payload()
+
+
+def check_roster_mix_input(mix_input: Mapping[str, Any], roster: Sequence[Ciphertext]) -> None:
+    """Raise ``mix_input_not_of_roster`` unless the roster's ``mix_input`` is exactly the posted roster, in order."""
+    posted = MixInput.from_payload(mix_input)
+    if posted.which != "roster" or not roster or posted.rows != tuple((ct,) for ct in roster):
+        raise CrBoardError(
+            "the roster's mix_input is not the cr_roster entries' credentials in order", code="mix_input_not_of_roster"
         )
 
 

@@ -17,7 +17,13 @@ from observer.checks import Passed, check
 from observer.context import VerificationContext
 from observer.errors import CheckFailedError, CheckSkippedError
 from record.cr_ballot import CrBallot, check_cr_ballot
-from record.cr_board import check_ballot_mix_input, check_blinding, check_roster, credential_column
+from record.cr_board import (
+    check_ballot_mix_input,
+    check_blinding,
+    check_roster,
+    check_roster_mix_input,
+    credential_column,
+)
 from record.cr_tally import (
     bits_by_contest,
     check_cr_result,
@@ -27,6 +33,7 @@ from record.cr_tally import (
     cr_result_payload,
     match_from_tags,
 )
+from record.mix import check_mix, list_of, require_mixed
 
 AREA = "tally"
 CR_KINDS = (
@@ -56,7 +63,7 @@ def _indices(ctx: VerificationContext, kind: EntryKind) -> list[int]:
     return [ref.index for ref in ctx.export.of_kind(kind)]
 
 
-@check(46, AREA, "Coercion-resistant roster: consecutive, registrar-signed encrypted credentials, none twice")
+@check(46, AREA, "Coercion-resistant roster: consecutive, registrar-signed, none twice; its mix by k trustees")
 def cr_roster(ctx: VerificationContext) -> Passed:
     manifest = _cr_manifest(ctx)
     indices = _indices(ctx, EntryKind.CR_ROSTER)
@@ -64,8 +71,34 @@ def cr_roster(ctx: VerificationContext) -> Passed:
         roster = check_roster(manifest, [ctx.export.payload(i) for i in indices])
     except ShailooError as e:
         raise _fail(f"the roster is broken: {e.message}", code=e.code, entries=indices) from e
-    ctx.cr_roster = tuple(roster)
-    return Passed(f"{len(roster)} registrations on the roster", {"entries": len(indices)})
+    inputs = [i for i in _indices(ctx, EntryKind.MIX_INPUT) if list_of(ctx.export.payload(i)) == "roster"]
+    shuffles = [i for i in _indices(ctx, EntryKind.SHUFFLE) if list_of(ctx.export.payload(i)) == "roster"]
+    if not inputs:
+        if _indices(ctx, EntryKind.CR_BLINDING):
+            raise _fail("the roster was blinded without being mixed", roster=len(roster))
+        raise CheckSkippedError(f"{len(roster)} registrations on the roster; no roster mix yet")
+    if len(inputs) > 1:
+        raise _fail("more than one roster mix_input", mix_input=inputs)
+    joint = ctx.need(ctx.joint_key, "the joint key", 13)
+    base = ctx.need(ctx.base_hash, "the base hash", 15)
+    try:
+        check_roster_mix_input(ctx.export.payload(inputs[0]), roster)
+        result = check_mix(
+            manifest,
+            base,
+            joint.joint_public_key,
+            ctx.export.payload(inputs[0]),
+            [ctx.export.payload(i) for i in shuffles],
+            which="roster",
+        )
+        mixed = require_mixed(result)
+    except ShailooError as e:
+        raise _fail(f"the roster's mix is broken: {e.message}", code=e.code, shuffles=shuffles) from e
+    ctx.cr_roster = tuple(row[0] for row in mixed)
+    return Passed(
+        f"{len(roster)} registrations on the roster, mixed by trustees {list(result.trustees)}",
+        {"entries": len(indices), "trustees": list(result.trustees)},
+    )
 
 
 @check(47, AREA, "Coercion-resistant ballots: every proof; the mix input is exactly their rows in board order")
@@ -84,7 +117,7 @@ def cr_ballots(ctx: VerificationContext) -> Passed:
             check_cr_ballot(ballot, base, joint.joint_public_key, manifest.election_id, bits)
         except ShailooError as e:
             raise _fail(f"ballot entry {index} does not verify: {e.message}", code=e.code, entry_index=index) from e
-    inputs = _indices(ctx, EntryKind.MIX_INPUT)
+    inputs = [i for i in _indices(ctx, EntryKind.MIX_INPUT) if list_of(ctx.export.payload(i)) == "ballots"]
     if not inputs:
         raise CheckSkippedError(f"{len(indices)} ballots verify; no mix_input yet")
     try:

@@ -108,3 +108,15 @@ def test_a_published_result_that_differs_fails_check_49(tmp_path: Path, field: s
 
     result = _failed(_report(tmp_path, _once("cr_result", move_a_vote)), 49)
     assert result.evidence["code"] == "result_mismatch"
+
+
+def test_a_roster_mix_input_leaving_out_a_registration_fails_check_46(tmp_path: Path) -> None:
+    def drop_last(payload: dict[str, Any]) -> dict[str, Any]:
+        if payload.get("list") != "roster":
+            return payload
+        rows = rows_from_bytes(bytes.fromhex(payload["rows"]))
+        return MixInput(tuple(rows[:-1]), "roster").to_payload()
+
+    tamper: Tamper = lambda kind, payload: drop_last(payload) if kind == "mix_input" else payload  # noqa: E731
+    result = _failed(_report(tmp_path, tamper), 46)
+    assert result.evidence["code"] == "mix_input_not_of_roster"

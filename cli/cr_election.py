@@ -40,6 +40,7 @@ from crypto.credentials import (
 from crypto.group import Point, Scalar
 from crypto.hashing import hash_fields
 from crypto.share_encryption import u32
+from crypto.shuffle import Row
 from elections.manifest import Manifest, TrusteeRosterEntry
 from elections.presets import build_preset
 from record.ballot import election_base_hash
@@ -61,6 +62,7 @@ from record.cr_tally import (
     cr_result_payload,
     make_decryption_post,
     match_from_tags,
+    mode_contests,
 )
 from record.lifecycle import ChannelsOpen, Close
 from record.mix import MixInput, ShufflePost, make_shuffle_post
@@ -183,7 +185,7 @@ def run_cr_election(
 
     style = manifest.ballot_styles[0]
     bits = bits_by_contest(manifest, style.style_id)
-    contests = sorted(bits)
+    contests = mode_contests(manifest)
     selections = {c: len(manifest.contest(c).selections) for c in contests}
     run.expected = {c: Counter() for c in contests}
 
@@ -237,7 +239,7 @@ def run_cr_election(
     # The roster is mixed too (its own chain, "list": "roster"), so a roster tag names no registration.
     roster = [entry for _, _, entry, _ in devices]
     append(EntryKind.MIX_INPUT, roster_mix_input(roster))
-    roster_rows = [(ct,) for ct in roster]
+    roster_rows: list[Row] = [(ct,) for ct in roster]
     for position, trustee in enumerate(WORKING):
         signer, _ = identity(trustee)
         post = make_shuffle_post(signer, manifest, base, key, trustee, position, roster_rows, which="roster")

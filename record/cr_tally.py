@@ -70,6 +70,12 @@ def bits_by_contest(manifest: Manifest, style_id: str) -> dict[str, int]:
     return {c: choice_bits(manifest.contest(c)) for c in manifest.ballot_style(style_id).contest_ids}
 
 
+def mode_contests(manifest: Manifest) -> list[str]:
+    """The contests every ballot of this mode carries (one mixed list, so one row width): the first ballot style's,
+    sorted. Results are totals over the whole list (the mix hides regions)."""
+    return sorted(manifest.ballot_styles[0].contest_ids)
+
+
 def decryption_context(base_hash: bytes, target: str) -> bytes:
     return hash_fields(DECRYPTION_CONTEXT_TAG, base_hash, target.encode())
 

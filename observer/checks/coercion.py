@@ -16,7 +16,7 @@ from elections.manifest import Manifest
 from observer.checks import Passed, check
 from observer.context import VerificationContext
 from observer.errors import CheckFailedError, CheckSkippedError
-from record.cr_ballot import CrBallot, check_cr_ballot
+from record.cr_ballot import CrBallot, CrBallotError, check_cr_ballot
 from record.cr_board import (
     check_ballot_mix_input,
     check_blinding,
@@ -32,6 +32,7 @@ from record.cr_tally import (
     count_choices,
     cr_result_payload,
     match_from_tags,
+    mode_contests,
 )
 from record.mix import check_mix, list_of, require_mixed
 
@@ -110,9 +111,12 @@ def cr_ballots(ctx: VerificationContext) -> Passed:
         raise _fail("homomorphic ballots on a coercion-resistant board", ballots=homomorphic)
     indices = _indices(ctx, EntryKind.CR_BALLOT)
     payloads = [ctx.export.payload(i) for i in indices]
+    contests = mode_contests(manifest)
     for index, payload in zip(indices, payloads, strict=True):
         try:
             ballot = CrBallot.from_payload(payload)
+            if [c for c, _ in ballot.contests] != contests:
+                raise CrBallotError(f"not the mode's contests {contests}", code="wrong_ballot_style")
             bits = bits_by_contest(manifest, ballot.style_id)
             check_cr_ballot(ballot, base, joint.joint_public_key, manifest.election_id, bits)
         except ShailooError as e:
@@ -164,7 +168,7 @@ def cr_result(ctx: VerificationContext) -> Passed:
     decryptions = _indices(ctx, EntryKind.CR_DECRYPTION)
     posts = [ctx.export.payload(i) for i in decryptions]
     shares = dict(enumerate(joint.public_shares, start=1))
-    contests = sorted(manifest.ballot_styles[0].contest_ids)
+    contests = mode_contests(manifest)
     try:
         tag_cts = [*blinded.ballots, *blinded.roster]
         tags, _ = combine(manifest, base, shares, "tags", tag_cts, posts)

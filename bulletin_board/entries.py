@@ -33,6 +33,9 @@ MAX_PAYLOAD_BYTES_BY_KIND: Final[Mapping[str, int]] = {
     "encrypted_tally": 64 * 1024 * 1024,
     "mix_input": 64 * 1024 * 1024,
     "shuffle": 64 * 1024 * 1024,
+    "cr_blinding": 64 * 1024 * 1024,
+    "cr_decryption": 64 * 1024 * 1024,
+    "cr_result": 64 * 1024 * 1024,
 }
 
 
@@ -74,6 +77,8 @@ class EntryKind(StrEnum):
     DEVICE_KEY = "device_key"
     CHANNELS_OPEN = "channels_open"
     ISSUANCE = "issuance"
+    CR_ROSTER = "cr_roster"
+    CR_BALLOT = "cr_ballot"
     BALLOT = "ballot"
     SPOILED_BALLOT = "spoiled_ballot"
     PRECINCT_BATCH = "precinct_batch"
@@ -81,6 +86,9 @@ class EntryKind(StrEnum):
     CLOSE = "close"
     MIX_INPUT = "mix_input"
     SHUFFLE = "shuffle"
+    CR_BLINDING = "cr_blinding"
+    CR_DECRYPTION = "cr_decryption"
+    CR_RESULT = "cr_result"
     ENCRYPTED_TALLY = "encrypted_tally"
     DECRYPTION_SHARE = "decryption_share"
     RESULT = "result"

@@ -10,10 +10,11 @@ phase                 kinds allowed (→ next phase if the kind moves it)
 setup                 manifest → key_ceremony
 key_ceremony          trustee_commitment, trustee_share, complaint, step_closed, issuer_keys, register_counts,
                       device_key, joint_key → ready
-ready                 issuer_keys, register_counts, device_key, channels_open → voting
-voting                issuance, ballot, spoiled_ballot, precinct_batch, device_key, complaint,
-                      close → closed
-closed                precinct_batch, precinct_protocol, complaint, mix_input, shuffle, encrypted_tally → tallying
+ready                 issuer_keys, register_counts, device_key, cr_roster, channels_open → voting
+voting                issuance, cr_roster, ballot, cr_ballot, spoiled_ballot, precinct_batch, device_key,
+                      complaint, close → closed
+closed                precinct_batch, precinct_protocol, complaint, mix_input, shuffle, cr_blinding,
+                      cr_decryption, encrypted_tally → tallying, cr_result → decrypted
 tallying              decryption_share, complaint, result → decrypted
 decrypted             result, complaint
 ====================  ==========================================================================  ============
@@ -74,12 +75,17 @@ _ELECTION_RULES: Final[Mapping[Phase, Mapping[EntryKind, Phase]]] = MappingProxy
             ),
             K.JOINT_KEY: P.READY,
         },
-        P.READY: {**_stay(P.READY, K.ISSUER_KEYS, K.REGISTER_COUNTS, K.DEVICE_KEY), K.CHANNELS_OPEN: P.VOTING},
+        P.READY: {
+            **_stay(P.READY, K.ISSUER_KEYS, K.REGISTER_COUNTS, K.DEVICE_KEY, K.CR_ROSTER),
+            K.CHANNELS_OPEN: P.VOTING,
+        },
         P.VOTING: {
             **_stay(
                 P.VOTING,
                 K.ISSUANCE,
+                K.CR_ROSTER,
                 K.BALLOT,
+                K.CR_BALLOT,
                 K.SPOILED_BALLOT,
                 K.PRECINCT_BATCH,
                 K.DEVICE_KEY,
@@ -88,8 +94,18 @@ _ELECTION_RULES: Final[Mapping[Phase, Mapping[EntryKind, Phase]]] = MappingProxy
             K.CLOSE: P.CLOSED,
         },
         P.CLOSED: {
-            **_stay(P.CLOSED, K.PRECINCT_BATCH, K.PRECINCT_PROTOCOL, K.COMPLAINT, K.MIX_INPUT, K.SHUFFLE),
+            **_stay(
+                P.CLOSED,
+                K.PRECINCT_BATCH,
+                K.PRECINCT_PROTOCOL,
+                K.COMPLAINT,
+                K.MIX_INPUT,
+                K.SHUFFLE,
+                K.CR_BLINDING,
+                K.CR_DECRYPTION,
+            ),
             K.ENCRYPTED_TALLY: P.TALLYING,
+            K.CR_RESULT: P.DECRYPTED,
         },
         P.TALLYING: {**_stay(P.TALLYING, K.DECRYPTION_SHARE, K.COMPLAINT), K.RESULT: P.DECRYPTED},
         P.DECRYPTED: _stay(P.DECRYPTED, K.RESULT, K.COMPLAINT),

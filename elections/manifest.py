@@ -160,6 +160,15 @@ class Policy(BaseModel):
         if value is not None and not _TIMESTAMP.match(value):
             raise ValueError("applications_close must be YYYY-MM-DDTHH:MM:SSZ (UTC)")
         return value
+    #: The election mode (docs/spec/credentials.md §8): ``homomorphic`` (blind-signed credential keys on ballots,
+    #: homomorphic tally, re-voting by credential key) or ``coercion_resistant`` (encrypted fakeable credentials,
+    #: ``cr_*`` board entries, a mixed tally; needs ``mixing_trustees_required``). Absent: homomorphic, and left
+    #: out of the hash so manifests written before it keep theirs.
+    mode: Literal["homomorphic", "coercion_resistant"] = "homomorphic"
+
+    @property
+    def coercion_resistant(self) -> bool:
+        return self.mode == "coercion_resistant"
 
     @field_validator("channels_open")
     @classmethod
@@ -362,6 +371,7 @@ _OPTIONAL_WHEN_NONE = ("registrar_key",)
 #: Policy fields left out of the canonical dict at their default, for the same reason.
 _POLICY_DEFAULTS: dict[str, Any] = {
     "mixing_trustees_required": None,
+    "mode": "homomorphic",
     "early_close_allowed": False,
     "applications_close": None,
     "clock_tolerance_seconds": DEFAULT_CLOCK_TOLERANCE_SECONDS,
@@ -413,6 +423,8 @@ class Manifest(BaseModel):
             raise ValueError("registration_opens must be at or before voting_opens")
         _check_roster(self.trustees, self.trustee_threshold)
         _check_mixing(self.policy.mixing_trustees_required, self.trustees)
+        if self.policy.coercion_resistant and self.policy.mixing_trustees_required is None:
+            raise ValueError("the coercion-resistant mode needs policy.mixing_trustees_required (its tally is mixed)")
         _check_witnesses(self.witnesses)
         return self
 

@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any, Final, TypeVar
 
 from crypto.blind_rsa import ELECTION_MIN_MODULUS_BITS, BlindRsaPublicKey
+from crypto.elgamal import Ciphertext
 from crypto.errors import CryptoError
+from crypto.shuffle import Row
 from crypto.signing import decode_public_key
 from elections.manifest import Manifest
 from observer.board_export import BallotSummary, BoardExport
@@ -33,6 +35,7 @@ from observer.established import (
     WitnessesEstablished,
 )
 from record.ceremony import JointKey
+from record.cr_board import BlindingResult
 from record.tally import WeedResult, weed
 
 _T = TypeVar("_T")
@@ -106,6 +109,10 @@ ESTABLISHED_FIELDS: Final = frozenset(
         "tally",
         "decryption_shares",
         "counts",
+        "mixed_rows",
+        "cr_roster",
+        "cr_ballots",
+        "cr_blinded",
     }
 )
 
@@ -134,6 +141,10 @@ class VerificationContext:
     tally: TallyEstablished | None = None  # 40
     decryption_shares: SharesEstablished | None = None  # 41
     counts: CountsEstablished | None = None  # 42
+    mixed_rows: tuple[Row, ...] | None = None  # 45 (once mixed by enough trustees)
+    cr_roster: tuple[Ciphertext, ...] | None = None  # 46
+    cr_ballots: int | None = None  # 47 (how many cr_ballot entries verified and make the mix input)
+    cr_blinded: BlindingResult | None = None  # 48
     _weeding: WeedResult[BallotSummary] | None = None
 
     def __setattr__(self, name: str, value: object) -> None:

@@ -1,4 +1,4 @@
-"""The public complaints registry's board entries (docs/complaints.md, docs/spec/record.md §2.15).
+"""The public complaints registry's board entries (docs/complaints.md, docs/spec/record.md §2.16).
 
 Two kinds, neither with personal data:
 

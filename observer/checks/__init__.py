@@ -20,7 +20,8 @@ range  area                                        module
 30–39  precincts: device keys, batch chains,        `observer.checks.precinct`
        reconciliation (issue 9 extends these)
 40–49  tally: aggregation, shares, results,       `observer.checks.tally`,
-       bounds; mixing (45)                         `observer.checks.mix`
+       bounds; mixing (45); the coercion-resistant `observer.checks.mix`,
+       roster, ballots, blinding, tally (46–49)    `observer.checks.coercion`
 50–59  complaints: promise-backed complaints       `observer.checks.complaints`
        judged again, answers
 =====  ==========================================  ===============================
@@ -46,6 +47,7 @@ CHECK_MODULES: Final = (
     "observer.checks.tally",
     "observer.checks.mix",
     "observer.checks.complaints",
+    "observer.checks.coercion",
 )
 
 

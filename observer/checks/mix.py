@@ -9,7 +9,7 @@ from crypto.errors import ShailooError
 from observer.checks import Passed, check
 from observer.context import VerificationContext
 from observer.errors import CheckFailedError, CheckSkippedError
-from record.mix import check_mix
+from record.mix import check_mix, list_of
 
 AREA = "tally"
 
@@ -22,9 +22,21 @@ def _fail(message: str, **evidence: Any) -> CheckFailedError:
 def mixing(ctx: VerificationContext) -> Passed:
     manifest = ctx.need(ctx.manifest, "the manifest", 10)
     required = manifest.policy.mixing_trustees_required
-    inputs = ctx.export.of_kind(EntryKind.MIX_INPUT)
-    shuffles = ctx.export.of_kind(EntryKind.SHUFFLE)
+    every_input = ctx.export.of_kind(EntryKind.MIX_INPUT)
+    every_shuffle = ctx.export.of_kind(EntryKind.SHUFFLE)
+    # The roster's chain (coercion-resistant mode, "list": "roster") is check 46's; this check reads the ballots'.
+    inputs = [r for r in every_input if list_of(ctx.export.payload(r.index)) == "ballots"]
+    shuffles = [r for r in every_shuffle if list_of(ctx.export.payload(r.index)) == "ballots"]
     indices = [ref.index for ref in shuffles]
+    if not manifest.policy.coercion_resistant and (len(inputs), len(shuffles)) != (
+        len(every_input),
+        len(every_shuffle),
+    ):
+        raise _fail(
+            "mix entries of a chain other than the ballots' on a homomorphic board",
+            mix_input=[r.index for r in every_input],
+            shuffles=[r.index for r in every_shuffle],
+        )
     if required is None:
         if inputs or shuffles:
             raise _fail(
@@ -54,6 +66,7 @@ def mixing(ctx: VerificationContext) -> Passed:
                 **evidence,
             )
         raise CheckSkippedError(f"mixing in progress: {len(result.trustees)} of {required} distinct trustees")
+    ctx.mixed_rows = result.rows
     return Passed(
         f"{len(result.rows)} rows shuffled by trustees {list(result.trustees)} (the policy asks for {required})",
         evidence,

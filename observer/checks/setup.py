@@ -69,6 +69,10 @@ def issuer_keys(ctx: VerificationContext) -> Passed:
                 raise _fail(f"style {style} has two issuer keys", entry_index=ref.index)
             keys[style] = key
     styles = {s.style_id for s in manifest_.ballot_styles}
+    if manifest_.policy.coercion_resistant and not indices:
+        # No blind-signed credentials in this mode (credentials.md §8): the base hash binds K and the manifest only.
+        ctx.issuer_keys = keys
+        return Passed("coercion-resistant mode: no issuer keys (credentials are on the cr_roster)", {})
     if set(keys) != styles:
         raise _fail(
             "issuer keys must cover exactly the ballot styles",

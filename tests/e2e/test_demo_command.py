@@ -21,3 +21,22 @@ def test_shailoo_demo_runs_and_its_export_verifies(tmp_path: Path) -> None:
     # The witness's cosignature went through the server's route and counts under its roster key, by default.
     witnesses = next(c for c in report["checks"] if c["number"] == 3)["evidence"]
     assert witnesses["latest_signers"] == witnesses["from_roster"] == ["observers.example/witness"]
+
+
+def test_shailoo_demo_coercion_resistant_counts_the_real_choices_and_verifies(tmp_path: Path) -> None:
+    out = tmp_path / "cr"
+    args = ["demo", "--coercion-resistant", "--voters", "6", "--coerced", "2", "--out", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "The counted choices equal the real voters' choices" in result.output
+    report = json.loads((out / "verification.json").read_text())
+    assert report["passed"] is True
+    statuses = {c["number"]: c["status"] for c in report["checks"]}
+    assert all(statuses[n] == "pass" for n in (45, 46, 47, 48, 49)), statuses
+
+
+def test_shailoo_demo_coercion_resistant_refuses_a_multi_mark_preset(tmp_path: Path) -> None:
+    args = ["demo", "--coercion-resistant", "--preset", "parliament-2021", "--voters", "2", "--out", str(tmp_path)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert "cannot run in the coercion-resistant mode" in result.output

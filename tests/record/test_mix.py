@@ -175,3 +175,31 @@ def test_a_manifest_without_a_mixing_policy_asks_for_no_mixing() -> None:
 def test_a_policy_asking_more_mixers_than_the_roster_has_is_refused() -> None:
     with pytest.raises(ManifestError, match="mixing by 4 distinct trustees"):
         _manifest(4)
+
+
+def test_the_ballots_chain_keeps_its_bytes_and_the_roster_chain_is_named() -> None:
+    mix_input, posts = _chain([2])
+    assert set(mix_input) == {"rows"} and "list" not in posts[0]
+    roster = MixInput(tuple(_input_rows()), "roster").to_payload()
+    assert roster["list"] == "roster" and MixInput.from_payload(roster).which == "roster"
+    with pytest.raises(MixError):
+        MixInput.from_payload({**mix_input, "list": "ballots"})  # the ballots' chain has no "list" field
+
+
+def test_a_ballots_shuffle_relabelled_as_the_rosters_is_refused() -> None:
+    # Trustee 2's shuffle of a list, re-signed with "list": "roster" and checked as the roster's chain over the same
+    # rows: only the list name in the proof's context catches it.
+    rows = _input_rows()
+    _, posts = _chain([2], rows)
+    relabelled = sign_trustee_post(KEYS[1], MANIFEST.manifest_hash(), "shuffle", {**posts[0], "list": "roster"})
+    roster_input = MixInput(tuple(rows), "roster").to_payload()
+    with pytest.raises(InvalidProofError):
+        check_mix(MANIFEST, BASE_HASH, JOINT.public, roster_input, [relabelled], which="roster")
+
+
+def test_a_shuffle_of_the_other_chain_is_refused() -> None:
+    mix_input, posts = _chain([2])
+    roster_input = {**mix_input, "list": "roster"}
+    with pytest.raises(MixError) as e:
+        check_mix(MANIFEST, BASE_HASH, JOINT.public, roster_input, posts, which="roster")
+    assert e.value.code == "mix_out_of_order"

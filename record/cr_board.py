@@ -1,0 +1,354 @@
+"""The coercion-resistant mode on the board (docs/spec/record.md §2.15, docs/spec/credentials.md §8): the roster,
+the ballots, the mix input tied to them, and the trustees' blinding chains. Producers beside strict readers and
+checkers. Pure: no I/O.
+
+* ``cr_roster`` — the registrar's post for one identified voter: the encrypted public credential and nothing
+  personal, numbered consecutively from 0 and signed by the registrar's key (the manifest's pinned key when it has
+  one) under ``registrar/cr_roster``:
+
+      {"election_id", "position": n, "credential": hex(Enc(S)), "registrar_key": hex(32), "signature": hex(64)}
+
+  The designated-verifier proof that the entry holds S goes to the voter's device only (credentials.md §2): S on
+  the board would let anyone test a fake credential against it.
+* ``cr_ballot`` — a `record.cr_ballot.CrBallot` payload.
+* the ballots' ``mix_input`` of this mode is not chosen by the server: it is `record.cr_ballot.mix_rows` of every
+  ``cr_ballot`` entry in board order (`ballot_mix_input`), and `check_ballot_mix_input` recomputes it.
+* ``cr_blinding`` — trustee j's blinding of one list at one place of its chain, signed with its roster key:
+
+      {"trustee": j, "list": "ballots" | "roster", "position": m, "exponent_key": hex(Z_j), "input_hash": hex,
+       "outputs": hex(row list of width 1), "proofs": hex(N proofs of 131 bytes), "signature": hex(64)}
+
+  The ballots chain starts from the credential column of the mixed ballots; the roster chain from the roster after
+  its own mix (``mix_input`` with ``"list": "roster"`` = the roster's credentials in position order,
+  `roster_mix_input`, then ``shuffle`` entries of that chain: `record.mix`). Each proof's context is
+  ``H("cr/blinding-context", B, list, u32(m), u32(j))``.
+  Tags match only if both chains were blinded by the same trustees with the same Z_j: `check_blinding` refuses
+  anything else, and at least ``policy.mixing_trustees_required`` distinct trustees (one honest among them keeps
+  tags unlinkable to credentials).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from crypto import signing
+from crypto.canonical import canonical_json
+from crypto.credentials import BlindingProof, blind, blinding_relations
+from crypto.elgamal import Ciphertext
+from crypto.errors import CryptoError
+from crypto.group import Point, Scalar
+from crypto.hashing import hash_fields, length_prefixed
+from crypto.relations import check_relations
+from crypto.share_encryption import u32
+from crypto.shuffle import Row, rows_from_bytes, rows_to_bytes
+from crypto.strict_json import Field, MalformedFieldError
+from elections.manifest import Manifest
+from record.cr_ballot import CrBallot, mix_rows
+from record.errors import RecordError
+from record.mix import MixInput, rows_hash
+from record.trustee_posts import check_trustee_post, sign_trustee_post
+
+ROSTER_TAG: Final = "registrar/cr_roster"
+BLINDING_CONTEXT_TAG: Final = "cr/blinding-context"
+LISTS: Final = ("ballots", "roster")
+_MAX_FIELD_BYTES: Final = 32 * 1024 * 1024
+
+
+class CrBoardError(RecordError):
+    """A coercion-resistant entry is malformed (``malformed``, ``non_canonical``) or out of place:
+    ``roster_out_of_order``, ``registrar_unauthenticated``, ``mix_input_not_of_ballots``, ``blinding_out_of_order``,
+    ``blinding_key_changed``, ``blinding_lists_differ``, ``not_blinded``, ``not_coercion_resistant``."""
+
+    code = "cr_board_error"
+
+
+def read_payload(kind: str, payload: Mapping[str, Any], read: Any) -> Any:
+    try:
+        return read(Field(payload, f"$({kind})"))
+    except MalformedFieldError as e:
+        raise CrBoardError(e.message, code=e.code) from e
+
+
+def require_cr(manifest: Manifest) -> None:
+    if not manifest.policy.coercion_resistant:
+        raise CrBoardError("the manifest's mode is not coercion_resistant", code="not_coercion_resistant")
+
+
+# -- the roster ------------------------------------------------------------------------------------------------
+
+
+def roster_signing_body(manifest_hash: bytes, unsigned: Mapping[str, Any]) -> bytes:
+    """``lp(manifest_hash) ‖ lp(JCS(payload without signature))``, signed under ``registrar/cr_roster``."""
+    return length_prefixed(manifest_hash) + length_prefixed(canonical_json(dict(unsigned)))
+
+
+@dataclass(frozen=True)
+class RosterPost:
+    election_id: str
+    position: int
+    credential: Ciphertext
+    registrar_key: bytes
+    signature: bytes = b""
+
+    def unsigned_payload(self) -> dict[str, Any]:
+        return {
+            "election_id": self.election_id,
+            "position": self.position,
+            "credential": self.credential.to_bytes().hex(),
+            "registrar_key": self.registrar_key.hex(),
+        }
+
+    def to_payload(self) -> dict[str, Any]:
+        return {**self.unsigned_payload(), "signature": self.signature.hex()}
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> RosterPost:
+        def read(f: Field) -> RosterPost:
+            obj = f.as_object({"election_id", "position", "credential", "registrar_key", "signature"})
+            return cls(
+                election_id=obj["election_id"].text(),
+                position=obj["position"].integer(maximum=100_000_000),
+                credential=obj["credential"].decode(Ciphertext.from_bytes, obj["credential"].hex(66)),
+                registrar_key=obj["registrar_key"].hex(signing.PUBLIC_KEY_BYTES),
+                signature=obj["signature"].hex(64),
+            )
+
+        result: RosterPost = read_payload("cr_roster", payload, read)
+        return result
+
+
+def make_roster_post(
+    key: Ed25519PrivateKey, manifest: Manifest, position: int, credential: Ciphertext
+) -> dict[str, Any]:
+    """The registrar's signed ``cr_roster`` payload for the voter registered ``position``-th."""
+    post = RosterPost(manifest.election_id, position, credential, signing.public_key_bytes(key))
+    body = roster_signing_body(manifest.manifest_hash(), post.unsigned_payload())
+    return {**post.unsigned_payload(), "signature": signing.sign(key, ROSTER_TAG, body).hex()}
+
+
+def check_roster(manifest: Manifest, payloads: Sequence[Mapping[str, Any]]) -> list[Ciphertext]:
+    """Every entry strict, for this election, at its place (0, 1, 2, … in board order: none omitted, none twice),
+    signed by the registrar (the manifest's pinned key when it has one, else one key for the whole roster), and no
+    encrypted credential posted twice. Returns the encrypted credentials in order."""
+    require_cr(manifest)
+    manifest_hash = manifest.manifest_hash()
+    pinned = bytes.fromhex(manifest.registrar_key) if manifest.registrar_key is not None else None
+    credentials: list[Ciphertext] = []
+    seen: set[bytes] = set()
+    for position, payload in enumerate(payloads):
+        post = RosterPost.from_payload(payload)
+        if post.election_id != manifest.election_id:
+            raise CrBoardError(f"roster entry {position} is for election {post.election_id!r}", code="wrong_election")
+        if post.position != position:
+            raise CrBoardError(
+                f"roster entry {position} says it is at position {post.position}", code="roster_out_of_order"
+            )
+        key = pinned if pinned is not None else RosterPost.from_payload(payloads[0]).registrar_key
+        if post.registrar_key != key:
+            raise CrBoardError(f"roster entry {position} is not the registrar's", code="registrar_unauthenticated")
+        try:
+            body = roster_signing_body(manifest_hash, post.unsigned_payload())
+            signing.verify(post.registrar_key, ROSTER_TAG, body, post.signature)
+        except CryptoError as e:
+            raise CrBoardError(
+                f"roster entry {position} is not signed by the registrar", code="registrar_unauthenticated"
+            ) from e
+        raw = post.credential.to_bytes()
+        if raw in seen:
+            raise CrBoardError(f"roster entry {position} repeats an encrypted credential", code="roster_out_of_order")
+        seen.add(raw)
+        credentials.append(post.credential)
+    return credentials
+
+
+# -- the mix input tied to the ballots ---------------------------------------------------------------------------
+
+
+def ballot_mix_input(ballots: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The ``mix_input`` payload of this mode: the mix rows of every ``cr_ballot`` payload, in board order."""
+    return MixInput(tuple(mix_rows([CrBallot.from_payload(b) for b in ballots]))).to_payload()
+
+
+def check_ballot_mix_input(mix_input: Mapping[str, Any], ballots: Sequence[Mapping[str, Any]]) -> None:
+    """Raise ``mix_input_not_of_ballots`` unless ``mix_input`` is exactly `ballot_mix_input` of the ballots."""
+    posted = MixInput.from_payload(mix_input).rows
+    if not ballots or posted != tuple(mix_rows([CrBallot.from_payload(b) for b in ballots])):
+        raise CrBoardError(
+            "the mix_input is not the rows of the posted cr_ballot entries in board order",
+            code="mix_input_not_of_ballots",
+        )
+
+
+def roster_mix_input(roster: Sequence[Ciphertext]) -> dict[str, Any]:
+    """The roster chain's ``mix_input`` (``"list": "roster"``): the roster's encrypted credentials, one per row."""
+    return MixInput(tuple((ct,) for ct in roster), "roster").to_payload()
+
+
+def check_roster_mix_input(mix_input: Mapping[str, Any], roster: Sequence[Ciphertext]) -> None:
+    """Raise ``mix_input_not_of_roster`` unless the roster's ``mix_input`` is exactly the posted roster, in order."""
+    posted = MixInput.from_payload(mix_input)
+    if posted.which != "roster" or not roster or posted.rows != tuple((ct,) for ct in roster):
+        raise CrBoardError(
+            "the roster's mix_input is not the cr_roster entries' credentials in order", code="mix_input_not_of_roster"
+        )
+
+
+# -- blinding chains ----------------------------------------------------------------------------------------------
+
+
+def blinding_context(base_hash: bytes, which: str, position: int, trustee: int) -> bytes:
+    return hash_fields(BLINDING_CONTEXT_TAG, base_hash, which.encode(), u32(position), u32(trustee))
+
+
+@dataclass(frozen=True)
+class BlindingPost:
+    trustee: int
+    which: str
+    position: int
+    exponent_key: Point
+    input_hash: bytes
+    outputs: tuple[Ciphertext, ...]
+    proofs: tuple[BlindingProof, ...]
+
+    def to_payload(self) -> dict[str, Any]:
+        return {
+            "trustee": self.trustee,
+            "list": self.which,
+            "position": self.position,
+            "exponent_key": self.exponent_key.to_bytes().hex(),
+            "input_hash": self.input_hash.hex(),
+            "outputs": rows_to_bytes([(ct,) for ct in self.outputs]).hex(),
+            "proofs": b"".join(p.to_bytes() for p in self.proofs).hex(),
+        }
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> BlindingPost:
+        def proofs(data: bytes) -> tuple[BlindingProof, ...]:
+            size = BlindingProof.SIZE
+            if len(data) % size:
+                raise CrBoardError(f"blinding proofs are {size} bytes each", code="non_canonical")
+            return tuple(BlindingProof.from_bytes(data[i : i + size]) for i in range(0, len(data), size))
+
+        def read(f: Field) -> BlindingPost:
+            obj = f.as_object(
+                {"trustee", "list", "position", "exponent_key", "input_hash", "outputs", "proofs", "signature"}
+            )
+            which = obj["list"].text()
+            if which not in LISTS:
+                raise obj["list"].fail(f"the list is one of {LISTS}")
+            rows = obj["outputs"].decode(rows_from_bytes, obj["outputs"].hex(max_len=_MAX_FIELD_BYTES))
+            if any(len(row) != 1 for row in rows):
+                raise obj["outputs"].fail("a blinded list has rows of one ciphertext")
+            post = cls(
+                trustee=obj["trustee"].integer(minimum=1, maximum=1000),
+                which=which,
+                position=obj["position"].integer(maximum=999),
+                exponent_key=obj["exponent_key"].decode(Point.from_bytes, obj["exponent_key"].hex(33)),
+                input_hash=obj["input_hash"].hex(32),
+                outputs=tuple(row[0] for row in rows),
+                proofs=obj["proofs"].decode(proofs, obj["proofs"].hex(max_len=_MAX_FIELD_BYTES)),
+            )
+            obj["signature"].hex(64)
+            if len(post.proofs) != len(post.outputs):
+                raise obj["proofs"].fail("one blinding proof per output")
+            return post
+
+        result: BlindingPost = read_payload("cr_blinding", payload, read)
+        return result
+
+
+def column_hash(column: Sequence[Ciphertext]) -> bytes:
+    return rows_hash([(ct,) for ct in column])
+
+
+def make_blinding_post(
+    key: Ed25519PrivateKey,
+    manifest: Manifest,
+    base_hash: bytes,
+    trustee: int,
+    which: str,
+    position: int,
+    exponent: Scalar,
+    inputs: Sequence[Ciphertext],
+) -> dict[str, Any]:
+    """Trustee ``trustee`` blinds ``inputs`` (the newest list of chain ``which``) with its exponent z_j."""
+    context = blinding_context(base_hash, which, position, trustee)
+    pairs = [blind(context, exponent, ct) for ct in inputs]
+    post = BlindingPost(
+        trustee,
+        which,
+        position,
+        Point.base_mul(exponent),
+        column_hash(inputs),
+        tuple(after for after, _ in pairs),
+        tuple(proof for _, proof in pairs),
+    )
+    return sign_trustee_post(key, manifest.manifest_hash(), "cr_blinding", post.to_payload())
+
+
+@dataclass(frozen=True)
+class BlindingResult:
+    """The fully blinded lists (their decryptions are the tags) and the trustees in chain order."""
+
+    ballots: tuple[Ciphertext, ...]
+    roster: tuple[Ciphertext, ...]
+    trustees: tuple[int, ...]
+
+
+def check_blinding(
+    manifest: Manifest,
+    base_hash: bytes,
+    ballots: Sequence[Ciphertext],
+    roster: Sequence[Ciphertext],
+    posts: Sequence[Mapping[str, Any]],
+) -> BlindingResult:
+    """Both chains in board order: every post signed by its trustee, at its place, of the newest list of its chain,
+    every proof verified; one exponent key per trustee; the same trustees in the same order on both lists, and at
+    least ``mixing_trustees_required`` of them."""
+    require_cr(manifest)
+    manifest_hash = manifest.manifest_hash()
+    current: dict[str, tuple[Ciphertext, ...]] = {"ballots": tuple(ballots), "roster": tuple(roster)}
+    chains: dict[str, list[int]] = {"ballots": [], "roster": []}
+    keys: dict[int, Point] = {}
+    for payload in posts:
+        check_trustee_post(manifest, "cr_blinding", payload, manifest_hash=manifest_hash)
+        post = BlindingPost.from_payload(payload)
+        chain = chains[post.which]
+        where = f"blinding {post.position} of the {post.which} list"
+        if post.position != len(chain) or post.input_hash != column_hash(current[post.which]):
+            raise CrBoardError(f"{where} is not of the newest list at its place", code="blinding_out_of_order")
+        if post.trustee in chain:
+            raise CrBoardError(f"{where}: trustee {post.trustee} already blinded it", code="blinding_out_of_order")
+        if keys.setdefault(post.trustee, post.exponent_key) != post.exponent_key:
+            raise CrBoardError(f"{where}: trustee {post.trustee} changed its exponent", code="blinding_key_changed")
+        before = current[post.which]
+        if len(post.outputs) != len(before):
+            raise CrBoardError(f"{where} has {len(post.outputs)} outputs for {len(before)} inputs", code="malformed")
+        context = blinding_context(base_hash, post.which, post.position, post.trustee)
+        relations = []
+        for b, a, p in zip(before, post.outputs, post.proofs, strict=True):
+            relations.extend(blinding_relations(context, post.exponent_key, b, a, p))
+        check_relations(relations, f"the {where}")
+        current[post.which] = post.outputs
+        chain.append(post.trustee)
+    if chains["ballots"] != chains["roster"]:
+        raise CrBoardError(
+            f"the ballots were blinded by {chains['ballots']}, the roster by {chains['roster']}",
+            code="blinding_lists_differ",
+        )
+    required = manifest.policy.mixing_trustees_required or 1
+    if len(chains["ballots"]) < required:
+        raise CrBoardError(
+            f"blinded by {len(chains['ballots'])} distinct trustees; the policy asks for {required}",
+            code="not_blinded",
+        )
+    return BlindingResult(current["ballots"], current["roster"], tuple(chains["ballots"]))
+
+
+def credential_column(rows: Sequence[Row]) -> list[Ciphertext]:
+    """The encrypted credentials of mixed ballot rows: the first ciphertext of each."""
+    return [row[0] for row in rows]

@@ -1,0 +1,240 @@
+"""The coercion-resistant tally's last steps on the board (docs/spec/record.md §2.15, credentials.md §8): the
+trustees' decryption of the tags, the matching, the decryption of the kept ballots' choices only, and the result.
+
+* ``cr_decryption`` — trustee j's decryption shares (with their proofs) of one target, signed with its roster key:
+
+      {"trustee": j, "target": "tags" | "choices", "shares": hex(N shares of 101 bytes), "signature": hex(64)}
+
+  ``tags``: the fully blinded ballot credentials followed by the fully blinded roster credentials
+  (`record.cr_board.check_blinding`). ``choices``: for each kept ballot in mixed order, its contest ciphertexts
+  (the rest of its mixed row). The shares' context is ``H("cr/decryption-context", B, target)``.
+* ``cr_result`` — the server's published result, which anyone recomputes: ``{"election_id", "ballots", "kept",
+  "unmatched", "duplicates", "trustees", "counts": {contest_id: [per selection]}, "invalid": {contest_id: n},
+  "results": ..., "results_hash": hex}``.
+
+Matching is `crypto.credentials.match_tags`: a ballot whose tag is on no roster entry (a fake or unregistered
+credential) is dropped, of several ballots with one tag the first in the mixed list is kept (that order is random
+after the mix; so re-voting in this mode does NOT mean "the last ballot counts": docs/security.md). The board shows
+how many were dropped, never which voter's.
+
+A contest of this mode is single-mark: the packed value is the index of the chosen selection in
+``b = max(1, bit_length(len(selections) - 1))`` bits (`choice_bits`); a value naming no selection is an invalid
+ballot of that contest, as on paper.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from crypto.credentials import TagMatch, match_tags
+from crypto.dlog import DiscreteLogTable
+from crypto.elgamal import Ciphertext
+from crypto.errors import DecryptionError
+from crypto.group import Point, Scalar
+from crypto.hashing import hash_fields
+from crypto.shuffle import Row
+from crypto.strict_json import Field
+from crypto.threshold import (
+    DECRYPTION_SHARE_BYTES,
+    DecryptionShare,
+    check_decryption_shares,
+    combine_decryption_share_vectors,
+    compute_decryption_shares,
+)
+from elections.manifest import Contest, Manifest
+from elections.results import compute_results
+from elections.results_model import ContestTurnout, Turnout
+from record.cr_board import CrBoardError, read_payload, require_cr
+from record.trustee_posts import check_trustee_post, sign_trustee_post
+
+DECRYPTION_CONTEXT_TAG: Final = "cr/decryption-context"
+TARGETS: Final = ("tags", "choices")
+_MAX_FIELD_BYTES: Final = 32 * 1024 * 1024
+
+
+def choice_bits(contest: Contest) -> int:
+    """Bits of a contest's packed choice in this mode (single-mark contests only)."""
+    if contest.max_marks != 1:
+        raise CrBoardError(
+            f"contest {contest.contest_id!r} allows {contest.max_marks} marks; this mode packs one",
+            code="unsupported_contest",
+        )
+    return max(1, (len(contest.selections) - 1).bit_length())
+
+
+def bits_by_contest(manifest: Manifest, style_id: str) -> dict[str, int]:
+    return {c: choice_bits(manifest.contest(c)) for c in manifest.ballot_style(style_id).contest_ids}
+
+
+def mode_contests(manifest: Manifest) -> list[str]:
+    """The contests every ballot of this mode carries (one mixed list, so one row width): the first ballot style's,
+    sorted. Results are totals over the whole list (the mix hides regions)."""
+    return sorted(manifest.ballot_styles[0].contest_ids)
+
+
+def decryption_context(base_hash: bytes, target: str) -> bytes:
+    return hash_fields(DECRYPTION_CONTEXT_TAG, base_hash, target.encode())
+
+
+@dataclass(frozen=True)
+class CrDecryptionPost:
+    trustee: int
+    target: str
+    shares: tuple[DecryptionShare, ...]
+
+    def to_payload(self) -> dict[str, Any]:
+        return {
+            "trustee": self.trustee,
+            "target": self.target,
+            "shares": b"".join(s.to_bytes() for s in self.shares).hex(),
+        }
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> CrDecryptionPost:
+        def shares(data: bytes) -> tuple[DecryptionShare, ...]:
+            size = DECRYPTION_SHARE_BYTES
+            if not data or len(data) % size:
+                raise CrBoardError(f"decryption shares are {size} bytes each", code="non_canonical")
+            return tuple(DecryptionShare.from_bytes(data[i : i + size]) for i in range(0, len(data), size))
+
+        def read(f: Field) -> CrDecryptionPost:
+            obj = f.as_object({"trustee", "target", "shares", "signature"})
+            target = obj["target"].text()
+            if target not in TARGETS:
+                raise obj["target"].fail(f"the target is one of {TARGETS}")
+            trustee = obj["trustee"].integer(minimum=1, maximum=1000)
+            parsed = obj["shares"].decode(shares, obj["shares"].hex(max_len=_MAX_FIELD_BYTES))
+            if any(s.index != trustee for s in parsed):
+                raise obj["shares"].fail("every share is the posting trustee's")
+            obj["signature"].hex(64)
+            return cls(trustee, target, parsed)
+
+        result: CrDecryptionPost = read_payload("cr_decryption", payload, read)
+        return result
+
+
+def make_decryption_post(
+    key: Ed25519PrivateKey,
+    manifest: Manifest,
+    base_hash: bytes,
+    trustee: int,
+    secret_share: Scalar,
+    target: str,
+    ciphertexts: Sequence[Ciphertext],
+) -> dict[str, Any]:
+    shares = compute_decryption_shares(decryption_context(base_hash, target), trustee, secret_share, ciphertexts)
+    post = CrDecryptionPost(trustee, target, shares)
+    return sign_trustee_post(key, manifest.manifest_hash(), "cr_decryption", post.to_payload())
+
+
+def combine(
+    manifest: Manifest,
+    base_hash: bytes,
+    public_shares: Mapping[int, Point],
+    target: str,
+    ciphertexts: Sequence[Ciphertext],
+    posts: Sequence[Mapping[str, Any]],
+) -> tuple[list[Point], tuple[int, ...]]:
+    """The plaintext points of ``ciphertexts`` from the ``target``'s posts: each signed, one per trustee, its
+    shares' proofs checked against the trustee's public share; at least the manifest's threshold of trustees."""
+    manifest_hash = manifest.manifest_hash()
+    vectors: dict[int, tuple[DecryptionShare, ...]] = {}
+    for payload in posts:
+        check_trustee_post(manifest, "cr_decryption", payload, manifest_hash=manifest_hash)
+        post = CrDecryptionPost.from_payload(payload)
+        if post.target != target:
+            continue
+        if post.trustee in vectors:
+            raise CrBoardError(f"trustee {post.trustee} decrypted the {target} twice", code="duplicate_decryption")
+        if post.trustee not in public_shares:
+            raise CrBoardError(f"trustee {post.trustee} holds no key share", code="unknown_trustee")
+        check_decryption_shares(
+            decryption_context(base_hash, target), public_shares[post.trustee], ciphertexts, post.shares
+        )
+        vectors[post.trustee] = post.shares
+    k = manifest.trustee_threshold or 1
+    if len(vectors) < k:
+        raise CrBoardError(
+            f"the {target} were decrypted by {len(vectors)} trustees; {k} are needed", code="not_decrypted"
+        )
+    trustees = tuple(sorted(vectors))
+    return combine_decryption_share_vectors(ciphertexts, [vectors[t] for t in trustees], k), trustees
+
+
+def choice_ciphertexts(rows: Sequence[Row], kept: Sequence[int]) -> list[Ciphertext]:
+    """The contest ciphertexts of the kept ballots, in mixed order (what the ``choices`` shares decrypt)."""
+    return [ct for i in kept for ct in rows[i][1:]]
+
+
+@dataclass(frozen=True)
+class CrCount:
+    match: TagMatch
+    counts: dict[str, list[int]]
+    invalid: dict[str, int]
+
+
+def count_choices(manifest: Manifest, contest_ids: Sequence[str], match: TagMatch, points: Sequence[Point]) -> CrCount:
+    """Decode each kept ballot's contests (row order = sorted contest ids) and count them; an undecodable or
+    out-of-range value is an invalid ballot of that contest."""
+    contests = [manifest.contest(c) for c in contest_ids]
+    counts = {c.contest_id: [0] * len(c.selections) for c in manifest.contests}
+    invalid = dict.fromkeys(counts, 0)
+    tables = {c.contest_id: DiscreteLogTable((1 << choice_bits(c)) - 1, 64) for c in contests}
+    width = len(contests)
+    if len(points) != width * len(match.kept):
+        raise CrBoardError("the decrypted choices are not one per kept ballot and contest", code="malformed")
+    for i, point in enumerate(points):
+        contest = contests[i % width]
+        try:
+            value = tables[contest.contest_id].decode(point)
+        except DecryptionError:  # beyond the packed range (the proofs forbid it): invalid, as on paper
+            value = len(contest.selections)
+        if value < len(contest.selections):
+            counts[contest.contest_id][value] += 1
+        else:
+            invalid[contest.contest_id] += 1
+    return CrCount(match, counts, invalid)
+
+
+def cr_result_payload(
+    manifest: Manifest, ballots: int, roster: int, count: CrCount, trustees: Sequence[int]
+) -> dict[str, Any]:
+    """The ``cr_result`` payload: counts, the rules engine's results on them (turnout: registered = the roster,
+    took part = the kept ballots)."""
+    kept = len(count.match.kept)
+    turnout = Turnout(
+        contests={
+            c: ContestTurnout(registered=max(roster, kept), took_part=kept, invalid=count.invalid[c])
+            for c in count.counts
+        }
+    )
+    results = compute_results(manifest, count.counts, turnout)
+    return {
+        "election_id": manifest.election_id,
+        "ballots": ballots,
+        "kept": kept,
+        "unmatched": len(count.match.unmatched),
+        "duplicates": len(count.match.duplicates),
+        "trustees": list(trustees),
+        "counts": count.counts,
+        "invalid": count.invalid,
+        "results": results.to_canonical_dict(),
+        "results_hash": results.results_hash().hex(),
+    }
+
+
+def check_cr_result(manifest: Manifest, posted: Mapping[str, Any], expected: Mapping[str, Any]) -> None:
+    """Raise ``result_mismatch`` unless the posted ``cr_result`` is exactly the recomputed one."""
+    require_cr(manifest)
+    if dict(posted) != dict(expected):
+        differ = sorted(k for k in set(posted) | set(expected) if posted.get(k) != expected.get(k))
+        raise CrBoardError(f"the published result differs from the recomputed one in {differ}", code="result_mismatch")
+
+
+def match_from_tags(tags: Sequence[Point], ballots: int) -> TagMatch:
+    """`match_tags` of the decrypted ``tags`` target: the first ``ballots`` are the ballots', the rest the roster's."""
+    return match_tags(tags[:ballots], tags[ballots:])

@@ -160,6 +160,7 @@ class Policy(BaseModel):
         if value is not None and not _TIMESTAMP.match(value):
             raise ValueError("applications_close must be YYYY-MM-DDTHH:MM:SSZ (UTC)")
         return value
+
     #: The election mode (docs/spec/credentials.md §8): ``homomorphic`` (blind-signed credential keys on ballots,
     #: homomorphic tally, re-voting by credential key) or ``coercion_resistant`` (encrypted fakeable credentials,
     #: ``cr_*`` board entries, a mixed tally; needs ``mixing_trustees_required``). Absent: homomorphic, and left

@@ -46,8 +46,8 @@ CHECK_MODULES: Final = (
     "observer.checks.precinct",
     "observer.checks.tally",
     "observer.checks.mix",
-    "observer.checks.complaints",
     "observer.checks.coercion",
+    "observer.checks.complaints",
 )
 
 

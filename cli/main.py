@@ -51,7 +51,7 @@ def run() -> None:
 
     try:
         app()
-    except Exception as e:  # noqa: BLE001 - anything not mapped is re-raised with its traceback
+    except Exception as e:  # anything not mapped is re-raised with its traceback
         friendly = friendly_error(e)
         if friendly is None:
             raise

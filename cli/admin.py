@@ -259,12 +259,31 @@ def issuer_keys(
 @admin_app.command("device")
 def device(
     device_id: Annotated[str, typer.Option(help="The device's id (a kiosk's or a precinct tablet's)")],
-    public_key: Annotated[str, typer.Option(help="Its Ed25519 public key, 64 hex")],
+    public_key: Annotated[str | None, typer.Option(help="Its Ed25519 public key, 64 hex")] = None,
+    key_file: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True, dir_okay=False, help="Or the device's key file (hex seed); only its public key is sent"
+        ),
+    ] = None,
     role: Annotated[str, typer.Option(help="identification or kiosk")] = "identification",
     server: ServerOption = DEFAULT_SERVER,
     token: TokenOption = "",
 ) -> None:
     """Register a precinct device's key on the board (``device_key``)."""
+    if (public_key is None) == (key_file is None):
+        raise typer.BadParameter("give exactly one of --public-key or --key-file")
+    if key_file is not None:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        from crypto import signing
+
+        try:
+            seed = bytes.fromhex(key_file.read_text(encoding="utf-8").strip())
+            public_key = signing.public_key_bytes(Ed25519PrivateKey.from_private_bytes(seed)).hex()
+        except ValueError as e:
+            raise typer.BadParameter(f"{key_file}: not a device key file (64 hex digits): {e}") from e
+    assert public_key is not None
     body = {"device_id": device_id, "public_key": public_key.strip().lower(), "role": role}
     _ack(f"device {device_id} registered", _client(server, token).call("POST", "/devices", body))
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 from typer.testing import CliRunner
 
 import cli.admin
@@ -73,8 +73,11 @@ def test_an_operator_runs_the_election_from_the_terminal(election: Election, tmp
     run_key_ceremony(election.components.board, CEREMONY, election.trustee_stores)
     out = admin("issuer-keys", "--bits", "2048")
     assert f"Generating {len(manifest.ballot_styles)} key(s) of 2048 bits" in out and "issuer keys published" in out
-    device_key = election.device_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw).hex()
-    admin("device", "--device-id", DEVICE_ID, "--public-key", device_key)
+    seed = election.device_key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+    (tmp_path / "terminal.key").write_text(seed.hex())  # the file `shailoo voter identify --device-key` reads
+    admin("device", "--device-id", DEVICE_ID, "--key-file", str(tmp_path / "terminal.key"))
+    public = election.device_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    assert election.components.election.state().device_keys[DEVICE_ID] == public  # only the public key is sent
     registry = election.components.registry
     assert isinstance(registry, SqlVoterRegistry)
     registry.add_all(harness.test_voter_record(manifest, i) for i in range(4))  # the register (shailoo registry import)

@@ -92,6 +92,23 @@ _T: Final[dict[str, tuple[str, str, str]]] = {
     "runoff": ("Экинчи турга", "Во второй тур", "To the runoff"),
     "outcome": ("Натыйжа", "Исход", "Outcome"),
     "against_all": ("Баарына каршы", "Против всех", "Against all"),
+    "choice": ("Тандоо", "Вариант", "Choice"),
+    "registered": ("Тизмеде", "В списке", "Registered"),
+    "share_registered": ("Тизмедегилерден, %", "От внесённых в список, %", "Of registered, %"),
+    "phase_setup": ("Даярдоо", "Подготовка", "Setup"),
+    "phase_key_ceremony": ("Ачкыч аземи", "Церемония ключей", "Key ceremony"),
+    "phase_ready": ("Даяр", "Готово", "Ready"),
+    "phase_voting": ("Добуш берүү", "Голосование", "Voting"),
+    "phase_closed": ("Жабылды", "Закрыто", "Closed"),
+    "phase_tallying": ("Эсептөө", "Подсчёт", "Tallying"),
+    "phase_decrypted": ("Жыйынтыктар чыгарылды", "Итоги расшифрованы", "Results decrypted"),
+    "outcome_elected": ("Шайланды", "Избран", "Elected"),
+    "outcome_runoff_needed": ("Экинчи тур керек", "Нужен второй тур", "Runoff needed"),
+    "outcome_repeat_election": ("Кайра шайлоо", "Повторные выборы", "Repeat election"),
+    "outcome_failed": ("Шайлоо болгон жок деп табылды", "Выборы признаны несостоявшимися", "Election failed"),
+    "outcome_not_held": ("Өткөрүлгөн жок", "Не проводились", "Not held"),
+    "outcome_passed": ("Кабыл алынды", "Принято", "Passed"),
+    "outcome_rejected": ("Четке кагылды", "Отклонено", "Rejected"),
 }
 
 

@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "cli.demo",
     "cli.serve",
     "cli.admin",
+    "cli.doctor",
     "cli.voter",
     "cli.verify",
     "cli.registry",

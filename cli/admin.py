@@ -366,6 +366,61 @@ def results(
     """Combine the trustees' shares (k needed), run the rules and post ``result``; print and export the results."""
     with console.status("Combining the decryption shares and running the rules…"):
         body = _client(server, token).call("POST", "/results")
+    _write_results(body, json_out, csv_out)
+    console.print("[green]results posted[/]; anyone can check them: [bold]shailoo verify --server URL[/]")
+
+
+@admin_app.command("results-from-protocols")
+def results_from_protocols_command(
+    protocols: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="JSON list of precinct protocols (docs/operator.md)")
+    ],
+    preset: Annotated[str | None, typer.Option(help="The election's preset")] = None,
+    manifest_file: Annotated[
+        Path | None, typer.Option("--manifest-file", exists=True, dir_okay=False, help="Or its manifest JSON")
+    ] = None,
+    annul: Annotated[
+        list[str] | None, typer.Option("--annul", help="PRECINCT=REASON: leave this precinct out (repeat)")
+    ] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the results (JSON) here")] = None,
+    csv_out: Annotated[Path | None, typer.Option("--csv", help="Write votes per selection (CSV) here")] = None,
+) -> None:
+    """Official results and seats from paper precinct protocols, by the same rules engine, without the encrypted
+    pipeline (offline: no server is asked)."""
+    from elections.protocols import ProtocolError, results_from_protocols
+
+    manifest = build_manifest(
+        preset=preset,
+        manifest_file=manifest_file,
+        trustees=[],
+        threshold=None,
+        witnesses=[],
+        voting_opens=None,
+        voting_closes=None,
+        registrar_key=None,
+    )
+    annulled: dict[str, str] = {}
+    for item in annul or []:
+        precinct, sep, reason = item.partition("=")
+        if not sep or not reason.strip():
+            raise typer.BadParameter(f"--annul {item!r}: PRECINCT=REASON (the reason is recorded)")
+        annulled[precinct] = reason.strip()
+    try:
+        loaded = json.loads(protocols.read_text(encoding="utf-8"))
+        body = results_from_protocols(manifest, loaded, annulled=annulled).to_canonical_dict()
+    except ProtocolError as e:
+        console.print(f"[bold red]refused[/] ({e.code}) {e.message}", soft_wrap=True, highlight=False)
+        raise typer.Exit(code=1) from e
+    except ValueError as e:
+        console.print(f"[bold red]refused[/] (invalid_protocol) {e}", soft_wrap=True, highlight=False)
+        raise typer.Exit(code=1) from e
+    body["annulled"] = annulled
+    _write_results(body, json_out, csv_out)
+    for precinct, reason in sorted(annulled.items()):
+        console.print(f"annulled {precinct}: {reason}")
+
+
+def _write_results(body: dict[str, Any], json_out: Path | None, csv_out: Path | None) -> None:
     rows = results_rows(body)
     if json_out is not None:
         json_out.write_text(json.dumps(body, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
@@ -377,4 +432,3 @@ def results(
     for contest in body["contests"]:
         elected = ", ".join(contest.get("elected", [])) or "-"
         console.print(f"{contest['contest_id']}: {contest['outcome']}; elected {elected}")
-    console.print("[green]results posted[/]; anyone can check them: [bold]shailoo verify --server URL[/]")

@@ -367,7 +367,7 @@ def results(
     with console.status("Combining the decryption shares and running the rules…"):
         body = _client(server, token).call("POST", "/results")
     _write_results(body, json_out, csv_out)
-    console.print("[green]results posted[/]; anyone can check them: [bold]shailoo verify --server URL[/]")
+    console.print("[green]results posted[/]; anyone can check them: [bold]shailoo verify SERVER/v1/board/export[/]")
 
 
 @admin_app.command("results-from-protocols")

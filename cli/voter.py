@@ -35,10 +35,11 @@ def register(app: typer.Typer) -> None:
     app.add_typer(voter_app, name="voter")
 
 
-def _client(server: str) -> Any:
-    from mobile_api.client import VoterClient
+def _client(server: str, cast_delay_max: float | None = None) -> Any:
+    from mobile_api.client import DEFAULT_CAST_DELAY_MAX_SECONDS, VoterClient
 
-    return VoterClient.connect(server)
+    delay = DEFAULT_CAST_DELAY_MAX_SECONDS if cast_delay_max is None else cast_delay_max
+    return VoterClient.connect(server, cast_delay_max_seconds=delay)
 
 
 def _wallet_passphrase(*, confirm: bool) -> str:
@@ -146,6 +147,15 @@ def vote(
     choice: Annotated[list[str], typer.Option(help="CONTEST=SELECTION (repeat for several marks)")],
     wallet: WalletPath = Path("shailoo-wallet.json"),
     challenge: Annotated[bool, typer.Option(help="Open and publish this encryption instead of casting it")] = False,
+    cast_delay_max: Annotated[
+        float | None,
+        typer.Option(
+            min=0,
+            envvar="SHAILOO_CAST_DELAY_MAX",
+            help="Wait a random delay of up to this many seconds before casting (default 120), on a connection of "
+            "its own, so the cast's time says little about when you were identified",
+        ),
+    ] = None,
 ) -> None:
     """Encrypt your choice on this machine, then cast it (or challenge it). Needs the wallet passphrase."""
     from cli.wallet import Wallet
@@ -157,7 +167,7 @@ def vote(
         if not sep:
             raise typer.BadParameter(f"--choice {item!r} is not CONTEST=SELECTION")
         marks.setdefault(contest, []).append(selection)
-    client = _client(server)
+    client = _client(server, cast_delay_max)
     try:
         opened_wallet = Wallet.open(wallet, _wallet_passphrase(confirm=False))
         prepared = client.prepare_ballot(opened_wallet.credential, marks)

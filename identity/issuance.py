@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from hashlib import sha256
 from typing import Any, Final, Literal
 
-from sqlalchemy import UniqueConstraint, update
+from sqlalchemy import BigInteger, Column, ForeignKey, UniqueConstraint, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
@@ -39,7 +39,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, col, select
 
 from crypto.hashing import domain_tag, length_prefixed
-from identity.audit import AuditEvent, to_the_hour, utcnow
+from identity.audit import AuditEvent, random_id_column, random_row_id, to_the_hour, utcnow
 from identity.credentials import IssuerKeys
 from identity.db import IdentityTable, create_identity_tables
 from identity.errors import AlreadyIdentifiedError, IdentityHeldError, IssuanceClosedError
@@ -57,7 +57,7 @@ class IdentificationClaim(IdentityTable, table=True):
     __tablename__ = "identity_identification"
     __table_args__ = (UniqueConstraint("election_id", "voter_hash", name="uq_identification_election_voter"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default_factory=random_row_id, sa_column=random_id_column())  # not in arrival order
     election_id: str = Field(max_length=128)
     voter_hash: str = Field(max_length=64)
     channel: str = Field(max_length=16)
@@ -69,8 +69,10 @@ class IssuanceRecord(IdentityTable, table=True):
 
     __tablename__ = "identity_issuance"
 
-    id: int | None = Field(default=None, primary_key=True)
-    claim_id: int = Field(foreign_key="identity_identification.id", unique=True)
+    id: int = Field(default_factory=random_row_id, sa_column=random_id_column())  # not in arrival order
+    claim_id: int = Field(
+        sa_column=Column(BigInteger, ForeignKey("identity_identification.id"), unique=True, nullable=False)
+    )
     election_id: str = Field(max_length=128, index=True)
     ballot_style_id: str = Field(max_length=128)
     voter_hash: str = Field(max_length=64)
@@ -198,7 +200,6 @@ class Issuer:
                 if keys is None:
                     raise ValueError("a credential needs the election's issuer keys")
                 signature = keys.blind_sign(ballot_style_id, blinded_message)
-            assert claim.id is not None
             session.add(
                 IssuanceRecord(
                     claim_id=claim.id,
@@ -284,7 +285,7 @@ class Issuer:
             session.commit()
 
     def audit_log(self, election_id: str | None = None) -> list[AuditEvent]:
-        query = select(AuditEvent).order_by(AuditEvent.id)  # type: ignore[arg-type]
+        query = select(AuditEvent).order_by(col(AuditEvent.at), col(AuditEvent.id))  # the hour, then no order
         if election_id is not None:
             query = query.where(AuditEvent.election_id == election_id)
         with Session(self._engine) as session:

@@ -8,14 +8,23 @@ in-process through httpx's ASGI transport (tests, the demo)::
 
 Every server refusal raises `ClientError` with the server's stable code; every answer the device can check is
 checked (the credential signature, the receipt's promise, the spoiled ballot's opening, inclusion proofs).
+
+**Casting apart from identification** (docs/voter.md, "Casting apart from identification"). A client made with
+`VoterClient.connect` casts on a fresh connection of its own (a new ``httpx.Client``: no cookie, no connection or
+session shared with the identification requests) and waits a random delay, drawn with `secrets` and up to
+``cast_delay_max_seconds`` (default `DEFAULT_CAST_DELAY_MAX_SECONDS`), between getting its credential and casting,
+so the time of a cast says little about when its voter was identified. A client made from an ``httpx.Client``
+(tests, the demo, in-process) waits no delay unless told.
 """
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping, Sequence
+import secrets
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -41,6 +50,12 @@ from mobile_api.schemas import (
     ReceiptStatus,
 )
 from record.ballot import BallotReveal, EncryptedBallot, SpoiledBallot, check_spoiled, create_ballot
+
+#: The longest random delay (seconds) a connected client waits between its credential and its cast by default.
+DEFAULT_CAST_DELAY_MAX_SECONDS: Final = 120.0
+#: A cast is answered once its ballot batch is on the board (up to the server's integration interval): the cast's
+#: own connection waits at least this long.
+CAST_TIMEOUT_SECONDS: Final = 120.0
 
 
 @dataclass(frozen=True)
@@ -118,21 +133,60 @@ class PreparedBallot:
 class VoterClient:
     """A voter's device talking to a Shailoo server."""
 
-    def __init__(self, http: httpx.Client) -> None:
+    def __init__(
+        self,
+        http: httpx.Client,
+        *,
+        cast_connection: Callable[[], httpx.Client] | None = None,
+        cast_delay_max_seconds: float = 0.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if cast_delay_max_seconds < 0:
+            raise ValueError("the cast delay is a non-negative number of seconds")
         self.http = http
         self._view: ElectionView | None = None
+        self._cast_connection = cast_connection
+        self._cast_delay_max_ms = int(cast_delay_max_seconds * 1000)
+        self._sleep = sleep
+        self._cast_not_before: float | None = None  # time.monotonic() seconds
 
     @classmethod
-    def connect(cls, base_url: str, *, timeout: float = 30.0) -> VoterClient:
-        return cls(httpx.Client(base_url=base_url, timeout=timeout))
+    def connect(
+        cls,
+        base_url: str,
+        *,
+        timeout: float = 30.0,
+        cast_delay_max_seconds: float = DEFAULT_CAST_DELAY_MAX_SECONDS,
+    ) -> VoterClient:
+        """A client of the server at ``base_url`` that casts on a connection of its own after a random delay."""
+        cast_timeout = max(timeout, CAST_TIMEOUT_SECONDS)
+        return cls(
+            httpx.Client(base_url=base_url, timeout=timeout),
+            cast_connection=lambda: httpx.Client(base_url=base_url, timeout=cast_timeout),
+            cast_delay_max_seconds=cast_delay_max_seconds,
+        )
+
+    def _draw_cast_delay(self) -> float:
+        """A delay in [0, max] seconds, uniform to the millisecond, from `secrets`."""
+        return secrets.randbelow(self._cast_delay_max_ms + 1) / 1000
+
+    def _wait_before_cast(self) -> None:
+        """Wait until the delay drawn when the credential came has passed (a fresh delay for a credential this
+        client did not obtain itself, e.g. one opened from a wallet)."""
+        if self._cast_not_before is None:
+            self._cast_not_before = time.monotonic() + self._draw_cast_delay()
+        remaining = self._cast_not_before - time.monotonic()
+        if remaining > 0:
+            self._sleep(remaining)
+        self._cast_not_before = None
 
     def close(self) -> None:
         self.http.close()
 
     # --- transport ----------------------------------------------------------------------------------------------
 
-    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = self.http.request(method, path, **kwargs)
+    def _request(self, method: str, path: str, *, http: httpx.Client | None = None, **kwargs: Any) -> Any:
+        response = (http or self.http).request(method, path, **kwargs)
         if response.status_code >= 400:
             try:
                 body = response.json()
@@ -198,7 +252,9 @@ class VoterClient:
         request = CredentialRequest.create(view.manifest.election_id, style_id, key)
         body = {"session_id": session_id, "blinded_message": request.blinded_message.hex()}
         issued = CredentialIssued.model_validate(self._request("POST", "/v1/credentials", json=body))
-        return request.finalize(bytes.fromhex(issued.blind_signature))
+        credential = request.finalize(bytes.fromhex(issued.blind_signature))
+        self._cast_not_before = time.monotonic() + self._draw_cast_delay()
+        return credential
 
     # --- ballots ------------------------------------------------------------------------------------------------
 
@@ -237,14 +293,21 @@ class VoterClient:
             raise ClientError("the receipt names another credential than this voter's", code="receipt_invalid")
 
     def cast(self, prepared: PreparedBallot) -> Receipt:
-        """Cast; the receipt's signed promise is checked against this very ballot.
+        """Cast (after the random delay, on a fresh connection where so configured); the receipt's signed promise is
+        checked against this very ballot.
 
         The prepared ballot's randomness and marks are erased (`PreparedBallot.spend`) before the request is sent,
         whatever the answer: from then on this ballot can be cast again (an idempotent retry), never opened.
         """
         ballot = prepared.spend()
         ballot_json = ballot.to_json()
-        receipt = Receipt.model_validate(self._request("POST", "/v1/ballots", json={"ballot": ballot_json}))
+        self._wait_before_cast()
+        if self._cast_connection is None:
+            answer = self._request("POST", "/v1/ballots", json={"ballot": ballot_json})
+        else:  # a connection of its own: nothing of the identification's connection goes with the ballot
+            with self._cast_connection() as connection:
+                answer = self._request("POST", "/v1/ballots", http=connection, json={"ballot": ballot_json})
+        receipt = Receipt.model_validate(answer)
         self._check_receipt(receipt, EntryKind.BALLOT, ballot_json, ballot)
         return receipt
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,8 @@ from identity.settings import IdentitySettings
 from identity.state import MemoryStateStore, StateStore, state_store_from_url
 from mobile_api.services import VoterServices
 from trustees.coordinator import CeremonyParams
+from voting_server.cabinet import CabinetService
+from voting_server.complaints import ComplaintsService
 from voting_server.election import ElectionService
 from voting_server.identification import RegistrarService
 from voting_server.receipts import ReceiptIndex
@@ -42,6 +45,8 @@ class Components:
     voter_services: VoterServices
     ceremony: CeremonyParams
     redis: Any | None
+    complaints: ComplaintsService
+    cabinet: CabinetService
 
     def start(self) -> None:
         """Start the board's tree-head integrator."""
@@ -99,15 +104,21 @@ def build_components(
         board,
         receipts,
         min_issuer_bits=settings.min_issuer_key_bits,
-        committer=GroupCommitter(board),
+        committer=GroupCommitter(board, interval=settings.effective_ballot_batch_seconds()),
         clock=clock,
     )
+    if registry is None and identity_settings.registry == "xroad":
+        registry = identity_settings.xroad_registry()
     registry = registry or SqlVoterRegistry(
         storage.engine,
         identity_settings.template_key_bytes,
         duplicate_face_distance=identity_settings.duplicate_face_distance,
     )
-    issuer = Issuer(storage.engine, identity_settings.voter_hash_key_bytes)
+    issuer = Issuer(
+        storage.engine,
+        identity_settings.voter_hash_key_bytes,
+        clock=lambda: dt.datetime.fromtimestamp(clock() / 1000, dt.UTC),  # the one clock of the server
+    )
     redis_client = None
     store: StateStore = MemoryStateStore()
     if settings.redis_url:
@@ -125,6 +136,8 @@ def build_components(
         load_issuer_keys=lambda: _load_issuer_keys(settings.issuer_keys_dir, settings.min_issuer_key_bits),
         identity_settings=identity_settings,
     )
+    cabinet = CabinetService(storage.engine, registrar)
+    registrar.cabinet = cabinet
     voter_services = VoterServices(election=ElectionInfo(election), identification=registrar, ballots=Ballots(election))
     return Components(
         settings=settings,
@@ -142,6 +155,8 @@ def build_components(
             allow_unauthenticated=settings.environment is Environment.DEVELOPMENT,
         ),
         redis=redis_client,
+        complaints=ComplaintsService(board, storage.engine),
+        cabinet=cabinet,
     )
 
 

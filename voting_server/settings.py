@@ -21,6 +21,12 @@ DEVELOPMENT_OPERATOR_TOKEN = "dev-operator-token"  # noqa: S105 - public on purp
 DEVELOPMENT_AUDITOR_TOKEN = "dev-auditor-token"  # noqa: S105 - public on purpose, refused outside development
 
 
+#: The integration interval of ballots on a production server unless ``SHAILOO_BALLOT_BATCH_SECONDS`` says
+#: otherwise: long enough that a batch holds many voters at a busy hour, short enough for a voter to wait for her
+#: receipt and well inside the default clock tolerance (120 s) of the verifier's voting-window check.
+PRODUCTION_BALLOT_BATCH_SECONDS = 30.0
+
+
 class Environment(StrEnum):
     DEVELOPMENT = "development"
     PRODUCTION = "production"
@@ -71,6 +77,11 @@ class Settings(BaseSettings):
     board_origin: str = "shailoo.cec.kg/board"
     #: Every stored entry is in a signed tree head within this many seconds.
     max_merge_delay: float = 1.0
+    #: Ballots are put on the board in batches, one per this many seconds of the wall clock, each in a random order
+    #: (`bulletin_board.group_commit`), so the board says in which interval a ballot arrived and nothing finer.
+    #: A cast is answered when its batch is committed. None: `PRODUCTION_BALLOT_BATCH_SECONDS` in production, 0 (at
+    #: once, still shuffled) in development. Keep it below the manifest's ``clock_tolerance_seconds``.
+    ballot_batch_seconds: float | None = Field(default=None, ge=0, le=600)
     #: Where the registrar's private issuer keys are kept (DER files, one per ballot style); None = memory only.
     issuer_keys_dir: Path | None = None
     #: The smallest issuer key accepted (3072 in any real election; tests may lower it to 2048).
@@ -100,6 +111,12 @@ class Settings(BaseSettings):
         if self.min_issuer_key_bits < 3072:
             raise ValueError("issuer keys below 3072 bits are for tests in development only")
         return self
+
+    def effective_ballot_batch_seconds(self) -> float:
+        """The integration interval of ballots (`ballot_batch_seconds`, or the environment's default)."""
+        if self.ballot_batch_seconds is not None:
+            return self.ballot_batch_seconds
+        return PRODUCTION_BALLOT_BATCH_SECONDS if self.environment is Environment.PRODUCTION else 0.0
 
     def effective_admin_tokens(self) -> dict[str, Role]:
         """The configured tokens, or the two well-known development tokens when none are set in development."""

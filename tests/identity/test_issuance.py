@@ -200,3 +200,30 @@ def test_identification_records_keep_no_finer_time_than_the_hour(
     assert times
     assert {(t.minute, t.second, t.microsecond) for t in times} == {(0, 0, 0)}
     assert {t.hour for t in times} == {11}
+
+
+@pytest.mark.parametrize("engine_name", ["sqlite_engine", pytest.param("postgres_engine", marks=pytest.mark.postgres)])
+def test_identification_rows_are_not_numbered_in_arrival_order(
+    engine_name: str, issuer_keys: IssuerKeys, request: pytest.FixtureRequest
+) -> None:
+    """Row ids are the other clock of the identity database: 30 voters identified one after the other within one
+    hour must not come back in that order by id (an autoincrement id would; 30 random ids keep the arrival order
+    with chance 1/30!), in the claims, the issuance records or the audit lines."""
+    from identity.audit import AuditEvent
+
+    engine: Engine = request.getfixturevalue(engine_name)
+    issuer = Issuer(engine, HASH_KEY, clock=lambda: dt.datetime(2026, 12, 3, 11, 5, tzinfo=dt.UTC))
+    election = new_election()
+    arrival = []
+    for i in range(30):
+        pin = make_personal_number(dt.date(1980, 1, 1) + dt.timedelta(days=i), serial=f"{i:05d}")
+        issuer.issue(election, pin, STYLE, "app", request_for(issuer_keys, election).blinded_message, issuer_keys)
+        arrival.append(issuer.voter_hash(election, pin))
+    with Session(engine) as session:
+        claims = session.exec(select(IdentificationClaim).where(IdentificationClaim.election_id == election)).all()
+        records = session.exec(select(IssuanceRecord).where(IssuanceRecord.election_id == election)).all()
+        audit = session.exec(select(AuditEvent).where(AuditEvent.election_id == election)).all()
+    for rows in (claims, records, audit):
+        by_id = [r.voter_hash for r in sorted(rows, key=lambda r: r.id)]
+        assert sorted(by_id) == sorted(arrival)
+        assert by_id != arrival

@@ -143,7 +143,7 @@ class Terminal:
     def __init__(self, election: Election, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         self.election = election
         self.client = WatchedClient(election.http)
-        monkeypatch.setattr(cli.voter, "_client", lambda server: self.client)
+        monkeypatch.setattr(cli.voter, "_client", lambda server, *_: self.client)
         seed = election.device_key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
         (tmp_path / "device.key").write_text(seed.hex())
         self.device_key = tmp_path / "device.key"

@@ -18,7 +18,7 @@ from tests.server.harness import DEVICE_ID, Election
 def test_identify_vote_challenge_and_check_from_the_terminal(
     voting: Election, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(cli.voter, "_client", lambda server: VoterClient(voting.http))
+    monkeypatch.setattr(cli.voter, "_client", lambda server, *_: VoterClient(voting.http))
     runner = CliRunner(env={"SHAILOO_WALLET_PASSPHRASE": "a passphrase for the test wallet"})
     number, style = voting.register_voter()
     seed = voting.device_key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())

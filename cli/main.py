@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import sys
 import warnings
 
 import typer
@@ -25,6 +26,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "cli.info",
     "cli.demo",
     "cli.serve",
+    "cli.admin",
+    "cli.doctor",
     "cli.voter",
     "cli.verify",
     "cli.registry",
@@ -44,5 +47,21 @@ for _name in COMMAND_MODULES:
     importlib.import_module(_name).register(app)
 
 
+def run() -> None:
+    """The ``shailoo`` entry point: the commands, with configuration and connection errors as one line
+    (``error (<code>): …``, `cli.errors`) and exit status 2 instead of a traceback."""
+    from cli.errors import EXIT_CONFIGURATION, friendly_error
+
+    try:
+        app()
+    except Exception as e:  # anything not mapped is re-raised with its traceback
+        friendly = friendly_error(e)
+        if friendly is None:
+            raise
+        code, line = friendly
+        print(f"error ({code}): {line}", file=sys.stderr)
+        raise SystemExit(EXIT_CONFIGURATION) from None
+
+
 if __name__ == "__main__":  # pragma: no cover
-    app()
+    run()

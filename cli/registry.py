@@ -1,7 +1,8 @@
 """``shailoo registry …``: fill and inspect the voter registry of the identity service.
 
-Settings come from the environment (``SHAILOO_IDENTITY_DATABASE_URL``, ``SHAILOO_IDENTITY_TEMPLATE_KEY``, …,
-see docs/identity.md); ``--database-url`` overrides the database.
+Settings come from the environment (``SHAILOO_IDENTITY_TEMPLATE_KEY``, …, see docs/identity.md). The database is
+``--database-url``, else ``SHAILOO_IDENTITY_DATABASE_URL``, else the voting server's ``SHAILOO_DATABASE_URL`` (its
+default SQLite file included): by default the register is imported where ``shailoo serve`` reads it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,24 @@ review_app = typer.Typer(
     help="Face reviews: identities whose faces are too alike, held until an operator decides.", no_args_is_help=True
 )
 registry_app.add_typer(review_app, name="review")
-DatabaseOption = Annotated[str | None, typer.Option("--database-url", help="overrides SHAILOO_IDENTITY_DATABASE_URL")]
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url", help="default: SHAILOO_IDENTITY_DATABASE_URL, else the server's SHAILOO_DATABASE_URL"
+    ),
+]
+
+
+def database_url(option: str | None, identity_url: str | None) -> str:
+    """The registry's database: the option, the identity service's own setting, else the voting server's database
+    (`voting_server.settings.Settings.database_url`), the one ``shailoo serve`` reads voters from."""
+    if option:
+        return option
+    if identity_url:
+        return identity_url
+    from voting_server.settings import Settings
+
+    return Settings().database_url
 
 
 def register(app: typer.Typer) -> None:
@@ -29,7 +47,7 @@ def register(app: typer.Typer) -> None:
 @registry_app.command("import")
 def import_csv(
     csv_file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
-    database_url: DatabaseOption = None,
+    database_url_option: DatabaseOption = None,
 ) -> None:
     """Import voters from CSV; print the rows rejected (line, reason) and the rows held for a face review.
 
@@ -42,7 +60,7 @@ def import_csv(
 
     settings = IdentitySettings()
     registry = SqlVoterRegistry(
-        make_engine(database_url or settings.database_url),
+        make_engine(database_url(database_url_option, settings.database_url)),
         settings.template_key_bytes,
         duplicate_face_distance=settings.duplicate_face_distance,
     )
@@ -82,21 +100,23 @@ def template(photo: Annotated[Path, typer.Argument(exists=True, dir_okay=False, 
 
 
 @registry_app.command("count")
-def count(database_url: DatabaseOption = None) -> None:
+def count(database_url_option: DatabaseOption = None) -> None:
     """Print how many voters the registry holds."""
     from identity.db import make_engine
     from identity.registry import SqlVoterRegistry
     from identity.settings import IdentitySettings
 
     settings = IdentitySettings()
-    registry = SqlVoterRegistry(make_engine(database_url or settings.database_url), settings.template_key_bytes)
+    registry = SqlVoterRegistry(
+        make_engine(database_url(database_url_option, settings.database_url)), settings.template_key_bytes
+    )
     typer.echo(str(registry.count()))
 
 
 @review_app.command("list")
 def review_list(
     status: Annotated[str, typer.Option(help="pending, decided or all")] = "pending",
-    database_url: DatabaseOption = None,
+    database_url_option: DatabaseOption = None,
 ) -> None:
     """List face reviews: the two personal numbers, their faces' distance, and the decision if any."""
     from identity.db import make_engine
@@ -107,7 +127,7 @@ def review_list(
         typer.echo("--status is pending, decided or all", err=True)
         raise typer.Exit(code=2)
     settings = IdentitySettings()
-    queue = ReviewQueue(make_engine(database_url or settings.database_url))
+    queue = ReviewQueue(make_engine(database_url(database_url_option, settings.database_url)))
     reviews = queue.list(status)  # type: ignore[arg-type]
     table = Table("review", "first", "second", "distance", "source", "opened", "decision", "by")
     for r in reviews:
@@ -131,7 +151,7 @@ def review_decide(
     review_id: Annotated[int, typer.Argument(help="the review number")],
     decision: Annotated[str, typer.Argument(help="different_people, keep_first, keep_second or block_both")],
     operator: Annotated[str, typer.Option("--operator", help="who decides (recorded with the decision)")],
-    database_url: DatabaseOption = None,
+    database_url_option: DatabaseOption = None,
 ) -> None:
     """Decide a pending face review (final; written to the audit log)."""
     from identity.db import make_engine
@@ -140,7 +160,7 @@ def review_decide(
     from identity.settings import IdentitySettings
 
     settings = IdentitySettings()
-    queue = ReviewQueue(make_engine(database_url or settings.database_url))
+    queue = ReviewQueue(make_engine(database_url(database_url_option, settings.database_url)))
     try:
         decided = queue.decide(review_id, decision, operator)
     except IdentityError as e:

@@ -59,8 +59,10 @@ def _open(keystore: Path, passphrase_file: Path | None) -> Any:
     if not keystore.exists():
         console.print(f"[red]no keystore at {keystore}[/]: create one with [bold]shailoo trustee init[/]")
         raise typer.Exit(code=1)
+    # The passphrase is asked before the spinner starts: a live spinner would redraw over the hidden prompt.
+    passphrase = _passphrase(passphrase_file)
     with console.status("Unlocking the keystore (memory-hard key derivation)…"):
-        return Keystore.open(keystore, _passphrase(passphrase_file))
+        return Keystore.open(keystore, passphrase)
 
 
 def _print_status(status: Any) -> None:
@@ -201,13 +203,31 @@ def decrypt(
     token: TokenOption = None,
 ) -> None:
     """After the close: recompute the encrypted tally from the board, compare, and post decryption shares."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     from trustees.decryption import run_decryption
     from trustees.online import HttpTransport
 
     try:
         store = _open(keystore, passphrase_file)
-        with console.status("Recomputing the encrypted tally from the board and decrypting…"):
-            status = run_decryption(store, HttpTransport.connect(server, token=token))
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=not console.is_terminal,
+        ) as progress:
+            task = progress.add_task("Reading the board and recomputing the encrypted tally", total=None)
+
+            def on_progress(done: int, total: int) -> None:
+                progress.update(
+                    task, description="Decryption shares: parts computed and posted", completed=done, total=total
+                )
+                if not console.is_terminal and total:
+                    console.print(f"decryption shares: part {done} of {total} posted")
+
+            status = run_decryption(store, HttpTransport.connect(server, token=token), on_progress=on_progress)
     except ShailooError as e:
         raise _fail(e) from e
     verb = "posted" if status.posted else "were already on the board"

@@ -37,8 +37,9 @@ class IdentitySettings(BaseSettings):
     environment: Literal["development", "staging", "production"] = "development"
     template_key: str = DEVELOPMENT_TEMPLATE_KEY
     voter_hash_key: str = DEVELOPMENT_VOTER_HASH_KEY
-    #: Database of the registry, issuance ledger and audit log (SQLite file by default, PostgreSQL in production).
-    database_url: str = "sqlite:///shailoo-identity.db"
+    #: Database of the registry, issuance ledger and audit log. None: the voting server's database
+    #: (``SHAILOO_DATABASE_URL``, a SQLite file by default), which is where ``shailoo serve`` reads the register.
+    database_url: str | None = None
     #: Redis URL for nonces and attempt counters; empty means the in-process fallback (one worker only).
     redis_url: str = ""
 

@@ -106,9 +106,33 @@ class Kiosk:
     def begin(self, national_id: str, method: str = "attestation") -> KioskSession:
         """Open an identification session for the voter at the kiosk (needs the link); ``method`` is
         ``attestation`` (a signed assertion follows) or ``face`` (the kiosk camera's frames follow)."""
+        if self.voter_in_progress():
+            # She is identified (the registrar's one slot is hers) and holds her credential here: dropping her
+            # session would lose her vote, so nobody else begins until she casts.
+            raise KioskSessionError(
+                "a voter identified at this kiosk has not cast yet: she finishes first", code="voter_in_progress"
+            )
         session = self._online(lambda: self.client.start_identification(national_id, channel="kiosk", method=method))
         self.current = KioskSession(session.session_id, national_id, session.liveness_nonce, opened=session)
         return self.current
+
+    def voter_in_progress(self) -> bool:
+        """An identified voter's session is open here (identified, or holding a credential, and not yet cast)."""
+        current = self.current
+        return (
+            current is not None
+            and not current.finished
+            and (current.style_id is not None or current.credential is not None)
+        )
+
+    def idle(self) -> bool:
+        """The screen was left alone: an identification begun but not completed is dropped (nothing was claimed
+        for it at the registrar); an identified voter's session is kept, so her vote is never lost. ``True`` if a
+        voter's session is still open."""
+        if not self.voter_in_progress():
+            self.current = None
+            return False
+        return True
 
     def _session(self) -> KioskSession:
         if self.current is None or self.current.finished:

@@ -73,7 +73,100 @@ TEXT: Final[dict[str, dict[str, str]]] = {
     "finish": {"ky": "Бүтүрүү", "ru": "Завершить", "en": "Finish"},
     "error": {"ky": "Ката", "ru": "Ошибка", "en": "Error"},
     "back": {"ky": "Башына кайтуу", "ru": "Вернуться в начало", "en": "Back to the start"},
+    "your_choices": {"ky": "Сиздин тандооңуз:", "ru": "Ваш выбор:", "en": "Your choices:"},
+    "no_choice": {"ky": "(эч нерсе тандалган жок)", "ru": "(ничего не выбрано)", "en": "(nothing chosen)"},
+    "confirm": {
+        "ky": "Бул менин тандоом экенин ырастайм",
+        "ru": "Подтверждаю, что это мой выбор",
+        "en": "I confirm these are my choices",
+    },
+    "continue": {"ky": "Бюллетенге кайтуу", "ru": "Вернуться к бюллетеню", "en": "Back to my ballot"},
+    "voter_in_progress": {
+        "ky": "Бул киоскто шайлоочунун бюллетени ачык. Ал добуш бергенден кийин гана кийинки шайлоочу баштайт.",
+        "ru": "В этом киоске открыт бюллетень избирателя. Следующий начнёт только после того, как он проголосует.",
+        "en": "A voter's ballot is open at this kiosk. The next voter begins only once it is cast.",
+    },
 }
+
+#: Error pages in the voter's language, by the stable code (`error_text`); the code itself is shown beside it.
+ERRORS: Final[dict[str, dict[str, str]]] = {
+    "voter_not_found": {
+        "ky": "Бул жеке номер шайлоочулардын тизмесинде жок.",
+        "ru": "Этого персонального номера нет в списке избирателей.",
+        "en": "This personal number is not on the register of voters.",
+    },
+    "invalid_personal_number": {
+        "ky": "Жеке номер туура эмес. Текшерип, кайра киргизиңиз.",
+        "ru": "Неверный персональный номер. Проверьте и введите снова.",
+        "en": "This is not a valid personal number. Check it and enter it again.",
+    },
+    "already_identified": {
+        "ky": "Бул шайлоочу буга чейин идентификацияланган.",
+        "ru": "Этот избиратель уже прошёл идентификацию.",
+        "en": "This voter has already been identified.",
+    },
+    "not_eligible": {
+        "ky": "Бул шайлоочу бул шайлоодо добуш бере албайт.",
+        "ru": "Этот избиратель не может голосовать на этих выборах.",
+        "en": "This voter cannot vote in this election.",
+    },
+    "voter_in_progress": {
+        "ky": "Киоскто башка шайлоочу добуш берип жатат. Ал бүтмөйүнчө күтө туруңуз.",
+        "ru": "В киоске голосует другой избиратель. Подождите, пока он закончит.",
+        "en": "Another voter is voting at this kiosk. Please wait until they finish.",
+    },
+    "not_confirmed": {
+        "ky": "Добуш берүүдөн мурун тандооңузду ырастаңыз.",
+        "ru": "Перед голосованием подтвердите свой выбор.",
+        "en": "Confirm your choices before casting.",
+    },
+    "session_invalid": {
+        "ky": "Киоскто идентификацияланган шайлоочу жок. Башынан баштаңыз.",
+        "ru": "В киоске нет идентифицированного избирателя. Начните сначала.",
+        "en": "No identified voter at the kiosk. Start again.",
+    },
+    "link_down": {
+        "ky": "Сервер менен байланыш жок. Бир аздан кийин кайра аракет кылыңыз.",
+        "ru": "Нет связи с сервером. Попробуйте ещё раз чуть позже.",
+        "en": "No link to the server. Try again in a moment.",
+    },
+    "outside_voting_window": {
+        "ky": "Азыр добуш берүү убактысы эмес.",
+        "ru": "Сейчас не время голосования.",
+        "en": "Voting is not open at this time.",
+    },
+    "identification_failed": {
+        "ky": "Идентификация ийгиликсиз болду. Участоктун кызматкерине кайрылыңыз.",
+        "ru": "Идентификация не удалась. Обратитесь к члену комиссии.",
+        "en": "Identification failed. Please ask a poll worker.",
+    },
+    "face_mismatch": {
+        "ky": "Жүз дал келген жок. Участоктун кызматкерине кайрылыңыз.",
+        "ru": "Лицо не совпало. Обратитесь к члену комиссии.",
+        "en": "The face did not match. Please ask a poll worker.",
+    },
+    "liveness_failed": {
+        "ky": "Текшерүү ийгиликсиз болду: башыңызды айтылгандай буруңуз.",
+        "ru": "Проверка не пройдена: поверните голову, как просили.",
+        "en": "The check failed: turn your head as asked.",
+    },
+    "locked_out": {
+        "ky": "Өтө көп аракет болду. Участоктун кызматкерине кайрылыңыз.",
+        "ru": "Слишком много попыток. Обратитесь к члену комиссии.",
+        "en": "Too many attempts. Please ask a poll worker.",
+    },
+}
+_UNKNOWN_ERROR: Final = {
+    "ky": "Бир нерсе туура эмес болду. Участоктун кызматкерине кайрылыңыз.",
+    "ru": "Что-то пошло не так. Обратитесь к члену комиссии.",
+    "en": "Something went wrong. Please ask a poll worker.",
+}
+
+
+def error_text(code: str, language: str) -> str:
+    """The error page's sentence for ``code`` in ``language`` (a general one for a code without its own)."""
+    lang = language if language in LANGUAGES else "ky"
+    return ERRORS.get(code, _UNKNOWN_ERROR)[lang]
 
 
 def texts(language: str) -> dict[str, str]:

@@ -22,12 +22,22 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from crypto.errors import ShailooError
 from mobile_api.schemas import BallotDefinition
 from precinct.kiosk import Kiosk, KioskReceipt, marks_from_form
-from precinct.kiosk_text import LANGUAGE_NAMES, LANGUAGES, texts
+from precinct.kiosk_text import LANGUAGE_NAMES, LANGUAGES, error_text, texts
 from precinct.printing import receipt_pdf
 
 _TEMPLATES: Final = Path(__file__).parent / "templates"
 _GET_PAGES: Final = frozenset({"/", "/ballot", "/review", "/receipt"})
-_STATUS: Final = {"session_invalid": 409, "link_down": 503, "already_identified": 409, "not_eligible": 403}
+_STATUS: Final = {
+    "session_invalid": 409,
+    "link_down": 503,
+    "already_identified": 409,
+    "not_eligible": 403,
+    "voter_in_progress": 409,
+    "not_confirmed": 400,
+}
+#: Pages that no voter's open ballot depends on; left alone this long they go back to an empty start screen.
+IDLE_RESET_SECONDS: Final = 90
+_IDLE_PAGES: Final = frozenset({"start.html", "error.html", "receipt.html"})
 
 
 #: How the kiosk identifies the voter in person once the personal number is entered; returns the ballot style.
@@ -43,9 +53,13 @@ def identified_by_poll_worker(kiosk: Kiosk) -> str:
     return kiosk.identify_here("document")
 
 
-def create_kiosk_app(kiosk: Kiosk, *, identify: Identify, method: str = "attestation") -> FastAPI:
+def create_kiosk_app(
+    kiosk: Kiosk, *, identify: Identify, method: str = "attestation", idle_seconds: int = IDLE_RESET_SECONDS
+) -> FastAPI:
     """The ballot screen of ``kiosk``; ``identify`` is the in-person identification step (no default on purpose:
-    typing a personal number alone never identifies anyone); ``method`` is ``face`` when it sends camera frames."""
+    typing a personal number alone never identifies anyone); ``method`` is ``face`` when it sends camera frames.
+    The start, error and receipt pages go back to an empty start screen (`Kiosk.idle`, the language and text size
+    reset) after ``idle_seconds`` untouched; a voter's open ballot is never reset."""
     env = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape(["html"]))
     app = FastAPI(title="Shailoo kiosk", docs_url=None, redoc_url=None, openapi_url=None)
     state: dict[str, Any] = {"receipts": {}, "last": None}
@@ -55,6 +69,8 @@ def create_kiosk_app(kiosk: Kiosk, *, identify: Identify, method: str = "attesta
         lang = lang if lang in LANGUAGES else "ky"
         back = request.url.path if request.url.path in _GET_PAGES else "/"
         html = env.get_template(name).render(
+            idle_reset=idle_seconds if name in _IDLE_PAGES else None,
+            in_progress=kiosk.voter_in_progress(),
             lang=lang,
             t=texts(lang),
             large=request.cookies.get("large") == "1",
@@ -76,7 +92,16 @@ def create_kiosk_app(kiosk: Kiosk, *, identify: Identify, method: str = "attesta
 
     @app.exception_handler(ShailooError)
     async def _error(request: Request, exc: ShailooError) -> HTMLResponse:
-        return render(request, "error.html", _STATUS.get(exc.code, 400), message=exc.message, code=exc.code)
+        message = error_text(exc.code, language(request))
+        return render(request, "error.html", _STATUS.get(exc.code, 400), message=message, code=exc.code)
+
+    @app.get("/idle")
+    def idle() -> Response:
+        """The screen was left alone: back to an empty start page (an open ballot stays open for its voter)."""
+        response = RedirectResponse("/ballot" if kiosk.idle() else "/", status_code=303)
+        response.delete_cookie("lang")
+        response.delete_cookie("large")
+        return response
 
     @app.get("/", response_class=HTMLResponse)
     def start(request: Request) -> HTMLResponse:
@@ -113,16 +138,25 @@ def create_kiosk_app(kiosk: Kiosk, *, identify: Identify, method: str = "attesta
         fields = {key: [str(v) for v in form.getlist(key)] for key in form}
         marks = marks_from_form(kiosk.client.election().manifest, session.style_id, fields)
         prepared = kiosk.prepare(marks)
+        return review_page(request, prepared)
+
+    def review_page(request: Request, prepared: Any) -> HTMLResponse:
+        """The voter's choices as the ballot names them, the tracking code, and cast or challenge."""
+        shown = definition(request)
+        choices = []
+        for contest in shown.contests:
+            labels = {s.selection_id: s.label for s in contest.selections}
+            chosen = prepared.marks.get(contest.contest_id, ())
+            choices.append((contest.title, [labels[s] for s in chosen if s in labels]))
         fingerprint = prepared.ballot.credential_fingerprint()
-        return render(request, "review.html", code=prepared.tracking_code, fingerprint=fingerprint)
+        return render(request, "review.html", code=prepared.tracking_code, fingerprint=fingerprint, choices=choices)
 
     @app.get("/review", response_class=HTMLResponse)
     def review(request: Request) -> HTMLResponse:
         session = kiosk.current
         if session is None or session.prepared is None:
             return RedirectResponse("/ballot", status_code=303)  # type: ignore[return-value]
-        fingerprint = session.prepared.ballot.credential_fingerprint()
-        return render(request, "review.html", code=session.prepared.tracking_code, fingerprint=fingerprint)
+        return review_page(request, session.prepared)
 
     @app.post("/challenge", response_class=HTMLResponse)
     def challenge(request: Request) -> HTMLResponse:
@@ -131,7 +165,10 @@ def create_kiosk_app(kiosk: Kiosk, *, identify: Identify, method: str = "attesta
         return render(request, "challenged.html", opened=[labels[s] for ids in opened.values() for s in ids])
 
     @app.post("/cast", response_class=HTMLResponse)
-    def cast(request: Request) -> HTMLResponse:
+    async def cast(request: Request) -> HTMLResponse:
+        # Casting is never the default of a key press: the voter ticks the confirmation on the review page.
+        if (await request.form()).get("confirm") != "yes":
+            raise ShailooError("confirm your choices before casting", code="not_confirmed")
         receipt = kiosk.cast()
         state["receipts"][receipt.tracking_code] = receipt
         state["last"] = receipt

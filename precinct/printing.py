@@ -103,9 +103,15 @@ def protocol_text(protocol: PrecinctProtocol, manifest: Manifest, language: str 
     return "\n".join(protocol_lines(protocol, manifest, language)) + "\n"
 
 
-def _pdf() -> tuple[FPDF, bool]:
-    pdf = FPDF(format="A4")
-    pdf.set_auto_page_break(auto=True, margin=12)
+#: A thermal receipt printer's paper: 80 mm rolls (72 mm printable); the page is as long as the receipt needs.
+RECEIPT_WIDTH_MM: Final = 80.0
+_RECEIPT_LENGTH_MM: Final = 200.0
+
+
+def _pdf(page: str | tuple[float, float] = "A4", margin: float = 12) -> tuple[FPDF, bool]:
+    pdf = FPDF(format=page)
+    pdf.set_margins(margin, margin, margin)
+    pdf.set_auto_page_break(auto=True, margin=margin)
     pdf.add_page()
     for path in _FONT_PATHS:
         if path.exists():
@@ -145,13 +151,15 @@ def receipt_pdf(
     language: str = "ky",
     credential_fingerprint: str = "",
 ) -> bytes:
-    """The voter's printed receipt: tracking code in large type, its QR code, the status, and how to check it."""
-    pdf, unicode = _pdf()
+    """The voter's printed receipt, on a thermal printer's 80 mm roll (`RECEIPT_WIDTH_MM`): tracking code in large
+    type, its QR code, the status, and how to check it."""
+    pdf, unicode = _pdf((RECEIPT_WIDTH_MM, _RECEIPT_LENGTH_MM), margin=4)
     lang = language if unicode else "en"
     _write(pdf, unicode, f"{word('receipt', lang)} — {election_name}")
     _write(pdf, unicode, f"{word('precinct', lang)}: {precinct_id}")
-    pdf.set_font_size(22)
-    _write(pdf, unicode, f"{word('tracking', lang)}: {tracking_code}", 11)
+    _write(pdf, unicode, f"{word('tracking', lang)}:")
+    pdf.set_font_size(15)
+    _write(pdf, unicode, tracking_code, 8)
     pdf.set_font_size(10)
     if credential_fingerprint:
         _write(pdf, unicode, f"{word('fingerprint', lang)}: {credential_fingerprint}")
@@ -162,5 +170,6 @@ def receipt_pdf(
     pdf.image(buffer, w=50, h=50)
     _write(pdf, unicode, word(status, lang))
     _write(pdf, unicode, word("check", lang))
-    _write(pdf, unicode, f"SHA-256: {ballot_hash}", 4)
+    pdf.set_font_size(7)
+    _write(pdf, unicode, f"SHA-256: {ballot_hash}", 3.5)
     return bytes(pdf.output())

@@ -23,7 +23,7 @@ raises `NotEnoughSharesError` and reveals nothing (no partial combination is eve
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -209,14 +209,14 @@ class DecryptionStatus:
     ciphertexts: int
 
 
-def decryption_step(secrets_: TrusteeSecrets, entries: Sequence[Entry]) -> tuple[list[Post], DecryptionStatus]:
-    """Decide trustee ``secrets_.index``'s decryption: nothing if its shares are on the board, else its post."""
+def _pending_parts(secrets_: TrusteeSecrets, entries: Sequence[Entry]) -> tuple[TallyOnBoard, list[int]]:
+    """The posted tally, checked against the board, and the parts of trustee ``secrets_.index``'s shares not yet on
+    it (a trustee who stopped half-way resumes where it was)."""
     if secrets_.key_share is None:
         raise WrongPhaseError("this keystore holds no key share: the key ceremony did not finish for this trustee")
     on_board = check_posted_tally(entries)
     index = secrets_.index
     check_roster(on_board.manifest, index, secrets_.n, secrets_.k, secrets_.identity_key)
-    # Parts already on the board are not posted again: a trustee who stopped half-way resumes where it was.
     posted = {
         e.payload.get("part", 0)
         for e in entries
@@ -224,21 +224,36 @@ def decryption_step(secrets_: TrusteeSecrets, entries: Sequence[Entry]) -> tuple
         and e.payload.get("trustee") == index
         and e.payload.get("tally_entry") == on_board.entry.index
     }
-    posts = [
-        decryption_post(secrets_.key_share, on_board, secrets_.identity_key, part)
-        for part in range(on_board.parts)
-        if part not in posted
-    ]
-    return posts, DecryptionStatus(index, bool(posts), len(on_board.positions))
+    return on_board, [part for part in range(on_board.parts) if part not in posted]
 
 
-def run_decryption(store: SecretsStore, transport: Any) -> DecryptionStatus:
-    """Trustee's whole decryption turn over a `trustees.ceremony_steps.CeremonyTransport`."""
+def decryption_step(secrets_: TrusteeSecrets, entries: Sequence[Entry]) -> tuple[list[Post], DecryptionStatus]:
+    """Decide trustee ``secrets_.index``'s decryption: nothing if its shares are on the board, else its post."""
+    on_board, pending = _pending_parts(secrets_, entries)
+    assert secrets_.key_share is not None  # _pending_parts refuses a keystore without one
+    posts = [decryption_post(secrets_.key_share, on_board, secrets_.identity_key, part) for part in pending]
+    return posts, DecryptionStatus(secrets_.index, bool(posts), len(on_board.positions))
+
+
+#: ``on_progress(done, total)``: parts of a trustee's shares computed and posted so far, of the parts still to post.
+DecryptionProgress = Callable[[int, int], None]
+
+
+def run_decryption(
+    store: SecretsStore, transport: Any, *, on_progress: DecryptionProgress | None = None
+) -> DecryptionStatus:
+    """Trustee's whole decryption turn over a `trustees.ceremony_steps.CeremonyTransport`: each part of the shares
+    is computed and posted before the next is computed, and ``on_progress`` is told after each."""
     secrets_ = TrusteeSecrets.from_dict(store.secrets)
-    posts, status = decryption_step(secrets_, transport.read_entries())
-    if posts:
-        transport.post(posts)
-    return status
+    on_board, pending = _pending_parts(secrets_, transport.read_entries())
+    assert secrets_.key_share is not None  # _pending_parts refuses a keystore without one
+    if on_progress is not None:
+        on_progress(0, len(pending))
+    for done, part in enumerate(pending, start=1):
+        transport.post([decryption_post(secrets_.key_share, on_board, secrets_.identity_key, part)])
+        if on_progress is not None:
+            on_progress(done, len(pending))
+    return DecryptionStatus(secrets_.index, bool(pending), len(on_board.positions))
 
 
 # --- checking and combining ----------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from crypto import signing
 from elections.manifest import Manifest
 from elections.presets import PRESET_NAMES, build_preset
 from identity.credentials import IssuerKeys
@@ -73,6 +74,13 @@ class EntryAck(BaseModel):
     promise: str
 
 
+class RegistrarKey(BaseModel):
+    """The registrar's Ed25519 public key (hex): what the manifest pins as ``registrar_key`` so that its signed
+    ``register_counts`` are accepted."""
+
+    public_key: str
+
+
 class AdminStatus(BaseModel):
     election_id: str | None
     phase: str
@@ -120,6 +128,12 @@ def build_admin_router() -> APIRouter:
             board_size=c.board.size,
             issuer_keys_held=c.registrar.issuer_keys is not None,
         )
+
+    @router.get("/registrar-key", response_model=RegistrarKey, responses=error_responses(*auth_codes))
+    def registrar_key(request: Request, role: AnyAdminRole) -> RegistrarKey:
+        """The registrar's public key, for the manifest's ``registrar_key`` (operator or auditor)."""
+        key = _components(request).registrar.identity_settings.registrar_signing_key
+        return RegistrarKey(public_key=signing.public_key_bytes(key).hex())
 
     @router.post(
         "/manifest", response_model=EntryAck, responses=error_responses(*auth_codes, "wrong_phase", "invalid_manifest")
@@ -216,8 +230,14 @@ def build_admin_router() -> APIRouter:
 
     @router.post("/results", responses=error_responses(*auth_codes, "wrong_phase", "not_enough_shares"))
     def publish_results(request: Request, role: OperatorRole) -> dict[str, Any]:
-        """Combine the trustees' shares (k needed), decode, run the rules engine, post ``result``."""
-        published = _components(request).tally.combine_if_ready()
+        """Combine the trustees' shares (k needed), decode, run the rules engine, post ``result``. Once posted
+        (the server posts it as soon as k trustees' shares are valid), the posted results are answered again."""
+        c = _components(request)
+        posted = c.board.find_by_dedup_key("result")
+        if posted is not None:
+            results: dict[str, Any] = dict(posted.payload["results"])
+            return results
+        published = c.tally.combine_if_ready()
         if published is None:
             raise ApiError("fewer than k trustees have posted valid decryption shares", code="not_enough_shares")
         return published.results.to_canonical_dict()

@@ -20,6 +20,7 @@ from identity.settings import IdentitySettings
 from mobile_api.router import build_voter_router
 from precinct.server_api import build_precinct_router
 from voting_server.admin_api import build_admin_router
+from voting_server.api_docs import build_api_docs_router
 from voting_server.auth import Role, require_role
 from voting_server.board_api import build_board_router
 from voting_server.cabinet import build_cabinet_pages, build_cabinet_router
@@ -74,6 +75,9 @@ def create_app(
         version=_version(),
         description="Voter API, admin API, public board API and trustees' API of a Shailoo election.",
         lifespan=lifespan,
+        # FastAPI's pages load Swagger UI and ReDoc from a CDN: blank offline. /docs is served from here instead.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.components = parts
     app.state.store = parts.storage
@@ -89,6 +93,7 @@ def create_app(
         # Added last, so it runs first: a refused request costs neither a Redis round trip nor a body read.
         app.add_middleware(InFlightLimit, max_in_flight=settings.max_in_flight)
     app.include_router(build_health_router())
+    app.include_router(build_api_docs_router(app))
     app.include_router(build_voter_router(parts.voter_services))
     app.include_router(build_admin_router())
     app.include_router(build_candidates_router())

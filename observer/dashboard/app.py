@@ -106,7 +106,21 @@ def build_dashboard_router(reader: BoardReader, *, base: str = "") -> APIRouter:
         data = model.refresh().turnout()
         times = [env.filters["hhmm"](t) for t in data["times"]]
         chart = Markup(charts.turnout_line(times, data["total"], title=translate("turnout", language(lang))))  # noqa: S704 - built from escaped parts
-        return render("turnout.html", lang, request, data=data, times=times, chart=chart)
+        chosen = language(lang)
+        manifest = model.manifest
+        region_names = {r.region_id: str(getattr(r.name, chosen)) for r in manifest.regions} if manifest else {}
+        district_names = {d.district_id: str(getattr(d.name, chosen)) for d in manifest.districts} if manifest else {}
+        return render(
+            "turnout.html",
+            lang,
+            request,
+            data=data,
+            times=times,
+            chart=chart,
+            region_names=region_names,
+            district_names=district_names,
+            registered_by_region=model.registered_by_region(),
+        )
 
     @router.get("/track", response_class=HTMLResponse)
     def track(request: Request, lang: Lang = None, code: Annotated[str, Query(max_length=32)] = "") -> HTMLResponse:

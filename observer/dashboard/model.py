@@ -54,6 +54,8 @@ class DashboardModel:
     _tracked: dict[int, tuple[Any, int]] = field(default_factory=dict)  # entry index → its credential's JSON, time
     kinds: dict[str, int] = field(default_factory=dict)
     issuance: dict[str, Any] | None = None
+    #: The registrar's ``register_counts`` payload (voters on the register per ballot style), once posted.
+    register_counts: dict[str, Any] | None = None
     tally: dict[str, Any] | None = None
     result: dict[str, Any] | None = None
     protocols: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
@@ -102,6 +104,8 @@ class DashboardModel:
                 self.spoiled[code] = entry.index
             elif kind == EntryKind.ISSUANCE.value:
                 self.issuance = payload
+            elif kind == EntryKind.REGISTER_COUNTS.value:
+                self.register_counts = payload
             elif kind == EntryKind.ENCRYPTED_TALLY.value:
                 self.tally = {k: v for k, v in payload.items() if k not in ("styles", "precincts")}
                 self.tally["precinct_ballots"] = {
@@ -145,6 +149,18 @@ class DashboardModel:
         except (ShailooError, ValueError, TypeError, KeyError):
             fingerprint = "?"  # a malformed key is the verifier's to report
         return Tracked(code, index, kind, status, fingerprint, utc_text(timestamp))
+
+    def registered_by_region(self) -> dict[str, int]:
+        """Voters on the register per region, from the registrar's ``register_counts`` (empty before it is posted
+        or if it does not read)."""
+        if self.register_counts is None or self.manifest is None:
+            return {}
+        from record.register import RegisterCounts
+
+        try:
+            return RegisterCounts.from_payload(self.register_counts).by_region(self.manifest)
+        except Exception:  # a malformed entry is the verifier's to report; the page shows no share then
+            return {}
 
     def turnout(self, buckets: int = 12) -> dict[str, Any]:
         """Voters (first ballot of each credential) over time, by region, district and precinct."""

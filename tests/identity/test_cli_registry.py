@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import typer
 from typer.testing import CliRunner
 
@@ -56,3 +57,40 @@ def test_import_reports_rows_held_for_a_face_review_and_an_operator_decides_them
     assert again.exit_code == 1 and "review_already_decided" in again.output
     done = runner.invoke(app(), ["registry", "review", "list", "--status", "decided", "--database-url", url])
     assert "keep_first" in done.output and "registrar-7" in done.output
+
+
+def test_by_default_the_register_is_imported_where_shailoo_serve_reads_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no database named anywhere, ``shailoo registry import`` writes the database that ``shailoo serve``
+    opens with its default settings, so the server finds the imported voter (not ``voter_not_found``)."""
+    from voting_server.components import build_components
+    from voting_server.settings import Settings
+
+    for name in ("SHAILOO_DATABASE_URL", "SHAILOO_IDENTITY_DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    record = voter()
+    path = tmp_path / "voters.csv"
+    path.write_text(csv_text([record_to_csv_row(record)]), encoding="utf-8")
+    result = CliRunner().invoke(app(), ["registry", "import", str(path)])
+    assert result.exit_code == 0, result.output
+
+    components = build_components(Settings())  # what `shailoo serve` builds with no options
+    try:
+        assert components.registry.lookup(record.personal_number).personal_number == record.personal_number
+    finally:
+        components.stop()
+        components.storage.close()
+
+
+def test_the_server_database_setting_is_the_registry_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server on another database (``SHAILOO_DATABASE_URL``, e.g. PostgreSQL) gets the register there too."""
+    url = f"sqlite:///{tmp_path / 'server.sqlite3'}"
+    monkeypatch.delenv("SHAILOO_IDENTITY_DATABASE_URL", raising=False)
+    monkeypatch.setenv("SHAILOO_DATABASE_URL", url)
+    path = tmp_path / "voters.csv"
+    path.write_text(csv_text([record_to_csv_row(voter())]), encoding="utf-8")
+    assert CliRunner().invoke(app(), ["registry", "import", str(path)]).exit_code == 0
+    counted = CliRunner().invoke(app(), ["registry", "count", "--database-url", url])
+    assert counted.output.strip() == "1"

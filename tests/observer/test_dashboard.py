@@ -116,3 +116,42 @@ def test_hemicycle_draws_every_seat_and_names_every_party_with_seats() -> None:
     svg = hemicycle([("Ata-Jurt", 21), ("Ishenim", 15), ("Empty", 0), ("<Yiman>", 9)], title="seats")
     assert svg.count("<circle") == 45
     assert "Ata-Jurt: 21" in svg and "&lt;Yiman&gt;: 9" in svg and "Empty" not in svg
+
+
+PAGES = ("/", "/board", "/tree-heads", "/turnout", "/track", "/results", "/precincts", "/board/0")
+
+
+@pytest.mark.parametrize("lang", ["ky", "ru", "en"])
+def test_phase_and_outcome_codes_are_words_of_the_page_language(client: TestClient, lang: str) -> None:
+    from observer.dashboard.i18n import translate
+
+    overview = client.get("/", params={"lang": lang}).text
+    phase = re.search(r'id="phase" data-code="([a-z_]+)">([^<]+)<', overview)
+    assert phase is not None and phase.group(2) == translate(f"phase_{phase.group(1)}", lang) != phase.group(1)
+    results = client.get("/results", params={"lang": lang}).text
+    outcomes = re.findall(r'data-code="([a-z_]+)">([^<]+)<', results)
+    assert outcomes
+    for code, shown in outcomes:
+        assert shown == translate(f"outcome_{code}", lang) != code
+
+
+def test_turnout_names_regions_and_gives_shares_of_the_register(client: TestClient) -> None:
+    from tests.observer.election import small_president_manifest
+
+    manifest = small_president_manifest()
+    page = client.get("/turnout", params={"lang": "ru"}).text
+    region = manifest.regions[0]
+    assert f'data-id="{region.region_id}">{region.name.ru}<' in page
+    table = page.split('id="by-region"')[1].split("</table>")[0]
+    assert "От внесённых в список, %" in table
+    shares = re.findall(r'<td class="num">(\d+\.\d)</td></tr>', table)
+    assert shares and all(0 <= float(s) <= 100 for s in shares)
+
+
+def test_no_empty_table_header_and_scrolling_regions_take_focus(client: TestClient) -> None:
+    """What axe reports as ``empty-table-header`` and ``scrollable-region-focusable``."""
+    for page in PAGES:
+        html = client.get(page, params={"lang": "en"}).text
+        assert not re.search(r"<th[^>]*>\s*</th>", html), page
+        for tag in re.findall(r"<pre[^>]*>", html) + re.findall(r'<div class="scroll"[^>]*>', html):
+            assert 'tabindex="0"' in tag, (page, tag)

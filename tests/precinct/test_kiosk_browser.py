@@ -103,7 +103,14 @@ def test_a_voter_votes_with_the_keyboard_alone(kiosk_url: tuple[PrecinctDay, str
         page.keyboard.press("Enter")
         page.wait_for_selector(".code")
         _shot(page, "review-ky")
-        page.keyboard.press("Enter")  # the focus starts on "cast"
+        # The review lists the choice; Enter alone casts nothing: the voter ticks the confirmation, then casts.
+        assert page.locator("dl.choices dd").count() >= 1
+        page.keyboard.press("Enter")
+        assert page.locator("p[role=status]").count() == 0
+        _tab_until(page, "e.name === 'confirm'")
+        page.keyboard.press("Space")
+        _tab_until(page, "e.tagName === 'BUTTON' && e.closest('form').getAttribute('action') === '/cast'")
+        page.keyboard.press("Enter")
         page.wait_for_selector("p[role=status]")
         code = page.inner_text("main .code")
         _shot(page, "receipt-ky")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
@@ -63,3 +65,35 @@ def test_backup_needs_a_new_file(tmp_path: Path) -> None:
     assert runner.invoke(app, [*args, *secret]).exit_code == 0
     again = runner.invoke(app, [*args, *secret])
     assert again.exit_code == 1 and "keystore_exists" in again.output
+
+
+def test_the_passphrase_prompt_is_never_under_a_spinner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The keystore's passphrase is asked before the "Unlocking…" spinner starts: a live spinner redraws over the
+    hidden prompt, so a trustee would type blind under "Unlocking the keystore"."""
+    import contextlib
+
+    import typer
+
+    import cli.trustee
+
+    keystore, passphrase = _init(tmp_path)
+    live: list[bool] = [False]
+    asked: list[bool] = []
+
+    @contextlib.contextmanager
+    def status(*args: object, **kwargs: object) -> Iterator[None]:
+        live[0] = True
+        try:
+            yield
+        finally:
+            live[0] = False
+
+    def prompt(*args: object, **kwargs: object) -> str:
+        asked.append(live[0])
+        return passphrase.read_text().rstrip("\n")
+
+    monkeypatch.setattr(cli.trustee.console, "status", status)
+    monkeypatch.setattr(typer, "prompt", prompt)
+    result = runner.invoke(app, ["trustee", "status", "-k", str(keystore)])
+    assert result.exit_code == 0, result.output
+    assert asked == [False]

@@ -183,3 +183,21 @@ def test_shares_in_several_parts_combine_and_a_half_posted_trustee_resumes(monke
     combined = combine_tally_from_board(board)
     assert combined.trustees == (1, 2, 3)
     assert _counts_by_style(combined.counts_by_style) == election.expected
+
+
+def test_decryption_reports_progress_after_each_posted_part() -> None:
+    """``on_progress`` is told after each part is on the board (a trustee sees its 40-second turn move), and a
+    second run has nothing left to post."""
+    election = cast_and_close(open_election())
+    board = election.board
+    transport = BoardTransport(board, PARAMS)
+    seen: list[tuple[int, int, int]] = []
+    status = run_decryption(election.trustees[0], transport, on_progress=lambda d, t: seen.append((d, t, board.size)))
+    assert status.posted
+    parts = seen[0][1]
+    assert parts >= 1 and [(d, t) for d, t, _ in seen] == [(d, parts) for d in range(parts + 1)]
+    # Each report comes once its part is on the board: one more entry per report.
+    assert [size - seen[0][2] for _, _, size in seen] == list(range(parts + 1))
+    again: list[tuple[int, int]] = []
+    assert not run_decryption(election.trustees[0], transport, on_progress=lambda d, t: again.append((d, t))).posted
+    assert again == [(0, 0)]

@@ -1,0 +1,434 @@
+"""``shailoo admin …``: the commission's operator runs an election on a ``shailoo serve`` server from a terminal.
+
+A thin client of the admin API (``/v1/admin``, docs/server.md) with the same bearer tokens: ``--server`` (or
+``SHAILOO_SERVER``) and ``--token`` (or ``SHAILOO_ADMIN_TOKEN``). Every refusal is the server's stable code and
+message on one line (exit status 1); nothing here decides anything the server does not check again.
+
+The manifest is built here from a preset (or a manifest file) with the trustee roster (``shailoo trustee init``
+prints each trustee's identity key), the witness roster (``shailoo witness init``) and the registrar's key (read
+from the server), then posted whole: what goes on the board is exactly what was shown to the operator.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+admin_app = typer.Typer(
+    name="admin",
+    help="The operator's commands: manifest, issuer keys, devices, register counts, open, close, tally, results.",
+    no_args_is_help=True,
+)
+console = Console()
+
+ServerOption = Annotated[str, typer.Option("--server", envvar="SHAILOO_SERVER", help="The voting server's URL.")]
+TokenOption = Annotated[
+    str,
+    typer.Option("--token", envvar="SHAILOO_ADMIN_TOKEN", help="The operator's bearer token (SHAILOO_ADMIN_TOKENS)."),
+]
+DEFAULT_SERVER = "http://127.0.0.1:8000"
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(admin_app, name="admin")
+
+
+class AdminClient:
+    """The admin API over HTTP. ``http`` is an `httpx.Client` (tests pass one over the ASGI app); ``token`` the
+    bearer token sent with every admin request."""
+
+    def __init__(self, http: Any, token: str) -> None:
+        self.http = http
+        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
+
+    def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        response = self.http.request(method, f"/v1/admin{path}", json=body, headers=self.headers)
+        if response.status_code >= 400:
+            try:
+                payload = response.json()
+                code, message = str(payload["code"]), str(payload["message"])
+            except (ValueError, KeyError, TypeError):
+                code, message = "server_error", f"HTTP {response.status_code}: {response.text[:200]}"
+            console.print(f"[bold red]refused[/] ({code}) {message}", soft_wrap=True, markup=True, highlight=False)
+            raise typer.Exit(code=1)
+        return response.json()
+
+    def election(self) -> dict[str, Any]:
+        response = self.http.get("/v1/election")
+        if response.status_code >= 400:
+            return {}
+        body: dict[str, Any] = response.json()
+        return body
+
+
+def _client(server: str, token: str) -> AdminClient:
+    """The client for ``server`` (tests replace this to talk to the app in-process)."""
+    import httpx
+
+    # Issuer keys (one 3072-bit RSA key per ballot style) take a minute or more: the read timeout allows for it.
+    timeout = httpx.Timeout(connect=10.0, read=900.0, write=60.0, pool=10.0)
+    return AdminClient(httpx.Client(base_url=server.rstrip("/"), timeout=timeout), token)
+
+
+def _ack(what: str, ack: dict[str, Any]) -> None:
+    console.print(f"[green]{what}[/]: board entry {ack['index']}")
+
+
+# --- the manifest ------------------------------------------------------------------------------------------------
+
+
+def _parse_trustee(text: str, index_default: int) -> Any:
+    """``INDEX:KEY`` or ``INDEX:KEY:NAME`` (or a bare ``KEY``, numbered in order) → `TrusteeRosterEntry`."""
+    from elections.manifest import TrusteeRosterEntry
+
+    parts = text.split(":", 2)
+    if len(parts) == 1:
+        index, key, name = index_default, parts[0], f"Trustee {index_default}"
+    else:
+        if not parts[0].isdigit():
+            raise typer.BadParameter(f"--trustee {text!r}: INDEX:PUBLIC_KEY[:NAME]")
+        index, key = int(parts[0]), parts[1]
+        name = parts[2] if len(parts) == 3 else f"Trustee {index}"
+    try:
+        return TrusteeRosterEntry(index=index, name=name, public_key=key.strip().lower())
+    except ValueError as e:
+        raise typer.BadParameter(f"--trustee {text!r}: {e}") from e
+
+
+def _parse_witness(text: str) -> Any:
+    from elections.manifest import WitnessRosterEntry
+
+    name, sep, key = text.partition("=")
+    if not sep:
+        raise typer.BadParameter(f"--witness {text!r}: NAME=PUBLIC_KEY (as `shailoo witness init` prints)")
+    try:
+        return WitnessRosterEntry(name=name, public_key=key.strip().lower())
+    except ValueError as e:
+        raise typer.BadParameter(f"--witness {text!r}: {e}") from e
+
+
+def build_manifest(
+    *,
+    preset: str | None,
+    manifest_file: Path | None,
+    trustees: list[str],
+    threshold: int | None,
+    witnesses: list[str],
+    voting_opens: str | None,
+    voting_closes: str | None,
+    registrar_key: str | None,
+) -> Any:
+    """The manifest the operator asked for (`elections.manifest.Manifest`), checked as the server checks it."""
+    from elections.errors import ElectionError
+    from elections.manifest import Manifest
+    from elections.presets import PRESET_NAMES, build_preset
+
+    if (preset is None) == (manifest_file is None):
+        raise typer.BadParameter("give exactly one of --preset or --manifest-file")
+    try:
+        if preset is not None:
+            if preset not in PRESET_NAMES:
+                raise typer.BadParameter(f"no preset {preset!r}; presets: {', '.join(PRESET_NAMES)}")
+            manifest = build_preset(preset)
+        else:
+            assert manifest_file is not None
+            manifest = Manifest.from_dict(json.loads(manifest_file.read_text(encoding="utf-8")))
+        if (voting_opens is None) != (voting_closes is None):
+            raise typer.BadParameter("give both --voting-opens and --voting-closes, or neither")
+        if voting_opens is not None and voting_closes is not None:
+            manifest = manifest.with_voting_window(voting_opens, voting_closes)
+        if trustees:
+            roster = [_parse_trustee(t, i) for i, t in enumerate(trustees, start=1)]
+            if threshold is None:
+                raise typer.BadParameter("--threshold (k, how many trustees decrypt) goes with --trustee")
+            manifest = manifest.with_trustees(roster, threshold)
+        if witnesses:
+            manifest = manifest.with_witnesses([_parse_witness(w) for w in witnesses])
+        if registrar_key is not None:
+            manifest = manifest.with_registrar_key(bytes.fromhex(registrar_key))
+    except ElectionError as e:
+        raise typer.BadParameter(f"{e.code}: {e.message}") from e
+    except (ValueError, OSError) as e:
+        raise typer.BadParameter(str(e)) from e
+    return manifest
+
+
+@admin_app.command("status")
+def status(server: ServerOption = DEFAULT_SERVER, token: TokenOption = "") -> None:
+    """The election's phase and the board's size (operator or auditor token)."""
+    body = _client(server, token).call("GET", "/status")
+    keys = "held" if body["issuer_keys_held"] else "not yet"
+    console.print(
+        f"election {body['election_id'] or '(none)'}: phase {body['phase']}, board of {body['board_size']} entries, "
+        f"issuer keys {keys}"
+    )
+
+
+@admin_app.command("manifest")
+def manifest(
+    preset: Annotated[str | None, typer.Option(help="A preset: president, referendum, parliament-2025, …")] = None,
+    manifest_file: Annotated[
+        Path | None, typer.Option("--manifest-file", exists=True, dir_okay=False, help="A manifest JSON file.")
+    ] = None,
+    trustee: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--trustee", help="INDEX:PUBLIC_KEY[:NAME], once per trustee (the key `shailoo trustee init` prints)"
+        ),
+    ] = None,
+    threshold: Annotated[int | None, typer.Option(help="k: how many trustees decrypt")] = None,
+    witness: Annotated[
+        list[str] | None, typer.Option("--witness", help="NAME=PUBLIC_KEY, once per witness (`shailoo witness init`)")
+    ] = None,
+    voting_opens: Annotated[
+        str | None, typer.Option(help="UTC YYYY-MM-DDTHH:MM:SSZ (moves the preset's window)")
+    ] = None,
+    voting_closes: Annotated[str | None, typer.Option(help="UTC YYYY-MM-DDTHH:MM:SSZ")] = None,
+    pin_registrar: Annotated[
+        bool, typer.Option(help="Pin the server's registrar key, so its register counts are accepted")
+    ] = True,
+    out: Annotated[Path | None, typer.Option(help="Also write the manifest posted to this file")] = None,
+    dry_run: Annotated[bool, typer.Option(help="Build and check the manifest, post nothing")] = False,
+    server: ServerOption = DEFAULT_SERVER,
+    token: TokenOption = "",
+) -> None:
+    """Build the election's manifest (a preset or a file, the trustee and witness rosters, the registrar's key) and
+    load it on the board (phase ``setup`` → ``key_ceremony``)."""
+    client = None if dry_run and not pin_registrar else _client(server, token)
+    registrar_key = client.call("GET", "/registrar-key")["public_key"] if client and pin_registrar else None
+    built = build_manifest(
+        preset=preset,
+        manifest_file=manifest_file,
+        trustees=trustee or [],
+        threshold=threshold,
+        witnesses=witness or [],
+        voting_opens=voting_opens,
+        voting_closes=voting_closes,
+        registrar_key=registrar_key,
+    )
+    document = built.to_canonical_dict()
+    if out is not None:
+        out.write_text(json.dumps(document, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    console.print(
+        f"manifest {built.election_id}: {len(built.ballot_styles)} ballot style(s), {len(built.trustees)} trustee(s) "
+        f"(k = {built.trustee_threshold}), {len(built.witnesses)} witness(es), "
+        f"voting {built.dates.voting_opens} → {built.dates.voting_closes}"
+    )
+    if dry_run or client is None:
+        return
+    _ack("manifest loaded", client.call("POST", "/manifest", {"manifest": document}))
+
+
+@admin_app.command("issuer-keys")
+def issuer_keys(
+    bits: Annotated[int, typer.Option(help="RSA modulus size (3072 in any real election)")] = 3072,
+    server: ServerOption = DEFAULT_SERVER,
+    token: TokenOption = "",
+) -> None:
+    """The registrar makes one blind-signature key per ballot style and publishes the public keys (slow: about
+    2–20 s per 3072-bit key; the time goes by on screen)."""
+    client = _client(server, token)
+    styles = len(client.election().get("manifest", {}).get("ballot_styles", [])) or None
+    what = f"{styles} key(s)" if styles else "the keys"
+    console.print(f"Generating {what} of {bits} bits on the server (one per ballot style)…")
+    started = time.monotonic()
+    with console.status(f"Generating {what} of {bits} bits…") as spinner:
+        import threading
+
+        done = threading.Event()
+
+        def tick() -> None:
+            while not done.wait(1.0):
+                spinner.update(f"Generating {what} of {bits} bits… {time.monotonic() - started:.0f} s")
+
+        ticker = threading.Thread(target=tick, daemon=True)
+        ticker.start()
+        try:
+            ack = client.call("POST", "/issuer-keys", {"bits": bits})
+        finally:
+            done.set()
+    _ack(f"issuer keys published in {time.monotonic() - started:.0f} s", ack)
+
+
+@admin_app.command("device")
+def device(
+    device_id: Annotated[str, typer.Option(help="The device's id (a kiosk's or a precinct tablet's)")],
+    public_key: Annotated[str | None, typer.Option(help="Its Ed25519 public key, 64 hex")] = None,
+    key_file: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True, dir_okay=False, help="Or the device's key file (hex seed); only its public key is sent"
+        ),
+    ] = None,
+    role: Annotated[str, typer.Option(help="identification or kiosk")] = "identification",
+    server: ServerOption = DEFAULT_SERVER,
+    token: TokenOption = "",
+) -> None:
+    """Register a precinct device's key on the board (``device_key``)."""
+    if (public_key is None) == (key_file is None):
+        raise typer.BadParameter("give exactly one of --public-key or --key-file")
+    if key_file is not None:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        from crypto import signing
+
+        try:
+            seed = bytes.fromhex(key_file.read_text(encoding="utf-8").strip())
+            public_key = signing.public_key_bytes(Ed25519PrivateKey.from_private_bytes(seed)).hex()
+        except ValueError as e:
+            raise typer.BadParameter(f"{key_file}: not a device key file (64 hex digits): {e}") from e
+    assert public_key is not None
+    body = {"device_id": device_id, "public_key": public_key.strip().lower(), "role": role}
+    _ack(f"device {device_id} registered", _client(server, token).call("POST", "/devices", body))
+
+
+@admin_app.command("close-step")
+def close_step(
+    step: Annotated[str, typer.Argument(help="commitments, shares or checks")],
+    server: ServerOption = DEFAULT_SERVER,
+    token: TokenOption = "",
+) -> None:
+    """A key-ceremony step's deadline passed: name the trustees still missing; the others go on."""
+    _ack(f"ceremony step {step} closed", _client(server, token).call("POST", "/ceremony/close-step", {"step": step}))
+
+
+@admin_app.command("register-counts")
+def register_counts(server: ServerOption = DEFAULT_SERVER, token: TokenOption = "") -> None:
+    """The registrar counts the register per ballot style and posts the signed counts (before opening)."""
+    _ack("register counts posted", _client(server, token).call("POST", "/register-counts"))
+
+
+@admin_app.command("open")
+def open_voting(
+    channel: Annotated[list[str] | None, typer.Option("--channel", help="app, kiosk (repeat); default app")] = None,
+    server: ServerOption = DEFAULT_SERVER,
+    token: TokenOption = "",
+) -> None:
+    """Open voting (phase ``ready`` → ``voting``)."""
+    body = {"channels": channel or ["app"]}
+    _ack(f"voting open ({', '.join(body['channels'])})", _client(server, token).call("POST", "/channels/open", body))
+
+
+@admin_app.command("close")
+def close(
+    reason: Annotated[str | None, typer.Option(help="Why, when closing before voting_closes (if allowed)")] = None,
+    server: ServerOption = DEFAULT_SERVER,
+    token: TokenOption = "",
+) -> None:
+    """Close voting: issuance stops, its counts and the ``close`` entry are posted together."""
+    body = {"reason": reason} if reason else None
+    _ack("voting closed", _client(server, token).call("POST", "/close", body))
+
+
+@admin_app.command("tally")
+def tally(server: ServerOption = DEFAULT_SERVER, token: TokenOption = "") -> None:
+    """Post the encrypted tally (computed from the board alone). Safe to run again: the same entry is answered."""
+    with console.status("Weeding and adding up the ballots on the server…"):
+        ack = _client(server, token).call("POST", "/tally", {})
+    _ack("encrypted tally on the board", ack)
+    console.print("Next: each trustee runs [bold]shailoo trustee decrypt[/]; then [bold]shailoo admin results[/].")
+
+
+def results_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """One CSV row per contest and selection: votes, and whether it won (a candidate elected, a party's seats)."""
+    rows = []
+    for contest in results["contests"]:
+        seats = {p["party_id"]: p["seats"] for p in contest.get("parties", [])}
+        for selection in contest["selections"]:
+            sid = selection["selection_id"]
+            rows.append(
+                {
+                    "contest_id": contest["contest_id"],
+                    "district_id": contest["district_id"] or "",
+                    "outcome": contest["outcome"],
+                    "selection_id": sid,
+                    "votes": selection["votes"],
+                    "elected": "yes" if sid in contest.get("elected", []) else "",
+                    "seats": seats.get(sid, ""),
+                }
+            )
+    return rows
+
+
+@admin_app.command("results")
+def results(
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the results (JSON) here")] = None,
+    csv_out: Annotated[Path | None, typer.Option("--csv", help="Write votes per selection (CSV) here")] = None,
+    server: ServerOption = DEFAULT_SERVER,
+    token: TokenOption = "",
+) -> None:
+    """Combine the trustees' shares (k needed), run the rules and post ``result``; print and export the results."""
+    with console.status("Combining the decryption shares and running the rules…"):
+        body = _client(server, token).call("POST", "/results")
+    _write_results(body, json_out, csv_out)
+    console.print("[green]results posted[/]; anyone can check them: [bold]shailoo verify SERVER/v1/board/export[/]")
+
+
+@admin_app.command("results-from-protocols")
+def results_from_protocols_command(
+    protocols: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="JSON list of precinct protocols (docs/operator.md)")
+    ],
+    preset: Annotated[str | None, typer.Option(help="The election's preset")] = None,
+    manifest_file: Annotated[
+        Path | None, typer.Option("--manifest-file", exists=True, dir_okay=False, help="Or its manifest JSON")
+    ] = None,
+    annul: Annotated[
+        list[str] | None, typer.Option("--annul", help="PRECINCT=REASON: leave this precinct out (repeat)")
+    ] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the results (JSON) here")] = None,
+    csv_out: Annotated[Path | None, typer.Option("--csv", help="Write votes per selection (CSV) here")] = None,
+) -> None:
+    """Official results and seats from paper precinct protocols, by the same rules engine, without the encrypted
+    pipeline (offline: no server is asked)."""
+    from elections.protocols import ProtocolError, results_from_protocols
+
+    manifest = build_manifest(
+        preset=preset,
+        manifest_file=manifest_file,
+        trustees=[],
+        threshold=None,
+        witnesses=[],
+        voting_opens=None,
+        voting_closes=None,
+        registrar_key=None,
+    )
+    annulled: dict[str, str] = {}
+    for item in annul or []:
+        precinct, sep, reason = item.partition("=")
+        if not sep or not reason.strip():
+            raise typer.BadParameter(f"--annul {item!r}: PRECINCT=REASON (the reason is recorded)")
+        annulled[precinct] = reason.strip()
+    try:
+        loaded = json.loads(protocols.read_text(encoding="utf-8"))
+        body = results_from_protocols(manifest, loaded, annulled=annulled).to_canonical_dict()
+    except ProtocolError as e:
+        console.print(f"[bold red]refused[/] ({e.code}) {e.message}", soft_wrap=True, highlight=False)
+        raise typer.Exit(code=1) from e
+    except ValueError as e:
+        console.print(f"[bold red]refused[/] (invalid_protocol) {e}", soft_wrap=True, highlight=False)
+        raise typer.Exit(code=1) from e
+    body["annulled"] = annulled
+    _write_results(body, json_out, csv_out)
+    for precinct, reason in sorted(annulled.items()):
+        console.print(f"annulled {precinct}: {reason}")
+
+
+def _write_results(body: dict[str, Any], json_out: Path | None, csv_out: Path | None) -> None:
+    rows = results_rows(body)
+    if json_out is not None:
+        json_out.write_text(json.dumps(body, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    if csv_out is not None:
+        with csv_out.open("w", newline="", encoding="utf-8") as f:
+            writer = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else ["contest_id"])
+            writer.writeheader()
+            writer.writerows(rows)
+    for contest in body["contests"]:
+        elected = ", ".join(contest.get("elected", [])) or "-"
+        console.print(f"{contest['contest_id']}: {contest['outcome']}; elected {elected}")

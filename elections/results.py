@@ -92,21 +92,43 @@ def compute_results_by_style(
 ) -> ElectionResults:
     """Sum the per-ballot-style tallies into totals and per-region counts, then `compute_results`.
 
-    Every contest must appear in at least one style's counts; a style's counts cover exactly its contests.
+    Every contest must appear in at least one style's counts; a style's counts cover exactly its contests. A
+    merged cell of small styles (docs/spec/record.md §2.11, "Small cells") counts in the totals, and in its
+    region's counts when it is ``region:<region_id>``; the ``nation`` cell counts in no region.
     """
     totals: dict[str, list[int]] = {c.contest_id: [0] * len(c.selections) for c in manifest.contests}
     by_region: dict[str, dict[str, list[int]]] = {}
     for style_id, style_counts in counts_by_style.items():
-        style = manifest.ballot_style(style_id)
-        if set(style_counts) != set(style.contest_ids):
+        region_id, contest_ids = _cell_scope(manifest, style_id, style_counts)
+        if set(style_counts) != contest_ids:
             raise CountsError(f"counts of ballot style {style_id!r} must cover exactly its contests")
-        region = by_region.setdefault(style.region_id, {})
+        region = by_region.setdefault(region_id, {}) if region_id is not None else {}
         for contest_id, vector in style_counts.items():
             contest = manifest.contest(contest_id)
             checked = _checked_votes(contest, vector, None, f" in ballot style {style_id!r}")
             _add(totals[contest_id], checked)
             _add(region.setdefault(contest_id, [0] * len(contest.selections)), checked)
     return compute_results(manifest, totals, turnout, counts_by_region=by_region)
+
+
+#: The keys of merged cells of small ballot styles in an encrypted tally and in ``counts_by_style``.
+REGION_CELL_PREFIX = "region:"
+NATION_CELL = "nation"
+
+
+def _cell_scope(manifest: Manifest, key: str, counts: Mapping[str, object]) -> tuple[str | None, set[str]]:
+    """(region or None, the contests its counts must cover) of a ballot style or merged cell ``key``."""
+    if key == NATION_CELL or key.startswith(REGION_CELL_PREFIX):
+        region = None if key == NATION_CELL else key.removeprefix(REGION_CELL_PREFIX)
+        if region is not None and region not in {s.region_id for s in manifest.ballot_styles}:
+            raise CountsError(f"cell {key!r} names no region of the manifest")
+        known = {c.contest_id for c in manifest.contests}
+        unknown = set(counts) - known
+        if unknown or not counts:
+            raise CountsError(f"cell {key!r} must count contests of the manifest, not {sorted(unknown)}")
+        return region, set(counts)
+    style = manifest.ballot_style(key)
+    return style.region_id, set(style.contest_ids)
 
 
 def check_results(

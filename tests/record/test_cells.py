@@ -1,14 +1,24 @@
-"""Small precinct cells are never decrypted (record.tally.publishable / check_minimum_cells)."""
+"""Small precinct and ballot-style cells are never decrypted (record.tally.publishable / check_minimum_cells)."""
 
 from __future__ import annotations
 
 import pytest
 
 from crypto.contest import encrypt_contest
+from crypto.elgamal import decrypt_to_point
 from crypto.errors import ShailooError
 from crypto.group import Point, Scalar
 from elections.presets import build_preset
-from record.tally import CountedItem, aggregate, check_minimum_cells, publishable
+from elections.results import compute_results_by_style
+from record.tally import (
+    CountedItem,
+    EncryptedTally,
+    TallyGroup,
+    aggregate,
+    check_minimum_cells,
+    publishable,
+    turnout_from_tally,
+)
 
 MANIFEST = build_preset("president")
 KEY = Point.base_mul(Scalar(0xCE11))
@@ -43,3 +53,70 @@ def test_the_minimum_is_the_manifests_and_leaves_old_manifest_hashes_alone() -> 
     assert [g.key for g in publishable(lowered, aggregate(lowered, items("pr0002", 3))).precincts] == ["pr0002"]
     assert "min_cell_ballots" not in MANIFEST.to_canonical_dict()["policy"]
     assert lowered.to_canonical_dict()["policy"]["min_cell_ballots"] == 3
+
+
+def _count(tally_group: TallyGroup, contest_id: str) -> list[int]:
+    """Decrypt a group's sums with the test key (small counts: a linear search)."""
+    counts = []
+    for ct in tally_group.contest(contest_id):
+        point = decrypt_to_point(ct, Scalar(0xCE11))
+        counts.append(next(m for m in range(100) if (Point.base_mul(m) if m else Point.identity()) == point))
+    return counts
+
+
+def test_a_single_abroad_ballot_is_merged_before_anyone_decrypts_and_still_counts() -> None:
+    """The attack of finding 1: one ballot of style ``s-abroad`` was decrypted and published on its own. Now the
+    style is merged upward (its region alone is below the minimum, so into ``nation``, which takes the smallest
+    large group in); the trustees' check refuses the unmerged tally; the counts and the turnout are unchanged."""
+    full = aggregate(MANIFEST, [*items("pr0001", 12), *items("pr0002", 1, style="s-abroad")])
+    with pytest.raises(ShailooError) as refused:
+        check_minimum_cells(MANIFEST, full)
+    assert refused.value.code == "cell_below_minimum" and "s-abroad" in refused.value.message
+    kept = publishable(MANIFEST, full)
+    check_minimum_cells(MANIFEST, kept)
+    decrypted = [g for g in kept.styles if g.ballots > 0]
+    assert [(g.key, g.ballots, g.members) for g in decrypted] == [("nation", 13, (("s-abroad", 1), ("s-batken", 12)))]
+    assert all(g.ballots == 0 or g.ballots >= 10 for g in kept.styles)
+    assert _count(decrypted[0], "president")[0] == 13
+    assert turnout_from_tally(MANIFEST, kept, {}) == turnout_from_tally(MANIFEST, full, {})
+    assert EncryptedTally.from_json(kept.to_json()) == kept
+
+
+def test_small_styles_of_one_region_make_a_region_cell() -> None:
+    manifest = build_preset("parliament-2021")
+    bishkek = [s.style_id for s in manifest.ballot_styles if s.region_id == "bishkek"]
+
+    def cast(style: str, count: int) -> list[CountedItem]:
+        contest = manifest.contest(manifest.ballot_style(style).contest_ids[0])
+        vector = [1] + [0] * (len(contest.selections) - 1)
+        encrypted, _ = encrypt_contest(bytes(32), KEY, vector, contest.min_marks, contest.max_marks)
+        return [CountedItem(i, style, None, ((contest.contest_id, encrypted),)) for i in range(count)]
+
+    kept = publishable(manifest, aggregate(manifest, [*cast(bishkek[0], 6), *cast(bishkek[1], 5)]))
+    check_minimum_cells(manifest, kept)
+    cells = [g for g in kept.styles if g.ballots > 0]
+    assert [(g.key, g.ballots) for g in cells] == [("region:bishkek", 11)]
+
+
+def test_an_election_smaller_than_the_minimum_decrypts_only_its_total() -> None:
+    kept = publishable(MANIFEST, aggregate(MANIFEST, [*items("pr0001", 2), *items("pr0002", 1, style="s-abroad")]))
+    check_minimum_cells(MANIFEST, kept)
+    assert [(g.key, g.ballots) for g in kept.styles if g.ballots] == [("nation", 3)]
+
+
+def test_results_count_a_merged_cell_in_the_totals_and_its_region() -> None:
+    turnout = turnout_from_tally(
+        MANIFEST, aggregate(MANIFEST, [*items("pr0001", 12), *items("pr0002", 1, style="s-abroad")]), {}
+    )
+    selections = len(MANIFEST.contest("president").selections)
+    votes = [13] + [0] * (selections - 1)
+    by_nation = compute_results_by_style(MANIFEST, {"nation": {"president": votes}}, turnout)
+    by_style = compute_results_by_style(
+        MANIFEST,
+        {
+            "s-batken": {"president": [12] + [0] * (selections - 1)},
+            "s-abroad": {"president": [1] + [0] * (selections - 1)},
+        },
+        turnout,
+    )
+    assert by_nation.contests[0].selections == by_style.contests[0].selections

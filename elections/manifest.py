@@ -133,6 +133,17 @@ class Policy(BaseModel):
     #: delay until a signed tree head covers the ballot (merge delay, an integrator retrying) and the drift
     #: between the clocks of the server's workers. The server itself accepts nothing after ``voting_closes``.
     clock_tolerance_seconds: int = Field(default=DEFAULT_CLOCK_TOLERANCE_SECONDS, ge=0, le=3600)
+    #: The registration window: from this time (UTC, ``YYYY-MM-DDTHH:MM:SSZ``, at or before ``voting_opens``) a
+    #: voter may be identified and get her credential, before voting opens, so that the time she was identified
+    #: says nothing about when she casts. Absent: identification opens with voting (docs/spec/record.md §2.1).
+    registration_opens: str | None = None
+
+    @field_validator("registration_opens")
+    @classmethod
+    def _registration_time(cls, value: str | None) -> str | None:
+        if value is not None and not _TIMESTAMP.match(value):
+            raise ValueError("registration_opens must be YYYY-MM-DDTHH:MM:SSZ (UTC)")
+        return value
 
     @field_validator("channels_open")
     @classmethod
@@ -376,6 +387,9 @@ class Manifest(BaseModel):
         from elections._validate import check_manifest  # the checks live in their own module
 
         check_manifest(self)
+        opens = self.policy.registration_opens
+        if opens is not None and opens > self.dates.voting_opens:
+            raise ValueError("registration_opens must be at or before voting_opens")
         _check_roster(self.trustees, self.trustee_threshold)
         _check_witnesses(self.witnesses)
         return self
@@ -417,8 +431,9 @@ class Manifest(BaseModel):
         ``early_close_allowed`` and
         ``clock_tolerance_seconds`` only when they differ from their defaults)."""
         data = self.model_dump(mode="json")
-        if data["policy"].get("min_cell_ballots") is None:  # manifests written before it keep their hash
-            data["policy"].pop("min_cell_ballots", None)
+        for name in ("min_cell_ballots", "registration_opens"):
+            if data["policy"].get(name) is None:  # manifests written before these fields keep their hash
+                data["policy"].pop(name, None)
         if not self.trustees:
             for name in _OPTIONAL_WHEN_EMPTY:
                 data.pop(name, None)

@@ -65,6 +65,8 @@ class VotingWindow:
     closes_ms: int
     tolerance_ms: int
     early_close_allowed: bool
+    #: When identification and credentials open (``policy.registration_opens``, else ``voting_opens``).
+    registration_opens_ms: int | None = None
 
     @classmethod
     def of(cls, manifest: Manifest) -> VotingWindow:
@@ -73,7 +75,24 @@ class VotingWindow:
             utc_ms(manifest.dates.voting_closes),
             manifest.policy.clock_tolerance_seconds * 1000,
             manifest.policy.early_close_allowed,
+            None if manifest.policy.registration_opens is None else utc_ms(manifest.policy.registration_opens),
         )
+
+    @property
+    def registers_before_voting(self) -> bool:
+        """Whether the manifest opens a registration window before voting opens."""
+        return self.registration_opens_ms is not None and self.registration_opens_ms < self.opens_ms
+
+    def check_registration_open(self, now_ms: int) -> None:
+        """`OutsideVotingWindowError` unless identifications and credentials are accepted at ``now_ms``: from
+        ``registration_opens`` (or ``voting_opens``) to ``voting_closes``."""
+        opens = self.opens_ms if self.registration_opens_ms is None else self.registration_opens_ms
+        if now_ms < opens:
+            raise OutsideVotingWindowError(
+                f"registration opens at {utc_text(opens)}; identifications and credentials are accepted from then "
+                f"(now {utc_text(now_ms)})"
+            )
+        self.check_open(max(now_ms, self.opens_ms), "identifications and credentials")
 
     def is_open(self, now_ms: int) -> bool:
         return self.opens_ms <= now_ms <= self.closes_ms

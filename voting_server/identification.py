@@ -102,10 +102,19 @@ class RegistrarService:
 
     def _require_voting(self) -> Manifest:
         """The manifest, while voting and inside the manifest's voting window (``wrong_phase``,
-        ``outside_voting_window``): no identification and no credential outside the window."""
-        if self.election.phase is not Phase.VOTING:
-            raise ApiError(f"identification is open while voting, not {self.election.phase.value}", code="wrong_phase")
-        self.election.require_window_open("identifications and credentials")
+        ``outside_voting_window``): no identification and no credential outside the window. Where the manifest
+        opens a registration window (``policy.registration_opens``), also from then on once the election is
+        ``ready`` (keys and register counts on the board) — before voting opens."""
+        phase = self.election.phase
+        window = self.election.window()
+        early = phase is Phase.READY and window.registers_before_voting
+        if phase is not Phase.VOTING and not early:
+            raise ApiError(f"identification is open while voting, not {phase.value}", code="wrong_phase")
+        if early and self.election.board.find_by_dedup_key("register_counts") is None:
+            raise ApiError(
+                "registration opens once the registrar's register counts are on the board", code="wrong_phase"
+            )
+        window.check_registration_open(self.election.clock())
         return self.election.state().require_manifest()
 
     def start(self, request: IdentificationStart, client_address: str) -> IdentificationSession:

@@ -6,14 +6,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bulletin_board.entries import EntryKind
+from bulletin_board.storage import now_ms
 from record.lifecycle import Close
-from record.window import utc_ms
+from record.window import utc_ms, utc_text
 from tests.security.conftest import attempt, written_state
-from tests.server.harness import OPERATOR, Election
+from tests.server.harness import DEVICE_ID, OPERATOR, Election
+from voting_server.identification import device_public_key
 
 
 @pytest.fixture
@@ -135,3 +138,57 @@ def test_a_preset_loaded_by_name_can_have_its_window_moved(tmp_path: Path) -> No
         assert half.json()["code"] == "malformed"
     finally:
         election.close()
+
+
+def _before_voting(tmp_path: Path, **policy: Any) -> Election:
+    """An election whose keys and register counts are on the board (``ready``), voting not yet open, and the
+    clock half an hour before ``voting_opens``."""
+    election = Election(tmp_path, policy=policy)
+    election.load_manifest()
+    election.key_ceremony()
+    election.publish_issuer_keys()
+    election.count_register()
+    public = device_public_key(election.device_key).hex()  # the precinct terminal that attests identities
+    election.admin("POST", "/v1/admin/devices", json={"device_id": DEVICE_ID, "public_key": public})
+    election.clock.travel_to(election.manifest.dates.voting_opens, plus_seconds=-1800)
+    return election
+
+
+def test_credentials_may_be_obtained_in_the_registration_window_before_voting_opens(tmp_path: Path) -> None:
+    """``policy.registration_opens``: a voter identified and given her credential a day before voting opens casts
+    it once voting opens; her ballot is refused before (the ballot box is not open)."""
+    opens = now_ms() - 3_600_000  # `todays_window` opens voting an hour ago
+    election = _before_voting(tmp_path, registration_opens=utc_text(opens - 24 * 3_600_000))
+    try:
+        assert election.components.board.phase.value == "ready"
+        client, credential = election.credential()
+        prepared = client.prepare_ballot(credential, election.marks_for(credential))
+        early = attempt(election, "POST", "/v1/ballots", json={"ballot": prepared.ballot.to_json()})
+        assert early.code == "wrong_phase"
+        election.admin("POST", "/v1/admin/channels/open", json={"channels": ["app", "kiosk"]})
+        election.clock.offset_ms = 0  # voting is open
+        receipt = client.cast(prepared)
+        assert receipt.kind == "ballot"
+    finally:
+        election.close()
+
+
+def test_without_a_registration_window_nobody_is_identified_before_voting_opens(tmp_path: Path) -> None:
+    election = _before_voting(tmp_path)
+    try:
+        number, _ = election.register_voter()
+        refused = attempt(election, "POST", "/v1/identification/sessions", json={"national_id": number})
+    finally:
+        election.close()
+    assert refused.code == "wrong_phase"
+
+
+def test_nobody_is_identified_before_the_registration_window_opens(tmp_path: Path) -> None:
+    opens = now_ms() - 3_600_000
+    election = _before_voting(tmp_path, registration_opens=utc_text(opens - 600_000))  # 10 minutes before voting
+    try:
+        number, _ = election.register_voter()
+        refused = attempt(election, "POST", "/v1/identification/sessions", json={"national_id": number})
+    finally:
+        election.close()
+    assert refused.code == "outside_voting_window"

@@ -124,6 +124,13 @@ class GroupCommitter:
 
         Appends of one ``group`` (a credential's ballots, where the last one counts) keep their arrival order among
         themselves inside a batch; everything else in the batch is in a random order."""
+        return self.submit(kind, payload, dedup_key=dedup_key, group=group).result()
+
+    def submit(
+        self, kind: EntryKind | str, payload: JsonObject, *, dedup_key: str | None = None, group: str | None = None
+    ) -> Future[SignedPromise]:
+        """`append` without waiting: the future holds the promise (or the error) once the batch is committed, so an
+        asynchronous server need not hold a thread for each cast waiting for the end of its interval."""
         if self._closed:
             raise RuntimeError("the group committer is closed")
         with self._count_lock:
@@ -131,7 +138,7 @@ class GroupCommitter:
             self._arrivals += 1
             pending = _Pending(kind, payload, dedup_key, group, self._arrivals)
         self._queue.put(pending)
-        return pending.result.result()
+        return pending.result
 
     def flush(self) -> None:
         """Commit everything queued before this call now (ending the open batch early); returns once committed.

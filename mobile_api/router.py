@@ -6,9 +6,12 @@ FastAPI runs in its thread pool; the event loop stays free for other connections
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
 
 from mobile_api.openapi import error_responses
 from mobile_api.schemas import (
@@ -123,9 +126,17 @@ def build_voter_router(services: VoterServices) -> APIRouter:
         response_model=Receipt,
         responses=error_responses(*_BALLOT_CODES, "credential_spent", "duplicate_ballot", "precinct_not_bound"),
     )
-    def cast(request: CastRequest) -> Receipt:
-        """Cast an encrypted ballot. Sending the same ballot again returns the same receipt."""
-        return services.ballots.cast(request.ballot, request.device_id, request.device_signature)
+    async def cast(request: CastRequest) -> Receipt:
+        """Cast an encrypted ballot. Sending the same ballot again returns the same receipt. Answered once the
+        ballot's batch is on the board (docs/spec/board.md §4.2a); the wait holds no worker thread."""
+        step = await run_in_threadpool(
+            services.ballots.begin_cast, request.ballot, request.device_id, request.device_signature
+        )
+        if isinstance(step, Receipt):
+            return step
+        with contextlib.suppress(Exception):  # a refusal is `finish_cast`'s to report
+            await asyncio.wrap_future(step.committed)
+        return await run_in_threadpool(services.ballots.finish_cast, step)
 
     @router.post(
         "/challenges",

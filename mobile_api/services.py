@@ -7,6 +7,7 @@ Every method raises a `crypto.errors.ShailooError` with a stable code on refusal
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -56,7 +57,26 @@ class IdentificationService(Protocol):
         ...
 
 
+class PendingBallot(Protocol):
+    """A checked ballot waiting for its batch on the board."""
+
+    @property
+    def committed(self) -> Future[Any]:
+        """Completes when the ballot's batch is committed (its promise, or the board's refusal)."""
+        ...
+
+
 class BallotService(Protocol):
+    def begin_cast(
+        self, ballot: dict[str, Any], device_id: str | None = None, device_signature: str | None = None
+    ) -> Receipt | PendingBallot:
+        """Check a ballot and queue it for its batch: a retry's receipt at once, or the pending ballot."""
+        ...
+
+    def finish_cast(self, pending: Any) -> Receipt:
+        """The receipt of a pending ballot once its batch is committed."""
+        ...
+
     def cast(
         self, ballot: dict[str, Any], device_id: str | None = None, device_signature: str | None = None
     ) -> Receipt:

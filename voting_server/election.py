@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
 from typing import Any
 
 from bulletin_board.checkpoint import SignedPromise
@@ -55,6 +57,16 @@ from voting_server.state import SETUP_KINDS, ElectionState, state_from_entries
 
 _log = get_logger("election")
 _VOTING_PHASES = frozenset({Phase.VOTING})
+
+
+@dataclass(frozen=True)
+class PendingCast:
+    """A checked ballot waiting for its batch (`ElectionService.begin_cast`)."""
+
+    election_id: str
+    ballot: EncryptedBallot
+    ballot_hash: bytes
+    committed: Future[SignedPromise]
 
 
 def _phase_error(message: str) -> ApiError:
@@ -110,12 +122,9 @@ class ElectionService:
         """``outside_voting_window`` unless the server's clock is inside the manifest's voting window."""
         self.window().check_open(self.clock(), what)
 
-    def _append(
-        self, kind: EntryKind, payload: Mapping[str, Any], dedup_key: str | None = None, group: str | None = None
-    ) -> SignedPromise:
+    def _append(self, kind: EntryKind, payload: Mapping[str, Any], dedup_key: str | None = None) -> SignedPromise:
         if self.committer is not None and kind in (EntryKind.BALLOT, EntryKind.SPOILED_BALLOT):
-            # ``group``: a credential's ballots keep their order in a batch (the last one cast counts)
-            return self.committer.append(kind, payload, dedup_key=dedup_key, group=group)
+            return self.committer.append(kind, payload, dedup_key=dedup_key)
         promise = self.board.append(kind, payload, dedup_key=dedup_key)
         _log.info("board entry appended", extra={"kind": kind.value, "index": promise.index})
         return promise
@@ -211,7 +220,17 @@ class ElectionService:
     def cast(
         self, value: Mapping[str, Any], device_id: str | None = None, device_signature: str | None = None
     ) -> Receipt:
-        """Check a ballot cheapest first, append it, and return the receipt (the same one on a retry)."""
+        """Check a ballot cheapest first, append it, and return the receipt (the same one on a retry). Waits for
+        the ballot's batch; `begin_cast` and `finish_cast` are the same in two steps, for a caller that waits for
+        the batch without holding a thread."""
+        step = self.begin_cast(value, device_id, device_signature)
+        return step if isinstance(step, Receipt) else self.finish_cast(step)
+
+    def begin_cast(
+        self, value: Mapping[str, Any], device_id: str | None = None, device_signature: str | None = None
+    ) -> Receipt | PendingCast:
+        """Check the ballot and queue it for its batch: the receipt of a retry at once, or a `PendingCast` whose
+        ``committed`` future completes when the batch is on the board (then `finish_cast`)."""
         manifest, joint, issuer_keys, base = self._voting_material()
         ballot = EncryptedBallot.from_json(dict(value))
         self._check_precinct(manifest, ballot, device_id, device_signature)
@@ -231,11 +250,23 @@ class ElectionService:
             ballot, manifest=manifest, issuer_keys=issuer_keys, joint_public_key=joint.joint_public_key, base_hash=base
         )
         dedup = f"ballot:{ballot_hash.hex()}" if revoting else f"credential:{credential}"
+        if self.committer is not None:  # a credential's ballots keep their order in a batch (the last one counts)
+            committed = self.committer.submit(EntryKind.BALLOT, ballot.to_json(), dedup_key=dedup, group=credential)
+        else:
+            committed = Future()
+            try:
+                committed.set_result(self.board.append(EntryKind.BALLOT, ballot.to_json(), dedup_key=dedup))
+            except Exception as e:  # handed to `finish_cast`, which raises it
+                committed.set_exception(e)
+        return PendingCast(manifest.election_id, ballot, ballot_hash, committed)
+
+    def finish_cast(self, pending: PendingCast) -> Receipt:
+        """The receipt of a ballot `begin_cast` queued, once its batch is committed (waits for it otherwise)."""
         try:
-            promise = self._append(EntryKind.BALLOT, ballot.to_json(), dedup_key=dedup, group=credential)
+            promise = pending.committed.result()
         except DuplicateEntryError:
-            return self._same_ballot_or_spent(ballot, ballot_hash)
-        return self._receipt(manifest.election_id, ballot, ballot_hash, promise, "ballot")
+            return self._same_ballot_or_spent(pending.ballot, pending.ballot_hash)
+        return self._receipt(pending.election_id, pending.ballot, pending.ballot_hash, promise, "ballot")
 
     def _check_precinct(
         self, manifest: Manifest, ballot: EncryptedBallot, device_id: str | None, signature: str | None

@@ -17,7 +17,7 @@ from mobile_api.schemas import (
     ReceiptStatus,
     SelectionText,
 )
-from voting_server.election import ElectionService
+from voting_server.election import ElectionService, PendingCast
 
 
 def _text(text: LocalizedText, language: Language) -> str:
@@ -111,6 +111,14 @@ class Ballots:
         self, ballot: dict[str, Any], device_id: str | None = None, device_signature: str | None = None
     ) -> Receipt:
         return self.election.cast(ballot, device_id, device_signature)
+
+    def begin_cast(
+        self, ballot: dict[str, Any], device_id: str | None = None, device_signature: str | None = None
+    ) -> Receipt | PendingCast:
+        return self.election.begin_cast(ballot, device_id, device_signature)
+
+    def finish_cast(self, pending: PendingCast) -> Receipt:
+        return self.election.finish_cast(pending)
 
     def challenge(self, ballot: dict[str, Any], reveal: dict[str, Any]) -> Receipt:
         return self.election.challenge(ballot, reveal)

@@ -27,7 +27,13 @@ MAX_PAYLOAD_BYTES: Final = 4 * 1024 * 1024
 #: 66-byte ciphertext per ballot style and selection (and per precinct), ~5.8 MB of canonical JSON for the 2021
 #: parliamentary election's 37 styles of ~1,160 selections. Decryption shares stay under the default limit: a
 #: trustee posts them in parts (docs/spec/record.md, "decryption_share").
-MAX_PAYLOAD_BYTES_BY_KIND: Final[Mapping[str, int]] = {"encrypted_tally": 64 * 1024 * 1024}
+#: A mix's input and each shuffle hold the whole list of rows (66 bytes per ciphertext, and a proof of ~163 bytes per
+#: row, both as hex): ~4.6 MB of JSON per 10,000 rows of one ciphertext, so 64 MB carries about 140,000 rows.
+MAX_PAYLOAD_BYTES_BY_KIND: Final[Mapping[str, int]] = {
+    "encrypted_tally": 64 * 1024 * 1024,
+    "mix_input": 64 * 1024 * 1024,
+    "shuffle": 64 * 1024 * 1024,
+}
 
 
 #: A trustee's decryption shares are posted in parts of at most this many shares (one ``decryption_share`` entry
@@ -73,9 +79,13 @@ class EntryKind(StrEnum):
     PRECINCT_BATCH = "precinct_batch"
     PRECINCT_PROTOCOL = "precinct_protocol"
     CLOSE = "close"
+    MIX_INPUT = "mix_input"
+    SHUFFLE = "shuffle"
     ENCRYPTED_TALLY = "encrypted_tally"
     DECRYPTION_SHARE = "decryption_share"
     RESULT = "result"
+    PUBLIC_COMPLAINT = "public_complaint"
+    COMPLAINT_RESOLUTION = "complaint_resolution"
 
     @classmethod
     def parse(cls, value: object) -> EntryKind:

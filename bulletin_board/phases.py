@@ -13,10 +13,13 @@ key_ceremony          trustee_commitment, trustee_share, complaint, step_closed,
 ready                 issuer_keys, register_counts, device_key, channels_open → voting
 voting                issuance, ballot, spoiled_ballot, precinct_batch, device_key, complaint,
                       close → closed
-closed                precinct_batch, precinct_protocol, complaint, encrypted_tally → tallying
+closed                precinct_batch, precinct_protocol, complaint, mix_input, shuffle, encrypted_tally → tallying
 tallying              decryption_share, complaint, result → decrypted
 decrypted             result, complaint
 ====================  ==========================================================================  ============
+
+Every phase after ``setup`` also allows ``public_complaint`` and ``complaint_resolution`` (the public complaints
+registry, docs/complaints.md), which never move the phase.
 
 Precinct batches stay allowed after ``close`` because paper urns count once the polls close. A precinct protocol
 (plaintext counts) comes only after ``close``: published while voting, it would tell everyone how a precinct was
@@ -54,8 +57,8 @@ def _stay(phase: Phase, *kinds: EntryKind) -> dict[EntryKind, Phase]:
     return dict.fromkeys(kinds, phase)
 
 
-#: For each phase, the kinds it allows and the phase each of them leads to.
-PHASE_RULES: Final[Mapping[Phase, Mapping[EntryKind, Phase]]] = MappingProxyType(
+#: For each phase, the election's own kinds it allows and the phase each of them leads to.
+_ELECTION_RULES: Final[Mapping[Phase, Mapping[EntryKind, Phase]]] = MappingProxyType(
     {
         P.SETUP: {K.MANIFEST: P.KEY_CEREMONY},
         P.KEY_CEREMONY: {
@@ -85,11 +88,21 @@ PHASE_RULES: Final[Mapping[Phase, Mapping[EntryKind, Phase]]] = MappingProxyType
             K.CLOSE: P.CLOSED,
         },
         P.CLOSED: {
-            **_stay(P.CLOSED, K.PRECINCT_BATCH, K.PRECINCT_PROTOCOL, K.COMPLAINT),
+            **_stay(P.CLOSED, K.PRECINCT_BATCH, K.PRECINCT_PROTOCOL, K.COMPLAINT, K.MIX_INPUT, K.SHUFFLE),
             K.ENCRYPTED_TALLY: P.TALLYING,
         },
         P.TALLYING: {**_stay(P.TALLYING, K.DECRYPTION_SHARE, K.COMPLAINT), K.RESULT: P.DECRYPTED},
         P.DECRYPTED: _stay(P.DECRYPTED, K.RESULT, K.COMPLAINT),
+    }
+)
+
+#: The public complaints registry's kinds: allowed in every phase after setup, never moving it.
+COMPLAINT_KINDS: Final = (K.PUBLIC_COMPLAINT, K.COMPLAINT_RESOLUTION)
+#: For each phase, the kinds it allows and the phase each of them leads to.
+PHASE_RULES: Final[Mapping[Phase, Mapping[EntryKind, Phase]]] = MappingProxyType(
+    {
+        phase: MappingProxyType({**rules, **({} if phase is P.SETUP else _stay(phase, *COMPLAINT_KINDS))})
+        for phase, rules in _ELECTION_RULES.items()
     }
 )
 

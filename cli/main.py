@@ -32,6 +32,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "cli.trustee",
     "cli.witness",
     "cli.precinct",
+    "cli.candidates",
 )
 
 # `shailoo demo` and the voter commands drive the server in-process through Starlette's test client, which warns on

@@ -44,6 +44,7 @@ from crypto import signing
 from crypto.canonical import record_hash
 from crypto.errors import CryptoError
 from elections.errors import ManifestError, UnknownIdError
+from elections.geo import PrecinctPlace
 from elections.parameters import RuleSet
 
 SPEC_VERSION = "shailoo-manifest/1"
@@ -133,6 +134,10 @@ class Policy(BaseModel):
     #: delay until a signed tree head covers the ballot (merge delay, an integrator retrying) and the drift
     #: between the clocks of the server's workers. The server itself accepts nothing after ``voting_closes``.
     clock_tolerance_seconds: int = Field(default=DEFAULT_CLOCK_TOLERANCE_SECONDS, ge=0, le=3600)
+    #: Mixing (docs/spec/shuffle.md, record.md §2.14): the list posted in ``mix_input`` counts as mixed only after
+    #: shuffles by at least this many distinct trustees of the roster, so that one honest mixer among them hides
+    #: the order. Absent: the election is not mixed (the homomorphic mode).
+    mixing_trustees_required: int | None = Field(default=None, ge=1, le=1000)
     #: The registration window: from this time (UTC, ``YYYY-MM-DDTHH:MM:SSZ``, at or before ``voting_opens``) a
     #: voter may be identified and get her credential, before voting opens, so that the time she was identified
     #: says nothing about when she casts. Absent: identification opens with voting (docs/spec/record.md §2.1).
@@ -143,6 +148,17 @@ class Policy(BaseModel):
     def _registration_time(cls, value: str | None) -> str | None:
         if value is not None and not _TIMESTAMP.match(value):
             raise ValueError("registration_opens must be YYYY-MM-DDTHH:MM:SSZ (UTC)")
+        return value
+
+    #: The deadline (UTC ``YYYY-MM-DDTHH:MM:SSZ``) for a voter's application to vote away from home (the voter
+    #: cabinet, docs/cabinet.md). Absent: the cabinet takes no applications.
+    applications_close: str | None = None
+
+    @field_validator("applications_close")
+    @classmethod
+    def _deadline(cls, value: str | None) -> str | None:
+        if value is not None and not _TIMESTAMP.match(value):
+            raise ValueError("applications_close must be YYYY-MM-DDTHH:MM:SSZ (UTC)")
         return value
 
     @field_validator("channels_open")
@@ -179,6 +195,9 @@ class Precinct(BaseModel):
     name: LocalizedText
     district_id: str
     region_id: str
+    #: Where it is (`elections.geo.PrecinctPlace`: location, boundary, address; microdegrees). Absent: left out of
+    #: the canonical dict, so manifests without places keep their hashes.
+    place: PrecinctPlace | None = None
 
 
 class Party(BaseModel):
@@ -342,7 +361,9 @@ _OPTIONAL_WHEN_EMPTY = ("trustees", "trustee_threshold")
 _OPTIONAL_WHEN_NONE = ("registrar_key",)
 #: Policy fields left out of the canonical dict at their default, for the same reason.
 _POLICY_DEFAULTS: dict[str, Any] = {
+    "mixing_trustees_required": None,
     "early_close_allowed": False,
+    "applications_close": None,
     "clock_tolerance_seconds": DEFAULT_CLOCK_TOLERANCE_SECONDS,
 }
 
@@ -391,6 +412,7 @@ class Manifest(BaseModel):
         if opens is not None and opens > self.dates.voting_opens:
             raise ValueError("registration_opens must be at or before voting_opens")
         _check_roster(self.trustees, self.trustee_threshold)
+        _check_mixing(self.policy.mixing_trustees_required, self.trustees)
         _check_witnesses(self.witnesses)
         return self
 
@@ -431,6 +453,11 @@ class Manifest(BaseModel):
         ``early_close_allowed`` and
         ``clock_tolerance_seconds`` only when they differ from their defaults)."""
         data = self.model_dump(mode="json")
+        for precinct in data["precincts"]:
+            if precinct.get("place") is None:
+                precinct.pop("place", None)
+            elif precinct["place"].get("boundary") is None or precinct["place"].get("address") is None:
+                precinct["place"] = {k: v for k, v in precinct["place"].items() if v is not None}
         for name in ("min_cell_ballots", "registration_opens"):
             if data["policy"].get(name) is None:  # manifests written before these fields keep their hash
                 data["policy"].pop(name, None)
@@ -466,6 +493,17 @@ class Manifest(BaseModel):
         data = self.model_dump(mode="python")
         data["candidates"], data["parties"] = candidates, parties
         return Manifest.model_validate(data)
+
+    def with_places(self, places: Mapping[str, PrecinctPlace]) -> Manifest:
+        """The manifest with the precincts ``places`` names placed (location, boundary, address)."""
+        unknown = set(places) - {p.precinct_id for p in self.precincts}
+        if unknown:
+            raise UnknownIdError(f"no precinct {sorted(unknown)}")
+        precincts = tuple(
+            p.model_copy(update={"place": places[p.precinct_id]}) if p.precinct_id in places else p
+            for p in self.precincts
+        )
+        return Manifest.from_dict({**self.to_canonical_dict(), "precincts": [_dump(p) for p in precincts]})
 
     def with_trustees(self, roster: Iterable[TrusteeRosterEntry], threshold: int) -> Manifest:
         """This manifest with the trustee roster ``roster`` (indices 1..n) and decryption threshold ``threshold``."""
@@ -577,12 +615,25 @@ def _check_roster(roster: tuple[TrusteeRosterEntry, ...], threshold: int | None)
         raise ValueError(f"the trustee threshold k must satisfy 1 <= k <= n = {len(roster)}")
 
 
+def _check_mixing(required: int | None, roster: tuple[TrusteeRosterEntry, ...]) -> None:
+    """Mixing by k distinct trustees needs a roster of at least k (their keys sign the shuffles)."""
+    if required is not None and len(roster) < required:
+        raise ValueError(f"mixing by {required} distinct trustees needs a trustee roster of at least {required}")
+
+
 def _check_witnesses(roster: tuple[WitnessRosterEntry, ...]) -> None:
     """Distinct names and distinct keys: one witness, one key, one name."""
     if dupes := duplicates(w.name for w in roster):
         raise ValueError(f"the witness roster names {dupes} more than once")
     if len({w.public_key for w in roster}) != len(roster):
         raise ValueError("two witnesses of the roster share a key")
+
+
+def _dump(precinct: Precinct) -> dict[str, Any]:
+    data = precinct.model_dump(mode="json")
+    if data.get("place") is None:
+        data.pop("place", None)
+    return data
 
 
 def duplicates(values: Iterable[str]) -> list[str]:

@@ -10,7 +10,7 @@ lives — never in Redis — without being the same key.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -20,6 +20,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from crypto.hashing import domain_tag
 from identity.face import FaceConfig
+
+if TYPE_CHECKING:
+    from identity.xroad import XRoadVoterRegistry
 
 #: Public development keys: fine for tests and a laptop, refused anywhere else.
 DEVELOPMENT_TEMPLATE_KEY = "00" * 31 + "01"
@@ -38,6 +41,18 @@ class IdentitySettings(BaseSettings):
     database_url: str = "sqlite:///shailoo-identity.db"
     #: Redis URL for nonces and attempt counters; empty means the in-process fallback (one worker only).
     redis_url: str = ""
+
+    # Registry backend: the registrar's own database, or the population register over Tunduk (X-Road); docs/xroad.md
+    registry: Literal["database", "xroad"] = "database"
+    #: The registrar's own X-Road security server (``https://ss.example.kg``).
+    xroad_url: str = ""
+    #: The registrar's subsystem: ``INSTANCE/CLASS/MEMBER/SUBSYSTEM``.
+    xroad_client: str = ""
+    #: The population register's service: ``INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE``.
+    xroad_service: str = ""
+    xroad_timeout_seconds: float = Field(default=5.0, gt=0.0, le=60.0)
+    #: 64 hex: the Ed25519 seed that signs each request (``X-Shailoo-Signature``); required outside development.
+    xroad_signing_key: str = ""
 
     # Face checks
     face_tolerance: float = Field(default=0.5, gt=0.0, le=1.0)
@@ -80,6 +95,31 @@ class IdentitySettings(BaseSettings):
         ):
             raise ValueError("the development keys are public: set TEMPLATE_KEY and VOTER_HASH_KEY")
         return self
+
+    @model_validator(mode="after")
+    def _xroad_complete(self) -> IdentitySettings:
+        if self.registry != "xroad":
+            return self
+        missing = [n for n in ("xroad_url", "xroad_client", "xroad_service") if not getattr(self, n)]
+        if missing:
+            raise ValueError(f"REGISTRY=xroad needs {', '.join(m.upper() for m in missing)}")
+        if self.xroad_signing_key:
+            self._is_256_bit_hex(self.xroad_signing_key)
+        elif self.environment != "development":
+            raise ValueError("REGISTRY=xroad outside development needs XROAD_SIGNING_KEY (requests are signed)")
+        return self
+
+    def xroad_registry(self) -> XRoadVoterRegistry:
+        """The X-Road adapter these settings describe (``registry`` must be ``xroad``)."""
+        from identity.xroad import xroad_registry_from_settings
+
+        return xroad_registry_from_settings(
+            self.xroad_url,
+            self.xroad_client,
+            self.xroad_service,
+            timeout_seconds=self.xroad_timeout_seconds,
+            signing_seed=bytes.fromhex(self.xroad_signing_key) if self.xroad_signing_key else None,
+        )
 
     @property
     def template_key_bytes(self) -> bytes:

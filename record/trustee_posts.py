@@ -1,7 +1,7 @@
 """Signatures on the trustees' posts: who may speak in trustee j's name (docs/spec/record.md, "Trustee signatures").
 
 The manifest's roster (`elections.manifest.TrusteeRosterEntry`) gives each trustee j an Ed25519 identity key.
-Every ``trustee_commitment``, ``trustee_share``, ``complaint`` and ``decryption_share`` payload carries
+Every ``trustee_commitment``, ``trustee_share``, ``complaint``, ``decryption_share`` and ``shuffle`` payload carries
 ``"signature"``: that key's Ed25519 signature over
 
     tagged_message("trustee/post", lp(manifest_hash) || lp(kind, UTF-8) || lp(u32(j))
@@ -40,6 +40,7 @@ SIGNED_KINDS: Final = {
     "trustee_share": ("sender",),
     "complaint": ("complainer",),
     "decryption_share": ("trustee",),
+    "shuffle": ("trustee",),
 }
 
 

@@ -85,6 +85,26 @@ def _components(request: Request) -> Components:
     return components
 
 
+def manifest_from_load(body: ManifestLoad) -> Manifest:
+    """The manifest a `ManifestLoad` names: a preset (its window moved if asked) or a manifest object."""
+    if (body.preset is None) == (body.manifest is None):
+        raise ApiError("give exactly one of preset or manifest", code="malformed")
+    if body.preset is not None:
+        if body.preset not in PRESET_NAMES:
+            raise ApiError(f"no preset {body.preset!r}; presets: {list(PRESET_NAMES)}", code="unknown_id")
+        manifest = build_preset(body.preset)
+        if (body.voting_opens is None) != (body.voting_closes is None):
+            raise ApiError("give both voting_opens and voting_closes, or neither", code="malformed")
+        if body.voting_opens is not None and body.voting_closes is not None:
+            manifest = manifest.with_voting_window(body.voting_opens, body.voting_closes)
+        return manifest
+    if body.voting_opens is not None or body.voting_closes is not None:
+        raise ApiError(
+            "voting_opens and voting_closes move a preset's window; a manifest has its own", code="malformed"
+        )
+    return Manifest.from_dict(body.manifest or {})
+
+
 def build_admin_router() -> APIRouter:
     router = APIRouter(prefix="/v1/admin", tags=["admin"])
     auth_codes = ("unauthorized", "forbidden")
@@ -106,22 +126,7 @@ def build_admin_router() -> APIRouter:
     )
     def load_manifest(request: Request, body: ManifestLoad, role: OperatorRole) -> EntryAck:
         """Load the election manifest (phase ``setup``): a preset by name or a manifest object."""
-        if (body.preset is None) == (body.manifest is None):
-            raise ApiError("give exactly one of preset or manifest", code="malformed")
-        if body.preset is not None:
-            if body.preset not in PRESET_NAMES:
-                raise ApiError(f"no preset {body.preset!r}; presets: {list(PRESET_NAMES)}", code="unknown_id")
-            manifest = build_preset(body.preset)
-            if (body.voting_opens is None) != (body.voting_closes is None):
-                raise ApiError("give both voting_opens and voting_closes, or neither", code="malformed")
-            if body.voting_opens is not None and body.voting_closes is not None:
-                manifest = manifest.with_voting_window(body.voting_opens, body.voting_closes)
-        elif body.voting_opens is not None or body.voting_closes is not None:
-            raise ApiError(
-                "voting_opens and voting_closes move a preset's window; a manifest has its own", code="malformed"
-            )
-        else:
-            manifest = Manifest.from_dict(body.manifest or {})
+        manifest = manifest_from_load(body)
         promise = _components(request).election.load_manifest(manifest)
         return EntryAck(index=promise.index, promise=promise.to_text())
 

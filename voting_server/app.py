@@ -1,6 +1,7 @@
 """The application factory: ``create_app(settings)`` builds the voting server's FastAPI app.
 
-Routers: voter API (`mobile_api.router`), admin, board, trustees, health. Errors are always
+Routers: voter API (`mobile_api.router`), admin, board, trustees, health, and the voter web app at ``/app``
+(`voting_server.voter_app`). Errors are always
 ``{"code", "message"}`` (`voting_server.http_errors`); request bodies above ``max_body_bytes`` are refused
 before parsing. The lifespan starts the board's tree-head integrator.
 """
@@ -21,13 +22,19 @@ from precinct.server_api import build_precinct_router
 from voting_server.admin_api import build_admin_router
 from voting_server.auth import Role, require_role
 from voting_server.board_api import build_board_router
+from voting_server.cabinet import build_cabinet_pages, build_cabinet_router
+from voting_server.candidates_api import build_candidates_router
+from voting_server.complaints import build_complaints_router
+from voting_server.complaints_page import build_complaints_pages
 from voting_server.components import Components, build_components
 from voting_server.dashboard import build_dashboard_router
 from voting_server.health import build_health_router
 from voting_server.http_errors import BodySizeLimit, InFlightLimit, RateLimit, StrictJsonBody, install_error_handlers
 from voting_server.logs import configure_logging
+from voting_server.places_api import build_places_router
 from voting_server.settings import Settings
 from voting_server.trustee_api import build_trustee_router
+from voting_server.voter_app import build_voter_app_router
 
 
 def _version() -> str:
@@ -84,8 +91,15 @@ def create_app(
     app.include_router(build_health_router())
     app.include_router(build_voter_router(parts.voter_services))
     app.include_router(build_admin_router())
+    app.include_router(build_candidates_router())
+    app.include_router(build_complaints_router())
+    app.include_router(build_complaints_pages())
+    app.include_router(build_places_router())
+    app.include_router(build_cabinet_router())
+    app.include_router(build_cabinet_pages())
     app.include_router(build_board_router())
     app.include_router(build_trustee_router())
     app.include_router(build_dashboard_router(parts.board))
     app.include_router(build_precinct_router(parts.board, operator=require_role(Role.OPERATOR)))
+    app.include_router(build_voter_app_router())
     return app

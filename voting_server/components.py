@@ -21,6 +21,8 @@ from identity.settings import IdentitySettings
 from identity.state import MemoryStateStore, StateStore, state_store_from_url
 from mobile_api.services import VoterServices
 from trustees.coordinator import CeremonyParams
+from voting_server.cabinet import CabinetService
+from voting_server.complaints import ComplaintsService
 from voting_server.election import ElectionService
 from voting_server.identification import RegistrarService
 from voting_server.receipts import ReceiptIndex
@@ -43,6 +45,8 @@ class Components:
     voter_services: VoterServices
     ceremony: CeremonyParams
     redis: Any | None
+    complaints: ComplaintsService
+    cabinet: CabinetService
 
     def start(self) -> None:
         """Start the board's tree-head integrator."""
@@ -103,6 +107,8 @@ def build_components(
         committer=GroupCommitter(board, interval=settings.effective_ballot_batch_seconds()),
         clock=clock,
     )
+    if registry is None and identity_settings.registry == "xroad":
+        registry = identity_settings.xroad_registry()
     registry = registry or SqlVoterRegistry(
         storage.engine,
         identity_settings.template_key_bytes,
@@ -130,6 +136,8 @@ def build_components(
         load_issuer_keys=lambda: _load_issuer_keys(settings.issuer_keys_dir, settings.min_issuer_key_bits),
         identity_settings=identity_settings,
     )
+    cabinet = CabinetService(storage.engine, registrar)
+    registrar.cabinet = cabinet
     voter_services = VoterServices(election=ElectionInfo(election), identification=registrar, ballots=Ballots(election))
     return Components(
         settings=settings,
@@ -147,6 +155,8 @@ def build_components(
             allow_unauthenticated=settings.environment is Environment.DEVELOPMENT,
         ),
         redis=redis_client,
+        complaints=ComplaintsService(board, storage.engine),
+        cabinet=cabinet,
     )
 
 

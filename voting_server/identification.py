@@ -23,7 +23,7 @@ import base64
 import hmac
 import secrets
 from collections.abc import Callable
-from typing import Final
+from typing import Any, Final
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -68,6 +68,11 @@ def ballot_style_for_voter(manifest: Manifest, voter: VoterRecord) -> str | None
     return _style_for_place(manifest, voter.region, voter.district)
 
 
+def style_for_place(manifest: Manifest, region: str, district: str) -> str | None:
+    """The ballot style of a place (region, district), preferring a style of that region."""
+    return _style_for_place(manifest, region, district)
+
+
 def _style_for_place(manifest: Manifest, region: str, district: str) -> str | None:
     styles = [s for s in manifest.ballot_styles if district in s.district_ids]
     in_region = [s for s in styles if s.region_id == region]
@@ -99,6 +104,18 @@ class RegistrarService:
         self.identity_settings = identity_settings or IdentitySettings()
         self._sessions = SealedSessions(store, self.identity_settings.session_key_bytes, _PURPOSE, SESSION_TTL_SECONDS)
         self._faces: IdentificationService | None = None
+        #: The voter cabinet (`voting_server.cabinet.CabinetService`): moves voters on the list; set by the components.
+        self.cabinet: Any | None = None
+
+    def voter_style(self, manifest: Manifest, voter: VoterRecord) -> str | None:
+        """The voter's ballot style: the one her cabinet application moved her to, else her home one."""
+        if self.cabinet is not None:
+            moved = self.cabinet.moved_style(
+                manifest.election_id, self.issuer.voter_hash(manifest.election_id, voter.personal_number)
+            )
+            if moved is not None:
+                return str(moved)
+        return ballot_style_for_voter(manifest, voter)
 
     def _require_voting(self) -> Manifest:
         """The manifest, while voting and inside the manifest's voting window (``wrong_phase``,
@@ -120,6 +137,9 @@ class RegistrarService:
     def start(self, request: IdentificationStart, client_address: str) -> IdentificationSession:
         manifest = self._require_voting()
         parse_personal_number(request.national_id)
+        if self.cabinet is not None:  # a voter who applied to vote away from home has one channel left
+            voter_hash = self.issuer.voter_hash(manifest.election_id, request.national_id)
+            self.cabinet.check_channel(manifest.election_id, voter_hash, request.channel)
         if request.method == "face":
             started = self._face_service(manifest).start(
                 manifest.election_id, request.national_id, request.channel, client_address
@@ -154,7 +174,7 @@ class RegistrarService:
                 registry=self.registry,
                 issuer=self.issuer,
                 election_keys={manifest.election_id: keys},
-                ballot_styles=_ManifestStyles(manifest),
+                ballot_styles=_ManifestStyles(manifest, self),
                 store=self.store,
             )
         return self._faces
@@ -196,7 +216,7 @@ class RegistrarService:
         ):
             raise ApiError("the assertion is for another voter, session or election", code="identification_failed")
         voter = self.registry.lookup(number)
-        style = ballot_style_for_voter(manifest, voter)
+        style = self.voter_style(manifest, voter)
         if style is None:
             raise ApiError("this voter has no ballot in this election", code="not_eligible")
         if self.issuer.is_identified(election_id, number):
@@ -221,6 +241,9 @@ class RegistrarService:
             style = _style_for_place(manifest, region, district)
             if style is not None:
                 counts[style] += n
+        if self.cabinet is not None:  # voters the cabinet moved count where they now vote
+            for style, delta in self.cabinet.count_moves(manifest.election_id).items():
+                counts[style] = counts.get(style, 0) + delta
         return counts
 
     def post_register_counts(self) -> SignedPromise:
@@ -267,8 +290,9 @@ class RegistrarService:
 class _ManifestStyles:
     """identity's `BallotStyleResolver` over the election's manifest."""
 
-    def __init__(self, manifest: Manifest) -> None:
+    def __init__(self, manifest: Manifest, registrar: RegistrarService) -> None:
         self.manifest = manifest
+        self.registrar = registrar
 
     def ballot_style_for(self, election_id: str, voter: VoterRecord) -> str | None:
-        return ballot_style_for_voter(self.manifest, voter) if election_id == self.manifest.election_id else None
+        return self.registrar.voter_style(self.manifest, voter) if election_id == self.manifest.election_id else None

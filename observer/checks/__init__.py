@@ -19,7 +19,10 @@ range  area                                        module
        the voting window (24)                      `observer.checks.window`
 30–39  precincts: device keys, batch chains,        `observer.checks.precinct`
        reconciliation (issue 9 extends these)
-40–49  tally: aggregation, shares, results, bounds  `observer.checks.tally`
+40–49  tally: aggregation, shares, results,       `observer.checks.tally`,
+       bounds; mixing (45)                         `observer.checks.mix`
+50–59  complaints: promise-backed complaints       `observer.checks.complaints`
+       judged again, answers
 =====  ==========================================  ===============================
 """
 
@@ -41,6 +44,8 @@ CHECK_MODULES: Final = (
     "observer.checks.window",
     "observer.checks.precinct",
     "observer.checks.tally",
+    "observer.checks.mix",
+    "observer.checks.complaints",
 )
 
 

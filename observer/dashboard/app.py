@@ -25,6 +25,7 @@ from bulletin_board import merkle
 from bulletin_board.errors import BoardError
 from observer.dashboard import charts
 from observer.dashboard.i18n import LANGUAGES, language, translate
+from observer.dashboard.mapview import map_view
 from observer.dashboard.model import DashboardModel, selection_label
 from observer.dashboard.readers import BoardReader
 
@@ -125,6 +126,24 @@ def build_dashboard_router(reader: BoardReader, *, base: str = "") -> APIRouter:
     @router.get("/precincts", response_class=HTMLResponse)
     def precincts(request: Request, lang: Lang = None) -> HTMLResponse:
         return render("precincts.html", lang, request, rows=model.refresh().precinct_rows())
+
+    @router.get("/map", response_class=HTMLResponse)
+    def precinct_map(
+        request: Request,
+        lang: Lang = None,
+        lat: Annotated[str, Query(max_length=32)] = "",
+        lon: Annotated[str, Query(max_length=32)] = "",
+        q: Annotated[str, Query(max_length=200)] = "",
+    ) -> HTMLResponse:
+        """Turnout and results by precinct and region on an SVG map; "find my precinct" by coordinates or text.
+        The form sends empty fields for what was not filled in; coordinates that do not read are said so."""
+        m = model.refresh()
+        chosen = language(lang)
+        view = map_view(m, chosen, lat=lat.strip(), lon=lon.strip(), query=q)
+        response = render("map.html", lang, request, **view)
+        if view["error"]:
+            response.status_code = 422
+        return response
 
     return router
 

@@ -92,6 +92,32 @@ _T: Final[dict[str, tuple[str, str, str]]] = {
     "runoff": ("Экинчи турга", "Во второй тур", "To the runoff"),
     "outcome": ("Натыйжа", "Исход", "Outcome"),
     "against_all": ("Баарына каршы", "Против всех", "Against all"),
+    "map": ("Участоктордун картасы", "Карта участков", "Precinct map"),
+    "map_note": (
+        "Түсү: участоктогу бюллетендер (электрондук жана урна окуган кагаз бюллетендер).",
+        "Цвет: бюллетени участка (электронные и бумажные, прочитанные урной).",
+        "Shade: the precinct's ballots (electronic, and paper ballots read by the urn).",
+    ),
+    "precinct_count": ("Участоктор", "Участки", "Precincts"),
+    "registered": ("Тизмеде", "В списках", "Registered"),
+    "by_region": ("Облустар боюнча", "По областям", "By region"),
+    "ballots_total": ("Бюллетендер", "Бюллетени", "Ballots"),
+    "leading": ("Алдыда", "Лидирует", "Leading"),
+    "find_precinct": ("Участогумду табуу", "Найти мой участок", "Find my precinct"),
+    "latitude": ("Кеңдик", "Широта", "Latitude"),
+    "longitude": ("Узундук", "Долгота", "Longitude"),
+    "address": ("Дарек", "Адрес", "Address"),
+    "find": ("Табуу", "Найти", "Find"),
+    "found_inside": ("чегинде", "внутри границ", "inside its boundary"),
+    "found_nearest": ("эң жакын", "ближайший", "nearest"),
+    "found_address": ("дареги боюнча", "по адресу", "by address"),
+    "nothing_found": ("Эч нерсе табылган жок", "Ничего не найдено", "Nothing found"),
+    "bad_coordinates": ("Координаталар туура эмес", "Неверные координаты", "Coordinates out of range"),
+    "no_places": (
+        "Манифестте участоктордун жайгашкан жерлери жок.",
+        "В манифесте нет координат участков.",
+        "The manifest gives no precinct places.",
+    ),
 }
 
 

@@ -58,6 +58,8 @@ class DashboardModel:
     result: dict[str, Any] | None = None
     protocols: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     devices: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    #: The registrar's signed register counts per ballot style (the verifier checks the signature, check 17).
+    register_counts: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _codes: dict[str, int] = field(default_factory=dict)
 
@@ -112,6 +114,8 @@ class DashboardModel:
                 self.protocols.append((entry.index, payload))
             elif kind == EntryKind.DEVICE_KEY.value:
                 self.devices.append((entry.index, payload))
+            elif kind == EntryKind.REGISTER_COUNTS.value and not self.register_counts:
+                self.register_counts = {str(k): int(v) for k, v in payload["counts"].items()}
         except (KeyError, TypeError, ValueError, ShailooError):
             pass  # malformed entries are the verifier's to report
 

@@ -34,6 +34,7 @@ from bulletin_board.witness import MemoryWitnessStore, Witness
 from crypto import blind_rsa
 from crypto.blind_rsa import BlindRsaPrivateKey
 from crypto.dlog import DiscreteLogTable
+from crypto.shuffle import Row
 from crypto.threshold import combine_decryption_share_vectors, compute_decryption_shares
 from elections.manifest import Manifest, WitnessRosterEntry
 from elections.presets import build_preset
@@ -41,6 +42,7 @@ from elections.results import compute_results_by_style
 from record.ballot import create_ballot, credential_message, election_base_hash
 from record.issuer import issuer_keys_payload
 from record.lifecycle import Close, DecryptionSharePart, ResultEntry
+from record.mix import MixInput, ShufflePost, make_shuffle_post
 from record.register import sign_register_counts
 from record.tally import (
     CastBallot,
@@ -153,6 +155,8 @@ def build_election(
     false_complaints: Mapping[int, int] | None = None,
     close_at: str | None = None,
     close_reason: str | None = None,
+    mixers: Sequence[int] = (),
+    mixing_required: int | None = None,
 ) -> BuiltElection:
     """Run the whole election on an in-memory board and write its export to ``path``.
 
@@ -168,6 +172,11 @@ def build_election(
     # The trustees' identity keys come first: the commission puts them on the manifest's roster.
     stores = new_trustee_stores(ceremony)
     manifest = manifest.with_trustees(roster_for(stores), ceremony.k)
+    if mixers or mixing_required:
+        # Mixing (record.md §2.14): the counted ballots' first contest is mixed by ``mixers`` in turn after the close.
+        required = mixing_required or len(set(mixers))
+        opens, closes = manifest.dates.voting_opens, manifest.dates.voting_closes
+        manifest = manifest.with_voting_window(opens, closes, mixing_trustees_required=required)
     # So do the witnesses' keys: the commission pins them on the manifest's witness roster.
     witness_keys = {name: Ed25519PrivateKey.generate() for name in WITNESS_NAMES}
     if witness_roster:
@@ -296,6 +305,17 @@ def build_election(
             parsed = EncryptedBallot.from_json(dict(entry.payload))
             ballots.append(CastBallot(entry.index, parsed, tuple(parsed.decode_contests())))
     weeded = weed(ballots, revoting_allowed=manifest.policy.revoting_allowed)
+    if mixers:
+        rows: list[Row] = [tuple(b.contests[0][1].ciphertexts) for b in weeded.counted]
+        append(EntryKind.MIX_INPUT, MixInput(tuple(rows)).to_payload())
+        for position, trustee in enumerate(mixers):
+            mixer = TrusteeSecrets.from_dict(stores[trustee - 1].secrets)
+            assert mixer.identity_key is not None
+            key = Ed25519PrivateKey.from_private_bytes(mixer.identity_key)
+            posted = make_shuffle_post(key, manifest, base, joint.joint_public_key, trustee, position, rows)
+            append(EntryKind.SHUFFLE, posted)
+            rows = list(ShufflePost.from_payload(posted).outputs)
+        checkpoint()
     tally = publishable(manifest, aggregate(manifest, [b.counted_item() for b in weeded.counted]))
     registered = register.by_region(manifest)
     tally_payload = {

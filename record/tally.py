@@ -322,40 +322,51 @@ def publishable(manifest: Manifest, tally: EncryptedTally) -> EncryptedTally:
 
 
 def merge_small_styles(manifest: Manifest, styles: Sequence[TallyGroup]) -> tuple[TallyGroup, ...]:
-    """Ballot-style groups with ``0 < ballots < minimum`` merged upward (record.md §2.11, "Small cells"):
+    """Ballot-style groups with ``0 < ballots < minimum`` merged upward (record.md §2.11, "Small cells"), so that
+    every region either keeps all its counted ballots in cells of its own or gives them all to ``nation``:
 
-    1. the small styles of one region are summed into the cell ``region:<region_id>``;
-    2. a region cell still below the minimum goes, with every other such region cell, into ``nation``;
-    3. if ``nation`` is still below the minimum, the smallest group at or above it (fewest ballots, then key) is
-       merged into ``nation`` too; if there is none, ``nation`` holds every ballot of the election, whose total
-       the results publish anyway.
+    1. a region with fewer than the minimum counted ballots in all gives all of them to the cell ``nation``;
+    2. in any other region, its small styles are summed into the cell ``region:<region_id>``; while that cell is
+       below the minimum, the region's smallest style at or above it (fewest ballots, then style id) joins it;
+    3. if ``nation`` is then below the minimum, the smallest region at or above it (fewest ballots, then region
+       id) gives all its ballots to ``nation`` too; if there is none, ``nation`` holds every ballot of the
+       election, whose total the results publish anyway.
 
-    A merged cell sums, per contest, the ciphertexts of its members that list the contest, and names its members
-    with their ballots (``members``), which are public anyway (every ballot names its style). Empty styles (0
-    ballots: nothing to decrypt) and styles at or above the minimum stay as they are. Groups come out by key."""
+    A region whose ballots are in ``nation`` publishes no counts of its own (the results name it as suppressed,
+    elections.results). A merged cell sums, per contest, the ciphertexts of its members that list the contest, and
+    names its members with their ballots (``members``), which are public anyway (every ballot names its style).
+    Empty styles (0 ballots: nothing to decrypt) stay as they are, and so does everything when no style is
+    small. Groups come out by key."""
     minimum = manifest.policy.minimum_cell
-    region_of = {s.style_id: s.region_id for s in manifest.ballot_styles}
-    small = [g for g in styles if 0 < g.ballots < minimum]
-    if not small:
+    if not any(0 < g.ballots < minimum for g in styles):
         return tuple(styles)
-    kept = [g for g in styles if not 0 < g.ballots < minimum]
+    region_of = {s.style_id: s.region_id for s in manifest.ballot_styles}
     order = [c.contest_id for c in manifest.contests]
-    leftovers: list[TallyGroup] = []
-    for region in sorted({region_of.get(g.key, "") for g in small}):
-        cell = _merge_cell(
-            f"{REGION_CELL_PREFIX}{region}", [g for g in small if region_of.get(g.key, "") == region], order
-        )
-        (kept if cell.ballots >= minimum else leftovers).append(cell)
-    if leftovers:
-        nation = _merge_cell(NATION_CELL, leftovers, order)
-        if nation.ballots < minimum:
-            large = [g for g in kept if g.ballots >= minimum]
-            if large:
-                target = min(large, key=lambda g: (g.ballots, g.key))
-                kept.remove(target)
-                nation = _merge_cell(NATION_CELL, [target, nation], order)
-        kept.append(nation)
-    return tuple(sorted(kept, key=lambda g: g.key))
+    by_region: dict[str, list[TallyGroup]] = {}
+    for group in styles:
+        by_region.setdefault(region_of.get(group.key, ""), []).append(group)
+    out = [g for g in styles if g.ballots == 0]
+    to_nation: list[TallyGroup] = []
+    own: dict[str, list[TallyGroup]] = {}  # the regions that keep cells of their own, with those cells
+    for region in sorted(by_region):
+        counted = [g for g in by_region[region] if g.ballots > 0]
+        if sum(g.ballots for g in counted) < minimum:
+            to_nation += counted
+            continue
+        little = [g for g in counted if g.ballots < minimum]
+        large = sorted((g for g in counted if g.ballots >= minimum), key=lambda g: (g.ballots, g.key))
+        if little:
+            while sum(g.ballots for g in little) < minimum:
+                little.append(large.pop(0))
+            large.append(_merge_cell(f"{REGION_CELL_PREFIX}{region}", little, order))
+        own[region] = large
+    if to_nation:
+        if sum(g.ballots for g in to_nation) < minimum and own:
+            target = min(own, key=lambda r: (sum(g.ballots for g in own[r]), r))
+            to_nation += own.pop(target)
+        out.append(_merge_cell(NATION_CELL, to_nation, order))
+    out += [g for groups in own.values() for g in groups]
+    return tuple(sorted(out, key=lambda g: g.key))
 
 
 def _merge_cell(key: str, groups: Sequence[TallyGroup], contest_order: Sequence[str]) -> TallyGroup:

@@ -325,18 +325,19 @@ def merge_small_styles(manifest: Manifest, styles: Sequence[TallyGroup]) -> tupl
     """Ballot-style groups with ``0 < ballots < minimum`` merged upward (record.md §2.11, "Small cells"), so that
     every region either keeps all its counted ballots in cells of its own or gives them all to ``nation``:
 
-    1. a region with fewer than the minimum counted ballots in all gives all of them to the cell ``nation``;
+    1. a region with fewer than the minimum counted ballots in all gives all its styles to the cell ``nation``
+       (its empty ones too, so that it keeps no counts of its own);
     2. in any other region, its small styles are summed into the cell ``region:<region_id>``; while that cell is
        below the minimum, the region's smallest style at or above it (fewest ballots, then style id) joins it;
     3. if ``nation`` is then below the minimum, the smallest region at or above it (fewest ballots, then region
-       id) gives all its ballots to ``nation`` too; if there is none, ``nation`` holds every ballot of the
+       id) gives all its styles to ``nation`` too; if there is none, ``nation`` holds every ballot of the
        election, whose total the results publish anyway.
 
     A region whose ballots are in ``nation`` publishes no counts of its own (the results name it as suppressed,
     elections.results). A merged cell sums, per contest, the ciphertexts of its members that list the contest, and
     names its members with their ballots (``members``), which are public anyway (every ballot names its style).
-    Empty styles (0 ballots: nothing to decrypt) stay as they are, and so does everything when no style is
-    small. Groups come out by key."""
+    Other empty styles (0 ballots: nothing to decrypt) stay as they are, and so does everything when no style is
+    small or when only empty regions are below the minimum. Groups come out by key."""
     minimum = manifest.policy.minimum_cell
     if not any(0 < g.ballots < minimum for g in styles):
         return tuple(styles)
@@ -345,26 +346,30 @@ def merge_small_styles(manifest: Manifest, styles: Sequence[TallyGroup]) -> tupl
     by_region: dict[str, list[TallyGroup]] = {}
     for group in styles:
         by_region.setdefault(region_of.get(group.key, ""), []).append(group)
-    out = [g for g in styles if g.ballots == 0]
-    to_nation: list[TallyGroup] = []
+    out: list[TallyGroup] = []
+    to_nation: list[TallyGroup] = []  # whole regions, their empty styles too, so none keeps counts of its own
     own: dict[str, list[TallyGroup]] = {}  # the regions that keep cells of their own, with those cells
     for region in sorted(by_region):
-        counted = [g for g in by_region[region] if g.ballots > 0]
-        if sum(g.ballots for g in counted) < minimum:
-            to_nation += counted
+        groups = by_region[region]
+        if sum(g.ballots for g in groups) < minimum:
+            to_nation += groups
             continue
-        little = [g for g in counted if g.ballots < minimum]
-        large = sorted((g for g in counted if g.ballots >= minimum), key=lambda g: (g.ballots, g.key))
+        out += [g for g in groups if g.ballots == 0]
+        little = [g for g in groups if 0 < g.ballots < minimum]
+        large = sorted((g for g in groups if g.ballots >= minimum), key=lambda g: (g.ballots, g.key))
         if little:
             while sum(g.ballots for g in little) < minimum:
                 little.append(large.pop(0))
             large.append(_merge_cell(f"{REGION_CELL_PREFIX}{region}", little, order))
         own[region] = large
-    if to_nation:
+    if any(g.ballots for g in to_nation):
         if sum(g.ballots for g in to_nation) < minimum and own:
             target = min(own, key=lambda r: (sum(g.ballots for g in own[r]), r))
-            to_nation += own.pop(target)
+            to_nation += own.pop(target) + [g for g in by_region[target] if g.ballots == 0]
+            out = [g for g in out if g.ballots or region_of.get(g.key, "") != target]
         out.append(_merge_cell(NATION_CELL, to_nation, order))
+    else:
+        out += to_nation  # only empty regions: nothing to hide, they stay as they are
     out += [g for groups in own.values() for g in groups]
     return tuple(sorted(out, key=lambda g: g.key))
 

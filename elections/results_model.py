@@ -135,6 +135,9 @@ class ContestResult(BaseModel):
     quota: Ratio | None = None
     #: Codes of the rules applied, in order (docs/rules.md), e.g. ``tie_earlier_registration``.
     applied: tuple[str, ...] = ()
+    #: Regions a regional rule would read that publish no counts of their own, each with its reason
+    #: (docs/spec/results.md, "Suppressed regions"); left out of the canonical form while empty.
+    suppressed_regions: dict[str, str] = Field(default_factory=dict)
 
 
 class ElectionResults(BaseModel):
@@ -153,8 +156,13 @@ class ElectionResults(BaseModel):
         raise UnknownIdError(f"no result for contest {contest_id!r}")
 
     def to_canonical_dict(self) -> dict[str, Any]:
-        """The JSON object that is hashed and published (ints, strings, bools, null only)."""
-        return self.model_dump(mode="json")
+        """The JSON object that is hashed and published (ints, strings, bools, null only). A contest's
+        ``suppressed_regions`` appears only when it names a region, so results without one keep their hash."""
+        data = self.model_dump(mode="json")
+        for contest in data["contests"]:
+            if not contest["suppressed_regions"]:
+                del contest["suppressed_regions"]
+        return data
 
     def results_hash(self) -> bytes:
         """``record_hash("result", to_canonical_dict())``."""

@@ -31,6 +31,7 @@ from crypto.hashing import hash_fields
 from crypto.strict_json import Field, MalformedFieldError
 from elections.errors import ElectionError
 from elections.manifest import Manifest
+from elections.results import NATION_CELL, REGION_CELL_PREFIX
 from elections.results_model import ContestTurnout, Figures, Turnout
 from record.ballot import EncryptedBallot
 
@@ -136,11 +137,13 @@ def counted_set(ballots: Iterable[CastBallot], paper: Iterable[CountedItem], *, 
 
 @dataclass(frozen=True)
 class TallyGroup:
-    """Σ ciphertexts per contest and selection over ``ballots`` ballots of one style (or one precinct)."""
+    """Σ ciphertexts per contest and selection over ``ballots`` ballots of one style (or one precinct), or of a
+    merged cell of small styles (``members``: the styles it holds and their ballots; see `merge_small_styles`)."""
 
     key: str
     ballots: int
     contests: tuple[tuple[str, tuple[Ciphertext, ...]], ...]
+    members: tuple[tuple[str, int], ...] = ()
 
     def contest(self, contest_id: str) -> tuple[Ciphertext, ...]:
         for cid, cts in self.contests:
@@ -149,13 +152,20 @@ class TallyGroup:
         raise AggregateError(f"no contest {contest_id!r} in tally group {self.key!r}")
 
     def to_json(self, key_name: str) -> dict[str, Any]:
-        return {
+        value: dict[str, Any] = {
             key_name: self.key,
             "ballots": self.ballots,
             "contests": [
                 {"contest_id": c, "ciphertexts": [ct.to_bytes().hex() for ct in cts]} for c, cts in self.contests
             ],
         }
+        if self.members:
+            value["members"] = [{"style_id": s, "ballots": b} for s, b in self.members]
+        return value
+
+    def style_ballots(self) -> tuple[tuple[str, int], ...]:
+        """The (style, ballots) this group counts: its members if a merged cell, else itself."""
+        return self.members or ((self.key, self.ballots),)
 
 
 @dataclass(frozen=True)
@@ -198,7 +208,14 @@ class EncryptedTally:
 
 
 def _group_from_field(group: Field, key_name: str) -> TallyGroup:
-    obj = group.as_object({key_name, "ballots", "contests"})
+    obj = group.as_object({key_name, "ballots", "contests"}, {"members"} if key_name == "style_id" else ())
+    members_field = obj.get("members")
+    members: tuple[tuple[str, int], ...] = ()
+    if members_field is not None:
+        members = tuple(
+            (m["style_id"].text(), m["ballots"].integer())
+            for m in (item.as_object({"style_id", "ballots"}) for item in members_field.items(min_len=1))
+        )
     contests = []
     for item in obj["contests"].items():
         contest = item.as_object({"contest_id", "ciphertexts"})
@@ -207,7 +224,7 @@ def _group_from_field(group: Field, key_name: str) -> TallyGroup:
             for h in contest["ciphertexts"].items()
         )
         contests.append((contest["contest_id"].text(), ciphertexts))
-    return TallyGroup(obj[key_name].text(), obj["ballots"].integer(), tuple(contests))
+    return TallyGroup(obj[key_name].text(), obj["ballots"].integer(), tuple(contests), members)
 
 
 @dataclass(frozen=True)
@@ -294,21 +311,96 @@ def aggregate(manifest: Manifest, counted: Sequence[CountedItem]) -> EncryptedTa
 
 
 def publishable(manifest: Manifest, tally: EncryptedTally) -> EncryptedTally:
-    """The tally the trustees decrypt: every precinct group with fewer than the manifest's minimum cell
-    (``policy.minimum_cell``) counted ballots is left out, so its ballots count only in the ballot-style groups
-    above it and no small precinct subtotal is ever decrypted (record.md §2.11)."""
+    """The tally the trustees decrypt (record.md §2.11, "Small cells"): every precinct group with fewer than the
+    manifest's minimum cell (``policy.minimum_cell``) counted ballots is left out, so its ballots count only in
+    the ballot-style groups above it; and ballot-style groups below the minimum are merged upward
+    (`merge_small_styles`). So no subtotal of fewer ballots than the minimum is ever decrypted, except the whole
+    election's when the whole election is smaller."""
     minimum = manifest.policy.minimum_cell
     kept = tuple(g for g in tally.precincts if g.ballots >= minimum)
-    return EncryptedTally(tally.election_id, tally.ballots_counted, tally.styles, kept)
+    return EncryptedTally(tally.election_id, tally.ballots_counted, merge_small_styles(manifest, tally.styles), kept)
+
+
+def merge_small_styles(manifest: Manifest, styles: Sequence[TallyGroup]) -> tuple[TallyGroup, ...]:
+    """Ballot-style groups with ``0 < ballots < minimum`` merged upward (record.md §2.11, "Small cells"), so that
+    every region either keeps all its counted ballots in cells of its own or gives them all to ``nation``:
+
+    1. a region with fewer than the minimum counted ballots in all gives all its styles to the cell ``nation``
+       (its empty ones too, so that it keeps no counts of its own);
+    2. in any other region, its small styles are summed into the cell ``region:<region_id>``; while that cell is
+       below the minimum, the region's smallest style at or above it (fewest ballots, then style id) joins it;
+    3. if ``nation`` is then below the minimum, the smallest region at or above it (fewest ballots, then region
+       id) gives all its styles to ``nation`` too; if there is none, ``nation`` holds every ballot of the
+       election, whose total the results publish anyway.
+
+    A region whose ballots are in ``nation`` publishes no counts of its own (the results name it as suppressed,
+    elections.results). A merged cell sums, per contest, the ciphertexts of its members that list the contest, and
+    names its members with their ballots (``members``), which are public anyway (every ballot names its style).
+    Other empty styles (0 ballots: nothing to decrypt) stay as they are, and so does everything when no style is
+    small or when only empty regions are below the minimum. Groups come out by key."""
+    minimum = manifest.policy.minimum_cell
+    if not any(0 < g.ballots < minimum for g in styles):
+        return tuple(styles)
+    region_of = {s.style_id: s.region_id for s in manifest.ballot_styles}
+    order = [c.contest_id for c in manifest.contests]
+    by_region: dict[str, list[TallyGroup]] = {}
+    for group in styles:
+        by_region.setdefault(region_of.get(group.key, ""), []).append(group)
+    out: list[TallyGroup] = []
+    to_nation: list[TallyGroup] = []  # whole regions, their empty styles too, so none keeps counts of its own
+    own: dict[str, list[TallyGroup]] = {}  # the regions that keep cells of their own, with those cells
+    for region in sorted(by_region):
+        groups = by_region[region]
+        if sum(g.ballots for g in groups) < minimum:
+            to_nation += groups
+            continue
+        out += [g for g in groups if g.ballots == 0]
+        little = [g for g in groups if 0 < g.ballots < minimum]
+        large = sorted((g for g in groups if g.ballots >= minimum), key=lambda g: (g.ballots, g.key))
+        if little:
+            while sum(g.ballots for g in little) < minimum:
+                little.append(large.pop(0))
+            large.append(_merge_cell(f"{REGION_CELL_PREFIX}{region}", little, order))
+        own[region] = large
+    if any(g.ballots for g in to_nation):
+        if sum(g.ballots for g in to_nation) < minimum and own:
+            target = min(own, key=lambda r: (sum(g.ballots for g in own[r]), r))
+            to_nation += own.pop(target) + [g for g in by_region[target] if g.ballots == 0]
+            out = [g for g in out if g.ballots or region_of.get(g.key, "") != target]
+        out.append(_merge_cell(NATION_CELL, to_nation, order))
+    else:
+        out += to_nation  # only empty regions: nothing to hide, they stay as they are
+    out += [g for groups in own.values() for g in groups]
+    return tuple(sorted(out, key=lambda g: g.key))
+
+
+def _merge_cell(key: str, groups: Sequence[TallyGroup], contest_order: Sequence[str]) -> TallyGroup:
+    sums: dict[str, list[Ciphertext]] = {}
+    for group in groups:
+        for contest_id, cts in group.contests:
+            if contest_id in sums:
+                if len(sums[contest_id]) != len(cts):
+                    raise AggregateError(f"contest {contest_id!r} has two sizes in the cell {key!r}")
+                sums[contest_id] = [ciphertext_sum([a, b]) for a, b in zip(sums[contest_id], cts, strict=True)]
+            else:
+                sums[contest_id] = list(cts)
+    members = tuple(sorted(m for g in groups for m in g.style_ballots()))
+    contests = tuple((c, tuple(sums[c])) for c in contest_order if c in sums)
+    return TallyGroup(key, sum(g.ballots for g in groups), contests, members)
 
 
 def check_minimum_cells(manifest: Manifest, tally: EncryptedTally) -> None:
-    """Raise `AggregateError` (``cell_below_minimum``) if a precinct group of ``tally`` is smaller than the
-    manifest's minimum cell: the trustees refuse to decrypt such a tally, and the verifier fails it."""
-    small = [g.key for g in tally.precincts if g.ballots < manifest.policy.minimum_cell]
+    """Raise `AggregateError` (``cell_below_minimum``) if a precinct group, or a ballot-style group or merged cell,
+    of ``tally`` is smaller than the manifest's minimum cell (an empty style excepted, and a single group holding
+    every counted ballot of the election): the trustees refuse to decrypt such a tally, and the verifier fails it."""
+    minimum = manifest.policy.minimum_cell
+    small = [g.key for g in tally.precincts if g.ballots < minimum]
+    non_empty = [g for g in tally.styles if g.ballots > 0]
+    whole = len(non_empty) == 1 and non_empty[0].ballots == tally.ballots_counted
+    small += [g.key for g in non_empty if g.ballots < minimum and not whole]
     if small:
         raise AggregateError(
-            f"precinct cells below the minimum of {manifest.policy.minimum_cell} ballots: {small}",
+            f"cells below the minimum of {minimum} ballots: {small}",
             code="cell_below_minimum",
         )
 
@@ -342,7 +434,7 @@ def turnout_from_tally(manifest: Manifest, tally: EncryptedTally, registered_by_
     """Turnout per contest and region as the record defines it (docs/spec/record.md, "Results"): took part =
     ballots counted with the contest; registered = max(the tally's registered count for the region, took part);
     electronic ballots are never invalid."""
-    ballots_by_style = {g.key: g.ballots for g in tally.styles}
+    ballots_by_style = {style: ballots for g in tally.styles for style, ballots in g.style_ballots()}
     contests: dict[str, ContestTurnout] = {}
     for contest in manifest.contests:
         by_region: dict[str, list[int]] = {}

@@ -10,6 +10,10 @@ from elections.results_model import CandidateOutcome, ContestTurnout, Figures, R
 
 BP = 10_000  # basis points in a whole
 
+#: The reasons a result gives for a region without counts of its own (docs/spec/results.md, "Suppressed regions").
+SUPPRESSED_SMALL = "suppressed: fewer than min_cell_ballots counted ballots"
+SUPPRESSED_TAKEN_IN = "suppressed: merged into the nation cell to bring the small regions up to min_cell_ballots"
+
 
 @dataclass(frozen=True)
 class ContestInput:
@@ -20,6 +24,9 @@ class ContestInput:
     votes: tuple[int, ...]
     turnout: ContestTurnout
     votes_by_region: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    #: Regions that publish no counts of their own: their counted ballots were fewer than the manifest's
+    #: ``min_cell_ballots`` and were decrypted only inside the ``nation`` cell (docs/spec/results.md).
+    suppressed_regions: frozenset[str] = frozenset()
 
     def tallies(self) -> tuple[SelectionTally, ...]:
         return tuple(
@@ -30,6 +37,12 @@ class ContestInput:
     def against_all(self) -> int | None:
         index = self.contest.against_all_index()
         return None if index is None else self.votes[index]
+
+    def suppressed_reason(self, region_id: str) -> str:
+        """Why ``region_id`` has no counts of its own (one of `SUPPRESSED_SMALL`, `SUPPRESSED_TAKEN_IN`)."""
+        figures = self.region_figures(region_id)
+        small = figures is None or figures.took_part < self.manifest.policy.minimum_cell
+        return SUPPRESSED_SMALL if small else SUPPRESSED_TAKEN_IN
 
     def region_figures(self, region_id: str) -> Figures | None:
         return self.turnout.by_region.get(region_id)

@@ -152,6 +152,8 @@ def _failed_regions(data: ContestInput, party_id: str, rules: PartyListRules) ->
         return ()
     failed = []
     for region_id in rules.regional_threshold_region_ids:
+        if region_id in data.suppressed_regions:
+            continue  # no counts of its own: the threshold is evaluated over the regions that publish theirs
         figures = data.region_figures(region_id)
         region_votes = data.votes_by_region.get(region_id)
         if figures is None or region_votes is None:
@@ -178,6 +180,13 @@ def party_list(data: ContestInput) -> ContestResult:
     applied = ["cancelled_deregistered_list"] if cancelled else []
     national = {p.party_id: at_least_bp(votes[p.party_id], base, rules.national_threshold_bp) for p in parties}
     regional = {p.party_id: _failed_regions(data, p.party_id, rules) for p in parties}
+    suppressed = {
+        r: data.suppressed_reason(r)
+        for r in (rules.regional_threshold_region_ids if rules.regional_threshold_bp else ())
+        if r in data.suppressed_regions
+    }
+    if suppressed:
+        applied.append("regional_threshold_over_published_regions")
     qualified = {
         p.party_id: votes[p.party_id]
         for p in parties
@@ -210,6 +219,7 @@ def party_list(data: ContestInput) -> ContestResult:
         elected=elected,
         quota=Ratio.of(split.last_round.total, split.last_round.seats) if qualified else None,
         applied=tuple(dict.fromkeys(applied)),
+        suppressed_regions=suppressed,
     )
 
 

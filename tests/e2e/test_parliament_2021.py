@@ -40,6 +40,9 @@ def test_the_2021_tally_fits_the_board_and_its_shares_fit_a_request_in_parts() -
     assert DECRYPTION_SHARES_PER_PART * _SHARE_JSON_BYTES + 1024 < 2_000_000  # the server's default body limit
 
 
+PRESET_REGIONS = build_preset("parliament-2021").rules.party_list.regional_threshold_region_ids  # type: ignore[union-attr]
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_the_2021_parliamentary_demo_finishes_and_verifies(tmp_path: Path) -> None:
@@ -50,3 +53,10 @@ def test_the_2021_parliamentary_demo_finishes_and_verifies(tmp_path: Path) -> No
     assert "The decrypted totals equal the choices the simulated voters made" in result.output
     report = json.loads((out / "verification.json").read_text())
     assert report["passed"] is True and report["counts"]["fail"] == 0
+    # 4 ballots are fewer than the minimum cell: no region publishes counts of its own, so the regional threshold
+    # reads none of them and the result names them all (docs/rules.md, "Small regions and the regional threshold").
+    results = json.loads((out / "results.json").read_text())
+    party_list = next(c for c in results["contests"] if c["kind"] == "party_list")
+    assert sorted(party_list["suppressed_regions"]) == sorted(PRESET_REGIONS)
+    assert all(p["failed_regions"] == [] for p in party_list["parties"])
+    assert "regional_threshold_over_published_regions" in party_list["applied"]

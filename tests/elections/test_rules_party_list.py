@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from elections.errors import CountsError
+from elections.results import compute_results
 from elections.rules.proportional import apportion
 from tests.elections.builders import list_counts, list_election, run, turnout
 
@@ -170,3 +171,44 @@ def test_closed_list_follows_registered_order() -> None:
     m = list_election(["mmfm", "m"], seats=2, rules={"party_list": {"use_preferences": False, "women_min_bp": 3000}})
     r = run(m, list_counts(m, {"p1": 1000, "p2": 0}, {"p1-4": 900}), turnout(1000)).contest("c")
     assert set(r.parties[0].elected) == {"p1-1", "p1-3"}
+
+
+def test_a_suppressed_region_is_left_out_of_the_regional_threshold_and_named() -> None:
+    """A region below ``min_cell_ballots`` publishes no counts (docs/spec/results.md, "Suppressed regions"): the
+    threshold is evaluated over the others and the result names it. Without the rule, Naryn's missing counts
+    are an error (the test above)."""
+    m = list_election(["m" * 30] * 2, seats=30, rules=JK2021)
+    counts = list_counts(m, {"p1": 6000, "p2": 3000})
+    by_region = {
+        "north": {"c": list(list_counts(m, {"p1": 2500, "p2": 1996}))},
+        "south": {"c": list(list_counts(m, {"p1": 3000, "p2": 1000}))},
+    }
+    figures = turnout(9_004, by_region={"north": 5000, "south": 4000, "naryn": 4})
+    r = compute_results(m, {"c": list(counts)}, figures, counts_by_region=by_region, suppressed_regions=["naryn"])
+    c = r.contest("c")
+    assert c.suppressed_regions == {"naryn": "suppressed: fewer than min_cell_ballots counted ballots"}
+    assert [p.failed_regions for p in c.parties] == [(), ()] and all(p.qualified for p in c.parties)
+    assert "regional_threshold_over_published_regions" in c.applied
+    assert r.to_canonical_dict()["contests"][0]["suppressed_regions"] == c.suppressed_regions
+    # South is published and still applies: p2 with 0.4 % there fails it.
+    low_south = {**by_region, "south": {"c": list(list_counts(m, {"p1": 3000, "p2": 4}))}}
+    c = compute_results(
+        m, {"c": list(counts)}, figures, counts_by_region=low_south, suppressed_regions=["naryn"]
+    ).contest("c")
+    assert c.parties[1].failed_regions == ("south",)
+
+
+def test_a_suppressed_region_cannot_also_have_counts_and_results_without_one_keep_their_form() -> None:
+    m = list_election(["m" * 30] * 2, seats=30, rules=JK2021)
+    counts = list_counts(m, {"p1": 6000, "p2": 3000})
+    region = {"c": list(counts)}
+    figures = turnout(9_000, by_region={"north": 9000})
+    with pytest.raises(CountsError):
+        compute_results(
+            m, {"c": list(counts)}, figures, counts_by_region={"north": region}, suppressed_regions=["north"]
+        )
+    with pytest.raises(CountsError):
+        compute_results(m, {"c": list(counts)}, figures, suppressed_regions=["atlantis"])
+    figures = turnout(9_000, by_region={"north": 9000, "south": 0, "naryn": 0})
+    plain = run(m, counts, figures, {"north": counts, "south": [0] * len(counts), "naryn": [0] * len(counts)})
+    assert "suppressed_regions" not in plain.to_canonical_dict()["contests"][0]

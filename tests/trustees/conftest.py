@@ -47,7 +47,10 @@ def roster_manifest(
     if election_id is not None:
         manifest = manifest.model_copy(update={"election_id": election_id})
     roster = [e.model_copy(update={"public_key": (keys or {}).get(e.index, e.public_key)}) for e in ROSTER]
-    return manifest.with_trustees(roster[: params.n], params.k)
+    # These tests decrypt each ballot style's few ballots on its own: a minimum cell of 1 keeps the styles apart
+    # (the merge of small cells is tests/record/test_cells.py's subject).
+    policy = manifest.policy.model_copy(update={"min_cell_ballots": 1})
+    return manifest.model_copy(update={"policy": policy}).with_trustees(roster[: params.n], params.k)
 
 
 def signed(board: BulletinBoard, post: Post, index: int) -> Post:

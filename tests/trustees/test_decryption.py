@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import pytest
 
+import trustees.decryption as decryption
 from crypto.group import Point
 from record.ceremony import Post
 from tests.trustees.conftest import signed
@@ -201,3 +203,22 @@ def test_decryption_reports_progress_after_each_posted_part() -> None:
     again: list[tuple[int, int]] = []
     assert not run_decryption(election.trustees[0], transport, on_progress=lambda d, t: again.append((d, t))).posted
     assert again == [(0, 0)]
+
+
+def test_a_trustee_refuses_a_tally_with_a_cell_below_the_minimum_even_when_its_recount_agrees(
+    closed: Election, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The trustees' own refusal (`check_minimum_cells` in `check_posted_tally`), apart from the recount: the
+    board's election keeps styles of 1-3 ballots apart (minimum 1); read under the default minimum of 10 and with
+    a recount that agrees with the posted tally (an operator and a trustee build that both skip the merge), the
+    trustee still refuses to decrypt, with a stable code. Fails when that check is removed."""
+    entries = [e for e in closed.board.entries(0, closed.board.size) if e.kind.value != "decryption_share"]
+    real = decryption.read_tally(entries)
+    assert any(0 < g.ballots < 10 for g in real.tally.styles)
+    policy = real.manifest.policy.model_copy(update={"min_cell_ballots": 10})
+    strict = dataclasses.replace(real, manifest=real.manifest.model_copy(update={"policy": policy}))
+    monkeypatch.setattr(decryption, "read_tally", lambda _entries: strict)
+    monkeypatch.setattr(decryption, "recompute_tally", lambda _entries, _manifest: real.tally)
+    with pytest.raises(TallyMismatchError) as refused:
+        check_posted_tally(entries)
+    assert refused.value.code == "cell_below_minimum"

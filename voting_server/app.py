@@ -3,7 +3,8 @@
 Routers: voter API (`mobile_api.router`), admin, board, trustees, health, and the voter web app at ``/app``
 (`voting_server.voter_app`). Errors are always
 ``{"code", "message"}`` (`voting_server.http_errors`); request bodies above ``max_body_bytes`` are refused
-before parsing. The lifespan starts the board's tree-head integrator.
+before parsing. The lifespan starts the board's tree-head integrator. ``settings.role`` chooses the routers and
+routes served (`voting_server.roles`): everything, the registrar's or the ballot box's.
 """
 
 from __future__ import annotations

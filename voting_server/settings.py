@@ -61,6 +61,16 @@ def _parse_tokens(value: object) -> object:
     return tokens
 
 
+def _same_database(a: str, b: str) -> bool:
+    """Whether two SQLAlchemy URLs name one database (SQLite: one file, however its path is spelled)."""
+    from sqlalchemy.engine import make_url
+
+    url_a, url_b = make_url(a), make_url(b)
+    if url_a.get_backend_name() == url_b.get_backend_name() == "sqlite" and url_a.database and url_b.database:
+        return Path(url_a.database).resolve() == Path(url_b.database).resolve()
+    return url_a.set(drivername="x", password=None) == url_b.set(drivername="x", password=None)
+
+
 class Settings(BaseSettings):
     """Everything a server instance needs. Every field is ``SHAILOO_<NAME>`` in the environment."""
 
@@ -119,7 +129,7 @@ class Settings(BaseSettings):
         if self.role is ServerRole.REGISTRAR:
             if not self.board_database_url:
                 raise ValueError("a registrar needs SHAILOO_BOARD_DATABASE_URL (the ballot box's board database)")
-            if self.board_database_url == self.database_url:
+            if _same_database(self.board_database_url, self.database_url):
                 raise ValueError("the registrar's identity database must not be the board database")
         elif self.board_database_url is not None:
             raise ValueError("SHAILOO_BOARD_DATABASE_URL is for the registrar role only")

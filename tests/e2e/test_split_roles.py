@@ -79,7 +79,7 @@ class Server:
                 stderr=subprocess.STDOUT,
             )
         self.url = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # a loaded machine imports slowly
         while True:
             try:
                 if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:

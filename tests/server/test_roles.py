@@ -130,3 +130,14 @@ def test_role_settings_refuse_wrong_wiring(tmp_path: Path) -> None:
         Settings(role=ServerRole.REGISTRAR, database_url=f"sqlite:///{tmp_path / 'r.sqlite3'}")
     with pytest.raises(ValidationError, match="must not be the board database"):
         Settings(role=ServerRole.REGISTRAR, database_url=board, board_database_url=board)
+    with pytest.raises(ValidationError, match="must not be the board database"):  # the same file, spelled otherwise
+        Settings(
+            role=ServerRole.REGISTRAR, database_url=f"sqlite:///{tmp_path}/./board.sqlite3", board_database_url=board
+        )
+    postgres = "postgresql+psycopg://box@db/board"
+    with pytest.raises(ValidationError, match="must not be the board database"):
+        Settings(role=ServerRole.REGISTRAR, database_url="postgresql://box@db/board", board_database_url=postgres)
+    other = Settings(
+        role=ServerRole.REGISTRAR, database_url="postgresql://reg@db2/identity", board_database_url=postgres
+    )
+    assert other.board_url() == postgres

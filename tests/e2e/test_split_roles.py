@@ -87,13 +87,18 @@ class Server:
             except httpx.HTTPError:
                 pass
             if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
                 raise RuntimeError(f"server did not start: {self.log.read_text()[-2000:]}")
             time.sleep(0.2)
 
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
-            self.process.wait(timeout=30)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
 
 
 def traces(home: Path, env: Mapping[str, str], args: list[str], needles: Mapping[str, list[bytes]]) -> list[str]:
@@ -184,7 +189,11 @@ def test_registrar_and_ballot_box_run_apart_and_the_ballot_box_holds_no_personal
     ballot_box_env = dict(common)
     ballot_box_args = ["--role", "ballot-box", "--database-url", board_url]
     ballot_box = Server(ballot_box_home, ballot_box_args, ballot_box_env, free_port())
-    registrar = Server(registrar_home, registrar_args, registrar_env, free_port())
+    try:
+        registrar = Server(registrar_home, registrar_args, registrar_env, free_port())
+    except BaseException:
+        ballot_box.stop()
+        raise
     try:
         reg = httpx.Client(base_url=registrar.url, headers=OPERATOR, timeout=60)
         box = httpx.Client(base_url=ballot_box.url, headers=OPERATOR, timeout=60)

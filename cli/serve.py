@@ -13,6 +13,8 @@ from typing import Annotated
 
 import typer
 
+from voting_server.settings import ServerRole
+
 
 def register(app: typer.Typer) -> None:
     app.command("serve")(serve)
@@ -36,24 +38,35 @@ def serve(
         str | None, typer.Option(help="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db (default: SQLite file)")
     ] = None,
     redis_url: Annotated[str | None, typer.Option(help="Redis URL for sessions and rate limits (optional)")] = None,
-    issuer_keys_dir: Annotated[Path, typer.Option(help="Where the registrar keeps its issuer keys")] = Path(
-        "shailoo-issuer-keys"
-    ),
+    role: Annotated[
+        ServerRole, typer.Option(help="all: one server; registrar / ballot-box: the two separate services")
+    ] = ServerRole.ALL,
+    board_database_url: Annotated[
+        str | None, typer.Option(help="Registrar only: the ballot box's board database (SQLAlchemy URL)")
+    ] = None,
+    issuer_keys_dir: Annotated[
+        Path, typer.Option(help="Where the registrar keeps its issuer keys (not used by a ballot box)")
+    ] = Path("shailoo-issuer-keys"),
     board_key_file: Annotated[
         Path, typer.Option(help="Development only: file holding the board's signing key (made if missing)")
     ] = Path("shailoo-board.key"),
     log_level: Annotated[str, typer.Option(help="Log level")] = "info",
 ) -> None:
-    """Run the Shailoo voting server (voter, admin, board and trustee APIs)."""
+    """Run the Shailoo voting server (voter, admin, board and trustee APIs), or one of its two separate services:
+    the registrar (identification, credentials) or the ballot box (everything else; no personal data)."""
     import uvicorn
 
     from voting_server.settings import Environment, Settings
 
+    os.environ["SHAILOO_ROLE"] = role.value
     if database_url:
         os.environ["SHAILOO_DATABASE_URL"] = database_url
+    if board_database_url:
+        os.environ["SHAILOO_BOARD_DATABASE_URL"] = board_database_url
     if redis_url:
         os.environ["SHAILOO_REDIS_URL"] = redis_url
-    os.environ.setdefault("SHAILOO_ISSUER_KEYS_DIR", str(issuer_keys_dir))
+    if role is not ServerRole.BALLOT_BOX:  # the ballot box holds no issuer key
+        os.environ.setdefault("SHAILOO_ISSUER_KEYS_DIR", str(issuer_keys_dir))
     os.environ["SHAILOO_LOG_LEVEL"] = log_level.upper()
     settings = Settings()  # refuses default secrets outside development before any worker starts
     if settings.environment is Environment.DEVELOPMENT and settings.board_signing_key is None:
@@ -62,7 +75,8 @@ def serve(
 
     prepare_database(Settings())  # tables exist before the workers start
     typer.echo(
-        f"Shailoo voting server on http://{host}:{port} ({workers} worker(s), {settings.environment.value}); "
+        f"Shailoo voting server ({settings.role.value}) on http://{host}:{port} ({workers} worker(s), "
+        f"{settings.environment.value}); "
         f"database {settings.database_url.split('@')[-1]}; redis {'on' if settings.redis_url else 'off'}"
     )
     uvicorn.run(

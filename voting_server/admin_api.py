@@ -126,7 +126,7 @@ def build_admin_router() -> APIRouter:
             election_id=manifest.election_id if manifest else None,
             phase=c.election.phase.value,
             board_size=c.board.size,
-            issuer_keys_held=c.registrar.issuer_keys is not None,
+            issuer_keys_held=c.registrar is not None and c.registrar.issuer_keys is not None,
         )
 
     @router.get("/registrar-key", response_model=RegistrarKey, responses=error_responses(*auth_codes))
@@ -191,7 +191,7 @@ def build_admin_router() -> APIRouter:
     def post_register_counts(request: Request, role: OperatorRole) -> EntryAck:
         """The registrar counts the register per ballot style, signs the counts and posts ``register_counts``
         (before voting opens; once)."""
-        promise = _components(request).registrar.post_register_counts()
+        promise = _components(request).require_registrar().post_register_counts()
         return EntryAck(index=promise.index, promise=promise.to_text())
 
     @router.post("/channels/open", response_model=EntryAck, responses=error_responses(*auth_codes, "wrong_phase"))
@@ -213,9 +213,37 @@ def build_admin_router() -> APIRouter:
         # In this order: a close that will be refused stops nothing; once issuance has stopped no credential can be
         # issued (and no ballot cast with it) between the count and the close, so ballots ≤ credentials holds.
         c.election.check_close_allowed(reason)
+        if c.registrar is None:  # a ballot box: the separate registrar has posted its final counts already
+            if c.board.find_by_dedup_key("issuance:final") is None:
+                raise ApiError(
+                    "the registrar's final issuance counts are not on the board: "
+                    "POST /v1/admin/issuance/final at the registrar first",
+                    code="wrong_phase",
+                )
+            promise = c.election.close(None, reason=reason)
+            return EntryAck(index=promise.index, promise=promise.to_text())
         c.registrar.issuer.stop_issuing(manifest.election_id)
         issuance = c.registrar.issuer.board_issuance_payload(manifest.election_id)
         promise = c.election.close(issuance, reason=reason)
+        return EntryAck(index=promise.index, promise=promise.to_text())
+
+    @router.post(
+        "/issuance/final",
+        response_model=EntryAck,
+        responses=error_responses(*auth_codes, "wrong_phase", "close_too_early", "duplicate_entry"),
+    )
+    def final_issuance(
+        request: Request, role: OperatorRole, body: Annotated[CloseRequest | None, Body()] = None
+    ) -> EntryAck:
+        """A separate registrar's half of the close: when the close is allowed (same rule and ``reason`` as
+        ``/close``), stop issuing and post the final ``issuance`` counts; the ballot box's ``/close`` follows."""
+        c = _components(request)
+        registrar = c.require_registrar()
+        reason = body.reason if body is not None else None
+        manifest = c.election.state().require_manifest()
+        c.election.check_close_allowed(reason)
+        registrar.issuer.stop_issuing(manifest.election_id)
+        promise = c.election.post_final_issuance(registrar.issuer.board_issuance_payload(manifest.election_id))
         return EntryAck(index=promise.index, promise=promise.to_text())
 
     @router.post(

@@ -3,7 +3,8 @@
 Routers: voter API (`mobile_api.router`), admin, board, trustees, health, and the voter web app at ``/app``
 (`voting_server.voter_app`). Errors are always
 ``{"code", "message"}`` (`voting_server.http_errors`); request bodies above ``max_body_bytes`` are refused
-before parsing. The lifespan starts the board's tree-head integrator.
+before parsing. The lifespan starts the board's tree-head integrator. ``settings.role`` chooses the routers and
+routes served (`voting_server.roles`): everything, the registrar's or the ballot box's.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ from voting_server.health import build_health_router
 from voting_server.http_errors import BodySizeLimit, InFlightLimit, RateLimit, StrictJsonBody, install_error_handlers
 from voting_server.logs import configure_logging
 from voting_server.places_api import build_places_router
-from voting_server.settings import Settings
+from voting_server.roles import for_role
+from voting_server.settings import ServerRole, Settings
 from voting_server.trustee_api import build_trustee_router
 from voting_server.voter_app import build_voter_app_router
 
@@ -92,19 +94,23 @@ def create_app(
     if settings.max_in_flight > 0:
         # Added last, so it runs first: a refused request costs neither a Redis round trip nor a body read.
         app.add_middleware(InFlightLimit, max_in_flight=settings.max_in_flight)
+    role = settings.role
+    app.state.role = role
     app.include_router(build_health_router())
     app.include_router(build_api_docs_router(app))
-    app.include_router(build_voter_router(parts.voter_services))
-    app.include_router(build_admin_router())
-    app.include_router(build_candidates_router())
-    app.include_router(build_complaints_router())
-    app.include_router(build_complaints_pages())
-    app.include_router(build_places_router())
-    app.include_router(build_cabinet_router())
-    app.include_router(build_cabinet_pages())
-    app.include_router(build_board_router())
-    app.include_router(build_trustee_router())
-    app.include_router(build_dashboard_router(parts.board))
-    app.include_router(build_precinct_router(parts.board, operator=require_role(Role.OPERATOR)))
-    app.include_router(build_voter_app_router())
+    app.include_router(for_role(build_voter_router(parts.voter_services), role))
+    app.include_router(for_role(build_admin_router(), role))
+    if role is not ServerRole.BALLOT_BOX:  # the cabinet moves voters on the register: the registrar's
+        app.include_router(build_cabinet_router())
+        app.include_router(build_cabinet_pages())
+    if role is not ServerRole.REGISTRAR:  # the ballot box's side: the board and everything read from it
+        app.include_router(build_candidates_router())
+        app.include_router(build_complaints_router())
+        app.include_router(build_complaints_pages())
+        app.include_router(build_places_router())
+        app.include_router(build_board_router())
+        app.include_router(build_trustee_router())
+        app.include_router(build_dashboard_router(parts.board))
+        app.include_router(build_precinct_router(parts.board, operator=require_role(Role.OPERATOR)))
+        app.include_router(build_voter_app_router())
     return app

@@ -203,6 +203,19 @@ class ElectionService:
         keys.append("close")
         return self.board.append_many(items, dedup_keys=keys)[-1]
 
+    def post_final_issuance(self, issuance_payload: Mapping[str, Any]) -> SignedPromise:
+        """A separate registrar's final issuance counts (``issuance:final``), posted while voting, after it stopped
+        issuing; the ballot box's close then follows them (`close` without a payload). Posting the same counts
+        again returns the first promise; other counts are ``duplicate_entry``."""
+        if self.phase is not Phase.VOTING:
+            raise _phase_error(f"the election is {self.phase.value}, not voting: issuance counts come before the close")
+        existing = self.board.find_by_dedup_key("issuance:final")
+        if existing is not None:
+            if dict(existing.payload) != dict(issuance_payload):
+                raise ApiError("other final issuance counts are already on the board", code="duplicate_entry")
+            return self.board.promise(existing.index)
+        return self._append(EntryKind.ISSUANCE, issuance_payload, dedup_key="issuance:final")
+
     def check_close_allowed(self, reason: str | None) -> None:
         """``wrong_phase`` unless voting, ``close_too_early`` if the manifest does not allow a close now."""
         if self.phase is not Phase.VOTING:

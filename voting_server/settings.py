@@ -32,6 +32,15 @@ class Environment(StrEnum):
     PRODUCTION = "production"
 
 
+class ServerRole(StrEnum):
+    """What one server process serves (`voting_server.roles`): everything, or one side of the registrar / ballot box
+    split. The ballot box holds no identity table, no voter-hash key and no issuer key."""
+
+    ALL = "all"
+    REGISTRAR = "registrar"
+    BALLOT_BOX = "ballot-box"
+
+
 class Role(StrEnum):
     """Admin roles. An operator runs the election; an auditor reads everything the operator can, changes nothing."""
 
@@ -52,14 +61,32 @@ def _parse_tokens(value: object) -> object:
     return tokens
 
 
+def _same_database(a: str, b: str) -> bool:
+    """Whether two SQLAlchemy URLs name one database (SQLite: one file, however its path is spelled)."""
+    from sqlalchemy.engine import make_url
+
+    url_a, url_b = make_url(a), make_url(b)
+    if url_a.get_backend_name() == url_b.get_backend_name() == "sqlite" and url_a.database and url_b.database:
+        return Path(url_a.database).resolve() == Path(url_b.database).resolve()
+    return url_a.set(drivername="x", password=None) == url_b.set(drivername="x", password=None)
+
+
 class Settings(BaseSettings):
     """Everything a server instance needs. Every field is ``SHAILOO_<NAME>`` in the environment."""
 
     model_config = SettingsConfigDict(env_prefix="SHAILOO_", extra="ignore", frozen=True)
 
     environment: Environment = Environment.DEVELOPMENT
-    #: SQLAlchemy URL of the board's storage: a SQLite file by default, ``postgresql+psycopg://...`` in production.
+    #: What this process serves: ``all`` (one server), ``registrar`` or ``ballot-box`` (`voting_server.roles`).
+    role: ServerRole = ServerRole.ALL
+    #: SQLAlchemy URL of this server's own database: a SQLite file by default, ``postgresql+psycopg://...`` in
+    #: production. Role ``all`` and ``ballot-box``: the board (and what the ballot box keeps beside it). Role
+    #: ``registrar``: the identity tables only (register, issuance ledger, audit, reviews, cabinet).
     database_url: str = "sqlite:///./shailoo.sqlite3"
+    #: Role ``registrar`` only: the ballot box's board database, where the registrar appends its own entries
+    #: (issuer keys, register counts, final issuance counts) and reads the election's setup. Nothing of the
+    #: registrar's own database is ever written there.
+    board_database_url: str | None = None
     #: Optional Redis for rate limits and idempotency hints; never the only copy of anything.
     redis_url: str | None = None
     #: token → role. Environment form: ``SHAILOO_ADMIN_TOKENS="operator:<token>,auditor:<token>"``.
@@ -96,6 +123,23 @@ class Settings(BaseSettings):
         if isinstance(data, dict) and "admin_tokens" in data:
             data = {**data, "admin_tokens": _parse_tokens(data["admin_tokens"])}
         return data
+
+    @model_validator(mode="after")
+    def _role_fits(self) -> Self:
+        if self.role is ServerRole.REGISTRAR:
+            if not self.board_database_url:
+                raise ValueError("a registrar needs SHAILOO_BOARD_DATABASE_URL (the ballot box's board database)")
+            if _same_database(self.board_database_url, self.database_url):
+                raise ValueError("the registrar's identity database must not be the board database")
+        elif self.board_database_url is not None:
+            raise ValueError("SHAILOO_BOARD_DATABASE_URL is for the registrar role only")
+        if self.role is ServerRole.BALLOT_BOX and self.issuer_keys_dir is not None:
+            raise ValueError("the ballot box holds no issuer keys: SHAILOO_ISSUER_KEYS_DIR is for the registrar")
+        return self
+
+    def board_url(self) -> str:
+        """The database the board lives in: this server's own, or (registrar) the ballot box's."""
+        return self.board_database_url or self.database_url
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Self:

@@ -25,6 +25,7 @@ from voting_server.board_api import build_board_router
 from voting_server.cabinet import build_cabinet_pages, build_cabinet_router
 from voting_server.candidates_api import build_candidates_router
 from voting_server.complaints import build_complaints_router
+from voting_server.cr_api import build_cr_router
 from voting_server.complaints_page import build_complaints_pages
 from voting_server.components import Components, build_components
 from voting_server.dashboard import build_dashboard_router
@@ -90,6 +91,7 @@ def create_app(
         app.add_middleware(InFlightLimit, max_in_flight=settings.max_in_flight)
     app.include_router(build_health_router())
     app.include_router(build_voter_router(parts.voter_services))
+    app.include_router(build_cr_router())
     app.include_router(build_admin_router())
     app.include_router(build_candidates_router())
     app.include_router(build_complaints_router())

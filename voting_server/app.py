@@ -25,9 +25,9 @@ from voting_server.board_api import build_board_router
 from voting_server.cabinet import build_cabinet_pages, build_cabinet_router
 from voting_server.candidates_api import build_candidates_router
 from voting_server.complaints import build_complaints_router
-from voting_server.cr_api import build_cr_router
 from voting_server.complaints_page import build_complaints_pages
 from voting_server.components import Components, build_components
+from voting_server.cr_api import build_cr_router
 from voting_server.dashboard import build_dashboard_router
 from voting_server.health import build_health_router
 from voting_server.http_errors import BodySizeLimit, InFlightLimit, RateLimit, StrictJsonBody, install_error_handlers

@@ -1,5 +1,13 @@
-"""Casting in the coercion-resistant mode over HTTP (``POST /v1/cr/ballots``): docs/server.md, "Coercion-resistant
-ballots".
+"""The coercion-resistant mode over HTTP: registration (``POST /v1/cr/credentials``) and casting
+(``POST /v1/cr/ballots``); docs/server.md, "The coercion-resistant mode".
+
+Registration: a voter identified by the usual flow (face check, or a precinct device's attestation) sends her
+session id and her device's designated-verifier key D = d·G. The registrar takes her slot (once per voter:
+``already_identified``), makes the credential secret s, posts Enc(S) as the next ``cr_roster`` entry (position n,
+dedup key ``cr_roster:<n>``) and answers s with the designated-verifier proof (`crypto.credentials`, context
+`record.cr_board.roster_proof_context`) that entry n holds S = s·G. The proof convinces only the holder of d: with
+d the device simulates the same proof for any fake s′ (`simulate_roster_credential`). Trust stated plainly: in this
+demo-grade flow the registrar (this server) learns s, so it could cast with it (docs/security.md).
 
 A ``cr_ballot`` (`record.cr_ballot`) carries no credential key, so the server cannot tell a voter's ballots apart
 and never tries: it checks the ballot strictly and completely, as check 47 of the verifier does, and posts it. The
@@ -22,17 +30,20 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from bulletin_board.entries import EntryKind
 from bulletin_board.errors import DuplicateEntryError
 from bulletin_board.phases import Phase
 from crypto.canonical import canonical_json
+from crypto.credentials import encrypt_credential, prove_roster_credential
+from crypto.group import Point, Scalar
 from elections.manifest import Manifest
 from mobile_api.errors import ApiError
 from mobile_api.openapi import error_responses
 from record.ballot import election_base_hash
 from record.cr_ballot import CrBallot, CrBallotError, check_cr_ballot
+from record.cr_board import make_roster_post, roster_proof_context
 from record.cr_tally import bits_by_contest, mode_contests
 from record.window import VotingWindow
 from voting_server.components import Components
@@ -40,6 +51,74 @@ from voting_server.election import ElectionService
 
 MODE: Final = "coercion_resistant"
 HASH_TAG: Final = b"shailoo/cr-ballot-hash\x00"
+
+
+class CrRegistrationRequest(BaseModel):
+    """An identified session and the device's designated-verifier key (hex of a compressed P-256 point)."""
+
+    session_id: str = Field(min_length=1, max_length=200)
+    device_key: str = Field(min_length=66, max_length=66)
+
+
+class CrRegistration(BaseModel):
+    """The voter's credential: her roster position, the credential secret s, the roster entry Enc(S) and the
+    designated-verifier proof that it holds S (all hex)."""
+
+    style_id: str
+    position: int
+    credential_secret: str
+    roster_credential: str
+    proof: str
+
+
+def register_cr_voter(components: Components, request: CrRegistrationRequest) -> CrRegistration:
+    """Register an identified voter in the coercion-resistant mode (module docstring)."""
+    election = components.election
+    manifest = election.state().require_manifest()
+    if manifest.policy.mode != MODE:
+        raise ApiError("this election is not in the coercion-resistant mode", code="wrong_mode")
+    device = Point.from_hex(request.device_key)  # validated: ``invalid_point`` / ``non_canonical``
+    base = cr_base_hash(election)
+    state = election.state()
+    assert state.joint_key is not None  # cr_base_hash checked it
+    key = state.joint_key.joint_public_key
+    manifest, style_id = components.registrar.claim_identified(request.session_id)
+    secret, nonce = Scalar.random(), Scalar.random()
+    credential = encrypt_credential(key, secret, nonce)
+    signer = components.registrar.identity_settings.registrar_signing_key
+    position = _next_roster_position(election)
+    while True:
+        try:
+            election.board.append(
+                EntryKind.CR_ROSTER,
+                make_roster_post(signer, manifest, position, credential),
+                dedup_key=f"cr_roster:{position}",
+            )
+            break
+        except DuplicateEntryError:  # another worker took that position: the next one
+            position += 1
+    proof = prove_roster_credential(roster_proof_context(base, position), key, secret, credential, nonce, device)
+    return CrRegistration(
+        style_id=style_id,
+        position=position,
+        credential_secret=secret.to_bytes().hex(),
+        roster_credential=credential.to_bytes().hex(),
+        proof=proof.to_bytes().hex(),
+    )
+
+
+def _next_roster_position(election: ElectionService) -> int:
+    """The first position without a ``cr_roster`` entry (positions are consecutive from 0)."""
+    low, high = 0, 1
+    while election.board.find_by_dedup_key(f"cr_roster:{high - 1}") is not None:
+        low, high = high, high * 2
+    while low < high:  # the first free position is in [low, high)
+        mid = (low + high) // 2
+        if election.board.find_by_dedup_key(f"cr_roster:{mid}") is not None:
+            low = mid + 1
+        else:
+            high = mid
+    return low
 
 
 class CrReceipt(BaseModel):
@@ -104,6 +183,25 @@ def check_mode_ballot(manifest: Manifest, ballot: CrBallot, base_hash: bytes, pu
 
 def build_cr_router() -> APIRouter:
     router = APIRouter(prefix="/v1/cr", tags=["coercion-resistant"])
+
+    @router.post(
+        "/credentials",
+        response_model=CrRegistration,
+        responses=error_responses(
+            "wrong_mode",
+            "wrong_phase",
+            "outside_voting_window",
+            "not_found",
+            "identification_failed",
+            "already_identified",
+            "invalid_point",
+            "non_canonical",
+        ),
+    )
+    def register(request: Request, body: CrRegistrationRequest) -> CrRegistration:
+        """An identified voter's credential with its designated-verifier proof; her encrypted credential goes on
+        the roster."""
+        return register_cr_voter(request.app.state.components, body)
 
     @router.post(
         "/ballots",

@@ -14,9 +14,11 @@ import pytest
 from typer.testing import CliRunner
 
 from bulletin_board.export import write_export
+from bulletin_board.witness import MemoryWitnessStore, Witness
 from cli.main import app
 from mobile_api.errors import ClientError
-from tests.server.harness import Election
+from tests.server.harness import WITNESS_NAME, Election
+from tests.server.test_cr_cast import flip_hex, make_ballot
 from trustees.cr_in_process import WorkingTrustee, run_cr_tally
 from voting_server.cr_api import cr_base_hash
 
@@ -24,11 +26,26 @@ CR_POLICY = {"mode": "coercion_resistant", "mixing_trustees_required": 2}
 
 
 def test_cr_election_over_http(tmp_path: Path) -> None:
-    election = Election(tmp_path, policy=CR_POLICY, registered=8)
+    election = Election(tmp_path, policy=CR_POLICY)
     try:
         election.load_manifest()
         election.key_ceremony()
         election.open_voting()
+        board = election.components.board
+        witness = Witness(
+            WITNESS_NAME,
+            election.witness_key,
+            log_origin=board.origin,
+            log_key=board.public_key,
+            store=MemoryWitnessStore(),
+            clock=election.clock,
+        )
+
+        def checkpoint() -> None:
+            board.integrate()
+            board.collect_cosignature(witness)
+
+        checkpoint()
         manifest = election.manifest
         contests = sorted(manifest.ballot_styles[0].contest_ids)
         sizes = {c: len(manifest.contest(c).selections) for c in contests}
@@ -56,9 +73,15 @@ def test_cr_election_over_http(tmp_path: Path) -> None:
             with pytest.raises(ClientError):
                 client.obtain_cr_credential(session.session_id)
         assert coercer_checks == 2
+        # A forged ballot (one byte of the credential proof changed) is refused with its code; nothing is written.
+        forged = make_ballot(election)
+        forged["credential_proof"] = flip_hex(forged["credential_proof"], 129)
+        size = board.size
+        refused = election.http.post("/v1/cr/ballots", json=forged)
+        assert refused.json()["code"] == "invalid_proof" and board.size == size
 
         election.close_voting()
-        board = election.components.board
+        checkpoint()
         state = election.components.election.state()
         assert state.joint_key is not None
         trustees = [WorkingTrustee.from_store(election.trustee_stores[j - 1]) for j in (1, 3, 5)]
@@ -67,7 +90,7 @@ def test_cr_election_over_http(tmp_path: Path) -> None:
         for c in contests:
             assert {k: n for k, n in enumerate(result["counts"][c]) if n} == dict(expected[c])
 
-        board.integrate()
+        checkpoint()
         path = tmp_path / "board.jsonl"
         with path.open("wb") as f:
             write_export(board, f)

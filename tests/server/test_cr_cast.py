@@ -128,3 +128,44 @@ def test_a_homomorphic_election_refuses_the_route(tmp_path: Path) -> None:
         assert response.json()["code"] == "wrong_mode"
     finally:
         e.close()
+
+
+def test_the_sdk_refuses_a_registrar_proof_for_another_entry(
+    election: Election, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The device checks the designated-verifier proof: a registrar whose proof is made for another roster position
+    (everything else right) is caught with ``invalid_proof``."""
+    import voting_server.cr_api as cr_api
+    from crypto.errors import ShailooError
+    from record.cr_board import roster_proof_context
+
+    monkeypatch.setattr(cr_api, "roster_proof_context", lambda base, position: roster_proof_context(base, position + 1))
+    client = election.voter_client()
+    number, _ = election.register_voter(election.manifest.ballot_styles[0].style_id)
+    session = client.start_identification(number)
+    election.attest(client, number, session.session_id)
+    with pytest.raises(ShailooError) as refused:
+        client.obtain_cr_credential(session.session_id)
+    assert refused.value.code == "invalid_proof"
+
+
+def test_a_registered_voter_gets_a_credential_and_a_roster_entry_and_fakes_pass_the_same_check(
+    election: Election,
+) -> None:
+    client = election.voter_client()
+    number, _ = election.register_voter(election.manifest.ballot_styles[0].style_id)
+    session = client.start_identification(number)
+    election.attest(client, number, session.session_id)
+    real = client.obtain_cr_credential(session.session_id)
+    board = election.components.board
+    roster = [e for e in board.entries(0, board.size) if e.kind is EntryKind.CR_ROSTER]
+    assert [e.payload["position"] for e in roster] == [real.position] == [0]
+    assert roster[0].payload["credential"] == real.roster_credential.to_bytes().hex()
+    device = client.cr_device_key(real.position)
+    for _ in range(3):
+        client.fake_cr_credential(real).check(client.election(), device)
+    # both cast: the server cannot tell them apart
+    contests = mode_contests(election.manifest)
+    client.cast_cr(client.fake_cr_credential(real), dict.fromkeys(contests, 0))
+    client.cast_cr(real, dict.fromkeys(contests, 0))
+    assert len(cr_entries(election)) == 2

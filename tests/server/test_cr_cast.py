@@ -126,6 +126,9 @@ def test_a_homomorphic_election_refuses_the_route(tmp_path: Path) -> None:
         e.setup_to_voting()
         response = e.http.post("/v1/cr/ballots", json={"election_id": e.manifest.election_id})
         assert response.json()["code"] == "wrong_mode"
+        device = "02" + "11" * 32
+        response = e.http.post("/v1/cr/credentials", json={"session_id": "any", "device_key": device})
+        assert response.json()["code"] == "wrong_mode"
     finally:
         e.close()
 

@@ -17,7 +17,7 @@ from bulletin_board.export import write_export
 from bulletin_board.witness import MemoryWitnessStore, Witness
 from cli.main import app
 from mobile_api.errors import ClientError
-from tests.server.harness import WITNESS_NAME, Election
+from tests.server.harness import OPERATOR, WITNESS_NAME, Election
 from tests.server.test_cr_cast import flip_hex, make_ballot
 from trustees.cr_in_process import WorkingTrustee, run_cr_tally
 from voting_server.cr_api import cr_base_hash
@@ -82,6 +82,10 @@ def test_cr_election_over_http(tmp_path: Path) -> None:
 
         election.close_voting()
         checkpoint()
+        # The homomorphic tally route refuses this mode (it would move the board to tallying with no ballots).
+        size = board.size
+        refused = election.http.post("/v1/admin/tally", json={}, headers=OPERATOR)
+        assert refused.json()["code"] == "wrong_mode" and board.size == size
         state = election.components.election.state()
         assert state.joint_key is not None
         trustees = [WorkingTrustee.from_store(election.trustee_stores[j - 1]) for j in (1, 3, 5)]

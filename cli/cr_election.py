@@ -38,8 +38,6 @@ from crypto.credentials import (
     verify_roster_credential,
 )
 from crypto.group import Point, Scalar
-from crypto.hashing import hash_fields
-from crypto.share_encryption import u32
 from crypto.shuffle import Row
 from elections.manifest import Manifest, TrusteeRosterEntry
 from elections.presets import build_preset
@@ -52,6 +50,7 @@ from record.cr_board import (
     make_blinding_post,
     make_roster_post,
     roster_mix_input,
+    roster_proof_context,
 )
 from record.cr_tally import (
     CrCount,
@@ -76,13 +75,7 @@ ORIGIN = "cec.shailoo.kg/cr-demo"
 CEREMONY = CeremonyParams(n=3, k=2)
 #: The trustees who mix, blind and decrypt (2 of 3; trustee 2 stays away).
 WORKING = (1, 3)
-ROSTER_PROOF_TAG = "cr/roster-proof-context"
 WITNESS_NAME = "observers.example/witness"
-
-
-def roster_proof_context(base_hash: bytes, position: int) -> bytes:
-    """The context of the designated-verifier proof the registrar gives the voter registered ``position``-th."""
-    return hash_fields(ROSTER_PROOF_TAG, base_hash, u32(position))
 
 
 def cr_manifest(

@@ -206,6 +206,14 @@ class IdentificationService:
                     "this face matches another registered voter better than the one named: see the registrar"
                 )
 
+    def claim(self, session_id: str) -> Issuance:
+        """Take the voter's slot for an identified session without a blind signature (the coercion-resistant mode,
+        whose credential goes on the roster instead); one per voter per election, like `issue_credential`."""
+        state = self._sessions.take(session_id, "credential")
+        return self._issuer.issue_for_voter_hash(
+            state["election_id"], state["voter_hash"], state["ballot_style_id"], state["channel"], None, None
+        )
+
     def issue_credential(self, session_id: str, blinded_message: bytes, client_address: str) -> Issuance:
         """Blind-sign the device's blinded credential message; one per voter per election (database constraint)."""
         state = self._sessions.take(session_id, "credential")

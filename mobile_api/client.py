@@ -33,7 +33,14 @@ from bulletin_board.checkpoint import SignedPromise, SignedTreeHead, verify_prom
 from bulletin_board.entries import Entry, EntryKind
 from bulletin_board.proofs import InclusionProof
 from crypto.blind_rsa import BlindRsaPublicKey
-from crypto.group import Point
+from crypto.credentials import (
+    RosterProof,
+    public_credential,
+    simulate_roster_credential,
+    verify_roster_credential,
+)
+from crypto.elgamal import Ciphertext
+from crypto.group import Point, Scalar
 from elections.ballot import encode_ballot
 from elections.manifest import Manifest
 from identity.credentials import Credential, CredentialRequest
@@ -50,6 +57,9 @@ from mobile_api.schemas import (
     ReceiptStatus,
 )
 from record.ballot import BallotReveal, EncryptedBallot, SpoiledBallot, check_spoiled, create_ballot
+from record.cr_ballot import create_cr_ballot
+from record.cr_board import roster_proof_context
+from record.cr_tally import bits_by_contest, mode_contests
 
 #: The longest random delay (seconds) a connected client waits between its credential and its cast by default.
 DEFAULT_CAST_DELAY_MAX_SECONDS: Final = 120.0
@@ -68,6 +78,34 @@ class ElectionView:
     issuer_keys: dict[str, BlindRsaPublicKey]
     base_hash: bytes
     board_key: Ed25519PublicKey
+
+
+@dataclass(frozen=True)
+class CrCredential:
+    """A credential of the coercion-resistant mode as a device holds it: the roster position, the secret s, the
+    roster entry Enc(S) and the designated-verifier proof that the entry holds s·G. A fake has the same form and
+    passes the same check; only the device (which holds d) knows which is which."""
+
+    style_id: str
+    position: int
+    secret: Scalar
+    roster_credential: Ciphertext
+    proof: RosterProof
+
+    def check(self, view: ElectionView, device_key: Point) -> None:
+        """The coercer's (and the device's) check: the proof under the designated verifier's key D
+        (``invalid_proof``)."""
+        verify_roster_credential(
+            roster_proof_context(view.base_hash, self.position),
+            view.joint_public_key,
+            public_credential(self.secret),
+            self.roster_credential,
+            device_key,
+            self.proof,
+        )
+
+    def __repr__(self) -> str:
+        return f"CrCredential(position={self.position}, secret=<hidden>)"
 
 
 class PreparedBallot:
@@ -145,6 +183,8 @@ class VoterClient:
             raise ValueError("the cast delay is a non-negative number of seconds")
         self.http = http
         self._view: ElectionView | None = None
+        #: The designated-verifier secrets d of this device's coercion-resistant credentials, by roster position.
+        self._cr_device: dict[int, Scalar] = {}
         self._cast_connection = cast_connection
         self._cast_delay_max_ms = int(cast_delay_max_seconds * 1000)
         self._sleep = sleep
@@ -255,6 +295,67 @@ class VoterClient:
         credential = request.finalize(bytes.fromhex(issued.blind_signature))
         self._cast_not_before = time.monotonic() + self._draw_cast_delay()
         return credential
+
+    # --- the coercion-resistant mode (docs/server.md, "The coercion-resistant mode") -----------------------------
+
+    def obtain_cr_credential(self, session_id: str) -> CrCredential:
+        """Register the identified session in the coercion-resistant mode: make the device's designated-verifier
+        key d (kept in this client), receive the credential secret with the registrar's proof that the roster
+        entry holds it, and check that proof (``invalid_proof`` if it fails: the registrar cheated)."""
+        view = self.election()
+        device = Scalar.random()
+        body = {"session_id": session_id, "device_key": Point.base_mul(device).to_bytes().hex()}
+        got = self._request("POST", "/v1/cr/credentials", json=body)
+        try:
+            credential = CrCredential(
+                style_id=str(got["style_id"]),
+                position=int(got["position"]),
+                secret=Scalar.from_hex(str(got["credential_secret"])),
+                roster_credential=Ciphertext.from_bytes(bytes.fromhex(str(got["roster_credential"]))),
+                proof=RosterProof.from_bytes(bytes.fromhex(str(got["proof"]))),
+            )
+        except (KeyError, TypeError, ValueError) as e:
+            raise ClientError(f"the registrar's answer does not read: {e}", code="malformed") from e
+        self._cr_device[credential.position] = device
+        credential.check(view, Point.base_mul(device))
+        return credential
+
+    def fake_cr_credential(self, real: CrCredential) -> CrCredential:
+        """A fake of ``real`` for a coercer: a fresh secret with a proof simulated with the device key, which
+        passes the very check (`CrCredential.check`) the real one passes; ballots cast with it are dropped at the
+        tally. Possible at any time after registration, any number of times."""
+        device = self._cr_device.get(real.position)
+        if device is None:
+            raise ClientError("this device holds no designated-verifier key for that credential", code="not_found")
+        view = self.election()
+        fake = Scalar.random()
+        context = roster_proof_context(view.base_hash, real.position)
+        proof = simulate_roster_credential(
+            context, view.joint_public_key, public_credential(fake), real.roster_credential, device
+        )
+        return CrCredential(real.style_id, real.position, fake, real.roster_credential, proof)
+
+    def cr_device_key(self, position: int) -> Point:
+        """The public designated-verifier key D of the credential registered at ``position`` (what the device
+        shows alongside a credential, real or fake)."""
+        return Point.base_mul(self._cr_device[position])
+
+    def cast_cr(self, credential: CrCredential, choices: Mapping[str, int]) -> dict[str, Any]:
+        """Encrypt ``choices`` (contest id → index of the chosen selection, every contest of the mode) with the
+        credential, real or fake, and cast; the receipt (``entry_index``, ``ballot_hash``)."""
+        view = self.election()
+        manifest = view.manifest
+        style_id = manifest.ballot_styles[0].style_id
+        bits = bits_by_contest(manifest, style_id)
+        contests = mode_contests(manifest)
+        if sorted(choices) != contests:
+            raise ClientError(f"a ballot of this mode chooses in {contests}", code="wrong_ballot_style")
+        packed = {c: (choices[c], bits[c]) for c in contests}
+        ballot = create_cr_ballot(
+            view.base_hash, view.joint_public_key, manifest.election_id, style_id, credential.secret, packed
+        )
+        result: dict[str, Any] = self._request("POST", "/v1/cr/ballots", json=ballot.to_payload())
+        return result
 
     # --- ballots ------------------------------------------------------------------------------------------------
 

@@ -54,6 +54,7 @@ from record.trustee_posts import check_trustee_post, sign_trustee_post
 
 ROSTER_TAG: Final = "registrar/cr_roster"
 BLINDING_CONTEXT_TAG: Final = "cr/blinding-context"
+ROSTER_PROOF_TAG: Final = "cr/roster-proof-context"
 LISTS: Final = ("ballots", "roster")
 _MAX_FIELD_BYTES: Final = 32 * 1024 * 1024
 
@@ -128,6 +129,12 @@ def make_roster_post(
     post = RosterPost(manifest.election_id, position, credential, signing.public_key_bytes(key))
     body = roster_signing_body(manifest.manifest_hash(), post.unsigned_payload())
     return {**post.unsigned_payload(), "signature": signing.sign(key, ROSTER_TAG, body).hex()}
+
+
+def roster_proof_context(base_hash: bytes, position: int) -> bytes:
+    """The context of the designated-verifier proof the registrar gives the voter registered ``position``-th
+    (``H("cr/roster-proof-context", B, u32(position))``): the device and the registrar compute it alike."""
+    return hash_fields(ROSTER_PROOF_TAG, base_hash, u32(position))
 
 
 def check_roster(manifest: Manifest, payloads: Sequence[Mapping[str, Any]]) -> list[Ciphertext]:

@@ -29,6 +29,7 @@ from voting_server.candidates_api import build_candidates_router
 from voting_server.complaints import build_complaints_router
 from voting_server.complaints_page import build_complaints_pages
 from voting_server.components import Components, build_components
+from voting_server.cr_api import build_cr_router
 from voting_server.dashboard import build_dashboard_router
 from voting_server.health import build_health_router
 from voting_server.http_errors import BodySizeLimit, InFlightLimit, RateLimit, StrictJsonBody, install_error_handlers
@@ -99,6 +100,7 @@ def create_app(
     app.include_router(build_health_router())
     app.include_router(build_api_docs_router(app))
     app.include_router(for_role(build_voter_router(parts.voter_services), role))
+    app.include_router(for_role(build_cr_router(), role))
     app.include_router(for_role(build_admin_router(), role))
     if role is not ServerRole.BALLOT_BOX:  # the cabinet moves voters on the register: the registrar's
         app.include_router(build_cabinet_router())

@@ -175,7 +175,7 @@ class ElectionService:
         state = self.state()
         manifest, _, issuer_keys, base = state.require_voting_material()
         missing = {s.style_id for s in manifest.ballot_styles} - set(issuer_keys)
-        if missing:
+        if missing and not state.coercion_resistant:  # that mode's credentials are on the cr_roster instead
             raise _phase_error(f"ballot styles without an issuer key: {sorted(missing)}")
         if self.board.find_by_dedup_key("register_counts") is None:
             raise _phase_error("the registrar's register counts are not on the board: post them before voting opens")

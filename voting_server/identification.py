@@ -286,6 +286,19 @@ class RegistrarService:
         )
         return CredentialIssued(style_id=issuance.ballot_style_id, blind_signature=issuance.blind_signature.hex())
 
+    def claim_identified(self, session_id: str) -> tuple[Manifest, str]:
+        """Take the slot of the voter identified in ``session_id`` (face or precinct device) without a blind
+        signature: the coercion-resistant mode's registration. Once per voter (``already_identified``); the
+        manifest and the voter's ballot style."""
+        manifest = self._require_voting()
+        if self.store.take(_FACE_PREFIX + session_id) is not None:
+            return manifest, self._face_service(manifest).claim(session_id).ballot_style_id
+        state = self._sessions.take(session_id, "credential")
+        issuance = self.issuer.issue_for_voter_hash(
+            state["election_id"], state["voter_hash"], state["ballot_style_id"], state["channel"], None, None
+        )
+        return manifest, issuance.ballot_style_id
+
 
 class _ManifestStyles:
     """identity's `BallotStyleResolver` over the election's manifest."""

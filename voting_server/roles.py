@@ -21,6 +21,7 @@ REGISTRAR_ROUTES: Final = frozenset(
         ("POST", "/v1/identification/sessions/{session_id}/face"),
         ("POST", "/v1/identification/sessions/{session_id}/attestation"),
         ("POST", "/v1/credentials"),
+        ("POST", "/v1/cr/credentials"),
         ("POST", "/v1/admin/issuer-keys"),
         ("GET", "/v1/admin/registrar-key"),
         ("POST", "/v1/admin/register-counts"),

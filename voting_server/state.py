@@ -35,10 +35,18 @@ class ElectionState:
 
     @cached_property
     def base_hash(self) -> bytes | None:
-        """The election base hash (computed once: it hashes the manifest and every issuer key)."""
-        if self.manifest is None or self.joint_key is None or not self.issuer_keys:
+        """The election base hash (computed once: it hashes the manifest and every issuer key). The
+        coercion-resistant mode has no issuer keys (its credentials are on the ``cr_roster``): its base hash is
+        there as soon as the manifest and the joint key are."""
+        if self.manifest is None or self.joint_key is None:
+            return None
+        if not self.issuer_keys and not self.coercion_resistant:
             return None
         return election_base_hash(self.manifest, self.joint_key.joint_public_key, self.issuer_keys)
+
+    @property
+    def coercion_resistant(self) -> bool:
+        return self.manifest is not None and self.manifest.policy.mode == "coercion_resistant"
 
     def require_manifest(self) -> Manifest:
         if self.manifest is None:

@@ -92,6 +92,9 @@ class TallyService:
     def start(self) -> SignedPromise:
         """Post the encrypted tally (phase ``closed``). Idempotent: once posted, the tally is computed again from the
         board and the posted entry's promise returned when the two are the same bytes (``tally_mismatch`` if not)."""
+        manifest = self.election.state().require_manifest()
+        if manifest.policy.mode == "coercion_resistant":  # that mode mixes instead (trustees.cr_in_process)
+            raise ApiError("a coercion-resistant election has no homomorphic tally", code="wrong_mode")
         phase = self.election.phase
         if phase in (Phase.TALLYING, Phase.DECRYPTED):
             return self.recompute()

@@ -204,36 +204,65 @@ def _summary(kind: str, payload: dict[str, Any]) -> str:
         return ""
 
 
+#: Contests shown open on the results page; past this many, the others are folded behind their summary line.
+OPEN_CONTESTS: Final = 2
+#: Rows of a vote table shown before "show all".
+TOP_ROWS: Final = 10
+
+
 def _results(m: DashboardModel, lang: str) -> list[dict[str, Any]]:
+    """Per contest: the chart, party votes (lists, with seats) apart from preference votes (by candidate name,
+    grouped per list), and candidate votes; long tables are cut to `TOP_ROWS` with the rest behind "show all"."""
     if m.result is None or m.manifest is None:
         return []
+    manifest = m.manifest
+    on_list = {(c.party_id, c.list_position): c for c in manifest.candidates if c.party_id is not None}
     out = []
-    for contest in m.result.get("results", {}).get("contests", []):
+    listed = m.result.get("results", {}).get("contests", [])
+    for number, contest in enumerate(listed):
         cid = contest["contest_id"]
+        definition = manifest.contest(cid)
         elected, runoff = set(contest.get("elected", [])), set(contest.get("runoff", []))
-        parties = [
-            (selection_label(m.manifest, cid, f"party-{p['party_id']}", lang), p) for p in contest.get("parties", [])
-        ]
-        rows = []
+        rows: list[tuple[str, int, bool]] = []  # candidates, parties (votes for the list), against all, yes/no
+        preferences: dict[str, list[tuple[int, str, int, bool]]] = {}  # party → (position, candidate, votes, won)
         for s in contest.get("selections", []):
-            label = selection_label(m.manifest, cid, s["selection_id"], lang)
-            sel = m.manifest.contest(cid).selections[m.manifest.contest(cid).selection_index(s["selection_id"])]
+            sel = definition.selections[definition.selection_index(s["selection_id"])]
+            votes = int(s["votes"])
+            if sel.kind == "party_preference" and sel.party_id is not None:
+                candidate = on_list.get((sel.party_id, sel.list_position))
+                name = str(getattr(candidate.name, lang)) if candidate else f"№ {sel.list_position}"
+                won = candidate is not None and candidate.candidate_id in elected
+                preferences.setdefault(sel.party_id, []).append((sel.list_position or 0, name, votes, won))
+                continue
+            label = selection_label(manifest, cid, s["selection_id"], lang)
             if sel.kind == "against_all":
                 label = translate("against_all", lang)
             won = sel.candidate_id in elected or sel.candidate_id in runoff if sel.candidate_id else False
-            rows.append((label, int(s["votes"]), won))
-        seat_parties = [(_party_name(m, p["party_id"], lang), int(p.get("seats", 0))) for _, p in parties]
+            rows.append((label, votes, won))
+        seats = {str(p["party_id"]): int(p.get("seats", 0)) for p in contest.get("parties", [])}
+        seat_parties = [(_party_name(m, pid, lang), n) for pid, n in seats.items()]
+        rows.sort(key=lambda r: -r[1])
         chart = (
             charts.hemicycle(seat_parties, title=cid)
             if any(n for _, n in seat_parties)
-            else charts.vote_bars(sorted(rows, key=lambda r: -r[1])[:20], title=cid)
+            else charts.vote_bars(rows[:TOP_ROWS], title=cid)
         )
-        name = m.manifest.contest(cid).name
+        lists = [
+            {
+                "party": _party_name(m, pid, lang),
+                "seats": seats.get(pid, 0),
+                "rows": sorted(prefs, key=lambda r: (-r[2], r[0])),
+            }
+            for pid, prefs in sorted(preferences.items(), key=lambda kv: (-seats.get(kv[0], 0), kv[0]))
+        ]
         out.append(
             {
                 "contest": contest,
-                "name": getattr(name, lang),
-                "rows": sorted(rows, key=lambda r: -r[1]),
+                "name": getattr(definition.name, lang),
+                "open": number < OPEN_CONTESTS or len(listed) <= OPEN_CONTESTS + 1,
+                "rows": rows[:TOP_ROWS],
+                "more_rows": rows[TOP_ROWS:],
+                "lists": lists,
                 "chart": Markup(chart),  # noqa: S704 - built from escaped parts in observer.dashboard.charts
                 "elected": [_candidate_name(m, c, lang) for c in contest.get("elected", [])],
                 "runoff": [_candidate_name(m, c, lang) for c in contest.get("runoff", [])],

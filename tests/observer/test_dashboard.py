@@ -155,3 +155,20 @@ def test_no_empty_table_header_and_scrolling_regions_take_focus(client: TestClie
         assert not re.search(r"<th[^>]*>\s*</th>", html), page
         for tag in re.findall(r"<pre[^>]*>", html) + re.findall(r'<div class="scroll"[^>]*>', html):
             assert 'tabindex="0"' in tag, (page, tag)
+
+
+def test_the_kiosk_receipt_url_opens_the_ballot_on_the_servers_dashboard(election: BuiltElection) -> None:
+    """`precinct.printing.tracking_url` (what the receipt's QR holds) is a page the server's /observe mount serves."""
+    from urllib.parse import urlsplit
+
+    from fastapi import FastAPI
+
+    from observer.dashboard.app import build_dashboard_router
+    from precinct.printing import tracking_url
+
+    app = FastAPI()
+    app.include_router(build_dashboard_router(ExportReader(load_export(election.path)), base="/observe"))
+    code = election.tracking_codes[-1]
+    url = urlsplit(tracking_url("https://shailoo.example.kg", code))
+    page = TestClient(app).get(f"{url.path}?{url.query}")
+    assert page.status_code == 200 and 'id="tracked"' in page.text and code in page.text

@@ -124,12 +124,15 @@ def build_dashboard_router(reader: BoardReader, *, base: str = "") -> APIRouter:
 
     @router.get("/track", response_class=HTMLResponse)
     def track(request: Request, lang: Lang = None, code: Annotated[str, Query(max_length=32)] = "") -> HTMLResponse:
-        found = model.refresh().track(code) if code else None
-        proof = None
+        m = model.refresh()
+        found = m.track(code) if code else None
+        proof, held = None, None
         if found is not None:
             e = next(reader.iter_entries(found.index, found.index + 1))
             proof = _proof(reader, e.index, e.entry_hash, e.leaf_bytes)
-        return render("track.html", lang, request, code=code, found=found, proof=proof)
+            if found.kind == "spoiled_ballot":
+                held = _held(m, e.payload, language(lang))
+        return render("track.html", lang, request, code=code, found=found, proof=proof, held=held)
 
     @router.get("/results", response_class=HTMLResponse)
     def results(request: Request, lang: Lang = None) -> HTMLResponse:
@@ -183,6 +186,36 @@ def _proof(reader: BoardReader, index: int, entry_hash: bytes, leaf_bytes: bytes
         "leaf_b64": base64.b64encode(leaf_bytes).decode(),
         "server_ok": ok,
     }
+
+
+def _held(m: DashboardModel, payload: dict[str, Any], lang: str) -> list[tuple[str, list[str]]] | None:
+    """A challenged ballot's opened choices as (contest name, selection names in ``lang``), in ballot order;
+    ``None`` if its reveal does not open it (`DashboardModel.opened_spoiled`)."""
+    marks = m.opened_spoiled(payload)
+    if marks is None or m.manifest is None:
+        return None
+    shown = []
+    for contest_id, selection_ids in marks.items():
+        contest = m.manifest.contest(contest_id)
+        names = []
+        for selection_id in selection_ids:
+            selection = contest.selections[contest.selection_index(selection_id)]
+            if selection.kind == "against_all":
+                names.append(translate("against_all", lang))
+            elif selection.kind == "party_preference" and selection.party_id is not None:
+                person = next(
+                    (
+                        c
+                        for c in m.manifest.candidates
+                        if c.party_id == selection.party_id and c.list_position == selection.list_position
+                    ),
+                    None,
+                )
+                names.append(str(getattr(person.name, lang)) if person else selection_id)
+            else:
+                names.append(selection_label(m.manifest, contest_id, selection_id, lang))
+        shown.append((str(getattr(contest.name, lang)), names))
+    return shown
 
 
 def _summary(kind: str, payload: dict[str, Any]) -> str:

@@ -107,6 +107,7 @@ _T: Final[dict[str, tuple[str, str, str]]] = {
         "Содержимое проверенного бюллетеня (раскрыто)",
         "What the challenged ballot held (opened)",
     ),
+    "contest": ("Шайлоо түрү", "Голосование", "Contest"),
     "marked": ("Белгиленген", "Отмечено", "Marked"),
     "no_mark": ("белги жок", "нет отметки", "no mark"),
     "not_opened": ("Ачылышы табылган жок", "Раскрытие не найдено", "The opening was not found"),

@@ -192,3 +192,11 @@ def test_a_public_url_that_a_phone_cannot_open_is_refused(url: str) -> None:
     with pytest.raises(ShailooError) as e:
         tracking_url(url, "SOLY-IPGZ-WGOR-L7WI")
     assert e.value.code == "bad_public_url"
+
+
+def test_the_kiosk_does_not_start_with_a_public_url_a_phone_cannot_open() -> None:
+    from crypto.errors import ShailooError
+
+    with pytest.raises(ShailooError) as e:
+        create_kiosk_app(object(), identify=identified_by_poll_worker, public_url="shailoo:receipt")  # type: ignore[arg-type]
+    assert e.value.code == "bad_public_url"

@@ -39,11 +39,9 @@ def test_party_votes_and_preferences_have_their_own_labels(
     section = _section(html, "party-list")
     party = reader.manifest.parties[0]
     name = str(getattr(party.name, lang))
-    votes_table = section[
-        section.index('<table class="votes">') : section.index("</table>", section.index('<table class="votes">'))
-    ]
-    # The party's list votes are one row of the party-vote table, not seven.
-    assert votes_table.count(f"<td>{name}</td>") + votes_table.count(f"<strong>{name} ✓</strong>") == 1
+    votes_tables = "".join(re.findall(r'<table class="votes">.*?</table>', section, re.S))
+    # The party's list votes are one row of the vote tables (shown and "show all"), not one per preference.
+    assert votes_tables.count(f"<td>{name}</td>") + votes_tables.count(f"<strong>{name} ✓</strong>") == 1
     # Its preferences are behind one <details> per list, named by candidate, not by party.
     assert section.count('<details class="preferences">') == len(reader.manifest.parties)
     first = next(c for c in reader.manifest.candidates if c.party_id == party.party_id and c.list_position == 1)

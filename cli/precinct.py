@@ -132,7 +132,7 @@ def urn_sync(key: KeyOption, server: ServerOption, outbox: OutboxOption) -> None
     typer.echo(f"records sent: {len(sent)}; still queued: {urn.outbox.pending()}")
 
 
-def _kiosk(key: Path, server: str, outbox: Path):  # type: ignore[no-untyped-def]
+def _kiosk(key: Path, server: str, outbox: Path, poll_worker_pin: str | None = None):  # type: ignore[no-untyped-def]
     import httpx
 
     from mobile_api.client import VoterClient
@@ -142,7 +142,13 @@ def _kiosk(key: Path, server: str, outbox: Path):  # type: ignore[no-untyped-def
     from precinct.outbox import Outbox
 
     http = httpx.Client(base_url=server, timeout=60)
-    return Kiosk(DeviceIdentity.load(key), VoterClient(http), Outbox(outbox), batch_link=HttpLink(http))
+    return Kiosk(
+        DeviceIdentity.load(key),
+        VoterClient(http),
+        Outbox(outbox),
+        batch_link=HttpLink(http),
+        poll_worker_pin=poll_worker_pin,
+    )
 
 
 @kiosk_app.command("serve")
@@ -157,6 +163,22 @@ def kiosk_serve(
     poll_worker: Annotated[
         bool, typer.Option("--poll-worker-identifies", help="a poll worker checks each voter's document at the kiosk")
     ] = False,
+    public_url: Annotated[
+        str | None,
+        typer.Option(
+            "--public-url",
+            help="the server's public base URL (https://…) whose /observe/track page the receipt's QR code opens; "
+            "default: --server",
+        ),
+    ] = None,
+    poll_worker_pin: Annotated[
+        str | None,
+        typer.Option(
+            "--poll-worker-pin",
+            envvar="SHAILOO_KIOSK_POLL_WORKER_PIN",
+            help="the PIN with which the poll worker ends a session a voter walked away from (none: nobody can)",
+        ),
+    ] = None,
 ) -> None:
     """Serve the ballot screen on this kiosk (open it in the kiosk's browser).
 
@@ -170,7 +192,11 @@ def kiosk_serve(
     if not poll_worker:
         typer.echo("say how voters are identified: --poll-worker-identifies (a poll worker checks documents)")
         raise typer.Exit(2)
-    app = create_kiosk_app(_kiosk(key, server, outbox), identify=identified_by_poll_worker)
+    app = create_kiosk_app(
+        _kiosk(key, server, outbox, poll_worker_pin),
+        identify=identified_by_poll_worker,
+        public_url=public_url or server,
+    )
     uvicorn.run(app, host=host, port=port)
 
 

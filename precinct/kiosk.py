@@ -22,6 +22,7 @@ a ballot the kiosk cast cannot silently go missing from the board.
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ import httpx
 
 from bulletin_board.checkpoint import SignedPromise, verify_promise
 from bulletin_board.entries import Entry, EntryKind
+from crypto.hashing import hash_fields
 from elections.ballot import encode_ballot
 from identity.credentials import Credential
 from mobile_api.client import PreparedBallot, VoterClient
@@ -91,7 +93,10 @@ class Kiosk:
         *,
         batch_link: Sender | None = None,
         clock: Callable[[], float] = time.time,
+        poll_worker_pin: str | None = None,
     ) -> None:
+        """``poll_worker_pin`` (the kiosk's settings) lets the precinct's poll worker end a voter's session
+        (`end_by_poll_worker`); without it nobody can."""
         if identity.role != "kiosk":
             raise DeviceError(f"device {identity.device_id} is a {identity.role}, not a kiosk")
         self.identity = identity
@@ -100,6 +105,7 @@ class Kiosk:
         self.batch_link = batch_link
         self.clock = clock
         self.current: KioskSession | None = None
+        self._pin_digest = _pin_digest(poll_worker_pin) if poll_worker_pin else None
 
     # --- identification and credential --------------------------------------------------------------------------
 
@@ -133,6 +139,38 @@ class Kiosk:
             self.current = None
             return False
         return True
+
+    def end_by_poll_worker(self, pin: str, reason: str = "") -> bool:
+        """The poll worker ends the session at the kiosk (a voter who walked away keeps it blocked otherwise).
+
+        Needs the kiosk's poll-worker PIN (`KioskSessionError` ``no_poll_worker_pin`` if none is set,
+        ``bad_poll_worker_pin`` if it is wrong; either way nothing changes). The session's credential and prepared
+        ballot are erased from the kiosk's memory, so nothing can be cast with them; the registrar already counts
+        her as identified, so she gets another credential only if its rules allow it (re-voting). The override is
+        appended to the kiosk's audit (`audit`), with the time, the session id (not her personal number), whether
+        a voter was identified and the reason. ``True`` if an identified voter's session was ended."""
+        if self._pin_digest is None:
+            raise KioskSessionError("no poll-worker PIN is set on this kiosk", code="no_poll_worker_pin")
+        if not secrets.compare_digest(_pin_digest(pin), self._pin_digest):
+            raise KioskSessionError("the poll-worker PIN is wrong", code="bad_poll_worker_pin")
+        session = self.current
+        identified = self.voter_in_progress()
+        if session is not None:
+            session.prepared, session.credential, session.finished = None, None, True
+        self.current = None
+        record = {
+            "event": "session_ended_by_poll_worker",
+            "at": int(self.clock()),
+            "session_id": session.session_id if session is not None else None,
+            "voter_identified": identified,
+            "reason": reason.strip()[:200],
+        }
+        self.outbox.put_state({"audit": [*self.audit(), record]})
+        return identified
+
+    def audit(self) -> list[dict[str, Any]]:
+        """The kiosk's audit of poll-worker overrides, oldest first (kept in its outbox's state)."""
+        return list(self.outbox.state("audit", []))
 
     def _session(self) -> KioskSession:
         if self.current is None or self.current.finished:
@@ -346,6 +384,11 @@ class Kiosk:
         signed = sign_protocol(self.identity.key, protocol)
         self.outbox.enqueue("precinct_protocol", signed.to_json(), {"closed": True})
         return signed
+
+
+def _pin_digest(pin: str) -> bytes:
+    """A fixed-length digest of a PIN, so comparing two PINs in constant time does not reveal the length."""
+    return hash_fields("kiosk-poll-worker-pin", pin.encode())
 
 
 def marks_from_form(manifest: Any, style_id: str, form: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:

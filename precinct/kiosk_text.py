@@ -86,6 +86,14 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "ru": "В этом киоске открыт бюллетень избирателя. Следующий начнёт только после того, как он проголосует.",
         "en": "A voter's ballot is open at this kiosk. The next voter begins only once it is cast.",
     },
+    "poll_worker": {"ky": "Участоктун кызматкери үчүн", "ru": "Для члена комиссии", "en": "For the poll worker"},
+    "poll_worker_pin": {"ky": "Кызматкердин PIN-коду", "ru": "PIN-код члена комиссии", "en": "Poll worker's PIN"},
+    "poll_worker_reason": {"ky": "Себеби", "ru": "Причина", "en": "Reason"},
+    "poll_worker_end": {
+        "ky": "Шайлоочунун сеансын аяктоо (бюллетень берилбейт)",
+        "ru": "Завершить сеанс избирателя (бюллетень не будет подан)",
+        "en": "End the voter's session (no ballot is cast)",
+    },
 }
 
 #: Error pages in the voter's language, by the stable code (`error_text`); the code itself is shown beside it.
@@ -114,6 +122,16 @@ ERRORS: Final[dict[str, dict[str, str]]] = {
         "ky": "Киоскто башка шайлоочу добуш берип жатат. Ал бүтмөйүнчө күтө туруңуз.",
         "ru": "В киоске голосует другой избиратель. Подождите, пока он закончит.",
         "en": "Another voter is voting at this kiosk. Please wait until they finish.",
+    },
+    "no_poll_worker_pin": {
+        "ky": "Бул киоскко кызматкердин PIN-коду коюлган эмес.",
+        "ru": "На этом киоске не задан PIN-код члена комиссии.",
+        "en": "No poll worker's PIN is set on this kiosk.",
+    },
+    "bad_poll_worker_pin": {
+        "ky": "Кызматкердин PIN-коду туура эмес. Эч нерсе өзгөргөн жок.",
+        "ru": "Неверный PIN-код члена комиссии. Ничего не изменилось.",
+        "en": "The poll worker's PIN is wrong. Nothing was changed.",
     },
     "not_confirmed": {
         "ky": "Добуш берүүдөн мурун тандооңузду ырастаңыз.",

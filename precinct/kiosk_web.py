@@ -7,6 +7,8 @@ order, and a large-text toggle. No JavaScript. One voter at a time (`precinct.ki
 ``GET /`` identification → ``POST /identify`` → ``GET /ballot`` → ``POST /ballot`` (encrypt; shows the tracking
 code) → ``POST /cast`` (receipt page, ``GET /receipt/<code>.pdf``) or ``POST /challenge`` (shows what the spoiled
 ballot held, back to ``/ballot``). ``POST /settings`` sets the language and text size (cookies).
+``POST /poll-worker/end`` (PIN, reason) is the poll worker's override that ends a session a voter walked away from
+(`Kiosk.end_by_poll_worker`).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from crypto.errors import ShailooError
 from mobile_api.schemas import BallotDefinition
 from precinct.kiosk import Kiosk, KioskReceipt, marks_from_form
 from precinct.kiosk_text import LANGUAGE_NAMES, LANGUAGES, error_text, texts
-from precinct.printing import receipt_pdf
+from precinct.printing import receipt_pdf, tracking_url
 
 _TEMPLATES: Final = Path(__file__).parent / "templates"
 _GET_PAGES: Final = frozenset({"/", "/ballot", "/review", "/receipt"})
@@ -34,6 +36,8 @@ _STATUS: Final = {
     "not_eligible": 403,
     "voter_in_progress": 409,
     "not_confirmed": 400,
+    "no_poll_worker_pin": 403,
+    "bad_poll_worker_pin": 403,
 }
 #: Pages that no voter's open ballot depends on; left alone this long they go back to an empty start screen.
 IDLE_RESET_SECONDS: Final = 90
@@ -54,12 +58,19 @@ def identified_by_poll_worker(kiosk: Kiosk) -> str:
 
 
 def create_kiosk_app(
-    kiosk: Kiosk, *, identify: Identify, method: str = "attestation", idle_seconds: int = IDLE_RESET_SECONDS
+    kiosk: Kiosk,
+    *,
+    identify: Identify,
+    public_url: str,
+    method: str = "attestation",
+    idle_seconds: int = IDLE_RESET_SECONDS,
 ) -> FastAPI:
     """The ballot screen of ``kiosk``; ``identify`` is the in-person identification step (no default on purpose:
     typing a personal number alone never identifies anyone); ``method`` is ``face`` when it sends camera frames.
     The start, error and receipt pages go back to an empty start screen (`Kiosk.idle`, the language and text size
-    reset) after ``idle_seconds`` untouched; a voter's open ballot is never reset."""
+    reset) after ``idle_seconds`` untouched; a voter's open ballot is never reset. ``public_url`` is the server's
+    public base URL: the receipt's QR code opens its tracking page (`precinct.printing.tracking_url`)."""
+    tracking_url(public_url, "")  # a bad public URL stops the kiosk at start, not at the first receipt
     env = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape(["html"]))
     app = FastAPI(title="Shailoo kiosk", docs_url=None, redoc_url=None, openapi_url=None)
     state: dict[str, Any] = {"receipts": {}, "last": None}
@@ -124,6 +135,16 @@ def create_kiosk_app(
         kiosk.begin(str(form.get("national_id", "")).strip(), method)
         identify(kiosk)
         return RedirectResponse("/ballot", status_code=303)
+
+    @app.post("/poll-worker/end")
+    async def end_by_poll_worker(request: Request) -> Response:
+        """The poll worker's override: with the kiosk's PIN, the open session ends (`Kiosk.end_by_poll_worker`)."""
+        form = await request.form()
+        kiosk.end_by_poll_worker(str(form.get("pin", "")), str(form.get("reason", "")))
+        response = RedirectResponse("/", status_code=303)
+        response.delete_cookie("lang")
+        response.delete_cookie("large")
+        return response
 
     @app.get("/ballot", response_class=HTMLResponse)
     def ballot(request: Request) -> HTMLResponse:
@@ -193,6 +214,7 @@ def create_kiosk_app(
             tracking_code=receipt.tracking_code,
             ballot_hash=receipt.ballot_hash,
             status=receipt.status,
+            public_url=public_url,
             language=language(request),
             credential_fingerprint=receipt.credential_fingerprint,
         )

@@ -9,10 +9,12 @@ from __future__ import annotations
 import io
 from pathlib import Path
 from typing import Any, Final
+from urllib.parse import urlencode, urlsplit
 
 import qrcode
 from fpdf import FPDF
 
+from crypto.errors import ShailooError
 from elections.manifest import LocalizedText, Manifest
 from record.precinct import PrecinctProtocol
 
@@ -135,9 +137,14 @@ def protocol_pdf(protocol: PrecinctProtocol, manifest: Manifest, language: str =
     return bytes(pdf.output())
 
 
-def receipt_qr_payload(election_id: str, tracking_code: str) -> str:
-    """What the receipt's QR code holds: the election and the tracking code (the voter app looks it up)."""
-    return f"shailoo:receipt?election={election_id}&code={tracking_code}"
+def tracking_url(public_url: str, tracking_code: str) -> str:
+    """The public tracking page of ``tracking_code`` on the server whose public base URL is ``public_url``
+    (``https://…/observe/track?code=…``): what the receipt's QR code holds, so a phone's camera opens it.
+    `ShailooError` ``bad_public_url`` unless ``public_url`` is an absolute http(s) URL with a host."""
+    parsed = urlsplit(public_url)
+    if parsed.scheme not in ("https", "http") or not parsed.netloc or parsed.query or parsed.fragment:
+        raise ShailooError(f"the public URL {public_url!r} is not an http(s) base URL", code="bad_public_url")
+    return f"{public_url.rstrip('/')}/observe/track?{urlencode({'code': tracking_code})}"
 
 
 def receipt_pdf(
@@ -148,11 +155,14 @@ def receipt_pdf(
     tracking_code: str,
     ballot_hash: str,
     status: str,
+    public_url: str,
     language: str = "ky",
     credential_fingerprint: str = "",
 ) -> bytes:
     """The voter's printed receipt, on a thermal printer's 80 mm roll (`RECEIPT_WIDTH_MM`): tracking code in large
-    type, its QR code, the status, and how to check it."""
+    type, its QR code (the public tracking page on ``public_url``, `tracking_url`), the status, and how to check
+    it."""
+    url = tracking_url(public_url, tracking_code)
     pdf, unicode = _pdf((RECEIPT_WIDTH_MM, _RECEIPT_LENGTH_MM), margin=4)
     lang = language if unicode else "en"
     _write(pdf, unicode, f"{word('receipt', lang)} — {election_name}")
@@ -163,11 +173,14 @@ def receipt_pdf(
     pdf.set_font_size(10)
     if credential_fingerprint:
         _write(pdf, unicode, f"{word('fingerprint', lang)}: {credential_fingerprint}")
-    image = qrcode.make(receipt_qr_payload(election_id, tracking_code))
+    image = qrcode.make(url)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     buffer.seek(0)
     pdf.image(buffer, w=50, h=50)
+    pdf.set_font_size(7)
+    _write(pdf, unicode, url, 3.5)
+    pdf.set_font_size(10)
     _write(pdf, unicode, word(status, lang))
     _write(pdf, unicode, word("check", lang))
     pdf.set_font_size(7)

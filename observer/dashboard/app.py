@@ -124,12 +124,15 @@ def build_dashboard_router(reader: BoardReader, *, base: str = "") -> APIRouter:
 
     @router.get("/track", response_class=HTMLResponse)
     def track(request: Request, lang: Lang = None, code: Annotated[str, Query(max_length=32)] = "") -> HTMLResponse:
-        found = model.refresh().track(code) if code else None
-        proof = None
+        m = model.refresh()
+        found = m.track(code) if code else None
+        proof, held = None, None
         if found is not None:
             e = next(reader.iter_entries(found.index, found.index + 1))
             proof = _proof(reader, e.index, e.entry_hash, e.leaf_bytes)
-        return render("track.html", lang, request, code=code, found=found, proof=proof)
+            if found.kind == "spoiled_ballot":
+                held = _held(m, e.payload, language(lang))
+        return render("track.html", lang, request, code=code, found=found, proof=proof, held=held)
 
     @router.get("/results", response_class=HTMLResponse)
     def results(request: Request, lang: Lang = None) -> HTMLResponse:
@@ -185,6 +188,36 @@ def _proof(reader: BoardReader, index: int, entry_hash: bytes, leaf_bytes: bytes
     }
 
 
+def _held(m: DashboardModel, payload: dict[str, Any], lang: str) -> list[tuple[str, list[str]]] | None:
+    """A challenged ballot's opened choices as (contest name, selection names in ``lang``), in ballot order;
+    ``None`` if its reveal does not open it (`DashboardModel.opened_spoiled`)."""
+    marks = m.opened_spoiled(payload)
+    if marks is None or m.manifest is None:
+        return None
+    shown = []
+    for contest_id, selection_ids in marks.items():
+        contest = m.manifest.contest(contest_id)
+        names = []
+        for selection_id in selection_ids:
+            selection = contest.selections[contest.selection_index(selection_id)]
+            if selection.kind == "against_all":
+                names.append(translate("against_all", lang))
+            elif selection.kind == "party_preference" and selection.party_id is not None:
+                person = next(
+                    (
+                        c
+                        for c in m.manifest.candidates
+                        if c.party_id == selection.party_id and c.list_position == selection.list_position
+                    ),
+                    None,
+                )
+                names.append(str(getattr(person.name, lang)) if person else selection_id)
+            else:
+                names.append(selection_label(m.manifest, contest_id, selection_id, lang))
+        shown.append((str(getattr(contest.name, lang)), names))
+    return shown
+
+
 def _summary(kind: str, payload: dict[str, Any]) -> str:
     """A one-line description of an entry for the explorer."""
     keys = {
@@ -204,36 +237,65 @@ def _summary(kind: str, payload: dict[str, Any]) -> str:
         return ""
 
 
+#: Contests shown open on the results page; past this many, the others are folded behind their summary line.
+OPEN_CONTESTS: Final = 2
+#: Rows of a vote table shown before "show all".
+TOP_ROWS: Final = 10
+
+
 def _results(m: DashboardModel, lang: str) -> list[dict[str, Any]]:
+    """Per contest: the chart, party votes (lists, with seats) apart from preference votes (by candidate name,
+    grouped per list), and candidate votes; long tables are cut to `TOP_ROWS` with the rest behind "show all"."""
     if m.result is None or m.manifest is None:
         return []
+    manifest = m.manifest
+    on_list = {(c.party_id, c.list_position): c for c in manifest.candidates if c.party_id is not None}
     out = []
-    for contest in m.result.get("results", {}).get("contests", []):
+    listed = m.result.get("results", {}).get("contests", [])
+    for number, contest in enumerate(listed):
         cid = contest["contest_id"]
+        definition = manifest.contest(cid)
         elected, runoff = set(contest.get("elected", [])), set(contest.get("runoff", []))
-        parties = [
-            (selection_label(m.manifest, cid, f"party-{p['party_id']}", lang), p) for p in contest.get("parties", [])
-        ]
-        rows = []
+        rows: list[tuple[str, int, bool]] = []  # candidates, parties (votes for the list), against all, yes/no
+        preferences: dict[str, list[tuple[int, str, int, bool]]] = {}  # party → (position, candidate, votes, won)
         for s in contest.get("selections", []):
-            label = selection_label(m.manifest, cid, s["selection_id"], lang)
-            sel = m.manifest.contest(cid).selections[m.manifest.contest(cid).selection_index(s["selection_id"])]
+            sel = definition.selections[definition.selection_index(s["selection_id"])]
+            votes = int(s["votes"])
+            if sel.kind == "party_preference" and sel.party_id is not None:
+                candidate = on_list.get((sel.party_id, sel.list_position))
+                name = str(getattr(candidate.name, lang)) if candidate else f"№ {sel.list_position}"
+                won = candidate is not None and candidate.candidate_id in elected
+                preferences.setdefault(sel.party_id, []).append((sel.list_position or 0, name, votes, won))
+                continue
+            label = selection_label(manifest, cid, s["selection_id"], lang)
             if sel.kind == "against_all":
                 label = translate("against_all", lang)
             won = sel.candidate_id in elected or sel.candidate_id in runoff if sel.candidate_id else False
-            rows.append((label, int(s["votes"]), won))
-        seat_parties = [(_party_name(m, p["party_id"], lang), int(p.get("seats", 0))) for _, p in parties]
+            rows.append((label, votes, won))
+        seats = {str(p["party_id"]): int(p.get("seats", 0)) for p in contest.get("parties", [])}
+        seat_parties = [(_party_name(m, pid, lang), n) for pid, n in seats.items()]
+        rows.sort(key=lambda r: -r[1])
         chart = (
             charts.hemicycle(seat_parties, title=cid)
             if any(n for _, n in seat_parties)
-            else charts.vote_bars(sorted(rows, key=lambda r: -r[1])[:20], title=cid)
+            else charts.vote_bars(rows[:TOP_ROWS], title=cid)
         )
-        name = m.manifest.contest(cid).name
+        lists = [
+            {
+                "party": _party_name(m, pid, lang),
+                "seats": seats.get(pid, 0),
+                "rows": sorted(prefs, key=lambda r: (-r[2], r[0])),
+            }
+            for pid, prefs in sorted(preferences.items(), key=lambda kv: (-seats.get(kv[0], 0), kv[0]))
+        ]
         out.append(
             {
                 "contest": contest,
-                "name": getattr(name, lang),
-                "rows": sorted(rows, key=lambda r: -r[1]),
+                "name": getattr(definition.name, lang),
+                "open": number < OPEN_CONTESTS or len(listed) <= OPEN_CONTESTS + 1,
+                "rows": rows[:TOP_ROWS],
+                "more_rows": rows[TOP_ROWS:],
+                "lists": lists,
                 "chart": Markup(chart),  # noqa: S704 - built from escaped parts in observer.dashboard.charts
                 "elected": [_candidate_name(m, c, lang) for c in contest.get("elected", [])],
                 "runoff": [_candidate_name(m, c, lang) for c in contest.get("runoff", [])],

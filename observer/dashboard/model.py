@@ -21,7 +21,8 @@ from crypto.hashing import hash_fields
 from elections.manifest import Manifest
 from observer.board_export import BallotSummary, fast_canonical
 from observer.dashboard.readers import BoardEntry, BoardReader
-from record.ballot import credential_fingerprint, tracking_code
+from record.ballot import SpoiledBallot, check_spoiled, credential_fingerprint, tracking_code
+from record.ceremony import JointKey
 from record.precinct import PrecinctProtocol, reconcile_precinct
 from record.tally import weed
 from record.window import utc_text
@@ -62,6 +63,8 @@ class DashboardModel:
     devices: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     #: The registrar's signed register counts per ballot style (the verifier checks the signature, check 17).
     register_counts: dict[str, int] = field(default_factory=dict)
+    #: The joint election key of the latest ``joint_key`` entry (what a spoiled ballot's reveal re-encrypts under).
+    joint_public_key: Any = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _codes: dict[str, int] = field(default_factory=dict)
 
@@ -102,6 +105,8 @@ class DashboardModel:
                 code = tracking_code(hash_fields("ballot", fast_canonical(payload["ballot"])))
                 self._tracked[entry.index] = (payload["ballot"]["credential"], entry.timestamp)
                 self.spoiled[code] = entry.index
+            elif kind == EntryKind.JOINT_KEY.value:
+                self.joint_public_key = JointKey.from_payload(payload).joint_public_key
             elif kind == EntryKind.ISSUANCE.value:
                 self.issuance = payload
             elif kind == EntryKind.REGISTER_COUNTS.value:
@@ -149,6 +154,21 @@ class DashboardModel:
         except (ShailooError, ValueError, TypeError, KeyError):
             fingerprint = "?"  # a malformed key is the verifier's to report
         return Tracked(code, index, kind, status, fingerprint, utc_text(timestamp))
+
+    def opened_spoiled(self, payload: dict[str, Any]) -> dict[str, tuple[str, ...]] | None:
+        """What a ``spoiled_ballot`` entry held: its reveal re-encrypted under the joint key must give the ballot's
+        ciphertexts (`record.ballot.check_spoiled`), then its marks (contest id → selection ids) are returned.
+        ``None`` if the entry does not read, there is no joint key, or the reveal does not open the ballot (the
+        verifier's check 23 says which)."""
+        if self.manifest is None or self.joint_public_key is None:
+            return None
+        try:
+            spoiled = SpoiledBallot.from_payload(payload)
+            return check_spoiled(
+                spoiled.ballot, spoiled.reveal, manifest=self.manifest, joint_public_key=self.joint_public_key
+            )
+        except (ShailooError, KeyError, TypeError, ValueError):
+            return None
 
     def registered_by_region(self) -> dict[str, int]:
         """Voters on the register per region, from the registrar's ``register_counts`` (empty before it is posted

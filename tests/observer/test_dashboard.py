@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -155,3 +157,83 @@ def test_no_empty_table_header_and_scrolling_regions_take_focus(client: TestClie
         assert not re.search(r"<th[^>]*>\s*</th>", html), page
         for tag in re.findall(r"<pre[^>]*>", html) + re.findall(r'<div class="scroll"[^>]*>', html):
             assert 'tabindex="0"' in tag, (page, tag)
+
+
+def test_the_kiosk_receipt_url_opens_the_ballot_on_the_servers_dashboard(election: BuiltElection) -> None:
+    """`precinct.printing.tracking_url` (what the receipt's QR holds) is a page the server's /observe mount serves."""
+    from urllib.parse import urlsplit
+
+    from fastapi import FastAPI
+
+    from observer.dashboard.app import build_dashboard_router
+    from precinct.printing import tracking_url
+
+    app = FastAPI()
+    app.include_router(build_dashboard_router(ExportReader(load_export(election.path)), base="/observe"))
+    code = election.tracking_codes[-1]
+    url = urlsplit(tracking_url("https://shailoo.example.kg", code))
+    page = TestClient(app).get(f"{url.path}?{url.query}")
+    assert page.status_code == 200 and 'id="tracked"' in page.text and code in page.text
+
+
+def _spoiled(election: BuiltElection) -> tuple[str, str]:
+    """The challenged ballot's tracking code and the selection its reveal holds."""
+    from observer.board_export import fast_canonical
+    from record.ballot import tracking_code
+
+    payload = next(
+        election.board.entry(i).payload
+        for i in range(election.board.size)
+        if election.board.entry(i).kind.value == "spoiled_ballot"
+    )
+    [contest] = payload["reveal"]["contests"]
+    held = election.manifest.contest(contest["contest_id"]).selections[contest["selections"].index(1)]
+    from crypto.hashing import hash_fields
+
+    return tracking_code(hash_fields("ballot", fast_canonical(payload["ballot"]))), held.selection_id
+
+
+@pytest.mark.parametrize("lang", ["ky", "ru", "en"])
+def test_a_challenged_ballot_shows_what_it_held_in_the_page_language(
+    client: TestClient, election: BuiltElection, lang: str
+) -> None:
+    from observer.dashboard.model import selection_label
+
+    code, selection_id = _spoiled(election)
+    page = client.get("/track", params={"code": code, "lang": lang}).text
+    held = page[page.index('<section id="held">') : page.index("</section>")]
+    contest = election.manifest.contests[0]
+    assert str(getattr(contest.name, lang)) in held
+    assert selection_label(election.manifest, contest.contest_id, selection_id, lang) in held
+    assert 'id="not-opened"' not in held
+
+
+def test_a_reveal_that_does_not_open_its_ballot_shows_no_choices(tmp_path: Path) -> None:
+    """The forged reveal differs only in which selection holds the mark; the page shows no choice then."""
+    from observer.dashboard.model import selection_label
+    from tests.observer.election import build_election
+
+    moved: list[str] = []
+
+    def forge(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+        if kind != "spoiled_ballot":
+            return payload
+        contest = payload["reveal"]["contests"][0]
+        vector = contest["selections"]
+        marked = vector.index(1)
+        forged = [0] * len(vector)
+        forged[(marked + 1) % len(vector)] = 1
+        moved.append(built_manifest[0].contests[0].selections[(marked + 1) % len(vector)].selection_id)
+        reveal = {"contests": [{**contest, "selections": forged}]}
+        return {**payload, "reveal": reveal}
+
+    from tests.observer.election import small_president_manifest
+
+    built_manifest = [small_president_manifest()]
+    forged = build_election(tmp_path / "export.jsonl", voters=4, revotes=0, tamper=forge)
+    client = TestClient(create_dashboard_app(ExportReader(load_export(forged.path))))
+    code, _ = _spoiled(forged)
+    page = client.get("/track", params={"code": code, "lang": "en"}).text
+    held = page[page.index('<section id="held">') : page.index("</section>")]
+    assert 'id="not-opened"' in held
+    assert selection_label(forged.manifest, forged.manifest.contests[0].contest_id, moved[0], "en") not in held

@@ -110,7 +110,7 @@ def test_pages_render_in_the_browser(browser: object, base_url: str) -> None:
         assert response is not None and response.status == 200
         _shot(page, name)
     page.goto(f"{base_url}/results?lang=ru")
-    assert page.locator("section.contest svg").count() >= 1
+    assert page.locator("details.contest svg").count() >= 1
     page.close()
 
 

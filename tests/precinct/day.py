@@ -163,7 +163,7 @@ class FlakyTransport(httpx.BaseTransport):
         return response
 
 
-def kiosk_for(day: PrecinctDay, device_id: str) -> tuple[Kiosk, FlakyTransport]:
+def kiosk_for(day: PrecinctDay, device_id: str, *, poll_worker_pin: str | None = None) -> tuple[Kiosk, FlakyTransport]:
     transport = FlakyTransport(day.election.http._transport)
     http = httpx.Client(transport=transport, base_url="http://shailoo.test")
     kiosk = Kiosk(
@@ -171,5 +171,6 @@ def kiosk_for(day: PrecinctDay, device_id: str) -> tuple[Kiosk, FlakyTransport]:
         VoterClient(http),
         Outbox(day.tmp / f"{device_id}.sqlite3"),
         batch_link=HttpLink(http),
+        poll_worker_pin=poll_worker_pin,
     )
     return kiosk, transport

@@ -21,6 +21,8 @@ from bulletin_board.entries import EntryKind
 from precinct.kiosk_web import create_kiosk_app, identified_by_poll_worker
 from tests.precinct.day import PRECINCT, PrecinctDay, kiosk_for, style_of
 
+PUBLIC_URL = "https://shailoo.example.kg"
+
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "precinct"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
@@ -45,7 +47,7 @@ def kiosk_url(tmp_path: Path) -> Iterator[tuple[PrecinctDay, str]]:
         port = s.getsockname()[1]
     server = uvicorn.Server(
         uvicorn.Config(
-            create_kiosk_app(kiosk, identify=identified_by_poll_worker),
+            create_kiosk_app(kiosk, identify=identified_by_poll_worker, public_url=PUBLIC_URL),
             host="127.0.0.1",
             port=port,
             log_level="warning",

@@ -15,6 +15,8 @@ from precinct.kiosk_text import error_text, texts
 from precinct.kiosk_web import create_kiosk_app, identified_by_poll_worker
 from tests.precinct.day import PRECINCT, PrecinctDay, kiosk_for, style_of
 
+PUBLIC_URL = "https://shailoo.example.kg"
+
 KIOSK = f"kiosk-{PRECINCT}-1"
 
 
@@ -23,7 +25,8 @@ def screen(tmp_path: Path) -> Iterator[tuple[PrecinctDay, TestClient]]:
     day = PrecinctDay.open(tmp_path, kiosks=1, urns=0)
     kiosk, _ = kiosk_for(day, KIOSK)
     with TestClient(
-        create_kiosk_app(kiosk, identify=identified_by_poll_worker), base_url="http://kiosk.local"
+        create_kiosk_app(kiosk, identify=identified_by_poll_worker, public_url=PUBLIC_URL),
+        base_url="http://kiosk.local",
     ) as client:
         yield day, client
     day.close()
@@ -160,8 +163,40 @@ def test_the_receipt_is_a_thermal_printer_roll() -> None:
 
     pdf = receipt_pdf(
         election_id="e", election_name="Election", precinct_id="p1", tracking_code="SOLY-IPGZ-WGOR-L7WI",
-        ballot_hash="ab" * 32, status="on_board", language="ky", credential_fingerprint="ABCD-EFGH",
+        ballot_hash="ab" * 32, status="on_board", public_url=PUBLIC_URL, language="ky",
+        credential_fingerprint="ABCD-EFGH",
     )  # fmt: skip
     box = re.search(rb"/MediaBox \[0 0 ([0-9.]+) ([0-9.]+)\]", pdf)
     assert box is not None
     assert RECEIPT_WIDTH_MM == 80.0 and abs(float(box.group(1)) - 80 / 25.4 * 72) < 0.5
+
+
+def test_the_receipt_qr_opens_the_public_tracking_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    import precinct.printing as printing
+
+    drawn: list[str] = []
+    real = printing.qrcode.make
+    monkeypatch.setattr(printing.qrcode, "make", lambda data, **kw: drawn.append(data) or real(data, **kw))
+    printing.receipt_pdf(
+        election_id="e", election_name="Election", precinct_id="p1", tracking_code="SOLY-IPGZ-WGOR-L7WI",
+        ballot_hash="ab" * 32, status="on_board", public_url="https://shailoo.example.kg/", language="ky",
+    )  # fmt: skip
+    assert drawn == ["https://shailoo.example.kg/observe/track?code=SOLY-IPGZ-WGOR-L7WI"]
+
+
+@pytest.mark.parametrize("url", ["shailoo:receipt", "ftp://cec.kg", "https://", "cec.kg", "https://cec.kg/?x=1"])
+def test_a_public_url_that_a_phone_cannot_open_is_refused(url: str) -> None:
+    from crypto.errors import ShailooError
+    from precinct.printing import tracking_url
+
+    with pytest.raises(ShailooError) as e:
+        tracking_url(url, "SOLY-IPGZ-WGOR-L7WI")
+    assert e.value.code == "bad_public_url"
+
+
+def test_the_kiosk_does_not_start_with_a_public_url_a_phone_cannot_open() -> None:
+    from crypto.errors import ShailooError
+
+    with pytest.raises(ShailooError) as e:
+        create_kiosk_app(object(), identify=identified_by_poll_worker, public_url="shailoo:receipt")  # type: ignore[arg-type]
+    assert e.value.code == "bad_public_url"

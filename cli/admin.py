@@ -326,6 +326,22 @@ def close(
     _ack("voting closed", _client(server, token).call("POST", "/close", body))
 
 
+@admin_app.command("annul")
+def annul_precinct(
+    precinct_id: Annotated[str, typer.Argument(help="The precinct to annul (its id in the manifest)")],
+    reason: Annotated[str, typer.Option(help="What happened there (1–1000 characters; on the board)")],
+    legal_basis: Annotated[
+        str, typer.Option("--legal-basis", help="The law's article or the decision that annuls it (1–1000 characters)")
+    ],
+    server: ServerOption = DEFAULT_SERVER,
+    token: TokenOption = "",
+) -> None:
+    """Annul a precinct after the close and before the tally: the commission's signed ``precinct_annulment`` goes on
+    the board and the tally leaves that precinct's ballots out of every sum (checked by ``shailoo verify``)."""
+    body = {"precinct_id": precinct_id, "reason": reason, "legal_basis": legal_basis}
+    _ack(f"precinct {precinct_id} annulled", _client(server, token).call("POST", "/annul", body))
+
+
 @admin_app.command("tally")
 def tally(server: ServerOption = DEFAULT_SERVER, token: TokenOption = "") -> None:
     """Post the encrypted tally (computed from the board alone). Safe to run again: the same entry is answered."""

@@ -4,18 +4,17 @@ candidates; ``shailoo verify --previous-export FIRST`` checks it, and a runoff w
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
+from cli.main import app
 from elections.manifest import Manifest
 from elections.results_model import ElectionResults
 from elections.runoff import runoff_manifest
 from observer.context import VerifyOptions
 from observer.verify import verify
 from tests.observer.election import BuiltElection, build_election
-
-OPTIONS: dict[str, Any] = {"min_witnesses": 1}
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +45,8 @@ def test_the_runoff_link_is_checked_against_the_first_rounds_export(
     assert report.check(18).status == "pass", report.check(18).to_json()
     assert report.passed, [c.to_json() for c in report.failed()]
     assert verify(runoff.path).check(18).status == "skipped"  # without the first round's export
+    command = ["verify", str(runoff.path), "--previous-export", str(first[0].path), "--no-progress"]
+    assert CliRunner().invoke(app, command).exit_code == 0
     assert verify(first[0].path).check(18).status == "pass"  # not a runoff
 
 

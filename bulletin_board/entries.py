@@ -83,6 +83,7 @@ class EntryKind(StrEnum):
     SPOILED_BALLOT = "spoiled_ballot"
     PRECINCT_BATCH = "precinct_batch"
     PRECINCT_PROTOCOL = "precinct_protocol"
+    PRECINCT_ANNULMENT = "precinct_annulment"
     CLOSE = "close"
     MIX_INPUT = "mix_input"
     SHUFFLE = "shuffle"

@@ -13,7 +13,7 @@ key_ceremony          trustee_commitment, trustee_share, complaint, step_closed,
 ready                 issuer_keys, register_counts, device_key, cr_roster, channels_open → voting
 voting                issuance, cr_roster, ballot, cr_ballot, spoiled_ballot, precinct_batch, device_key,
                       complaint, close → closed
-closed                precinct_batch, precinct_protocol, complaint, mix_input, shuffle, cr_blinding,
+closed                precinct_batch, precinct_protocol, precinct_annulment, complaint, mix_input, shuffle, cr_blinding,
                       cr_decryption, encrypted_tally → tallying, cr_result → decrypted
 tallying              decryption_share, complaint, result → decrypted
 decrypted             result, complaint
@@ -24,7 +24,9 @@ registry, docs/complaints.md), which never move the phase.
 
 Precinct batches stay allowed after ``close`` because paper urns count once the polls close. A precinct protocol
 (plaintext counts) comes only after ``close``: published while voting, it would tell everyone how a precinct was
-voting before the polls closed.
+voting before the polls closed. A precinct annulment comes only after ``close`` and before the encrypted tally: the
+tally is decrypted once, so annulling a precinct never calls for a second tally whose difference from the first would
+be that precinct's cell.
 """
 
 from __future__ import annotations
@@ -98,6 +100,7 @@ _ELECTION_RULES: Final[Mapping[Phase, Mapping[EntryKind, Phase]]] = MappingProxy
                 P.CLOSED,
                 K.PRECINCT_BATCH,
                 K.PRECINCT_PROTOCOL,
+                K.PRECINCT_ANNULMENT,
                 K.COMPLAINT,
                 K.MIX_INPUT,
                 K.SHUFFLE,

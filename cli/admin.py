@@ -326,6 +326,80 @@ def close(
     _ack("voting closed", _client(server, token).call("POST", "/close", body))
 
 
+@admin_app.command("annul")
+def annul_precinct(
+    precinct_id: Annotated[str, typer.Argument(help="The precinct to annul (its id in the manifest)")],
+    reason: Annotated[str, typer.Option(help="What happened there (1–1000 characters; on the board)")],
+    legal_basis: Annotated[
+        str, typer.Option("--legal-basis", help="The law's article or the decision that annuls it (1–1000 characters)")
+    ],
+    server: ServerOption = DEFAULT_SERVER,
+    token: TokenOption = "",
+) -> None:
+    """Annul a precinct after the close and before the tally: the commission's signed ``precinct_annulment`` goes on
+    the board and the tally leaves that precinct's ballots out of every sum (checked by ``shailoo verify``)."""
+    body = {"precinct_id": precinct_id, "reason": reason, "legal_basis": legal_basis}
+    _ack(f"precinct {precinct_id} annulled", _client(server, token).call("POST", "/annul", body))
+
+
+@admin_app.command("runoff")
+def runoff(
+    first_manifest: Annotated[
+        Path, typer.Option("--first-manifest", exists=True, dir_okay=False, help="The first round's manifest JSON")
+    ],
+    first_results: Annotated[
+        Path,
+        typer.Option(
+            "--first-results", exists=True, dir_okay=False, help="Its results JSON (`shailoo admin results --json`)"
+        ),
+    ],
+    election_id: Annotated[str, typer.Option("--election-id", help="The runoff's new election id")],
+    voting_opens: Annotated[str, typer.Option(help="UTC YYYY-MM-DDTHH:MM:SSZ")],
+    voting_closes: Annotated[str, typer.Option(help="UTC YYYY-MM-DDTHH:MM:SSZ")],
+    pin_registrar: Annotated[
+        bool, typer.Option(help="Pin the runoff server's registrar key, so its register counts are accepted")
+    ] = True,
+    out: Annotated[Path | None, typer.Option(help="Also write the runoff manifest to this file")] = None,
+    dry_run: Annotated[bool, typer.Option(help="Build and check the manifest, post nothing")] = False,
+    server: ServerOption = DEFAULT_SERVER,
+    token: TokenOption = "",
+) -> None:
+    """When the first round's results say ``runoff_needed``: build the runoff's manifest (its two leading candidates
+    and "against all", a new election id, ``previous_election`` = the first round's id and results hash, the dates
+    given) and load it as a new election on ``--server`` (a server with an empty board)."""
+    from elections.errors import ElectionError
+    from elections.manifest import Manifest
+    from elections.results_model import ElectionResults
+    from elections.runoff import check_runoff_link, runoff_manifest
+
+    try:
+        first = Manifest.from_json(first_manifest.read_bytes())
+        document = json.loads(first_results.read_text(encoding="utf-8"))
+        document.pop("annulled", None)  # written beside the results by results-from-protocols
+        results = ElectionResults.model_validate(document)
+        built = runoff_manifest(
+            first, results, election_id=election_id, voting_opens=voting_opens, voting_closes=voting_closes
+        )
+        client = None if dry_run and not pin_registrar else _client(server, token)
+        if client is not None and pin_registrar:
+            built = built.with_registrar_key(bytes.fromhex(client.call("GET", "/registrar-key")["public_key"]))
+        check_runoff_link(built, first, results)
+    except (ElectionError, ValueError) as e:
+        code = e.code if isinstance(e, ElectionError) else "invalid_runoff"
+        message = e.message if isinstance(e, ElectionError) else str(e).splitlines()[0]
+        console.print(f"[bold red]refused[/] ({code}) {message}", soft_wrap=True, highlight=False)
+        raise typer.Exit(code=1) from e
+    document = built.to_canonical_dict()
+    if out is not None:
+        out.write_text(json.dumps(document, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    for contest in built.contests:
+        names = ", ".join(c.candidate_id for c in built.candidates)
+        console.print(f"runoff {built.election_id}: {contest.contest_id} between {names}")
+    if dry_run or client is None:
+        return
+    _ack("runoff manifest loaded", client.call("POST", "/manifest", {"manifest": document}))
+
+
 @admin_app.command("tally")
 def tally(server: ServerOption = DEFAULT_SERVER, token: TokenOption = "") -> None:
     """Post the encrypted tally (computed from the board alone). Safe to run again: the same entry is answered."""

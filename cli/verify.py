@@ -36,6 +36,15 @@ def verify(
             "--min-witnesses", min=0, help="Pinned witnesses (roster or --witness) that must cosign the latest head"
         ),
     ] = 1,
+    previous_export: Annotated[
+        Path | None,
+        typer.Option(
+            "--previous-export",
+            exists=True,
+            dir_okay=False,
+            help="For a runoff: the first round's board export (check 18 checks the link and the candidates)",
+        ),
+    ] = None,
     progress: Annotated[bool, typer.Option(help="Show progress bars")] = True,
 ) -> None:
     """Verify every step of an election from its board export; exit status 1 if any check fails."""
@@ -56,6 +65,7 @@ def verify(
         progress=progress,
         witnesses=pins,
         min_witnesses=min_witnesses,
+        previous_export=previous_export,
     )
     try:
         report = run(source, options)

@@ -368,7 +368,7 @@ class WitnessRosterEntry(BaseModel):
 
 #: Fields left out of the canonical dict while empty, so manifests written before they existed keep their hash.
 _OPTIONAL_WHEN_EMPTY = ("trustees", "trustee_threshold")
-_OPTIONAL_WHEN_NONE = ("registrar_key",)
+_OPTIONAL_WHEN_NONE = ("registrar_key", "previous_election")
 #: Policy fields left out of the canonical dict at their default, for the same reason.
 _POLICY_DEFAULTS: dict[str, Any] = {
     "mixing_trustees_required": None,
@@ -377,6 +377,15 @@ _POLICY_DEFAULTS: dict[str, Any] = {
     "applications_close": None,
     "clock_tolerance_seconds": DEFAULT_CLOCK_TOLERANCE_SECONDS,
 }
+
+
+class PreviousElection(BaseModel):
+    """The election a runoff continues: its id and the ``results_hash`` of its published result (hex), whose
+    ``runoff`` candidates are this election's (`elections.runoff`)."""
+
+    model_config = _STRICT
+    election_id: str = Id
+    results_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
 
 
 class Manifest(BaseModel):
@@ -406,6 +415,8 @@ class Manifest(BaseModel):
     #: The registrar's Ed25519 key (64 lowercase hex) that signs the register counts (`record.register`); absent: the
     #: ``register_counts`` entry's own key is not pinned by the commission.
     registrar_key: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    #: For a runoff: the first round it continues (absent from the hashed manifest otherwise).
+    previous_election: PreviousElection | None = None
 
     @field_validator("registrar_key")
     @classmethod

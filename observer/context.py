@@ -86,6 +86,8 @@ class VerifyOptions:
     #: Pinned witnesses (roster or ``witnesses``) that must have cosigned the latest tree head; 0 accepts none.
     min_witnesses: int = 1
     min_issuer_bits: int = ELECTION_MIN_MODULUS_BITS
+    #: For a runoff: the first round's board export, whose manifest and result check 18 holds the link to.
+    previous_export: Path | None = None
 
 
 #: The context's fields that checks establish; each is set at most once (a second assignment raises).

@@ -13,6 +13,7 @@ from typing import Any
 
 from bulletin_board.entries import Entry, EntryKind
 from elections.manifest import Manifest
+from record.annulment import PrecinctAnnulment
 from record.ballot import EncryptedBallot
 from record.errors import RecordError
 from record.precinct import DeviceBatch, paper_counted_items
@@ -22,17 +23,21 @@ from record.tally import CastBallot, CountedItem, CountedSet, counted_set, tally
 
 def counted_set_from_entries(entries: Iterable[Entry], *, revoting_allowed: bool) -> CountedSet:
     """Every ``ballot`` entry (decoded; they were fully checked when cast), weeded by the policy, and every paper
-    sheet of the ``precinct_batch`` entries (checked when posted). Raises the decoders' errors on a malformed
+    sheet of the ``precinct_batch`` entries (checked when posted), without the items of the precincts a
+    ``precinct_annulment`` entry annuls. Raises the decoders' errors on a malformed
     entry."""
     ballots: list[CastBallot] = []
     paper: list[CountedItem] = []
+    annulled: set[str] = set()
     for entry in entries:
         if entry.kind is EntryKind.BALLOT:
             ballot = EncryptedBallot.from_json(dict(entry.payload))
             ballots.append(CastBallot(entry.index, ballot, tuple(ballot.decode_contests())))
         elif entry.kind is EntryKind.PRECINCT_BATCH:
             paper.extend(paper_counted_items(entry.index, DeviceBatch.from_json(dict(entry.payload))))
-    return counted_set(ballots, paper, revoting_allowed=revoting_allowed)
+        elif entry.kind is EntryKind.PRECINCT_ANNULMENT:
+            annulled.add(PrecinctAnnulment.from_payload(entry.payload).precinct_id)
+    return counted_set(ballots, paper, revoting_allowed=revoting_allowed, annulled=annulled)
 
 
 def encrypted_tally_payload(entries: Iterable[Entry], manifest: Manifest) -> dict[str, Any]:

@@ -121,18 +121,28 @@ class CountedSet:
 
     weeded: WeedResult[CastBallot]
     paper: tuple[CountedItem, ...]
+    #: Precincts the commission annulled (``precinct_annulment``, record.md §2.17): their items count nowhere.
+    annulled: frozenset[str] = frozenset()
 
     def items(self) -> tuple[CountedItem, ...]:
-        return (*(b.counted_item() for b in self.weeded.counted), *self.paper)
+        every = (*(b.counted_item() for b in self.weeded.counted), *self.paper)
+        return tuple(item for item in every if item.precinct_id is None or item.precinct_id not in self.annulled)
 
     def tally(self, manifest: Manifest) -> EncryptedTally:
         """The encrypted tally of this set (`aggregate`), small precinct cells left out (`publishable`)."""
         return publishable(manifest, aggregate(manifest, self.items()))
 
 
-def counted_set(ballots: Iterable[CastBallot], paper: Iterable[CountedItem], *, revoting_allowed: bool) -> CountedSet:
-    """Weed the electronic ballots by the election's policy and join the paper sheets (`CountedSet`)."""
-    return CountedSet(weed(ballots, revoting_allowed=revoting_allowed), tuple(paper))
+def counted_set(
+    ballots: Iterable[CastBallot],
+    paper: Iterable[CountedItem],
+    *,
+    revoting_allowed: bool,
+    annulled: Iterable[str] = (),
+) -> CountedSet:
+    """Weed the electronic ballots by the election's policy and join the paper sheets (`CountedSet`); the items of
+    ``annulled`` precincts are left out after weeding (a voter's re-vote elsewhere still supersedes)."""
+    return CountedSet(weed(ballots, revoting_allowed=revoting_allowed), tuple(paper), frozenset(annulled))
 
 
 @dataclass(frozen=True)
@@ -451,3 +461,50 @@ def turnout_from_tally(manifest: Manifest, tally: EncryptedTally, registered_by_
             by_region=regions,
         )
     return Turnout(contests=contests)
+
+
+def without_precincts(manifest: Manifest, tally: EncryptedTally, annulled: Iterable[str]) -> EncryptedTally:
+    """``tally`` (before `publishable`, every precinct group kept) with the annulled precincts' ballots taken out:
+    each annulled precinct's group is subtracted from the group of the ballot style its region and district give
+    it, then dropped (record.md §2.17). The verifier reaches the server's tally of the counted set without those
+    precincts this way, from sums it already has; it equals that tally when every ballot of a precinct has the
+    precinct's ballot style."""
+    gone = set(annulled)
+    styles = {g.key: g for g in tally.styles}
+    removed = 0
+    for group in tally.precincts:
+        if group.key not in gone:
+            continue
+        precinct = next((p for p in manifest.precincts if p.precinct_id == group.key), None)
+        style = next(
+            (
+                s
+                for s in manifest.ballot_styles
+                if precinct is not None and s.region_id == precinct.region_id and precinct.district_id in s.district_ids
+            ),
+            None,
+        )
+        if style is None or style.style_id not in styles:
+            raise AggregateError(f"annulled precinct {group.key!r} has no ballot style", code="unknown_id")
+        base = styles[style.style_id]
+        minus = dict(group.contests)
+        contests = tuple(
+            (
+                cid,
+                tuple(
+                    Ciphertext(a.alpha - b.alpha, a.beta - b.beta)
+                    for a, b in zip(cts, minus.get(cid, (Ciphertext.zero(),) * len(cts)), strict=True)
+                ),
+            )
+            for cid, cts in base.contests
+        )
+        if set(minus) - {cid for cid, _ in base.contests}:
+            raise AggregateError(f"annulled precinct {group.key!r} holds contests not on its style's ballot")
+        styles[style.style_id] = TallyGroup(base.key, base.ballots - group.ballots, contests)
+        removed += group.ballots
+    return EncryptedTally(
+        tally.election_id,
+        tally.ballots_counted - removed,
+        tuple(styles[g.key] for g in tally.styles),
+        tuple(g for g in tally.precincts if g.key not in gone),
+    )

@@ -11,11 +11,13 @@ from fastapi import APIRouter, Body, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from crypto import signing
+from crypto.errors import ShailooError
 from elections.manifest import Manifest
 from elections.presets import PRESET_NAMES, build_preset
 from identity.credentials import IssuerKeys
 from mobile_api.errors import ApiError
 from mobile_api.openapi import error_responses
+from record.annulment import sign_precinct_annulment
 from record.ceremony import CeremonyStep
 from trustees.coordinator import close_step
 from voting_server.auth import AnyAdminRole, OperatorRole
@@ -61,6 +63,15 @@ class CloseRequest(_Body):
     close; the ``close`` entry records it)."""
 
     reason: str | None = Field(default=None, min_length=1, max_length=500)
+
+
+class Annulment(_Body):
+    """The commission annuls a precinct: its id, why (what happened there) and the legal basis (the law's text or
+    the decision that annuls it), 1–1000 characters each."""
+
+    precinct_id: str = Field(min_length=1, max_length=64)
+    reason: str = Field(min_length=1, max_length=1000)
+    legal_basis: str = Field(min_length=1, max_length=1000)
 
 
 class TallyStart(_Body):
@@ -244,6 +255,25 @@ def build_admin_router() -> APIRouter:
         c.election.check_close_allowed(reason)
         registrar.issuer.stop_issuing(manifest.election_id)
         promise = c.election.post_final_issuance(registrar.issuer.board_issuance_payload(manifest.election_id))
+        return EntryAck(index=promise.index, promise=promise.to_text())
+
+    @router.post(
+        "/annul",
+        response_model=EntryAck,
+        responses=error_responses(*auth_codes, "wrong_phase", "invalid_annulment", "unknown_id", "duplicate_entry"),
+    )
+    def annul_precinct(request: Request, body: Annulment, role: OperatorRole) -> EntryAck:
+        """Annul a precinct (phase ``closed``, before the tally): the commission's key (the manifest's
+        ``registrar_key``) signs a ``precinct_annulment`` entry and the tally then leaves that precinct's ballots out
+        of every sum (docs/spec/record.md §2.17)."""
+        c = _components(request)
+        manifest = c.election.state().require_manifest()
+        key = c.require_registrar().identity_settings.registrar_signing_key
+        try:
+            annulment = sign_precinct_annulment(key, manifest, body.precinct_id, body.reason, body.legal_basis)
+        except ShailooError as e:
+            raise ApiError(e.message, code=e.code) from e
+        promise = c.election.annul_precinct(annulment)
         return EntryAck(index=promise.index, promise=promise.to_text())
 
     @router.post(

@@ -36,6 +36,7 @@ from crypto.errors import ShailooError
 from elections.manifest import Manifest
 from mobile_api.errors import ApiError
 from mobile_api.schemas import Receipt, ReceiptStatus
+from record.annulment import PrecinctAnnulment
 from record.ballot import (
     BallotCheckError,
     BallotReveal,
@@ -170,6 +171,21 @@ class ElectionService:
         manifest = self.state().require_manifest()
         counts.check(manifest)
         return self._append(EntryKind.REGISTER_COUNTS, counts.to_payload(), dedup_key="register_counts")
+
+    def annul_precinct(self, annulment: PrecinctAnnulment) -> SignedPromise:
+        """Post the commission's signed ``precinct_annulment`` (`record.annulment`): only after the close and before
+        the encrypted tally (the phase machine), once per precinct (``duplicate_entry`` for a second)."""
+        manifest = self.state().require_manifest()
+        try:
+            annulment.check(manifest)
+        except ShailooError as e:
+            raise ApiError(e.message, code=e.code) from e
+        if self.phase is not Phase.CLOSED:
+            raise _phase_error(
+                f"the election is {self.phase.value}: a precinct is annulled after the close and before the tally"
+            )
+        slot = f"precinct_annulment:{annulment.precinct_id}"
+        return self._append(EntryKind.PRECINCT_ANNULMENT, annulment.to_payload(), dedup_key=slot)
 
     def open_channels(self, channels: Sequence[str]) -> SignedPromise:
         state = self.state()

@@ -26,6 +26,7 @@ REGISTRAR_ROUTES: Final = frozenset(
         ("GET", "/v1/admin/registrar-key"),
         ("POST", "/v1/admin/register-counts"),
         ("POST", "/v1/admin/issuance/final"),
+        ("POST", "/v1/admin/annul"),  # signed with the registrar key (the commission key of the manifest)
     }
 )
 #: Routes of the shared routers that both separate roles serve (health is its own router, served by all roles).

@@ -18,7 +18,7 @@ range  area                                        module
 20–29  ballots: every ballot, weeding, spoiled;    `observer.checks.ballots`,
        the voting window (24)                      `observer.checks.window`
 30–39  precincts: device keys, batch chains,        `observer.checks.precinct`
-       reconciliation (issue 9 extends these)
+       reconciliation; annulments (33)             `observer.checks.annulment`
 40–49  tally: aggregation, shares, results,       `observer.checks.tally`,
        bounds; mixing (45); the coercion-resistant `observer.checks.mix`,
        roster, ballots, blinding, tally (46–49)    `observer.checks.coercion`
@@ -44,6 +44,7 @@ CHECK_MODULES: Final = (
     "observer.checks.ballots",
     "observer.checks.window",
     "observer.checks.precinct",
+    "observer.checks.annulment",
     "observer.checks.tally",
     "observer.checks.mix",
     "observer.checks.coercion",

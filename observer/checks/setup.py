@@ -176,3 +176,41 @@ def register_counts(ctx: VerificationContext) -> Passed:
         f"{counts.total} voters on the register in {len(counts.counts)} ballot styles; {note}",
         {"entry_index": index, "registered_by_style": dict(counts.counts), "registrar_key": key},
     )
+
+
+@check(18, AREA, "Runoff link: a second round names the first round's result and holds exactly its runoff candidates")
+def runoff_link(ctx: VerificationContext) -> Passed:
+    from elections.results_model import ElectionResults
+    from elections.runoff import check_runoff_link
+    from observer.board_export import load_export
+    from observer.errors import CheckSkippedError
+
+    manifest = ctx.need(ctx.manifest, "the manifest", 10)
+    link = manifest.previous_election
+    previous = ctx.options.previous_export
+    if link is None:
+        if previous is not None:
+            raise CheckFailedError("--previous-export was given but this manifest names no previous election")
+        return Passed("not a runoff (the manifest names no previous election)", {})
+    evidence = {"previous_election": link.election_id, "results_hash": link.results_hash}
+    if previous is None:
+        raise CheckSkippedError(
+            f"a runoff of {link.election_id!r}: pass --previous-export with that election's board export to check it"
+        )
+    try:
+        first_export = load_export(previous)
+        first = Manifest.from_dict(first_export.payload(0)["manifest"])
+        results_refs = first_export.of_kind(EntryKind.RESULT.value)
+        if not results_refs:
+            raise CheckFailedError("the previous election's export has no result", evidence)
+        results = ElectionResults.model_validate(first_export.payload(results_refs[0].index)["results"])
+        check_runoff_link(manifest, first, results)
+    except ShailooError as e:
+        raise CheckFailedError(e.message, {**evidence, "code": e.code}) from e
+    except (KeyError, ValueError) as e:
+        raise CheckFailedError(f"the previous election's export cannot be read: {e}", evidence) from e
+    candidates = sorted(c.candidate_id for c in manifest.candidates)
+    return Passed(
+        f"the runoff of {link.election_id}: its result hash matches and the candidates {candidates} are its runoff",
+        {**evidence, "candidates": candidates},
+    )

@@ -11,6 +11,7 @@ from crypto.group import Point
 from crypto.threshold import DecryptionShare, check_decryption_shares, combine_decryption_share_vectors
 from elections.results import compute_results_by_style
 from observer.checks import Passed, check
+from observer.checks.annulment import annulled_precinct_ids
 from observer.checks.ceremony import authenticate, roster_note
 from observer.context import VerificationContext
 from observer.errors import CheckFailedError, CheckSkippedError
@@ -25,6 +26,7 @@ from record.tally import (
     decryption_context,
     publishable,
     turnout_from_tally,
+    without_precincts,
 )
 
 AREA = "tally"
@@ -75,6 +77,12 @@ def aggregation(ctx: VerificationContext) -> Passed:
     expected = electronic.counted_tally
     if paper.tally is not None:  # the counted ballots are the weeded electronic ones and every paper ballot
         expected = merge_tallies(manifest, [expected, paper.tally])
+    annulled = annulled_precinct_ids(ctx)
+    if annulled:  # the commission's annulments (§2.17): those precincts' ballots count nowhere
+        try:
+            expected = without_precincts(manifest, expected, annulled)
+        except ShailooError as e:
+            raise CheckFailedError(e.message, {"entry_index": index, "code": e.code}) from e
     expected = publishable(manifest, expected)  # small precinct cells are never decrypted
     try:
         check_minimum_cells(manifest, posted)

@@ -39,7 +39,9 @@ from crypto.threshold import combine_decryption_share_vectors, compute_decryptio
 from elections.manifest import Manifest, WitnessRosterEntry
 from elections.presets import build_preset
 from elections.results import compute_results_by_style
+from record.annulment import sign_precinct_annulment
 from record.ballot import create_ballot, credential_message, election_base_hash
+from record.counting import counted_set_from_entries
 from record.issuer import issuer_keys_payload
 from record.lifecycle import Close, DecryptionSharePart, ResultEntry
 from record.mix import MixInput, ShufflePost, make_shuffle_post
@@ -158,6 +160,8 @@ def build_election(
     log_clock_behind_ms: int = 0,
     mixers: Sequence[int] = (),
     mixing_required: int | None = None,
+    annul: Sequence[str] = (),
+    tally_ignores_annulments: bool = False,
 ) -> BuiltElection:
     """Run the whole election on an in-memory board and write its export to ``path``.
 
@@ -170,6 +174,9 @@ def build_election(
     ``close_at`` (UTC) and ``close_reason`` make the close at another time than ``voting_closes``.
     ``log_clock_behind_ms`` sets the log's clock back by that much from the middle of voting on (the witnesses'
     clocks keep the true time): a log that takes ballots late under times inside the window.
+    The commission annuls each precinct of ``annul`` after the close (``precinct_annulment``, signed by the key the
+    manifest pins); the tally leaves their ballots out (`record.counting.counted_set_from_entries`, as the server
+    does) unless ``tally_ignores_annulments`` (a server that counts them anyway).
     """
     manifest = manifest or small_president_manifest()
     # The trustees' identity keys come first: the commission puts them on the manifest's roster.
@@ -314,6 +321,16 @@ def build_election(
             parsed = EncryptedBallot.from_json(dict(entry.payload))
             ballots.append(CastBallot(entry.index, parsed, tuple(parsed.decode_contests())))
     weeded = weed(ballots, revoting_allowed=manifest.policy.revoting_allowed)
+    for precinct_id in annul:
+        annulment = sign_precinct_annulment(
+            registrar, manifest, precinct_id, "ballot stuffing seen on the video", "Election law, art. 43(3)"
+        )
+        append(EntryKind.PRECINCT_ANNULMENT, annulment.to_payload())
+    counted = counted_set_from_entries(
+        board.entries(0, board.size), revoting_allowed=manifest.policy.revoting_allowed
+    ).items()
+    if tally_ignores_annulments:
+        counted = tuple(b.counted_item() for b in weeded.counted)
     if mixers:
         rows: list[Row] = [tuple(b.contests[0][1].ciphertexts) for b in weeded.counted]
         append(EntryKind.MIX_INPUT, MixInput(tuple(rows)).to_payload())
@@ -325,7 +342,7 @@ def build_election(
             append(EntryKind.SHUFFLE, posted)
             rows = list(ShufflePost.from_payload(posted).outputs)
         checkpoint()
-    tally = publishable(manifest, aggregate(manifest, [b.counted_item() for b in weeded.counted]))
+    tally = publishable(manifest, aggregate(manifest, counted))
     registered = register.by_region(manifest)
     tally_payload = {
         **tally.to_json(),

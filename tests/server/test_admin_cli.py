@@ -91,6 +91,9 @@ def test_an_operator_runs_the_election_from_the_terminal(election: Election, tmp
         client.cast(client.prepare_ballot(credential, election.marks_for(credential, i % 2)))
     election.clock.travel_to(manifest.dates.voting_closes)
     admin("close")
+    annulled = manifest.precincts[0].precinct_id
+    out = admin("annul", annulled, "--reason", "ballot stuffing on video", "--legal-basis", "Election law, art. 43(3)")
+    assert f"precinct {annulled} annulled" in out
     admin("tally")
     assert "encrypted tally on the board" in admin("tally")  # again: the same entry, nothing new
 
@@ -122,6 +125,7 @@ def test_an_operator_runs_the_election_from_the_terminal(election: Election, tmp
     assert report.passed
     failed = [(c.number, c.name, c.message) for c in report.checks if c.status.value == "fail"]
     assert not failed, failed
+    assert report.check(33).evidence["annulled"][0]["precinct_id"] == annulled
 
 
 def test_the_auditor_token_cannot_change_anything(election: Election) -> None:

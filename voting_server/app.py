@@ -1,9 +1,9 @@
 """The application factory: ``create_app(settings)`` builds the voting server's FastAPI app.
 
 Routers: voter API (`mobile_api.router`), admin, board, trustees, health, the voter web app at ``/app``
-(`voting_server.voter_app`) and the observers' in-browser verifier at ``/verify`` (`observer.verify_page`). Errors are always
-``{"code", "message"}`` (`voting_server.http_errors`); request bodies above ``max_body_bytes`` are refused
-before parsing. The lifespan starts the board's tree-head integrator.
+(`voting_server.voter_app`) and the observers' in-browser verifier at ``/verify`` (`observer.verify_page`).
+Errors are always ``{"code", "message"}`` (`voting_server.http_errors`); request bodies above
+``max_body_bytes`` are refused before parsing. The lifespan starts the board's tree-head integrator.
 """
 
 from __future__ import annotations

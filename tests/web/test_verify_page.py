@@ -90,7 +90,7 @@ def test_the_committed_page_equals_a_fresh_build(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def ts_cli() -> Path:
     _need_chromium()
-    node, npm = need_node()
+    _node, npm = need_node()
     ensure_packages()
     npm_ci(VERIFIER)
     subprocess.run([npm, "run", "--silent", "build"], cwd=VERIFIER, check=True, timeout=300)
@@ -124,7 +124,10 @@ def node_statuses(cli: Path, path: Path) -> dict[int, str]:
     node = shutil.which("node")
     assert node is not None
     done = subprocess.run(
-        [node, str(cli), str(path), "--json", "--min-issuer-bits", DEMO_BITS], capture_output=True, timeout=600, check=False
+        [node, str(cli), str(path), "--json", "--min-issuer-bits", DEMO_BITS],
+        capture_output=True,
+        timeout=600,
+        check=False,
     )
     assert done.returncode in (0, 1), done.stderr.decode()
     report: dict[str, Any] = json.loads(done.stdout)
@@ -207,11 +210,13 @@ def test_the_page_fetches_no_other_origin(page: Any, base_url: str) -> None:
     page.fill("#url", "http://127.0.0.2:9/v1/board/export")
     page.click("#verify-url")
     page.wait_for_selector("body[data-state=error]", timeout=60_000)
-    assert "(fetch_failed)" in page.inner_text("#summary")
+    assert "(fetch_failed): only this site's own export can be fetched" in page.inner_text("#summary")
     assert not any(url.startswith("http://127.0.0.2") for url in page.requests)
 
 
-def test_a_dropped_tampered_export_shows_a_failing_check(page: Any, base_url: str, tampered: Path, ts_cli: Path) -> None:
+def test_a_dropped_tampered_export_shows_a_failing_check(
+    page: Any, base_url: str, tampered: Path, ts_cli: Path
+) -> None:
     page.goto(f"{base_url}/verify/?min-issuer-bits={DEMO_BITS}&lang=en")
     page.wait_for_selector("#drop")
     content = tampered.read_text(encoding="utf-8")
@@ -235,3 +240,13 @@ def test_the_saved_single_file_verifies_offline(page: Any, demo: Path, ts_cli: P
     assert all(url.startswith(("file:", "blob:")) for url in page.requests), page.requests
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "verify-05-offline-ky.png"), full_page=True)
+
+
+def test_the_voting_server_serves_the_page(tmp_path: Path) -> None:
+    from voting_server.app import create_app
+    from voting_server.settings import Settings
+
+    with TestClient(create_app(Settings(database_url=f"sqlite:///{tmp_path / 'server.db'}"))) as server:
+        page = server.get("/verify/")
+        assert page.status_code == 200 and 'src="verify.js"' in page.text
+        assert page.headers["content-security-policy"] == CONTENT_SECURITY_POLICY

@@ -76,7 +76,12 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 export function fromBase64(text: string): Uint8Array | null {
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0) return null;
   // atob/btoa, not Node's Buffer: the same code runs in the browser page (web/verify) and in Node
-  const binary = atob(text);
+  let binary: string;
+  try {
+    binary = atob(text);
+  } catch {
+    return null;
+  }
   const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
   return toBase64(bytes) === text ? bytes : null;
 }

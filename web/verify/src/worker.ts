@@ -20,7 +20,7 @@ class BadOptions extends Error {}
 async function open(source: Source): Promise<{ stream: ReadableStream<Uint8Array>; size: number | null }> {
   if ("file" in source) return { stream: source.file.stream(), size: source.file.size };
   const url = new URL(source.url, self.location.href);
-  if (self.location.protocol !== "file:" && url.origin !== self.location.origin) {
+  if (url.origin !== self.location.origin) {
     throw new FetchFailed(`only this site's own export can be fetched (${self.location.origin}), not ${url.origin}`);
   }
   let response: Response;

@@ -113,7 +113,7 @@ function table(checks: CheckResult[]): HTMLTableElement {
     const message = el("td", {}, c.message, Object.keys(c.evidence).length > 0 ? details : "");
     return el(
       "tr",
-      { "data-number": String(c.number), "data-status": c.status },
+      { "data-number": String(c.number), "data-status": c.status, "data-seconds": String(c.seconds) },
       el("th", { scope: "row", class: "num" }, String(c.number)),
       el("td", {}, area(c.area, lang)),
       el("td", {}, c.name),

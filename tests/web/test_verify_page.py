@@ -179,8 +179,15 @@ def test_the_page_verifies_the_demo_export_as_the_node_command_does(
     page.wait_for_selector("#file")
     assert page.get_attribute("html", "lang") == "ky"
     screens.check("01-start-ky")
+    page.evaluate(
+        """() => { window.seen = []; new MutationObserver(() => { const bar = document.getElementById('bar');
+        if (bar && !bar.hidden) window.seen.push(bar.getAttribute('value')); })
+        .observe(document.body, {attributes: true, subtree: true, childList: true}); }"""
+    )
     page.set_input_files("#file", str(demo))
     statuses = page_statuses(page)
+    shown = [float(v) for v in page.evaluate("() => window.seen") if v is not None]
+    assert any(0 < v < 1 for v in shown) and shown == sorted(shown), shown  # the progress bar moved forward
     expected = node_statuses(ts_cli, demo)
     assert statuses == expected
     assert "fail" not in statuses.values() and statuses[20] == "pass"

@@ -57,7 +57,15 @@ function readOptions(): Options {
 
 function start(source: Source): void {
   worker?.terminate();
-  worker = makeWorker();
+  try {
+    worker = makeWorker();
+  } catch (err) {
+    // e.g. a browser that refuses workers for this page: say so instead of waiting forever
+    worker = null;
+    state = { kind: "error", code: "internal", message: `Web Worker: ${(err as Error).message}` };
+    renderStatus();
+    return;
+  }
   state = { kind: "running", phase: "read", fraction: 0, bytes: 0 };
   renderStatus();
   worker.onmessage = (event: MessageEvent<Reply>) => {

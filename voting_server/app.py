@@ -1,10 +1,11 @@
 """The application factory: ``create_app(settings)`` builds the voting server's FastAPI app.
 
-Routers: voter API (`mobile_api.router`), admin, board, trustees, health, and the voter web app at ``/app``
-(`voting_server.voter_app`). Errors are always
-``{"code", "message"}`` (`voting_server.http_errors`); request bodies above ``max_body_bytes`` are refused
-before parsing. The lifespan starts the board's tree-head integrator. ``settings.role`` chooses the routers and
-routes served (`voting_server.roles`): everything, the registrar's or the ballot box's.
+Routers: voter API (`mobile_api.router`), admin, board, trustees, health, the voter web app at ``/app``
+(`voting_server.voter_app`) and the observers' in-browser verifier at ``/verify`` (`observer.verify_page`).
+Errors are always ``{"code", "message"}`` (`voting_server.http_errors`); request bodies above
+``max_body_bytes`` are refused before parsing. The lifespan starts the board's tree-head integrator.
+``settings.role`` chooses the routers and routes served (`voting_server.roles`): everything, the registrar's
+or the ballot box's.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from identity.credentials import IssuerKeys
 from identity.registry import VoterRegistry
 from identity.settings import IdentitySettings
 from mobile_api.router import build_voter_router
+from observer.verify_page import build_verify_page_router
 from precinct.server_api import build_precinct_router
 from voting_server.admin_api import build_admin_router
 from voting_server.api_docs import build_api_docs_router
@@ -115,4 +117,5 @@ def create_app(
         app.include_router(build_dashboard_router(parts.board))
         app.include_router(build_precinct_router(parts.board, operator=require_role(Role.OPERATOR)))
         app.include_router(build_voter_app_router())
+        app.include_router(build_verify_page_router())
     return app

@@ -28,6 +28,7 @@ from observer.dashboard.i18n import LANGUAGES, language, translate
 from observer.dashboard.mapview import map_view
 from observer.dashboard.model import DashboardModel, selection_label
 from observer.dashboard.readers import BoardReader
+from observer.verify_page import build_verify_page_router
 
 PAGE_SIZE: Final = 50
 #: ``?lang=`` of every page (absent: Kyrgyz).
@@ -325,4 +326,5 @@ def create_dashboard_app(reader: BoardReader) -> FastAPI:
     """The dashboard alone (``shailoo observe EXPORT``), at the root path."""
     app = FastAPI(title="Shailoo observer dashboard", docs_url=None, redoc_url=None, openapi_url=None)
     app.include_router(build_dashboard_router(reader))
+    app.include_router(build_verify_page_router())
     return app

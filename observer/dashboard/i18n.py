@@ -82,6 +82,11 @@ _T: Final[dict[str, tuple[str, str, str]]] = {
     "previous": ("Мурунку", "Назад", "Previous"),
     "next": ("Кийинки", "Далее", "Next"),
     "payload": ("Мазмуну", "Содержимое", "Payload"),
+    "verify_in_browser": (
+        "Бул шайлоону өз браузериңизде өзүңүз текшериңиз",
+        "Проверьте эти выборы сами в своём браузере",
+        "Verify this election yourself in your browser",
+    ),
     "verify_yourself": (
         "Бардыгын өзүңүз текшериңиз: shailoo verify",
         "Проверьте всё сами: shailoo verify",

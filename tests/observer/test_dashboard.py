@@ -31,6 +31,23 @@ def test_every_page_in_three_languages(client: TestClient, lang: str, word: str)
         assert word in response.text
 
 
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("ky", "Бул шайлоону өз браузериңизде өзүңүз текшериңиз"),
+        ("ru", "Проверьте эти выборы сами в своём браузере"),
+        ("en", "Verify this election yourself in your browser"),
+    ],
+)
+def test_every_page_links_to_the_verification_page(client: TestClient, lang: str, words: str) -> None:
+    for page in ("/", "/board", "/tree-heads", "/results"):
+        text = client.get(page, params={"lang": lang}).text
+        assert f'<a id="verify-in-browser" href="/verify/?lang={lang}">{words}</a>' in text, page
+    # the offline dashboard (`shailoo observe EXPORT`) serves the page the link names
+    served = client.get("/verify/")
+    assert served.status_code == 200 and 'src="verify.js"' in served.text
+
+
 def test_kyrgyz_is_the_default_and_unknown_languages_are_refused(client: TestClient) -> None:
     assert '<html lang="ky">' in client.get("/").text
     assert client.get("/", params={"lang": "de"}).status_code == 422

@@ -91,13 +91,18 @@ def election_2021(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Election
 
 @contextmanager
 def _serve(election: Election) -> Iterator[str]:
+    with _serve_app(election.app) as url:
+        yield url
+
+
+@contextmanager
+def _serve_app(app: Any) -> Iterator[str]:
+    """``app`` served over HTTP on a free loopback port (its lifespan not run)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     # The app's components are already running (the harness started them): uvicorn only serves HTTP.
-    server = uvicorn.Server(
-        uvicorn.Config(election.app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

@@ -74,6 +74,7 @@ def test_the_offline_file_is_a_download_and_nothing_else_is_served(client: TestC
 def test_the_committed_page_equals_a_fresh_build(tmp_path: Path) -> None:
     node = need_node()[0]
     ensure_packages()
+    npm_ci(VERIFIER)  # the page bundles web/verifier's checks with the packages of web/verifier's own lock
     out = tmp_path / "verify"
     done = run([node, "build.mjs", "--verify-out", str(out)], timeout=300)
     assert done.returncode == 0, done.stderr

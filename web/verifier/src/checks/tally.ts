@@ -1,0 +1,451 @@
+/**
+ * Checks 40–42 and 44 (docs/spec/record.md §2.11–2.13, §3): the encrypted tally recomputed from the counted
+ * ballots, every trustee's decryption shares with their Chaum–Pedersen proofs (one random-linear-combination
+ * batch per entry, `batch.ts`), the combination of k shares (Lagrange at 0) against the published counts, and
+ * the eligibility bounds. Written from the spec on web/core's group and proof functions.
+ */
+import { fromHex, toHex } from "../bytes.js";
+import type { Context, Manifest } from "../context.js";
+import {
+  ciphertextFromBytes,
+  ciphertextToBytes,
+  compareIds,
+  contestFromBytes,
+  decodePoint,
+  chaumPedersenFromBytes,
+  G,
+  IDENTITY,
+  mod,
+  mulPublic,
+  ORDER,
+  ShailooError,
+  type Ciphertext,
+  type CurvePoint,
+} from "../core.js";
+import { hashFields, payloadHash } from "../hash.js";
+import { CheckFailed, CheckSkipped, NotImplemented, type Passed } from "../report.js";
+import { checkDecryptionShares, type DecryptionShare } from "./batch.js";
+import { readBallot } from "./ballot.js";
+import { weed } from "./ballots.js";
+import { authenticate } from "./ceremony.js";
+
+/** Shares per `decryption_share` entry (record.md §2.12). */
+export const SHARES_PER_PART = 4096;
+const DEFAULT_MIN_CELL = 10;
+
+export interface Group {
+  key: string;
+  ballots: number;
+  contests: [string, Ciphertext[]][];
+}
+
+export interface Tally {
+  index: number;
+  payload: Record<string, unknown>;
+  ballotsCounted: number;
+  styles: Group[];
+  precincts: Group[];
+}
+
+/** Every ciphertext of the tally in its ciphertext order: styles, then precincts; contests; selections. */
+export function ciphertexts(t: Tally): Ciphertext[] {
+  return [...t.styles, ...t.precincts].flatMap((g) => g.contests.flatMap(([, cts]) => cts));
+}
+
+/** Positions whose alpha is not the identity: the ones the trustees decrypt. */
+export function decryptablePositions(every: Ciphertext[]): number[] {
+  const out: number[] = [];
+  every.forEach((ct, i) => {
+    if (!ct.alpha.is0()) out.push(i);
+  });
+  return out;
+}
+
+export function shareParts(decryptable: number): number {
+  return Math.max(1, Math.ceil(decryptable / SHARES_PER_PART));
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function isCount(v: unknown): v is number {
+  return typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+}
+
+function readGroups(v: unknown, keyName: string): Group[] {
+  if (!Array.isArray(v)) throw new ShailooError("malformed", `${keyName} groups`);
+  return v.map((g: unknown) => {
+    if (!isObject(g) || typeof g[keyName] !== "string" || !isCount(g["ballots"]) || !Array.isArray(g["contests"])) {
+      throw new ShailooError("malformed", `a ${keyName} group`);
+    }
+    const contests = (g["contests"] as unknown[]).map((c): [string, Ciphertext[]] => {
+      if (!isObject(c) || typeof c["contest_id"] !== "string" || !Array.isArray(c["ciphertexts"])) {
+        throw new ShailooError("malformed", "a contest of a group");
+      }
+      return [c["contest_id"], (c["ciphertexts"] as unknown[]).map((h) => ciphertextFromBytes(fromHex(h, 66), true))];
+    });
+    return { key: g[keyName] as string, ballots: g["ballots"] as number, contests };
+  });
+}
+
+/** The single `encrypted_tally` entry, parsed (every ciphertext's points decoded and validated). */
+export function readTally(ctx: Context): Tally {
+  const indices = ctx.ofKind("encrypted_tally");
+  if (indices.length === 0) throw new CheckSkipped("no encrypted tally on the board yet");
+  const index = indices[0] as number;
+  const payload = ctx.payload(index);
+  try {
+    if (!isCount(payload["ballots_counted"])) throw new ShailooError("malformed", "ballots_counted");
+    return {
+      index,
+      payload,
+      ballotsCounted: payload["ballots_counted"],
+      styles: readGroups(payload["styles"], "style_id"),
+      precincts: readGroups(payload["precincts"], "precinct_id"),
+    };
+  } catch (err) {
+    throw new CheckFailed(`the encrypted tally does not parse: ${(err as Error).message}`, { entry_index: index });
+  }
+}
+
+function minimumCell(m: Manifest): number {
+  const v = m.policy["min_cell_ballots"];
+  return typeof v === "number" ? v : DEFAULT_MIN_CELL;
+}
+
+function contestSelections(m: Manifest): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const c of m.raw["contests"] as Record<string, unknown>[]) {
+    out.set(c["contest_id"] as string, (c["selections"] as unknown[]).length);
+  }
+  return out;
+}
+
+class Sums {
+  ballots = 0;
+  readonly contests = new Map<string, CurvePoint[][]>(); // contest → [alphas, betas] per selection
+
+  add(contestId: string, cts: readonly Ciphertext[], selections: number): void {
+    let sums = this.contests.get(contestId);
+    if (sums === undefined) {
+      sums = [Array<CurvePoint>(selections).fill(IDENTITY), Array<CurvePoint>(selections).fill(IDENTITY)];
+      this.contests.set(contestId, sums);
+    }
+    const [alphas, betas] = sums as [CurvePoint[], CurvePoint[]];
+    cts.forEach((ct, i) => {
+      alphas[i] = (alphas[i] as CurvePoint).add(ct.alpha);
+      betas[i] = (betas[i] as CurvePoint).add(ct.beta);
+    });
+  }
+
+  hex(contestId: string, selections: number): string[] {
+    const sums = this.contests.get(contestId);
+    if (sums === undefined) return Array<string>(selections).fill("00".repeat(66));
+    const [alphas, betas] = sums as [CurvePoint[], CurvePoint[]];
+    return alphas.map((a, i) => toHex(ciphertextToBytes({ alpha: a, beta: betas[i] as CurvePoint })));
+  }
+}
+
+function groupHex(g: Group): string {
+  return JSON.stringify([g.ballots, g.contests.map(([id, cts]) => [id, cts.map((ct) => toHex(ciphertextToBytes(ct)))])]);
+}
+
+/** Registered voters per region from the register counts (check 17): every region with a ballot style. */
+function registeredByRegion(ctx: Context, m: Manifest): Map<string, number> | null {
+  const byStyle = ctx.registeredByStyle;
+  if (byStyle === null) return null;
+  const out = new Map<string, number>();
+  for (const s of m.styles) out.set(s.regionId, (out.get(s.regionId) ?? 0) + (byStyle.get(s.styleId) ?? 0));
+  return out;
+}
+
+export async function aggregation(ctx: Context): Promise<Passed> {
+  const posted = readTally(ctx);
+  const m = ctx.need(ctx.manifest, "the manifest", 10);
+  const ballots = ctx.statuses.get(20);
+  if (ballots !== "pass" && ballots !== "fail") ctx.need(null, "every ballot decoded", 20); // check 20 never ran
+  if (ctx.statuses.get(31) === "not_implemented") {
+    throw new NotImplemented("needs the urns' paper ballots, from check 31, which this verifier does not implement yet");
+  }
+  const selections = contestSelections(m);
+  const counted = new Set(weed(ctx.exp.ballots, m.policy["revoting_allowed"] as boolean).counted.map((b) => b.index));
+  const styles = new Map<string, Sums>(m.styles.map((s) => [s.styleId, new Sums()]));
+  const precincts = new Map<string, Sums>();
+  const unsummable: number[] = [];
+  for await (const [index, payload] of ctx.entriesOf("ballot")) {
+    if (!counted.has(index)) continue;
+    try {
+      const ballot = readBallot(payload);
+      const style = m.styles.find((s) => s.styleId === ballot.style_id);
+      if (style === undefined || ballot.contests.map((c) => c.contest_id).join("\u0000") !== style.contests.join("\u0000")) {
+        throw new ShailooError("malformed", "not the contests of a ballot style");
+      }
+      const decoded = ballot.contests.map((c) => {
+        const cts = contestFromBytes(fromHex(c.encrypted)).ciphertexts;
+        if (cts.length !== selections.get(c.contest_id)) throw new ShailooError("malformed", "selections");
+        return [c.contest_id, cts] as const;
+      });
+      const groups = [styles.get(style.styleId) as Sums];
+      const precinctId = ballot.precinct_id ?? null;
+      if (precinctId !== null) {
+        if (!precincts.has(precinctId)) precincts.set(precinctId, new Sums());
+        groups.push(precincts.get(precinctId) as Sums);
+      }
+      for (const g of groups) {
+        g.ballots += 1;
+        for (const [id, cts] of decoded) g.add(id, cts, cts.length);
+      }
+    } catch {
+      unsummable.push(index);
+    }
+  }
+  if (unsummable.length > 0) {
+    throw new CheckSkipped(`counted ballot entries ${JSON.stringify(unsummable)} cannot be added up (check 20 names them)`);
+  }
+  const small = posted.precincts.filter((g) => g.ballots < minimumCell(m)).map((g) => g.key);
+  if (small.length > 0) {
+    throw new CheckFailed(`precinct cells below the minimum of ${minimumCell(m)} ballots: ${JSON.stringify(small)}`, {
+      entry_index: posted.index,
+      code: "cell_below_minimum",
+    });
+  }
+  const expectedGroup = (key: string, sums: Sums, contestIds: string[]): string =>
+    JSON.stringify([sums.ballots, contestIds.map((id) => [id, sums.hex(id, selections.get(id) as number)])]);
+  const expected: [string, Map<string, string>][] = [
+    [
+      "style",
+      new Map(
+        [...m.styles]
+          .sort((a, b) => compareIds(a.styleId, b.styleId))
+          .map((s) => [s.styleId, expectedGroup(s.styleId, styles.get(s.styleId) as Sums, s.contests)]),
+      ),
+    ],
+    [
+      "precinct",
+      new Map(
+        [...precincts.entries()]
+          .filter(([, sums]) => sums.ballots >= minimumCell(m))
+          .sort(([a], [b]) => compareIds(a, b))
+          .map(([id, sums]) => [id, expectedGroup(id, sums, [...sums.contests.keys()].sort(compareIds))]),
+      ),
+    ],
+  ];
+  const diffs: Record<string, unknown>[] = [];
+  const ballotsCounted = [...styles.values()].reduce((n, s) => n + s.ballots, 0);
+  if (ballotsCounted !== posted.ballotsCounted) diffs.push({ ballots_counted: [posted.ballotsCounted, ballotsCounted] });
+  for (const [[level, mine], theirs] of expected.map((e, i) => [e, i === 0 ? posted.styles : posted.precincts] as const)) {
+    const published = new Map(theirs.map((g) => [g.key, g]));
+    for (const [key, value] of mine) {
+      const other = published.get(key);
+      published.delete(key);
+      if (other === undefined) diffs.push({ [level]: key, problem: "missing from the posted tally" });
+      else if (groupHex(other) !== value) diffs.push({ [level]: key, problem: "differs" });
+    }
+    for (const key of published.keys()) diffs.push({ [level]: key, problem: "not in the recomputed tally" });
+  }
+  const registered = registeredByRegion(ctx, m);
+  const publishedRegistered = posted.payload["registered_by_region"];
+  if (registered !== null) {
+    const same =
+      isObject(publishedRegistered) &&
+      Object.keys(publishedRegistered).length === registered.size &&
+      [...registered].every(([r, n]) => publishedRegistered[r] === n);
+    if (!same) diffs.push({ registered_by_region: [publishedRegistered, Object.fromEntries(registered)], problem: "not the register counts" });
+  }
+  if (diffs.length > 0) {
+    throw new CheckFailed(`the posted tally differs in ${diffs.length} place(s)`, { entry_index: posted.index, differences: diffs });
+  }
+  ctx.tally = posted;
+  const note =
+    registered !== null
+      ? "; registered voters per region are the register counts'"
+      : "; registered voters not checked (check 17 established no register counts)";
+  return {
+    message: `${posted.ballotsCounted} ballots summed into ${posted.styles.length + posted.precincts.length} groups (${ciphertexts(posted).length} ciphertexts)${note}`,
+    evidence: { entry_index: posted.index, ballots_counted: posted.ballotsCounted },
+  };
+}
+
+/** `u32(i) ‖ M_i (33) ‖ proof (98)`, M_i and the proof's points validated (none the identity). */
+function readShare(hex: unknown): DecryptionShare {
+  const bytes = fromHex(hex, 135);
+  const index = new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0);
+  return { index, share: decodePoint(bytes.subarray(4, 37)), proof: chaumPedersenFromBytes(bytes.subarray(37)) };
+}
+
+export function decryptionShares(ctx: Context): Passed {
+  const tally = ctx.need(ctx.tally, "the verified encrypted tally", 40);
+  const joint = ctx.need(ctx.jointKey, "the joint key", 13);
+  const base = ctx.need(ctx.baseHash, "the base hash", 15);
+  const n = joint.publicShares.length;
+  const context = hashFields("tally/decryption", base, payloadHash("encrypted_tally", tally.payload));
+  const every = ciphertexts(tally);
+  const decryptable = decryptablePositions(every).map((i) => every[i] as Ciphertext);
+  const parts = shareParts(decryptable.length);
+  const bad: { entry_index: number; trustee: unknown; problem: string }[] = [];
+  const byPart = new Map<number, Map<number, DecryptionShare[]>>();
+  const entries = new Map<number, number[]>();
+  for (const index of ctx.ofKind("decryption_share")) {
+    const p = ctx.payload(index);
+    try {
+      const trustee = p["trustee"];
+      const part = p["part"];
+      if (!isCount(trustee) || !isCount(part) || !isCount(p["parts"]) || !isCount(p["tally_entry"]) || !Array.isArray(p["shares"])) {
+        throw new ShailooError("malformed", "not a decryption_share payload");
+      }
+      if (p["tally_entry"] !== tally.index || trustee < 1 || trustee > n) {
+        throw new ShailooError("malformed", "shares for another tally or of an unknown trustee");
+      }
+      if (p["parts"] !== parts || part >= parts) throw new ShailooError("malformed", `the shares come in parts 0..${parts - 1} of ${parts}`);
+      if (byPart.get(trustee)?.has(part)) throw new ShailooError("malformed", `trustee ${trustee} posted part ${part} twice`);
+      const shares = (p["shares"] as unknown[]).map(readShare);
+      if (shares.some((s) => s.index !== trustee)) throw new ShailooError("malformed", `a share is not trustee ${trustee}'s`);
+      authenticate(ctx, "decryption_share", index, p);
+      const mine = decryptable.slice(part * SHARES_PER_PART, (part + 1) * SHARES_PER_PART);
+      checkDecryptionShares(context, joint.publicShares[trustee - 1] as CurvePoint, mine, shares);
+      if (!byPart.has(trustee)) byPart.set(trustee, new Map());
+      byPart.get(trustee)?.set(part, shares);
+      entries.set(trustee, [...(entries.get(trustee) ?? []), index]);
+    } catch (err) {
+      bad.push({ entry_index: index, trustee: p["trustee"], problem: (err as Error).message });
+    }
+  }
+  if (bad.length > 0) {
+    throw new CheckFailed(`${bad.length} decryption share entr(ies) fail`, { entry_indices: bad.map((b) => b.entry_index), failures: bad });
+  }
+  const complete = new Map<number, DecryptionShare[]>();
+  for (const [t, got] of byPart) {
+    if (got.size === parts) complete.set(t, Array.from({ length: parts }, (_, i) => got.get(i) as DecryptionShare[]).flat());
+  }
+  if (complete.size === 0) throw new CheckSkipped("no trustee's complete decryption shares on the board yet");
+  ctx.decryptionShares = complete;
+  const incomplete = [...byPart.keys()].filter((t) => !complete.has(t)).sort((a, b) => a - b);
+  return {
+    message:
+      `${complete.size} trustees × ${decryptable.length} shares (in ${parts} part(s)) verify against X_i (batched)` +
+      (incomplete.length > 0 ? `; trustees ${JSON.stringify(incomplete)} posted only some parts` : ""),
+    evidence: { entries: Object.fromEntries(entries), context: toHex(context), parts },
+  };
+}
+
+/** λ_i = Π_{j ≠ i} j / (j − i) mod n: the Lagrange coefficient at 0 over the participating trustees. */
+export function lagrangeAtZero(i: number, indices: readonly number[]): bigint {
+  let num = 1n;
+  let den = 1n;
+  for (const j of indices) {
+    if (j === i) continue;
+    num = mod(num * BigInt(j));
+    den = mod(den * BigInt(j - i));
+  }
+  return mod(num * invert(den));
+}
+
+function invert(a: bigint): bigint {
+  // Extended Euclid modulo the (prime) group order.
+  let [r0, r1, s0, s1] = [mod(a), ORDER, 1n, 0n];
+  while (r1 !== 0n) {
+    const q = r0 / r1;
+    [r0, r1] = [r1, r0 - q * r1];
+    [s0, s1] = [s1, s0 - q * s1];
+  }
+  if (r0 !== 1n) throw new ShailooError("malformed", "no inverse (repeated trustee index)");
+  return mod(s0);
+}
+
+function readResult(ctx: Context): [number, Record<string, unknown>] {
+  const indices = ctx.ofKind("result");
+  if (indices.length === 0) throw new CheckSkipped("no result entry on the board yet");
+  return [indices[0] as number, ctx.payload(indices[0] as number)];
+}
+
+export function combination(ctx: Context): Passed {
+  const tally = ctx.need(ctx.tally, "the verified encrypted tally", 40);
+  const joint = ctx.need(ctx.jointKey, "the joint key", 13);
+  const k = ctx.need(ctx.ceremony, "the key ceremony", 11).k;
+  const shares = ctx.need(ctx.decryptionShares, "verified decryption shares", 41);
+  const [index, result] = readResult(ctx);
+  void joint;
+  const trustees = result["trustees"];
+  if (
+    !Array.isArray(trustees) ||
+    !trustees.every((t) => isCount(t) && shares.has(t)) ||
+    new Set(trustees).size !== trustees.length ||
+    trustees.length < k
+  ) {
+    throw new CheckFailed(`the result names trustees ${JSON.stringify(trustees)}; ${k} with verified shares are needed`, {
+      entry_index: index,
+      verified: [...shares.keys()].sort((a, b) => a - b),
+    });
+  }
+  const claimed: unknown[] = [];
+  for (const [groups, name] of [
+    [tally.styles, "counts_by_style"],
+    [tally.precincts, "counts_by_precinct"],
+  ] as const) {
+    const table = result[name];
+    for (const g of groups) {
+      for (const [contestId, cts] of g.contests) {
+        const values = isObject(table) && isObject(table[g.key]) ? (table[g.key] as Record<string, unknown>)[contestId] : undefined;
+        if (!Array.isArray(values)) throw new CheckFailed(`the published counts do not fit the tally (no ${name}[${g.key}][${contestId}])`, { entry_index: index });
+        if (values.length !== cts.length) throw new CheckFailed(`${name}[${g.key}][${contestId}] has the wrong length`, { entry_index: index });
+        claimed.push(...values);
+      }
+    }
+  }
+  const every = ciphertexts(tally);
+  const positions = decryptablePositions(every);
+  const ids = trustees as number[];
+  const lambdas = ids.map((i) => lagrangeAtZero(i, ids));
+  const combined = new Map<number, CurvePoint>();
+  positions.forEach((position, d) => {
+    let sum = IDENTITY;
+    ids.forEach((t, j) => {
+      sum = sum.add(mulPublic((shares.get(t) as DecryptionShare[])[d]?.share as CurvePoint, lambdas[j] as bigint));
+    });
+    combined.set(position, (every[position] as Ciphertext).beta.subtract(sum));
+  });
+  const wrong: number[] = [];
+  every.forEach((ct, position) => {
+    const count = claimed[position];
+    const point = combined.get(position) ?? ct.beta; // an empty sum (alpha = identity) decrypts to beta itself
+    if (!isCount(count) || !point.equals(mulPublic(G, BigInt(count)))) wrong.push(position);
+  });
+  if (wrong.length > 0) {
+    throw new CheckFailed(`${wrong.length} published count(s) are not what the shares decrypt to`, { entry_index: index, positions: wrong.slice(0, 50) });
+  }
+  ctx.counts = result["counts_by_style"] as Record<string, Record<string, number[]>>;
+  return {
+    message: `${claimed.length} counts: m·G = beta − Σ λ_i·M_i over trustees ${JSON.stringify(ids)}`,
+    evidence: { entry_index: index, trustees: ids },
+  };
+}
+
+export function eligibility(ctx: Context): Passed {
+  const m = ctx.need(ctx.manifest, "the manifest", 10);
+  const issued = ctx.need(ctx.issuedByStyle, "published issuance counts", 16);
+  const counted = new Map<string, number>();
+  for (const b of weed(ctx.exp.ballots, m.policy["revoting_allowed"] as boolean).counted) {
+    counted.set(b.styleId, (counted.get(b.styleId) ?? 0) + 1);
+  }
+  const evidence: Record<string, unknown> = {
+    counted_by_style: Object.fromEntries(counted),
+    issued_by_style: Object.fromEntries(issued),
+  };
+  const over = [...counted].filter(([s, n]) => n > (issued.get(s) ?? 0)).map(([s, n]) => [s, [n, issued.get(s) ?? 0]]);
+  if (over.length > 0) throw new CheckFailed("more ballots counted than credentials issued", { ...evidence, over: Object.fromEntries(over) });
+  const registered = ctx.registeredByStyle;
+  if (registered !== null) {
+    evidence["registered_by_style"] = Object.fromEntries(registered);
+    const beyond = [...issued].filter(([s, n]) => n > (registered.get(s) ?? 0)).map(([s, n]) => [s, [n, registered.get(s) ?? 0]]);
+    if (beyond.length > 0) {
+      throw new CheckFailed("more credentials issued than voters on the register", { ...evidence, over: Object.fromEntries(beyond) });
+    }
+  }
+  const total = (x: Map<string, number>): number => [...x.values()].reduce((a, b) => a + b, 0);
+  const bound =
+    registered !== null
+      ? ` ≤ ${total(registered)} registered`
+      : " (no register counts established by check 17: the upper bound is not checked)";
+  return { message: `${total(counted)} counted ≤ ${total(issued)} issued${bound}`, evidence };
+}

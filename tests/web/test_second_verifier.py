@@ -281,6 +281,22 @@ def test_both_verifiers_agree_on_the_demo_record(ts_cli: Path, tmp_path: Path) -
     assert all(statuses[n] == "pass" for n in IMPLEMENTED)
 
 
+@pytest.mark.parametrize("preset", ["referendum", "village"])
+def test_both_verifiers_agree_on_demo_presets(ts_cli: Path, tmp_path: Path, preset: str) -> None:
+    """The quick `shailoo demo` presets (4 voters): both verifiers agree on every check the TypeScript one runs,
+    the tally checks 40, 41, 42 and 44 among them, and those pass."""
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    out = tmp_path / preset
+    args = ["demo", "--preset", preset, "--voters", "4", "--issuer-bits", "2048", "--out", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    statuses = agree(ts_cli, out / "board.jsonl", VerifyOptions(min_issuer_bits=2048), "--min-issuer-bits", "2048")
+    assert all(statuses[n] == "pass" for n in (40, 41, 42, 44))
+
+
 def test_the_typescript_unit_tests_pass(ts_cli: Path) -> None:
     """web/verifier's vitest suite: RFC 9162 roots and consistency proofs on the Certificate Transparency data."""
     npx = shutil.which("npx")

@@ -25,7 +25,8 @@ export interface DecryptionShare {
   proof: ChaumPedersenProof;
 }
 
-function weight(): bigint {
+/** A random non-zero 128-bit weight from the platform's CSPRNG. */
+export function weight(): bigint {
   const bytes = new Uint8Array(16);
   crypto.getRandomValues(bytes);
   let w = 0n;

@@ -26,6 +26,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+import tests.observer.election as election_module
+from crypto.threshold import DecryptionShare
 from observer.context import VerifyOptions, WitnessPin
 from observer.verify import verify
 from record.window import utc_ms, utc_text
@@ -45,8 +47,8 @@ WEB = ROOT / "web" / "verifier"
 CLI = WEB / "dist" / "verifier" / "src" / "cli.js"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
-#: The checks the TypeScript verifier implements; every other one must say "not_implemented" (40-44).
-IMPLEMENTED = frozenset({1, 2, 3, 4, 10, 11, 12, 13, 14, 15, 16, 17, 20, 21, 22, 23, 24})
+#: The checks the TypeScript verifier implements; every other one must say "not_implemented" (43, 45, 50).
+IMPLEMENTED = frozenset({1, 2, 3, 4, 10, 11, 12, 13, 14, 15, 16, 17, 20, 21, 22, 23, 24, 40, 41, 42, 44})
 #: Implemented only for a board no kiosk or urn took part in (no device_key, precinct_batch, precinct_protocol).
 WITHOUT_DEVICES = frozenset({30, 31, 32})
 
@@ -279,6 +281,22 @@ def test_both_verifiers_agree_on_the_demo_record(ts_cli: Path, tmp_path: Path) -
     assert all(statuses[n] == "pass" for n in IMPLEMENTED)
 
 
+@pytest.mark.parametrize("preset", ["referendum", "village"])
+def test_both_verifiers_agree_on_demo_presets(ts_cli: Path, tmp_path: Path, preset: str) -> None:
+    """The quick `shailoo demo` presets (4 voters): both verifiers agree on every check the TypeScript one runs,
+    the tally checks 40, 41, 42 and 44 among them, and those pass."""
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    out = tmp_path / preset
+    args = ["demo", "--preset", preset, "--voters", "4", "--issuer-bits", "2048", "--out", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    statuses = agree(ts_cli, out / "board.jsonl", VerifyOptions(min_issuer_bits=2048), "--min-issuer-bits", "2048")
+    assert all(statuses[n] == "pass" for n in (40, 41, 42, 44))
+
+
 def test_the_typescript_unit_tests_pass(ts_cli: Path) -> None:
     """web/verifier's vitest suite: RFC 9162 roots and consistency proofs on the Certificate Transparency data."""
     npx = shutil.which("npx")
@@ -324,3 +342,57 @@ def test_both_verifiers_fail_app_ballots_that_name_a_precinct(ts_cli: Path, tmp_
     """A server that lets app ballots name a precinct no kiosk vouches for: check 31 fails in both."""
     built = build_election(tmp_path / "export.jsonl", voters=3, revotes=0, app_ballots_name_a_precinct=True)
     assert agree(ts_cli, built.path)[31] == "fail"
+
+
+Shares = list[DecryptionShare]
+
+
+def _share_scalar(shares: Shares) -> Shares:
+    """The proof's response v of one share, its last byte changed (still a valid scalar): the proof is false."""
+    raw = bytearray(shares[0].to_bytes())
+    raw[-1] ^= 0x01
+    return [DecryptionShare.from_bytes(bytes(raw)), *shares[1:]]
+
+
+def _shares_swapped(shares: Shares) -> Shares:
+    """Two valid shares in each other's place: each proof binds its own ciphertext (alpha and beta)."""
+    return [shares[1], shares[0], *shares[2:]]
+
+
+def _share_point(shares: Shares) -> Shares:
+    """M_i of one share replaced by another share's M_i (a valid point, a false share)."""
+    first, second = shares[0].to_bytes(), shares[1].to_bytes()
+    return [DecryptionShare.from_bytes(first[:4] + second[4:37] + first[37:]), *shares[1:]]
+
+
+TALLY_MUTATIONS: dict[str, Callable[[Shares], Shares]] = {
+    "share_proof_scalar": _share_scalar,
+    "shares_swapped": _shares_swapped,
+    "share_point": _share_point,
+}
+
+
+@pytest.mark.parametrize("name", sorted(TALLY_MUTATIONS))
+def test_both_verifiers_fail_a_false_decryption_share(
+    ts_cli: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """Check 41 in both. Trustee 1 posts false shares, signed with its roster key into an unbroken log: the record
+    differs from an honest one only in the shares' proof equations (every point and scalar decodes), so the
+    TypeScript verifier agrees only if it really checks each Chaum-Pedersen proof (in its batch)."""
+    compute, combine = election_module.compute_decryption_shares, election_module.combine_decryption_share_vectors
+    honest: dict[int, Shares] = {}
+
+    def forged(context: bytes, trustee: int, *args: Any, **kwargs: Any) -> Shares:
+        honest[trustee] = list(compute(context, trustee, *args, **kwargs))
+        return TALLY_MUTATIONS[name](honest[trustee]) if trustee == 1 else honest[trustee]
+
+    def combined(ciphertexts: Any, _posted: Any, k: int) -> Any:  # the published counts stay the true ones
+        return combine(ciphertexts, [honest[t] for t in sorted(honest)], k)
+
+    monkeypatch.setattr(election_module, "compute_decryption_shares", forged)
+    monkeypatch.setattr(election_module, "combine_decryption_share_vectors", combined)
+    built = build_election(tmp_path / "export.jsonl", voters=3, revotes=0)
+    statuses = agree(ts_cli, built.path)
+    assert statuses[1] == "pass"  # the log is intact: only the shares are false
+    assert statuses[41] == "fail"
+    assert statuses[42] == "skipped"

@@ -1,5 +1,7 @@
 /** What the checks share in one run: the export, the options, and what earlier checks established. */
 import type { CurvePoint, RsaPublicKey } from "./core.js";
+import type { DecryptionShare } from "./checks/batch.js";
+import type { Tally } from "./checks/tally.js";
 import type { BoardExport } from "./export.js";
 import { CheckSkipped, NotImplemented, type Status } from "./report.js";
 
@@ -77,6 +79,12 @@ export class Context {
   progress: ((what: string, done: number) => void) | null = null;
   baseHash: Uint8Array | null = null;
   registeredByStyle: Map<string, number> | null = null;
+  /** The encrypted tally, once check 40 recomputed it. */
+  tally: Tally | null = null;
+  /** Each trustee's complete, verified decryption shares, in decryptable-position order (check 41). */
+  decryptionShares: Map<number, DecryptionShare[]> | null = null;
+  /** The published counts per style and contest, once check 42 showed them to be the decryption. */
+  counts: Record<string, Record<string, number[]>> | null = null;
 
   /** The value, or skip the check naming what is missing and which check should have established it; when that
    * check is one this verifier does not implement yet, the asking check is not implemented either. */

@@ -8,6 +8,7 @@ import { everyBallot, spoiledBallots } from "./checks/ballot.js";
 import { distinctBallots, weeding } from "./checks/ballots.js";
 import { merkleLog, phases, treeHeads, witnesses } from "./checks/log.js";
 import { batchChains, deviceKeys, reconciliation } from "./checks/precinct.js";
+import { aggregation, combination, decryptionShares, eligibility } from "./checks/tally.js";
 import { votingWindow } from "./checks/window.js";
 import { complaints, jointKey, trusteeCommitments } from "./checks/ceremony.js";
 import { baseHash, issuance, issuerKeys, manifest, registerCounts } from "./checks/setup.js";
@@ -51,6 +52,12 @@ export const CHECKS: [number, string, string, CheckFn][] = [
     "Register counts: the registrar's signed count of voters per ballot style, before voting opens",
     registerCounts,
   ],
+  [
+    18,
+    "setup",
+    "Runoff link: a second round names the first round's result and holds exactly its runoff candidates",
+    notImplemented,
+  ],
   [20, "ballots", "Every ballot: encodings, registrar and credential signatures, all proofs, ballot style", everyBallot],
   [21, "ballots", "Every ballot entry is a distinct ballot (no ballot posted twice)", distinctBallots],
   [22, "ballots", "Re-vote weeding: one counted ballot per credential, as the policy says", weeding],
@@ -59,14 +66,26 @@ export const CHECKS: [number, string, string, CheckFn][] = [
   [30, "precincts", "Device keys registered by the commission", deviceKeys],
   [31, "precincts", "Precinct batch chains: every device's batches signed, unbroken and closed by its protocol", batchChains],
   [32, "precincts", "Precinct reconciliation: decrypted subtotals equal the printed protocols", reconciliation],
-  [40, "tally", "Aggregation: the encrypted tally is the sum of the counted ballots", notImplemented],
-  [41, "tally", "Every decryption share and its Chaum–Pedersen proof", notImplemented],
-  [42, "tally", "Combination of k shares and the discrete logs of the published counts", notImplemented],
+  [33, "precincts", "Precinct annulments: signed by the commission, before the tally, left out of every sum", notImplemented],
+  [40, "tally", "Aggregation: the encrypted tally is the sum of the counted ballots", aggregation],
+  [41, "tally", "Every decryption share and its Chaum–Pedersen proof", decryptionShares],
+  [42, "tally", "Combination of k shares and the discrete logs of the published counts", combination],
   [43, "tally", "Results and seats recomputed by the rules engine", notImplemented],
   [
     44,
     "tally",
     "Eligibility bounds: ballots counted ≤ credentials issued ≤ registered voters, per ballot style",
+    eligibility,
+  ],
+  [45, "tally", "Mixing: every shuffle signed, of the newest list, its proof verified; k distinct trustees", notImplemented],
+  [46, "tally", "Coercion-resistant roster: consecutive, registrar-signed, none twice; its mix by k trustees", notImplemented],
+  [47, "tally", "Coercion-resistant ballots: every proof; the mix input is exactly their rows in board order", notImplemented],
+  [48, "tally", "Coercion-resistant blinding: both chains signed, proved, by the same ≥ k trustees", notImplemented],
+  [49, "tally", "Coercion-resistant tally: tags decrypted, matching recomputed, kept choices decrypted, result", notImplemented],
+  [
+    50,
+    "complaints",
+    "Complaints: every promise-backed complaint judged against the log, every complaint answered",
     notImplemented,
   ],
 ];

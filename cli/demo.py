@@ -181,11 +181,16 @@ class DemoRun:
                 self._open()
             with self.step("6. Voters identify, get anonymous credentials, encrypt and cast", "voting"):
                 self._vote()
+                # A witness follows the board through the day (`shailoo witness run`): its cosignature of a head
+                # covering every ballot carries a time inside the voting window, which check 24 holds the log's
+                # own times to. Cosigning only at the export would date the ballots after the decryption.
+                self._witness_cosigns()
             with self.step(
                 "7. Voting closes; the server weeds and adds the ballots up, still encrypted", "close and tally"
             ):
                 self.clock.travel_to(self.manifest.dates.voting_closes)
                 self.admin("POST", "/v1/admin/close")
+                self._witness_cosigns()
                 self.console.print(f"voting closed at {self.manifest.dates.voting_closes} (the manifest's time)")
                 ack = self.admin("POST", "/v1/admin/tally", json={})
                 self.console.print(

@@ -67,7 +67,7 @@ def map_view(m: DashboardModel, lang: str, *, lat: float | None, lon: float | No
     for b in m.ballots:  # every counted electronic ballot, by its ballot style's region
         if b.index in counted and b.style_id in style_region:
             regions[style_region[b.style_id]]["ballots"] += 1
-    for style_id, registered in m.register_counts.items():
+    for style_id, registered in m.registered_by_style().items():
         if style_id in style_region:
             regions[style_region[style_id]]["registered"] += registered
     for style_id, counts in by_style.items():

@@ -61,8 +61,6 @@ class DashboardModel:
     result: dict[str, Any] | None = None
     protocols: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     devices: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
-    #: The registrar's signed register counts per ballot style (the verifier checks the signature, check 17).
-    register_counts: dict[str, int] = field(default_factory=dict)
     #: The joint election key of the latest ``joint_key`` entry (what a spoiled ballot's reveal re-encrypts under).
     joint_public_key: Any = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -122,8 +120,6 @@ class DashboardModel:
                 self.protocols.append((entry.index, payload))
             elif kind == EntryKind.DEVICE_KEY.value:
                 self.devices.append((entry.index, payload))
-            elif kind == EntryKind.REGISTER_COUNTS.value and not self.register_counts:
-                self.register_counts = {str(k): int(v) for k, v in payload["counts"].items()}
         except (KeyError, TypeError, ValueError, ShailooError):
             pass  # malformed entries are the verifier's to report
 
@@ -169,6 +165,14 @@ class DashboardModel:
             )
         except (ShailooError, KeyError, TypeError, ValueError):
             return None
+
+    def registered_by_style(self) -> dict[str, int]:
+        """Voters on the register per ballot style, from the registrar's ``register_counts`` (the verifier checks
+        its signature, check 17); empty before it is posted or if it does not read."""
+        try:
+            return {str(k): int(v) for k, v in (self.register_counts or {}).get("counts", {}).items()}
+        except (AttributeError, TypeError, ValueError):
+            return {}
 
     def registered_by_region(self) -> dict[str, int]:
         """Voters on the register per region, from the registrar's ``register_counts`` (empty before it is posted

@@ -24,6 +24,9 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "services"
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> BuiltElection:
     base = small_president_manifest()
+    # Eight voters: a minimum cell of 1 lets every region keep its own decrypted counts (record.md §2.11), which
+    # the map's leader column reads; with the default minimum these small regions would be merged and show none.
+    base = base.model_copy(update={"policy": base.policy.model_copy(update={"min_cell_ballots": 1})})
     manifest = base.with_places(sample_places(base))
     return build_election(tmp_path_factory.mktemp("map") / "export.jsonl", voters=8, revotes=0, manifest=manifest)
 

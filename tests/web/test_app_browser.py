@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import socket
 import threading
 import time
@@ -220,7 +221,7 @@ def _identify(page: Any, screens: Screens, base_url: str, number: str, video: Pa
 
     page.wait_for_selector("#fingerprint", timeout=60_000)
     fingerprint: str = page.inner_text("#fingerprint")
-    assert len(fingerprint) == 9 and fingerprint[4] == "-"
+    assert re.fullmatch(r"[A-Z2-7]{4}(-[A-Z2-7]{4}){3}", fingerprint), fingerprint  # 80 bits, record.md §2.6
     screens.check("04-credential-en")
     page.click("#to-ballot")
     return fingerprint

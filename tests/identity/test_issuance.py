@@ -139,11 +139,13 @@ def _issue_while_stopping(engine: Engine) -> None:
     (and is in the counts read after it) or was refused with ``issuance_closed`` and wrote nothing."""
     issuer, election = Issuer(engine, HASH_KEY), new_election()
     pins = [make_personal_number(dt.date(1970, 1, 1) + dt.timedelta(days=i)) for i in range(40)]
-    stop = threading.Event()
+    stop, stopped = threading.Event(), threading.Event()
 
     def attempt(pin: str) -> str:
         if pin == pins[10]:
             stop.set()
+        if pins.index(pin) >= 30:  # the last ten come after the stop for sure (the ones between race with it)
+            stopped.wait(timeout=60)
         try:
             issuer.issue(election, pin, STYLE, "kiosk", None, None)
         except IssuanceClosedError:
@@ -155,6 +157,7 @@ def _issue_while_stopping(engine: Engine) -> None:
         stop.wait()
         issuer.stop_issuing(election)
         counted = issuer.board_issuance_payload(election)["counts"].get(STYLE, 0)
+        stopped.set()
         results = [f.result() for f in outcomes]
     assert counted == results.count("issued")  # nothing committed after the counts were read
     assert issuer.board_issuance_payload(election)["counts"].get(STYLE, 0) == counted

@@ -5,13 +5,15 @@ Steps: the manifest (``policy.mode = coercion_resistant``, mixing and blinding b
 registrar's key pinned) → a 2-of-3 key ceremony → channels open (base hash = manifest and K) → registration: the
 registrar posts each voter's encrypted credential on the ``cr_roster`` and gives her device the credential with its
 designated-verifier proof → coerced voters' devices make a fake credential with a simulated proof, which the coercer
-checks and casts with; each voter casts with her real credential → close → ``mix_input`` recomputable from the
-``cr_ballot`` entries → shuffles by trustees 1 and 3 →
-the roster's own mix input and shuffles → both trustees blind both lists → trustees decrypt the tags →
-matching drops the coercer's ballots → trustees decrypt the kept ballots' choices → ``cr_result``.
+checks and casts with; each voter casts with her real credential → close → the trustees blind the ballots'
+credentials in board order and decrypt these order tags; the last ballot of each credential is kept → ``mix_input``
+of the kept ballots (recomputable from the ``cr_ballot`` entries and the order tags) → shuffles by trustees 1 and 3
+→ the roster's own mix input and shuffles → both trustees blind both lists with fresh exponents → trustees decrypt
+the match tags → matching drops the coercer's ballots → trustees decrypt the kept ballots' choices → ``cr_result``.
 
-Re-voters cast twice with the same real credential; in this mode one of the two counts, chosen by the mixed order
-(credentials.md §8), so the demo's re-voters repeat their choice.
+Re-voters cast a first choice with their real credential and, after everyone else, a different one: the last
+ballot of each credential counts (credentials.md §5, the order tags), so the result equals every real voter's last
+choice.
 """
 
 from __future__ import annotations
@@ -38,36 +40,24 @@ from crypto.credentials import (
     verify_roster_credential,
 )
 from crypto.group import Point, Scalar
-from crypto.shuffle import Row
 from elections.manifest import Manifest, TrusteeRosterEntry
 from elections.presets import build_preset
 from record.ballot import election_base_hash
 from record.cr_ballot import create_cr_ballot
 from record.cr_board import (
-    BlindingPost,
-    ballot_mix_input,
-    credential_column,
-    make_blinding_post,
     make_roster_post,
-    roster_mix_input,
     roster_proof_context,
 )
 from record.cr_tally import (
     CrCount,
     bits_by_contest,
-    choice_ciphertexts,
-    combine,
-    count_choices,
-    cr_result_payload,
-    make_decryption_post,
-    match_from_tags,
     mode_contests,
 )
 from record.lifecycle import ChannelsOpen, Close
-from record.mix import MixInput, ShufflePost, make_shuffle_post
 from record.register import sign_register_counts
 from record.window import utc_ms, utc_text
 from trustees.coordinator import CeremonyParams
+from trustees.cr_in_process import ExponentSource, WorkingTrustee, fresh_exponent, run_cr_tally
 from trustees.in_process import new_trustee_stores, roster_for, run_key_ceremony
 from trustees.keystore_contents import TrusteeSecrets
 
@@ -112,6 +102,8 @@ class CrElection:
     path: Path
     manifest: Manifest
     expected: dict[str, Counter[int]] = field(default_factory=dict)
+    #: Each re-voter's (earlier, last) choices: the later ballot with the same credential supersedes the earlier.
+    revotes: list[tuple[dict[str, int], dict[str, int]]] = field(default_factory=list)
     coerced: int = 0
     coercer_checks_passed: int = 0
     count: CrCount | None = None
@@ -131,9 +123,11 @@ def run_cr_election(
     revoters: int = 1,
     seed: int = 7,
     tamper: Tamper | None = None,
+    exponent: ExponentSource = fresh_exponent,
 ) -> CrElection:
     """Run the election and write its export to ``path``. ``tamper(kind, payload)`` lets a test play a dishonest
-    server: it returns the payload to post (changed or not), or ``None`` to leave the entry out."""
+    server: it returns the payload to post (changed or not), or ``None`` to leave the entry out; ``exponent`` lets
+    it play trustees who choose their blinding exponents (`trustees.cr_in_process.ExponentSource`)."""
     choose = random.Random(seed)  # noqa: S311 — the simulated voters' choices only; every protocol value comes from `secrets`
     stores = new_trustee_stores(CEREMONY)
     registrar, witness_key = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
@@ -200,6 +194,7 @@ def run_cr_election(
             create_cr_ballot(base, key, manifest.election_id, style.style_id, secret, packed).to_payload(),
         )
 
+    revoted: list[tuple[Scalar, dict[str, int]]] = []
     for i, (position, secret, entry, device) in enumerate(devices):
         real = {c: choose.randrange(selections[c]) for c in contests}
         if i < coerced:
@@ -211,62 +206,36 @@ def run_cr_election(
             verify_roster_credential(context, key, public_credential(fake), entry, Point.base_mul(device), proof)
             run.coercer_checks_passed += 1
             cast(fake, {c: (real[c] + 1) % selections[c] for c in contests})
-        cast(secret, real)
         if coerced <= i < coerced + revoters:
+            # A re-voter first casts another choice; she changes her mind and votes again after everyone else:
+            # her last ballot counts (credentials.md §5), the earlier one is superseded.
+            earlier = {c: (real[c] + 1) % selections[c] for c in contests}
+            cast(secret, earlier)
+            revoted.append((secret, real))
+            run.revotes.append((earlier, real))
+        else:
             cast(secret, real)
         for c in contests:
             run.expected[c][real[c]] += 1
+    for secret, real in revoted:
+        cast(secret, real)
 
     clock.set(utc_ms(manifest.dates.voting_closes))
     append(EntryKind.CLOSE, Close(manifest.election_id, board.size, utc_text(clock.now)).to_payload())
     checkpoint()
 
-    # The tally: mix the ballots' rows (the mix input is the posted ballots', recomputable by anyone).
-    ballots = posted(EntryKind.CR_BALLOT)
-    append(EntryKind.MIX_INPUT, ballot_mix_input(ballots))
-    rows = list(MixInput.from_payload(posted(EntryKind.MIX_INPUT)[0]).rows)
-    for position, trustee in enumerate(WORKING):
-        signer, _ = identity(trustee)
-        append(EntryKind.SHUFFLE, make_shuffle_post(signer, manifest, base, key, trustee, position, rows))
-        rows = list(ShufflePost.from_payload(posted(EntryKind.SHUFFLE)[-1]).outputs)
-    # The roster is mixed too (its own chain, "list": "roster"), so a roster tag names no registration.
-    roster = [entry for _, _, entry, _ in devices]
-    append(EntryKind.MIX_INPUT, roster_mix_input(roster))
-    roster_rows: list[Row] = [(ct,) for ct in roster]
-    for position, trustee in enumerate(WORKING):
-        signer, _ = identity(trustee)
-        post = make_shuffle_post(signer, manifest, base, key, trustee, position, roster_rows, which="roster")
-        append(EntryKind.SHUFFLE, post)
-        roster_rows = list(ShufflePost.from_payload(posted(EntryKind.SHUFFLE)[-1]).outputs)
-    lists = {"ballots": credential_column(rows), "roster": [row[0] for row in roster_rows]}
-    for position, trustee in enumerate(WORKING):
-        signer, _ = identity(trustee)
-        exponent = Scalar.random()
-        for which in ("ballots", "roster"):
-            append(
-                EntryKind.CR_BLINDING,
-                make_blinding_post(signer, manifest, base, trustee, which, position, exponent, lists[which]),
-            )
-            lists[which] = list(BlindingPost.from_payload(posted(EntryKind.CR_BLINDING)[-1]).outputs)
-    tag_cts = [*lists["ballots"], *lists["roster"]]
-    shares = dict(enumerate(joint.public_shares, start=1))
+    # The tally (trustees.cr_in_process): order tags and the last ballot of each credential, the mix of those and of
+    # the roster, match tags with fresh exponents, the kept ballots' choices, cr_result. The export is written even
+    # when the trustees stop (a test reads what they refused).
+    working = []
     for trustee in WORKING:
         signer, share = identity(trustee)
-        append(EntryKind.CR_DECRYPTION, make_decryption_post(signer, manifest, base, trustee, share, "tags", tag_cts))
-    tags, _ = combine(manifest, base, shares, "tags", tag_cts, posted(EntryKind.CR_DECRYPTION))
-    match = match_from_tags(tags, len(rows))
-    choice_cts = choice_ciphertexts(rows, match.kept)
-    for trustee in WORKING:
-        signer, share = identity(trustee)
-        append(
-            EntryKind.CR_DECRYPTION, make_decryption_post(signer, manifest, base, trustee, share, "choices", choice_cts)
-        )
-    points, trustees = combine(manifest, base, shares, "choices", choice_cts, posted(EntryKind.CR_DECRYPTION))
-    run.count = count_choices(manifest, contests, match, points)
-    run.result = cr_result_payload(manifest, len(rows), len(roster), run.count, trustees)
-    append(EntryKind.CR_RESULT, run.result)
-    checkpoint()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as f:
-        write_export(board, f)
+        working.append(WorkingTrustee(trustee, signer, share))
+    try:
+        run.count, run.result = run_cr_tally(board, manifest, base, joint, working, post=append, exponent=exponent)
+    finally:
+        checkpoint()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as f:
+            write_export(board, f)
     return run

@@ -671,13 +671,15 @@ def _coercion_resistant_demo(console: Console, preset: str, voters: int, coerced
         Panel(
             f"{voters} voters registered; {coerced} were coerced: each device made a fake credential whose "
             f"designated-verifier proof passed the coercer's check ({run.coercer_checks_passed} of {coerced}), and the "
-            f"coercer cast with it; {revoters} voters cast twice with their real credential.\n"
-            f"Mixed and blinded by trustees 1 and 3; of {result['ballots']} ballots, {result['kept']} kept, "
-            f"{result['unmatched']} on no roster credential (the coercer's), {result['duplicates']} repeats.",
+            f"coercer cast with it; {revoters} voters voted, then changed their mind and voted again with their "
+            f"real credential (the last ballot counts).\n"
+            f"Order tags, then mixed and blinded by trustees 1 and 3; of {result['ballots']} ballots, "
+            f"{result['duplicates']} superseded by a later ballot with their credential, {result['unmatched']} on no "
+            f"roster credential (the coercer's), {result['kept']} counted.",
             title="Coercion-resistant election",
         )
     )
-    table = Table("contest", "selection", "real choices", "counted")
+    table = Table("contest", "selection", "real last choices", "counted")
     ok = True
     for contest_id, expected in run.expected.items():
         for index, counted in enumerate(result["counts"][contest_id]):
@@ -686,9 +688,12 @@ def _coercion_resistant_demo(console: Console, preset: str, voters: int, coerced
                 ok = ok and counted == expected[index]
     console.print(table)
     if not ok:
-        console.print("[red]The counted choices differ from the real voters' choices[/red]")
+        console.print("[red]The counted choices differ from the real voters' last choices[/red]")
         raise typer.Exit(1)
-    console.print("The counted choices equal the real voters' choices; the coercer's ballots did not count.")
+    console.print(
+        "The counted choices equal every real voter's last choice; the coercer's ballots and the re-voters' earlier "
+        "ballots did not count."
+    )
     report = verify(out / "board.jsonl")
     report.write_json(out / "verification.json")
     failed = [c.number for c in report.checks if c.status is Status.FAIL]

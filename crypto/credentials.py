@@ -16,6 +16,10 @@ A voter's secret credential is a scalar s; its public credential is S = s·G. Un
   (alpha, beta) → (z_j·alpha, z_j·beta), proving one discrete log across G, alpha and beta
   (`blind` / `verify_blinding`). After every trustee, the ciphertext encrypts z·S with z = Π z_j; decrypting it
   gives the **tag** z·S: equal credentials give equal tags, and without z nobody can link a tag to S.
+* **Keeping the last ballot** of several with one credential: the trustees blind the board's ballots, in board
+  order and before any mix, with a first, separate set of exponents y_j and decrypt these **order tags** y·S;
+  `keep_last` keeps the last ballot of each order tag in one pass. The **match tags** z·S after the mix use fresh
+  exponents, so an order tag links to no match tag (credentials.md §5).
 
 All proofs are in commitment form with strong Fiat–Shamir transcripts (crypto.md §3.3) and are checked as
 `crypto.relations.Relation`s.
@@ -351,6 +355,34 @@ def verify_blinding(
 
 
 @dataclass(frozen=True)
+class LastBallots:
+    """Positions (in board order) of the ballots kept — the last of each order tag — and of those superseded by a
+    later ballot with the same order tag, both ascending."""
+
+    kept: tuple[int, ...]
+    superseded: tuple[int, ...]
+
+
+def keep_last(order_tags: Sequence[Point]) -> LastBallots:
+    """Of several ballots with one order tag (one credential, real or fake) keep the last in board order: one pass
+    filling a hash map tag → last position, one pass reading it (no pairwise comparison)."""
+    last: dict[bytes, int] = {}
+    for position, tag in enumerate(order_tags):
+        last[tag.to_bytes()] = position
+    final = set(last.values())
+    kept = tuple(p for p in range(len(order_tags)) if p in final)
+    superseded = tuple(p for p in range(len(order_tags)) if p not in final)
+    return LastBallots(kept, superseded)
+
+
+def linked_tags(order_tags: Sequence[Point], match_tags: Sequence[Point]) -> list[int]:
+    """Positions in ``match_tags`` of the tags that are also order tags. With fresh exponents there are none (an
+    equal point means y·S = z·S′); one would link a mixed ballot to its board ballot and undo the mix."""
+    order = {tag.to_bytes() for tag in order_tags}
+    return [i for i, tag in enumerate(match_tags) if tag.to_bytes() in order]
+
+
+@dataclass(frozen=True)
 class TagMatch:
     """Positions (in the mixed ballot list) of the ballots kept, of those whose tag is on no roster entry (fake
     or unregistered credentials), and of those dropped because another ballot with the same tag was kept."""
@@ -362,7 +394,8 @@ class TagMatch:
 
 def match_tags(ballot_tags: Sequence[Point], roster_tags: Sequence[Point]) -> TagMatch:
     """One pass over each list with a hash set (no pairwise comparison). Of several ballots with one tag the first
-    in the mixed list is kept: after the mix that order is random, so which one counts is chosen by chance."""
+    in the mixed list is kept: after the mix that order is random, so which one counts would be chosen by chance.
+    The election's tally removes repeats before the mix (`keep_last`), so none reach this function there."""
     roster = {tag.to_bytes() for tag in roster_tags}
     seen: set[bytes] = set()
     kept, unmatched, duplicates = [], [], []

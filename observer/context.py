@@ -36,6 +36,7 @@ from observer.established import (
 )
 from record.ceremony import JointKey
 from record.cr_board import BlindingResult
+from record.cr_tally import CrOrder
 from record.tally import WeedResult, weed
 
 _T = TypeVar("_T")
@@ -114,6 +115,7 @@ ESTABLISHED_FIELDS: Final = frozenset(
         "mixed_rows",
         "cr_roster",
         "cr_ballots",
+        "cr_order",
         "cr_blinded",
     }
 )
@@ -145,7 +147,8 @@ class VerificationContext:
     counts: CountsEstablished | None = None  # 42
     mixed_rows: tuple[Row, ...] | None = None  # 45 (once mixed by enough trustees)
     cr_roster: tuple[Ciphertext, ...] | None = None  # 46
-    cr_ballots: int | None = None  # 47 (how many cr_ballot entries verified and make the mix input)
+    cr_ballots: int | None = None  # 47 (how many cr_ballot entries verified; the last of each credential is mixed)
+    cr_order: CrOrder | None = None  # 47 (the order tags, their exponent keys, how many ballots were superseded)
     cr_blinded: BlindingResult | None = None  # 48
     _weeding: WeedResult[BallotSummary] | None = None
 

@@ -11,11 +11,15 @@ checkers. Pure: no I/O.
   The designated-verifier proof that the entry holds S goes to the voter's device only (credentials.md §2): S on
   the board would let anyone test a fake credential against it.
 * ``cr_ballot`` — a `record.cr_ballot.CrBallot` payload.
-* the ballots' ``mix_input`` of this mode is not chosen by the server: it is `record.cr_ballot.mix_rows` of every
-  ``cr_ballot`` entry in board order (`ballot_mix_input`), and `check_ballot_mix_input` recomputes it.
+* ``cr_blinding`` with ``"list": "order"`` and ``cr_decryption`` with ``"target": "order"`` (record.cr_tally): before
+  the mix, the trustees blind the encrypted credentials of every ``cr_ballot`` in board order with exponents of their
+  own for this step (Y_j) and decrypt the **order tags**; of several ballots with one order tag only the last counts
+  (`crypto.credentials.keep_last`).
+* the ballots' ``mix_input`` of this mode is not chosen by the server: it is `record.cr_ballot.mix_rows` of the kept
+  ``cr_ballot`` entries in board order (`ballot_mix_input`), and `check_ballot_mix_input` recomputes it.
 * ``cr_blinding`` — trustee j's blinding of one list at one place of its chain, signed with its roster key:
 
-      {"trustee": j, "list": "ballots" | "roster", "position": m, "exponent_key": hex(Z_j), "input_hash": hex,
+      {"trustee": j, "list": "order" | "ballots" | "roster", "position": m, "exponent_key": hex(Z_j), "input_hash": hex,
        "outputs": hex(row list of width 1), "proofs": hex(N proofs of 131 bytes), "signature": hex(64)}
 
   The ballots chain starts from the credential column of the mixed ballots; the roster chain from the roster after
@@ -24,13 +28,15 @@ checkers. Pure: no I/O.
   ``H("cr/blinding-context", B, list, u32(m), u32(j))``.
   Tags match only if both chains were blinded by the same trustees with the same Z_j: `check_blinding` refuses
   anything else, and at least ``policy.mixing_trustees_required`` distinct trustees (one honest among them keeps
-  tags unlinkable to credentials).
+  tags unlinkable to credentials). No Z_j may be a Y_j of the order chain (`refuse_reused_keys`): match tags made
+  with the order tags' exponents would link each mixed ballot to its board ballot.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any, Final
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -55,14 +61,18 @@ from record.trustee_posts import check_trustee_post, sign_trustee_post
 ROSTER_TAG: Final = "registrar/cr_roster"
 BLINDING_CONTEXT_TAG: Final = "cr/blinding-context"
 ROSTER_PROOF_TAG: Final = "cr/roster-proof-context"
-LISTS: Final = ("ballots", "roster")
+#: The blinding chains: ``order`` (the board's ballots before the mix: order tags, re-voting) and the match chains
+#: ``ballots`` (the mixed ballots) and ``roster`` (the mixed roster).
+ORDER: Final = "order"
+LISTS: Final = (ORDER, "ballots", "roster")
 _MAX_FIELD_BYTES: Final = 32 * 1024 * 1024
 
 
 class CrBoardError(RecordError):
     """A coercion-resistant entry is malformed (``malformed``, ``non_canonical``) or out of place:
     ``roster_out_of_order``, ``registrar_unauthenticated``, ``mix_input_not_of_ballots``, ``blinding_out_of_order``,
-    ``blinding_key_changed``, ``blinding_lists_differ``, ``not_blinded``, ``not_coercion_resistant``."""
+    ``blinding_key_changed``, ``blinding_key_reused``, ``blinding_lists_differ``, ``not_blinded``,
+    ``not_coercion_resistant``; of the tally (record.cr_tally) ``tags_linkable``, ``tags_repeat``."""
 
     code = "cr_board_error"
 
@@ -175,17 +185,33 @@ def check_roster(manifest: Manifest, payloads: Sequence[Mapping[str, Any]]) -> l
 # -- the mix input tied to the ballots ---------------------------------------------------------------------------
 
 
-def ballot_mix_input(ballots: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """The ``mix_input`` payload of this mode: the mix rows of every ``cr_ballot`` payload, in board order."""
-    return MixInput(tuple(mix_rows([CrBallot.from_payload(b) for b in ballots]))).to_payload()
+def ballot_credentials(ballots: Sequence[Mapping[str, Any]]) -> list[Ciphertext]:
+    """The encrypted credentials of the ``cr_ballot`` payloads, in board order: where the ``order`` chain starts."""
+    return [CrBallot.from_payload(b).credential for b in ballots]
 
 
-def check_ballot_mix_input(mix_input: Mapping[str, Any], ballots: Sequence[Mapping[str, Any]]) -> None:
-    """Raise ``mix_input_not_of_ballots`` unless ``mix_input`` is exactly `ballot_mix_input` of the ballots."""
-    posted = MixInput.from_payload(mix_input).rows
-    if not ballots or posted != tuple(mix_rows([CrBallot.from_payload(b) for b in ballots])):
+def _kept_rows(ballots: Sequence[Mapping[str, Any]], kept: Sequence[int]) -> tuple[Row, ...]:
+    ascending = all(a < b for a, b in pairwise(kept))
+    if not ascending or any(not 0 <= i < len(ballots) for i in kept):
+        raise CrBoardError("the kept ballots are positions of the board's ballots, ascending", code="malformed")
+    return tuple(mix_rows([CrBallot.from_payload(ballots[i]) for i in kept]))
+
+
+def ballot_mix_input(ballots: Sequence[Mapping[str, Any]], kept: Sequence[int]) -> dict[str, Any]:
+    """The ``mix_input`` payload of this mode: the mix rows of the ``cr_ballot`` payloads at positions ``kept``
+    (`crypto.credentials.keep_last` of the order tags: the last ballot of each credential), in board order."""
+    return MixInput(_kept_rows(ballots, kept)).to_payload()
+
+
+def check_ballot_mix_input(
+    mix_input: Mapping[str, Any], ballots: Sequence[Mapping[str, Any]], kept: Sequence[int]
+) -> None:
+    """Raise ``mix_input_not_of_ballots`` unless ``mix_input`` is exactly `ballot_mix_input` of the ballots and the
+    kept positions (recomputed by the caller from the order tags)."""
+    posted = MixInput.from_payload(mix_input)
+    if posted.which != "ballots" or not kept or posted.rows != _kept_rows(ballots, kept):
         raise CrBoardError(
-            "the mix_input is not the rows of the posted cr_ballot entries in board order",
+            "the mix_input is not the rows of the last ballot of each credential, in board order",
             code="mix_input_not_of_ballots",
         )
 
@@ -306,22 +332,41 @@ class BlindingResult:
     trustees: tuple[int, ...]
 
 
-def check_blinding(
+@dataclass(frozen=True)
+class OrderBlinding:
+    """The ``order`` chain: the fully blinded credentials of the board's ballots in board order (their decryptions
+    are the order tags), the trustees in chain order and their exponent keys Y_j."""
+
+    outputs: tuple[Ciphertext, ...]
+    trustees: tuple[int, ...]
+    keys: tuple[Point, ...]
+
+
+def blinding_list(payload: Mapping[str, Any]) -> str:
+    """The list a ``cr_blinding`` payload names (read strictly by `BlindingPost.from_payload`)."""
+    which = payload.get("list")
+    return which if isinstance(which, str) else ""
+
+
+def _chains(
     manifest: Manifest,
     base_hash: bytes,
-    ballots: Sequence[Ciphertext],
-    roster: Sequence[Ciphertext],
+    start: Mapping[str, Sequence[Ciphertext]],
     posts: Sequence[Mapping[str, Any]],
-) -> BlindingResult:
-    """Both chains in board order: every post signed by its trustee, at its place, of the newest list of its chain,
-    every proof verified; one exponent key per trustee; the same trustees in the same order on both lists, and at
-    least ``mixing_trustees_required`` of them."""
-    require_cr(manifest)
+) -> tuple[dict[str, tuple[Ciphertext, ...]], dict[str, list[int]], dict[int, Point]]:
+    """The chains of the lists in ``start`` (posts of other lists are not read): every post signed by its trustee,
+    at its place, of the newest list of its chain, every proof verified, one exponent key per trustee across these
+    lists. Returns the newest lists, the trustees of each chain in order, and the keys."""
     manifest_hash = manifest.manifest_hash()
-    current: dict[str, tuple[Ciphertext, ...]] = {"ballots": tuple(ballots), "roster": tuple(roster)}
-    chains: dict[str, list[int]] = {"ballots": [], "roster": []}
+    current = {which: tuple(column) for which, column in start.items()}
+    chains: dict[str, list[int]] = {which: [] for which in start}
     keys: dict[int, Point] = {}
     for payload in posts:
+        which = blinding_list(payload)
+        if which not in LISTS:
+            BlindingPost.from_payload(payload)  # raises: the list is one of LISTS
+        if which not in start:
+            continue
         check_trustee_post(manifest, "cr_blinding", payload, manifest_hash=manifest_hash)
         post = BlindingPost.from_payload(payload)
         chain = chains[post.which]
@@ -342,17 +387,62 @@ def check_blinding(
         check_relations(relations, f"the {where}")
         current[post.which] = post.outputs
         chain.append(post.trustee)
+    return current, chains, keys
+
+
+def _enough(manifest: Manifest, chain: Sequence[int], what: str) -> None:
+    required = manifest.policy.mixing_trustees_required or 1
+    if len(chain) < required:
+        raise CrBoardError(
+            f"{what} blinded by {len(chain)} distinct trustees; the policy asks for {required}", code="not_blinded"
+        )
+
+
+def check_order_blinding(
+    manifest: Manifest, base_hash: bytes, credentials: Sequence[Ciphertext], posts: Sequence[Mapping[str, Any]]
+) -> OrderBlinding:
+    """The ``order`` chain (the ``cr_blinding`` posts with ``"list": "order"``; others are not read), from the
+    encrypted credentials of the ``cr_ballot`` entries in board order (`ballot_credentials`): signed, in order,
+    proved, at least ``mixing_trustees_required`` distinct trustees (one honest among them keeps order tags
+    unlinkable to credentials)."""
+    require_cr(manifest)
+    current, chains, keys = _chains(manifest, base_hash, {ORDER: credentials}, posts)
+    _enough(manifest, chains[ORDER], "the ballots' order tags are")
+    return OrderBlinding(current[ORDER], tuple(chains[ORDER]), tuple(keys[t] for t in chains[ORDER]))
+
+
+def refuse_reused_keys(order_keys: Sequence[Point], match_keys: Sequence[Point]) -> None:
+    """Raise ``blinding_key_reused`` if an exponent key of the order tags is also one of the match tags (whoever's):
+    a trustee blinding both steps with one exponent makes its order and match tags alike, and if every trustee
+    did, each mixed ballot's match tag would equal its board ballot's order tag and undo the mix."""
+    reused = {k.to_bytes() for k in order_keys} & {k.to_bytes() for k in match_keys}
+    if reused:
+        raise CrBoardError(
+            f"{len(reused)} exponent key(s) blind both the order tags and the match tags", code="blinding_key_reused"
+        )
+
+
+def check_blinding(
+    manifest: Manifest,
+    base_hash: bytes,
+    ballots: Sequence[Ciphertext],
+    roster: Sequence[Ciphertext],
+    posts: Sequence[Mapping[str, Any]],
+    order_keys: Sequence[Point] = (),
+) -> BlindingResult:
+    """The match chains (``"list"`` ``ballots`` and ``roster``; ``order`` posts are not read) in board order: every
+    post signed by its trustee, at its place, of the newest list of its chain, every proof verified; one exponent
+    key per trustee; the same trustees in the same order on both lists, and at least ``mixing_trustees_required`` of
+    them; no key among ``order_keys`` (the order chain's: `refuse_reused_keys`)."""
+    require_cr(manifest)
+    current, chains, keys = _chains(manifest, base_hash, {"ballots": ballots, "roster": roster}, posts)
     if chains["ballots"] != chains["roster"]:
         raise CrBoardError(
             f"the ballots were blinded by {chains['ballots']}, the roster by {chains['roster']}",
             code="blinding_lists_differ",
         )
-    required = manifest.policy.mixing_trustees_required or 1
-    if len(chains["ballots"]) < required:
-        raise CrBoardError(
-            f"blinded by {len(chains['ballots'])} distinct trustees; the policy asks for {required}",
-            code="not_blinded",
-        )
+    _enough(manifest, chains["ballots"], "the lists are")
+    refuse_reused_keys(order_keys, list(keys.values()))
     return BlindingResult(current["ballots"], current["roster"], tuple(chains["ballots"]))
 
 

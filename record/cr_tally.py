@@ -3,19 +3,23 @@ trustees' decryption of the tags, the matching, the decryption of the kept ballo
 
 * ``cr_decryption`` — trustee j's decryption shares (with their proofs) of one target, signed with its roster key:
 
-      {"trustee": j, "target": "tags" | "choices", "shares": hex(N shares of 101 bytes), "signature": hex(64)}
+      {"trustee": j, "target": "order" | "tags" | "choices", "shares": hex(N shares of 101 bytes), "signature": hex(64)}
 
-  ``tags``: the fully blinded ballot credentials followed by the fully blinded roster credentials
-  (`record.cr_board.check_blinding`). ``choices``: for each kept ballot in mixed order, its contest ciphertexts
-  (the rest of its mixed row). The shares' context is ``H("cr/decryption-context", B, target)``.
+  ``order``: the fully blinded ``order`` chain (`record.cr_board.check_order_blinding`), one per ``cr_ballot`` in
+  board order; its decryptions are the order tags, of which `crypto.credentials.keep_last` keeps the last ballot of
+  each (the ballots mixed are those). ``tags``: the fully blinded ballot credentials followed by the fully blinded
+  roster credentials (`record.cr_board.check_blinding`). ``choices``: for each kept ballot in mixed order, its
+  contest ciphertexts (the rest of its mixed row). The shares' context is ``H("cr/decryption-context", B, target)``.
 * ``cr_result`` — the server's published result, which anyone recomputes: ``{"election_id", "ballots", "kept",
   "unmatched", "duplicates", "trustees", "counts": {contest_id: [per selection]}, "invalid": {contest_id: n},
   "results": ..., "results_hash": hex}``.
 
-Matching is `crypto.credentials.match_tags`: a ballot whose tag is on no roster entry (a fake or unregistered
-credential) is dropped, of several ballots with one tag the first in the mixed list is kept (that order is random
-after the mix; so re-voting in this mode does NOT mean "the last ballot counts": docs/security.md). The board shows
-how many were dropped, never which voter's.
+Re-voting: of several ballots with one credential (real or fake) the LAST in board order counts. Before the mix the
+order tags say which board ballots share a credential (`keep_last`); only the last of each is mixed. After the mix
+the match tags (fresh exponents: an order tag never equals a match tag, `check_unlinkable`) are matched with
+`crypto.credentials.match_tags`: a ballot whose tag is on no roster entry (a fake or unregistered credential) is
+dropped; no two mixed ballots share a tag (`tags_repeat` otherwise). The board shows which board ballots share a
+credential and how many mixed ballots were dropped, never which, nor which board ballot counted.
 
 A contest of this mode is single-mark: the packed value is the index of the chosen selection in
 ``b = max(1, bit_length(len(selections) - 1))`` bits (`choice_bits`); a value naming no selection is an invalid
@@ -30,7 +34,7 @@ from typing import Any, Final
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from crypto.credentials import TagMatch, match_tags
+from crypto.credentials import LastBallots, TagMatch, keep_last, linked_tags, match_tags
 from crypto.dlog import DiscreteLogTable
 from crypto.elgamal import Ciphertext
 from crypto.errors import DecryptionError
@@ -52,7 +56,7 @@ from record.cr_board import CrBoardError, read_payload, require_cr
 from record.trustee_posts import check_trustee_post, sign_trustee_post
 
 DECRYPTION_CONTEXT_TAG: Final = "cr/decryption-context"
-TARGETS: Final = ("tags", "choices")
+TARGETS: Final = ("order", "tags", "choices")
 _MAX_FIELD_BYTES: Final = 32 * 1024 * 1024
 
 
@@ -171,6 +175,16 @@ def choice_ciphertexts(rows: Sequence[Row], kept: Sequence[int]) -> list[Ciphert
 
 
 @dataclass(frozen=True)
+class CrOrder:
+    """What the order step established: the order tags (one per ``cr_ballot``, board order), the order chain's
+    exponent keys, and how many ballots a later one with their credential superseded."""
+
+    tags: tuple[Point, ...]
+    keys: tuple[Point, ...]
+    superseded: int
+
+
+@dataclass(frozen=True)
 class CrCount:
     match: TagMatch
     counts: dict[str, list[int]]
@@ -201,10 +215,12 @@ def count_choices(manifest: Manifest, contest_ids: Sequence[str], match: TagMatc
 
 
 def cr_result_payload(
-    manifest: Manifest, ballots: int, roster: int, count: CrCount, trustees: Sequence[int]
+    manifest: Manifest, ballots: int, roster: int, count: CrCount, trustees: Sequence[int], *, superseded: int
 ) -> dict[str, Any]:
-    """The ``cr_result`` payload: counts, the rules engine's results on them (turnout: registered = the roster,
-    took part = the kept ballots)."""
+    """The ``cr_result`` payload: ``ballots`` = every ``cr_ballot`` on the board, ``duplicates`` = the ``superseded``
+    ones (a later ballot has their credential), ``unmatched`` = mixed ballots on no roster credential, ``kept`` =
+    those counted; counts and the rules engine's results on them (turnout: registered = the roster, took part = the
+    kept ballots)."""
     kept = len(count.match.kept)
     turnout = Turnout(
         contests={
@@ -218,7 +234,7 @@ def cr_result_payload(
         "ballots": ballots,
         "kept": kept,
         "unmatched": len(count.match.unmatched),
-        "duplicates": len(count.match.duplicates),
+        "duplicates": superseded,
         "trustees": list(trustees),
         "counts": count.counts,
         "invalid": count.invalid,
@@ -235,6 +251,28 @@ def check_cr_result(manifest: Manifest, posted: Mapping[str, Any], expected: Map
         raise CrBoardError(f"the published result differs from the recomputed one in {differ}", code="result_mismatch")
 
 
+def last_ballots(order_tags: Sequence[Point]) -> LastBallots:
+    """`keep_last` of the decrypted ``order`` target: the board positions of the ballots to mix (the last of each
+    credential) and of those superseded."""
+    return keep_last(order_tags)
+
+
+def check_unlinkable(order_tags: Sequence[Point], tags: Sequence[Point]) -> None:
+    """Raise ``tags_linkable`` if a match tag (of a mixed ballot or of the mixed roster) is also an order tag: the
+    match exponents were then the order exponents (y = z), which links every mixed ballot to its board ballot. The
+    tally stops before decrypting any choice; a verifier fails the record."""
+    linked = linked_tags(order_tags, tags)
+    if linked:
+        raise CrBoardError(f"{len(linked)} match tags are order tags: the mix would be undone", code="tags_linkable")
+
+
 def match_from_tags(tags: Sequence[Point], ballots: int) -> TagMatch:
-    """`match_tags` of the decrypted ``tags`` target: the first ``ballots`` are the ballots', the rest the roster's."""
-    return match_tags(tags[:ballots], tags[ballots:])
+    """`match_tags` of the decrypted ``tags`` target: the first ``ballots`` are the mixed ballots', the rest the
+    roster's. Raise ``tags_repeat`` if two mixed ballots share a tag: `keep_last` left one ballot per credential."""
+    match = match_tags(tags[:ballots], tags[ballots:])
+    if match.duplicates:
+        raise CrBoardError(
+            f"{len(match.duplicates)} mixed ballots repeat a credential: repeats are removed before the mix",
+            code="tags_repeat",
+        )
+    return match

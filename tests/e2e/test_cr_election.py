@@ -1,20 +1,28 @@
 """A coercion-resistant election end to end in process (cli.cr_election): the coercer's ballots, cast with fake
-credentials that passed his check of the designated-verifier proof, are dropped; the result counts exactly the
-voters' real choices, once each."""
+credentials that passed his check of the designated-verifier proof, are dropped; re-voters change their choice and
+their LAST ballot counts; the result counts exactly every real voter's last choice, once each."""
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 from cli.cr_election import run_cr_election
 
 
-def test_the_result_counts_exactly_the_real_choices(tmp_path: Path) -> None:
+def test_the_result_counts_exactly_every_real_voters_last_choice(tmp_path: Path) -> None:
     run = run_cr_election(tmp_path / "board.jsonl", voters=8, coerced=3, revoters=2)
     assert run.coercer_checks_passed == 3
     assert run.result["ballots"] == 8 + 3 + 2
     assert (run.result["kept"], run.result["unmatched"], run.result["duplicates"]) == (8, 3, 2)
+    assert len(run.revotes) == 2 and all(earlier != last for earlier, last in run.revotes)
     for contest_id, expected in run.expected.items():
-        counts = run.result["counts"][contest_id]
-        assert {i: n for i, n in enumerate(counts) if n} == dict(expected)
+        counted = {i: n for i, n in enumerate(run.result["counts"][contest_id]) if n}
+        assert counted == dict(expected)
+        # Had the re-voters' earlier ballots counted instead, the counts would differ (they changed their choice).
+        if_earlier = Counter(expected)
+        for earlier, last in run.revotes:
+            if_earlier[last[contest_id]] -= 1
+            if_earlier[earlier[contest_id]] += 1
+        assert counted != {i: n for i, n in if_earlier.items() if n}
     assert (tmp_path / "board.jsonl").stat().st_size > 0

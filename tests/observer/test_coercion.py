@@ -1,6 +1,7 @@
 """Checks 46–49 on whole coercion-resistant records (cli.cr_election): the honest record passes every check; a
-roster entry omitted or repeated, a ballot whose proof is forged, a mix input that leaves out a ballot, a blinding
-chain missing a trustee on one list, or a published result that moves one vote each fail the right check."""
+roster entry omitted or repeated, a ballot whose proof is forged, a mix input that leaves out a ballot or keeps a
+re-voter's earlier ballot, a blinding chain missing a trustee on one list, match tags made with the order tags'
+exponents, or a published result that moves one vote each fail the right check."""
 
 from __future__ import annotations
 
@@ -11,18 +12,37 @@ from typing import Any
 import pytest
 
 from cli.cr_election import run_cr_election
+from crypto.group import Scalar
 from crypto.shuffle import rows_from_bytes
 from observer.report import Status
 from observer.verify import verify
+from record.cr_board import CrBoardError, ballot_mix_input
 from record.mix import MixInput
+from trustees.cr_in_process import ExponentSource, WorkingTrustee
 
 Tamper = Callable[[str, dict[str, Any]], dict[str, Any] | None]
 
 
-def _report(tmp_path: Path, tamper: Tamper | None = None) -> Any:
+def _report(tmp_path: Path, tamper: Tamper | None = None, refused: str | None = None) -> Any:
+    """The report on the election's export; with ``refused``, the trustees must first have stopped with that code
+    (the export then holds what was posted until they did)."""
     path = tmp_path / "board.jsonl"
-    run_cr_election(path, voters=5, coerced=2, revoters=1, tamper=tamper)
+    if refused is None:
+        run_cr_election(path, voters=5, coerced=2, revoters=1, tamper=tamper)
+    else:
+        with pytest.raises(CrBoardError) as e:
+            run_cr_election(path, voters=5, coerced=2, revoters=1, tamper=tamper)
+        assert e.value.code == refused
     return verify(path)
+
+
+def _refused(tmp_path: Path, exponent: ExponentSource) -> tuple[str, Any, str]:
+    """Run with trustees choosing their exponents by ``exponent``: the trustees' refusal code, the report of the
+    export written when they stopped, and the export's text."""
+    path = tmp_path / "board.jsonl"
+    with pytest.raises(CrBoardError) as e:
+        run_cr_election(path, voters=5, coerced=2, revoters=1, exponent=exponent)
+    return e.value.code, verify(path), path.read_text()
 
 
 def _once(kind: str, change: Callable[[dict[str, Any]], dict[str, Any] | None], at: int = 0) -> Tamper:
@@ -49,10 +69,66 @@ def test_the_honest_record_passes(tmp_path: Path) -> None:
         assert report.check(number).status is Status.PASS, report.check(number).to_json()
     assert report.passed, [c.to_json() for c in report.checks if c.status is Status.FAIL]
     assert report.check(49).evidence == {"kept": 5, "unmatched": 2, "duplicates": 1}
+    # Board order of the ballots: v0 fake, v0, v1 fake, v1, v2's earlier ballot, v3, v4, v2's last: the earlier is
+    # superseded (check 47 names its entry) and the mix input is the other seven.
+    evidence = report.check(47).evidence
+    assert (evidence["ballots"], evidence["kept"], len(evidence["superseded"])) == (8, 7, 1)
 
+
+def test_a_mix_input_keeping_a_re_voters_earlier_ballot_fails_check_47(tmp_path: Path) -> None:
+    # A dishonest server mixes the re-voter's earlier ballot instead of her last (the rest of the tally follows it
+    # faithfully, so her earlier choice would be counted): the mix input is not the last ballot of each credential.
+    ballots: list[dict[str, Any]] = []
+
+    def earlier_instead_of_last(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+        if kind == "cr_ballot":
+            ballots.append(payload)
+        if kind != "mix_input" or payload.get("list") == "roster":
+            return payload
+        assert payload == ballot_mix_input(ballots, [0, 1, 2, 3, 5, 6, 7])  # the honest input: 4 superseded by 7
+        return ballot_mix_input(ballots, [0, 1, 2, 3, 4, 5, 6])
+
+    report = _report(tmp_path, earlier_instead_of_last)
+    assert _failed(report, 47).evidence["code"] == "mix_input_not_of_ballots"
+    assert report.check(45).status is Status.PASS  # the shuffles of the forged input are themselves correct
+
+
+def test_a_trustee_reusing_its_order_exponent_for_the_match_tags_is_refused_and_fails_check_48(
+    tmp_path: Path,
+) -> None:
+    # Trustee 3 blinds the order tags and the match tags with one exponent. The trustees stop before decrypting
+    # the match tags; the export holds the blinding, and check 48 fails on it.
+    reused = Scalar.random()
+
+    def exponent(step: str, trustee: WorkingTrustee) -> Scalar:
+        return reused if trustee.index == 3 else Scalar.random()
+
+    code, report, text = _refused(tmp_path, exponent)
+    assert code == "blinding_key_reused"
+    assert _failed(report, 48).evidence["code"] == "blinding_key_reused"
+    assert '"target":"order"' in text and '"target":"tags"' not in text and '"target":"choices"' not in text
+
+
+def test_match_exponents_whose_product_is_the_order_exponents_are_refused_and_fail_check_49(tmp_path: Path) -> None:
+    # Trustees 1 and 3 collude: every exponent key differs (check 48 passes), but z1·z3 = y1·y3, so each match tag
+    # equals its ballot's order tag. The trustees stop before decrypting any choice; check 49 fails on the tags.
+    y1, y3, c = Scalar.random(), Scalar.random(), Scalar.random()
+    chosen = {("order", 1): y1, ("order", 3): y3, ("match", 1): y1 * c, ("match", 3): y3 * c.inverse()}
+
+    def exponent(step: str, trustee: WorkingTrustee) -> Scalar:
+        return chosen[(step, trustee.index)]
+
+    code, report, text = _refused(tmp_path, exponent)
+    assert code == "tags_linkable"
+    assert report.check(48).status is Status.PASS, report.check(48).to_json()
+    assert _failed(report, 49).evidence["code"] == "tags_linkable"
+    assert '"target":"tags"' in text and '"target":"choices"' not in text
 
 def test_an_omitted_roster_entry_fails_check_46(tmp_path: Path) -> None:
-    result = _failed(_report(tmp_path, _once("cr_roster", lambda p: None, at=1)), 46)
+    # The trustees refuse to mix a broken roster (trustees.cr_in_process reads it with check_roster); any verifier
+    # fails the board that holds it.
+    omitted = _once("cr_roster", lambda p: None, at=1)
+    result = _failed(_report(tmp_path, omitted, refused="roster_out_of_order"), 46)
     assert result.evidence["code"] == "roster_out_of_order"
 
 
@@ -66,7 +142,8 @@ def test_a_repeated_roster_entry_fails_check_46(tmp_path: Path) -> None:
                 return first[0]
         return payload
 
-    assert _failed(_report(tmp_path, repeat), 46).evidence["code"] == "roster_out_of_order"
+    report = _report(tmp_path, repeat, refused="roster_out_of_order")
+    assert _failed(report, 46).evidence["code"] == "roster_out_of_order"
 
 
 def test_a_ballot_with_a_forged_credential_proof_fails_check_47(tmp_path: Path) -> None:
@@ -89,7 +166,8 @@ def test_a_mix_input_leaving_out_a_ballot_fails_check_47(tmp_path: Path) -> None
 
 def test_a_roster_not_blinded_by_every_trustee_fails_check_48(tmp_path: Path) -> None:
     # The second trustee's blinding of the roster is left out: the roster tags are not the ballots' kind of tags.
-    skip: Tamper = _once("cr_blinding", lambda p: None if p["list"] == "roster" else p, at=3)
+    # (cr_blinding posts: order by 1 and 3, then ballots and roster by 1, then by 3: the sixth is left out.)
+    skip: Tamper = _once("cr_blinding", lambda p: None if p["list"] == "roster" else p, at=5)
     result = _failed(_report(tmp_path, skip), 48)
     assert result.evidence["code"] == "blinding_lists_differ"
 

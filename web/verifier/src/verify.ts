@@ -79,7 +79,7 @@ export const CHECKS: [number, string, string, CheckFn][] = [
   ],
   [45, "tally", "Mixing: every shuffle signed, of the newest list, its proof verified; k distinct trustees", notImplemented],
   [46, "tally", "Coercion-resistant roster: consecutive, registrar-signed, none twice; its mix by k trustees", notImplemented],
-  [47, "tally", "Coercion-resistant ballots: every proof; the mix input is exactly their rows in board order", notImplemented],
+  [47, "tally", "Coercion-resistant ballots: every proof; the mix input is the last ballot of each credential", notImplemented],
   [48, "tally", "Coercion-resistant blinding: both chains signed, proved, by the same ≥ k trustees", notImplemented],
   [49, "tally", "Coercion-resistant tally: tags decrypted, matching recomputed, kept choices decrypted, result", notImplemented],
   [

@@ -18,6 +18,8 @@ from crypto.credentials import (
     _roster_challenge,
     blind,
     encrypt_credential,
+    keep_last,
+    linked_tags,
     match_tags,
     prove_credential_knowledge,
     prove_roster_credential,
@@ -183,3 +185,19 @@ def test_matching_keeps_one_ballot_per_roster_tag_and_drops_the_rest() -> None:
     t = [Point.base_mul(Scalar(i)) for i in range(1, 6)]
     result = match_tags([t[0], t[4], t[1], t[0], t[2]], roster_tags=[t[0], t[1], t[2], t[3]])
     assert result.kept == (0, 2, 4) and result.unmatched == (1,) and result.duplicates == (3,)
+
+
+def test_keep_last_keeps_the_last_ballot_of_each_order_tag() -> None:
+    a, b, c = (Point.base_mul(Scalar(i)) for i in (7, 8, 9))
+    result = keep_last([a, b, a, c, b, a])
+    assert result.kept == (3, 4, 5) and result.superseded == (0, 1, 2)
+    assert keep_last([a, b, c]).kept == (0, 1, 2) and keep_last([]).kept == ()
+
+
+def test_linked_tags_names_the_match_tags_that_are_order_tags() -> None:
+    y, z = Scalar(5), Scalar(6)
+    credentials = [Point.base_mul(Scalar(i)) for i in (11, 12, 13)]
+    order = [s * y for s in credentials]
+    assert linked_tags(order, [s * z for s in credentials]) == []
+    # Match tags made with the order exponent (y = z) are the order tags: every one is linked.
+    assert linked_tags(order, [credentials[2] * y, credentials[0] * z, credentials[1] * y]) == [0, 2]

@@ -1,8 +1,9 @@
 """A coercion-resistant election through the real server app and the voter SDK (voting_server/cr_api.py,
 mobile_api/client.py): voters identify (precinct device attestation) and obtain their credential with the
 registrar's designated-verifier proof; coerced voters hand the coercer a fake that passes his check, and he casts
-with it; the close goes through the admin API; trustees 1, 3 and 5 tally in process (trustees/cr_in_process.py);
-the result counts exactly the real voters' choices and ``shailoo verify`` passes every check."""
+with it; a voter votes, changes her mind and votes again; the close goes through the admin API; trustees 1, 3 and 5
+tally in process (trustees/cr_in_process.py); the result counts exactly every real voter's LAST choice and
+``shailoo verify`` passes every check."""
 
 from __future__ import annotations
 
@@ -64,8 +65,12 @@ def test_cr_election_over_http(tmp_path: Path) -> None:
                 fake.check(client.election(), client.cr_device_key(fake.position))
                 coercer_checks += 1
                 client.cast_cr(fake, {c: 0 for c in contests})
-            client.cast_cr(real, choice)
-            if i == 2:  # re-votes the same choice (which of the two counts is the mixed order's: credentials.md §8)
+            if i == 2:  # votes another choice first; after the others she changes her mind: her last ballot counts
+                earlier = {c: (choice[c] + 1) % sizes[c] for c in contests}
+                assert earlier != choice
+                client.cast_cr(real, earlier)
+                later = (client, real, choice)
+            else:
                 client.cast_cr(real, choice)
             for c in contests:
                 expected[c][choice[c]] += 1
@@ -73,6 +78,8 @@ def test_cr_election_over_http(tmp_path: Path) -> None:
             with pytest.raises(ClientError):
                 client.obtain_cr_credential(session.session_id)
         assert coercer_checks == 2
+        revoter, credential, last_choice = later
+        revoter.cast_cr(credential, last_choice)
         # A forged ballot (one byte of the credential proof changed) is refused with its code; nothing is written.
         forged = make_ballot(election)
         forged["credential_proof"] = flip_hex(forged["credential_proof"], 129)

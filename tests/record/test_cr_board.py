@@ -1,5 +1,6 @@
-"""The coercion-resistant board entries (record.cr_board): the registrar's roster, the mix input recomputed from the
-posted ballots, and the trustees' blinding chains. Each forgery differs from a valid record in the one thing tested."""
+"""The coercion-resistant board entries (record.cr_board): the registrar's roster, the order chain (order tags, the
+last ballot of each credential), the mix input recomputed from the posted ballots and the kept positions, and the
+trustees' blinding chains. Each forgery differs from a valid record in the one thing tested."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from crypto.credentials import encrypt_credential
+from crypto.credentials import encrypt_credential, keep_last
 from crypto.elgamal import Ciphertext
 from crypto.errors import InvalidProofError
-from crypto.group import Scalar
+from crypto.group import Point, Scalar
 from crypto.threshold import evaluate_polynomial
 from elections.errors import TrusteeUnauthenticatedError
 from elections.manifest import Manifest
@@ -19,9 +20,11 @@ from record.cr_board import (
     BlindingPost,
     CrBoardError,
     RosterPost,
+    ballot_credentials,
     ballot_mix_input,
     check_ballot_mix_input,
     check_blinding,
+    check_order_blinding,
     check_roster,
     make_blinding_post,
     make_roster_post,
@@ -85,15 +88,93 @@ def test_the_roster_needs_the_coercion_resistant_mode() -> None:
     assert _code(lambda: check_roster(_manifest(), _roster())) == "not_coercion_resistant"
 
 
-def test_the_mix_input_is_the_ballots_rows_in_board_order() -> None:
+def test_the_mix_input_is_the_kept_ballots_rows_in_board_order() -> None:
     ballots = [_vote(Scalar(100 + i), 3, i).to_payload() for i in range(3)]
-    mix_input = ballot_mix_input(ballots)
-    check_ballot_mix_input(mix_input, ballots)
+    mix_input = ballot_mix_input(ballots, [0, 1, 2])
+    check_ballot_mix_input(mix_input, ballots, [0, 1, 2])
     # A mix input that omits a ballot, repeats one, or swaps the order is not the ballots'.
     for forged in (ballots[:2], [ballots[0], *ballots[:2]], [ballots[1], ballots[0], ballots[2]]):
-        assert _code(lambda f=forged: check_ballot_mix_input(ballot_mix_input(f), ballots)) == (  # type: ignore[misc]
+        assert (
+            _code(
+                lambda f=forged: check_ballot_mix_input(ballot_mix_input(f, range(len(f))), ballots, [0, 1, 2])  # type: ignore[misc]
+            )
+            == "mix_input_not_of_ballots"
+        )
+
+
+def test_the_mix_input_of_a_re_vote_is_the_last_ballot_and_no_other() -> None:
+    # Ballots 0 and 2 share a credential (a re-vote): keep_last of their order tags keeps 1 and 2.
+    ballots = [_vote(Scalar(100 + i % 2), 3, i).to_payload() for i in range(3)]
+    order_tags = [Point.base_mul(100 + i % 2) for i in range(3)]
+    kept = keep_last(order_tags).kept
+    assert kept == (1, 2)
+    check_ballot_mix_input(ballot_mix_input(ballots, kept), ballots, kept)
+    # The earlier ballot mixed instead of the last, both mixed, or the whole board mixed: refused.
+    for forged in ([0, 1], [0, 1, 2], [1]):
+        assert _code(lambda f=forged: check_ballot_mix_input(ballot_mix_input(ballots, f), ballots, kept)) == (  # type: ignore[misc]
             "mix_input_not_of_ballots"
         )
+    # Kept positions out of range or not ascending are malformed, never read.
+    assert _code(lambda: ballot_mix_input(ballots, [2, 1])) == "malformed"
+    assert _code(lambda: ballot_mix_input(ballots, [1, 3])) == "malformed"
+
+
+def _order_chain(column: list[Ciphertext], trustees: list[int], exponents: dict[int, Scalar]) -> list[dict[str, Any]]:
+    posts = []
+    for position, trustee in enumerate(trustees):
+        post = make_blinding_post(
+            MIXERS[trustee - 1], MANIFEST, BASE, trustee, "order", position, exponents[trustee], column
+        )
+        posts.append(post)
+        column = list(BlindingPost.from_payload(post).outputs)
+    return posts
+
+
+ORDER_EXPONENTS = {1: Scalar(0x4444), 2: Scalar(0x5555), 3: Scalar(0x6666)}
+
+
+def test_the_order_chain_gives_equal_order_tags_for_equal_credentials_only() -> None:
+    ballots = [_vote(Scalar(100 + i % 2), 3, i).to_payload() for i in range(3)]
+    column = ballot_credentials(ballots)
+    order = check_order_blinding(MANIFEST, BASE, column, _order_chain(column, [1, 3], ORDER_EXPONENTS))
+    assert order.trustees == (1, 3)
+    assert order.keys == (Point.base_mul(ORDER_EXPONENTS[1]), Point.base_mul(ORDER_EXPONENTS[3]))
+    secret = evaluate_polynomial(_POLYNOMIAL, 0)
+    tags = [ct.beta - ct.alpha * secret for ct in order.outputs]
+    assert tags[0] == tags[2] != tags[1]
+    assert keep_last(tags).kept == (1, 2) and keep_last(tags).superseded == (0,)
+    # The match chains do not read the order chain's posts, nor does the order chain read theirs.
+    match = _chain(BALLOT_COLUMN, CREDENTIALS)
+    both = [*_order_chain(column, [1, 3], ORDER_EXPONENTS), *match]
+    assert check_order_blinding(MANIFEST, BASE, column, both).outputs == order.outputs
+    assert check_blinding(MANIFEST, BASE, BALLOT_COLUMN, CREDENTIALS, both).trustees == (1, 3)
+
+
+def test_an_order_chain_by_fewer_trustees_than_the_policy_asks_or_out_of_order_is_refused() -> None:
+    column = BALLOT_COLUMN
+    posts = _order_chain(column, [1, 3], ORDER_EXPONENTS)
+    assert _code(lambda: check_order_blinding(MANIFEST, BASE, column, posts[:1])) == "not_blinded"
+    assert _code(lambda: check_order_blinding(MANIFEST, BASE, column, posts[1:])) == "blinding_out_of_order"
+    assert _code(lambda: check_order_blinding(MANIFEST, BASE, column[:2], posts)) == "blinding_out_of_order"
+
+
+def test_a_trustee_reusing_its_order_exponent_for_the_match_tags_is_refused() -> None:
+    # Trustee 3's match exponent is its order exponent: its order and match tags would be alike.
+    column = BALLOT_COLUMN
+    order = check_order_blinding(MANIFEST, BASE, column, _order_chain(column, [1, 3], EXPONENTS))
+    match = _chain(BALLOT_COLUMN, CREDENTIALS)
+    assert _code(lambda: check_blinding(MANIFEST, BASE, BALLOT_COLUMN, CREDENTIALS, match, order.keys)) == (
+        "blinding_key_reused"
+    )
+    # One trustee's order exponent reused by ANOTHER trustee for the match tags is refused too.
+    swapped = check_order_blinding(
+        MANIFEST, BASE, column, _order_chain(column, [1, 3], {1: EXPONENTS[3], 3: ORDER_EXPONENTS[3]})
+    )
+    assert _code(lambda: check_blinding(MANIFEST, BASE, BALLOT_COLUMN, CREDENTIALS, match, swapped.keys)) == (
+        "blinding_key_reused"
+    )
+    fresh = check_order_blinding(MANIFEST, BASE, column, _order_chain(column, [1, 3], ORDER_EXPONENTS))
+    check_blinding(MANIFEST, BASE, BALLOT_COLUMN, CREDENTIALS, match, fresh.keys)
 
 
 def _chain(

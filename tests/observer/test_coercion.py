@@ -124,6 +124,7 @@ def test_match_exponents_whose_product_is_the_order_exponents_are_refused_and_fa
     assert _failed(report, 49).evidence["code"] == "tags_linkable"
     assert '"target":"tags"' in text and '"target":"choices"' not in text
 
+
 def test_an_omitted_roster_entry_fails_check_46(tmp_path: Path) -> None:
     # The trustees refuse to mix a broken roster (trustees.cr_in_process reads it with check_roster); any verifier
     # fails the board that holds it.

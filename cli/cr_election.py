@@ -5,7 +5,8 @@ Steps: the manifest (``policy.mode = coercion_resistant``, mixing and blinding b
 registrar's key pinned) → a 2-of-3 key ceremony → channels open (base hash = manifest and K) → registration: the
 registrar posts each voter's encrypted credential on the ``cr_roster`` and gives her device the credential with its
 designated-verifier proof → coerced voters' devices make a fake credential with a simulated proof, which the coercer
-checks and casts with; each voter casts with her real credential → close → the trustees blind the ballots'
+checks and casts with (every second coercer only at the very end, after the re-votes); each voter casts with her
+real credential → close → the trustees blind the ballots'
 credentials in board order and decrypt these order tags; the last ballot of each credential is kept → ``mix_input``
 of the kept ballots (recomputable from the ``cr_ballot`` entries and the order tags) → shuffles by trustees 1 and 3
 → the roster's own mix input and shuffles → both trustees blind both lists with fresh exponents → trustees decrypt
@@ -195,6 +196,7 @@ def run_cr_election(
         )
 
     revoted: list[tuple[Scalar, dict[str, int]]] = []
+    late: list[tuple[Scalar, dict[str, int]]] = []
     for i, (position, secret, entry, device) in enumerate(devices):
         real = {c: choose.randrange(selections[c]) for c in contests}
         if i < coerced:
@@ -205,7 +207,11 @@ def run_cr_election(
             proof = simulate_roster_credential(context, key, public_credential(fake), entry, device)
             verify_roster_credential(context, key, public_credential(fake), entry, Point.base_mul(device), proof)
             run.coercer_checks_passed += 1
-            cast(fake, {c: (real[c] + 1) % selections[c] for c in contests})
+            coercers_choice = {c: (real[c] + 1) % selections[c] for c in contests}
+            if i % 2 == 0:
+                cast(fake, coercers_choice)
+            else:  # this coercer casts at the very end, after the voter's last ballot: it supersedes nothing of hers
+                late.append((fake, coercers_choice))
         if coerced <= i < coerced + revoters:
             # A re-voter first casts another choice; she changes her mind and votes again after everyone else:
             # her last ballot counts (credentials.md §5), the earlier one is superseded.
@@ -217,7 +223,7 @@ def run_cr_election(
             cast(secret, real)
         for c in contests:
             run.expected[c][real[c]] += 1
-    for secret, real in revoted:
+    for secret, real in [*revoted, *late]:
         cast(secret, real)
 
     clock.set(utc_ms(manifest.dates.voting_closes))

@@ -69,8 +69,8 @@ def test_the_honest_record_passes(tmp_path: Path) -> None:
         assert report.check(number).status is Status.PASS, report.check(number).to_json()
     assert report.passed, [c.to_json() for c in report.checks if c.status is Status.FAIL]
     assert report.check(49).evidence == {"kept": 5, "unmatched": 2, "duplicates": 1}
-    # Board order of the ballots: v0 fake, v0, v1 fake, v1, v2's earlier ballot, v3, v4, v2's last: the earlier is
-    # superseded (check 47 names its entry) and the mix input is the other seven.
+    # Board order of the ballots: v0 fake, v0, v1, v2's earlier ballot, v3, v4, v2's last, v1 fake (that coercer
+    # casts last): v2's earlier is superseded (check 47 names its entry), the mix input is the other seven.
     evidence = report.check(47).evidence
     assert (evidence["ballots"], evidence["kept"], len(evidence["superseded"])) == (8, 7, 1)
 
@@ -85,8 +85,8 @@ def test_a_mix_input_keeping_a_re_voters_earlier_ballot_fails_check_47(tmp_path:
             ballots.append(payload)
         if kind != "mix_input" or payload.get("list") == "roster":
             return payload
-        assert payload == ballot_mix_input(ballots, [0, 1, 2, 3, 5, 6, 7])  # the honest input: 4 superseded by 7
-        return ballot_mix_input(ballots, [0, 1, 2, 3, 4, 5, 6])
+        assert payload == ballot_mix_input(ballots, [0, 1, 2, 4, 5, 6, 7])  # the honest input: 3 superseded by 6
+        return ballot_mix_input(ballots, [0, 1, 2, 3, 4, 5, 7])
 
     report = _report(tmp_path, earlier_instead_of_last)
     assert _failed(report, 47).evidence["code"] == "mix_input_not_of_ballots"

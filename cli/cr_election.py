@@ -70,10 +70,15 @@ WITNESS_NAME = "observers.example/witness"
 
 
 def cr_manifest(
-    preset: str, trustees: Sequence[TrusteeRosterEntry], registrar: Ed25519PrivateKey, witness: Ed25519PrivateKey
+    preset: str,
+    trustees: Sequence[TrusteeRosterEntry],
+    registrar: Ed25519PrivateKey,
+    witness: Ed25519PrivateKey,
+    revoting: bool | None = None,
 ) -> Manifest:
     """The preset in the coercion-resistant mode with the trustee roster (2 of 3) and the registrar's key pinned
-    (its contests must be single-mark: `record.cr_tally.choice_bits`)."""
+    (its contests must be single-mark: `record.cr_tally.choice_bits`); ``revoting`` overrides the preset's
+    ``policy.revoting_allowed`` (the last ballot of a credential counts, or the first)."""
     data = build_preset(preset).model_dump(mode="python")
     data["trustees"] = [t.model_dump() for t in trustees]
     data["trustee_threshold"] = CEREMONY.k
@@ -81,6 +86,8 @@ def cr_manifest(
     data["witnesses"] = [{"name": WITNESS_NAME, "public_key": witness.public_key().public_bytes_raw().hex()}]
     data["policy"]["mode"] = "coercion_resistant"
     data["policy"]["mixing_trustees_required"] = len(WORKING)
+    if revoting is not None:
+        data["policy"]["revoting_allowed"] = revoting
     return Manifest.from_dict(data)
 
 
@@ -103,7 +110,8 @@ class CrElection:
     path: Path
     manifest: Manifest
     expected: dict[str, Counter[int]] = field(default_factory=dict)
-    #: Each re-voter's (earlier, last) choices: the later ballot with the same credential supersedes the earlier.
+    #: Each re-voter's (earlier, last) choices: with re-voting the later ballot supersedes the earlier (without it,
+    #: the earlier counts and the later is dropped); ``expected`` holds the one that counts.
     revotes: list[tuple[dict[str, int], dict[str, int]]] = field(default_factory=list)
     coerced: int = 0
     coercer_checks_passed: int = 0
@@ -125,14 +133,16 @@ def run_cr_election(
     seed: int = 7,
     tamper: Tamper | None = None,
     exponent: ExponentSource = fresh_exponent,
+    revoting: bool | None = None,
 ) -> CrElection:
     """Run the election and write its export to ``path``. ``tamper(kind, payload)`` lets a test play a dishonest
     server: it returns the payload to post (changed or not), or ``None`` to leave the entry out; ``exponent`` lets
-    it play trustees who choose their blinding exponents (`trustees.cr_in_process.ExponentSource`)."""
+    it play trustees who choose their blinding exponents (`trustees.cr_in_process.ExponentSource`); ``revoting``
+    overrides the preset's ``policy.revoting_allowed`` (without re-voting a re-voter's FIRST ballot counts)."""
     choose = random.Random(seed)  # noqa: S311 — the simulated voters' choices only; every protocol value comes from `secrets`
     stores = new_trustee_stores(CEREMONY)
     registrar, witness_key = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
-    manifest = cr_manifest(preset, roster_for(stores), registrar, witness_key)
+    manifest = cr_manifest(preset, roster_for(stores), registrar, witness_key, revoting)
     clock = _Clock(utc_ms(manifest.dates.voting_opens) - 12 * 3_600_000)
     board = BulletinBoard(open_storage("sqlite://"), Ed25519PrivateKey.generate(), origin=ORIGIN, clock=clock)
     witness = Witness(
@@ -219,10 +229,12 @@ def run_cr_election(
             cast(secret, earlier)
             revoted.append((secret, real))
             run.revotes.append((earlier, real))
+            counted = real if manifest.policy.revoting_allowed else earlier
         else:
             cast(secret, real)
+            counted = real
         for c in contests:
-            run.expected[c][real[c]] += 1
+            run.expected[c][counted[c]] += 1
     for secret, real in [*revoted, *late]:
         cast(secret, real)
 

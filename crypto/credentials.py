@@ -356,8 +356,8 @@ def verify_blinding(
 
 @dataclass(frozen=True)
 class LastBallots:
-    """Positions (in board order) of the ballots kept — the last of each order tag — and of those superseded by a
-    later ballot with the same order tag, both ascending."""
+    """Positions (in board order) of the ballots kept — the last of each order tag (the first without re-voting) —
+    and of the others with the same order tag ("superseded"), both ascending."""
 
     kept: tuple[int, ...]
     superseded: tuple[int, ...]
@@ -366,10 +366,23 @@ class LastBallots:
 def keep_last(order_tags: Sequence[Point]) -> LastBallots:
     """Of several ballots with one order tag (one credential, real or fake) keep the last in board order: one pass
     filling a hash map tag → last position, one pass reading it (no pairwise comparison)."""
-    last: dict[bytes, int] = {}
+    return _keep_one(order_tags, last=True)
+
+
+def keep_first(order_tags: Sequence[Point]) -> LastBallots:
+    """Of several ballots with one order tag keep the first in board order (an election without re-voting); the
+    later ones are in ``superseded``. Linear like `keep_last`."""
+    return _keep_one(order_tags, last=False)
+
+
+def _keep_one(order_tags: Sequence[Point], *, last: bool) -> LastBallots:
+    chosen: dict[bytes, int] = {}
     for position, tag in enumerate(order_tags):
-        last[tag.to_bytes()] = position
-    final = set(last.values())
+        if last:
+            chosen[tag.to_bytes()] = position
+        else:
+            chosen.setdefault(tag.to_bytes(), position)
+    final = set(chosen.values())
     kept = tuple(p for p in range(len(order_tags)) if p in final)
     superseded = tuple(p for p in range(len(order_tags)) if p not in final)
     return LastBallots(kept, superseded)

@@ -14,8 +14,9 @@ trustees' decryption of the tags, the matching, the decryption of the kept ballo
   "unmatched", "duplicates", "trustees", "counts": {contest_id: [per selection]}, "invalid": {contest_id: n},
   "results": ..., "results_hash": hex}``.
 
-Re-voting: of several ballots with one credential (real or fake) the LAST in board order counts. Before the mix the
-order tags say which board ballots share a credential (`keep_last`); only the last of each is mixed. After the mix
+Re-voting: of several ballots with one credential (real or fake) the LAST in board order counts (the first when the
+manifest's ``policy.revoting_allowed`` is false). Before the mix the order tags say which board ballots share a
+credential (`last_ballots`); only the one that counts of each is mixed. After the mix
 the match tags (fresh exponents: an order tag never equals a match tag, `check_unlinkable`) are matched with
 `crypto.credentials.match_tags`: a ballot whose tag is on no roster entry (a fake or unregistered credential) is
 dropped; no two mixed ballots share a tag (`tags_repeat` otherwise). The board shows which board ballots share a
@@ -34,7 +35,7 @@ from typing import Any, Final
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from crypto.credentials import LastBallots, TagMatch, keep_last, linked_tags, match_tags
+from crypto.credentials import LastBallots, TagMatch, keep_first, keep_last, linked_tags, match_tags
 from crypto.dlog import DiscreteLogTable
 from crypto.elgamal import Ciphertext
 from crypto.errors import DecryptionError
@@ -251,10 +252,12 @@ def check_cr_result(manifest: Manifest, posted: Mapping[str, Any], expected: Map
         raise CrBoardError(f"the published result differs from the recomputed one in {differ}", code="result_mismatch")
 
 
-def last_ballots(order_tags: Sequence[Point]) -> LastBallots:
-    """`keep_last` of the decrypted ``order`` target: the board positions of the ballots to mix (the last of each
-    credential) and of those superseded."""
-    return keep_last(order_tags)
+def last_ballots(order_tags: Sequence[Point], *, revoting_allowed: bool) -> LastBallots:
+    """The election's policy on the decrypted ``order`` target: with re-voting (``policy.revoting_allowed``) the last
+    ballot of each credential is mixed (`keep_last`), without it the first (`keep_first`) — as the homomorphic
+    mode's weeding (record.md §2.11), except that the server cannot refuse a second ballot at casting since it
+    cannot see the credential. The board positions of the ballots to mix and of the others."""
+    return keep_last(order_tags) if revoting_allowed else keep_first(order_tags)
 
 
 def check_unlinkable(order_tags: Sequence[Point], tags: Sequence[Point]) -> None:

@@ -138,7 +138,7 @@ def run_cr_tally(
         )
         column = newest_blinding()
     order_tags, _ = decrypt(ORDER, column)
-    last = last_ballots(order_tags)
+    last = last_ballots(order_tags, revoting_allowed=manifest.policy.revoting_allowed)
     # 2. Mix the kept ballots (the mix input anyone recomputes from the ballots and the order tags) and the roster.
     append(EntryKind.MIX_INPUT, ballot_mix_input(ballots, last.kept))
     rows: list[Row] = list(MixInput.from_payload(posted(EntryKind.MIX_INPUT)[-1]).rows)

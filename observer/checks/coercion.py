@@ -146,7 +146,7 @@ def cr_ballots(ctx: VerificationContext) -> Passed:
             manifest, base, ballot_credentials(payloads), [ctx.export.payload(i) for i in blindings]
         )
         order_tags, _ = combine(manifest, base, shares, ORDER, list(order.outputs), posts)
-        last = last_ballots(order_tags)
+        last = last_ballots(order_tags, revoting_allowed=manifest.policy.revoting_allowed)
         if not inputs:
             raise CheckSkippedError(f"{len(indices)} ballots verify, {len(last.kept)} kept as the last; no mix_input")
         check_ballot_mix_input(ctx.export.payload(inputs[0]), payloads, last.kept)

@@ -18,6 +18,7 @@ from crypto.credentials import (
     _roster_challenge,
     blind,
     encrypt_credential,
+    keep_first,
     keep_last,
     linked_tags,
     match_tags,
@@ -192,6 +193,9 @@ def test_keep_last_keeps_the_last_ballot_of_each_order_tag() -> None:
     result = keep_last([a, b, a, c, b, a])
     assert result.kept == (3, 4, 5) and result.superseded == (0, 1, 2)
     assert keep_last([a, b, c]).kept == (0, 1, 2) and keep_last([]).kept == ()
+    # Without re-voting the first of each counts.
+    first = keep_first([a, b, a, c, b, a])
+    assert first.kept == (0, 1, 3) and first.superseded == (2, 4, 5)
 
 
 def test_linked_tags_names_the_match_tags_that_are_order_tags() -> None:

@@ -148,7 +148,7 @@ def cr_ballots(ctx: VerificationContext) -> Passed:
         order_tags, _ = combine(manifest, base, shares, ORDER, list(order.outputs), posts)
         last = last_ballots(order_tags, revoting_allowed=manifest.policy.revoting_allowed)
         if not inputs:
-            raise CheckSkippedError(f"{len(indices)} ballots verify, {len(last.kept)} kept as the last; no mix_input")
+            raise CheckSkippedError(f"{len(indices)} ballots verify, {len(last.kept)} to mix; no mix_input yet")
         check_ballot_mix_input(ctx.export.payload(inputs[0]), payloads, last.kept)
     except ShailooError as e:
         if not inputs and e.code in ("not_blinded", "not_decrypted"):
@@ -157,9 +157,10 @@ def cr_ballots(ctx: VerificationContext) -> Passed:
     ctx.cr_ballots = len(indices)
     ctx.cr_order = CrOrder(tuple(order_tags), order.keys, len(last.superseded))
     superseded = [indices[i] for i in last.superseded]
+    which = "last" if manifest.policy.revoting_allowed else "first (no re-voting)"
     return Passed(
-        f"{len(indices)} ballots verify; {len(last.superseded)} superseded by a later ballot with their credential; "
-        f"the mix input is the last {len(last.kept)}, in board order",
+        f"{len(indices)} ballots verify; {len(last.superseded)} dropped for another ballot with their credential; "
+        f"the mix input is the {which} of each credential, {len(last.kept)} ballots in board order",
         {"ballots": len(indices), "kept": len(last.kept), "superseded": superseded, "trustees": list(order.trustees)},
     )
 
@@ -224,6 +225,6 @@ def cr_result(ctx: VerificationContext) -> Passed:
         raise _fail(f"the tally does not recompute: {e.message}", code=e.code, **evidence) from e
     return Passed(
         f"{len(match.kept)} ballots kept, {len(match.unmatched)} with no roster credential, "
-        f"{order.superseded} superseded by a later ballot; the result recomputes",
+        f"{order.superseded} dropped for another ballot with their credential; the result recomputes",
         {"kept": len(match.kept), "unmatched": len(match.unmatched), "duplicates": order.superseded},
     )

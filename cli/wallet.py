@@ -189,12 +189,13 @@ class CrWallet:
     ) -> CrWallet:
         """A new wallet (0600) at ``path`` holding ``credential`` and, if given, the device's (position, d)."""
         label = {"kind": CR_WALLET_KIND, "election_id": credential.election_id}
-        content = {"device": _device_json(device), "credentials": [_cr_entry(credential, [])]}
+        entries = [_cr_entry(credential, [])]
+        content = {"device": _device_json(device), "credentials": entries}
         try:
             store = Keystore.create(path, passphrase, content, label=label, overwrite=True)
         except TrusteeError as e:  # weak_passphrase
             raise WalletError(e.message, code=e.code) from e
-        return cls(store, device, content["credentials"])
+        return cls(store, device, entries)
 
     @classmethod
     def open(cls, path: Path, passphrase: str) -> CrWallet:
@@ -215,12 +216,12 @@ class CrWallet:
             content = store.secrets
             raw = content["device"]
             device = None if raw is None else (int(raw["position"]), Scalar.from_hex(str(raw["secret"])))
-            entries = [
+            entries: list[dict[str, Any]] = [
                 {"credential": str(e["credential"]), "cast": [str(c) for c in e["cast"]]}
                 for e in content["credentials"]
             ]
             for entry in entries:
-                CrCredential.from_text(entry["credential"])
+                CrCredential.from_text(str(entry["credential"]))
         except (KeyError, TypeError, ValueError, ShailooError) as e:
             raise WalletError("the wallet's contents are not credentials", code="wallet_invalid") from e
         return cls(store, device, entries)

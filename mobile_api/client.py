@@ -96,6 +96,17 @@ def cr_check_code(credential: Point) -> str:
 
 
 @dataclass(frozen=True)
+class CrRegistration:
+    """The public parts a registration's credentials share, real or fake: what a fake is made for (no secret)."""
+
+    style_id: str
+    position: int
+    roster_credential: Ciphertext
+    device_key: Point
+    election_id: str
+
+
+@dataclass(frozen=True)
 class CrCredential:
     """A credential of the coercion-resistant mode as a device holds it: the election and ballot style, the roster
     position, the secret s, the roster entry Enc(S), the designated-verifier proof that the entry holds s·G, and the
@@ -124,6 +135,10 @@ class CrCredential:
             self.device_key if device_key is None else device_key,
             self.proof,
         )
+
+    @property
+    def registration(self) -> CrRegistration:
+        return CrRegistration(self.style_id, self.position, self.roster_credential, self.device_key, self.election_id)
 
     @property
     def check_code(self) -> str:
@@ -420,12 +435,12 @@ class VoterClient:
         credential.check(view)
         return credential
 
-    def fake_cr_credential(self, like: CrCredential) -> CrCredential:
-        """A fake for a coercer, of the registration ``like`` belongs to (``like`` may be the real credential or any
-        fake of it: only its position, roster entry and D are read): a fresh secret with a proof simulated with the
-        device key d, which passes the very check (`CrCredential.check`) the real one passes, with the same fields
-        and sizes; ballots cast with it are dropped at the tally. Possible at any time after registration, any
-        number of times, while this client holds d (``not_found`` otherwise)."""
+    def fake_cr_credential(self, like: CrCredential | CrRegistration) -> CrCredential:
+        """A fake for a coercer, of the registration ``like`` belongs to (``like`` may be the real credential, any
+        fake of it, or its `CrRegistration`: only its position, roster entry and D are read): a fresh secret with a
+        proof simulated with the device key d, which passes the very check (`CrCredential.check`) the real one
+        passes, with the same fields and sizes; ballots cast with it are dropped at the tally. Possible at any time
+        after registration, any number of times, while this client holds d (``not_found`` otherwise)."""
         device = self._cr_device.get(like.position)
         if device is None or Point.base_mul(device) != like.device_key:
             raise ClientError("this device holds no designated-verifier key for that credential", code="not_found")

@@ -12,6 +12,11 @@
 
 The wallet passphrase is asked for (hidden) or, for scripts, read from ``SHAILOO_WALLET_PASSPHRASE``.
 * ``shailoo voter check --server URL CODE`` — find a tracking code on the board and verify its inclusion proof.
+
+The coercion-resistant mode (docs/voter.md, "The coercion-resistant mode"): ``cr-register`` (identify as
+``identify`` does, then the real credential), ``cr-fake`` (a fake, through the same flow and output), ``cr-list``,
+``cr-export`` (text ``SHAILOO-CR1:…`` and QR), ``cr-check`` (a receiver's check), ``cr-import`` (e.g. a kiosk slip)
+and ``cr-vote``; credentials sealed alike in a `cli.wallet.CrWallet`.
 """
 
 from __future__ import annotations

@@ -192,3 +192,45 @@ def test_a_poll_worker_ending_the_session_erases_the_registration(cr_kiosk: tupl
     device = int(kiosk.client.cr_device_secret(position))
     assert kiosk.end_by_poll_worker(PIN, "walked away")
     assert not {secret, device} & kiosk_ints(kiosk)
+
+
+def test_the_kiosk_screen_prints_the_real_credential_once_and_fakes_on_request(
+    cr_kiosk: tuple[Election, Kiosk],
+) -> None:
+    """The screen's flow (precinct/kiosk_web.py): identification leads to the credential page; each slip goes to the
+    printer and the kiosk keeps none; done erases the registration."""
+    from fastapi.testclient import TestClient
+
+    from precinct.kiosk_text import error_text, texts
+    from precinct.kiosk_web import create_kiosk_app, identified_by_poll_worker
+
+    election, kiosk = cr_kiosk
+    printed: list[bytes] = []
+    app = create_kiosk_app(
+        kiosk, identify=identified_by_poll_worker, public_url="http://shailoo.test", print_slip=printed.append
+    )
+    with TestClient(app, base_url="http://kiosk.local") as screen:
+        number, _ = election.register_voter(style_of(election.manifest, PRECINCT))
+        page = screen.post("/identify", data={"national_id": number})
+        assert page.status_code == 200 and page.url.path == "/credential", page.text
+        assert texts("ky")["cr_intro"] in page.text and texts("ky")["cr_print_real"] in page.text
+        refused = screen.post("/credential/done")  # her credential is not printed yet
+        assert refused.status_code == 409 and error_text("not_printed", "ky") in refused.text
+        page = screen.post("/credential/real")
+        assert page.url.path == "/credential" and texts("ky")["cr_print_real"] not in page.text
+        assert screen.post("/credential/real").status_code == 409  # once
+        screen.post("/credential/fake")
+        screen.post("/credential/fake")
+        assert len(printed) == 3 and all(p.startswith(b"%PDF") for p in printed)
+        boxes = {tuple(re.findall(rb"/MediaBox \[[^\]]*\]", p)) for p in printed}
+        assert len(boxes) == 1
+        page = screen.post("/credential/done")
+        assert page.status_code == 200 and texts("ky")["cr_finished"] in page.text
+        assert kiosk.current is None and not kiosk.voter_in_progress()
+    # Without a printer the slip is the answer itself, never cached.
+    app = create_kiosk_app(kiosk, identify=identified_by_poll_worker, public_url="http://shailoo.test")
+    with TestClient(app, base_url="http://kiosk.local") as screen:
+        number, _ = election.register_voter(style_of(election.manifest, PRECINCT))
+        screen.post("/identify", data={"national_id": number})
+        slip = screen.post("/credential/real")
+        assert slip.headers["content-type"] == "application/pdf" and slip.headers["cache-control"] == "no-store"

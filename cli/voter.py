@@ -253,9 +253,11 @@ def cr_register(
     """Coercion-resistant mode: identify (attested by a precinct terminal, as `identify`) and get your real
     credential with the registrar's designated-verifier proof, sealed in a wallet under your passphrase. Remember
     its check code: it is how you tell it from the fakes you make with cr-fake."""
-    from cli.wallet import CrWallet
+    from cli.wallet import CrWallet, WalletError
     from crypto.errors import ShailooError
 
+    if wallet.exists():  # before identifying: a registration is once per voter, and the wallet may hold it
+        _fail(WalletError(f"{wallet} exists; register into a new wallet file", code="wallet_exists"))
     passphrase = _wallet_passphrase(confirm=True)
     client = _client(server)
     try:

@@ -162,6 +162,9 @@ def test_the_wallet_is_sealed_and_opens_only_with_its_passphrase(cr_election: El
     )
     assert wrong.exit_code == 1 and "wallet_locked" in wrong.output, wrong.output
     assert wallet.read_bytes() == data
+    again = register(cr_election, tmp_path, wallet)  # never over an existing wallet, and before identifying
+    assert again.exit_code == 1 and "wallet_exists" in again.output, again.output
+    assert wallet.read_bytes() == data
 
 
 def offline_credential(base: bytes, key: Point, position: int = 7) -> tuple[CrCredential, Scalar]:

@@ -408,6 +408,14 @@ def cr_vote(
         str | None, typer.Option(help="A credential's text (SHAILOO-CR1:… or @FILE) instead of a wallet's")
     ] = None,
     wallet: WalletPath = Path("shailoo-wallet.json"),
+    cast_delay_max: Annotated[
+        float | None,
+        typer.Option(
+            min=0,
+            envvar="SHAILOO_CAST_DELAY_MAX",
+            help="Wait a random delay of up to this many seconds before casting (default 120), as `vote` does",
+        ),
+    ] = None,
 ) -> None:
     """Coercion-resistant mode: encrypt your choice with a credential (real or fake: the server and the board treat
     them alike) and cast it. You may cast again; which ballot counts is the tally's policy
@@ -419,7 +427,7 @@ def cr_vote(
 
     if (code is None) == (credential is None):
         raise typer.BadParameter("give exactly one of --code (a wallet's credential) and --credential")
-    client = _client(server)
+    client = _client(server, cast_delay_max)
     try:
         opened = None
         if code is not None:

@@ -480,7 +480,8 @@ class VoterClient:
 
     def cast_cr(self, credential: CrCredential, choices: Mapping[str, int]) -> dict[str, Any]:
         """Encrypt ``choices`` (contest id → index of the chosen selection, every contest of the mode) with the
-        credential, real or fake, and cast; the receipt (``entry_index``, ``ballot_hash``)."""
+        credential, real or fake, and cast; the receipt (``entry_index``, ``ballot_hash``). Like `cast`: after the
+        random delay and on a connection of its own where the client is so configured (`connect`)."""
         view = self.election()
         manifest = view.manifest
         style_id = manifest.ballot_styles[0].style_id
@@ -492,7 +493,12 @@ class VoterClient:
         ballot = create_cr_ballot(
             view.base_hash, view.joint_public_key, manifest.election_id, style_id, credential.secret, packed
         )
-        result: dict[str, Any] = self._request("POST", "/v1/cr/ballots", json=ballot.to_payload())
+        self._wait_before_cast()
+        if self._cast_connection is None:
+            result: dict[str, Any] = self._request("POST", "/v1/cr/ballots", json=ballot.to_payload())
+        else:
+            with self._cast_connection() as connection:
+                result = self._request("POST", "/v1/cr/ballots", http=connection, json=ballot.to_payload())
         return result
 
     # --- ballots ------------------------------------------------------------------------------------------------

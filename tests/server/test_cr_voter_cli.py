@@ -208,3 +208,33 @@ def test_a_credential_text_reads_strictly() -> None:
         with pytest.raises(ClientError) as refused:
             CrCredential.from_text(bad)
         assert refused.value.code in ("malformed", "non_canonical")
+
+
+def test_a_cr_cast_goes_on_a_fresh_connection_after_a_random_delay(cr_election: Election) -> None:
+    """`VoterClient.cast_cr` (what `cr-vote` calls) casts as `cast` does: over a connection made for the cast (no
+    cookie of the identification's), after a delay drawn with `secrets`."""
+    import httpx
+    from fastapi.testclient import TestClient
+
+    seen: list[httpx.Request] = []
+    waited: list[float] = []
+
+    def fresh_connection() -> httpx.Client:
+        connection = TestClient(cr_election.app, base_url="http://shailoo.test")
+        connection.event_hooks["request"] = [seen.append]
+        return connection
+
+    cr_election.http.cookies.set("shailoo-session", "identification-only")
+    try:
+        client = VoterClient(
+            cr_election.http, cast_connection=fresh_connection, cast_delay_max_seconds=86_400.0, sleep=waited.append
+        )
+        number, _ = cr_election.register_voter(cr_election.manifest.ballot_styles[0].style_id)
+        session = client.start_identification(number)
+        cr_election.attest(client, number, session.session_id)
+        real = client.obtain_cr_credential(session.session_id)
+        client.cast_cr(real, dict.fromkeys(cr_election.manifest.ballot_styles[0].contest_ids, 0))
+    finally:
+        cr_election.http.cookies.clear()
+    assert [r.url.path for r in seen] == ["/v1/cr/ballots"] and "cookie" not in seen[0].headers
+    assert len(waited) == 1 and 0 < waited[0] <= 86_400.0  # a draw below the ~1 s the test takes: p ≈ 1e-5

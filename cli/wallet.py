@@ -21,6 +21,7 @@ erased), ``weak_passphrase`` (under 8 characters).
 from __future__ import annotations
 
 import json
+import secrets
 from pathlib import Path
 from typing import Any, Final
 
@@ -29,7 +30,9 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 
 from crypto.canonical import canonical_json
 from crypto.errors import ShailooError
+from crypto.group import Scalar
 from identity.credentials import Credential, PublicCredential
+from mobile_api.client import CrCredential
 from trustees.errors import KeystoreLockedError, KeystoreUnsupportedError, TrusteeError
 from trustees.keystore import Keystore, read_label, write_file_atomically
 
@@ -131,3 +134,133 @@ def _refuse_spent(path: Path) -> None:
             "this election does not allow re-voting",
             code="wallet_spent",
         )
+
+
+# --- the coercion-resistant mode ------------------------------------------------------------------------------
+
+CR_WALLET_KIND: Final = "voter_cr_wallet"
+
+
+def _cr_entry(credential: CrCredential, cast: list[str]) -> dict[str, Any]:
+    """One credential as the wallet seals it: its text form and the hashes of the ballots cast with it. The same
+    keys and, for every credential of one registration, the same lengths, whether it is real or fake."""
+    return {"credential": credential.to_text(), "cast": list(cast)}
+
+
+class CrWallet:
+    """The sealed wallet of the coercion-resistant mode (docs/voter.md, "The coercion-resistant mode").
+
+    A keystore like `Wallet`'s (Argon2id + ChaCha20-Poly1305) with public label ``{"kind": "voter_cr_wallet",
+    "election_id": …}`` and sealed contents ``{"device": {"position": n, "secret": hex of d} | null,
+    "credentials": [{"credential": "SHAILOO-CR1:…", "cast": [ballot hashes]}, …]}``.
+
+    Nothing in it says which credential is real: every entry has the same two keys and (for one registration) the
+    same length; the real one is not first — each credential, real or fake, goes in at a position drawn with
+    `secrets` (`add`); d, which makes fakes, belongs to the registration, not to an entry; nothing about a cast
+    differs with the credential's kind, and no cast ever erases a credential (erasing only real ones after a cast
+    would tell them apart). The voter tells the real one by its check code, which she keeps in her head.
+    """
+
+    def __init__(self, store: Keystore, device: tuple[int, Scalar] | None, entries: list[dict[str, Any]]) -> None:
+        self._store = store
+        self._device = device
+        self._entries = entries
+
+    @property
+    def election_id(self) -> str:
+        return str(self._store.label.get("election_id", ""))
+
+    @property
+    def device(self) -> tuple[int, Scalar] | None:
+        """(position, d) of the registration this wallet made, or None (credentials imported from kiosk slips)."""
+        return self._device
+
+    @property
+    def credentials(self) -> list[CrCredential]:
+        """Every credential in the wallet's order (which says nothing about which is real)."""
+        return [CrCredential.from_text(e["credential"]) for e in self._entries]
+
+    def casts(self, check_code: str) -> list[str]:
+        return list(self._entries[self._index(check_code)]["cast"])
+
+    @classmethod
+    def create(
+        cls, path: Path, passphrase: str, credential: CrCredential, device: tuple[int, Scalar] | None = None
+    ) -> CrWallet:
+        """A new wallet (0600) at ``path`` holding ``credential`` and, if given, the device's (position, d)."""
+        label = {"kind": CR_WALLET_KIND, "election_id": credential.election_id}
+        entries = [_cr_entry(credential, [])]
+        content = {"device": _device_json(device), "credentials": entries}
+        try:
+            store = Keystore.create(path, passphrase, content, label=label, overwrite=True)
+        except TrusteeError as e:  # weak_passphrase
+            raise WalletError(e.message, code=e.code) from e
+        return cls(store, device, entries)
+
+    @classmethod
+    def open(cls, path: Path, passphrase: str) -> CrWallet:
+        """Open the wallet at ``path``: ``wallet_locked``, ``wallet_tampered``, ``wallet_invalid``."""
+        try:
+            if read_label(path).get("kind") != CR_WALLET_KIND:
+                raise WalletError(f"{path} is not a wallet of the coercion-resistant mode", code="wallet_invalid")
+            store = Keystore.open(path, passphrase)
+        except KeystoreLockedError as e:
+            raise WalletError("the passphrase does not open this wallet", code="wallet_locked") from e
+        except KeystoreUnsupportedError as e:
+            raise WalletError(f"{path} is not a voter wallet: {e.message}", code="wallet_invalid") from e
+        except TrusteeError as e:
+            raise WalletError(f"the wallet is damaged or was altered: {e.message}", code="wallet_tampered") from e
+        except OSError as e:
+            raise WalletError(f"{path} cannot be read ({type(e).__name__})", code="wallet_invalid") from e
+        try:
+            content = store.secrets
+            raw = content["device"]
+            device = None if raw is None else (int(raw["position"]), Scalar.from_hex(str(raw["secret"])))
+            entries: list[dict[str, Any]] = [
+                {"credential": str(e["credential"]), "cast": [str(c) for c in e["cast"]]}
+                for e in content["credentials"]
+            ]
+            for entry in entries:
+                CrCredential.from_text(str(entry["credential"]))
+        except (KeyError, TypeError, ValueError, ShailooError) as e:
+            raise WalletError("the wallet's contents are not credentials", code="wallet_invalid") from e
+        return cls(store, device, entries)
+
+    def add(self, credential: CrCredential) -> None:
+        """Seal one more credential (a fake made here, or one from a kiosk slip) at a position drawn with `secrets`
+        among the existing ones; ``wallet_invalid`` for another election's, ``wallet_duplicate`` for one already
+        held. The file is rewritten atomically."""
+        if credential.election_id != self.election_id:
+            raise WalletError("this credential is for another election than the wallet's", code="wallet_invalid")
+        text = credential.to_text()
+        if any(e["credential"] == text for e in self._entries):
+            raise WalletError("the wallet already holds this credential", code="wallet_duplicate")
+        entries = list(self._entries)
+        entries.insert(secrets.randbelow(len(entries) + 1), _cr_entry(credential, []))
+        self._save(entries)
+
+    def find(self, check_code: str) -> CrCredential:
+        """The credential whose check code is ``check_code`` (``not_found`` if none)."""
+        return CrCredential.from_text(self._entries[self._index(check_code)]["credential"])
+
+    def record_cast(self, check_code: str, ballot_hash: str) -> None:
+        """Note a cast with the credential of ``check_code`` (the same for a real or a fake credential)."""
+        entries = [dict(e) for e in self._entries]
+        at = self._index(check_code)
+        entries[at]["cast"] = [*entries[at]["cast"], ballot_hash]
+        self._save(entries)
+
+    def _index(self, check_code: str) -> int:
+        wanted = check_code.strip().upper()
+        for i, entry in enumerate(self._entries):
+            if CrCredential.from_text(entry["credential"]).check_code == wanted:
+                return i
+        raise WalletError(f"the wallet holds no credential with check code {check_code!r}", code="not_found")
+
+    def _save(self, entries: list[dict[str, Any]]) -> None:
+        self._store.save({"device": _device_json(self._device), "credentials": entries})
+        self._entries = entries
+
+
+def _device_json(device: tuple[int, Scalar] | None) -> dict[str, Any] | None:
+    return None if device is None else {"position": device[0], "secret": device[1].to_bytes().hex()}

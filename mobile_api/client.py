@@ -39,8 +39,9 @@ from crypto.credentials import (
     simulate_roster_credential,
     verify_roster_credential,
 )
-from crypto.elgamal import Ciphertext
-from crypto.group import Point, Scalar
+from crypto.elgamal import CIPHERTEXT_BYTES, Ciphertext
+from crypto.group import POINT_BYTES, SCALAR_BYTES, Point, Scalar
+from crypto.hashing import hash_fields
 from elections.ballot import encode_ballot
 from elections.manifest import Manifest
 from identity.credentials import Credential, CredentialRequest
@@ -80,29 +81,140 @@ class ElectionView:
     board_key: Ed25519PublicKey
 
 
+#: The text form of a coercion-resistant credential (`CrCredential.to_text`): this prefix, then base32 (RFC 4648,
+#: no padding) of the binary form. Only capitals, digits, ``-`` and ``:``: a QR code holds it in alphanumeric mode.
+CR_TEXT_PREFIX: Final = "SHAILOO-CR1:"
+_CR_CHECK_CODE_TAG: Final = "cr/check-code"
+
+
+def cr_check_code(credential: Point) -> str:
+    """The short check code of a public credential S: the first 5 bytes of ``H("cr/check-code", S)``, base32, as
+    ``XXXX-XXXX``. A name for the voter to tell her credentials apart (printed in large type on a kiosk slip): it
+    says nothing about whether the credential is real, and a fake's is made the same way."""
+    code = base64.b32encode(hash_fields(_CR_CHECK_CODE_TAG, credential.to_bytes())[:5]).decode()
+    return f"{code[:4]}-{code[4:]}"
+
+
+@dataclass(frozen=True)
+class CrRegistration:
+    """The public parts a registration's credentials share, real or fake: what a fake is made for (no secret)."""
+
+    style_id: str
+    position: int
+    roster_credential: Ciphertext
+    device_key: Point
+    election_id: str
+
+
 @dataclass(frozen=True)
 class CrCredential:
-    """A credential of the coercion-resistant mode as a device holds it: the roster position, the secret s, the
-    roster entry Enc(S) and the designated-verifier proof that the entry holds s·G. A fake has the same form and
-    passes the same check; only the device (which holds d) knows which is which."""
+    """A credential of the coercion-resistant mode as a device holds it: the election and ballot style, the roster
+    position, the secret s, the roster entry Enc(S), the designated-verifier proof that the entry holds s·G, and the
+    public designated-verifier key D the proof is made for. A fake has the same form, the same sizes and passes the
+    same check; only the holder of d (the device that registered) knows which is which."""
 
     style_id: str
     position: int
     secret: Scalar
     roster_credential: Ciphertext
     proof: RosterProof
+    device_key: Point
+    election_id: str = ""
 
-    def check(self, view: ElectionView, device_key: Point) -> None:
-        """The coercer's (and the device's) check: the proof under the designated verifier's key D
-        (``invalid_proof``)."""
+    def check(self, view: ElectionView, device_key: Point | None = None) -> None:
+        """The coercer's (and the device's) check: the credential is for this election and the proof holds under
+        the designated verifier's key D (this credential's own unless given): ``wrong_election`` /
+        ``invalid_proof``."""
+        if self.election_id and self.election_id != view.manifest.election_id:
+            raise ClientError("this credential is for another election", code="wrong_election")
         verify_roster_credential(
             roster_proof_context(view.base_hash, self.position),
             view.joint_public_key,
             public_credential(self.secret),
             self.roster_credential,
-            device_key,
+            self.device_key if device_key is None else device_key,
             self.proof,
         )
+
+    @property
+    def registration(self) -> CrRegistration:
+        return CrRegistration(self.style_id, self.position, self.roster_credential, self.device_key, self.election_id)
+
+    @property
+    def check_code(self) -> str:
+        """`cr_check_code` of this credential's S = s·G."""
+        return cr_check_code(public_credential(self.secret))
+
+    def to_bytes(self) -> bytes:
+        """``u8 len ‖ election_id ‖ u8 len ‖ style_id ‖ u32 position ‖ s (32) ‖ Enc(S) (66) ‖ proof (195) ‖ D (33)``
+        — the same length for every credential (real or fake) of one registration."""
+        election, style = self.election_id.encode(), self.style_id.encode()
+        if len(election) > 255 or len(style) > 255 or not 0 <= self.position < 2**32:
+            raise ClientError("this credential cannot be written in the text form", code="malformed")
+        return (
+            bytes([len(election)])
+            + election
+            + bytes([len(style)])
+            + style
+            + self.position.to_bytes(4, "big")
+            + self.secret.to_bytes()
+            + self.roster_credential.to_bytes()
+            + self.proof.to_bytes()
+            + self.device_key.to_bytes()
+        )
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> CrCredential:
+        """Strictly: every length exact, the secret a non-zero canonical scalar, every point on the curve
+        (``malformed``, ``non_canonical``, ``invalid_point``)."""
+        try:
+            at = 0
+            fields = []
+            for _ in range(2):
+                size = data[at]
+                fields.append(data[at + 1 : at + 1 + size].decode("utf-8", errors="strict"))
+                if len(data) < at + 1 + size:
+                    raise IndexError
+                at += 1 + size
+            tail = data[at:]
+            sizes = (4, SCALAR_BYTES, CIPHERTEXT_BYTES, RosterProof.SIZE, POINT_BYTES)
+            if len(tail) != sum(sizes):
+                raise IndexError
+        except (IndexError, UnicodeDecodeError) as e:
+            raise ClientError("this is not a credential of the coercion-resistant mode", code="malformed") from e
+        cuts = [sum(sizes[:i]) for i in range(len(sizes) + 1)]
+        raw = [tail[cuts[i] : cuts[i + 1]] for i in range(len(sizes))]
+        secret = Scalar.from_bytes(raw[1])
+        if secret.is_zero():
+            raise ClientError("a credential secret is not zero", code="malformed")
+        return cls(
+            style_id=fields[1],
+            position=int.from_bytes(raw[0], "big"),
+            secret=secret,
+            roster_credential=Ciphertext.from_bytes(raw[2]),
+            proof=RosterProof.from_bytes(raw[3]),
+            device_key=Point.from_bytes(raw[4]),
+            election_id=fields[0],
+        )
+
+    def to_text(self) -> str:
+        """``SHAILOO-CR1:`` + base32 of `to_bytes` (what a kiosk slip's QR code holds, and what the CLI exports)."""
+        return CR_TEXT_PREFIX + base64.b32encode(self.to_bytes()).decode().rstrip("=")
+
+    @classmethod
+    def from_text(cls, text: str) -> CrCredential:
+        body = text.strip()
+        if not body.startswith(CR_TEXT_PREFIX):
+            raise ClientError(f"a credential's text starts with {CR_TEXT_PREFIX}", code="malformed")
+        body = body[len(CR_TEXT_PREFIX) :]
+        try:
+            data = base64.b32decode(body + "=" * (-len(body) % 8))
+        except ValueError as e:
+            raise ClientError("a credential's text is base32 after its prefix", code="malformed") from e
+        credential = cls.from_bytes(data)
+        if credential.to_text() != CR_TEXT_PREFIX + body:  # one text per credential
+            raise ClientError("a credential's text is not in its canonical form", code="non_canonical")
+        return credential
 
     def __repr__(self) -> str:
         return f"CrCredential(position={self.position}, secret=<hidden>)"
@@ -304,7 +416,8 @@ class VoterClient:
         entry holds it, and check that proof (``invalid_proof`` if it fails: the registrar cheated)."""
         view = self.election()
         device = Scalar.random()
-        body = {"session_id": session_id, "device_key": Point.base_mul(device).to_bytes().hex()}
+        device_key = Point.base_mul(device)
+        body = {"session_id": session_id, "device_key": device_key.to_bytes().hex()}
         got = self._request("POST", "/v1/cr/credentials", json=body)
         try:
             credential = CrCredential(
@@ -313,36 +426,62 @@ class VoterClient:
                 secret=Scalar.from_hex(str(got["credential_secret"])),
                 roster_credential=Ciphertext.from_bytes(bytes.fromhex(str(got["roster_credential"]))),
                 proof=RosterProof.from_bytes(bytes.fromhex(str(got["proof"]))),
+                device_key=device_key,
+                election_id=view.manifest.election_id,
             )
         except (KeyError, TypeError, ValueError) as e:
             raise ClientError(f"the registrar's answer does not read: {e}", code="malformed") from e
         self._cr_device[credential.position] = device
-        credential.check(view, Point.base_mul(device))
+        credential.check(view)
         return credential
 
-    def fake_cr_credential(self, real: CrCredential) -> CrCredential:
-        """A fake of ``real`` for a coercer: a fresh secret with a proof simulated with the device key, which
-        passes the very check (`CrCredential.check`) the real one passes; ballots cast with it are dropped at the
-        tally. Possible at any time after registration, any number of times."""
-        device = self._cr_device.get(real.position)
-        if device is None:
+    def fake_cr_credential(self, like: CrCredential | CrRegistration) -> CrCredential:
+        """A fake for a coercer, of the registration ``like`` belongs to (``like`` may be the real credential, any
+        fake of it, or its `CrRegistration`: only its position, roster entry and D are read): a fresh secret with a
+        proof simulated with the device key d, which passes the very check (`CrCredential.check`) the real one
+        passes, with the same fields and sizes; ballots cast with it are dropped at the tally. Possible at any time
+        after registration, any number of times, while this client holds d (``not_found`` otherwise)."""
+        device = self._cr_device.get(like.position)
+        if device is None or Point.base_mul(device) != like.device_key:
             raise ClientError("this device holds no designated-verifier key for that credential", code="not_found")
         view = self.election()
         fake = Scalar.random()
-        context = roster_proof_context(view.base_hash, real.position)
+        context = roster_proof_context(view.base_hash, like.position)
         proof = simulate_roster_credential(
-            context, view.joint_public_key, public_credential(fake), real.roster_credential, device
+            context, view.joint_public_key, public_credential(fake), like.roster_credential, device
         )
-        return CrCredential(real.style_id, real.position, fake, real.roster_credential, proof)
+        return CrCredential(
+            like.style_id, like.position, fake, like.roster_credential, proof, like.device_key, like.election_id
+        )
 
     def cr_device_key(self, position: int) -> Point:
         """The public designated-verifier key D of the credential registered at ``position`` (what the device
         shows alongside a credential, real or fake)."""
         return Point.base_mul(self._cr_device[position])
 
+    def cr_device_secret(self, position: int) -> Scalar:
+        """The designated-verifier secret d of the registration at ``position``, for a wallet that seals it so
+        fakes can be made later (`adopt_cr_device`); ``not_found`` if this client does not hold it."""
+        device = self._cr_device.get(position)
+        if device is None:
+            raise ClientError("this device holds no designated-verifier key for that position", code="not_found")
+        return device
+
+    def adopt_cr_device(self, position: int, secret: Scalar) -> None:
+        """Hold d again (opened from a sealed wallet), so `fake_cr_credential` works for that registration."""
+        if secret.is_zero():
+            raise ClientError("a designated-verifier key is a non-zero scalar", code="malformed")
+        self._cr_device[position] = secret
+
+    def forget_cr_device(self, position: int) -> None:
+        """Drop d of the registration at ``position``: no more fakes of it can be made here (a kiosk after
+        printing). Python drops the reference; it cannot promise the freed memory is overwritten at once."""
+        self._cr_device.pop(position, None)
+
     def cast_cr(self, credential: CrCredential, choices: Mapping[str, int]) -> dict[str, Any]:
         """Encrypt ``choices`` (contest id → index of the chosen selection, every contest of the mode) with the
-        credential, real or fake, and cast; the receipt (``entry_index``, ``ballot_hash``)."""
+        credential, real or fake, and cast; the receipt (``entry_index``, ``ballot_hash``). Like `cast`: after the
+        random delay and on a connection of its own where the client is so configured (`connect`)."""
         view = self.election()
         manifest = view.manifest
         style_id = manifest.ballot_styles[0].style_id
@@ -354,7 +493,12 @@ class VoterClient:
         ballot = create_cr_ballot(
             view.base_hash, view.joint_public_key, manifest.election_id, style_id, credential.secret, packed
         )
-        result: dict[str, Any] = self._request("POST", "/v1/cr/ballots", json=ballot.to_payload())
+        self._wait_before_cast()
+        if self._cast_connection is None:
+            result: dict[str, Any] = self._request("POST", "/v1/cr/ballots", json=ballot.to_payload())
+        else:
+            with self._cast_connection() as connection:
+                result = self._request("POST", "/v1/cr/ballots", http=connection, json=ballot.to_payload())
         return result
 
     # --- ballots ------------------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ import secrets
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import httpx
 
@@ -35,12 +35,13 @@ from bulletin_board.entries import Entry, EntryKind
 from crypto.hashing import hash_fields
 from elections.ballot import encode_ballot
 from identity.credentials import Credential
-from mobile_api.client import PreparedBallot, VoterClient
+from mobile_api.client import CrCredential, CrRegistration, PreparedBallot, VoterClient
 from mobile_api.errors import ClientError
 from mobile_api.schemas import DeviceAttestation, IdentificationSession, Receipt
 from precinct.devices import DeviceIdentity
 from precinct.errors import DeviceError, KioskSessionError, LinkDownError, PrecinctError
 from precinct.outbox import Outbox, Sender
+from precinct.printing import cr_credential_lines, cr_credential_pdf
 from record.attestation import identification_assertion
 from record.ballot import EncryptedBallot
 from record.devices import sign_precinct_cast
@@ -51,6 +52,8 @@ from record.precinct import (
     sign_batch,
     sign_protocol,
 )
+
+CR_MODE: Final = "coercion_resistant"
 
 
 @dataclass
@@ -65,6 +68,47 @@ class KioskSession:
     credential: Credential | None = field(default=None, repr=False)
     prepared: PreparedBallot | None = field(default=None, repr=False)
     finished: bool = False
+    #: Coercion-resistant mode: the real credential until its slip is printed, then None.
+    cr_credential: CrCredential | None = field(default=None, repr=False)
+    #: Coercion-resistant mode: the registration's public parts, for fakes (no secret).
+    cr_registration: CrRegistration | None = field(default=None, repr=False)
+    cr_printed: bool = False
+
+
+@dataclass(frozen=True)
+class CrSlip:
+    """A credential slip as the kiosk hands it to the printer: the printed fields and the QR code's text (the
+    credential, ``SHAILOO-CR1:…``). Real and fake slips have the same fields and lengths; the kiosk keeps none."""
+
+    election_id: str
+    election_name: str
+    precinct_id: str
+    style_id: str
+    position: int
+    check_code: str
+    payload: str = field(repr=False)
+
+    def pdf(self, language: str = "ky") -> bytes:
+        """The slip on the 80 mm roll (`precinct.printing.cr_credential_pdf`)."""
+        return cr_credential_pdf(
+            election_name=self.election_name,
+            precinct_id=self.precinct_id,
+            style_id=self.style_id,
+            position=self.position,
+            check_code=self.check_code,
+            payload=self.payload,
+            language=language,
+        )
+
+    def lines(self, language: str = "ky") -> list[str]:
+        return cr_credential_lines(
+            election_name=self.election_name,
+            precinct_id=self.precinct_id,
+            style_id=self.style_id,
+            position=self.position,
+            check_code=self.check_code,
+            language=language,
+        )
 
 
 @dataclass(frozen=True)
@@ -128,7 +172,7 @@ class Kiosk:
         return (
             current is not None
             and not current.finished
-            and (current.style_id is not None or current.credential is not None)
+            and (current.style_id is not None or current.credential is not None or current.cr_registration is not None)
         )
 
     def idle(self) -> bool:
@@ -156,6 +200,7 @@ class Kiosk:
         session = self.current
         identified = self.voter_in_progress()
         if session is not None:
+            self._erase_cr(session)
             session.prepared, session.credential, session.finished = None, None, True
         self.current = None
         record = {
@@ -211,8 +256,69 @@ class Kiosk:
         session.style_id = style_id
         identified = int(self.outbox.state("voters_identified", 0)) + 1
         self.outbox.put_state({"voters_identified": identified})
+        if self.client.election().manifest.policy.mode == CR_MODE:
+            real = self._online(lambda: self.client.obtain_cr_credential(session.session_id))
+            session.cr_credential, session.cr_registration = real, real.registration
+            return style_id
         session.credential = self._online(lambda: self.client.obtain_credential(session.session_id, style_id))
         return style_id
+
+    # --- registration in the coercion-resistant mode (docs/precinct.md, "Registration with fake credentials") ----
+
+    def _cr_session(self) -> tuple[KioskSession, CrRegistration]:
+        session = self._session()
+        if session.cr_registration is None:
+            raise KioskSessionError(
+                "no coercion-resistant registration is open: identify first", code="no_cr_registration"
+            )
+        return session, session.cr_registration
+
+    def _slip(self, credential: CrCredential) -> CrSlip:
+        credential.check(self.client.election())  # the same check for the real and a fake, before printing
+        manifest = self.client.election().manifest
+        return CrSlip(
+            election_id=manifest.election_id,
+            election_name=manifest.name.en,
+            precinct_id=self.identity.precinct_id,
+            style_id=credential.style_id,
+            position=credential.position,
+            check_code=credential.check_code,
+            payload=credential.to_text(),
+        )
+
+    def print_cr_credential(self) -> CrSlip:
+        """The voter's real credential, once: checked, put on a slip for the printer, and erased from the kiosk at
+        once (``already_printed`` for a second time: nobody, not even the voter, gets it twice)."""
+        session, _ = self._cr_session()
+        real = session.cr_credential
+        if real is None:
+            raise KioskSessionError("the credential was printed already", code="already_printed")
+        session.cr_credential = None  # erased before the slip leaves the kiosk, whatever the printer does
+        session.cr_printed = True
+        return self._slip(real)
+
+    def print_cr_fake(self) -> CrSlip:
+        """A fake credential on a slip that looks exactly like the real one's (same lines, fields and lengths; the
+        designated-verifier proof simulated with the kiosk's d for this registration). Any number, on request,
+        until `finish_cr_registration`; the kiosk keeps none."""
+        _, registration = self._cr_session()
+        return self._slip(self.client.fake_cr_credential(registration))
+
+    def finish_cr_registration(self) -> None:
+        """The voter leaves with her slips: the registration's d is erased (no more fakes can be made for it) and
+        the session ends. ``not_printed`` while the real credential is still unprinted (it would be lost)."""
+        session, _ = self._cr_session()
+        if session.cr_credential is not None:
+            raise KioskSessionError("the voter's credential is not printed yet", code="not_printed")
+        self._erase_cr(session)
+        session.finished = True
+        self.current = None
+
+    def _erase_cr(self, session: KioskSession) -> None:
+        registration = session.cr_registration
+        if registration is not None:
+            self.client.forget_cr_device(registration.position)
+        session.cr_credential, session.cr_registration = None, None
 
     # --- the ballot ----------------------------------------------------------------------------------------------
 

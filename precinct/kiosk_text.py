@@ -86,6 +86,29 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "ru": "В этом киоске открыт бюллетень избирателя. Следующий начнёт только после того, как он проголосует.",
         "en": "A voter's ballot is open at this kiosk. The next voter begins only once it is cast.",
     },
+    "cr_intro": {
+        "ky": "Сиз каттоодон өттүңүз. Адегенде өзүңүздүн ачкычыңызды басып чыгарыңыз жана анын текшерүү кодун эстеп "
+        "калыңыз. Анан каалаганча жасалма ачкыч басып чыгарсаңыз болот: алар так ошондой көрүнөт, бирок алар менен "
+        "берилген добуштар эсептелбейт. Ачкычыңызды талап кылган адамга жасалмасын бериңиз.",
+        "ru": "Вы зарегистрированы. Сначала напечатайте свой ключ и запомните его контрольный код. Затем можно "
+        "напечатать сколько угодно поддельных ключей: они выглядят точно так же, но голоса, поданные с ними, не "
+        "учитываются. Тому, кто требует ваш ключ, отдайте поддельный.",
+        "en": "You are registered. First print your credential and remember its check code. Then you may print as "
+        "many fake credentials as you like: they look exactly the same, but ballots cast with them do not count. "
+        "Give a fake to anyone who demands your credential.",
+    },
+    "cr_print_real": {"ky": "Менин ачкычымды басып чыгаруу", "ru": "Напечатать мой ключ", "en": "Print my credential"},
+    "cr_print_fake": {
+        "ky": "Жасалма ачкыч басып чыгаруу",
+        "ru": "Напечатать поддельный ключ",
+        "en": "Print a fake credential",
+    },
+    "cr_done": {"ky": "Бүттү: ачкычтарды өчүрүү", "ru": "Готово: стереть ключи", "en": "Done: erase the credentials"},
+    "cr_finished": {
+        "ky": "Киоск ачкычтарыңызды өчүрдү. Эми жасалма ачкычтарды бул каттоо үчүн жасоого болбойт.",
+        "ru": "Киоск стёр ваши ключи. Поддельные ключи для этой регистрации больше сделать нельзя.",
+        "en": "The kiosk erased your credentials. No more fakes can be made for this registration.",
+    },
     "poll_worker": {"ky": "Участоктун кызматкери үчүн", "ru": "Для члена комиссии", "en": "For the poll worker"},
     "poll_worker_pin": {"ky": "Кызматкердин PIN-коду", "ru": "PIN-код члена комиссии", "en": "Poll worker's PIN"},
     "poll_worker_reason": {"ky": "Себеби", "ru": "Причина", "en": "Reason"},
@@ -132,6 +155,16 @@ ERRORS: Final[dict[str, dict[str, str]]] = {
         "ky": "Кызматкердин PIN-коду туура эмес. Эч нерсе өзгөргөн жок.",
         "ru": "Неверный PIN-код члена комиссии. Ничего не изменилось.",
         "en": "The poll worker's PIN is wrong. Nothing was changed.",
+    },
+    "already_printed": {
+        "ky": "Сиздин ачкычыңыз буга чейин басылып чыккан. Жасалма ачкычтарды гана басып чыгарса болот.",
+        "ru": "Ваш ключ уже напечатан. Можно печатать только поддельные ключи.",
+        "en": "Your credential was printed already. Only fakes can be printed now.",
+    },
+    "not_printed": {
+        "ky": "Адегенде өзүңүздүн ачкычыңызды басып чыгарыңыз, болбосо ал жоголот.",
+        "ru": "Сначала напечатайте свой ключ, иначе он будет потерян.",
+        "en": "Print your credential first, or it would be lost.",
     },
     "not_confirmed": {
         "ky": "Добуш берүүдөн мурун тандооңузду ырастаңыз.",

@@ -9,6 +9,12 @@ code) → ``POST /cast`` (receipt page, ``GET /receipt/<code>.pdf``) or ``POST /
 ballot held, back to ``/ballot``). ``POST /settings`` sets the language and text size (cookies).
 ``POST /poll-worker/end`` (PIN, reason) is the poll worker's override that ends a session a voter walked away from
 (`Kiosk.end_by_poll_worker`).
+
+In the coercion-resistant mode identification leads to ``GET /credential`` instead of the ballot (docs/precinct.md,
+"Registration with fake credentials"): ``POST /credential/real`` prints the voter's credential once, ``POST
+/credential/fake`` prints a fake on the same slip, ``POST /credential/done`` erases them and ends the session. A slip
+goes to ``print_slip`` (the kiosk's printer) or, without one, is the answer itself (a PDF for the kiosk browser to
+print); either way the kiosk process keeps no copy.
 """
 
 from __future__ import annotations
@@ -23,12 +29,12 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from crypto.errors import ShailooError
 from mobile_api.schemas import BallotDefinition
-from precinct.kiosk import Kiosk, KioskReceipt, marks_from_form
+from precinct.kiosk import CrSlip, Kiosk, KioskReceipt, marks_from_form
 from precinct.kiosk_text import LANGUAGE_NAMES, LANGUAGES, error_text, texts
 from precinct.printing import receipt_pdf, tracking_url
 
 _TEMPLATES: Final = Path(__file__).parent / "templates"
-_GET_PAGES: Final = frozenset({"/", "/ballot", "/review", "/receipt"})
+_GET_PAGES: Final = frozenset({"/", "/ballot", "/review", "/receipt", "/credential"})
 _STATUS: Final = {
     "session_invalid": 409,
     "link_down": 503,
@@ -38,10 +44,13 @@ _STATUS: Final = {
     "not_confirmed": 400,
     "no_poll_worker_pin": 403,
     "bad_poll_worker_pin": 403,
+    "already_printed": 409,
+    "not_printed": 409,
+    "no_cr_registration": 409,
 }
 #: Pages that no voter's open ballot depends on; left alone this long they go back to an empty start screen.
 IDLE_RESET_SECONDS: Final = 90
-_IDLE_PAGES: Final = frozenset({"start.html", "error.html", "receipt.html"})
+_IDLE_PAGES: Final = frozenset({"start.html", "error.html", "receipt.html", "credential_done.html"})
 
 
 #: How the kiosk identifies the voter in person once the personal number is entered; returns the ballot style.
@@ -64,6 +73,7 @@ def create_kiosk_app(
     public_url: str,
     method: str = "attestation",
     idle_seconds: int = IDLE_RESET_SECONDS,
+    print_slip: Callable[[bytes], None] | None = None,
 ) -> FastAPI:
     """The ballot screen of ``kiosk``; ``identify`` is the in-person identification step (no default on purpose:
     typing a personal number alone never identifies anyone); ``method`` is ``face`` when it sends camera frames.
@@ -134,7 +144,38 @@ def create_kiosk_app(
         form = await request.form()
         kiosk.begin(str(form.get("national_id", "")).strip(), method)
         identify(kiosk)
-        return RedirectResponse("/ballot", status_code=303)
+        registering = kiosk.current is not None and kiosk.current.cr_registration is not None
+        return RedirectResponse("/credential" if registering else "/ballot", status_code=303)
+
+    # --- the coercion-resistant mode: the real credential and fakes on slips --------------------------------
+
+    @app.get("/credential", response_class=HTMLResponse)
+    def credential(request: Request) -> HTMLResponse:
+        session = kiosk.current
+        if session is None or session.cr_registration is None:
+            raise ShailooError("no voter is registering at the kiosk", code="session_invalid")
+        return render(request, "credential.html", printed=session.cr_printed)
+
+    def deliver(request: Request, slip: CrSlip) -> Response:
+        pdf = slip.pdf(language(request))
+        del slip
+        if print_slip is None:
+            return Response(pdf, media_type="application/pdf", headers={"Cache-Control": "no-store"})
+        print_slip(pdf)
+        return RedirectResponse("/credential", status_code=303)
+
+    @app.post("/credential/real")
+    def print_real(request: Request) -> Response:
+        return deliver(request, kiosk.print_cr_credential())
+
+    @app.post("/credential/fake")
+    def print_fake(request: Request) -> Response:
+        return deliver(request, kiosk.print_cr_fake())
+
+    @app.post("/credential/done", response_class=HTMLResponse)
+    def done(request: Request) -> HTMLResponse:
+        kiosk.finish_cr_registration()
+        return render(request, "credential_done.html")
 
     @app.post("/poll-worker/end")
     async def end_by_poll_worker(request: Request) -> Response:

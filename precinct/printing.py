@@ -7,6 +7,7 @@ it the PDF falls back to the English texts in a core font, so a device never fai
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlencode, urlsplit
@@ -45,6 +46,15 @@ _WORDS: Final = {
         "en": "Ballot queued: it is sent when the link returns",
     },
     "on_board": {"ky": "Бюллетень тактада", "ru": "Бюллетень на доске", "en": "Ballot on the board"},
+    "cr_slip": {"ky": "Шайлоочунун ачкычы", "ru": "Ключ избирателя", "en": "Voter credential"},
+    "cr_style": {"ky": "Бюллетендин түрү", "ru": "Вид бюллетеня", "en": "Ballot style"},
+    "cr_entry": {"ky": "Тизмедеги орун", "ru": "Позиция в списке", "en": "Roster entry"},
+    "cr_code": {"ky": "Текшерүү коду", "ru": "Контрольный код", "en": "Check code"},
+    "cr_keep": {
+        "ky": "Бул ачкыч менен ким болбосун добуш бере алат. Аны тиркемеге QR аркылуу киргизиңиз.",
+        "ru": "С этим ключом может проголосовать любой. Введите его в приложение по QR-коду.",
+        "en": "Anyone holding this credential can vote with it. Load it into the app from the QR code.",
+    },
     "check": {
         "ky": "Кодду шайлоо тактасынан текшериңиз",
         "ru": "Проверьте код на доске объявлений выборов",
@@ -108,6 +118,7 @@ def protocol_text(protocol: PrecinctProtocol, manifest: Manifest, language: str 
 #: A thermal receipt printer's paper: 80 mm rolls (72 mm printable); the page is as long as the receipt needs.
 RECEIPT_WIDTH_MM: Final = 80.0
 _RECEIPT_LENGTH_MM: Final = 200.0
+_FIXED_DATE: Final = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def _pdf(page: str | tuple[float, float] = "A4", margin: float = 12) -> tuple[FPDF, bool]:
@@ -185,4 +196,67 @@ def receipt_pdf(
     _write(pdf, unicode, word("check", lang))
     pdf.set_font_size(7)
     _write(pdf, unicode, f"SHA-256: {ballot_hash}", 3.5)
+    return bytes(pdf.output())
+
+
+def cr_credential_lines(
+    *, election_name: str, precinct_id: str, style_id: str, position: int, check_code: str, language: str = "ky"
+) -> list[str]:
+    """The text of a credential slip (coercion-resistant mode), in print order; the check code is the line in large
+    type. Nothing on it says whether the credential is real: a fake's slip has the same lines, the same fields and
+    the same lengths (only the check code and the QR code's content differ, both random)."""
+    return [
+        f"{word('cr_slip', language)} — {election_name}",
+        f"{word('precinct', language)}: {precinct_id}",
+        f"{word('cr_style', language)}: {style_id}",
+        f"{word('cr_entry', language)}: {position}",
+        f"{word('cr_code', language)}:",
+        check_code,
+        word("cr_keep", language),
+    ]
+
+
+def credential_qr(payload: str) -> Any:
+    """The QR code of a credential's text (``SHAILOO-CR1:…``, alphanumeric mode), error correction M, at the
+    version that one registration's texts (all of one length) need."""
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2)
+    code.add_data(payload)
+    code.make(fit=True)
+    return code
+
+
+def cr_credential_pdf(
+    *,
+    election_name: str,
+    precinct_id: str,
+    style_id: str,
+    position: int,
+    check_code: str,
+    payload: str,
+    language: str = "ky",
+) -> bytes:
+    """A credential slip on the 80 mm roll (`RECEIPT_WIDTH_MM`, the receipt's fixed page length): the lines of
+    `cr_credential_lines` and, after the check code, the QR code of the credential's text (60 × 60 mm)."""
+    pdf, unicode = _pdf((RECEIPT_WIDTH_MM, _RECEIPT_LENGTH_MM), margin=4)
+    pdf.set_creation_date(_FIXED_DATE)  # the slip carries no time: a fake printed later looks the same
+    lang = language if unicode else "en"
+    lines = cr_credential_lines(
+        election_name=election_name,
+        precinct_id=precinct_id,
+        style_id=style_id,
+        position=position,
+        check_code=check_code,
+        language=lang,
+    )
+    for line in lines[:5]:
+        _write(pdf, unicode, line)
+    pdf.set_font_size(18)
+    _write(pdf, unicode, lines[5], 9)
+    pdf.set_font_size(10)
+    buffer = io.BytesIO()
+    credential_qr(payload).make_image().save(buffer, format="PNG")
+    buffer.seek(0)
+    pdf.image(buffer, w=60, h=60)
+    pdf.set_font_size(8)
+    _write(pdf, unicode, lines[6], 4)
     return bytes(pdf.output())

@@ -133,6 +133,11 @@ ERRORS: Final[dict[str, dict[str, str]]] = {
         "ru": "Неверный PIN-код члена комиссии. Ничего не изменилось.",
         "en": "The poll worker's PIN is wrong. Nothing was changed.",
     },
+    "poll_worker_locked": {
+        "ky": "PIN-код өтө көп жолу туура эмес терилди. Оператор кулпуну ачмайынча эч нерсе өзгөрбөйт.",
+        "ru": "PIN-код введён неверно слишком много раз. До сброса блокировки оператором ничего не изменится.",
+        "en": "The PIN was wrong too many times. Nothing changes until an operator resets the lock.",
+    },
     "not_confirmed": {
         "ky": "Добуш берүүдөн мурун тандооңузду ырастаңыз.",
         "ru": "Перед голосованием подтвердите свой выбор.",

@@ -38,6 +38,7 @@ _STATUS: Final = {
     "not_confirmed": 400,
     "no_poll_worker_pin": 403,
     "bad_poll_worker_pin": 403,
+    "poll_worker_locked": 423,
 }
 #: Pages that no voter's open ballot depends on; left alone this long they go back to an empty start screen.
 IDLE_RESET_SECONDS: Final = 90

@@ -285,3 +285,24 @@ def test_an_application_needs_an_identification_and_one_only(election: Election)
     paths = election.http.get("/openapi.json", headers=OPERATOR).json()["paths"]
     assert {"/v1/cabinet/identification", "/v1/cabinet/identification/{session_id}/face"} <= set(paths)
     assert "/v1/cabinet/identification/{session_id}/application" in paths
+
+
+def test_failed_cabinet_face_checks_count_toward_the_voters_lockout_for_voting_too(election: Election) -> None:
+    """The cabinet is no second source of guesses: its failures go to the same per-voter counter as voting's, so
+    after ``max_failures_per_voter`` of them both the cabinet and the voting face check refuse her for a while."""
+    from identity.errors import LockedOutError
+
+    number = _number(election, 8)
+    registrar = election.components.registrar
+    limit = registrar.identity_settings.max_failures_per_voter  # type: ignore[attr-defined]
+    for _ in range(limit):
+        started = election.http.post("/v1/cabinet/identification", json={"national_id": number}).json()
+        frames = [base64.b64encode(b"not an image %d" % i).decode() for i in range(1 + len(started["liveness_turns"]))]
+        junk = {"frames_base64": frames, "liveness_nonce": started["liveness_nonce"]}
+        failed = election.http.post(f"/v1/cabinet/identification/{started['session_id']}/face", json=junk)
+        assert failed.json()["code"] == "image_invalid", failed.text
+    locked = election.http.post("/v1/cabinet/identification", json={"national_id": number})
+    assert locked.status_code == 429 and locked.json()["code"] == "locked_out"
+    voting = registrar._face_service(election.manifest)  # type: ignore[attr-defined]
+    with pytest.raises(LockedOutError):
+        voting.start(election.manifest.election_id, number, "app", "198.51.100.7")

@@ -132,6 +132,7 @@ def test_a_voter_abroad_identifies_by_face_and_applies(
         # Her own face: identified, she applies to vote at a consulate.
         _face_step(page, screens, base_url, number, video, photos)
         page.wait_for_selector("#step-apply:not([hidden])", timeout=60_000)
+        assert page.is_hidden("#number-form") and page.input_value("#pin") == ""  # her number leaves the screen
         screens.check("cabinet-apply-05-identified-en")
         consulate = election.manifest.precincts[-1].precinct_id
         page.check("input[value=consulate]")

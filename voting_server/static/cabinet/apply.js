@@ -118,6 +118,9 @@
       show(null);
       return showError(e.code);
     }
+    // Identified: her personal number leaves the screen; the session id is what applies from now on.
+    $('pin').value = '';
+    $('number-form').hidden = true;
     if (state.identified.application) return showApplication(state.identified.application);
     show('step-apply');
     $('apply').focus();

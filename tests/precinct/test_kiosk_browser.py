@@ -105,3 +105,40 @@ def test_a_screen_left_alone_goes_back_to_kyrgyz(tmp_path: Path) -> None:
             assert page.url == f"{url}/"
     finally:
         day.close()
+
+
+def test_the_poll_workers_screens_and_the_pin_lock(tmp_path: Path) -> None:
+    """A voter walks away identified: the start page offers the poll worker's folded form; five wrong PINs lock
+    it (the error page says so in Kyrgyz). axe-core finds no violation on these screens either."""
+    from precinct.kiosk import MAX_POLL_WORKER_PIN_FAILURES
+
+    need_chromium()
+    ensure_packages()
+    day = PrecinctDay.open(tmp_path, kiosks=1, urns=0)
+    try:
+        kiosk, _ = kiosk_for(day, f"kiosk-{PRECINCT}-1", poll_worker_pin="482913")
+        number, _ = day.election.register_voter(style_of(day.election.manifest, PRECINCT))
+        app = create_kiosk_app(kiosk, identify=identified_by_poll_worker, public_url=PUBLIC_URL)
+        with serve_app(app) as url, chromium() as browser:
+            page = browser.new_page(viewport={"width": 1024, "height": 900})
+            requests = record_requests(page)
+            screens = Screens(page, "precinct")
+            page.goto(url)
+            page.fill("#national_id", number)
+            page.keyboard.press("Enter")
+            page.wait_for_url(f"{url}/ballot")
+            page.goto(url)  # she walked away; the next person sees the start page
+            page.click("details.poll-worker summary")
+            screens.check("poll-worker-form-ky")
+            for attempt in range(MAX_POLL_WORKER_PIN_FAILURES):
+                page.goto(url)
+                page.click("details.poll-worker summary")
+                page.fill("form[action='/poll-worker/end'] input[type=password]", f"{attempt:06d}")
+                page.click("form[action='/poll-worker/end'] button")
+                page.wait_for_load_state()
+            assert "poll_worker_locked" in page.content()
+            screens.check("poll-worker-locked-ky")
+            only_loopback(requests, url)
+        assert kiosk.poll_worker_locked() and kiosk.voter_in_progress()
+    finally:
+        day.close()

@@ -151,6 +151,22 @@ def _kiosk(key: Path, server: str, outbox: Path, poll_worker_pin: str | None = N
     )
 
 
+@kiosk_app.command("reset-pin-lock")
+def kiosk_reset_pin_lock(
+    key: KeyOption,
+    server: ServerOption,
+    outbox: OutboxOption,
+    operator: Annotated[str, typer.Option("--operator", help="who resets the lock (written to the kiosk's audit)")],
+) -> None:
+    """Unlock the poll worker's override after too many wrong PINs (recorded in the kiosk's audit)."""
+    kiosk = _kiosk(key, server, outbox)
+    if not kiosk.poll_worker_locked():
+        typer.echo("the poll-worker override is not locked")
+        return
+    kiosk.reset_poll_worker_lock(operator)
+    typer.echo("the poll-worker override is unlocked; the reset is in the kiosk's audit")
+
+
 @kiosk_app.command("serve")
 def kiosk_serve(
     key: KeyOption,

@@ -31,9 +31,10 @@ from identity.errors import (
     LockedOutError,
     NotEligibleError,
     RegistryUnavailableError,
+    SessionError,
 )
 from identity.face import FaceObservation, FaceTemplate
-from identity.issuance import CHANNELS, Channel, Issuance, Issuer, voter_hash
+from identity.issuance import CHANNELS, Issuance, Issuer, voter_hash
 from identity.liveness import Challenge, LivenessChecker, LivenessConfig, PassiveAntiSpoofing
 from identity.personal_number import parse_personal_number
 from identity.registry import FaceIndex, VoterRecord, VoterRegistry
@@ -90,8 +91,15 @@ class IdentificationService:
         anti_spoofing: PassiveAntiSpoofing | None = None,
         face_index: FaceIndex | None = None,
         clock: Callable[[], float] = time.time,
+        purpose: str = _SESSION_PURPOSE,
+        channels: Sequence[str] = CHANNELS,
     ) -> None:
+        """``purpose`` and ``channels`` make a service of another kind of session (the voter cabinet's, which
+        only checks the face: `check_face`); its sealed state opens under its own purpose only, so a session of
+        one kind can never be taken as the other's."""
         self._settings = settings
+        self._purpose = purpose
+        self._channels = tuple(channels)
         self._registry = registry
         # The 1:N check needs every registered face: the registry's own gallery unless another index is given. A
         # registry that cannot search (the state data exchange) leaves it off; docs/identity.md says so.
@@ -102,9 +110,7 @@ class IdentificationService:
         self._keys = dict(election_keys)
         self._styles = ballot_styles
         self._store = store
-        self._sessions = SealedSessions(
-            store, settings.session_key_bytes, _SESSION_PURPOSE, settings.session_ttl_seconds
-        )
+        self._sessions = SealedSessions(store, settings.session_key_bytes, purpose, settings.session_ttl_seconds)
         liveness_config = LivenessConfig(
             turns=settings.challenge_turns,
             nonce_ttl_seconds=settings.nonce_ttl_seconds,
@@ -138,9 +144,9 @@ class IdentificationService:
 
     # --- the three steps ---------------------------------------------------------------------------------------
 
-    def start(self, election_id: str, personal_number: str, channel: Channel, client_address: str) -> SessionStart:
+    def start(self, election_id: str, personal_number: str, channel: str, client_address: str) -> SessionStart:
         """Open a session and issue the liveness challenge. Raises `PersonalNumberError` or `LockedOutError`."""
-        if channel not in CHANNELS:
+        if channel not in self._channels:
             raise ValueError(f"unknown channel {channel!r}")
         parse_personal_number(personal_number)
         self._check_lockout(personal_number, client_address)
@@ -152,10 +158,12 @@ class IdentificationService:
         self._issuer.audit("session_started", "ok", election_id, hashed, channel)
         return SessionStart(session_id, challenge)
 
-    def submit_frames(
+    def check_face(
         self, session_id: str, nonce: str, frames: Sequence[bytes], client_address: str
-    ) -> VerifiedIdentity:
-        """Liveness + 1:1 match against the registry, then eligibility. Any failure ends the session."""
+    ) -> tuple[str, str, VoterRecord]:
+        """The face check alone: liveness, the 1:1 match against the registry photo and the 1:N check, with the
+        lockout counters. Takes the session (any failure ends it); returns the election id, the channel and the
+        voter. Claims nothing: no eligibility, no slot in the issuance ledger (`submit_frames` goes on to those)."""
         state = self._sessions.take(session_id, "frames")
         election_id, personal_number = state["election_id"], state["personal_number"]
         self._check_lockout(personal_number, client_address)
@@ -168,6 +176,20 @@ class IdentificationService:
         except IdentityError as e:
             self._fail(e, state, client_address, "face_check")
             raise
+        self._store.delete(self._counter_keys(personal_number, client_address)[0])
+        hashed = self._issuer.voter_hash(election_id, personal_number)
+        self._issuer.audit("face_check", "matched", election_id, hashed, state["channel"])
+        return election_id, state["channel"], voter
+
+    def submit_frames(
+        self, session_id: str, nonce: str, frames: Sequence[bytes], client_address: str
+    ) -> VerifiedIdentity:
+        """`check_face`, then eligibility; the session then waits for the credential step."""
+        if self._purpose != _SESSION_PURPOSE:
+            raise SessionError("this kind of session issues no credential")
+        election_id, channel, voter = self.check_face(session_id, nonce, frames, client_address)
+        personal_number = voter.personal_number
+        state = {"election_id": election_id, "channel": channel}
         style = self._styles.ballot_style_for(election_id, voter)
         keys = self._keys.get(election_id)
         hashed = self._issuer.voter_hash(election_id, personal_number)
@@ -182,8 +204,6 @@ class IdentificationService:
         except IdentityHeldError as e:
             self._issuer.audit("eligibility", e.code, election_id, hashed, state["channel"])
             raise
-        self._store.delete(self._counter_keys(personal_number, client_address)[0])
-        self._issuer.audit("face_check", "matched", election_id, hashed, state["channel"])
         # The credential step needs the voter's slot in the ledger, not the person: keep the keyed hash only.
         next_state = {"step": "credential", "election_id": election_id, "voter_hash": hashed, "ballot_style_id": style}
         self._sessions.put(session_id, {**next_state, "channel": state["channel"]})

@@ -54,6 +54,9 @@ from record.precinct import (
 )
 
 CR_MODE: Final = "coercion_resistant"
+#: Wrong poll-worker PINs in a row after which the override is locked until an operator resets it
+#: (`Kiosk.reset_poll_worker_lock`): a six-digit PIN must not be guessable at the screen.
+MAX_POLL_WORKER_PIN_FAILURES = 5
 
 
 @dataclass
@@ -188,14 +191,35 @@ class Kiosk:
         """The poll worker ends the session at the kiosk (a voter who walked away keeps it blocked otherwise).
 
         Needs the kiosk's poll-worker PIN (`KioskSessionError` ``no_poll_worker_pin`` if none is set,
-        ``bad_poll_worker_pin`` if it is wrong; either way nothing changes). The session's credential and prepared
+        ``bad_poll_worker_pin`` if it is wrong; either way the session is untouched). Every attempt is appended to
+        the kiosk's audit (`audit`). After `MAX_POLL_WORKER_PIN_FAILURES` wrong PINs in a row the override is
+        locked (``poll_worker_locked``, even for the right PIN) until an operator resets it
+        (`reset_poll_worker_lock`); a right PIN before that resets the count. The session's credential and prepared
         ballot are erased from the kiosk's memory, so nothing can be cast with them; the registrar already counts
-        her as identified, so she gets another credential only if its rules allow it (re-voting). The override is
-        appended to the kiosk's audit (`audit`), with the time, the session id (not her personal number), whether
-        a voter was identified and the reason. ``True`` if an identified voter's session was ended."""
+        her as identified, so she gets another credential only if its rules allow it (re-voting). The override's
+        record holds the time, the session id (not her personal number), whether a voter was identified and the
+        reason. ``True`` if an identified voter's session was ended."""
         if self._pin_digest is None:
             raise KioskSessionError("no poll-worker PIN is set on this kiosk", code="no_poll_worker_pin")
+        failures = int(self.outbox.state("pin_failures", 0))
+        if failures >= MAX_POLL_WORKER_PIN_FAILURES:
+            self._record({"event": "poll_worker_pin_refused", "outcome": "locked"})
+            raise KioskSessionError(
+                f"the poll-worker override is locked after {failures} wrong PINs: an operator must reset it",
+                code="poll_worker_locked",
+            )
         if not secrets.compare_digest(_pin_digest(pin), self._pin_digest):
+            failures += 1
+            locked = failures >= MAX_POLL_WORKER_PIN_FAILURES
+            self._record(
+                {"event": "poll_worker_pin_wrong", "attempt": failures, "outcome": "locked" if locked else "refused"},
+                pin_failures=failures,
+            )
+            if locked:
+                raise KioskSessionError(
+                    "the poll-worker PIN is wrong; the override is now locked until an operator resets it",
+                    code="poll_worker_locked",
+                )
             raise KioskSessionError("the poll-worker PIN is wrong", code="bad_poll_worker_pin")
         session = self.current
         identified = self.voter_in_progress()
@@ -205,16 +229,34 @@ class Kiosk:
         self.current = None
         record = {
             "event": "session_ended_by_poll_worker",
-            "at": int(self.clock()),
             "session_id": session.session_id if session is not None else None,
             "voter_identified": identified,
             "reason": reason.strip()[:200],
         }
-        self.outbox.put_state({"audit": [*self.audit(), record]})
+        self._record(record, pin_failures=0)
         return identified
 
+    def poll_worker_locked(self) -> bool:
+        """The override is locked (too many wrong PINs) until an operator resets it."""
+        return int(self.outbox.state("pin_failures", 0)) >= MAX_POLL_WORKER_PIN_FAILURES
+
+    def reset_poll_worker_lock(self, operator: str) -> None:
+        """The operator (at the kiosk device itself: ``shailoo kiosk reset-pin-lock``) unlocks the override;
+        recorded in the audit with the operator's name."""
+        name = operator.strip()[:80]
+        if not name:
+            raise KioskSessionError("name the operator who resets the lock", code="operator_required")
+        failures = int(self.outbox.state("pin_failures", 0))
+        self._record({"event": "poll_worker_lock_reset", "operator": name, "failures": failures}, pin_failures=0)
+
+    def _record(self, record: dict[str, Any], **state: Any) -> None:
+        """Append ``record`` (with the time) to the audit, with any other state, in one write."""
+        entry = {"event": record["event"], "at": int(self.clock()), **record}
+        self.outbox.put_state({**state, "audit": [*self.audit(), entry]})
+
     def audit(self) -> list[dict[str, Any]]:
-        """The kiosk's audit of poll-worker overrides, oldest first (kept in its outbox's state)."""
+        """The kiosk's audit of poll-worker PIN attempts, overrides and lock resets, oldest first (kept in its
+        outbox's state)."""
         return list(self.outbox.state("audit", []))
 
     def _session(self) -> KioskSession:

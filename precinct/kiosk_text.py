@@ -166,6 +166,11 @@ ERRORS: Final[dict[str, dict[str, str]]] = {
         "ru": "Сначала напечатайте свой ключ, иначе он будет потерян.",
         "en": "Print your credential first, or it would be lost.",
     },
+    "poll_worker_locked": {
+        "ky": "PIN-код өтө көп жолу туура эмес терилди. Оператор кулпуну ачмайынча эч нерсе өзгөрбөйт.",
+        "ru": "PIN-код введён неверно слишком много раз. До сброса блокировки оператором ничего не изменится.",
+        "en": "The PIN was wrong too many times. Nothing changes until an operator resets the lock.",
+    },
     "not_confirmed": {
         "ky": "Добуш берүүдөн мурун тандооңузду ырастаңыз.",
         "ru": "Перед голосованием подтвердите свой выбор.",

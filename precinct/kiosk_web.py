@@ -47,10 +47,19 @@ _STATUS: Final = {
     "already_printed": 409,
     "not_printed": 409,
     "no_cr_registration": 409,
+    "poll_worker_locked": 423,
 }
 #: Pages that no voter's open ballot depends on; left alone this long they go back to an empty start screen.
 IDLE_RESET_SECONDS: Final = 90
 _IDLE_PAGES: Final = frozenset({"start.html", "error.html", "receipt.html", "credential_done.html"})
+_IDLE_SCRIPT: Final = """(() => {
+  const seconds = Number(document.currentScript.dataset.idleSeconds);
+  let timer = 0;
+  const arm = () => { clearTimeout(timer); timer = setTimeout(() => location.assign('/idle'), seconds * 1000); };
+  for (const name of ['keydown', 'pointerdown', 'input', 'focusin']) addEventListener(name, arm, true);
+  arm();
+})();
+"""
 
 
 #: How the kiosk identifies the voter in person once the personal number is entered; returns the ballot style.
@@ -115,6 +124,13 @@ def create_kiosk_app(
     async def _error(request: Request, exc: ShailooError) -> HTMLResponse:
         message = error_text(exc.code, language(request))
         return render(request, "error.html", _STATUS.get(exc.code, 400), message=message, code=exc.code)
+
+    @app.get("/idle.js")
+    def idle_script() -> Response:
+        """The idle reset of the start, error and receipt pages: ``data-idle-seconds`` after the last key, touch or
+        click, go to ``/idle``. A script, not ``<meta http-equiv=refresh>``: a timed refresh cannot be held off by
+        someone still using the screen (WCAG 2.2.1, axe's ``meta-refresh``); this one restarts on every input."""
+        return Response(_IDLE_SCRIPT, media_type="text/javascript; charset=utf-8")
 
     @app.get("/idle")
     def idle() -> Response:

@@ -26,7 +26,9 @@ from voting_server.admin_api import build_admin_router
 from voting_server.api_docs import build_api_docs_router
 from voting_server.auth import Role, require_role
 from voting_server.board_api import build_board_router
-from voting_server.cabinet import build_cabinet_pages, build_cabinet_router
+from voting_server.cabinet import build_cabinet_router
+from voting_server.cabinet_identification import build_cabinet_identification_router
+from voting_server.cabinet_pages import build_cabinet_pages
 from voting_server.candidates_api import build_candidates_router
 from voting_server.complaints import build_complaints_router
 from voting_server.complaints_page import build_complaints_pages
@@ -106,6 +108,7 @@ def create_app(
     app.include_router(for_role(build_admin_router(), role))
     if role is not ServerRole.BALLOT_BOX:  # the cabinet moves voters on the register: the registrar's
         app.include_router(build_cabinet_router())
+        app.include_router(build_cabinet_identification_router())
         app.include_router(build_cabinet_pages())
     if role is not ServerRole.REGISTRAR:  # the ballot box's side: the board and everything read from it
         app.include_router(build_candidates_router())

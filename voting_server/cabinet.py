@@ -83,6 +83,10 @@ class CabinetService:
         self.engine = engine
         self.registrar = registrar  # voting_server.identification.RegistrarService
         _METADATA.create_all(engine)
+        from voting_server.cabinet_identification import CabinetIdentification
+
+        #: The cabinet's own face identification (`voting_server.cabinet_identification`).
+        self.identification = CabinetIdentification(registrar)
 
     # --- what the registrar reads --------------------------------------------------------------------------------
 
@@ -145,12 +149,8 @@ class CabinetService:
             raise ApiError(f"precinct {precinct_id!r} has no ballot style", code="invalid_application")
         return style
 
-    def apply(
-        self, personal_number: str, destination: str, precinct_id: str | None, device_id: str, signature: bytes
-    ) -> dict[str, Any]:
-        registrar = self.registrar
-        election = registrar.election
-        manifest: Manifest = election.state().require_manifest()
+    def _check_open(self, manifest: Manifest) -> None:
+        election = self.registrar.election
         deadline = manifest.policy.applications_close
         if deadline is None:
             raise ApiError("this election takes no applications to vote away from home", code="applications_closed")
@@ -158,6 +158,14 @@ class CabinetService:
             raise ApiError(f"applications closed at {deadline}", code="applications_closed")
         if _counted(election):
             raise ApiError("the register is counted: no more applications", code="applications_closed")
+
+    def apply(
+        self, personal_number: str, destination: str, precinct_id: str | None, device_id: str, signature: bytes
+    ) -> dict[str, Any]:
+        """An application identified in person by a commission device (its signature over the assertion)."""
+        registrar = self.registrar
+        manifest: Manifest = registrar.election.state().require_manifest()
+        self._check_open(manifest)
         parse_personal_number(personal_number)
         device_key = registrar._device_key(device_id)
         if device_key is None:
@@ -177,10 +185,27 @@ class CabinetService:
         from voting_server.identification import ballot_style_for_voter
 
         home = ballot_style_for_voter(manifest, voter)
+        voter_hash = registrar.issuer.voter_hash(manifest.election_id, personal_number)
+        return self._record(manifest, voter_hash, home, destination, precinct_id)
+
+    def apply_identified(self, session_id: str, destination: str, precinct_id: str | None) -> dict[str, Any]:
+        """An application by a voter whose face matched in a cabinet identification session (`session_id`)."""
+        manifest: Manifest = self.registrar.election.state().require_manifest()
+        self._check_open(manifest)
+        state = self.identification.identified(session_id)
+        return self._record(manifest, state["voter_hash"], state["home_style"], destination, precinct_id)
+
+    def application_of(self, identified: dict[str, Any]) -> dict[str, Any] | None:
+        """The application of an identified cabinet session's voter, or None."""
+        row = self._row(identified["election_id"], identified["voter_hash"])
+        return None if row is None else self.status(str(row.application_code))
+
+    def _record(
+        self, manifest: Manifest, voter_hash: str, home: str | None, destination: str, precinct_id: str | None
+    ) -> dict[str, Any]:
         if home is None:
             raise ApiError("this voter has no ballot in this election", code="not_eligible")
         new = self._new_style(manifest, destination, precinct_id, home)
-        voter_hash = registrar.issuer.voter_hash(manifest.election_id, personal_number)
         code = "A-" + "".join(secrets.choice(_CROCKFORD) for _ in range(16))
         try:
             with self.engine.begin() as conn:
@@ -193,7 +218,7 @@ class CabinetService:
                         precinct_id=precinct_id,
                         home_style=home,
                         new_style=new,
-                        applied_at=election.clock(),
+                        applied_at=self.registrar.election.clock(),
                     )
                 )
         except sa.exc.IntegrityError as e:
@@ -224,14 +249,17 @@ class _Body(BaseModel):
 
 
 class ApplicationBody(_Body):
-    """The voter's application, with the signature of the commission device that identified her in person over
-    `application_assertion` (tag ``cabinet/application``)."""
+    """The voter's application, identified one of two ways: ``session_id`` of a cabinet identification session
+    whose face matched (`voting_server.cabinet_identification`), or — in person — ``personal_number``,
+    ``device_id`` and the ``signature`` of the commission device that identified her over `application_assertion`
+    (tag ``cabinet/application``). Exactly one of the two."""
 
-    personal_number: str = Field(min_length=1, max_length=32)
     destination: Destination
     precinct_id: str | None = Field(default=None, max_length=64)
-    device_id: str = Field(min_length=1, max_length=64)
-    signature: str = Field(pattern=r"^[0-9a-f]{128}$")
+    session_id: str | None = Field(default=None, min_length=1, max_length=64)
+    personal_number: str | None = Field(default=None, min_length=1, max_length=32)
+    device_id: str | None = Field(default=None, min_length=1, max_length=64)
+    signature: str | None = Field(default=None, pattern=r"^[0-9a-f]{128}$")
 
 
 class ApplicationStatus(BaseModel):
@@ -277,10 +305,22 @@ def build_cabinet_router() -> APIRouter:
             "not_eligible",
             "unknown_id",
             "invalid_personal_number",
+            "session_invalid",
         ),
     )
     def apply(request: Request, body: ApplicationBody) -> dict[str, Any]:
-        """Apply to vote away from home (before the manifest's ``policy.applications_close``); keep the code."""
+        """Apply to vote away from home (before the manifest's ``policy.applications_close``); keep the code.
+        Identified by a cabinet face session (``session_id``) or by a commission device in person."""
+        in_person = (body.personal_number, body.device_id, body.signature)
+        if body.session_id is not None:
+            if any(v is not None for v in in_person):
+                raise ApiError("a face session or a device's signature, not both", code="invalid_application")
+            return _service(request).apply_identified(body.session_id, body.destination, body.precinct_id)
+        if body.personal_number is None or body.device_id is None or body.signature is None:
+            raise ApiError(
+                "identify first: a cabinet face session, or a commission device's signature",
+                code="identification_failed",
+            )
         return _service(request).apply(
             body.personal_number, body.destination, body.precinct_id, body.device_id, bytes.fromhex(body.signature)
         )
@@ -291,91 +331,5 @@ def build_cabinet_router() -> APIRouter:
     def status(request: Request, code: str) -> dict[str, Any]:
         """An application's status by its code (no personal data)."""
         return _service(request).status(code)
-
-    return router
-
-
-# --- the status page -----------------------------------------------------------------------------------------------
-
-_PAGE_TEXT: Final[dict[str, dict[str, str]]] = {
-    "title": {"ky": "Шайлоочунун кабинети", "ru": "Кабинет избирателя", "en": "Voter cabinet"},
-    "intro": {
-        "ky": "Үйдөн алыс добуш берүү арызы комиссиянын түзмөгү сизди тааныгандан кийин кабыл алынат. "
-        "Арыздын абалын анын коду менен көрүңүз.",
-        "ru": "Заявление о голосовании не по месту жительства принимается после установления личности устройством "
-        "комиссии. Статус заявления — по его коду.",
-        "en": "An application to vote away from home is taken once a commission device has identified you. "
-        "Look up its status by its code.",
-    },
-    "code": {"ky": "Арыздын коду", "ru": "Код заявления", "en": "Application code"},
-    "show": {"ky": "Көрсөтүү", "ru": "Показать", "en": "Show"},
-    "accepted": {"ky": "кабыл алынды", "ru": "принято", "en": "accepted"},
-    "status": {"ky": "Абалы", "ru": "Статус", "en": "Status"},
-    "destination": {"ky": "Кайда добуш берет", "ru": "Где голосовать", "en": "Where to vote"},
-    "app": {"ky": "тиркеме аркылуу (чет өлкөдө)", "ru": "через приложение (за рубежом)", "en": "in the app (abroad)"},
-    "consulate": {"ky": "консулдукта", "ru": "в консульстве", "en": "at a consulate"},
-    "kiosk": {"ky": "киоск участогунда", "ru": "на участке с киоском", "en": "at a kiosk precinct"},
-    "precinct": {"ky": "башка участокто", "ru": "на другом участке", "en": "at another precinct"},
-    "precinct_id": {"ky": "Участок", "ru": "Участок", "en": "Precinct"},
-    "channel": {"ky": "Идентификация", "ru": "Идентификация", "en": "Identification"},
-    "paper": {
-        "ky": "участокто, кагаз бюллетень",
-        "ru": "на участке, бумажный бюллетень",
-        "en": "at the precinct, on paper",
-    },
-}
-
-
-def build_cabinet_pages() -> APIRouter:
-    from html import escape
-
-    from fastapi import Query
-    from fastapi.responses import HTMLResponse
-
-    from crypto.errors import ShailooError
-    from mobile_api.errors import status_for
-
-    router = APIRouter(include_in_schema=False)
-
-    @router.get("/cabinet", response_class=HTMLResponse)
-    def page(request: Request, lang: str = "ky", code: str = Query(default="", max_length=40)) -> HTMLResponse:
-        lg = lang if lang in ("ky", "ru", "en") else "ky"
-        t = {k: v[lg] for k, v in _PAGE_TEXT.items()}
-        nav = " ".join(
-            f'<a href="/cabinet?lang={c}">{n}</a>'
-            for c, n in (("ky", "Кыргызча"), ("ru", "Русский"), ("en", "English"))
-        )
-        body = (
-            f"<p>{t['intro']}</p><form method=get action=/cabinet><input type=hidden name=lang value={lg}>"
-            f'<label for=code>{t["code"]}</label> <input id=code name=code value="{escape(code)}" placeholder="A-…"> '
-            f"<button>{t['show']}</button></form>"
-        )
-        status = 200
-        if code.strip():
-            try:
-                found = _service(request).status(code.strip().upper())
-            except ShailooError as e:
-                body += f'<p id=error style="color:#a00"><code>{escape(e.code)}</code>: {escape(e.message)}</p>'
-                status = status_for(e.code)
-            else:
-                rows = [
-                    (t["status"], t[found["status"]]),
-                    (t["destination"], t[found["destination"]]),
-                    (t["precinct_id"], escape(found["precinct_id"] or "—")),
-                    (
-                        t["channel"],
-                        t[found["identification_channel"]] if found["identification_channel"] in t else t["paper"],
-                    ),
-                ]
-                body += (
-                    "<table id=status>" + "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows) + "</table>"
-                )
-        html = (
-            f'<!doctype html><html lang="{lg}"><head><meta charset=utf-8><title>{t["title"]}</title>'
-            "<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:1rem auto;padding:0 1rem}"
-            "th{text-align:left;padding-right:1rem}</style></head>"
-            f"<body><nav>{nav}</nav><h1>{t['title']}</h1>{body}</body></html>"
-        )
-        return HTMLResponse(html, status_code=status)
 
     return router

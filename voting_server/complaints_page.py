@@ -91,7 +91,7 @@ def _page(lang: str, body: str, status: int = 200) -> HTMLResponse:
         f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width,initial-scale=1">'
         f"<title>{t['title'][lang]}</title><style>{_STYLE}</style></head><body>"
-        f"<nav>{nav}</nav><h1>{t['title'][lang]}</h1>{body}</body></html>"
+        f"<header><nav>{nav}</nav></header><main><h1>{t['title'][lang]}</h1>{body}</main></body></html>"
     )
     return HTMLResponse(html, status_code=status)
 

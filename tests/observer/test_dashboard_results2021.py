@@ -4,12 +4,8 @@ folded), long tables cut with "show all", and contests past the first folded; so
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
 from observer.dashboard.app import create_dashboard_app
@@ -74,31 +70,18 @@ def test_long_vote_tables_are_cut_with_show_all_and_later_contests_are_folded(cl
 
 def test_the_2021_results_page_is_of_a_sane_height_in_the_browser(reader: Results2021Reader) -> None:
     """At 1280 px wide the whole page is under 8,000 px (it was 56,000 px with every row open)."""
-    from tests.observer.test_dashboard_browser import CHROMIUM, CHROMIUM_ARGS, _need_chromium
+    from tests.browser import Screens, chromium, serve_app
+    from tests.web.node import ensure_packages
 
-    _need_chromium()
-    playwright = pytest.importorskip("playwright.sync_api")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_dashboard_app(reader), port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    try:
-        with playwright.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            for lang in ("ky", "ru", "en"):
-                page.goto(f"http://127.0.0.1:{port}/results?lang={lang}")
-                height = page.evaluate("() => document.documentElement.scrollHeight")
-                assert height < 8_000, f"{lang}: {height} px"
-            # Opening one list's preferences shows its candidates by name.
-            page.locator("details.preferences summary").first.click()
-            assert page.locator("details.preferences[open] tr").count() == 55
-            browser.close()
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    ensure_packages()  # axe-core
+    with serve_app(create_dashboard_app(reader)) as url, chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        screens = Screens(page, "observer")
+        for lang in ("ky", "ru", "en"):
+            page.goto(f"{url}/results?lang={lang}")
+            height = page.evaluate("() => document.documentElement.scrollHeight")
+            assert height < 8_000, f"{lang}: {height} px"
+        screens.check("results-2021-en")  # axe-core: no violation
+        # Opening one list's preferences shows its candidates by name.
+        page.locator("details.preferences summary").first.click()
+        assert page.locator("details.preferences[open] tr").count() == 55

@@ -146,7 +146,9 @@ def test_idle_pages_go_back_to_an_empty_start_screen(screen: tuple[PrecinctDay, 
     day, client = screen
     client.post("/settings", data={"lang": "en", "large": "1", "back": "/"})
     start = client.get("/")
-    assert 'http-equiv="refresh" content="90;url=/idle"' in start.text
+    assert '<script src="/idle.js" data-idle-seconds="90" defer>' in start.text
+    script = client.get("/idle.js")
+    assert script.headers["content-type"].startswith("text/javascript") and "location.assign('/idle')" in script.text
     idle = client.get("/idle", follow_redirects=False)
     assert idle.headers["location"] == "/" and 'lang=""' in idle.headers.get("set-cookie", "").replace(
         "lang=;", 'lang="";'
@@ -154,7 +156,7 @@ def test_idle_pages_go_back_to_an_empty_start_screen(screen: tuple[PrecinctDay, 
     client.cookies.clear()
     assert '<html lang="ky">' in client.get("/").text
     _, _, ballot = _identified(day, client)
-    assert "http-equiv" not in ballot  # a voter's open ballot is never reset under her
+    assert "idle.js" not in ballot  # a voter's open ballot is never reset under her
     assert texts("ky")["voter_in_progress"] in client.get("/").text
 
 

@@ -2,36 +2,25 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 from identity.liveness import Turn
-from identity.registry import SqlVoterRegistry, VoterRecord
 from mobile_api.errors import ClientError
-from tests.identity.conftest import OBAMA_CENTER, FacePhotos
+from tests.browser import register_face_voter
+from tests.identity.conftest import FacePhotos
 from tests.identity.test_liveness import frames_for
 from tests.server.harness import Election, personal_number
 
 
 @pytest.mark.faces
 def test_a_voter_identified_by_face_gets_a_credential_and_votes(voting: Election, photos: FacePhotos) -> None:
-    number = personal_number(900)
     style = voting.manifest.ballot_styles[3]
-    registry = voting.components.registry
-    assert isinstance(registry, SqlVoterRegistry)
-    registry.add(
-        VoterRecord(
-            personal_number=number,
-            surname="Face",
-            given_name="Voter",
-            patronymic="",
-            birth_date=dt.date(int(number[5:9]), int(number[3:5]), int(number[1:3])),
-            region=style.region_id,
-            district=style.district_ids[-1],
-            precinct="p1",
-            face_template=photos.template(OBAMA_CENTER),
-        )
+    number = register_face_voter(
+        voting.components.registry,
+        photos,
+        personal_number(900),
+        region=style.region_id,
+        district=style.district_ids[-1],
     )
     client = voting.voter_client()
     session = client.start_identification(number, method="face")

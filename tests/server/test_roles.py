@@ -25,7 +25,10 @@ REGISTRAR_ONLY = [
     ("POST", "/v1/admin/register-counts"),
     ("POST", "/v1/admin/issuance/final"),
     ("POST", "/v1/cabinet/applications"),
+    ("POST", "/v1/cabinet/identification"),
+    ("POST", "/v1/cabinet/identification/s1/face"),
     ("GET", "/cabinet"),
+    ("GET", "/cabinet/apply"),
 ]
 BALLOT_BOX_ONLY = [
     ("POST", "/v1/ballots"),

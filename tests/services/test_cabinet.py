@@ -1,10 +1,12 @@
-"""The voter cabinet end to end: an application identified by a commission device moves the voter on the list
-(one application per voter), before the election's deadline; the register counts on the board follow the move;
+"""The voter cabinet end to end: an application identified by the cabinet's own face check (the voting one, in a
+session that claims no voting slot) or in person by a commission device moves the voter on the list (one
+application per voter), before the election's deadline; the register counts on the board follow the move;
 identification afterwards is refused in any other channel and gives the new ballot style; nothing personal reaches
-the board."""
+the board. Without a matched face nobody applies or sees an application."""
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,8 +15,12 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from bulletin_board.storage import now_ms
+from identity.liveness import Turn
 from record.window import utc_text
-from tests.server.harness import DEVICE_ID, OPERATOR, Election, attestation
+from tests.browser import register_face_voter
+from tests.identity.conftest import FacePhotos
+from tests.identity.test_liveness import frames_for
+from tests.server.harness import DEVICE_ID, OPERATOR, Election, attestation, personal_number
 from voting_server.cabinet import application_assertion, sign_application
 from voting_server.identification import device_public_key
 
@@ -160,41 +166,143 @@ def test_status_page_in_each_language(election: Election, lang: str, title: str,
     assert missing.status_code == 404 and "unknown_application" in missing.text
 
 
-def test_status_page_in_the_browser(election: Election) -> None:
-    import socket
-    import threading
-    import time
+# --- identification for the cabinet by the face check ----------------------------------------------------------
 
-    import uvicorn
 
-    from tests.observer.test_dashboard_browser import CHROMIUM, CHROMIUM_ARGS, _need_chromium
+@pytest.fixture(scope="module")
+def photos(faces_dir: Path) -> FacePhotos:
+    return FacePhotos(faces_dir)
 
-    _need_chromium()
-    playwright = pytest.importorskip("playwright.sync_api")
-    code = _apply(election, 4, "consulate", election.manifest.precincts[-1].precinct_id).json()["application_code"]
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(election.app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    artifacts = Path(__file__).resolve().parents[2] / "artifacts" / "services"
-    artifacts.mkdir(parents=True, exist_ok=True)
-    try:
-        with playwright.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 800, "height": 500})
-            for lang in ("ky", "ru", "en"):
-                page.goto(f"http://127.0.0.1:{port}/cabinet?lang={lang}")
-                page.fill("#code", code)
-                page.click("button")
-                page.wait_for_selector("#status")
-                page.screenshot(path=str(artifacts / f"cabinet-{lang}.png"), full_page=True)
-            assert "kiosk" in page.inner_text("#status") or "consulate" in page.inner_text("#status")
-            browser.close()
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+
+def _face_voter(election: Election, photos: FacePhotos, serial: int = 800) -> tuple[str, str]:
+    """A voter whose registry photo is the fixture face; her number and home ballot style."""
+    style = election.manifest.ballot_styles[2]
+    number = register_face_voter(
+        election.components.registry,
+        photos,
+        personal_number(serial),
+        region=style.region_id,
+        district=style.district_ids[-1],
+    )
+    return number, style.style_id
+
+
+def _identify(election: Election, number: str, photos: FacePhotos) -> Any:
+    """The cabinet's face check: open a session, send the straight frame and one per head turn asked for."""
+    started = election.http.post("/v1/cabinet/identification", json={"national_id": number})
+    assert started.status_code == 201, started.text
+    session = started.json()
+    assert session["liveness_turns"]  # the same liveness challenge as for voting
+    frames = frames_for(tuple(Turn(t) for t in session["liveness_turns"]), photos)
+    evidence = {
+        "frames_base64": [base64.b64encode(f).decode() for f in frames],
+        "liveness_nonce": session["liveness_nonce"],
+    }
+    return election.http.post(f"/v1/cabinet/identification/{session['session_id']}/face", json=evidence)
+
+
+@pytest.mark.faces
+def test_a_voter_identified_by_her_face_applies_and_sees_her_application(
+    election: Election, photos: FacePhotos
+) -> None:
+    number, home = _face_voter(election, photos)
+    identified = _identify(election, number, photos)
+    assert identified.status_code == 200, identified.text
+    session = identified.json()["session_id"]
+    assert identified.json()["identified"] is True and identified.json()["application"] is None
+    none_yet = election.http.get(f"/v1/cabinet/identification/{session}/application")
+    assert none_yet.status_code == 404 and none_yet.json()["code"] == "unknown_application"
+
+    applied = election.http.post("/v1/cabinet/applications", json={"session_id": session, "destination": "app"})
+    assert applied.status_code == 200, applied.text
+    assert applied.json()["ballot_style"] == "s-abroad" and applied.json()["identification_channel"] == "app"
+    mine = election.http.get(f"/v1/cabinet/identification/{session}/application").json()
+    assert mine == applied.json()
+    # A second face check shows her the same application; she cannot apply twice.
+    again = _identify(election, number, photos).json()
+    assert again["application"]["application_code"] == applied.json()["application_code"]
+    twice = election.http.post(
+        "/v1/cabinet/applications", json={"session_id": again["session_id"], "destination": "app"}
+    )
+    assert twice.json()["code"] == "already_applied"
+
+    # The cabinet claimed no voting slot and issued nothing; its face checks are audited as the cabinet's.
+    issuer = election.components.registrar.issuer  # type: ignore[attr-defined]
+    assert not issuer.is_identified(election.manifest.election_id, number)
+    assert issuer.issued_count(election.manifest.election_id) == 0
+    events = [(e.event, e.outcome, e.channel) for e in issuer.audit_log(election.manifest.election_id)]
+    assert ("face_check", "matched", "cabinet") in events
+
+    # The register counts follow her; on voting day the same face identifies her for voting, in the app only.
+    election.admin("POST", "/v1/admin/register-counts")
+    counts = election.components.board.entry(election.components.board.size - 1).payload["counts"]
+    assert counts["s-abroad"] >= 1 and number not in election.http.get("/v1/board/export").text
+    election.admin("POST", "/v1/admin/channels/open", json={"channels": ["app", "kiosk"]})
+    client = election.voter_client()
+    voting = client.start_identification(number, channel="app", method="face")
+    result = client.submit_face(voting, frames_for(tuple(Turn(t) for t in voting.liveness_turns), photos))
+    assert result.style_id == "s-abroad" and home != "s-abroad"
+
+
+@pytest.mark.faces
+def test_someone_elses_face_neither_applies_nor_sees_an_application(election: Election, photos: FacePhotos) -> None:
+    """The face check is what lets her in: a voter registered with another face (the harness's synthetic
+    templates) is refused with ``face_mismatch``, and the spent session opens nothing."""
+    number = _number(election, 5)
+    assert _apply(election, 5, "app").status_code == 200  # she applied in person; her application exists
+    size = election.components.board.size
+    refused = _identify(election, number, photos)
+    assert refused.status_code == 403 and refused.json()["code"] == "face_mismatch"
+    session_id = election.http.post("/v1/cabinet/identification", json={"national_id": number}).json()["session_id"]
+    for spent in (session_id, "made-up-session-id"):
+        looked = election.http.get(f"/v1/cabinet/identification/{spent}/application")
+        assert looked.status_code == 404 and looked.json()["code"] == "session_invalid"
+        applied = election.http.post("/v1/cabinet/applications", json={"session_id": spent, "destination": "app"})
+        assert applied.json()["code"] == "session_invalid"
+    assert election.components.board.size == size
+    issuer = election.components.registrar.issuer  # type: ignore[attr-defined]
+    events = [(e.event, e.outcome, e.channel) for e in issuer.audit_log(election.manifest.election_id)]
+    assert ("face_check", "face_mismatch", "cabinet") in events
+
+
+def test_an_application_needs_an_identification_and_one_only(election: Election) -> None:
+    nobody = election.http.post("/v1/cabinet/applications", json={"destination": "app"})
+    assert nobody.status_code == 403 and nobody.json()["code"] == "identification_failed"
+    number = _number(election, 6)
+    # A cabinet session waiting for its frames (no face matched yet) cannot apply: its state is sealed under the
+    # frames purpose, not the identified one.
+    waiting = election.http.post("/v1/cabinet/identification", json={"national_id": number}).json()["session_id"]
+    early = election.http.post("/v1/cabinet/applications", json={"session_id": waiting, "destination": "app"})
+    assert early.json()["code"] == "session_invalid"
+    both = election.http.post(
+        "/v1/cabinet/applications",
+        json={"session_id": waiting, "destination": "app", "personal_number": number, "device_id": DEVICE_ID,
+              "signature": "00" * 64},
+    )  # fmt: skip
+    assert both.status_code == 422 and both.json()["code"] == "invalid_application"
+    bad_number = election.http.post("/v1/cabinet/identification", json={"national_id": "123"})
+    assert bad_number.json()["code"] == "invalid_personal_number"
+    paths = election.http.get("/openapi.json", headers=OPERATOR).json()["paths"]
+    assert {"/v1/cabinet/identification", "/v1/cabinet/identification/{session_id}/face"} <= set(paths)
+    assert "/v1/cabinet/identification/{session_id}/application" in paths
+
+
+def test_failed_cabinet_face_checks_count_toward_the_voters_lockout_for_voting_too(election: Election) -> None:
+    """The cabinet is no second source of guesses: its failures go to the same per-voter counter as voting's, so
+    after ``max_failures_per_voter`` of them both the cabinet and the voting face check refuse her for a while."""
+    from identity.errors import LockedOutError
+
+    number = _number(election, 8)
+    registrar = election.components.registrar
+    limit = registrar.identity_settings.max_failures_per_voter  # type: ignore[attr-defined]
+    for _ in range(limit):
+        started = election.http.post("/v1/cabinet/identification", json={"national_id": number}).json()
+        frames = [base64.b64encode(b"not an image %d" % i).decode() for i in range(1 + len(started["liveness_turns"]))]
+        junk = {"frames_base64": frames, "liveness_nonce": started["liveness_nonce"]}
+        failed = election.http.post(f"/v1/cabinet/identification/{started['session_id']}/face", json=junk)
+        assert failed.json()["code"] == "image_invalid", failed.text
+    locked = election.http.post("/v1/cabinet/identification", json={"national_id": number})
+    assert locked.status_code == 429 and locked.json()["code"] == "locked_out"
+    voting = registrar._face_service(election.manifest)  # type: ignore[attr-defined]
+    with pytest.raises(LockedOutError):
+        voting.start(election.manifest.election_id, number, "app", "198.51.100.7")

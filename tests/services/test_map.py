@@ -1,6 +1,6 @@
 """The precinct map: places in the manifest, the dashboard's map page (inline SVG, no tile server) with ballots and
-results by precinct and region in ky/ru/en, "find my precinct" on the page and in the API, GeoJSON; a browser
-screenshot in ``artifacts/services/``."""
+results by precinct and region in ky/ru/en, "find my precinct" on the page and in the API, GeoJSON; in headless
+Chromium with axe-core and screenshots in ``artifacts/services/``."""
 
 from __future__ import annotations
 
@@ -14,11 +14,11 @@ from fastapi.testclient import TestClient
 from observer.board_export import load_export
 from observer.dashboard.app import create_dashboard_app
 from observer.dashboard.readers import ExportReader
+from tests.browser import Screens, chromium, only_loopback, record_requests, serve_app
 from tests.elections.places import CENTRES, sample_places
 from tests.observer.election import BuiltElection, build_election, small_president_manifest
 from tests.server.harness import Election
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "services"
+from tests.web.node import ensure_packages
 
 
 @pytest.fixture(scope="module")
@@ -92,43 +92,49 @@ def test_find_api_and_geojson(server: Election) -> None:
 
 
 def test_map_in_the_browser(built: BuiltElection) -> None:
-    from tests.observer.test_dashboard_browser import CHROMIUM, CHROMIUM_ARGS, _need_chromium
-
-    _need_chromium()
-    playwright = pytest.importorskip("playwright.sync_api")
-    import socket
-    import threading
-    import time
-
-    import uvicorn
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    """The dashboard's map in ky/ru/en and "find my precinct" by address text and by coordinates: axe-core finds
+    no violation, and no request leaves the loopback server (no tile or font server)."""
+    ensure_packages()  # axe-core
     app = create_dashboard_app(ExportReader(load_export(built.path)))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    try:
-        with playwright.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1100, "height": 1000})
-            requests: list[str] = []
-            page.on("request", lambda r: requests.append(r.url))
-            for lang in ("ky", "ru", "en"):
-                page.goto(f"http://127.0.0.1:{port}/map?lang={lang}")
-                assert page.locator("#map path").count() == 4
-                page.screenshot(path=str(ARTIFACTS / f"map-{lang}.png"), full_page=True)
-            page.fill("input[name=q]", "Lenin")
-            page.click("#find button")
-            page.wait_for_selector("#found")
-            page.screenshot(path=str(ARTIFACTS / "map-find-en.png"), full_page=True)
-            assert all(u.startswith(f"http://127.0.0.1:{port}/") for u in requests)  # no tile or font server
-            browser.close()
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    lon, lat = CENTRES["batken"]
+    with serve_app(app) as url, chromium() as browser:
+        page = browser.new_page(viewport={"width": 1100, "height": 1000})
+        requests = record_requests(page)
+        screens = Screens(page, "services")
+        for lang in ("ky", "ru", "en"):
+            page.goto(f"{url}/map?lang={lang}")
+            assert page.locator("#map path").count() == 4
+            screens.check(f"map-{lang}")
+        page.fill("input[name=q]", "Lenin")
+        page.click("#find button")
+        page.wait_for_selector("#found")
+        screens.check("map-find-en")
+        page.goto(f"{url}/map?lang=ru&lat={lat}&lon={lon - 0.11}")
+        assert page.locator("#found").count() == 1 and page.locator(".found").count() >= 1
+        screens.check("map-find-coordinates-ru")
+        only_loopback(requests, url)
+
+
+def test_observe_map_and_find_api_of_the_voting_server_in_the_browser(server: Election) -> None:
+    """The voting server's own pages: ``/observe/map`` (the dashboard mounted on the live board) and
+    ``GET /v1/precincts/find`` answering the browser, by text and by coordinates."""
+    ensure_packages()
+    server.load_manifest()
+    server.components.board.integrate()  # the dashboard reads what a signed tree head covers
+    lon, lat = CENTRES["issyk-kul"]
+    with serve_app(server.app, lifespan="off") as url, chromium() as browser:
+        page = browser.new_page(viewport={"width": 1100, "height": 1000})
+        requests = record_requests(page)
+        screens = Screens(page, "services")
+        page.goto(f"{url}/observe/map?lang=ky")
+        assert page.locator("#map path").count() >= 1
+        screens.check("observe-map-ky")
+        page.fill("input[name=q]", "проспект Чуй 100")
+        page.click("#find button")
+        page.wait_for_selector("#found")
+        screens.check("observe-map-find-ky")
+        by_text = page.evaluate("async () => (await fetch('/v1/precincts/find?q=Chui')).json()")
+        assert by_text["precincts"][0]["region_id"] == "bishkek"
+        by_point = page.evaluate(f"async () => (await fetch('/v1/precincts/find?lat={lat}&lon={lon + 0.11}')).json()")
+        assert by_point["precincts"][0]["how"] == "inside" and by_point["precincts"][0]["region_id"] == "issyk-kul"
+        only_loopback(requests, url)

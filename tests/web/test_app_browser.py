@@ -11,42 +11,30 @@ CI (CI=true).
 
 from __future__ import annotations
 
-import datetime as dt
-import os
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from identity.liveness import Turn
-from identity.registry import SqlVoterRegistry, VoterRecord
-from tests.identity.conftest import OBAMA_CENTER, FacePhotos
+from tests.browser import (
+    FAKE_CAMERA_ARGS,
+    Screens,
+    chromium,
+    need_chromium,
+    only_loopback,
+    register_face_voter,
+    serve_app,
+)
+from tests.identity.conftest import FacePhotos
 from tests.identity.test_liveness import frames_for
 from tests.server.harness import Election, personal_number
 from tests.web.camera import write_pose_video
-from tests.web.node import WEB, ensure_packages
+from tests.web.node import ensure_packages
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "web"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--use-fake-ui-for-media-stream",
-    "--use-fake-device-for-media-stream",
-]
 PHONE: dict[str, Any] = {
     "viewport": {"width": 360, "height": 740},
     "device_scale_factor": 2,
@@ -55,23 +43,13 @@ PHONE: dict[str, Any] = {
 }
 
 
-def _need_chromium() -> None:
-    if CHROMIUM.exists():
-        return
-    reason = f"{CHROMIUM} is absent (apt-get install -y chromium)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"the browser test must run in CI: {reason}")
-    print(f"SKIPPED browser test: {reason}")
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
 def photos(faces_dir: Path) -> FacePhotos:
     return FacePhotos(faces_dir)
 
 
 def _election(tmp_path_factory: pytest.TempPathFactory, preset: str) -> Election:
-    _need_chromium()
+    need_chromium()
     ensure_packages()
     return Election(tmp_path_factory.mktemp(f"web-{preset}"), preset=preset).setup_to_voting()
 
@@ -92,28 +70,9 @@ def election_2021(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Election
 
 @contextmanager
 def _serve(election: Election) -> Iterator[str]:
-    with _serve_app(election.app) as url:
-        yield url
-
-
-@contextmanager
-def _serve_app(app: Any) -> Iterator[str]:
-    """``app`` served over HTTP on a free loopback port (its lifespan not run)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     # The app's components are already running (the harness started them): uvicorn only serves HTTP.
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serve_app(election.app, lifespan="off") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -123,63 +82,21 @@ def base_url(election: Election) -> Iterator[str]:
 
 
 def _register_face_voter(election: Election, photos: FacePhotos) -> str:
-    number = personal_number(700)
     style = election.manifest.ballot_styles[0]
-    registry = election.components.registry
-    assert isinstance(registry, SqlVoterRegistry)
-    registry.add(
-        VoterRecord(
-            personal_number=number,
-            surname="Migrant",
-            given_name="Voter",
-            patronymic="",
-            birth_date=dt.date(int(number[5:9]), int(number[3:5]), int(number[1:3])),
-            region=style.region_id,
-            district=style.district_ids[-1],
-            precinct="p1",
-            face_template=photos.template(OBAMA_CENTER),
-        )
+    return register_face_voter(
+        election.components.registry,
+        photos,
+        personal_number(700),
+        region=style.region_id,
+        district=style.district_ids[-1],
+        surname="Migrant",
     )
-    return number
-
-
-class Screens:
-    """Screenshot and axe-core check of each screen."""
-
-    def __init__(self, page: Any, prefix: str) -> None:
-        self.page = page
-        self.prefix = prefix
-        self.axe = (WEB / "node_modules" / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
-        self.seen: list[str] = []
-
-    def check(self, name: str) -> None:
-        page = self.page
-        if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-            # Evaluated through the DevTools protocol: the page's CSP (no inline script) still holds for the page.
-            page.evaluate(f"() => {{ const module = undefined; {self.axe}\n; window.axe = axe; }}")
-        result = page.evaluate(
-            "async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', "
-            "'best-practice']})).violations.map(v => ({id: v.id, nodes: v.nodes.map(n => n.target.join(' '))}))"
-        )
-        self.shot(name)
-        assert result == [], f"axe violations on {name}: {result}"
-
-    def shot(self, name: str) -> None:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=str(ARTIFACTS / f"{self.prefix}-{name}.png"), full_page=True)
-        self.seen.append(name)
 
 
 @contextmanager
 def _phone(base_url: str, video: Path, requests: list[str]) -> Iterator[Any]:
     """A phone-sized page in Chromium whose camera plays ``video``; every request URL goes into ``requests``."""
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=[*CHROMIUM_ARGS, f"--use-file-for-fake-video-capture={video}"],
-        )
+    with chromium([*FAKE_CAMERA_ARGS, f"--use-file-for-fake-video-capture={video}"]) as browser:
         context = browser.new_context(**PHONE, locale="ky-KG")
         context.grant_permissions(["camera"], origin=base_url)
         page = context.new_page()
@@ -188,7 +105,6 @@ def _phone(base_url: str, video: Path, requests: list[str]) -> Iterator[Any]:
             yield page
         finally:
             context.close()
-            browser.close()
 
 
 def _identify(page: Any, screens: Screens, base_url: str, number: str, video: Path, photos: FacePhotos) -> str:
@@ -227,12 +143,6 @@ def _identify(page: Any, screens: Screens, base_url: str, number: str, video: Pa
     return fingerprint
 
 
-def _only_loopback(requests: list[str], base_url: str) -> None:
-    """No request left the server's origin: no third party, no analytics."""
-    assert requests
-    assert all(u.startswith((base_url, "data:", "blob:")) for u in requests), requests
-
-
 @pytest.mark.faces
 @pytest.mark.slow
 def test_a_migrant_votes_from_her_phone(election: Election, base_url: str, photos: FacePhotos, tmp_path: Path) -> None:
@@ -241,7 +151,7 @@ def test_a_migrant_votes_from_her_phone(election: Election, base_url: str, photo
     write_pose_video(video, frames_for((), photos))  # replaced once the server has named the turns
     requests: list[str] = []
     with _phone(base_url, video, requests) as page:
-        screens = Screens(page, "president")
+        screens = Screens(page, "web", "president")
         fingerprint = _identify(page, screens, base_url, number, video, photos)
         page.wait_for_selector("[data-screen=ballot]")
         page.select_option("#lang", "ru")
@@ -315,7 +225,7 @@ def test_a_migrant_votes_from_her_phone(election: Election, base_url: str, photo
         assert response is not None and response.status == 200
         assert second_code in page.content()
         screens.shot("10-tracking-page-en")
-    _only_loopback(requests, base_url)
+    only_loopback(requests, base_url)
 
 
 @pytest.mark.faces
@@ -330,7 +240,7 @@ def test_the_2021_ballot_party_list_with_one_preference_and_against_all(
     write_pose_video(video, frames_for((), photos))
     requests: list[str] = []
     with _serve(election_2021) as base_url, _phone(base_url, video, requests) as page:
-        screens = Screens(page, "parliament-2021")
+        screens = Screens(page, "web", "parliament-2021")
         _identify(page, screens, base_url, number, video, photos)
         page.wait_for_selector("[data-screen=ballot]")
         lists = page.locator("fieldset[data-contest=party-list]")
@@ -364,7 +274,7 @@ def test_the_2021_ballot_party_list_with_one_preference_and_against_all(
         assert page.inner_text("#receipt-code") == code
         assert election_2021.http.get(f"/v1/receipts/{code}").json()["kind"] == "ballot"
         screens.check("09-receipt-2021-en")
-    _only_loopback(requests, base_url)
+    only_loopback(requests, base_url)
 
 
 def test_app_is_served_with_a_strict_content_security_policy(election: Election) -> None:

@@ -28,9 +28,10 @@ from fastapi.responses import FileResponse
 from fastapi.testclient import TestClient
 
 from observer.verify_page import CONTENT_SECURITY_POLICY, OFFLINE_FILE, build_verify_page_router
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, Screens, serve_app
+from tests.browser import need_chromium as _need_chromium
 from tests.observer.election import flip_hex_byte, read_lines, write_lines
 from tests.web.node import WEB, ensure_packages, need_node, npm_ci, run
-from tests.web.test_app_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, Screens, _need_chromium, _serve_app
 
 VERIFIER = WEB / "verifier"
 CLI = VERIFIER / "dist" / "verifier" / "src" / "cli.js"
@@ -144,7 +145,7 @@ def base_url(demo: Path) -> Iterator[str]:
     def export() -> FileResponse:  # stands in for the board's streamed export route (see the module docstring)
         return FileResponse(demo, media_type="application/x-ndjson")
 
-    with _serve_app(app) as url:
+    with serve_app(app, lifespan="off") as url:
         yield url
 
 
@@ -175,7 +176,7 @@ def page_statuses(page: Any) -> dict[int, str]:
 def test_the_page_verifies_the_demo_export_as_the_node_command_does(
     page: Any, base_url: str, demo: Path, ts_cli: Path
 ) -> None:
-    screens = Screens(page, "verify")
+    screens = Screens(page, "web", "verify")
     page.goto(f"{base_url}/verify/?min-issuer-bits={DEMO_BITS}")
     page.wait_for_selector("#file")
     assert page.get_attribute("html", "lang") == "ky"
@@ -236,7 +237,7 @@ def test_a_dropped_tampered_export_shows_a_failing_check(
     assert statuses == node_statuses(ts_cli, tampered)
     assert statuses[20] == "fail"
     assert page.locator("#summary .bad").count() == 1
-    Screens(page, "verify").check("04-tampered-en")
+    Screens(page, "web", "verify").check("04-tampered-en")
 
 
 def test_the_saved_single_file_verifies_offline(page: Any, demo: Path, ts_cli: Path) -> None:
@@ -246,8 +247,7 @@ def test_the_saved_single_file_verifies_offline(page: Any, demo: Path, ts_cli: P
     page.set_input_files("#file", str(demo))
     assert page_statuses(page) == node_statuses(ts_cli, demo)
     assert all(url.startswith(("file:", "blob:")) for url in page.requests), page.requests
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "verify-05-offline-ky.png"), full_page=True)
+    Screens(page, "web", "verify").shot("05-offline-ky")
 
 
 def test_the_voting_server_serves_the_page(tmp_path: Path) -> None:

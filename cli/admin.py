@@ -34,6 +34,14 @@ TokenOption = Annotated[
     typer.Option("--token", envvar="SHAILOO_ADMIN_TOKEN", help="The operator's bearer token (SHAILOO_ADMIN_TOKENS)."),
 ]
 DEFAULT_SERVER = "http://127.0.0.1:8000"
+PassphraseFileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--passphrase-file",
+        envvar="SHAILOO_PASSPHRASE_FILE",
+        help="Read the keystore passphrase from this file (automation); else it is asked.",
+    ),
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -127,6 +135,7 @@ def build_manifest(
     regions: list[str] | None = None,
     candidates: Path | None = None,
     allow_early_close: bool = False,
+    commission_key: str | None = None,
 ) -> Any:
     """The manifest the operator asked for (`elections.manifest.Manifest`), checked as the server checks it:
     the base (a preset or a file), cut down to ``regions`` if given, the voting window, its candidates replaced by
@@ -168,6 +177,12 @@ def build_manifest(
             manifest = manifest.with_witnesses([_parse_witness(w) for w in witnesses])
         if registrar_key is not None:
             manifest = manifest.with_registrar_key(bytes.fromhex(registrar_key))
+        if commission_key is not None:
+            try:
+                raw = bytes.fromhex(commission_key.strip())
+            except ValueError as e:
+                raise typer.BadParameter(f"--commission-key: not hex ({e})") from e
+            manifest = manifest.with_commission_key(raw)
     except CandidateImportError:
         raise
     except ElectionError as e:
@@ -355,6 +370,12 @@ def manifest(
             "--allow-early-close", help="policy.early_close_allowed: `admin close --reason` before voting_closes"
         ),
     ] = False,
+    commission_key: Annotated[
+        str | None,
+        typer.Option(
+            "--commission-key", help="The commission's public key (`shailoo admin commission-key`): signs annulments"
+        ),
+    ] = None,
     pin_registrar: Annotated[
         bool, typer.Option(help="Pin the server's registrar key, so its register counts are accepted")
     ] = True,
@@ -382,6 +403,7 @@ def manifest(
             regions=region,
             candidates=candidates,
             allow_early_close=allow_early_close,
+            commission_key=commission_key,
         )
     except CandidateImportError as e:
         raise _refuse_candidates(e) from e
@@ -529,13 +551,128 @@ def annul_precinct(
     legal_basis: Annotated[
         str, typer.Option("--legal-basis", help="The law's article or the decision that annuls it (1–1000 characters)")
     ],
+    commission_keystore: Annotated[
+        Path | None,
+        typer.Option(
+            "--commission-keystore", help="The commission's keystore (when the manifest pins a commission key)"
+        ),
+    ] = None,
+    passphrase_file: PassphraseFileOption = None,
     server: ServerOption = DEFAULT_SERVER,
     token: TokenOption = "",
 ) -> None:
     """Annul a precinct after the close and before the tally: the commission's signed ``precinct_annulment`` goes on
-    the board and the tally leaves that precinct's ballots out of every sum (checked by ``shailoo verify``)."""
-    body = {"precinct_id": precinct_id, "reason": reason, "legal_basis": legal_basis}
-    _ack(f"precinct {precinct_id} annulled", _client(server, token).call("POST", "/annul", body))
+    the board and the tally leaves that precinct's ballots out of every sum (checked by ``shailoo verify``). With
+    ``--commission-keystore`` the annulment is signed here, with the commission's key, over the manifest the server
+    publishes, and posted signed; without it the server signs with its registrar key, which only a manifest without
+    a ``commission_key`` accepts."""
+    client = _client(server, token)
+    if commission_keystore is None:
+        body: dict[str, Any] = {"precinct_id": precinct_id, "reason": reason, "legal_basis": legal_basis}
+    else:
+        body = {"annulment": _signed_annulment(client, commission_keystore, passphrase_file, precinct_id, reason,
+                                               legal_basis)}  # fmt: skip
+    _ack(f"precinct {precinct_id} annulled", client.call("POST", "/annul", body))
+
+
+def _signed_annulment(
+    client: AdminClient, keystore: Path, passphrase_file: Path | None, precinct_id: str, reason: str, legal_basis: str
+) -> dict[str, Any]:
+    """The annulment signed with the commission's key, over the manifest the server publishes (checked to pin
+    that key first, so a wrong keystore is refused here)."""
+    from crypto.errors import ShailooError
+    from crypto.signing import public_key_bytes
+    from elections.manifest import Manifest
+    from record.annulment import sign_precinct_annulment
+
+    key = _commission_signing_key(keystore, passphrase_file)
+    try:
+        manifest = Manifest.from_dict(client.election()["manifest"])
+        mine = public_key_bytes(key).hex()
+        if manifest.commission_key != mine:
+            pinned = manifest.commission_key or "none"
+            raise typer.BadParameter(f"--commission-keystore holds key {mine}; the manifest pins {pinned}")
+        signed = sign_precinct_annulment(key, manifest, precinct_id, reason, legal_basis)
+    except (ShailooError, KeyError) as e:
+        message = e.message if isinstance(e, ShailooError) else "the server publishes no manifest"
+        code = e.code if isinstance(e, ShailooError) else "wrong_phase"
+        console.print(f"[bold red]refused[/] ({code}) {escape(message)}", soft_wrap=True, highlight=False)
+        raise typer.Exit(code=1) from e
+    return signed.to_payload()
+
+
+COMMISSION_ROLE = "commission"
+
+
+def _commission_signing_key(keystore: Path, passphrase_file: Path | None) -> Any:
+    """The commission's Ed25519 key from its keystore (`trustees.keystore`: Argon2id, ChaCha20-Poly1305)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from crypto.errors import ShailooError
+    from trustees.keystore import Keystore
+
+    if not keystore.is_file():
+        raise typer.BadParameter(f"no keystore at {keystore}: make one with `shailoo admin commission-key`")
+    passphrase = _passphrase(passphrase_file)  # before any spinner: it would draw over the hidden prompt
+    try:
+        secrets_ = Keystore.open(keystore, passphrase).secrets
+        if secrets_.get("role") != COMMISSION_ROLE:
+            raise typer.BadParameter(f"{keystore} is not the commission's keystore (role {secrets_.get('role')!r})")
+        return Ed25519PrivateKey.from_private_bytes(bytes.fromhex(str(secrets_["signing_key"])))
+    except ShailooError as e:
+        console.print(f"[bold red]refused[/] ({e.code}) {escape(e.message)}", soft_wrap=True, highlight=False)
+        raise typer.Exit(code=1) from e
+
+
+def _passphrase(passphrase_file: Path | None, *, confirm: bool = False) -> str:
+    if passphrase_file is not None:
+        return passphrase_file.read_text(encoding="utf-8").rstrip("\r\n")
+    value: str = typer.prompt("Enter the commission keystore passphrase", hide_input=True, confirmation_prompt=confirm)
+    return value
+
+
+@admin_app.command("commission-key")
+def commission_key_command(
+    keystore: Annotated[Path, typer.Option("--keystore", help="The commission's new keystore file")] = Path(
+        "commission.keystore"
+    ),
+    public_key_out: Annotated[
+        Path | None,
+        typer.Option("--public-key-out", help="Also write the public key here (for `admin manifest --commission-key`)"),
+    ] = None,
+    passphrase_file: PassphraseFileOption = None,
+    kdf_memory_kib: Annotated[int, typer.Option(hidden=True, help="Argon2id memory (KiB); tests only.")] = 64 * 1024,
+    kdf_time_cost: Annotated[int, typer.Option(hidden=True, help="Argon2id passes; tests only.")] = 3,
+) -> None:
+    """Make the commission's own Ed25519 key in a passphrase-protected keystore (kept by the commission, never on
+    the server) and print its public key, which the manifest pins as ``commission_key``: precinct annulments are
+    signed with it (``shailoo admin annul --commission-keystore``)."""
+    import secrets
+
+    from crypto.errors import ShailooError
+    from crypto.signing import public_key_bytes
+    from trustees.keystore import KdfParams, Keystore
+
+    seed = secrets.token_bytes(32)
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    public = public_key_bytes(Ed25519PrivateKey.from_private_bytes(seed)).hex()
+    try:
+        passphrase = _passphrase(passphrase_file, confirm=True)
+        Keystore.create(
+            keystore,
+            passphrase,
+            {"role": COMMISSION_ROLE, "signing_key": seed.hex()},
+            label={"role": COMMISSION_ROLE, "public_key": public},
+            kdf=KdfParams(time_cost=kdf_time_cost, memory_kib=kdf_memory_kib),
+        )
+    except ShailooError as e:
+        console.print(f"[bold red]refused[/] ({e.code}) {escape(e.message)}", soft_wrap=True, highlight=False)
+        raise typer.Exit(code=1) from e
+    console.print(f"[green]commission keystore created[/] at {keystore}; its public key (commission_key):")
+    console.print(public, soft_wrap=True, highlight=False)
+    if public_key_out is not None:
+        public_key_out.write_text(public + "\n", encoding="utf-8")
 
 
 @admin_app.command("runoff")

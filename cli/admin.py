@@ -15,7 +15,7 @@ import csv
 import json
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 from rich.console import Console
@@ -220,7 +220,7 @@ def _with_candidates(manifest: Any, path: Path) -> Any:
     """``manifest`` with the candidates of the registration file ``path`` (.json, else CSV; docs/candidates.md)."""
     from elections.candidates import import_candidates
 
-    file_format = "json" if path.suffix.lower() == ".json" else "csv"
+    file_format: Literal["csv", "json"] = "json" if path.suffix.lower() == ".json" else "csv"
     return import_candidates(path.read_text(encoding="utf-8"), file_format, manifest).manifest
 
 
@@ -570,8 +570,8 @@ def annul_precinct(
     if commission_keystore is None:
         body: dict[str, Any] = {"precinct_id": precinct_id, "reason": reason, "legal_basis": legal_basis}
     else:
-        body = {"annulment": _signed_annulment(client, commission_keystore, passphrase_file, precinct_id, reason,
-                                               legal_basis)}  # fmt: skip
+        signed = _signed_annulment(client, commission_keystore, passphrase_file, precinct_id, reason, legal_basis)
+        body = {"annulment": signed}
     _ack(f"precinct {precinct_id} annulled", client.call("POST", "/annul", body))
 
 

@@ -112,7 +112,7 @@ def init(
     console.print("Give the commission this identity public key for the manifest's trustee roster:")
     console.print(f"[bold]{secrets_.identity_public_key}[/]", soft_wrap=True)
     if public_key_out is not None:
-        public_key_out.write_text(secrets_.identity_public_key + "\n", encoding="utf-8")
+        public_key_out.write_text(f"{secrets_.identity_public_key}\n", encoding="utf-8")
         console.print(f"(also written to {public_key_out})")
     console.print("Next: [bold]shailoo trustee join --server URL[/] (online) or answer request files offline.")
 

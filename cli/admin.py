@@ -136,6 +136,7 @@ def build_manifest(
     candidates: Path | None = None,
     allow_early_close: bool = False,
     commission_key: str | None = None,
+    parties: Path | None = None,
 ) -> Any:
     """The manifest the operator asked for (`elections.manifest.Manifest`), checked as the server checks it:
     the base (a preset or a file), cut down to ``regions`` if given, the voting window, its candidates replaced by
@@ -166,6 +167,8 @@ def build_manifest(
             manifest = manifest.with_voting_window(voting_opens, voting_closes, **policy)
         elif allow_early_close:
             raise typer.BadParameter("--allow-early-close goes with --voting-opens and --voting-closes")
+        if parties is not None:  # before the candidates, who name their party
+            manifest = _with_parties(manifest, parties)
         if candidates is not None:  # after the window: ages are checked on the election day
             manifest = _with_candidates(manifest, candidates)
         if trustees:
@@ -224,8 +227,16 @@ def _with_candidates(manifest: Any, path: Path) -> Any:
     return import_candidates(path.read_text(encoding="utf-8"), file_format, manifest).manifest
 
 
+def _with_parties(manifest: Any, path: Path) -> Any:
+    """``manifest`` with the registered parties of the party file ``path`` (.json, else CSV; docs/candidates.md)."""
+    from elections.candidates import import_parties
+
+    file_format: Literal["csv", "json"] = "json" if path.suffix.lower() == ".json" else "csv"
+    return import_parties(path.read_text(encoding="utf-8"), file_format, manifest)
+
+
 def _refuse_candidates(error: Any) -> typer.Exit:
-    """Every problem of a refused candidate file, one line each, then exit status 1 (nothing was posted)."""
+    """Every problem of a refused candidate or party file, one line each, then exit status 1 (nothing posted)."""
     for p in error.problems:
         where = f"row {p.row}, {p.field}" if p.row else p.field
         console.print(
@@ -234,7 +245,8 @@ def _refuse_candidates(error: Any) -> typer.Exit:
             highlight=False,
             markup=True,
         )
-    console.print(f"{len(error.problems)} problem(s) in the candidate file; nothing was posted", highlight=False)
+    what = "party" if error.code == "invalid_parties" else "candidate"
+    console.print(f"{len(error.problems)} problem(s) in the {what} file; nothing was posted", highlight=False)
     return typer.Exit(code=1)
 
 
@@ -364,6 +376,15 @@ def manifest(
             help="The registered candidates (CSV or .json, docs/candidates.md), checked at registration",
         ),
     ] = None,
+    parties: Annotated[
+        Path | None,
+        typer.Option(
+            "--parties",
+            exists=True,
+            dir_okay=False,
+            help="The registered parties (CSV or .json: party_id, name_ky, name_ru, name_en, ballot_order)",
+        ),
+    ] = None,
     allow_early_close: Annotated[
         bool,
         typer.Option(
@@ -404,6 +425,7 @@ def manifest(
             candidates=candidates,
             allow_early_close=allow_early_close,
             commission_key=commission_key,
+            parties=parties,
         )
     except CandidateImportError as e:
         raise _refuse_candidates(e) from e

@@ -144,3 +144,46 @@ def test_a_new_device_key_is_never_overwritten(election: Election, tmp_path: Pat
     assert code == 2 and "never overwritten" in output, output
     assert key.read_text() == "kept\n"
     assert election.components.board.size == 0
+
+
+PARTY_HEADER = "party_id,name_ky,name_ru,name_en,ballot_order\n"
+
+
+def test_the_manifest_takes_the_registered_parties_of_a_file(election: Election, tmp_path: Path) -> None:
+    parties = tmp_path / "parties.csv"
+    parties.write_text(
+        PARTY_HEADER + "p02,«Мекен»,«Родина»,Homeland Party,1\np01,«Ынтымак»,«Единство»,Unity Party,2\n"
+        "p30,«Жаңы»,«Новая»,New Party,3\n",
+        encoding="utf-8",
+    )
+    code, output = admin(
+        "manifest", "--preset", "city", "--parties", str(parties), *WINDOW, "--out", str(tmp_path / "m")
+    )
+    assert code == 0, output
+    manifest = election.components.election.state().require_manifest()
+    assert [(p.party_id, p.ballot_order) for p in manifest.parties] == [("p02", 1), ("p01", 2), ("p30", 3)]
+    assert manifest.party("p30").name.en == "New Party"
+    assert {c.party_id for c in manifest.candidates} == {"p01", "p02"}  # the other parties' lists are gone
+    selections = [s.selection_id for s in manifest.contest("city-list").selections]
+    assert [s for s in selections if "#" not in s] == ["p02", "p01", "p30", "against_all"]
+    assert "p01#45" in selections and not any(s.startswith("p30#") for s in selections)
+
+
+def test_a_party_file_with_problems_is_refused_one_line_each(election: Election, tmp_path: Path) -> None:
+    parties = tmp_path / "parties.json"
+    parties.write_text(
+        json.dumps([
+            {"party_id": "p01", "name": {"ky": "Ы", "ru": "Е", "en": "Unity"}, "ballot_order": 1},
+            {"party_id": "p02", "name": {"ky": "", "ru": "Р", "en": "Homeland"}, "ballot_order": 1},
+        ]),
+        encoding="utf-8",
+    )  # fmt: skip
+    code, output = admin("manifest", "--preset", "city", "--parties", str(parties), *WINDOW)
+    assert code == 1, output
+    lines = [line for line in output.splitlines() if line.startswith("refused")]
+    assert lines == [
+        "refused (invalid_parties) row 2, name_ky: missing_field: name_ky is required",
+        "refused (invalid_parties) row 2, ballot_order: duplicate_ballot_order: ballot place 1 is given twice",
+    ], output
+    assert "in the party file; nothing was posted" in output
+    assert election.components.board.size == 0

@@ -166,6 +166,21 @@ def _json_row(value: Mapping[str, Any]) -> dict[str, str]:
     return row
 
 
+def _folded(name: str) -> str:
+    """A party's name as compared: case and runs of white space ignored, «» and quotes dropped."""
+    return " ".join(name.translate({ord(c): " " for c in "«»\"“”'"}).casefold().split())
+
+
+def _party_names(manifest: Manifest) -> dict[str, str]:
+    """Each party's names (Kyrgyz, Russian, English; `_folded`) → its id; ``""`` for a name two parties share."""
+    names: dict[str, str] = {}
+    for party in manifest.parties:
+        for text in {party.name.ky, party.name.ru, party.name.en}:
+            key = _folded(text)
+            names[key] = party.party_id if names.get(key, party.party_id) == party.party_id else ""
+    return names
+
+
 def _file_problem(code: str, message: str) -> CandidateProblem:
     return CandidateProblem(0, "file", code, message)
 
@@ -180,6 +195,7 @@ def check_rows(
     """The registration checks: (the manifest candidates of the rows that passed, every problem found)."""
     problems: list[CandidateProblem] = []
     parties = {p.party_id for p in manifest.parties}
+    party_names = _party_names(manifest)
     districts = {d.district_id for d in manifest.districts}
     election_day = dt.date.fromisoformat(manifest.dates.election_day)
     seen: set[str] = set()
@@ -209,7 +225,13 @@ def check_rows(
             bad("registered_at", "invalid_field", "registered_at must be YYYY-MM-DDTHH:MM:SSZ (UTC)")
         party, district = row.get("party_id") or None, row.get("district_id") or None
         if party is not None and party not in parties:
-            bad("party_id", "unknown_party", f"no party {party!r} in the manifest")
+            named = party_names.get(_folded(party))
+            if named is None:
+                bad("party_id", "unknown_party", f"no party {party!r} in the manifest (by id or by name)")
+            elif named == "":
+                bad("party_id", "ambiguous_party", f"{party!r} is the name of more than one party: give its id")
+            else:
+                party = named
         if district is not None and district not in districts:
             bad("district_id", "unknown_district", f"no district {district!r} in the manifest")
         position: int | None = None

@@ -25,7 +25,11 @@ console = Console()
 KeystoreOption = Annotated[Path, typer.Option("--keystore", "-k", help="The trustee's keystore file.")]
 PassphraseFileOption = Annotated[
     Path | None,
-    typer.Option("--passphrase-file", help="Read the passphrase from this file (automation); else it is asked."),
+    typer.Option(
+        "--passphrase-file",
+        envvar="SHAILOO_PASSPHRASE_FILE",
+        help="Read the passphrase from this file (automation); else it is asked.",
+    ),
 ]
 ServerOption = Annotated[str, typer.Option("--server", help="The voting server's URL, e.g. https://cec.example.kg")]
 TokenOption = Annotated[str | None, typer.Option("--token", envvar="SHAILOO_TRUSTEE_TOKEN", help="Bearer token.")]
@@ -81,6 +85,10 @@ def init(
     attempt: Annotated[int, typer.Option(help="Ceremony attempt (raise it only if the commission restarts).")] = 1,
     keystore: KeystoreOption = Path("trustee.keystore"),
     passphrase_file: PassphraseFileOption = None,
+    public_key_out: Annotated[
+        Path | None,
+        typer.Option("--public-key-out", help="Also write the identity public key to this file (for the commission)"),
+    ] = None,
     kdf_memory_kib: Annotated[int, typer.Option(hidden=True, help="Argon2id memory (KiB); tests only.")] = 64 * 1024,
     kdf_time_cost: Annotated[int, typer.Option(hidden=True, help="Argon2id passes; tests only.")] = 3,
 ) -> None:
@@ -103,6 +111,9 @@ def init(
     )
     console.print("Give the commission this identity public key for the manifest's trustee roster:")
     console.print(f"[bold]{secrets_.identity_public_key}[/]", soft_wrap=True)
+    if public_key_out is not None:
+        public_key_out.write_text(f"{secrets_.identity_public_key}\n", encoding="utf-8")
+        console.print(f"(also written to {public_key_out})")
     console.print("Next: [bold]shailoo trustee join --server URL[/] (online) or answer request files offline.")
 
 

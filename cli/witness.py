@@ -33,7 +33,11 @@ console = Console()
 KeystoreOption = Annotated[Path, typer.Option("--keystore", "-k", help="The witness's keystore file.")]
 PassphraseFileOption = Annotated[
     Path | None,
-    typer.Option("--passphrase-file", help="Read the passphrase from this file (automation); else it is asked."),
+    typer.Option(
+        "--passphrase-file",
+        envvar="SHAILOO_PASSPHRASE_FILE",
+        help="Read the passphrase from this file (automation); else it is asked.",
+    ),
 ]
 
 
@@ -60,9 +64,11 @@ def _identity(keystore: Path, passphrase_file: Path | None) -> Any:
     if not keystore.exists():
         console.print(f"[red]no keystore at {keystore}[/]: create one with [bold]shailoo witness init[/]")
         raise typer.Exit(code=1)
+    # The passphrase is asked before the spinner starts: a live spinner would redraw over the hidden prompt.
+    passphrase = _passphrase(passphrase_file)
     try:
         with console.status("Unlocking the keystore (memory-hard key derivation)…"):
-            store = Keystore.open(keystore, _passphrase(passphrase_file))
+            store = Keystore.open(keystore, passphrase)
         return WitnessIdentity.from_secrets(store.secrets)
     except ShailooError as e:
         raise _fail(e) from e
@@ -79,6 +85,12 @@ def init(
     name: Annotated[str, typer.Option("--name", help="The witness's name: printable ASCII, no space, no '+'.")],
     keystore: KeystoreOption = Path("witness.keystore"),
     passphrase_file: PassphraseFileOption = None,
+    public_key_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--public-key-out", help="Also write NAME=PUBLIC_KEY to this file (as `shailoo admin manifest --witness`)"
+        ),
+    ] = None,
     kdf_memory_kib: Annotated[int, typer.Option(hidden=True, help="Argon2id memory (KiB); tests only.")] = 64 * 1024,
     kdf_time_cost: Annotated[int, typer.Option(hidden=True, help="Argon2id passes; tests only.")] = 3,
 ) -> None:
@@ -96,6 +108,9 @@ def init(
         raise _fail(e) from e
     console.print(f"[green]Keystore created[/] at {keystore} for witness {escape(name)}.")
     _print_roster_entry(identity)
+    if public_key_out is not None:
+        public_key_out.write_text(f"{identity.name}={identity.public_key.hex()}\n", encoding="utf-8")
+        console.print(f"(NAME=PUBLIC_KEY also written to {public_key_out})")
     console.print("Next: [bold]shailoo witness run --server URL[/]")
 
 

@@ -166,6 +166,21 @@ def _json_row(value: Mapping[str, Any]) -> dict[str, str]:
     return row
 
 
+def _folded(name: str) -> str:
+    """A party's name as compared: case and runs of white space ignored, «» and quotes dropped."""
+    return " ".join(name.translate({ord(c): " " for c in "«»\"“”'"}).casefold().split())
+
+
+def _party_names(manifest: Manifest) -> dict[str, str]:
+    """Each party's names (Kyrgyz, Russian, English; `_folded`) → its id; ``""`` for a name two parties share."""
+    names: dict[str, str] = {}
+    for party in manifest.parties:
+        for text in {party.name.ky, party.name.ru, party.name.en}:
+            key = _folded(text)
+            names[key] = party.party_id if names.get(key, party.party_id) == party.party_id else ""
+    return names
+
+
 def _file_problem(code: str, message: str) -> CandidateProblem:
     return CandidateProblem(0, "file", code, message)
 
@@ -180,6 +195,7 @@ def check_rows(
     """The registration checks: (the manifest candidates of the rows that passed, every problem found)."""
     problems: list[CandidateProblem] = []
     parties = {p.party_id for p in manifest.parties}
+    party_names = _party_names(manifest)
     districts = {d.district_id for d in manifest.districts}
     election_day = dt.date.fromisoformat(manifest.dates.election_day)
     seen: set[str] = set()
@@ -209,7 +225,13 @@ def check_rows(
             bad("registered_at", "invalid_field", "registered_at must be YYYY-MM-DDTHH:MM:SSZ (UTC)")
         party, district = row.get("party_id") or None, row.get("district_id") or None
         if party is not None and party not in parties:
-            bad("party_id", "unknown_party", f"no party {party!r} in the manifest")
+            named = party_names.get(_folded(party))
+            if named is None:
+                bad("party_id", "unknown_party", f"no party {party!r} in the manifest (by id or by name)")
+            elif named == "":
+                bad("party_id", "ambiguous_party", f"{party!r} is the name of more than one party: give its id")
+            else:
+                party = named
         if district is not None and district not in districts:
             bad("district_id", "unknown_district", f"no district {district!r} in the manifest")
         position: int | None = None
@@ -374,3 +396,114 @@ def import_candidates(
     except (ManifestError, ValidationError) as e:  # e.g. a name too long for the manifest
         raise CandidateImportError([_file_problem("inconsistent_manifest", str(e))]) from e
     return CandidateImport(manifest=result, candidates=len(candidates))
+
+
+#: The party file's columns (CSV header, or the keys of each JSON object; ``name`` may be ``{"ky", "ru", "en"}``).
+PARTY_COLUMNS: tuple[str, ...] = ("party_id", "name_ky", "name_ru", "name_en", "ballot_order")
+MAX_PARTIES = 1000
+
+
+class PartyImportError(CandidateImportError):
+    """A party file failed: ``problems`` lists every problem found (row, field, code, message)."""
+
+    code = "invalid_parties"
+
+
+def _party_rows(text: str, file_format: FileFormat) -> list[dict[str, str]]:
+    if len(text) > MAX_FILE_CHARS:
+        raise PartyImportError([_file_problem("file_too_large", f"more than {MAX_FILE_CHARS} characters")])
+    if file_format == "csv":
+        reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+        header = reader.fieldnames or []
+        missing = [c for c in PARTY_COLUMNS if c not in header]
+        unknown = [c for c in header if c not in PARTY_COLUMNS]
+        if missing or unknown:
+            raise PartyImportError(
+                [_file_problem("bad_header", f"missing columns {missing}, unknown columns {unknown}")]
+            )
+        try:
+            rows = [{k: (v or "").strip() for k, v in row.items() if k is not None} for row in reader]
+        except csv.Error as e:
+            raise PartyImportError([_file_problem("bad_file", f"not CSV: {e}")]) from e
+    else:
+        try:
+            value = json.loads(text)
+        except ValueError as e:
+            raise PartyImportError([_file_problem("bad_file", f"not JSON: {e}")]) from e
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise PartyImportError([_file_problem("bad_file", "JSON must be a list of party objects")])
+        rows = [_json_row(v) for v in value]
+    if not rows:
+        raise PartyImportError([_file_problem("no_parties", "the file holds no party")])
+    if len(rows) > MAX_PARTIES:
+        raise PartyImportError([_file_problem("file_too_large", f"more than {MAX_PARTIES} parties")])
+    return rows
+
+
+def import_parties(text: str, file_format: FileFormat, manifest: Manifest) -> Manifest:
+    """``manifest`` with its parties replaced by those of the file (registered parties, in ballot order): each
+    party-list contest offers exactly these parties (with preferences for the list positions of the candidates
+    kept), and the candidates of parties no longer there are dropped (a candidate file usually follows,
+    `import_candidates`). Every problem is reported at once in `PartyImportError`: a missing or malformed field
+    (``missing_field``, ``invalid_field``, ``unknown_field``), a party id or a ballot place given twice
+    (``duplicate_party``, ``duplicate_ballot_order``); nothing is returned then."""
+    rows = _party_rows(text, file_format)
+    problems: list[CandidateProblem] = []
+    parties: list[dict[str, Any]] = []
+    ids: set[str] = set()
+    orders: set[int] = set()
+    for n, row in enumerate(rows, start=1):
+        found = len(problems)
+
+        def bad(field: str, code: str, message: str, n: int = n) -> None:
+            problems.append(CandidateProblem(n, field, code, message))
+
+        unknown = sorted(set(row) - set(PARTY_COLUMNS))
+        if unknown:
+            bad(unknown[0], "unknown_field", f"unknown fields {unknown}")
+        for column in PARTY_COLUMNS:
+            if not row.get(column):
+                bad(column, "missing_field", f"{column} is required")
+        pid = row.get("party_id", "")
+        if pid and not re.match(_ID, pid):
+            bad("party_id", "invalid_field", "party_id: lowercase letters, digits and _.:#- (at most 64)")
+        if pid and pid in ids:
+            bad("party_id", "duplicate_party", f"party {pid!r} appears twice")
+        ids.add(pid)
+        order = 0
+        if row.get("ballot_order"):
+            try:
+                order = int(row["ballot_order"])
+                if order < 1:
+                    raise ValueError
+            except ValueError:
+                bad("ballot_order", "invalid_field", "ballot_order must be a whole number from 1")
+            else:
+                if order in orders:
+                    bad("ballot_order", "duplicate_ballot_order", f"ballot place {order} is given twice")
+                orders.add(order)
+        if len(problems) == found:
+            name = {"ky": row["name_ky"], "ru": row["name_ru"], "en": row["name_en"]}
+            parties.append({"party_id": pid, "name": name, "ballot_order": order})
+    if problems:
+        raise PartyImportError(problems)
+    parties.sort(key=lambda p: int(p["ballot_order"]))
+    data = manifest.model_dump(mode="json")
+    data["parties"] = parties
+    kept = {p["party_id"] for p in parties}
+    candidates = [
+        {k: v for k, v in c.items() if v is not None}
+        for c in data["candidates"]
+        if c.get("party_id") is None or c["party_id"] in kept
+    ]
+    data["candidates"] = candidates
+    for contest in data["contests"]:
+        if contest["kind"] == "party_list":
+            against = [s for s in contest["selections"] if s["kind"] == "against_all"]
+            picks = [{"selection_id": p["party_id"], "kind": "party", "party_id": p["party_id"]} for p in parties]
+            contest["selections"] = [*picks, *against]
+    _rebuild_contests(data, candidates)
+    try:
+        return Manifest.from_dict(data)
+    except (ManifestError, ValidationError) as e:
+        raise PartyImportError([_file_problem("inconsistent_manifest", str(e).splitlines()[0])]) from e

@@ -368,7 +368,7 @@ class WitnessRosterEntry(BaseModel):
 
 #: Fields left out of the canonical dict while empty, so manifests written before they existed keep their hash.
 _OPTIONAL_WHEN_EMPTY = ("trustees", "trustee_threshold")
-_OPTIONAL_WHEN_NONE = ("registrar_key", "previous_election")
+_OPTIONAL_WHEN_NONE = ("registrar_key", "commission_key", "previous_election")
 #: Policy fields left out of the canonical dict at their default, for the same reason.
 _POLICY_DEFAULTS: dict[str, Any] = {
     "mixing_trustees_required": None,
@@ -415,6 +415,11 @@ class Manifest(BaseModel):
     #: The registrar's Ed25519 key (64 lowercase hex) that signs the register counts (`record.register`); absent: the
     #: ``register_counts`` entry's own key is not pinned by the commission.
     registrar_key: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    #: The election commission's own Ed25519 key (64 lowercase hex), apart from the registrar's server key: it signs
+    #: what the commission decides (a ``precinct_annulment``, `record.annulment`) and is held by the commission, not
+    #: by the server. Absent (and then left out of the hashed manifest): those entries are checked under
+    #: ``registrar_key``, as before the field existed.
+    commission_key: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
     #: For a runoff: the first round it continues (absent from the hashed manifest otherwise).
     previous_election: PreviousElection | None = None
 
@@ -422,6 +427,11 @@ class Manifest(BaseModel):
     @classmethod
     def _strict_registrar_key(cls, value: str | None) -> str | None:
         return None if value is None else _usable_ed25519(value, "the registrar key")
+
+    @field_validator("commission_key")
+    @classmethod
+    def _strict_commission_key(cls, value: str | None) -> str | None:
+        return None if value is None else _usable_ed25519(value, "the commission key")
 
     _index: dict[str, dict[str, Any]] = PrivateAttr(default_factory=dict)
 
@@ -473,9 +483,8 @@ class Manifest(BaseModel):
 
     def to_canonical_dict(self) -> dict[str, Any]:
         """The JSON object that is hashed (every field, tuples as lists, ints and strings only; the trustee roster
-        and threshold only when there is a roster, the registrar key only when there is one; the policy's
-        ``early_close_allowed`` and
-        ``clock_tolerance_seconds`` only when they differ from their defaults)."""
+        and threshold only when there is a roster, the registrar and commission keys only when there are ones; the
+        policy's ``early_close_allowed`` and ``clock_tolerance_seconds`` only when they differ from their defaults)."""
         data = self.model_dump(mode="json")
         for precinct in data["precincts"]:
             if precinct.get("place") is None:
@@ -559,6 +568,21 @@ class Manifest(BaseModel):
             return Manifest.model_validate(data)
         except ValidationError as e:
             raise ManifestError(f"the registrar key is invalid: {e}") from e
+
+    def with_commission_key(self, public_key: bytes) -> Manifest:
+        """This manifest pinning the commission's Ed25519 key ``public_key`` (raw 32 bytes)."""
+        data = self.model_dump(mode="python")
+        data["commission_key"] = public_key.hex()
+        try:
+            return Manifest.model_validate(data)
+        except ValidationError as e:
+            raise ManifestError(f"the commission key is invalid: {e}") from e
+
+    @property
+    def annulment_key(self) -> str | None:
+        """The key that signs the commission's decisions on the board: ``commission_key``, else (a manifest without
+        one) ``registrar_key``, else none pinned."""
+        return self.commission_key if self.commission_key is not None else self.registrar_key
 
     def with_voting_window(self, opens: str, closes: str, **policy: Any) -> Manifest:
         """This manifest with voting open from ``opens`` to ``closes`` (UTC ``YYYY-MM-DDTHH:MM:SSZ``; election day

@@ -8,8 +8,11 @@ Payload::
 
 ``signature`` is the Ed25519 signature by ``commission_key`` (`crypto.signing`, tag ``commission/precinct_annulment``)
 over ``lp(manifest_hash) ‖ lp(JCS(payload without "signature"))``. The commission signs with the key the manifest
-pins as ``registrar_key`` (the election commission's server key, which also signs the register counts); when the
-manifest pins none, any key is accepted and the verifier says the key is not pinned.
+pins as ``commission_key`` — the commission's own key, held by the commission (``shailoo admin commission-key``),
+not by the server, so a server that is broken into cannot annul a precinct; an annulment signed by any other key,
+the registrar's server key included, is refused. A manifest without a ``commission_key`` pins the annulment's key
+as ``registrar_key`` (the server's key, which also signs the register counts), as before that field existed; when
+the manifest pins neither, any key is accepted and the verifier says the key is not pinned.
 
 Allowed only in phase ``closed``, before the ``encrypted_tally`` (the phase machine refuses it later): the tally is
 posted and decrypted once, so no annulment can make anyone decrypt a second tally whose difference from the first
@@ -102,13 +105,16 @@ class PrecinctAnnulment:
 
     def check(self, manifest: Manifest, *, manifest_hash: bytes | None = None) -> None:
         """Raise `AnnulmentError` unless this annuls a precinct of ``manifest``'s election and is signed by
-        ``commission_key`` — the manifest's pinned ``registrar_key`` when it has one."""
+        ``commission_key`` — the manifest's pinned ``commission_key``, else its ``registrar_key``
+        (`Manifest.annulment_key`), when it pins one."""
         if self.election_id != manifest.election_id:
             raise AnnulmentError(f"an annulment of election {self.election_id!r}, not {manifest.election_id!r}")
         if self.precinct_id not in {p.precinct_id for p in manifest.precincts}:
             raise AnnulmentError(f"precinct {self.precinct_id!r} is not in the manifest", code="unknown_id")
-        if manifest.registrar_key is not None and manifest.registrar_key != self.commission_key.hex():
-            raise AnnulmentError("the annulment is signed by another key than the manifest's commission key")
+        pinned = manifest.annulment_key
+        if pinned is not None and pinned != self.commission_key.hex():
+            which = "commission_key" if manifest.commission_key is not None else "registrar_key"
+            raise AnnulmentError(f"the annulment is signed by another key than the manifest's commission key ({which})")
         body = signing_body(manifest_hash or manifest.manifest_hash(), self.unsigned_payload())
         try:
             signing.verify(self.commission_key, PRECINCT_ANNULMENT_TAG, body, self.signature)

@@ -17,7 +17,7 @@ from elections.presets import PRESET_NAMES, build_preset
 from identity.credentials import IssuerKeys
 from mobile_api.errors import ApiError
 from mobile_api.openapi import error_responses
-from record.annulment import sign_precinct_annulment
+from record.annulment import PrecinctAnnulment, sign_precinct_annulment
 from record.ceremony import CeremonyStep
 from trustees.coordinator import close_step
 from voting_server.auth import AnyAdminRole, OperatorRole
@@ -66,12 +66,16 @@ class CloseRequest(_Body):
 
 
 class Annulment(_Body):
-    """The commission annuls a precinct: its id, why (what happened there) and the legal basis (the law's text or
-    the decision that annuls it), 1–1000 characters each."""
+    """The commission annuls a precinct. Either the ``annulment`` payload the commission signed with its own key
+    (the manifest's ``commission_key``; `record.annulment`, ``shailoo admin annul --commission-keystore``), or —
+    only for a manifest that pins no ``commission_key`` — the precinct's id, why (what happened there) and the legal
+    basis (the law's text or the decision that annuls it), 1–1000 characters each, for the server to sign with its
+    registrar key."""
 
-    precinct_id: str = Field(min_length=1, max_length=64)
-    reason: str = Field(min_length=1, max_length=1000)
-    legal_basis: str = Field(min_length=1, max_length=1000)
+    precinct_id: str | None = Field(default=None, min_length=1, max_length=64)
+    reason: str | None = Field(default=None, min_length=1, max_length=1000)
+    legal_basis: str | None = Field(default=None, min_length=1, max_length=1000)
+    annulment: dict[str, Any] | None = None
 
 
 class TallyStart(_Body):
@@ -260,17 +264,34 @@ def build_admin_router() -> APIRouter:
     @router.post(
         "/annul",
         response_model=EntryAck,
-        responses=error_responses(*auth_codes, "wrong_phase", "invalid_annulment", "unknown_id", "duplicate_entry"),
+        responses=error_responses(
+            *auth_codes, "wrong_phase", "invalid_annulment", "unknown_id", "duplicate_entry", "malformed"
+        ),
     )
     def annul_precinct(request: Request, body: Annulment, role: OperatorRole) -> EntryAck:
-        """Annul a precinct (phase ``closed``, before the tally): the commission's key (the manifest's
-        ``registrar_key``) signs a ``precinct_annulment`` entry and the tally then leaves that precinct's ballots out
-        of every sum (docs/spec/record.md §2.17)."""
+        """Annul a precinct (phase ``closed``, before the tally): a ``precinct_annulment`` entry signed by the
+        commission's key (the manifest's ``commission_key``, which only the commission holds: the body carries the
+        signed payload; without one, the manifest's ``registrar_key``, with which the server signs) goes on the board
+        and the tally then leaves that precinct's ballots out of every sum (docs/spec/record.md §2.17)."""
         c = _components(request)
         manifest = c.election.state().require_manifest()
-        key = c.require_registrar().identity_settings.registrar_signing_key
+        fields = (body.precinct_id, body.reason, body.legal_basis)
         try:
-            annulment = sign_precinct_annulment(key, manifest, body.precinct_id, body.reason, body.legal_basis)
+            if body.annulment is not None:
+                if any(f is not None for f in fields):
+                    raise ApiError("give the signed annulment alone, or its fields alone", code="malformed")
+                annulment = PrecinctAnnulment.from_payload(body.annulment)
+            else:
+                if body.precinct_id is None or body.reason is None or body.legal_basis is None:
+                    raise ApiError("precinct_id, reason and legal_basis (or a signed annulment)", code="malformed")
+                if manifest.commission_key is not None:
+                    raise ApiError(
+                        "the manifest pins a commission key: the commission signs the annulment with it and posts "
+                        "the signed payload (shailoo admin annul --commission-keystore); the server does not hold it",
+                        code="invalid_annulment",
+                    )
+                key = c.require_registrar().identity_settings.registrar_signing_key
+                annulment = sign_precinct_annulment(key, manifest, body.precinct_id, body.reason, body.legal_basis)
         except ShailooError as e:
             raise ApiError(e.message, code=e.code) from e
         promise = c.election.annul_precinct(annulment)

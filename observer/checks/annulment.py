@@ -36,7 +36,7 @@ def annulments(ctx: VerificationContext) -> Passed:
     problems: list[dict[str, Any]] = []
     annulled: dict[str, int] = {}
     tally_ref = ctx.single(EntryKind.ENCRYPTED_TALLY.value)
-    pinned = manifest.registrar_key is not None
+    pinned = manifest.annulment_key is not None
     for ref in refs:
         try:
             annulment = PrecinctAnnulment.from_payload(ctx.export.payload(ref.index))

@@ -190,3 +190,17 @@ def test_single_gender_district_is_refused_in_jk_2025() -> None:
     with pytest.raises(CandidateImportError) as e:
         import_candidates(_csv(rows), "csv", jk)
     assert _codes(e) == [(0, districts[0], "district_single_gender")]
+
+
+def test_a_list_candidate_may_name_the_party_by_its_name_in_any_language(parliament: Manifest) -> None:
+    from elections.candidates import check_rows
+
+    unity = parliament.party("p01").name
+    rows = [
+        _row(1, district_id="", party_id=unity.en.upper(), list_position="1"),
+        _row(2, district_id="", party_id=f"  {unity.ru} ", list_position="2"),
+        _row(3, district_id="", party_id="No Such Party", list_position="3"),
+    ]
+    out, problems = check_rows(rows, parliament, RegistrationRules())
+    assert [c["party_id"] for c in out] == ["p01", "p01"]
+    assert [(p.row, p.field, p.code) for p in problems if p.field == "party_id"] == [(3, "party_id", "unknown_party")]

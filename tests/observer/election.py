@@ -31,7 +31,7 @@ from bulletin_board.export import write_export
 from bulletin_board.log import BulletinBoard
 from bulletin_board.storage import open_storage
 from bulletin_board.witness import MemoryWitnessStore, Witness
-from crypto import blind_rsa
+from crypto import blind_rsa, signing
 from crypto.blind_rsa import BlindRsaPrivateKey
 from crypto.dlog import DiscreteLogTable
 from crypto.shuffle import Row
@@ -39,7 +39,8 @@ from crypto.threshold import combine_decryption_share_vectors, compute_decryptio
 from elections.manifest import Manifest, WitnessRosterEntry
 from elections.presets import build_preset
 from elections.results import compute_results_by_style
-from record.annulment import sign_precinct_annulment
+from record.annulment import PRECINCT_ANNULMENT_TAG, PrecinctAnnulment, sign_precinct_annulment
+from record.annulment import signing_body as annulment_signing_body
 from record.ballot import create_ballot, credential_message, election_base_hash
 from record.counting import counted_set_from_entries
 from record.issuer import issuer_keys_payload
@@ -162,6 +163,8 @@ def build_election(
     mixing_required: int | None = None,
     annul: Sequence[str] = (),
     tally_ignores_annulments: bool = False,
+    commission_key: Ed25519PrivateKey | None = None,
+    annulments_signed_by_registrar: bool = False,
 ) -> BuiltElection:
     """Run the whole election on an in-memory board and write its export to ``path``.
 
@@ -176,7 +179,9 @@ def build_election(
     clocks keep the true time): a log that takes ballots late under times inside the window.
     The commission annuls each precinct of ``annul`` after the close (``precinct_annulment``, signed by the key the
     manifest pins); the tally leaves their ballots out (`record.counting.counted_set_from_entries`, as the server
-    does) unless ``tally_ignores_annulments`` (a server that counts them anyway).
+    does) unless ``tally_ignores_annulments`` (a server that counts them anyway). With ``commission_key`` the manifest
+    pins it as ``commission_key`` and it signs the annulments (unless ``annulments_signed_by_registrar``: a server
+    that signs them itself with the registrar key); without, the registrar key the manifest pins signs them.
     """
     manifest = manifest or small_president_manifest()
     # The trustees' identity keys come first: the commission puts them on the manifest's roster.
@@ -196,6 +201,9 @@ def build_election(
         )
     registrar = Ed25519PrivateKey.generate()  # signs the register counts; the manifest pins it
     manifest = manifest.with_registrar_key(registrar.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw))
+    if commission_key is not None:
+        manifest = manifest.with_commission_key(public_key_bytes(commission_key.public_key()))
+    annulment_signer = registrar if commission_key is None or annulments_signed_by_registrar else commission_key
     # The election day's clock: setup the evening before, voting from voting_opens, the close at voting_closes.
     clock = SteppingClock(utc_ms(manifest.dates.voting_opens) - 12 * 3_600_000)
     board = BulletinBoard(open_storage("sqlite://"), Ed25519PrivateKey.generate(), origin=ORIGIN, clock=clock)
@@ -322,9 +330,16 @@ def build_election(
             ballots.append(CastBallot(entry.index, parsed, tuple(parsed.decode_contests())))
     weeded = weed(ballots, revoting_allowed=manifest.policy.revoting_allowed)
     for precinct_id in annul:
-        annulment = sign_precinct_annulment(
-            registrar, manifest, precinct_id, "ballot stuffing seen on the video", "Election law, art. 43(3)"
-        )
+        texts = ("ballot stuffing seen on the video", "Election law, art. 43(3)")
+        if annulment_signer is registrar and commission_key is not None:  # signed past the producer's own check
+            unsigned = PrecinctAnnulment(
+                manifest.election_id, precinct_id, *texts, public_key_bytes(registrar.public_key()), b"\0" * 64
+            ).unsigned_payload()
+            body = annulment_signing_body(manifest.manifest_hash(), unsigned)
+            signature = signing.sign(registrar, PRECINCT_ANNULMENT_TAG, body)
+            append(EntryKind.PRECINCT_ANNULMENT, {**unsigned, "signature": signature.hex()})
+            continue
+        annulment = sign_precinct_annulment(annulment_signer, manifest, precinct_id, *texts)
         append(EntryKind.PRECINCT_ANNULMENT, annulment.to_payload())
     counted = counted_set_from_entries(
         board.entries(0, board.size), revoting_allowed=manifest.policy.revoting_allowed

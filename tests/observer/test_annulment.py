@@ -109,3 +109,39 @@ def test_the_board_takes_an_annulment_only_between_the_close_and_the_tally(annul
     with pytest.raises(WrongPhaseError):
         board.append(EntryKind.PRECINCT_ANNULMENT, dict(payload))
     assert board.size == size
+
+
+def test_with_a_commission_key_pinned_the_commission_signs_and_the_record_verifies(tmp_path: Path) -> None:
+    commission = Ed25519PrivateKey.generate()
+    built = _build(tmp_path / "export.jsonl", annul=[PRECINCT], commission_key=commission)
+    report = verify(built.path)
+    assert report.check(33).status == "pass", report.check(33).to_json()
+    payload = built.board.entry(built.indices["precinct_annulment"][0]).payload
+    assert payload["commission_key"] == signing.public_key_bytes(commission).hex()
+
+
+def test_with_a_commission_key_pinned_an_annulment_signed_by_the_registrar_key_fails_check_33(tmp_path: Path) -> None:
+    """The server's registrar key, pinned by the same manifest as ``registrar_key``, no longer signs annulments once
+    the manifest pins the commission's own key: a server broken into cannot annul a precinct."""
+    commission = Ed25519PrivateKey.generate()
+    built = _build(
+        tmp_path / "export.jsonl", annul=[PRECINCT], commission_key=commission, annulments_signed_by_registrar=True
+    )
+    report = verify(built.path)
+    assert report.check(33).status == "fail", report.check(33).to_json()
+    (problem,) = report.check(33).evidence["problems"]
+    assert problem["code"] == "invalid_annulment" and "(commission_key)" in problem["problem"], problem
+
+
+def test_the_commission_key_pins_the_annulment_key_and_is_left_out_of_the_hash_when_absent() -> None:
+    registrar, commission = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
+    with_registrar = MANIFEST.with_registrar_key(signing.public_key_bytes(registrar))
+    assert "commission_key" not in with_registrar.to_canonical_dict()  # manifests without it keep their hash
+    manifest = with_registrar.with_commission_key(signing.public_key_bytes(commission))
+    assert manifest.manifest_hash() != with_registrar.manifest_hash()  # pinned by the manifest's hash
+    good = sign_precinct_annulment(commission, manifest, PRECINCT, "stuffing", "art. 43")
+    good.check(manifest)
+    with pytest.raises(AnnulmentError, match="commission_key"):
+        sign_precinct_annulment(registrar, manifest, PRECINCT, "stuffing", "art. 43")  # the producer checks too
+    # Without a commission key the registrar's key still signs (manifests written before the field).
+    sign_precinct_annulment(registrar, with_registrar, PRECINCT, "stuffing", "art. 43").check(with_registrar)

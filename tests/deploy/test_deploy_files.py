@@ -121,3 +121,29 @@ def test_nginx_sends_the_registrars_routes_to_the_registrar_and_no_other() -> No
         assert not [p for p in box_paths if _goes_to_registrar(p)]
     finally:
         box.state.components.stop()
+
+
+def guide_commands() -> list[list[str]]:
+    """Every ``shailoo …`` command line in the shell blocks of docs/deploy.md (after ``sudo -u``/``sh -c`` wrappers
+    and environment loading are stripped; ``…`` and ``<…>`` placeholders left as arguments)."""
+    guide = (DEPLOY.parent / "docs" / "deploy.md").read_text()
+    commands = []
+    for block in re.findall(r"```sh\n(.*?)```", guide, flags=re.DOTALL):
+        for line in block.replace("\\\n", " ").splitlines():
+            for part in line.split(";"):
+                code = re.sub(r"-u \S+", "", part.split("#", 1)[0].replace("'", " "))  # not the user `shailoo`
+                found = re.search(r"(?:^|\s)(?:/opt/shailoo/\.venv/bin/)?shailoo (.+)$", code.strip())
+                if found:
+                    commands.append(shlex.split(found.group(1)))
+    return commands
+
+
+def test_every_shailoo_command_in_the_guide_exists_with_its_options() -> None:
+    commands = guide_commands()
+    assert len(commands) >= 6, commands
+    for argv in commands:
+        command, path, rest = resolve(argv)
+        assert not is_group(command), f"`shailoo {' '.join(argv)}` names no command"
+        options = {opt for param in command.params for opt in param.opts if param.param_type_name == "option"}
+        unknown = [a for a in rest if a.startswith("--") and a.split("=", 1)[0] not in options]
+        assert not unknown, f"`shailoo {' '.join(path)}` has no option {unknown}"

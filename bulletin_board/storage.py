@@ -56,7 +56,7 @@ class BoardState(SQLModel, table=True):
 
 class BoardEntry(SQLModel, table=True):
     """One entry: its index, kind, canonical payload and hashes. ``(kind, idx)`` is indexed: reading the entries of
-    a few kinds in order (register counts, the ballots to index at start) never scans millions of ballots."""
+    a rare kind in order (the register counts) never scans millions of ballots."""
 
     __tablename__ = "board_entry"
     __table_args__ = (sa.Index("ix_board_entry_kind_idx", "kind", "idx"),)

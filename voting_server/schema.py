@@ -27,17 +27,16 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine
 
 from voting_server.settings import ServerRole
+
+if TYPE_CHECKING:  # Alembic itself is imported when a schema is checked or migrated (a third of a second)
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
 BOARD: Final = "board"
 REGISTRAR: Final = "registrar"
@@ -118,6 +117,8 @@ def models_metadata(branches: Sequence[str] = BRANCHES) -> sa.MetaData:
 
 def alembic_config(connection: Connection | None = None) -> Config:
     """Alembic's configuration for Shailoo's revisions; ``connection`` is the one the migrations run on."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", SCRIPT_LOCATION)
     config.set_main_option("version_table", VERSION_TABLE)
@@ -127,6 +128,8 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 def script_directory() -> ScriptDirectory:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config())
 
 
@@ -142,6 +145,8 @@ def heads(branches: Sequence[str] = BRANCHES) -> dict[str, str]:
 
 
 def _current(connection: Connection, script: ScriptDirectory, branches: Sequence[str]) -> dict[str, str | None]:
+    from alembic.runtime.migration import MigrationContext
+
     stamped = set(MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE}).get_current_heads())
     current: dict[str, str | None] = {}
     for branch in branches:
@@ -192,6 +197,9 @@ def baseline_metadata(branch: str) -> sa.MetaData:
 
 def differences(connection: Connection, metadata: sa.MetaData) -> list[Any]:
     """What Alembic's autogenerate finds between the database and ``metadata``, for ``metadata``'s tables only."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
     names = set(metadata.tables)
 
     def include_name(name: str | None, type_: str, _parent: Any) -> bool:
@@ -206,6 +214,8 @@ def differences(connection: Connection, metadata: sa.MetaData) -> list[Any]:
 def _recognise(connection: Connection, config: Config, branch: str) -> str | None:
     """Stamp ``branch`` at its baseline if the database holds exactly the baseline's tables without a version row;
     returns what was done, None for a database without any of them (a fresh one)."""
+    from alembic import command
+
     frozen = baseline_metadata(branch)
     names = set(frozen.tables)
     present = names & set(sa.inspect(connection).get_table_names())
@@ -263,10 +273,12 @@ def status(engine: Engine, branches: Sequence[str]) -> list[Status]:
 def upgrade(engine: Engine, branches: Sequence[str], target: str = "head") -> list[str]:
     """Bring ``branches`` to ``target`` (``head`` or a revision of one of them): recognise a database made before
     migrations, then apply the missing revisions. Returns one line per thing done. All or nothing."""
+    from alembic import command
+
     done: list[str] = []
     with _migrating(engine) as connection:
         config = alembic_config(connection)
-        script = ScriptDirectory.from_config(config)
+        script = script_directory()
         now = _current(connection, script, branches)
         for branch in branches:
             if now[branch] is None:
@@ -285,10 +297,12 @@ def upgrade(engine: Engine, branches: Sequence[str], target: str = "head") -> li
 def downgrade(engine: Engine, branches: Sequence[str], target: str) -> list[str]:
     """Take ``branches`` back to ``target`` (``base``: no tables at all, every row gone; or a revision). All or
     nothing."""
+    from alembic import command
+
     done: list[str] = []
     with _migrating(engine) as connection:
         config = alembic_config(connection)
-        script = ScriptDirectory.from_config(config)
+        script = script_directory()
         for branch in _targets(script, branches, target):
             before = _current(connection, script, (branch,))[branch]
             if before is None:

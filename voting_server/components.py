@@ -114,9 +114,11 @@ class _NoRegistrar:
         raise self._refuse()
 
 
-def _check_schema(engine: Any, branches: tuple[str, ...], role: ServerRole, what: str) -> None:
+def _check_schema(
+    engine: Any, branches: tuple[str, ...], role: ServerRole, what: str, url_setting: str = "SHAILOO_DATABASE_URL"
+) -> None:
     try:
-        schema.check_current(engine, branches, role=role, what=what)
+        schema.check_current(engine, branches, role=role, what=what, url_setting=url_setting)
     except Exception:
         engine.dispose()
         raise
@@ -131,7 +133,9 @@ def _open_board(settings: Settings) -> BoardStorage:
         return open_storage(url)
     storage = open_storage(url, create=False)
     if settings.role is ServerRole.REGISTRAR:  # the ballot box's database: the board branch, migrated by the box
-        _check_schema(storage.engine, (schema.BOARD,), ServerRole.BALLOT_BOX, "board database")
+        _check_schema(
+            storage.engine, (schema.BOARD,), ServerRole.BALLOT_BOX, "board database", "SHAILOO_BOARD_DATABASE_URL"
+        )
     else:
         _check_schema(storage.engine, schema.branches_for(settings.role), settings.role, "database")
     return storage

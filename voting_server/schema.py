@@ -326,9 +326,17 @@ def _targets(script: ScriptDirectory, branches: Sequence[str], target: str) -> l
     return holding
 
 
-def check_current(engine: Engine, branches: Sequence[str], *, role: ServerRole, what: str = "database") -> None:
+def check_current(
+    engine: Engine,
+    branches: Sequence[str],
+    *,
+    role: ServerRole,
+    what: str = "database",
+    url_setting: str = "SHAILOO_DATABASE_URL",
+) -> None:
     """Refuse (`SchemaOutOfDateError`) unless every one of ``branches`` is at its head; a server calls this before
-    it reads or writes anything."""
+    it reads or writes anything. The message names the command that fixes it: ``shailoo db upgrade --role ROLE``
+    on the database of ``url_setting``."""
     for state in status(engine, branches):
         if state.up_to_date:
             continue
@@ -339,7 +347,7 @@ def check_current(engine: Engine, branches: Sequence[str], *, role: ServerRole, 
             found = f"revision {state.current}"
         raise SchemaOutOfDateError(
             f"the {what} ({state.branch} tables) has {found}, this Shailoo needs {state.head}: run "
-            f"`shailoo db upgrade --role {role.value}` with the same SHAILOO_DATABASE_URL, then start again"
+            f"`shailoo db upgrade --role {role.value} --database-url <{url_setting}>`, then start again"
         )
 
 

@@ -68,6 +68,12 @@ class SchemaUnrecognisedError(SchemaError):
     code = "schema_unrecognised"
 
 
+class InvalidRevisionError(SchemaError):
+    """A target that is not ``head``, ``base`` (downgrade only) or a revision of the role's branches."""
+
+    code = "invalid_revision"
+
+
 class NotMigratedError(SchemaError):
     """Migrations are for PostgreSQL: a SQLite database is made by the server itself when it starts."""
 
@@ -275,6 +281,8 @@ def upgrade(engine: Engine, branches: Sequence[str], target: str = "head") -> li
     migrations, then apply the missing revisions. Returns one line per thing done. All or nothing."""
     from alembic import command
 
+    if target == "base":
+        raise InvalidRevisionError("an upgrade goes to head or a revision; to go back to base, downgrade")
     done: list[str] = []
     with _migrating(engine) as connection:
         config = alembic_config(connection)
@@ -319,7 +327,7 @@ def _targets(script: ScriptDirectory, branches: Sequence[str], target: str) -> l
         return list(branches)
     holding = [b for b in branches if target in branch_revisions(script, b)]
     if not holding:
-        raise SchemaUnrecognisedError(
+        raise InvalidRevisionError(
             f"{target!r} is not a revision of {' or '.join(branches)}: give head, base or one of "
             f"{', '.join(r for b in branches for r in branch_revisions(script, b))}"
         )

@@ -257,8 +257,10 @@ def test_downgrade_to_base_and_up_again(engine: sa.Engine) -> None:
 
 def test_an_unknown_revision_is_refused(engine: sa.Engine) -> None:
     schema.upgrade(engine, schema.BRANCHES)
-    with pytest.raises(schema.SchemaUnrecognisedError, match="not a revision"):
+    with pytest.raises(schema.InvalidRevisionError, match="not a revision"):
         schema.downgrade(engine, schema.BRANCHES, "0009_nothing")
+    with pytest.raises(schema.InvalidRevisionError, match="downgrade"):
+        schema.upgrade(engine, schema.BRANCHES, "base")
     with engine.begin() as conn:  # a database upgraded by a newer Shailoo
         conn.execute(
             sa.text("UPDATE alembic_version SET version_num = '0099_from_the_future' WHERE version_num LIKE '%board%'")

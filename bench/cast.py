@@ -401,7 +401,14 @@ def _fresh_postgres(admin_url: str) -> str:
     with engine.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     engine.dispose()
-    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    # The server makes no table on PostgreSQL: migrate as `shailoo db upgrade` would.
+    from voting_server import schema
+
+    fresh = sa.create_engine(url)
+    schema.upgrade(fresh, schema.BRANCHES)
+    fresh.dispose()
+    return url
 
 
 def _drop_postgres(admin_url: str, url: str) -> None:

@@ -5,9 +5,9 @@ Tables (all prefixed ``board_``):
 * ``board_state``: one row (``id = 1``) with the tree ``size`` and the election ``phase``. Every append locks
   it first — ``SELECT ... FOR UPDATE`` on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite — so appends from any number
   of processes are serialised: no gap and no duplicate index. The primary key on the entry index is the final guard.
-* ``board_entry``: ``idx`` (primary key), ``kind``, ``payload`` (canonical JSON), ``entry_hash`` (unique),
-  ``payload_hash``, optional unique ``dedup_key``, ``timestamp`` (unix ms, taken under the lock) and the
-  log's ``promise_signature`` over them (so promises and exports never need re-signing).
+* ``board_entry``: ``idx`` (primary key), ``kind`` (indexed with ``idx``), ``payload`` (canonical JSON),
+  ``entry_hash`` (unique), ``payload_hash``, optional unique ``dedup_key``, ``timestamp`` (unix ms, taken under the
+  lock) and the log's ``promise_signature`` over them (so promises and exports never need re-signing).
 * ``board_node``: every perfect Merkle subtree ``(level, idx)`` as ``node_id = level * 2**48 + idx`` → hash,
   so a proof reads O(log n) rows and nothing is ever rebuilt.
 * ``board_tree_head``: the signed tree heads, one per size.
@@ -55,9 +55,11 @@ class BoardState(SQLModel, table=True):
 
 
 class BoardEntry(SQLModel, table=True):
-    """One entry: its index, kind, canonical payload and hashes."""
+    """One entry: its index, kind, canonical payload and hashes. ``(kind, idx)`` is indexed: reading the entries of
+    a rare kind in order (the register counts) never scans millions of ballots."""
 
     __tablename__ = "board_entry"
+    __table_args__ = (sa.Index("ix_board_entry_kind_idx", "kind", "idx"),)
     idx: int = Field(primary_key=True, sa_type=sa.BigInteger, sa_column_kwargs={"autoincrement": False})
     kind: str
     payload: str

@@ -1,4 +1,5 @@
-"""``shailoo doctor``: check a deployment before it serves anyone — settings, database, Redis, keys, face photos.
+"""``shailoo doctor``: check a deployment before it serves anyone — settings, database (on PostgreSQL, its migrations
+too), Redis, keys, face photos.
 
 Each check prints one line ``ok|warn|FAIL  <check>: <what was found or what to fix>``; the exit status is 1 if any
 check failed, else 0. Nothing is written anywhere (the database is only connected to and asked which tables it has).
@@ -76,7 +77,11 @@ def run_checks() -> list[Finding]:
         except ValueError as e:
             findings.append(Finding("board key", "FAIL", str(e)))
 
-    findings.append(_database(settings.database_url))
+    database = _database(settings.database_url)
+    findings.append(database)
+    schema_finding = None if database.verdict == "FAIL" else _schema(settings)
+    if schema_finding is not None:
+        findings.append(schema_finding)
     findings.append(_redis(settings.redis_url, production))
     findings.append(_issuer_keys(settings.issuer_keys_dir, settings.min_issuer_key_bits))
     faces = os.environ.get("SHAILOO_FACES_DIR")
@@ -108,6 +113,31 @@ def _database(url: str) -> Finding:
     if not board:
         return Finding("database", "warn", f"{shown}: reachable, no board tables yet (`shailoo serve` makes them)")
     return Finding("database", "ok", f"{shown}: reachable, {len(tables)} tables")
+
+
+def _schema(settings: object) -> Finding | None:
+    """On PostgreSQL: whether every migration branch of the server's role is at the revision the code needs (what
+    `shailoo serve` checks before it starts). None on SQLite, whose tables the server makes itself."""
+    import sqlalchemy
+
+    from voting_server import schema
+    from voting_server.settings import Settings
+
+    assert isinstance(settings, Settings)
+    if not schema.is_postgres(settings.database_url):
+        return None
+    engine = sqlalchemy.create_engine(settings.database_url)
+    try:
+        states = schema.status(engine, schema.branches_for(settings.role))
+    except Exception as e:
+        return Finding("schema", "FAIL", _describe(e))
+    finally:
+        engine.dispose()
+    behind = [s for s in states if not s.up_to_date]
+    if behind:
+        found = ", ".join(f"{s.branch} at {s.current or 'no revision'} (needs {s.head})" for s in behind)
+        return Finding("schema", "FAIL", f"{found}: run `shailoo db upgrade --role {settings.role.value}`")
+    return Finding("schema", "ok", ", ".join(f"{s.branch} at {s.current}" for s in states))
 
 
 def _redis(url: str | None, production: bool) -> Finding:

@@ -1,4 +1,5 @@
 """One clear line, with a stable code, for what an operator must fix: bad settings, a bad or unreachable database,
+a database schema behind the code (``schema_out_of_date``: run ``shailoo db upgrade``) or one it does not know,
 Redis down, a server that does not answer. Never a traceback for these.
 
 `friendly_error(exc)` maps an exception to ``(code, line)`` or ``None`` (a genuine bug, whose traceback is kept);
@@ -46,6 +47,10 @@ def friendly_error(exc: BaseException) -> tuple[str, str] | None:
     import sqlalchemy.exc
     from pydantic import ValidationError
 
+    from voting_server.schema import SchemaError
+
+    if isinstance(exc, SchemaError):
+        return exc.code, str(exc)
     if isinstance(exc, ValidationError) and exc.title in _PREFIXES:
         return "invalid_settings", _settings_line(exc)
     if isinstance(exc, sqlalchemy.exc.ArgumentError | sqlalchemy.exc.NoSuchModuleError):

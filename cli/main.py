@@ -26,6 +26,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "cli.info",
     "cli.demo",
     "cli.serve",
+    "cli.db",
     "cli.admin",
     "cli.doctor",
     "cli.voter",

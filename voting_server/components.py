@@ -31,6 +31,7 @@ from mobile_api.schemas import (
 )
 from mobile_api.services import VoterServices
 from trustees.coordinator import CeremonyParams
+from voting_server import schema
 from voting_server.cabinet import CabinetService
 from voting_server.complaints import ComplaintsService
 from voting_server.election import ElectionService
@@ -113,6 +114,33 @@ class _NoRegistrar:
         raise self._refuse()
 
 
+def _check_schema(
+    engine: Any, branches: tuple[str, ...], role: ServerRole, what: str, url_setting: str = "SHAILOO_DATABASE_URL"
+) -> None:
+    try:
+        schema.check_current(engine, branches, role=role, what=what, url_setting=url_setting)
+    except Exception:
+        engine.dispose()
+        raise
+
+
+def _open_board(settings: Settings) -> BoardStorage:
+    """The board's database. On PostgreSQL its schema comes from the migrations only (`voting_server.schema`): the
+    server checks that every table of its role is at the revision it needs and refuses to start otherwise; it makes
+    no table. SQLite (development, the demo) makes its tables here, as it always did."""
+    url = settings.board_url()
+    if not schema.is_postgres(url):
+        return open_storage(url)
+    storage = open_storage(url, create=False)
+    if settings.role is ServerRole.REGISTRAR:  # the ballot box's database: the board branch, migrated by the box
+        _check_schema(
+            storage.engine, (schema.BOARD,), ServerRole.BALLOT_BOX, "board database", "SHAILOO_BOARD_DATABASE_URL"
+        )
+    else:
+        _check_schema(storage.engine, schema.branches_for(settings.role), settings.role, "database")
+    return storage
+
+
 def _load_issuer_keys(directory: Path | None, min_bits: int) -> IssuerKeys | None:
     if directory is None or not directory.is_dir():
         return None
@@ -136,7 +164,7 @@ def build_components(
     the demo pass the election day's."""
     clock = clock or now_ms
     role = settings.role
-    storage = open_storage(settings.board_url())
+    storage = _open_board(settings)
     board_key = Ed25519PrivateKey.from_private_bytes(settings.board_seed())
     board = BulletinBoard(
         storage, board_key, origin=settings.board_origin, max_merge_delay=settings.max_merge_delay, clock=clock
@@ -190,6 +218,8 @@ def build_components(
     if role is ServerRole.REGISTRAR:  # the registrar's tables in its own database, never in the board's
         identity_storage = open_storage(settings.database_url, create=False)
         identity_engine = identity_storage.engine
+        if schema.is_postgres(identity_engine):
+            _check_schema(identity_engine, (schema.REGISTRAR,), settings.role, "registrar's database")
     if registry is None and identity_settings.registry == "xroad":
         registry = identity_settings.xroad_registry()
     registry = registry or SqlVoterRegistry(

@@ -90,7 +90,11 @@ def _own_database(admin_url: str) -> Iterator[str]:
 
     run(f'CREATE DATABASE "{name}"')
     try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+        from tests.server.postgres import migrate_to_head
+
+        url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+        migrate_to_head(url)  # the server makes no table on PostgreSQL: `shailoo db upgrade` does
+        yield url
     finally:
         _wait_until_postgres_answers(admin_url)
         run(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")

@@ -58,3 +58,21 @@ def test_bad_settings_are_one_failure(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SHAILOO_ENVIRONMENT", "production")
     result = runner.invoke(app, ["doctor"])
     assert result.exit_code == 1 and "FAIL  settings" in result.output and "SHAILOO_ADMIN_TOKENS" in result.output
+
+
+@pytest.mark.postgres
+def test_a_postgres_schema_behind_the_code_fails_until_db_upgrade(
+    monkeypatch: pytest.MonkeyPatch, postgres_url: str
+) -> None:
+    from tests.server.postgres import fresh_postgres_url
+
+    with fresh_postgres_url(postgres_url, migrate=False) as url:
+        monkeypatch.setenv("SHAILOO_DATABASE_URL", url)
+        behind = runner.invoke(app, ["doctor"])
+        assert behind.exit_code == 1
+        assert (
+            "FAIL  schema: board at no revision" in behind.output and "shailoo db upgrade --role all" in behind.output
+        )
+        assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+        current = runner.invoke(app, ["doctor"])
+        assert "ok    schema: board at " in current.output and "FAIL" not in current.output, current.output

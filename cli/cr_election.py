@@ -52,16 +52,15 @@ from record.cr_board import (
     roster_mix_input,
     roster_proof_context,
 )
+from record.cr_contests import ContestCode, Layout
 from record.cr_tally import (
     CrCount,
-    bits_by_contest,
     choice_ciphertexts,
     combine,
     count_choices,
     cr_result_payload,
     make_decryption_post,
     match_from_tags,
-    mode_contests,
 )
 from record.lifecycle import ChannelsOpen, Close
 from record.mix import MixInput, ShufflePost, make_shuffle_post
@@ -78,11 +77,26 @@ WORKING = (1, 3)
 WITNESS_NAME = "observers.example/witness"
 
 
+def random_marks(choose: random.Random, code: ContestCode) -> tuple[int, ...]:
+    """A simulated voter's valid marks in one contest: one selection, or for a mark contest 1 to ``max_marks``
+    candidates (never "against all" with another mark)."""
+    contest = code.contest
+    n = len(contest.selections)
+    if code.form != "marks":
+        return (choose.randrange(n),)
+    against = contest.against_all_index()
+    candidates = [i for i in range(n) if i != against]
+    if against is not None and choose.randrange(8) == 0:
+        return (against,)
+    k = choose.randint(max(1, contest.min_marks), contest.max_marks)
+    return tuple(sorted(choose.sample(candidates, k)))
+
+
 def cr_manifest(
     preset: str, trustees: Sequence[TrusteeRosterEntry], registrar: Ed25519PrivateKey, witness: Ed25519PrivateKey
 ) -> Manifest:
     """The preset in the coercion-resistant mode with the trustee roster (2 of 3) and the registrar's key pinned
-    (its contests must be single-mark: `record.cr_tally.choice_bits`)."""
+    (every contest kind packs: `record.cr_contests`)."""
     data = build_preset(preset).model_dump(mode="python")
     data["trustees"] = [t.model_dump() for t in trustees]
     data["trustee_threshold"] = CEREMONY.k
@@ -112,6 +126,8 @@ class CrElection:
     path: Path
     manifest: Manifest
     expected: dict[str, Counter[int]] = field(default_factory=dict)
+    #: contest id → the spoilt ballots (a number naming no valid choice) the real voters cast in it.
+    expected_invalid: Counter[str] = field(default_factory=Counter)
     coerced: int = 0
     coercer_checks_passed: int = 0
     count: CrCount | None = None
@@ -129,11 +145,15 @@ def run_cr_election(
     voters: int = 8,
     coerced: int = 2,
     revoters: int = 1,
+    spoilt: int = 0,
     seed: int = 7,
     tamper: Tamper | None = None,
 ) -> CrElection:
-    """Run the election and write its export to ``path``. ``tamper(kind, payload)`` lets a test play a dishonest
-    server: it returns the payload to post (changed or not), or ``None`` to leave the entry out."""
+    """Run the election and write its export to ``path``. The voters are spread over a few ballot styles (the first
+    two and the one with the fewest contests, so a padded row is exercised); the last ``spoilt`` of them cast, in
+    every contest that has one, a number naming no valid choice (`ContestCode.invalid_example`), which must count
+    as an invalid ballot of that contest. ``tamper(kind, payload)`` lets a test play a dishonest server: it returns
+    the payload to post (changed or not), or ``None`` to leave the entry out."""
     choose = random.Random(seed)  # noqa: S311 — the simulated voters' choices only; every protocol value comes from `secrets`
     stores = new_trustee_stores(CEREMONY)
     registrar, witness_key = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
@@ -169,18 +189,23 @@ def run_cr_election(
     joint, _ = run_key_ceremony(board, CEREMONY, stores)
     key = joint.joint_public_key
     checkpoint()
-    counts = dict.fromkeys((s.style_id for s in manifest.ballot_styles), 0)
-    counts[manifest.ballot_styles[0].style_id] = voters
+    layout = Layout.of(manifest)
+    all_styles = manifest.ballot_styles
+    used = list(
+        dict.fromkeys(
+            [*(s.style_id for s in all_styles[:2]), min(all_styles, key=lambda s: len(s.contest_ids)).style_id]
+        )
+    )
+    voter_styles = [used[i % len(used)] for i in range(voters)]
+    counts = dict.fromkeys((s.style_id for s in all_styles), 0)
+    for style_id in voter_styles:
+        counts[style_id] += 1
     append(EntryKind.REGISTER_COUNTS, sign_register_counts(registrar, manifest, counts).to_payload())
     base = election_base_hash(manifest, key, {})
     clock.set(utc_ms(manifest.dates.voting_opens))
     append(EntryKind.CHANNELS_OPEN, ChannelsOpen(("app",), base).to_payload())
 
-    style = manifest.ballot_styles[0]
-    bits = bits_by_contest(manifest, style.style_id)
-    contests = mode_contests(manifest)
-    selections = {c: len(manifest.contest(c).selections) for c in contests}
-    run.expected = {c: Counter() for c in contests}
+    run.expected = {c.contest_id: Counter() for c in manifest.contests}
 
     # Registration: the registrar posts Enc(S) and gives the device s with the designated-verifier proof.
     devices = []
@@ -193,15 +218,26 @@ def run_cr_election(
         verify_roster_credential(context, key, public_credential(secret), entry, Point.base_mul(device), proof)
         devices.append((position, secret, entry, device))
 
-    def cast(secret: Scalar, choice: dict[str, int]) -> None:
-        packed = {c: (choice[c], bits[c]) for c in contests}
+    def cast(secret: Scalar, style_id: str, packed: dict[str, tuple[int, int]]) -> None:
         append(
             EntryKind.CR_BALLOT,
-            create_cr_ballot(base, key, manifest.election_id, style.style_id, secret, packed).to_payload(),
+            create_cr_ballot(base, key, manifest.election_id, style_id, secret, packed).to_payload(),
         )
 
+    def marks_of(style_id: str) -> dict[str, tuple[int, ...]]:
+        return {c: random_marks(choose, layout.codes[c]) for c in manifest.ballot_style(style_id).contest_ids}
+
     for i, (position, secret, entry, device) in enumerate(devices):
-        real = {c: choose.randrange(selections[c]) for c in contests}
+        style_id = voter_styles[i]
+        marks = marks_of(style_id)
+        real = layout.encode_marks(style_id, marks)
+        if i >= voters - spoilt:
+            for c, (_, b) in list(real.items()):
+                bad = layout.codes[c].invalid_example()
+                if bad is not None:
+                    real[c] = (bad, b)
+                    marks[c] = ()
+                    run.expected_invalid[c] += 1
         if i < coerced:
             # The coercer demands the credential: the device makes a fake s′ with a simulated proof for the same
             # roster entry; the coercer checks it like a real one and casts his choice with it.
@@ -210,12 +246,12 @@ def run_cr_election(
             proof = simulate_roster_credential(context, key, public_credential(fake), entry, device)
             verify_roster_credential(context, key, public_credential(fake), entry, Point.base_mul(device), proof)
             run.coercer_checks_passed += 1
-            cast(fake, {c: (real[c] + 1) % selections[c] for c in contests})
-        cast(secret, real)
+            cast(fake, style_id, layout.encode_marks(style_id, marks_of(style_id)))
+        cast(secret, style_id, real)
         if coerced <= i < coerced + revoters:
-            cast(secret, real)
-        for c in contests:
-            run.expected[c][real[c]] += 1
+            cast(secret, style_id, real)
+        for c, marked in marks.items():
+            run.expected[c].update(marked)
 
     clock.set(utc_ms(manifest.dates.voting_closes))
     append(EntryKind.CLOSE, Close(manifest.election_id, board.size, utc_text(clock.now)).to_payload())
@@ -223,7 +259,7 @@ def run_cr_election(
 
     # The tally: mix the ballots' rows (the mix input is the posted ballots', recomputable by anyone).
     ballots = posted(EntryKind.CR_BALLOT)
-    append(EntryKind.MIX_INPUT, ballot_mix_input(ballots))
+    append(EntryKind.MIX_INPUT, ballot_mix_input(ballots, Layout.of(manifest), key))
     rows = list(MixInput.from_payload(posted(EntryKind.MIX_INPUT)[0]).rows)
     for position, trustee in enumerate(WORKING):
         signer, _ = identity(trustee)
@@ -262,7 +298,7 @@ def run_cr_election(
             EntryKind.CR_DECRYPTION, make_decryption_post(signer, manifest, base, trustee, share, "choices", choice_cts)
         )
     points, trustees = combine(manifest, base, shares, "choices", choice_cts, posted(EntryKind.CR_DECRYPTION))
-    run.count = count_choices(manifest, contests, match, points)
+    run.count = count_choices(manifest, match, points)
     run.result = cr_result_payload(manifest, len(rows), len(roster), run.count, trustees)
     append(EntryKind.CR_RESULT, run.result)
     checkpoint()

@@ -48,6 +48,7 @@ from crypto.shuffle import Row, rows_from_bytes, rows_to_bytes
 from crypto.strict_json import Field, MalformedFieldError
 from elections.manifest import Manifest
 from record.cr_ballot import CrBallot, mix_rows
+from record.cr_contests import Layout
 from record.errors import RecordError
 from record.mix import MixInput, rows_hash
 from record.trustee_posts import check_trustee_post, sign_trustee_post
@@ -175,15 +176,19 @@ def check_roster(manifest: Manifest, payloads: Sequence[Mapping[str, Any]]) -> l
 # -- the mix input tied to the ballots ---------------------------------------------------------------------------
 
 
-def ballot_mix_input(ballots: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """The ``mix_input`` payload of this mode: the mix rows of every ``cr_ballot`` payload, in board order."""
-    return MixInput(tuple(mix_rows([CrBallot.from_payload(b) for b in ballots]))).to_payload()
+def ballot_mix_input(ballots: Sequence[Mapping[str, Any]], layout: Layout, public_key: Point) -> dict[str, Any]:
+    """The ``mix_input`` payload of this mode: the mix rows of every ``cr_ballot`` payload, in board order, in the
+    slots of the election's `record.cr_contests.Layout` under the joint key."""
+    return MixInput(tuple(mix_rows([CrBallot.from_payload(b) for b in ballots], layout, public_key))).to_payload()
 
 
-def check_ballot_mix_input(mix_input: Mapping[str, Any], ballots: Sequence[Mapping[str, Any]]) -> None:
+def check_ballot_mix_input(
+    mix_input: Mapping[str, Any], ballots: Sequence[Mapping[str, Any]], layout: Layout, public_key: Point
+) -> None:
     """Raise ``mix_input_not_of_ballots`` unless ``mix_input`` is exactly `ballot_mix_input` of the ballots."""
     posted = MixInput.from_payload(mix_input).rows
-    if not ballots or posted != tuple(mix_rows([CrBallot.from_payload(b) for b in ballots])):
+    rows = mix_rows([CrBallot.from_payload(b) for b in ballots], layout, public_key) if ballots else []
+    if not ballots or posted != tuple(rows):
         raise CrBoardError(
             "the mix_input is not the rows of the posted cr_ballot entries in board order",
             code="mix_input_not_of_ballots",

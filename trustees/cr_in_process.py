@@ -30,6 +30,7 @@ from record.cr_board import (
     make_blinding_post,
     roster_mix_input,
 )
+from record.cr_contests import Layout
 from record.cr_tally import (
     CrCount,
     choice_ciphertexts,
@@ -38,7 +39,6 @@ from record.cr_tally import (
     cr_result_payload,
     make_decryption_post,
     match_from_tags,
-    mode_contests,
 )
 from record.mix import MixInput, ShufflePost, make_shuffle_post
 from trustees.errors import CeremonyError
@@ -79,7 +79,7 @@ def run_cr_tally(
         board.append(kind, payload)
 
     ballots = posted(EntryKind.CR_BALLOT)
-    append(EntryKind.MIX_INPUT, ballot_mix_input(ballots))
+    append(EntryKind.MIX_INPUT, ballot_mix_input(ballots, Layout.of(manifest), key))
     rows: list[Row] = list(MixInput.from_payload(posted(EntryKind.MIX_INPUT)[0]).rows)
     for position, t in enumerate(trustees):
         append(EntryKind.SHUFFLE, make_shuffle_post(t.identity, manifest, base_hash, key, t.index, position, rows))
@@ -116,7 +116,7 @@ def run_cr_tally(
             make_decryption_post(t.identity, manifest, base_hash, t.index, t.share, "choices", choice_cts),
         )
     points, used = combine(manifest, base_hash, shares, "choices", choice_cts, posted(EntryKind.CR_DECRYPTION))
-    count = count_choices(manifest, mode_contests(manifest), match, points)
+    count = count_choices(manifest, match, points)
     result = cr_result_payload(manifest, len(rows), len(roster), count, used)
     append(EntryKind.CR_RESULT, result)
     return count, result

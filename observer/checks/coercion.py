@@ -16,7 +16,7 @@ from elections.manifest import Manifest
 from observer.checks import Passed, check
 from observer.context import VerificationContext
 from observer.errors import CheckFailedError, CheckSkippedError
-from record.cr_ballot import CrBallot, CrBallotError, check_cr_ballot
+from record.cr_ballot import CrBallot, check_cr_ballot
 from record.cr_board import (
     check_ballot_mix_input,
     check_blinding,
@@ -24,15 +24,14 @@ from record.cr_board import (
     check_roster_mix_input,
     credential_column,
 )
+from record.cr_contests import Layout
 from record.cr_tally import (
-    bits_by_contest,
     check_cr_result,
     choice_ciphertexts,
     combine,
     count_choices,
     cr_result_payload,
     match_from_tags,
-    mode_contests,
 )
 from record.mix import check_mix, list_of, require_mixed
 
@@ -111,13 +110,14 @@ def cr_ballots(ctx: VerificationContext) -> Passed:
         raise _fail("homomorphic ballots on a coercion-resistant board", ballots=homomorphic)
     indices = _indices(ctx, EntryKind.CR_BALLOT)
     payloads = [ctx.export.payload(i) for i in indices]
-    contests = mode_contests(manifest)
+    try:
+        layout = Layout.of(manifest)
+    except ShailooError as e:
+        raise _fail(f"the manifest's contests cannot be packed: {e.message}", code=e.code) from e
     for index, payload in zip(indices, payloads, strict=True):
         try:
             ballot = CrBallot.from_payload(payload)
-            if [c for c, _ in ballot.contests] != contests:
-                raise CrBallotError(f"not the mode's contests {contests}", code="wrong_ballot_style")
-            bits = bits_by_contest(manifest, ballot.style_id)
+            bits = layout.bits_of_style(ballot.style_id)
             check_cr_ballot(ballot, base, joint.joint_public_key, manifest.election_id, bits)
         except ShailooError as e:
             raise _fail(f"ballot entry {index} does not verify: {e.message}", code=e.code, entry_index=index) from e
@@ -125,7 +125,7 @@ def cr_ballots(ctx: VerificationContext) -> Passed:
     if not inputs:
         raise CheckSkippedError(f"{len(indices)} ballots verify; no mix_input yet")
     try:
-        check_ballot_mix_input(ctx.export.payload(inputs[0]), payloads)
+        check_ballot_mix_input(ctx.export.payload(inputs[0]), payloads, layout, joint.joint_public_key)
     except ShailooError as e:
         raise _fail(e.message, code=e.code, mix_input=inputs[0], ballots=len(indices)) from e
     ctx.cr_ballots = len(indices)
@@ -168,16 +168,13 @@ def cr_result(ctx: VerificationContext) -> Passed:
     decryptions = _indices(ctx, EntryKind.CR_DECRYPTION)
     posts = [ctx.export.payload(i) for i in decryptions]
     shares = dict(enumerate(joint.public_shares, start=1))
-    contests = mode_contests(manifest)
     try:
         tag_cts = [*blinded.ballots, *blinded.roster]
         tags, _ = combine(manifest, base, shares, "tags", tag_cts, posts)
         match = match_from_tags(tags, len(rows))
         choice_cts = choice_ciphertexts(rows, match.kept)
         points, trustees = combine(manifest, base, shares, "choices", choice_cts, posts)
-        expected = cr_result_payload(
-            manifest, len(rows), len(roster), count_choices(manifest, contests, match, points), trustees
-        )
+        expected = cr_result_payload(manifest, len(rows), len(roster), count_choices(manifest, match, points), trustees)
         check_cr_result(manifest, ctx.export.payload(results[0]), expected)
     except ShailooError as e:
         raise _fail(f"the tally does not recompute: {e.message}", code=e.code, cr_result=results[0]) from e

@@ -27,7 +27,7 @@ from record.cr_board import (
     make_roster_post,
 )
 from record.trustee_posts import sign_trustee_post
-from tests.record.test_cr_ballot import _POLYNOMIAL, BASE, MIXERS, K, _manifest, _vote
+from tests.record.test_cr_ballot import _POLYNOMIAL, BASE, LAYOUT, MIXERS, K, _manifest, _vote
 
 REGISTRAR = Ed25519PrivateKey.from_private_bytes(b"\x33" * 32)
 EXPONENTS = {1: Scalar(0x1111), 2: Scalar(0x2222), 3: Scalar(0x3333)}
@@ -87,11 +87,11 @@ def test_the_roster_needs_the_coercion_resistant_mode() -> None:
 
 def test_the_mix_input_is_the_ballots_rows_in_board_order() -> None:
     ballots = [_vote(Scalar(100 + i), 3, i).to_payload() for i in range(3)]
-    mix_input = ballot_mix_input(ballots)
-    check_ballot_mix_input(mix_input, ballots)
+    mix_input = ballot_mix_input(ballots, LAYOUT, K)
+    check_ballot_mix_input(mix_input, ballots, LAYOUT, K)
     # A mix input that omits a ballot, repeats one, or swaps the order is not the ballots'.
     for forged in (ballots[:2], [ballots[0], *ballots[:2]], [ballots[1], ballots[0], ballots[2]]):
-        assert _code(lambda f=forged: check_ballot_mix_input(ballot_mix_input(f), ballots)) == (  # type: ignore[misc]
+        assert _code(lambda f=forged: check_ballot_mix_input(ballot_mix_input(f, LAYOUT, K), ballots, LAYOUT, K)) == (  # type: ignore[misc]
             "mix_input_not_of_ballots"
         )
 

@@ -77,16 +77,7 @@ def build_vectors() -> dict[str, Any]:
         "party_list_2021": {
             "bits": code.bits,
             "list_bits": list_bits,
-            "cases": [
-                {
-                    "list": party,
-                    "preference": pref,
-                    "value": party + (pref << list_bits),
-                    "why": why,
-                    "selections": _selection(code, party + (pref << list_bits)),
-                }
-                for party, pref, why in LIST_CASES
-            ],  # fmt: skip
+            "cases": [_list_case(code, list_bits, party, pref, why) for party, pref, why in LIST_CASES],
         },
         "marks_village_v1": {
             "bits": village.bits,

@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from crypto.elgamal import ElGamalKeyPair, encrypt
-from crypto.packed import PackedChoice, bit_context
-from crypto.proofs import prove_zero_or_one
+from crypto.packed import PackedChoice, bit_context, prove_bit
 from elections.presets import build_preset
 from record.cr_contests import ContestCode, Layout, mix_row
 from tests.vectors.make_shuffle_vectors import SeededSource
@@ -65,7 +64,7 @@ def build_vectors() -> dict[str, Any]:
         ct = encrypt(keys.public, bit, nonce)
         cts.append(ct)
         proof_nonces = [source.scalar(), source.scalar(), source.scalar()]
-        proofs.append(prove_zero_or_one(bit_context(context, i, code.bits), keys.public, ct, bit, nonce, proof_nonces))
+        proofs.append(prove_bit(bit_context(context, i, code.bits), keys.public, ct, bit, nonce, proof_nonces))
     packed = PackedChoice(tuple(cts), tuple(proofs))
     credential = encrypt(keys.public, 1, source.scalar())
     row = mix_row(layout, keys.public, "s-d01", credential, {"party-list": packed.combined(), "smd-d01": cts[0]})

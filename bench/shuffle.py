@@ -26,6 +26,7 @@ figure is left out says so; nothing there is extrapolated.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -149,6 +150,7 @@ def bench_dask(count: int, workers: int, chunk: int, one_process_max: int, keys:
     else:
         out["one_process"] = f"not run at N = {count} (> --one-process-max {one_process_max})"
     out["load_after"] = load()
+    log("dask result: " + json.dumps(out))  # kept on stderr too, in case a later, larger size does not finish
     return out
 
 

@@ -14,8 +14,9 @@ What runs in chunks, because the math allows it (every item depends only on its 
   as chunk partials whose sum must be the identity.
 
 What stays with the coordinator: the random values (`secrets`), the transcript hashes and challenges, the scalar
-arithmetic. Points cross process boundaries as their 33-byte encodings and are decoded strictly (validated) on
-arrival. ``mapper`` is trusted like the mixer's own processes: a worker that lies produces a proof that fails.
+arithmetic. Points cross process boundaries uncompressed (65 bytes: no square root to decode) and
+are checked to lie on the curve on arrival (`Point.from_affine`). ``mapper`` is trusted like the mixer's own
+processes: a worker that lies produces a proof that fails.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
-from crypto.elgamal import Ciphertext
+from petlib.ec import POINT_CONVERSION_UNCOMPRESSED
+
+from crypto.elgamal import Ciphertext, generator_plus_mul
 from crypto.errors import InvalidProofError, ParameterError
 from crypto.generators import independent_generator
 from crypto.group import ORDER, Point, Scalar, point_sum
@@ -56,31 +59,40 @@ def _chunks(items: Sequence[T], size: int) -> list[Sequence[T]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
+def _wire(point: Point) -> bytes:
+    """The uncompressed SEC1 encoding (65 bytes; the identity is the one byte 00)."""
+    return bytes(point.ec_point.export(POINT_CONVERSION_UNCOMPRESSED))
+
+
+def _unwire(data: bytes) -> Point:
+    if data == b"\x00":
+        return Point.identity()
+    if len(data) != 65 or data[0] != 4:
+        raise ParameterError("a point on the wire is 65 bytes, uncompressed")
+    return Point.from_affine(int.from_bytes(data[1:33], "big"), int.from_bytes(data[33:], "big"))
+
+
 def _points(data: Sequence[bytes]) -> list[Point]:
-    return [Point.from_bytes(b) for b in data]
-
-
-def _encode(points: Iterable[Point]) -> list[bytes]:
-    return [p.to_bytes() for p in points]
+    return [_unwire(b) for b in data]
 
 
 # -- worker tasks: top-level functions of bytes and ints, so any process pool can run them --------------------
 
 
 def _task_generators(span: tuple[int, int]) -> list[bytes]:
-    return [independent_generator(f"{GENERATOR_PREFIX}{i}").to_bytes() for i in range(*span)]
+    return [_wire(independent_generator(f"{GENERATOR_PREFIX}{i}")) for i in range(*span)]
 
 
 def _task_reencrypt(task: tuple[bytes, list[list[tuple[bytes, bytes]]], list[list[int]]]) -> list[list[bytes]]:
     key_bytes, rows, nonces = task
-    key = Point.from_bytes(key_bytes)
+    key = _unwire(key_bytes)
     out = []
     for row, row_nonces in zip(rows, nonces, strict=True):
         cells = []
         for (alpha, beta), r in zip(row, row_nonces, strict=True):
-            a = Point.from_bytes(alpha) + Point.base_mul(r)
-            b = Point.from_bytes(beta) + key * r
-            cells.append(a.to_bytes() + b.to_bytes())
+            a = _unwire(alpha) + Point.base_mul(r)
+            b = _unwire(beta) + key * r
+            cells.append(_wire(a) + _wire(b))
         out.append(cells)
     return out
 
@@ -88,17 +100,12 @@ def _task_reencrypt(task: tuple[bytes, list[list[tuple[bytes, bytes]]], list[lis
 def _task_two_term(task: tuple[bytes, list[tuple[int, int, bytes]]]) -> list[bytes]:
     """[g·G + k·P] for each (g, k, P) — commitments (k = 1), chain links (P = H), t̂_i."""
     _, items = task
-    return [linear_combination(g, ((k, Point.from_bytes(p)),)).to_bytes() for g, k, p in items]
+    return [_wire(generator_plus_mul(g, Scalar(k), _unwire(p))) for g, k, p in items]
 
 
 def _task_msm(task: tuple[int, list[tuple[int, bytes]]]) -> bytes:
     generator, terms = task
-    point = linear_combination(generator, [(k, Point.from_bytes(p)) for k, p in terms])
-    return b"\x00" * 33 if point.is_identity() else point.to_bytes()
-
-
-def _partial(data: bytes) -> Point:
-    return Point.identity() if data == b"\x00" * 33 else Point.from_bytes(data)
+    return _wire(linear_combination(generator, [(k, _unwire(p)) for k, p in terms]))
 
 
 # -- coordinator -----------------------------------------------------------------------------------------------
@@ -117,14 +124,14 @@ def generators_chunked(count: int, mapper: Mapper, chunk: int) -> list[Point]:
 
 def _msm(mapper: Mapper, chunk: int, generator: int, terms: Sequence[tuple[int, Point]]) -> Point:
     tasks = [
-        (generator if i == 0 else 0, [(k % ORDER, p.to_bytes()) for k, p in part])
+        (generator if i == 0 else 0, [(k % ORDER, _wire(p)) for k, p in part])
         for i, part in enumerate(_chunks(terms, chunk))
     ] or [(generator, [])]
-    return point_sum(_partial(b) for b in mapper(_task_msm, tasks))
+    return point_sum(_unwire(b) for b in mapper(_task_msm, tasks))
 
 
 def _two_term(mapper: Mapper, chunk: int, items: Sequence[tuple[int, int, Point]]) -> list[Point]:
-    tasks = [(b"", [(g % ORDER, k % ORDER, p.to_bytes()) for g, k, p in part]) for part in _chunks(items, chunk)]
+    tasks = [(b"", [(g % ORDER, k % ORDER, _wire(p)) for g, k, p in part]) for part in _chunks(items, chunk)]
     return _points([b for part in mapper(_task_two_term, tasks) for b in part])
 
 
@@ -138,13 +145,13 @@ def shuffle_chunked(
     big_h = independent_generator(GENERATOR_H_LABEL)
     permutation = random_permutation(count, source)
     nonces = [[int(source.scalar()) for _ in range(width)] for _ in range(count)]
-    permuted = [[(ct.alpha.to_bytes(), ct.beta.to_bytes()) for ct in inputs[j]] for j in permutation]
+    permuted = [[(_wire(ct.alpha), _wire(ct.beta)) for ct in inputs[j]] for j in permutation]
     tasks = [
-        (public_key.to_bytes(), list(rows), list(ns))
+        (_wire(public_key), list(rows), list(ns))
         for rows, ns in zip(_chunks(permuted, chunk), _chunks(nonces, chunk), strict=True)
     ]
     outputs: list[Row] = [
-        tuple(Ciphertext(Point.from_bytes(c[:33]), Point.from_bytes(c[33:])) for c in row)
+        tuple(Ciphertext(_unwire(c[:65]), _unwire(c[65:])) for c in row)
         for part in mapper(_task_reencrypt, tasks)
         for row in part
     ]

@@ -141,7 +141,12 @@ class ContestCode:
                 )
             return value
         if not marked:
-            return n  # a blank, allowed by min_marks = 0 (``one`` only: a party list always has its one mark)
+            if self.form == "list":
+                raise CrContestError(
+                    f"contest {contest.contest_id!r}: a blank party-list ballot has no number in this mode",
+                    code="invalid_choice",
+                )
+            return n  # a blank, allowed by min_marks = 0
         (index,) = marked
         if self.form == "one":
             return index

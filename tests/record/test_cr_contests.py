@@ -120,3 +120,13 @@ def test_counting_values_sorts_them_by_contest_and_region_and_counts_invalid_one
     assert count.invalid_by_region["abroad"]["party-list"] == 1
     with pytest.raises(CrContestError):
         count_values(layout, [*values, 0])  # not whole rows
+
+
+def test_a_blank_is_a_number_where_min_marks_allows_it() -> None:
+    president = build_preset("president").contest("president").model_copy(update={"min_marks": 0})
+    code = ContestCode.of(president)
+    assert code.bits == 5 and code.encode([]) == 18 and code.decode(18) == () and code.decode(19) is None
+    party_list = P2021.contest("party-list").model_copy(update={"min_marks": 0})
+    with pytest.raises(CrContestError) as e:
+        ContestCode.of(party_list).encode([])
+    assert e.value.code == "invalid_choice"

@@ -16,18 +16,19 @@ Prints ONE JSON document on stdout (progress on stderr). For every N (rows of wi
 
 The homomorphic path's per-ciphertext costs are measured in the same run for comparison: encrypting one selection
 with its 0/1 proof, and verifying that proof (`verify_zero_or_one`). Medians over ``--repeats``.
+
+``--dask-sizes 10000 100000 --workers 2`` adds ``dask``: per N, `crypto.shuffle_parallel` on a local Dask cluster
+(generators, shuffle + proof, verification, each once), and for N ≤ ``--one-process-max`` the one-process shuffle
+and verification of the same rows in the same run (generators already cached then). A size whose one-process
+figure is left out says so; nothing there is extrapolated.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import statistics
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,29 +36,18 @@ _BENCH_DIR = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _BENCH_DIR]
 sys.path.insert(0, str(_BENCH_DIR.parent))
 
+from bench._harness import dask_cluster, emit, load, log, machine, median_of, pin_one_core, timed, unpin  # noqa: E402
 from crypto.elgamal import ElGamalKeyPair, encrypt  # noqa: E402
 from crypto.group import Scalar  # noqa: E402
 from crypto.proofs import prove_zero_or_one, verify_zero_or_one  # noqa: E402
 from crypto.relations import relation_holds  # noqa: E402
 from crypto.shuffle import commitment_generators, shuffle, shuffle_relations, verify_shuffle  # noqa: E402
+from crypto.shuffle_parallel import generators_chunked, shuffle_chunked, verify_shuffle_chunked  # noqa: E402
 
 SCHEMA = "shailoo-bench-shuffle/1"
 #: Issue 16's aim: shuffle + proof, and verification, each at most 1 ms per ciphertext on one core.
 AIM_PER_CIPHERTEXT_S = 1e-3
 CONTEXT = b"\x42" * 32
-
-
-def _log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def _median(function: Callable[[], object], repeats: int) -> dict[str, Any]:
-    samples = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        samples.append(time.perf_counter() - start)
-    return {"median_s": statistics.median(samples), "min_s": min(samples), "repeats": repeats}
 
 
 def _one_by_one(context: bytes, key: Any, inputs: Any, outputs: Any, proof: Any) -> None:
@@ -67,18 +57,18 @@ def _one_by_one(context: bytes, key: Any, inputs: Any, outputs: Any, proof: Any)
 
 
 def bench_size(count: int, repeats: int, keys: ElGamalKeyPair) -> dict[str, Any]:
-    _log(f"N = {count}: encrypting inputs")
+    log(f"N = {count}: encrypting inputs")
     inputs = [(encrypt(keys.public, i % 7, Scalar.random()),) for i in range(count)]
     start = time.perf_counter()
     commitment_generators(count)
     generators_s = time.perf_counter() - start
-    _log(f"N = {count}: generators {generators_s:.2f} s; proving")
+    log(f"N = {count}: generators {generators_s:.2f} s; proving")
     results: list[Any] = []
-    prove = _median(lambda: results.append(shuffle(CONTEXT, keys.public, inputs)), repeats)
+    prove = median_of(lambda: results.append(shuffle(CONTEXT, keys.public, inputs)), repeats)
     outputs, _, proof = results[-1]
-    _log(f"N = {count}: verifying")
-    verify = _median(lambda: verify_shuffle(CONTEXT, keys.public, inputs, outputs, proof), repeats)
-    baseline = _median(lambda: _one_by_one(CONTEXT, keys.public, inputs, outputs, proof), max(1, repeats // 3))
+    log(f"N = {count}: verifying")
+    verify = median_of(lambda: verify_shuffle(CONTEXT, keys.public, inputs, outputs, proof), repeats)
+    baseline = median_of(lambda: _one_by_one(CONTEXT, keys.public, inputs, outputs, proof), max(1, repeats // 3))
     per = {
         "shuffle_prove": prove["median_s"] / count,
         "verify": verify["median_s"] / count,
@@ -118,8 +108,8 @@ def bench_homomorphic(keys: ElGamalKeyPair, repeats: int) -> dict[str, Any]:
         for ct, proof in made:
             verify_zero_or_one(CONTEXT, keys.public, ct, proof)
 
-    encrypt_prove = _median(encrypt_all, repeats)
-    verify = _median(verify_all, repeats)
+    encrypt_prove = median_of(encrypt_all, repeats)
+    verify = median_of(verify_all, repeats)
     return {
         "selections": count,
         "per_ciphertext_s": {
@@ -129,26 +119,68 @@ def bench_homomorphic(keys: ElGamalKeyPair, repeats: int) -> dict[str, Any]:
     }
 
 
+def bench_dask(count: int, workers: int, chunk: int, one_process_max: int, keys: ElGamalKeyPair) -> dict[str, Any]:
+    """`crypto.shuffle_parallel` on a local cluster of ``workers`` processes, against one process on the same rows."""
+    log(f"dask N = {count}: encrypting inputs")
+    inputs = [(encrypt(keys.public, i % 7, Scalar.random()),) for i in range(count)]
+    out: dict[str, Any] = {"rows": count, "width": 1, "workers": workers, "chunk": chunk, "load_before": load()}
+    unpin()
+    with dask_cluster(workers) as mapper:
+        out["generators_s"] = timed(lambda: generators_chunked(count, mapper, chunk))
+        log(f"dask N = {count}: generators {out['generators_s']:.1f} s; proving")
+        made: list[Any] = []
+        out["shuffle_prove_s"] = timed(
+            lambda: made.append(shuffle_chunked(CONTEXT, keys.public, inputs, mapper, chunk))
+        )
+        outputs, proof = made[-1]
+        log(f"dask N = {count}: shuffle + proof {out['shuffle_prove_s']:.1f} s; verifying")
+        out["verify_s"] = timed(
+            lambda: verify_shuffle_chunked(CONTEXT, keys.public, inputs, outputs, proof, mapper, chunk)
+        )
+    out["per_ciphertext_s"] = {"shuffle_prove": out["shuffle_prove_s"] / count, "verify": out["verify_s"] / count}
+    if count <= one_process_max:
+        pin_one_core()
+        log(f"dask N = {count}: the same on one process")
+        single: list[Any] = []
+        prove_s = timed(lambda: single.append(shuffle(CONTEXT, keys.public, inputs)))
+        outs, _, single_proof = single[-1]
+        verify_s = timed(lambda: verify_shuffle(CONTEXT, keys.public, inputs, outs, single_proof))
+        out["one_process"] = {"shuffle_prove_s": prove_s, "verify_s": verify_s}
+        out["speedup"] = {"shuffle_prove": prove_s / out["shuffle_prove_s"], "verify": verify_s / out["verify_s"]}
+    else:
+        out["one_process"] = f"not run at N = {count} (> --one-process-max {one_process_max})"
+    out["load_after"] = load()
+    log("dask result: " + json.dumps(out))  # kept on stderr too, in case a later, larger size does not finish
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="N = 20 and one repeat")
+    parser.add_argument("--dask-sizes", type=int, nargs="*", default=[])
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--chunk", type=int, default=1000)
+    parser.add_argument("--one-process-max", type=int, default=10_000)
+    parser.add_argument("--skip-one-core", action="store_true", help="only the homomorphic baseline and --dask-sizes")
     args = parser.parse_args(argv)
     sizes, repeats = ([20], 1) if args.quick else (args.sizes, args.repeats)
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    pin_one_core()
     keys = ElGamalKeyPair.generate()
-    report = {
+    started = time.perf_counter()
+    report: dict[str, Any] = {
         "schema": SCHEMA,
-        "machine": {"python": platform.python_version(), "platform": platform.platform(), "cores_used": 1},
-        "load_average_before": os.getloadavg(),
-        "shuffle": [bench_size(count, repeats, keys) for count in sizes],
+        "machine": machine(1),
+        "load_average_before": load()["load_average"],
+        "shuffle": [] if args.skip_one_core else [bench_size(count, repeats, keys) for count in sizes],
         "homomorphic_baseline": bench_homomorphic(keys, repeats),
-        "load_average_after": os.getloadavg(),
     }
-    json.dump(report, sys.stdout, indent=1)
-    print()
+    if args.dask_sizes:
+        report["dask"] = [bench_dask(n, args.workers, args.chunk, args.one_process_max, keys) for n in args.dask_sizes]
+    report["load_average_after"] = load()["load_average"]
+    report["wall_s"] = time.perf_counter() - started
+    emit(report)
     return 0
 
 

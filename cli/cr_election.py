@@ -49,10 +49,9 @@ from record.cr_board import (
     make_roster_post,
     roster_proof_context,
 )
+from record.cr_contests import ContestCode, Layout
 from record.cr_tally import (
     CrCount,
-    bits_by_contest,
-    mode_contests,
 )
 from record.lifecycle import ChannelsOpen, Close
 from record.register import sign_register_counts
@@ -69,6 +68,21 @@ WORKING = (1, 3)
 WITNESS_NAME = "observers.example/witness"
 
 
+def random_marks(choose: random.Random, code: ContestCode) -> tuple[int, ...]:
+    """A simulated voter's valid marks in one contest: one selection, or for a mark contest 1 to ``max_marks``
+    candidates (never "against all" with another mark)."""
+    contest = code.contest
+    n = len(contest.selections)
+    if code.form != "marks":
+        return (choose.randrange(n),)
+    against = contest.against_all_index()
+    candidates = [i for i in range(n) if i != against]
+    if against is not None and choose.randrange(8) == 0:
+        return (against,)
+    k = choose.randint(max(1, contest.min_marks), contest.max_marks)
+    return tuple(sorted(choose.sample(candidates, k)))
+
+
 def cr_manifest(
     preset: str,
     trustees: Sequence[TrusteeRosterEntry],
@@ -77,7 +91,7 @@ def cr_manifest(
     revoting: bool | None = None,
 ) -> Manifest:
     """The preset in the coercion-resistant mode with the trustee roster (2 of 3) and the registrar's key pinned
-    (its contests must be single-mark: `record.cr_tally.choice_bits`); ``revoting`` overrides the preset's
+    (every contest kind packs: `record.cr_contests`); ``revoting`` overrides the preset's
     ``policy.revoting_allowed`` (the last ballot of a credential counts, or the first)."""
     data = build_preset(preset).model_dump(mode="python")
     data["trustees"] = [t.model_dump() for t in trustees]
@@ -112,7 +126,9 @@ class CrElection:
     expected: dict[str, Counter[int]] = field(default_factory=dict)
     #: Each re-voter's (earlier, last) choices: with re-voting the later ballot supersedes the earlier (without it,
     #: the earlier counts and the later is dropped); ``expected`` holds the one that counts.
-    revotes: list[tuple[dict[str, int], dict[str, int]]] = field(default_factory=list)
+    revotes: list[tuple[dict[str, tuple[int, ...]], dict[str, tuple[int, ...]]]] = field(default_factory=list)
+    #: contest id → the spoilt ballots (a number naming no valid choice) the real voters cast in it.
+    expected_invalid: Counter[str] = field(default_factory=Counter)
     coerced: int = 0
     coercer_checks_passed: int = 0
     count: CrCount | None = None
@@ -130,15 +146,19 @@ def run_cr_election(
     voters: int = 8,
     coerced: int = 2,
     revoters: int = 1,
+    spoilt: int = 0,
     seed: int = 7,
     tamper: Tamper | None = None,
     exponent: ExponentSource = fresh_exponent,
     revoting: bool | None = None,
 ) -> CrElection:
-    """Run the election and write its export to ``path``. ``tamper(kind, payload)`` lets a test play a dishonest
-    server: it returns the payload to post (changed or not), or ``None`` to leave the entry out; ``exponent`` lets
-    it play trustees who choose their blinding exponents (`trustees.cr_in_process.ExponentSource`); ``revoting``
-    overrides the preset's ``policy.revoting_allowed`` (without re-voting a re-voter's FIRST ballot counts)."""
+    """Run the election and write its export to ``path``. The voters are spread over a few ballot styles (the first
+    two and the one with the fewest contests, so a padded row is exercised); the last ``spoilt`` of them cast, in
+    every contest that has one, a number naming no valid choice (`ContestCode.invalid_example`), which must count
+    as an invalid ballot of that contest. ``tamper(kind, payload)`` lets a test play a dishonest server: it returns
+    the payload to post (changed or not), or ``None`` to leave the entry out; ``exponent`` lets it play trustees who
+    choose their blinding exponents (`trustees.cr_in_process.ExponentSource`); ``revoting`` overrides the preset's
+    ``policy.revoting_allowed`` (without re-voting a re-voter's FIRST ballot counts)."""
     choose = random.Random(seed)  # noqa: S311 — the simulated voters' choices only; every protocol value comes from `secrets`
     stores = new_trustee_stores(CEREMONY)
     registrar, witness_key = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
@@ -174,18 +194,23 @@ def run_cr_election(
     joint, _ = run_key_ceremony(board, CEREMONY, stores)
     key = joint.joint_public_key
     checkpoint()
-    counts = dict.fromkeys((s.style_id for s in manifest.ballot_styles), 0)
-    counts[manifest.ballot_styles[0].style_id] = voters
+    layout = Layout.of(manifest)
+    all_styles = manifest.ballot_styles
+    used = list(
+        dict.fromkeys(
+            [*(s.style_id for s in all_styles[:2]), min(all_styles, key=lambda s: len(s.contest_ids)).style_id]
+        )
+    )
+    voter_styles = [used[i % len(used)] for i in range(voters)]
+    counts = dict.fromkeys((s.style_id for s in all_styles), 0)
+    for style_id in voter_styles:
+        counts[style_id] += 1
     append(EntryKind.REGISTER_COUNTS, sign_register_counts(registrar, manifest, counts).to_payload())
     base = election_base_hash(manifest, key, {})
     clock.set(utc_ms(manifest.dates.voting_opens))
     append(EntryKind.CHANNELS_OPEN, ChannelsOpen(("app",), base).to_payload())
 
-    style = manifest.ballot_styles[0]
-    bits = bits_by_contest(manifest, style.style_id)
-    contests = mode_contests(manifest)
-    selections = {c: len(manifest.contest(c).selections) for c in contests}
-    run.expected = {c: Counter() for c in contests}
+    run.expected = {c.contest_id: Counter() for c in manifest.contests}
 
     # Registration: the registrar posts Enc(S) and gives the device s with the designated-verifier proof.
     devices = []
@@ -198,17 +223,30 @@ def run_cr_election(
         verify_roster_credential(context, key, public_credential(secret), entry, Point.base_mul(device), proof)
         devices.append((position, secret, entry, device))
 
-    def cast(secret: Scalar, choice: dict[str, int]) -> None:
-        packed = {c: (choice[c], bits[c]) for c in contests}
+    def cast(secret: Scalar, style_id: str, packed: dict[str, tuple[int, int]]) -> None:
         append(
             EntryKind.CR_BALLOT,
-            create_cr_ballot(base, key, manifest.election_id, style.style_id, secret, packed).to_payload(),
+            create_cr_ballot(base, key, manifest.election_id, style_id, secret, packed).to_payload(),
         )
 
-    revoted: list[tuple[Scalar, dict[str, int]]] = []
-    late: list[tuple[Scalar, dict[str, int]]] = []
+    revoted: list[tuple[Scalar, str, dict[str, tuple[int, int]]]] = []
+    late: list[tuple[Scalar, str, dict[str, tuple[int, int]]]] = []
+
+    def marks_of(style_id: str) -> dict[str, tuple[int, ...]]:
+        return {c: random_marks(choose, layout.codes[c]) for c in manifest.ballot_style(style_id).contest_ids}
+
     for i, (position, secret, entry, device) in enumerate(devices):
-        real = {c: choose.randrange(selections[c]) for c in contests}
+        style_id = voter_styles[i]
+        marks = marks_of(style_id)
+        real = layout.encode_marks(style_id, marks)
+        invalid: list[str] = []
+        if i >= voters - spoilt:
+            for c, (_, b) in list(real.items()):
+                bad = layout.codes[c].invalid_example()
+                if bad is not None:
+                    real[c] = (bad, b)
+                    marks[c] = ()
+                    invalid.append(c)
         if i < coerced:
             # The coercer demands the credential: the device makes a fake s′ with a simulated proof for the same
             # roster entry; the coercer checks it like a real one and casts his choice with it.
@@ -217,26 +255,29 @@ def run_cr_election(
             proof = simulate_roster_credential(context, key, public_credential(fake), entry, device)
             verify_roster_credential(context, key, public_credential(fake), entry, Point.base_mul(device), proof)
             run.coercer_checks_passed += 1
-            coercers_choice = {c: (real[c] + 1) % selections[c] for c in contests}
+            coercers_choice = layout.encode_marks(style_id, marks_of(style_id))
             if i % 2 == 0:
-                cast(fake, coercers_choice)
+                cast(fake, style_id, coercers_choice)
             else:  # this coercer casts at the very end, after the voter's last ballot: it supersedes nothing of hers
-                late.append((fake, coercers_choice))
+                late.append((fake, style_id, coercers_choice))
+        counted, counted_invalid = marks, invalid
         if coerced <= i < coerced + revoters:
             # A re-voter first casts another choice; she changes her mind and votes again after everyone else:
             # her last ballot counts (credentials.md §5), the earlier one is superseded.
-            earlier = {c: (real[c] + 1) % selections[c] for c in contests}
-            cast(secret, earlier)
-            revoted.append((secret, real))
-            run.revotes.append((earlier, real))
-            counted = real if manifest.policy.revoting_allowed else earlier
+            earlier = marks_of(style_id)
+            cast(secret, style_id, layout.encode_marks(style_id, earlier))
+            revoted.append((secret, style_id, real))
+            run.revotes.append((earlier, marks))
+            if not manifest.policy.revoting_allowed:
+                counted, counted_invalid = earlier, []
         else:
-            cast(secret, real)
-            counted = real
-        for c in contests:
-            run.expected[c][counted[c]] += 1
-    for secret, real in [*revoted, *late]:
-        cast(secret, real)
+            cast(secret, style_id, real)
+        for c, marked in counted.items():
+            run.expected[c].update(marked)
+        for c in counted_invalid:
+            run.expected_invalid[c] += 1
+    for secret, style_id, packed in [*revoted, *late]:
+        cast(secret, style_id, packed)
 
     clock.set(utc_ms(manifest.dates.voting_closes))
     append(EntryKind.CLOSE, Close(manifest.election_id, board.size, utc_text(clock.now)).to_payload())

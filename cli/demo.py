@@ -57,13 +57,22 @@ def demo(
         ),
     ] = False,
     coerced: Annotated[int, typer.Option(min=0, help="Coerced voters (with --coercion-resistant)")] = 3,
+    spoilt: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Voters whose ballot holds, in every contest that has one, a number naming no valid choice (a "
+            "preference beyond the list, 'against all' with a preference, too many marks); counted invalid "
+            "(with --coercion-resistant)",
+        ),
+    ] = 0,
 ) -> None:
     """Run a complete verifiable election on this machine and explain each step."""
     if preset not in DEMO_PRESETS:
         raise typer.BadParameter(f"preset must be one of {', '.join(DEMO_PRESETS)}")
     console = Console()
     if coercion_resistant:
-        _coercion_resistant_demo(console, preset, voters, min(coerced, voters), out, seed)
+        _coercion_resistant_demo(console, preset, voters, min(coerced, voters), min(spoilt, voters), out, seed)
         return
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="shailoo-demo-") as tmp:
@@ -650,7 +659,9 @@ def _generate_issuer_key(bits: int) -> Any:
     return BlindRsaPrivateKey.generate(bits, insecure_allow_small_for_tests=bits < 3072)
 
 
-def _coercion_resistant_demo(console: Console, preset: str, voters: int, coerced: int, out: Path, seed: int) -> None:
+def _coercion_resistant_demo(
+    console: Console, preset: str, voters: int, coerced: int, spoilt: int, out: Path, seed: int
+) -> None:
     """``--coercion-resistant``: `cli.cr_election.run_cr_election`, then the verifier on its export."""
     from cli.cr_election import run_cr_election
     from crypto.errors import ShailooError
@@ -661,7 +672,13 @@ def _coercion_resistant_demo(console: Console, preset: str, voters: int, coerced
     revoters = min(2, voters - coerced)
     try:
         run = run_cr_election(
-            out / "board.jsonl", preset=preset, voters=voters, coerced=coerced, revoters=revoters, seed=seed
+            out / "board.jsonl",
+            preset=preset,
+            voters=voters,
+            coerced=coerced,
+            revoters=revoters,
+            spoilt=spoilt,
+            seed=seed,
         )
     except ShailooError as e:
         console.print(f"[red]This preset cannot run in the coercion-resistant mode: {e.message}[/red]")
@@ -684,8 +701,13 @@ def _coercion_resistant_demo(console: Console, preset: str, voters: int, coerced
     for contest_id, expected in run.expected.items():
         for index, counted in enumerate(result["counts"][contest_id]):
             if counted or expected[index]:
-                table.add_row(contest_id, str(index), str(expected[index]), str(counted))
+                selection = run.manifest.contest(contest_id).selections[index].selection_id
+                table.add_row(contest_id, selection, str(expected[index]), str(counted))
                 ok = ok and counted == expected[index]
+    for contest_id, invalid in result["invalid"].items():
+        if invalid or run.expected_invalid[contest_id]:
+            table.add_row(contest_id, "invalid", str(run.expected_invalid[contest_id]), str(invalid))
+            ok = ok and invalid == run.expected_invalid[contest_id]
     console.print(table)
     if not ok:
         console.print("[red]The counted choices differ from the real voters' last choices[/red]")

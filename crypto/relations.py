@@ -106,6 +106,11 @@ class RelationAccumulator:
                 self._add_term(weight * coefficient, point)
             self._add_term(-weight, relation.commitment)
 
+    def combination(self) -> tuple[int, list[tuple[int, Point]]]:
+        """(the coefficient of G, the merged terms) of the combination: what `holds` multiplies out, for a caller
+        that splits the multiplication (`crypto.shuffle_parallel`)."""
+        return self._generator % ORDER, [(self._scalars[k] % ORDER, point) for k, point in self._points.items()]
+
     def holds(self) -> bool:
         """True when the combination is the identity.
 

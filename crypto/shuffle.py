@@ -113,6 +113,21 @@ def commitment_generators(count: int) -> list[Point]:
     return _GENERATORS[:count]
 
 
+def cached_generator_count() -> int:
+    """How many generators h_i this process holds already."""
+    return len(_GENERATORS)
+
+
+def install_generators(start: int, points: Sequence[Point]) -> None:
+    """Add h_start … h_{start+len−1}, computed elsewhere (`crypto.shuffle_parallel`), to this process's cache.
+    ``start`` must be the cache's length (else nothing is added: another thread got there first)."""
+    if start + len(points) > MAX_ROWS:
+        raise ParameterError(f"a shuffle has at most {MAX_ROWS} rows")
+    with _GENERATORS_LOCK:
+        if len(_GENERATORS) == start:
+            _GENERATORS.extend(points)
+
+
 def random_permutation(count: int, source: RandomSource) -> list[int]:
     """A uniformly random permutation of range(count) (Fisher–Yates, draws from ``source``)."""
     permutation = list(range(count))

@@ -60,7 +60,8 @@ from mobile_api.schemas import (
 from record.ballot import BallotReveal, EncryptedBallot, SpoiledBallot, check_spoiled, create_ballot
 from record.cr_ballot import create_cr_ballot
 from record.cr_board import roster_proof_context
-from record.cr_tally import bits_by_contest, mode_contests
+from record.cr_contests import Layout
+from record.cr_tally import mode_contests
 
 #: The longest random delay (seconds) a connected client waits between its credential and its cast by default.
 DEFAULT_CAST_DELAY_MAX_SECONDS: Final = 120.0
@@ -485,11 +486,11 @@ class VoterClient:
         view = self.election()
         manifest = view.manifest
         style_id = manifest.ballot_styles[0].style_id
-        bits = bits_by_contest(manifest, style_id)
         contests = mode_contests(manifest)
         if sorted(choices) != contests:
             raise ClientError(f"a ballot of this mode chooses in {contests}", code="wrong_ballot_style")
-        packed = {c: (choices[c], bits[c]) for c in contests}
+        # Each contest's number (record.cr_contests): the index for a single mark, list + preference for a party list.
+        packed = Layout.of(manifest).encode_marks(style_id, {c: (choices[c],) for c in contests})
         ballot = create_cr_ballot(
             view.base_hash, view.joint_public_key, manifest.election_id, style_id, credential.secret, packed
         )

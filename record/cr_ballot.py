@@ -9,8 +9,8 @@ with its proof of knowledge, and one packed choice per contest. Producer beside 
 * the credential proof's context is ``H("cr-ballot/credential", B, JCS(ballot without "credential_proof"))``: the
   encrypted credential copied onto a ballot with other choices fails.
 
-`mix_rows` turns checked ballots into the rows a mix takes: (credential, one combined ciphertext per contest in
-contest-id order). Not yet a board entry kind: nothing posts or reads these on the board (credentials.md, "Not built").
+`mix_rows` turns checked ballots into the rows a mix takes: (credential, one ciphertext per slot of the election's
+`record.cr_contests.Layout`: each contest's combined packed ciphertext with its public cell part, or a pad).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from crypto.hashing import hash_fields
 from crypto.packed import PackedChoice, encrypt_packed, verify_packed
 from crypto.shuffle import Row
 from crypto.strict_json import Field, MalformedFieldError
+from record.cr_contests import Layout, mix_row
 from record.errors import RecordError
 
 CONTEST_TAG: Final = "cr-ballot/contest"
@@ -150,6 +151,13 @@ def check_cr_ballot(
         verify_packed(context, public_key, packed, bits_by_contest[contest_id])
 
 
-def mix_rows(ballots: Sequence[CrBallot]) -> list[Row]:
-    """(credential, combined ciphertext of each contest in contest-id order) per ballot: the mix's input."""
-    return [(b.credential, *(packed.combined() for _, packed in b.contests)) for b in ballots]
+def mix_rows(ballots: Sequence[CrBallot], layout: Layout, public_key: Point) -> list[Row]:
+    """Per ballot its `record.cr_contests.mix_row`: the credential, then one ciphertext per slot. `CrBallotError`
+    (``wrong_ballot_style``) for a ballot whose contests are not its style's."""
+    rows: list[Row] = []
+    for b in ballots:
+        if sorted(c for c, _ in b.contests) != sorted(layout.bits_of_style(b.style_id)):
+            raise CrBallotError("the ballot's contests are not its style's", code="wrong_ballot_style")
+        combined = {c: packed.combined() for c, packed in b.contests}
+        rows.append(mix_row(layout, public_key, b.style_id, b.credential, combined))
+    return rows

@@ -54,6 +54,7 @@ from crypto.shuffle import Row, rows_from_bytes, rows_to_bytes
 from crypto.strict_json import Field, MalformedFieldError
 from elections.manifest import Manifest
 from record.cr_ballot import CrBallot, mix_rows
+from record.cr_contests import Layout
 from record.errors import RecordError
 from record.mix import MixInput, rows_hash
 from record.trustee_posts import check_trustee_post, sign_trustee_post
@@ -190,26 +191,35 @@ def ballot_credentials(ballots: Sequence[Mapping[str, Any]]) -> list[Ciphertext]
     return [CrBallot.from_payload(b).credential for b in ballots]
 
 
-def _kept_rows(ballots: Sequence[Mapping[str, Any]], kept: Sequence[int]) -> tuple[Row, ...]:
+def _kept_rows(
+    ballots: Sequence[Mapping[str, Any]], kept: Sequence[int], layout: Layout, public_key: Point
+) -> tuple[Row, ...]:
     ascending = all(a < b for a, b in pairwise(kept))
     if not ascending or any(not 0 <= i < len(ballots) for i in kept):
         raise CrBoardError("the kept ballots are positions of the board's ballots, ascending", code="malformed")
-    return tuple(mix_rows([CrBallot.from_payload(ballots[i]) for i in kept]))
+    return tuple(mix_rows([CrBallot.from_payload(ballots[i]) for i in kept], layout, public_key))
 
 
-def ballot_mix_input(ballots: Sequence[Mapping[str, Any]], kept: Sequence[int]) -> dict[str, Any]:
+def ballot_mix_input(
+    ballots: Sequence[Mapping[str, Any]], kept: Sequence[int], layout: Layout, public_key: Point
+) -> dict[str, Any]:
     """The ``mix_input`` payload of this mode: the mix rows of the ``cr_ballot`` payloads at positions ``kept``
-    (`crypto.credentials.keep_last` of the order tags: the last ballot of each credential), in board order."""
-    return MixInput(_kept_rows(ballots, kept)).to_payload()
+    (`crypto.credentials.keep_last` of the order tags: the last ballot of each credential), in board order, in the
+    slots of the election's `record.cr_contests.Layout` under the joint key."""
+    return MixInput(_kept_rows(ballots, kept, layout, public_key)).to_payload()
 
 
 def check_ballot_mix_input(
-    mix_input: Mapping[str, Any], ballots: Sequence[Mapping[str, Any]], kept: Sequence[int]
+    mix_input: Mapping[str, Any],
+    ballots: Sequence[Mapping[str, Any]],
+    kept: Sequence[int],
+    layout: Layout,
+    public_key: Point,
 ) -> None:
     """Raise ``mix_input_not_of_ballots`` unless ``mix_input`` is exactly `ballot_mix_input` of the ballots and the
     kept positions (recomputed by the caller from the order tags)."""
     posted = MixInput.from_payload(mix_input)
-    if posted.which != "ballots" or not kept or posted.rows != _kept_rows(ballots, kept):
+    if posted.which != "ballots" or not kept or posted.rows != _kept_rows(ballots, kept, layout, public_key):
         raise CrBoardError(
             "the mix_input is not the rows of the last ballot of each credential, in board order",
             code="mix_input_not_of_ballots",

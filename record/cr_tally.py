@@ -22,9 +22,10 @@ the match tags (fresh exponents: an order tag never equals a match tag, `check_u
 dropped; no two mixed ballots share a tag (`tags_repeat` otherwise). The board shows which board ballots share a
 credential and how many mixed ballots were dropped, never which, nor which board ballot counted.
 
-A contest of this mode is single-mark: the packed value is the index of the chosen selection in
-``b = max(1, bit_length(len(selections) - 1))`` bits (`choice_bits`); a value naming no selection is an invalid
-ballot of that contest, as on paper.
+Every contest kind is a packed number (`record.cr_contests`: a selection index, a party list + preference, or a
+bit mask of marks); a number naming no valid choice is an invalid ballot of that contest, as on paper. The kept rows'
+slot values are decoded through the election's `record.cr_contests.Layout` (contest, region where the rules need it,
+choice) and counted; the rules engine makes the results with the per-region counts the 2021 list threshold needs.
 """
 
 from __future__ import annotations
@@ -52,8 +53,9 @@ from crypto.threshold import (
 )
 from elections.manifest import Contest, Manifest
 from elections.results import compute_results
-from elections.results_model import ContestTurnout, Turnout
+from elections.results_model import ContestTurnout, Figures, Turnout
 from record.cr_board import CrBoardError, read_payload, require_cr
+from record.cr_contests import ContestCode, Layout, SlotCount, count_values
 from record.trustee_posts import check_trustee_post, sign_trustee_post
 
 DECRYPTION_CONTEXT_TAG: Final = "cr/decryption-context"
@@ -62,13 +64,8 @@ _MAX_FIELD_BYTES: Final = 32 * 1024 * 1024
 
 
 def choice_bits(contest: Contest) -> int:
-    """Bits of a contest's packed choice in this mode (single-mark contests only)."""
-    if contest.max_marks != 1:
-        raise CrBoardError(
-            f"contest {contest.contest_id!r} allows {contest.max_marks} marks; this mode packs one",
-            code="unsupported_contest",
-        )
-    return max(1, (len(contest.selections) - 1).bit_length())
+    """Bits of a contest's packed choice in this mode (`record.cr_contests.ContestCode`)."""
+    return ContestCode.of(contest).bits
 
 
 def bits_by_contest(manifest: Manifest, style_id: str) -> dict[str, int]:
@@ -76,8 +73,8 @@ def bits_by_contest(manifest: Manifest, style_id: str) -> dict[str, int]:
 
 
 def mode_contests(manifest: Manifest) -> list[str]:
-    """The contests every ballot of this mode carries (one mixed list, so one row width): the first ballot style's,
-    sorted. Results are totals over the whole list (the mix hides regions)."""
+    """The first ballot style's contests, sorted (what the single-style voter client marks). A ballot of any style
+    is accepted: its contests are its own style's (`record.cr_ballot.check_cr_ballot`)."""
     return sorted(manifest.ballot_styles[0].contest_ids)
 
 
@@ -190,29 +187,25 @@ class CrCount:
     match: TagMatch
     counts: dict[str, list[int]]
     invalid: dict[str, int]
+    slots: SlotCount
 
 
-def count_choices(manifest: Manifest, contest_ids: Sequence[str], match: TagMatch, points: Sequence[Point]) -> CrCount:
-    """Decode each kept ballot's contests (row order = sorted contest ids) and count them; an undecodable or
-    out-of-range value is an invalid ballot of that contest."""
-    contests = [manifest.contest(c) for c in contest_ids]
-    counts = {c.contest_id: [0] * len(c.selections) for c in manifest.contests}
-    invalid = dict.fromkeys(counts, 0)
-    tables = {c.contest_id: DiscreteLogTable((1 << choice_bits(c)) - 1, 64) for c in contests}
-    width = len(contests)
-    if len(points) != width * len(match.kept):
-        raise CrBoardError("the decrypted choices are not one per kept ballot and contest", code="malformed")
+def count_choices(manifest: Manifest, match: TagMatch, points: Sequence[Point]) -> CrCount:
+    """Decode each kept ballot's slot values (`record.cr_contests.Layout.decode`) and count them; a value naming no
+    valid choice is an invalid ballot of its contest."""
+    layout = Layout.of(manifest)
+    if len(points) != layout.width * len(match.kept):
+        raise CrBoardError("the decrypted choices are not one per kept ballot and slot", code="malformed")
+    # 1,024 baby steps (cached per process): a 2021 list value (≤ 22,527) takes at most 22 giant steps.
+    tables = [DiscreteLogTable(layout.table_max(k), 1024) for k in range(layout.width)]
+    values = []
     for i, point in enumerate(points):
-        contest = contests[i % width]
         try:
-            value = tables[contest.contest_id].decode(point)
-        except DecryptionError:  # beyond the packed range (the proofs forbid it): invalid, as on paper
-            value = len(contest.selections)
-        if value < len(contest.selections):
-            counts[contest.contest_id][value] += 1
-        else:
-            invalid[contest.contest_id] += 1
-    return CrCount(match, counts, invalid)
+            values.append(tables[i % layout.width].decode(point))
+        except DecryptionError as e:  # the proofs and the public cell part forbid it: a broken decryption
+            raise CrBoardError(f"decrypted value {i} is beyond its slot", code="malformed") from e
+    slots = count_values(layout, values)
+    return CrCount(match, slots.counts, slots.invalid, slots)
 
 
 def cr_result_payload(
@@ -220,20 +213,35 @@ def cr_result_payload(
 ) -> dict[str, Any]:
     """The ``cr_result`` payload: ``ballots`` = every ``cr_ballot`` on the board, ``duplicates`` = the ``superseded``
     ones (a later ballot has their credential), ``unmatched`` = mixed ballots on no roster credential, ``kept`` =
-    those counted; counts and the rules engine's results on them (turnout: registered = the roster, took part = the
-    kept ballots)."""
-    kept = len(count.match.kept)
+    those counted; counts and the rules engine's results on them. Turnout per contest: registered = the roster (the
+    roster does not name styles, so at least the ballots that carried the contest), took part = the kept ballots
+    that carried it; per region (regional contests only) registered = took part, the roster naming no region."""
+    slots = count.slots
     turnout = Turnout(
         contests={
-            c: ContestTurnout(registered=max(roster, kept), took_part=kept, invalid=count.invalid[c])
+            c: ContestTurnout(
+                registered=max(roster, slots.took_part[c]),
+                took_part=slots.took_part[c],
+                invalid=slots.invalid[c],
+                by_region={
+                    r: Figures(
+                        registered=slots.took_part_by_region[r][c],
+                        took_part=slots.took_part_by_region[r][c],
+                        invalid=slots.invalid_by_region[r][c],
+                    )
+                    for r in slots.by_region
+                    if c in slots.by_region[r]
+                },
+            )
             for c in count.counts
         }
     )
-    results = compute_results(manifest, count.counts, turnout)
+    by_region = {r: counts for r, counts in slots.by_region.items() if counts}
+    results = compute_results(manifest, count.counts, turnout, counts_by_region=by_region or None)
     return {
         "election_id": manifest.election_id,
         "ballots": ballots,
-        "kept": kept,
+        "kept": len(count.match.kept),
         "unmatched": len(count.match.unmatched),
         "duplicates": superseded,
         "trustees": list(trustees),

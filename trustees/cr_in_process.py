@@ -36,6 +36,7 @@ from record.cr_board import (
     refuse_reused_keys,
     roster_mix_input,
 )
+from record.cr_contests import Layout
 from record.cr_tally import (
     CrCount,
     check_unlinkable,
@@ -46,7 +47,6 @@ from record.cr_tally import (
     last_ballots,
     make_decryption_post,
     match_from_tags,
-    mode_contests,
 )
 from record.mix import MixInput, ShufflePost, make_shuffle_post
 from trustees.errors import CeremonyError
@@ -140,7 +140,7 @@ def run_cr_tally(
     order_tags, _ = decrypt(ORDER, column)
     last = last_ballots(order_tags, revoting_allowed=manifest.policy.revoting_allowed)
     # 2. Mix the kept ballots (the mix input anyone recomputes from the ballots and the order tags) and the roster.
-    append(EntryKind.MIX_INPUT, ballot_mix_input(ballots, last.kept))
+    append(EntryKind.MIX_INPUT, ballot_mix_input(ballots, last.kept, Layout.of(manifest), key))
     rows: list[Row] = list(MixInput.from_payload(posted(EntryKind.MIX_INPUT)[-1]).rows)
     for position, t in enumerate(trustees):
         append(EntryKind.SHUFFLE, make_shuffle_post(t.identity, manifest, base_hash, key, t.index, position, rows))
@@ -172,7 +172,7 @@ def run_cr_tally(
     match = match_from_tags(tags, len(rows))
     # 4. Only the kept ballots' choices are decrypted.
     points, used = decrypt("choices", choice_ciphertexts(rows, match.kept))
-    count = count_choices(manifest, mode_contests(manifest), match, points)
+    count = count_choices(manifest, match, points)
     result = cr_result_payload(manifest, len(ballots), len(roster), count, used, superseded=len(last.superseded))
     append(EntryKind.CR_RESULT, result)
     return count, result

@@ -18,7 +18,7 @@ from elections.manifest import Manifest
 from observer.checks import Passed, check
 from observer.context import VerificationContext
 from observer.errors import CheckFailedError, CheckSkippedError
-from record.cr_ballot import CrBallot, CrBallotError, check_cr_ballot
+from record.cr_ballot import CrBallot, check_cr_ballot
 from record.cr_board import (
     ORDER,
     ballot_credentials,
@@ -30,9 +30,9 @@ from record.cr_board import (
     check_roster_mix_input,
     credential_column,
 )
+from record.cr_contests import Layout
 from record.cr_tally import (
     CrOrder,
-    bits_by_contest,
     check_cr_result,
     check_unlinkable,
     choice_ciphertexts,
@@ -41,7 +41,6 @@ from record.cr_tally import (
     cr_result_payload,
     last_ballots,
     match_from_tags,
-    mode_contests,
 )
 from record.mix import check_mix, list_of, require_mixed
 
@@ -121,13 +120,14 @@ def cr_ballots(ctx: VerificationContext) -> Passed:
         raise _fail("homomorphic ballots on a coercion-resistant board", ballots=homomorphic)
     indices = _indices(ctx, EntryKind.CR_BALLOT)
     payloads = [ctx.export.payload(i) for i in indices]
-    contests = mode_contests(manifest)
+    try:
+        layout = Layout.of(manifest)
+    except ShailooError as e:
+        raise _fail(f"the manifest's contests cannot be packed: {e.message}", code=e.code) from e
     for index, payload in zip(indices, payloads, strict=True):
         try:
             ballot = CrBallot.from_payload(payload)
-            if [c for c, _ in ballot.contests] != contests:
-                raise CrBallotError(f"not the mode's contests {contests}", code="wrong_ballot_style")
-            bits = bits_by_contest(manifest, ballot.style_id)
+            bits = layout.bits_of_style(ballot.style_id)
             check_cr_ballot(ballot, base, joint.joint_public_key, manifest.election_id, bits)
         except ShailooError as e:
             raise _fail(f"ballot entry {index} does not verify: {e.message}", code=e.code, entry_index=index) from e
@@ -149,7 +149,7 @@ def cr_ballots(ctx: VerificationContext) -> Passed:
         last = last_ballots(order_tags, revoting_allowed=manifest.policy.revoting_allowed)
         if not inputs:
             raise CheckSkippedError(f"{len(indices)} ballots verify, {len(last.kept)} to mix; no mix_input yet")
-        check_ballot_mix_input(ctx.export.payload(inputs[0]), payloads, last.kept)
+        check_ballot_mix_input(ctx.export.payload(inputs[0]), payloads, last.kept, layout, joint.joint_public_key)
     except ShailooError as e:
         if not inputs and e.code in ("not_blinded", "not_decrypted"):
             raise CheckSkippedError(f"{len(indices)} ballots verify; order tags in progress: {e.message}") from e
@@ -201,7 +201,6 @@ def cr_result(ctx: VerificationContext) -> Passed:
     decryptions = _indices(ctx, EntryKind.CR_DECRYPTION)
     posts = [ctx.export.payload(i) for i in decryptions]
     shares = dict(enumerate(joint.public_shares, start=1))
-    contests = mode_contests(manifest)
     tag_cts = [*blinded.ballots, *blinded.roster]
     evidence: dict[str, Any] = {"cr_result": results[0] if results else None, "cr_decryption": decryptions}
     try:
@@ -218,7 +217,7 @@ def cr_result(ctx: VerificationContext) -> Passed:
         match = match_from_tags(tags, len(rows))
         choice_cts = choice_ciphertexts(rows, match.kept)
         points, trustees = combine(manifest, base, shares, "choices", choice_cts, posts)
-        count = count_choices(manifest, contests, match, points)
+        count = count_choices(manifest, match, points)
         expected = cr_result_payload(manifest, ballots, len(roster), count, trustees, superseded=order.superseded)
         check_cr_result(manifest, ctx.export.payload(results[0]), expected)
     except ShailooError as e:

@@ -8,9 +8,10 @@ from hypothesis import strategies as st
 
 from crypto.dlog import DiscreteLogTable
 from crypto.elgamal import ElGamalKeyPair, decrypt_to_point, encrypt
-from crypto.errors import InvalidProofError, ParameterError
+from crypto.errors import InvalidProofError, NonCanonicalError, ParameterError
 from crypto.group import Scalar
 from crypto.packed import (
+    BitProof,
     PackedChoice,
     decode_party_list,
     encode_party_list,
@@ -28,9 +29,27 @@ BITS = sum(party_list_bits(PARTIES, POSITIONS))
 TABLE = DiscreteLogTable(1 << BITS, 64)
 
 
-def test_the_2021_ballot_needs_eleven_bits_and_about_three_kilobytes() -> None:
+def test_the_2021_ballot_needs_eleven_bits_and_about_two_kilobytes() -> None:
     assert BITS == 11
-    assert len(encrypt_packed(CONTEXT, KEYS.public, 0, BITS).to_bytes()) == 2 + 11 * 294 == 3236
+    assert len(encrypt_packed(CONTEXT, KEYS.public, 0, BITS).to_bytes()) == 2 + 11 * (66 + 128) == 2136
+
+
+def test_a_bit_proof_whose_challenges_do_not_sum_to_the_hash_is_refused() -> None:
+    # The simulator's freedom: any (c_j, s_j) gives consistent commitments; only c0 + c1 = H(...) binds them.
+    packed = encrypt_packed(CONTEXT, KEYS.public, 5, BITS)
+    first = packed.proofs[0]
+    shifted = BitProof(first.c0 + 1, first.c1 - 1, first.s0, first.s1)  # same sum, other split
+    for forged_proof in (BitProof(first.c0 + 1, first.c1, first.s0, first.s1), shifted):
+        forged = PackedChoice(packed.ciphertexts, (forged_proof, *packed.proofs[1:]))
+        with pytest.raises(InvalidProofError):
+            verify_packed(CONTEXT, KEYS.public, forged, BITS)
+
+
+def test_a_bit_proof_scalar_at_or_above_the_order_is_refused() -> None:
+    data = bytearray(encrypt_packed(CONTEXT, KEYS.public, 5, BITS).to_bytes())
+    data[2 + 66 : 2 + 66 + 32] = b"\xff" * 32
+    with pytest.raises(NonCanonicalError):
+        PackedChoice.from_bytes(bytes(data))
 
 
 @settings(max_examples=20, deadline=None)

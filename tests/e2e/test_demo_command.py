@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
+from cli.demo import DEMO_PRESETS
 from cli.main import app
 
 
@@ -35,11 +37,30 @@ def test_shailoo_demo_coercion_resistant_counts_the_real_choices_and_verifies(tm
     assert all(statuses[n] == "pass" for n in (45, 46, 47, 48, 49)), statuses
 
 
-def test_shailoo_demo_coercion_resistant_refuses_a_multi_mark_preset(tmp_path: Path) -> None:
-    args = ["demo", "--coercion-resistant", "--preset", "parliament-2021", "--voters", "2", "--out", str(tmp_path)]
-    result = CliRunner().invoke(app, args)
-    assert result.exit_code == 2, result.output
-    assert "cannot run in the coercion-resistant mode" in result.output
+@pytest.mark.parametrize("preset", DEMO_PRESETS)
+def test_shailoo_demo_coercion_resistant_runs_every_preset(tmp_path: Path, preset: str) -> None:
+    # Every contest kind packs (record.cr_contests): the 2021 list + preference as one 11-bit number, the village's
+    # marks as a bit mask; the voters are spread over several ballot styles (one with a padded row).
+    args = ["demo", "--coercion-resistant", "--preset", preset, "--voters", "4", "--coerced", "1"]
+    result = CliRunner().invoke(app, [*args, "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "The counted choices equal the real voters' choices" in result.output
+    report = json.loads((tmp_path / "verification.json").read_text())
+    assert report["passed"] is True
+
+
+def test_shailoo_demo_coercion_resistant_counts_an_invalid_combination_as_invalid(tmp_path: Path) -> None:
+    # The spoilt voter's party-list number is "against all" with a preference — inside the proved 11 bits, invalid
+    # on paper — and her district number names no candidate: each counts as an invalid ballot of its contest.
+    args = ["demo", "--coercion-resistant", "--preset", "parliament-2021", "--voters", "4", "--coerced", "1"]
+    result = CliRunner().invoke(app, [*args, "--spoilt", "1", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    posted = [json.loads(line) for line in (tmp_path / "board.jsonl").read_text().splitlines()]
+    cr_result = next(e["payload"] for e in posted if e.get("kind") == "cr_result")
+    assert cr_result["invalid"]["party-list"] == 1
+    assert sum(cr_result["invalid"].values()) == 2  # the list and the spoilt voter's district
+    assert sum(cr_result["counts"]["party-list"]) == 3  # the three other real voters
+    assert json.loads((tmp_path / "verification.json").read_text())["passed"] is True
 
 
 def test_a_slow_decryption_does_not_date_the_ballots_after_the_close(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -34,6 +34,7 @@ from record.cr_ballot import (
     credential_context,
     mix_rows,
 )
+from record.cr_contests import Cell, Layout
 from record.mix import MixInput, ShufflePost, check_mix, make_shuffle_post, require_mixed
 from record.trustee_posts import identity_public_hex
 
@@ -47,11 +48,14 @@ LISTS = [54] * 21
 PARTIES, POSITIONS = 21, 54
 BITS = {"party-list": sum(party_list_bits(PARTIES, POSITIONS))}
 MIXERS = [Ed25519PrivateKey.from_private_bytes(bytes([40 + i]) * 32) for i in range(3)]
+#: The 2021 ballot's slots; the ballots here are of the style abroad (the party list only, its second slot a pad).
+LAYOUT = Layout.of(build_preset("parliament-2021"))
+STYLE = "s-abroad"
 
 
 def _vote(secret: Scalar, party: int, preference: int) -> CrBallot:
     value = encode_party_list(party, preference, PARTIES, POSITIONS)
-    return create_cr_ballot(BASE, K, ELECTION, "style-1", secret, {"party-list": (value, BITS["party-list"])})
+    return create_cr_ballot(BASE, K, ELECTION, STYLE, secret, {"party-list": (value, BITS["party-list"])})
 
 
 def _manifest() -> Manifest:
@@ -76,7 +80,7 @@ def test_an_encrypted_credential_copied_onto_other_choices_is_refused() -> None:
     # that credential (the choice proofs need only the ciphertext): only the credential proof's binding catches it.
     victim = _vote(Scalar(5), 3, 7)
     value = encode_party_list(9, 0, PARTIES, POSITIONS)
-    context = contest_context(BASE, ELECTION, "style-1", "party-list", victim.credential)
+    context = contest_context(BASE, ELECTION, STYLE, "party-list", victim.credential)
     forged = replace(victim, contests=(("party-list", encrypt_packed(context, K, value, BITS["party-list"])),))
     with pytest.raises(InvalidProofError):
         check_cr_ballot(forged, BASE, K, ELECTION, BITS)
@@ -90,7 +94,7 @@ def test_a_choice_copied_onto_another_encrypted_credential_is_refused() -> None:
     credential = encrypt_credential(K, secret, nonce)
     unsigned = {**victim.unsigned(), "credential": credential.to_bytes().hex()}
     proof = prove_credential_knowledge(credential_context(BASE, unsigned), K, credential, secret, nonce)
-    forged = CrBallot(ELECTION, "style-1", credential, proof, victim.contests)
+    forged = CrBallot(ELECTION, STYLE, credential, proof, victim.contests)
     with pytest.raises(InvalidProofError):
         check_cr_ballot(forged, BASE, K, ELECTION, BITS)
 
@@ -128,7 +132,7 @@ def test_a_whole_tally_counts_the_real_voters_and_drops_the_coercers_ballot() ->
             current = list(ShufflePost.from_payload(post).outputs)
         return list(require_mixed(check_mix(manifest, BASE, K, mix_input, posts)))
 
-    ballot_rows = mixed(mix_rows(ballots))
+    ballot_rows = mixed(mix_rows(ballots, LAYOUT, K))
     roster_rows = mixed([(e,) for e in roster])
 
     # Tags: two trustees blind every credential in turn, each with its proof; then trustees 1 and 3 (2 of 3) decrypt
@@ -156,7 +160,12 @@ def test_a_whole_tally_counts_the_real_voters_and_drops_the_coercers_ballot() ->
 
     match = match_tags(tags(ballot_rows), tags(roster_rows))
     assert len(match.kept) == 3 and len(match.unmatched) == 1
-    table = DiscreteLogTable(1 << BITS["party-list"], 64)
+    table = DiscreteLogTable(LAYOUT.table_max(0), 64)
     choices = decrypt([ballot_rows[i][1] for i in match.kept])
-    votes = Counter(decode_party_list(table.decode(point), LISTS, POSITIONS) for point in choices)
+    # Each slot value is the choice plus the public cell part (contest, region abroad); the pad decrypts to 0.
+    values = [table.decode(point) for point in choices]
+    assert {LAYOUT.decode(0, v)[0] for v in values} == {Cell("party-list", "abroad")}  # type: ignore[index]
+    mask = (1 << LAYOUT.slot_bits[0]) - 1
+    votes = Counter(decode_party_list(v & mask, LISTS, POSITIONS) for v in values)
     assert votes == Counter({(4, 2): 1, (4, 0): 1, (21, 0): 1})
+    assert all(point.is_identity() for point in decrypt([ballot_rows[i][2] for i in match.kept]))

@@ -30,7 +30,7 @@ from record.cr_board import (
     make_roster_post,
 )
 from record.trustee_posts import sign_trustee_post
-from tests.record.test_cr_ballot import _POLYNOMIAL, BASE, MIXERS, K, _manifest, _vote
+from tests.record.test_cr_ballot import _POLYNOMIAL, BASE, LAYOUT, MIXERS, K, _manifest, _vote
 
 REGISTRAR = Ed25519PrivateKey.from_private_bytes(b"\x33" * 32)
 EXPONENTS = {1: Scalar(0x1111), 2: Scalar(0x2222), 3: Scalar(0x3333)}
@@ -90,12 +90,14 @@ def test_the_roster_needs_the_coercion_resistant_mode() -> None:
 
 def test_the_mix_input_is_the_kept_ballots_rows_in_board_order() -> None:
     ballots = [_vote(Scalar(100 + i), 3, i).to_payload() for i in range(3)]
-    mix_input = ballot_mix_input(ballots, [0, 1, 2])
-    check_ballot_mix_input(mix_input, ballots, [0, 1, 2])
+    mix_input = ballot_mix_input(ballots, [0, 1, 2], LAYOUT, K)
+    check_ballot_mix_input(mix_input, ballots, [0, 1, 2], LAYOUT, K)
     # A mix input that omits a ballot, repeats one, or swaps the order is not the ballots'.
     for forged in (ballots[:2], [ballots[0], *ballots[:2]], [ballots[1], ballots[0], ballots[2]]):
         with pytest.raises(CrBoardError, match="last ballot of each credential") as e:
-            check_ballot_mix_input(ballot_mix_input(forged, range(len(forged))), ballots, [0, 1, 2])
+            check_ballot_mix_input(
+                ballot_mix_input(forged, range(len(forged)), LAYOUT, K), ballots, [0, 1, 2], LAYOUT, K
+            )
         assert e.value.code == "mix_input_not_of_ballots"
 
 
@@ -105,15 +107,15 @@ def test_the_mix_input_of_a_re_vote_is_the_last_ballot_and_no_other() -> None:
     order_tags = [Point.base_mul(100 + i % 2) for i in range(3)]
     kept = keep_last(order_tags).kept
     assert kept == (1, 2)
-    check_ballot_mix_input(ballot_mix_input(ballots, kept), ballots, kept)
+    check_ballot_mix_input(ballot_mix_input(ballots, kept, LAYOUT, K), ballots, kept, LAYOUT, K)
     # The earlier ballot mixed instead of the last, both mixed, or the whole board mixed: refused.
     for forged in ([0, 1], [0, 1, 2], [1]):
         with pytest.raises(CrBoardError) as e:
-            check_ballot_mix_input(ballot_mix_input(ballots, forged), ballots, kept)
+            check_ballot_mix_input(ballot_mix_input(ballots, forged, LAYOUT, K), ballots, kept, LAYOUT, K)
         assert e.value.code == "mix_input_not_of_ballots"
     # Kept positions out of range or not ascending are malformed, never read.
-    assert _code(lambda: ballot_mix_input(ballots, [2, 1])) == "malformed"
-    assert _code(lambda: ballot_mix_input(ballots, [1, 3])) == "malformed"
+    assert _code(lambda: ballot_mix_input(ballots, [2, 1], LAYOUT, K)) == "malformed"
+    assert _code(lambda: ballot_mix_input(ballots, [1, 3], LAYOUT, K)) == "malformed"
 
 
 def _order_chain(column: list[Ciphertext], trustees: list[int], exponents: dict[int, Scalar]) -> list[dict[str, Any]]:

@@ -12,11 +12,13 @@ from typing import Any
 import pytest
 
 from cli.cr_election import run_cr_election
-from crypto.group import Scalar
+from crypto.group import Point, Scalar
 from crypto.shuffle import rows_from_bytes
 from observer.report import Status
 from observer.verify import verify
+from elections.manifest import Manifest
 from record.cr_board import CrBoardError, ballot_mix_input
+from record.cr_contests import Layout
 from record.mix import MixInput
 from trustees.cr_in_process import ExponentSource, WorkingTrustee
 
@@ -79,14 +81,21 @@ def test_a_mix_input_keeping_a_re_voters_earlier_ballot_fails_check_47(tmp_path:
     # A dishonest server mixes the re-voter's earlier ballot instead of her last (the rest of the tally follows it
     # faithfully, so her earlier choice would be counted): the mix input is not the last ballot of each credential.
     ballots: list[dict[str, Any]] = []
+    layouts: list[Layout] = []
+    # The president preset's styles all carry the one contest, so no row is padded and the joint key (used only
+    # for padding) does not enter the rows: the honest input below is recomputed with a stand-in key.
+    stand_in_key = Point.base_mul(Scalar(1))
 
     def earlier_instead_of_last(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+        if kind == "manifest":
+            layouts.append(Layout.of(Manifest.from_dict(payload["manifest"])))
         if kind == "cr_ballot":
             ballots.append(payload)
         if kind != "mix_input" or payload.get("list") == "roster":
             return payload
-        assert payload == ballot_mix_input(ballots, [0, 1, 2, 4, 5, 6, 7])  # the honest input: 3 superseded by 6
-        return ballot_mix_input(ballots, [0, 1, 2, 3, 4, 5, 7])
+        honest = ballot_mix_input(ballots, [0, 1, 2, 4, 5, 6, 7], layouts[0], stand_in_key)
+        assert payload == honest  # the honest input: 3 superseded by 6
+        return ballot_mix_input(ballots, [0, 1, 2, 3, 4, 5, 7], layouts[0], stand_in_key)
 
     report = _report(tmp_path, earlier_instead_of_last)
     assert _failed(report, 47).evidence["code"] == "mix_input_not_of_ballots"

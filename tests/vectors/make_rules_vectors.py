@@ -359,6 +359,13 @@ def _party_lists() -> list[Case]:
     )
     m = list_election(["m" * 10] * 3, seats=10, rules=PLAIN)
     add(
+        "list_remainder_tie_more_votes",
+        "equal remainders (0.5): more votes before ballot order",
+        m,
+        {"s-north": list_counts(m, {"p1": 6000, "p2": 1500, "p3": 2500})},
+        turnout(10_000),
+    )
+    add(
         "list_threshold_boundary",
         "exactly 5 % passes, 4.99 % fails",
         m,

@@ -2,8 +2,8 @@
 
 Each mutation changes one byte of one value (an entry's proof, signature, key, share or count, a tree head, a
 cosignature) — or moves a seat in the published results and re-hashes them — in an exported record, keeps the
-line canonical JSON, and expects: the named check fails, and its evidence names the entry (or tree head) that was changed. An altered entry also breaks the log's promise, so
-check 1 must name the same entry index.
+line canonical JSON, and expects: the named check fails, and its evidence names the entry (or tree head) that
+was changed. An altered entry also breaks the log's promise, so check 1 must name the same entry index.
 """
 
 from __future__ import annotations

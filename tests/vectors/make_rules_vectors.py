@@ -519,6 +519,43 @@ def _party_lists() -> list[Case]:
     return out
 
 
+def _tally_turnout(manifest: Manifest, groups: list[dict[str, Any]], registered: Mapping[str, int]) -> Turnout:
+    """The turnout of results.md §2 from tally groups (``members`` of a merged cell as ``[style, ballots]``)."""
+    tally = EncryptedTally(
+        election_id=manifest.election_id,
+        ballots_counted=sum(g["ballots"] for g in groups),
+        styles=tuple(TallyGroup(g["key"], g["ballots"], (), tuple(map(tuple, g["members"]))) for g in groups),
+        precincts=(),
+    )
+    return turnout_from_tally(manifest, tally, registered)
+
+
+def _merged_cells() -> list[Case]:
+    """Turnout and results from a tally with merged cells of small styles (record.md §2.11, "Small cells")."""
+    m = list_election(["m" * 30] * 2, seats=30, rules=JK2021_RULES)
+    groups = [
+        {"key": "s-north", "ballots": 4496, "members": []},
+        {"key": "nation", "ballots": 4004, "members": [["s-naryn", 4], ["s-south", 4000]]},
+    ]
+    registered = {"north": 12_000, "south": 9_000, "naryn": 2}
+    counts = {
+        "s-north": {"c": list_counts(m, {"p1": 2500, "p2": 1996})},
+        "nation": {"c": list_counts(m, {"p1": 3003, "p2": 1001})},
+    }
+    figures = _tally_turnout(m, groups, registered)
+    return [
+        _case(
+            "cells_nation_turnout",
+            "a nation cell: its members' ballots in their regions' turnout, both regions suppressed",
+            m,
+            counts,
+            figures,
+            tally_groups=groups,
+            registered_by_region=registered,
+        )
+    ]
+
+
 def _official() -> list[Case]:
     out = []
     # JK 2015: 14 lists stood; the six that passed, with their published votes.
@@ -577,13 +614,7 @@ def _presets() -> list[Case]:
                     vector.append(v)
                     left -= v
                 counts[style.style_id][contest_id] = vector
-        tally = EncryptedTally(
-            election_id=m.election_id,
-            ballots_counted=sum(g["ballots"] for g in groups),
-            styles=tuple(TallyGroup(g["key"], g["ballots"], ()) for g in groups),
-            precincts=(),
-        )
-        figures = turnout_from_tally(m, tally, registered)
+        figures = _tally_turnout(m, groups, registered)
         out.append(
             _case(
                 f"preset_{name}",
@@ -601,7 +632,7 @@ def _presets() -> list[Case]:
 def build_vectors() -> dict[str, Any]:
     return {
         "description": __doc__,
-        "cases": [*_candidates(), *_referendums(), *_party_lists(), *_official(), *_presets()],
+        "cases": [*_candidates(), *_referendums(), *_party_lists(), *_merged_cells(), *_official(), *_presets()],
     }
 
 

@@ -372,6 +372,14 @@ def _party_lists() -> list[Case]:
         {"s-north": list_counts(m, {"p1": 6000, "p2": 500, "p3": 499})},
         turnout(10_000),
     )
+    huge = 9_000_000_000_000_961  # below 2^53; floats round 450,000,000,000,048 × 10000 up to 500 × huge
+    add(
+        "list_threshold_boundary_huge",
+        "one vote short of 5 % of 9·10^15: fails, though floats would round it to a pass",
+        m,
+        {"s-north": list_counts(m, {"p1": huge - 1 - (huge - 1) // 20, "p2": 0, "p3": (huge - 1) // 20})},
+        turnout(huge, registered=huge),
+    )
     m = list_election(["m" * 10] * 2, seats=10, rules=PLAIN)
     add(
         "list_invalid_in_base",

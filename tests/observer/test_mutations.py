@@ -1,9 +1,9 @@
 """Flip one byte anywhere that matters and the verifier fails at the check that names it.
 
 Each mutation changes one byte of one value (an entry's proof, signature, key, share or count, a tree head, a
-cosignature) in an exported record, keeps the line canonical JSON, and expects: the named check fails, and its
-evidence names the entry (or tree head) that was changed. An altered entry also breaks the log's promise, so
-check 1 must name the same entry index.
+cosignature) — or moves a seat in the published results and re-hashes them — in an exported record, keeps the
+line canonical JSON, and expects: the named check fails, and its evidence names the entry (or tree head) that
+was changed. An altered entry also breaks the log's promise, so check 1 must name the same entry index.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from crypto.canonical import record_hash
 from observer.report import Status
 from observer.verify import verify
 from tests.observer.election import BuiltElection, flip_hex_byte, read_lines, write_lines
@@ -28,6 +29,19 @@ def _entry(lines: list[Line], index: int) -> Line:
 
 def _contest_hex(payload: Line) -> None:
     payload["contests"][0]["encrypted"] = flip_hex_byte(payload["contests"][0]["encrypted"], 40)
+
+
+def _move_a_seat(payload: Line) -> None:
+    """Give the first contest's seat to another candidate and re-hash the results, so only recomputing the
+    results and seats from the counts (check 43's rules engine) can tell; the hash alone cannot."""
+    contest = payload["results"]["contests"][0]
+    holder = contest["elected"][0] if contest["elected"] else None
+    other = next(c["candidate_id"] for c in contest["candidates"] if c["candidate_id"] != holder)
+    contest["elected"] = [other]
+    for c in contest["candidates"]:
+        c["elected"] = c["candidate_id"] == other
+        c["seat_reason"] = "majority" if c["elected"] else None
+    payload["results_hash"] = record_hash("result", payload["results"]).hex()
 
 
 MUTATIONS: dict[str, tuple[str, int, Callable[[Line], None]]] = {
@@ -110,6 +124,14 @@ MUTATIONS: dict[str, tuple[str, int, Callable[[Line], None]]] = {
         ),
     ),
     "results_hash": ("result", 0, lambda p: p.__setitem__("results_hash", flip_hex_byte(p["results_hash"], 5))),
+    "results_seat_moved": ("result", 0, _move_a_seat),
+    "results_turnout": (
+        "result",
+        0,
+        lambda p: p["turnout"]["contests"]["president"].__setitem__(
+            "registered", p["turnout"]["contests"]["president"]["registered"] + 1
+        ),
+    ),
 }
 
 EXPECTED_CHECK = {
@@ -130,6 +152,8 @@ EXPECTED_CHECK = {
     "decryption_share_byte": 41,
     "result_count": 42,
     "results_hash": 43,
+    "results_seat_moved": 43,
+    "results_turnout": 43,
 }
 
 

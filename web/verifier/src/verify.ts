@@ -8,6 +8,7 @@ import { everyBallot, spoiledBallots } from "./checks/ballot.js";
 import { distinctBallots, weeding } from "./checks/ballots.js";
 import { merkleLog, phases, treeHeads, witnesses } from "./checks/log.js";
 import { batchChains, deviceKeys, reconciliation } from "./checks/precinct.js";
+import { results } from "./checks/results.js";
 import { aggregation, combination, decryptionShares, eligibility } from "./checks/tally.js";
 import { votingWindow } from "./checks/window.js";
 import { complaints, jointKey, trusteeCommitments } from "./checks/ceremony.js";
@@ -70,7 +71,7 @@ export const CHECKS: [number, string, string, CheckFn][] = [
   [40, "tally", "Aggregation: the encrypted tally is the sum of the counted ballots", aggregation],
   [41, "tally", "Every decryption share and its Chaum–Pedersen proof", decryptionShares],
   [42, "tally", "Combination of k shares and the discrete logs of the published counts", combination],
-  [43, "tally", "Results and seats recomputed by the rules engine", notImplemented],
+  [43, "tally", "Results and seats recomputed by the rules engine", results],
   [
     44,
     "tally",

@@ -162,6 +162,7 @@ def build_election(
     mixing_required: int | None = None,
     annul: Sequence[str] = (),
     tally_ignores_annulments: bool = False,
+    voter_keys: dict[str, Ed25519PrivateKey] | None = None,
 ) -> BuiltElection:
     """Run the whole election on an in-memory board and write its export to ``path``.
 
@@ -266,6 +267,8 @@ def build_election(
         key = Ed25519PrivateKey.generate()
         pub = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
         prefix, signature = issue_credential(private[style], manifest.election_id, style, pub)
+        if voter_keys is not None:
+            voter_keys[pub.hex()] = key
         people.append(Voter(style, key, prefix, signature, secrets.token_hex(32)))
 
     def cast(voter: Voter, choice: int, *, spoil: bool = False) -> None:

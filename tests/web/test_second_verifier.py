@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import secrets
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -27,9 +28,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 import tests.observer.election as election_module
+from crypto import signing
+from crypto.group import ORDER
 from crypto.threshold import DecryptionShare
 from observer.context import VerifyOptions, WitnessPin
 from observer.verify import verify
+from record.ballot import SIGNATURE_TAG, ballot_canonical_json
 from record.window import utc_ms, utc_text
 from tests.observer.election import (
     BuiltElection,
@@ -396,3 +400,50 @@ def test_both_verifiers_fail_a_false_decryption_share(
     assert statuses[1] == "pass"  # the log is intact: only the shares are false
     assert statuses[41] == "fail"
     assert statuses[42] == "skipped"
+
+
+# The responses v_0, v_1 of the first selection's 0/1 proof in an encrypted contest (docs/spec/crypto.md §7.4, §8):
+# after the 13-byte header and the selection's ciphertext (66), its commitments (4 × 33) and the challenge c_0 (32).
+_V0 = 13 + 66 + 4 * 33 + 32
+
+
+def _forge_cancelling_proof(encrypted: str) -> str:
+    """v_0 + δ and v_1 − δ: each branch's two equations are off by ±δ·G and ±δ·K, which cancel in an unweighted sum
+    of all equations; only per-equation random weights (or one-by-one checks) catch it."""
+    data = bytearray(bytes.fromhex(encrypted))
+    delta = 1 + secrets.randbelow(ORDER - 1)
+    v0 = int.from_bytes(data[_V0 : _V0 + 32], "big")
+    v1 = int.from_bytes(data[_V0 + 32 : _V0 + 64], "big")
+    data[_V0 : _V0 + 32] = ((v0 + delta) % ORDER).to_bytes(32, "big")
+    data[_V0 + 32 : _V0 + 64] = ((v1 - delta) % ORDER).to_bytes(32, "big")
+    return data.hex()
+
+
+def test_both_verifiers_name_the_one_ballot_with_a_forged_proof_under_a_valid_signature(
+    ts_cli: Path, tmp_path: Path
+) -> None:
+    """Check 20 batches every ballot's proofs (web/verifier/src/checks/ballot_batch.ts): a proof forged so that its
+    errors cancel, in one ballot among many, re-signed by its credential (the server posted it as is), fails check
+    20 in both verifiers, naming that ballot alone; its log, signatures and everything else are intact."""
+    keys: dict[str, Ed25519PrivateKey] = {}
+    seen = [0]
+
+    def forge(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+        if kind != "ballot":
+            return payload
+        seen[0] += 1
+        if seen[0] != 5:
+            return payload
+        contests = [dict(c) for c in payload["contests"]]
+        contests[0]["encrypted"] = _forge_cancelling_proof(contests[0]["encrypted"])
+        body = {k: v for k, v in payload.items() if k != "signature"} | {"contests": contests}
+        key = keys[payload["credential"]["public_key"]]
+        signature = key.sign(signing.tagged_message(SIGNATURE_TAG, ballot_canonical_json(body)))
+        return body | {"signature": signature.hex()}
+
+    built = build_election(tmp_path / "export.jsonl", voters=10, revotes=0, tamper=forge, voter_keys=keys)
+    statuses = agree(ts_cli, built.path)
+    assert statuses[20] == "fail"
+    assert [n for n in IMPLEMENTED if statuses[n] == "fail"] == [20]
+    python = verify(built.path).check(20)
+    assert python.evidence["entry_indices"] == [built.indices["ballot"][4]]

@@ -33,10 +33,13 @@ from crypto.group import ORDER
 from crypto.threshold import DecryptionShare
 from observer.context import VerifyOptions, WitnessPin
 from observer.verify import verify
+from record.annulment import PRECINCT_ANNULMENT_TAG
+from record.annulment import signing_body as annulment_signing_body
 from record.ballot import SIGNATURE_TAG, ballot_canonical_json
 from record.window import utc_ms, utc_text
 from tests.observer.election import (
     BuiltElection,
+    _precinct_of,
     build_election,
     flip_hex_byte,
     read_lines,
@@ -52,7 +55,7 @@ CLI = WEB / "dist" / "verifier" / "src" / "cli.js"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 #: The checks the TypeScript verifier implements; every other one must say "not_implemented" (43, 45, 50).
-IMPLEMENTED = frozenset({1, 2, 3, 4, 10, 11, 12, 13, 14, 15, 16, 17, 20, 21, 22, 23, 24, 40, 41, 42, 44})
+IMPLEMENTED = frozenset({1, 2, 3, 4, 10, 11, 12, 13, 14, 15, 16, 17, 20, 21, 22, 23, 24, 33, 40, 41, 42, 44})
 #: Implemented only for a board no kiosk or urn took part in (no device_key, precinct_batch, precinct_protocol).
 WITHOUT_DEVICES = frozenset({30, 31, 32})
 
@@ -447,3 +450,56 @@ def test_both_verifiers_name_the_one_ballot_with_a_forged_proof_under_a_valid_si
     assert [n for n in IMPLEMENTED if statuses[n] == "fail"] == [20]
     python = verify(built.path).check(20)
     assert python.evidence["entry_indices"] == [built.indices["ballot"][4]]
+
+
+def _annulment_forged_by_a_stranger() -> Callable[[str, dict[str, Any]], dict[str, Any]]:
+    """The same annulment, validly signed — by a key the manifest does not pin (tests/observer/test_annulment.py)."""
+    stranger = Ed25519PrivateKey.generate()
+    manifest_hash: list[bytes] = []
+
+    def forge(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+        if kind == "manifest":
+            manifest_hash.append(bytes.fromhex(payload["manifest_hash"]))
+        if kind != "precinct_annulment":
+            return payload
+        unsigned = {k: v for k, v in payload.items() if k != "signature"}
+        unsigned["commission_key"] = signing.public_key_bytes(stranger).hex()
+        body = annulment_signing_body(manifest_hash[0], unsigned)
+        return {**unsigned, "signature": signing.sign(stranger, PRECINCT_ANNULMENT_TAG, body).hex()}
+
+    return forge
+
+
+def _annulment_reason_changed(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+    return {**payload, "reason": payload["reason"] + "!"} if kind == "precinct_annulment" else payload
+
+
+ANNULMENTS: dict[str, tuple[dict[str, Any], dict[int, str]]] = {
+    # name: (build_election options, the statuses both must give)
+    "annulled": ({}, {33: "pass", 40: "pass", 42: "pass"}),
+    "tally_ignores_the_annulment": ({"tally_ignores_annulments": True}, {33: "pass", 40: "fail"}),
+    "signed_by_a_stranger": ({"tamper": "stranger"}, {33: "fail", 40: "pass"}),
+    "reason_changed_after_signing": ({"tamper": _annulment_reason_changed}, {33: "fail", 40: "pass"}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ANNULMENTS))
+def test_both_verifiers_agree_on_precinct_annulments(ts_cli: Path, tmp_path: Path, name: str) -> None:
+    """Check 33 and the tally without the annulled precinct (check 40, record.md §2.17): the commission annuls the
+    precinct of the first style after the close; the ballots name their region's precinct (no kiosk vouches for
+    them, so check 31 fails in both, as in tests/observer/test_annulment.py)."""
+    options, expected = ANNULMENTS[name]
+    if options.get("tamper") == "stranger":
+        options = {**options, "tamper": _annulment_forged_by_a_stranger()}
+    manifest = small_president_manifest()
+    precinct = _precinct_of(manifest, manifest.ballot_styles[0].style_id)
+    built = build_election(
+        tmp_path / "export.jsonl",
+        voters=12,
+        revotes=0,
+        app_ballots_name_a_precinct=True,
+        annul=[precinct] if precinct else [],
+        **options,
+    )
+    statuses = agree(ts_cli, built.path)
+    assert {n: statuses[n] for n in expected} == expected

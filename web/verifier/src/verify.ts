@@ -4,6 +4,7 @@
  * not implement yet is reported "not_implemented", never "pass".
  */
 import { toHex } from "./bytes.js";
+import { annulments } from "./checks/annulment.js";
 import { everyBallot, spoiledBallots } from "./checks/ballot.js";
 import { distinctBallots, weeding } from "./checks/ballots.js";
 import { merkleLog, phases, treeHeads, witnesses } from "./checks/log.js";
@@ -66,7 +67,7 @@ export const CHECKS: [number, string, string, CheckFn][] = [
   [30, "precincts", "Device keys registered by the commission", deviceKeys],
   [31, "precincts", "Precinct batch chains: every device's batches signed, unbroken and closed by its protocol", batchChains],
   [32, "precincts", "Precinct reconciliation: decrypted subtotals equal the printed protocols", reconciliation],
-  [33, "precincts", "Precinct annulments: signed by the commission, before the tally, left out of every sum", notImplemented],
+  [33, "precincts", "Precinct annulments: signed by the commission, before the tally, left out of every sum", annulments],
   [40, "tally", "Aggregation: the encrypted tally is the sum of the counted ballots", aggregation],
   [41, "tally", "Every decryption share and its Chaum–Pedersen proof", decryptionShares],
   [42, "tally", "Combination of k shares and the discrete logs of the published counts", combination],

@@ -28,6 +28,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 import tests.observer.election as election_module
+from bulletin_board.checkpoint import sign_promise
+from bulletin_board.entries import EntryKind
+from bulletin_board.export import write_export
+from bulletin_board.witness import MemoryWitnessStore, Witness
 from crypto import signing
 from crypto.group import ORDER
 from crypto.threshold import DecryptionShare
@@ -55,7 +59,7 @@ CLI = WEB / "dist" / "verifier" / "src" / "cli.js"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 #: The checks the TypeScript verifier implements; every other one must say "not_implemented" (43, 45, 50).
-IMPLEMENTED = frozenset({1, 2, 3, 4, 10, 11, 12, 13, 14, 15, 16, 17, 20, 21, 22, 23, 24, 33, 40, 41, 42, 44})
+IMPLEMENTED = frozenset({1, 2, 3, 4, 10, 11, 12, 13, 14, 15, 16, 17, 20, 21, 22, 23, 24, 33, 40, 41, 42, 44, 50})
 #: Implemented only for a board no kiosk or urn took part in (no device_key, precinct_batch, precinct_protocol).
 WITHOUT_DEVICES = frozenset({30, 31, 32})
 
@@ -503,3 +507,107 @@ def test_both_verifiers_agree_on_precinct_annulments(ts_cli: Path, tmp_path: Pat
     )
     statuses = agree(ts_cli, built.path)
     assert {n: statuses[n] for n in expected} == expected
+
+
+def _promise_by(key: Ed25519PrivateKey, board: Any, index: int, entry_hash: bytes) -> str:
+    return sign_promise(board.origin, index, entry_hash, 1, key).to_text()
+
+
+def _complaint(code: str, promise: str | None) -> dict[str, Any]:
+    return {
+        "complaint_code": code,
+        "complainant": "voter",
+        "category": "ballot_missing" if promise is not None else "other",
+        "promise": promise,
+        "text_sha256": None if promise is not None else "ab" * 32,
+        "attachments": [],
+    }
+
+
+def _resolution(code: str, finding: str | None, outcome: str) -> dict[str, Any]:
+    return {"complaint_code": code, "outcome": outcome, "finding": finding, "reason": "judged against the log"}
+
+
+CODE_A, CODE_B = "C-0123456789ABCDEF", "C-ABCDEFGHJKMNPQRS"
+
+
+def _complaints_case(name: str, board: Any) -> list[tuple[str, dict[str, Any]]]:
+    """The public_complaint and complaint_resolution entries of each case (record.md §2.16)."""
+    own = board._signing_key()  # the board's own key: the promise is genuinely the board's
+    kept = board.promise(board.size - 1).to_text()  # the result entry, which the board holds
+    missing = _promise_by(own, board, board.size + 5, bytes(32))
+    differs = _promise_by(own, board, 0, bytes(32))
+    stranger = _promise_by(Ed25519PrivateKey.generate(), board, board.size - 1, board.entry(board.size - 1).entry_hash)
+    rejected = _resolution(CODE_A, "entry_present", "rejected")
+    cases: dict[str, list[tuple[str, dict[str, Any]]]] = {
+        "kept_promise_and_an_open_other_complaint": [
+            ("public_complaint", _complaint(CODE_A, kept)),
+            ("complaint_resolution", rejected),
+            ("public_complaint", _complaint(CODE_B, None)),
+        ],
+        "broken_promise_entry_missing": [
+            ("public_complaint", _complaint(CODE_A, missing)),
+            ("complaint_resolution", _resolution(CODE_A, "entry_missing", "upheld")),
+        ],
+        "broken_promise_entry_differs": [
+            ("public_complaint", _complaint(CODE_A, differs)),
+            ("complaint_resolution", _resolution(CODE_A, "entry_differs", "upheld")),
+        ],
+        "broken_promise_resolved_as_kept": [  # the board's own resolution hides that it lost the entry
+            ("public_complaint", _complaint(CODE_A, missing)),
+            ("complaint_resolution", rejected),
+        ],
+        "promise_never_answered": [("public_complaint", _complaint(CODE_A, kept))],
+        "resolution_with_another_finding": [
+            ("public_complaint", _complaint(CODE_A, kept)),
+            ("complaint_resolution", _resolution(CODE_A, "entry_missing", "upheld")),
+        ],
+        "promise_signed_by_another_key": [
+            ("public_complaint", _complaint(CODE_A, stranger)),
+            ("complaint_resolution", rejected),
+        ],
+        "complaint_code_reused": [
+            ("public_complaint", _complaint(CODE_A, kept)),
+            ("complaint_resolution", rejected),
+            ("public_complaint", _complaint(CODE_A, None)),
+        ],
+        "resolution_of_no_complaint": [("complaint_resolution", _resolution(CODE_B, None, "rejected"))],
+    }
+    return cases[name]
+
+
+COMPLAINT_CASES = {
+    "kept_promise_and_an_open_other_complaint": "pass",
+    "broken_promise_entry_missing": "fail",
+    "broken_promise_entry_differs": "fail",
+    "broken_promise_resolved_as_kept": "fail",
+    "promise_never_answered": "fail",
+    "resolution_with_another_finding": "fail",
+    "promise_signed_by_another_key": "fail",
+    "complaint_code_reused": "fail",
+    "resolution_of_no_complaint": "fail",
+}
+
+
+@pytest.mark.parametrize("name", sorted(COMPLAINT_CASES))
+def test_both_verifiers_agree_on_public_complaints(ts_cli: Path, tmp_path: Path, name: str) -> None:
+    """Check 50: complaints filed on the decrypted election's board (allowed in every phase after setup), each
+    promise judged against the entries before it; then a tree head over them cosigned by the pinned witnesses."""
+    built = build_election(tmp_path / "built.jsonl", voters=3, revotes=0)
+    board = built.board
+    for kind, payload in _complaints_case(name, board):
+        board.append(EntryKind(kind), payload)
+    board.integrate()
+    for witness, key in built.witness_keys.items():
+        clock = board._clock
+        board.collect_cosignature(
+            Witness(
+                witness, key, log_origin=board.origin, log_key=board.public_key, store=MemoryWitnessStore(), clock=clock
+            )
+        )
+    path = tmp_path / "export.jsonl"
+    with path.open("wb") as f:
+        write_export(board, f)
+    statuses = agree(ts_cli, path)
+    assert statuses[50] == COMPLAINT_CASES[name]
+    assert [n for n in IMPLEMENTED if statuses[n] == "fail"] == ([50] if COMPLAINT_CASES[name] == "fail" else [])

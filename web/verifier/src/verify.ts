@@ -5,6 +5,7 @@
  */
 import { toHex } from "./bytes.js";
 import { annulments } from "./checks/annulment.js";
+import { complaints as publicComplaints } from "./checks/complaints.js";
 import { everyBallot, spoiledBallots } from "./checks/ballot.js";
 import { distinctBallots, weeding } from "./checks/ballots.js";
 import { merkleLog, phases, treeHeads, witnesses } from "./checks/log.js";
@@ -87,7 +88,7 @@ export const CHECKS: [number, string, string, CheckFn][] = [
     50,
     "complaints",
     "Complaints: every promise-backed complaint judged against the log, every complaint answered",
-    notImplemented,
+    publicComplaints,
   ],
 ];
 

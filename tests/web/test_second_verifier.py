@@ -35,6 +35,9 @@ from bulletin_board.witness import MemoryWitnessStore, Witness
 from crypto import signing
 from crypto.group import ORDER
 from crypto.threshold import DecryptionShare
+from elections.manifest import Manifest
+from elections.results_model import ElectionResults
+from elections.runoff import runoff_manifest
 from observer.context import VerifyOptions, WitnessPin
 from observer.verify import verify
 from record.annulment import PRECINCT_ANNULMENT_TAG
@@ -59,7 +62,7 @@ CLI = WEB / "dist" / "verifier" / "src" / "cli.js"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 #: The checks the TypeScript verifier implements; every other one must say "not_implemented" (43, 45, 50).
-IMPLEMENTED = frozenset({1, 2, 3, 4, 10, 11, 12, 13, 14, 15, 16, 17, 20, 21, 22, 23, 24, 33, 40, 41, 42, 44, 50})
+IMPLEMENTED = frozenset({1, 2, 3, 4, 10, 11, 12, 13, 14, 15, 16, 17, 18, 20, 21, 22, 23, 24, 33, 40, 41, 42, 44, 50})
 #: Implemented only for a board no kiosk or urn took part in (no device_key, precinct_batch, precinct_protocol).
 WITHOUT_DEVICES = frozenset({30, 31, 32})
 
@@ -611,3 +614,43 @@ def test_both_verifiers_agree_on_public_complaints(ts_cli: Path, tmp_path: Path,
     statuses = agree(ts_cli, path)
     assert statuses[50] == COMPLAINT_CASES[name]
     assert [n for n in IMPLEMENTED if statuses[n] == "fail"] == ([50] if COMPLAINT_CASES[name] == "fail" else [])
+
+
+@pytest.fixture(scope="module")
+def runoff_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    """A first round whose result says runoff_needed, its runoff (elections.runoff.runoff_manifest), and another
+    first round of the same election id with other votes (another result, so another results hash)."""
+    folder = tmp_path_factory.mktemp("runoff")
+    first = build_election(folder / "first.jsonl", voters=6, revotes=0)
+    other = build_election(folder / "other.jsonl", voters=7, revotes=0)
+    lines = read_lines(first.path)
+    manifest = Manifest.from_dict(_entry(lines, 0)["payload"]["manifest"])
+    results = ElectionResults.model_validate(
+        next(line for line in lines if line.get("kind") == "result")["payload"]["results"]
+    )
+    assert [c.outcome for c in results.contests] == ["runoff_needed"]
+    second = runoff_manifest(
+        manifest,
+        results,
+        election_id=manifest.election_id + "-r2",
+        voting_opens=manifest.dates.voting_opens,
+        voting_closes=manifest.dates.voting_closes,
+    )
+    runoff = build_election(folder / "runoff.jsonl", voters=4, revotes=0, manifest=second)
+    return first.path, runoff.path, other.path
+
+
+@pytest.mark.parametrize("case", ["linked", "no_previous_export", "not_a_runoff", "another_first_round"])
+def test_both_verifiers_agree_on_the_runoff_link(ts_cli: Path, runoff_pair: tuple[Path, Path, Path], case: str) -> None:
+    """Check 18 with the first round's export (`--previous-export`, as `shailoo verify` takes it)."""
+    first, runoff, other = runoff_pair
+    export, previous, expected = {
+        "linked": (runoff, first, "pass"),
+        "no_previous_export": (runoff, None, "skipped"),
+        "not_a_runoff": (first, first, "fail"),  # a first round given a previous export
+        "another_first_round": (runoff, other, "fail"),  # its result is not the one the runoff names
+    }[case]
+    options = VerifyOptions(previous_export=previous)
+    args = () if previous is None else ("--previous-export", str(previous))
+    statuses = agree(ts_cli, export, options, *args)
+    assert statuses[18] == expected

@@ -6,6 +6,7 @@
 import { toHex } from "./bytes.js";
 import { annulments } from "./checks/annulment.js";
 import { complaints as publicComplaints } from "./checks/complaints.js";
+import { runoffLink } from "./checks/runoff.js";
 import { everyBallot, spoiledBallots } from "./checks/ballot.js";
 import { distinctBallots, weeding } from "./checks/ballots.js";
 import { merkleLog, phases, treeHeads, witnesses } from "./checks/log.js";
@@ -58,7 +59,7 @@ export const CHECKS: [number, string, string, CheckFn][] = [
     18,
     "setup",
     "Runoff link: a second round names the first round's result and holds exactly its runoff candidates",
-    notImplemented,
+    runoffLink,
   ],
   [20, "ballots", "Every ballot: encodings, registrar and credential signatures, all proofs, ballot style", everyBallot],
   [21, "ballots", "Every ballot entry is a distinct ballot (no ballot posted twice)", distinctBallots],

@@ -165,6 +165,7 @@ def build_election(
     tally_ignores_annulments: bool = False,
     commission_key: Ed25519PrivateKey | None = None,
     annulments_signed_by_registrar: bool = False,
+    voter_keys: dict[str, Ed25519PrivateKey] | None = None,
 ) -> BuiltElection:
     """Run the whole election on an in-memory board and write its export to ``path``.
 
@@ -274,6 +275,8 @@ def build_election(
         key = Ed25519PrivateKey.generate()
         pub = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
         prefix, signature = issue_credential(private[style], manifest.election_id, style, pub)
+        if voter_keys is not None:
+            voter_keys[pub.hex()] = key
         people.append(Voter(style, key, prefix, signature, secrets.token_hex(32)))
 
     def cast(voter: Voter, choice: int, *, spoil: bool = False) -> None:

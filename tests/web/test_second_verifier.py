@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import secrets
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -27,12 +28,25 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 import tests.observer.election as election_module
+from bulletin_board.checkpoint import sign_promise
+from bulletin_board.entries import EntryKind
+from bulletin_board.export import write_export
+from bulletin_board.witness import MemoryWitnessStore, Witness
+from crypto import signing
+from crypto.group import ORDER
 from crypto.threshold import DecryptionShare
+from elections.manifest import Manifest
+from elections.results_model import ElectionResults
+from elections.runoff import runoff_manifest
 from observer.context import VerifyOptions, WitnessPin
 from observer.verify import verify
+from record.annulment import PRECINCT_ANNULMENT_TAG
+from record.annulment import signing_body as annulment_signing_body
+from record.ballot import SIGNATURE_TAG, ballot_canonical_json
 from record.window import utc_ms, utc_text
 from tests.observer.election import (
     BuiltElection,
+    _precinct_of,
     build_election,
     flip_hex_byte,
     read_lines,
@@ -47,8 +61,10 @@ WEB = ROOT / "web" / "verifier"
 CLI = WEB / "dist" / "verifier" / "src" / "cli.js"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
-#: The checks the TypeScript verifier implements; every other one must say "not_implemented" (45, 50, …).
-IMPLEMENTED = frozenset({1, 2, 3, 4, 10, 11, 12, 13, 14, 15, 16, 17, 20, 21, 22, 23, 24, 40, 41, 42, 43, 44})
+#: The checks the TypeScript verifier implements; every other one must say "not_implemented" (45–49, …).
+IMPLEMENTED = frozenset(
+    {1, 2, 3, 4, 10, 11, 12, 13, 14, 15, 16, 17, 18, 20, 21, 22, 23, 24, 33, 40, 41, 42, 43, 44, 50}
+)
 #: Implemented only for a board no kiosk or urn took part in (no device_key, precinct_batch, precinct_protocol).
 WITHOUT_DEVICES = frozenset({30, 31, 32})
 
@@ -397,3 +413,256 @@ def test_both_verifiers_fail_a_false_decryption_share(
     assert statuses[1] == "pass"  # the log is intact: only the shares are false
     assert statuses[41] == "fail"
     assert statuses[42] == "skipped"
+
+
+# The responses v_0, v_1 of the first selection's 0/1 proof in an encrypted contest (docs/spec/crypto.md §7.4, §8):
+# after the 13-byte header and the selection's ciphertext (66), its commitments (4 × 33) and the challenge c_0 (32).
+_V0 = 13 + 66 + 4 * 33 + 32
+
+
+def _forge_cancelling_proof(encrypted: str) -> str:
+    """v_0 + δ and v_1 − δ: each branch's two equations are off by ±δ·G and ±δ·K, which cancel in an unweighted sum
+    of all equations; only per-equation random weights (or one-by-one checks) catch it."""
+    data = bytearray(bytes.fromhex(encrypted))
+    delta = 1 + secrets.randbelow(ORDER - 1)
+    v0 = int.from_bytes(data[_V0 : _V0 + 32], "big")
+    v1 = int.from_bytes(data[_V0 + 32 : _V0 + 64], "big")
+    data[_V0 : _V0 + 32] = ((v0 + delta) % ORDER).to_bytes(32, "big")
+    data[_V0 + 32 : _V0 + 64] = ((v1 - delta) % ORDER).to_bytes(32, "big")
+    return data.hex()
+
+
+def test_both_verifiers_name_the_one_ballot_with_a_forged_proof_under_a_valid_signature(
+    ts_cli: Path, tmp_path: Path
+) -> None:
+    """Check 20 batches every ballot's proofs (web/verifier/src/checks/ballot_batch.ts): a proof forged so that its
+    errors cancel, in one ballot among many, re-signed by its credential (the server posted it as is), fails check
+    20 in both verifiers, naming that ballot alone; its log, signatures and everything else are intact."""
+    keys: dict[str, Ed25519PrivateKey] = {}
+    seen = [0]
+
+    def forge(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+        if kind != "ballot":
+            return payload
+        seen[0] += 1
+        if seen[0] != 5:
+            return payload
+        contests = [dict(c) for c in payload["contests"]]
+        contests[0]["encrypted"] = _forge_cancelling_proof(contests[0]["encrypted"])
+        body = {k: v for k, v in payload.items() if k != "signature"} | {"contests": contests}
+        key = keys[payload["credential"]["public_key"]]
+        signature = key.sign(signing.tagged_message(SIGNATURE_TAG, ballot_canonical_json(body)))
+        return body | {"signature": signature.hex()}
+
+    built = build_election(tmp_path / "export.jsonl", voters=10, revotes=0, tamper=forge, voter_keys=keys)
+    statuses = agree(ts_cli, built.path)
+    assert statuses[20] == "fail"
+    assert [n for n in IMPLEMENTED if statuses[n] == "fail"] == [20]
+    python = verify(built.path).check(20)
+    assert python.evidence["entry_indices"] == [built.indices["ballot"][4]]
+
+
+def _annulment_forged_by_a_stranger() -> Callable[[str, dict[str, Any]], dict[str, Any]]:
+    """The same annulment, validly signed — by a key the manifest does not pin (tests/observer/test_annulment.py)."""
+    stranger = Ed25519PrivateKey.generate()
+    manifest_hash: list[bytes] = []
+
+    def forge(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+        if kind == "manifest":
+            manifest_hash.append(bytes.fromhex(payload["manifest_hash"]))
+        if kind != "precinct_annulment":
+            return payload
+        unsigned = {k: v for k, v in payload.items() if k != "signature"}
+        unsigned["commission_key"] = signing.public_key_bytes(stranger).hex()
+        body = annulment_signing_body(manifest_hash[0], unsigned)
+        return {**unsigned, "signature": signing.sign(stranger, PRECINCT_ANNULMENT_TAG, body).hex()}
+
+    return forge
+
+
+def _annulment_reason_changed(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+    return {**payload, "reason": payload["reason"] + "!"} if kind == "precinct_annulment" else payload
+
+
+ANNULMENTS: dict[str, tuple[dict[str, Any], dict[int, str]]] = {
+    # name: (build_election options, the statuses both must give)
+    "annulled": ({}, {33: "pass", 40: "pass", 42: "pass"}),
+    "tally_ignores_the_annulment": ({"tally_ignores_annulments": True}, {33: "pass", 40: "fail"}),
+    "signed_by_a_stranger": ({"tamper": "stranger"}, {33: "fail", 40: "pass"}),
+    "reason_changed_after_signing": ({"tamper": _annulment_reason_changed}, {33: "fail", 40: "pass"}),
+    # The manifest pins a commission key apart from the registrar's: annulments must be signed by it, and the
+    # registrar's own key no longer will do.
+    "signed_by_the_commission_key": ({"commission_key": "fresh"}, {33: "pass", 40: "pass"}),
+    "signed_by_the_registrar_when_a_commission_key_is_pinned": (
+        {"commission_key": "fresh", "annulments_signed_by_registrar": True},
+        {33: "fail", 40: "pass"},
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ANNULMENTS))
+def test_both_verifiers_agree_on_precinct_annulments(ts_cli: Path, tmp_path: Path, name: str) -> None:
+    """Check 33 and the tally without the annulled precinct (check 40, record.md §2.17): the commission annuls the
+    precinct of the first style after the close; the ballots name their region's precinct (no kiosk vouches for
+    them, so check 31 fails in both, as in tests/observer/test_annulment.py)."""
+    options, expected = ANNULMENTS[name]
+    if options.get("tamper") == "stranger":
+        options = {**options, "tamper": _annulment_forged_by_a_stranger()}
+    if options.get("commission_key") == "fresh":
+        options = {**options, "commission_key": Ed25519PrivateKey.generate()}
+    manifest = small_president_manifest()
+    precinct = _precinct_of(manifest, manifest.ballot_styles[0].style_id)
+    built = build_election(
+        tmp_path / "export.jsonl",
+        voters=12,
+        revotes=0,
+        app_ballots_name_a_precinct=True,
+        annul=[precinct] if precinct else [],
+        **options,
+    )
+    statuses = agree(ts_cli, built.path)
+    assert {n: statuses[n] for n in expected} == expected
+
+
+def _promise_by(key: Ed25519PrivateKey, board: Any, index: int, entry_hash: bytes) -> str:
+    return sign_promise(board.origin, index, entry_hash, 1, key).to_text()
+
+
+def _complaint(code: str, promise: str | None) -> dict[str, Any]:
+    return {
+        "complaint_code": code,
+        "complainant": "voter",
+        "category": "ballot_missing" if promise is not None else "other",
+        "promise": promise,
+        "text_sha256": None if promise is not None else "ab" * 32,
+        "attachments": [],
+    }
+
+
+def _resolution(code: str, finding: str | None, outcome: str) -> dict[str, Any]:
+    return {"complaint_code": code, "outcome": outcome, "finding": finding, "reason": "judged against the log"}
+
+
+CODE_A, CODE_B = "C-0123456789ABCDEF", "C-ABCDEFGHJKMNPQRS"
+
+
+def _complaints_case(name: str, board: Any) -> list[tuple[str, dict[str, Any]]]:
+    """The public_complaint and complaint_resolution entries of each case (record.md §2.16)."""
+    own = board._signing_key()  # the board's own key: the promise is genuinely the board's
+    kept = board.promise(board.size - 1).to_text()  # the result entry, which the board holds
+    missing = _promise_by(own, board, board.size + 5, bytes(32))
+    differs = _promise_by(own, board, 0, bytes(32))
+    stranger = _promise_by(Ed25519PrivateKey.generate(), board, board.size - 1, board.entry(board.size - 1).entry_hash)
+    rejected = _resolution(CODE_A, "entry_present", "rejected")
+    cases: dict[str, list[tuple[str, dict[str, Any]]]] = {
+        "kept_promise_and_an_open_other_complaint": [
+            ("public_complaint", _complaint(CODE_A, kept)),
+            ("complaint_resolution", rejected),
+            ("public_complaint", _complaint(CODE_B, None)),
+        ],
+        "broken_promise_entry_missing": [
+            ("public_complaint", _complaint(CODE_A, missing)),
+            ("complaint_resolution", _resolution(CODE_A, "entry_missing", "upheld")),
+        ],
+        "broken_promise_entry_differs": [
+            ("public_complaint", _complaint(CODE_A, differs)),
+            ("complaint_resolution", _resolution(CODE_A, "entry_differs", "upheld")),
+        ],
+        "broken_promise_resolved_as_kept": [  # the board's own resolution hides that it lost the entry
+            ("public_complaint", _complaint(CODE_A, missing)),
+            ("complaint_resolution", rejected),
+        ],
+        "promise_never_answered": [("public_complaint", _complaint(CODE_A, kept))],
+        "resolution_with_another_finding": [
+            ("public_complaint", _complaint(CODE_A, kept)),
+            ("complaint_resolution", _resolution(CODE_A, "entry_missing", "upheld")),
+        ],
+        "promise_signed_by_another_key": [
+            ("public_complaint", _complaint(CODE_A, stranger)),
+            ("complaint_resolution", rejected),
+        ],
+        "complaint_code_reused": [
+            ("public_complaint", _complaint(CODE_A, kept)),
+            ("complaint_resolution", rejected),
+            ("public_complaint", _complaint(CODE_A, None)),
+        ],
+        "resolution_of_no_complaint": [("complaint_resolution", _resolution(CODE_B, None, "rejected"))],
+    }
+    return cases[name]
+
+
+COMPLAINT_CASES = {
+    "kept_promise_and_an_open_other_complaint": "pass",
+    "broken_promise_entry_missing": "fail",
+    "broken_promise_entry_differs": "fail",
+    "broken_promise_resolved_as_kept": "fail",
+    "promise_never_answered": "fail",
+    "resolution_with_another_finding": "fail",
+    "promise_signed_by_another_key": "fail",
+    "complaint_code_reused": "fail",
+    "resolution_of_no_complaint": "fail",
+}
+
+
+@pytest.mark.parametrize("name", sorted(COMPLAINT_CASES))
+def test_both_verifiers_agree_on_public_complaints(ts_cli: Path, tmp_path: Path, name: str) -> None:
+    """Check 50: complaints filed on the decrypted election's board (allowed in every phase after setup), each
+    promise judged against the entries before it; then a tree head over them cosigned by the pinned witnesses."""
+    built = build_election(tmp_path / "built.jsonl", voters=3, revotes=0)
+    board = built.board
+    for kind, payload in _complaints_case(name, board):
+        board.append(EntryKind(kind), payload)
+    board.integrate()
+    for witness, key in built.witness_keys.items():
+        clock = board._clock
+        board.collect_cosignature(
+            Witness(
+                witness, key, log_origin=board.origin, log_key=board.public_key, store=MemoryWitnessStore(), clock=clock
+            )
+        )
+    path = tmp_path / "export.jsonl"
+    with path.open("wb") as f:
+        write_export(board, f)
+    statuses = agree(ts_cli, path)
+    assert statuses[50] == COMPLAINT_CASES[name]
+    assert [n for n in IMPLEMENTED if statuses[n] == "fail"] == ([50] if COMPLAINT_CASES[name] == "fail" else [])
+
+
+@pytest.fixture(scope="module")
+def runoff_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    """A first round whose result says runoff_needed, its runoff (elections.runoff.runoff_manifest), and another
+    first round of the same election id with other votes (another result, so another results hash)."""
+    folder = tmp_path_factory.mktemp("runoff")
+    first = build_election(folder / "first.jsonl", voters=6, revotes=0)
+    other = build_election(folder / "other.jsonl", voters=7, revotes=0)
+    lines = read_lines(first.path)
+    manifest = Manifest.from_dict(_entry(lines, 0)["payload"]["manifest"])
+    results = ElectionResults.model_validate(
+        next(line for line in lines if line.get("kind") == "result")["payload"]["results"]
+    )
+    assert [c.outcome for c in results.contests] == ["runoff_needed"]
+    second = runoff_manifest(
+        manifest,
+        results,
+        election_id=manifest.election_id + "-r2",
+        voting_opens=manifest.dates.voting_opens,
+        voting_closes=manifest.dates.voting_closes,
+    )
+    runoff = build_election(folder / "runoff.jsonl", voters=4, revotes=0, manifest=second)
+    return first.path, runoff.path, other.path
+
+
+@pytest.mark.parametrize("case", ["linked", "no_previous_export", "not_a_runoff", "another_first_round"])
+def test_both_verifiers_agree_on_the_runoff_link(ts_cli: Path, runoff_pair: tuple[Path, Path, Path], case: str) -> None:
+    """Check 18 with the first round's export (`--previous-export`, as `shailoo verify` takes it)."""
+    first, runoff, other = runoff_pair
+    export, previous, expected = {
+        "linked": (runoff, first, "pass"),
+        "no_previous_export": (runoff, None, "skipped"),
+        "not_a_runoff": (first, first, "fail"),  # a first round given a previous export
+        "another_first_round": (runoff, other, "fail"),  # its result is not the one the runoff names
+    }[case]
+    options = VerifyOptions(previous_export=previous)
+    args = () if previous is None else ("--previous-export", str(previous))
+    statuses = agree(ts_cli, export, options, *args)
+    assert statuses[18] == expected

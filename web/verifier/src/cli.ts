@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * `node dist/verifier/src/cli.js EXPORT [--json] [--witness NAME[=KEY]]… [--min-witnesses N] [--min-issuer-bits BITS]`
+ * `node dist/verifier/src/cli.js EXPORT [--json] [--witness NAME[=KEY]]… [--min-witnesses N] [--min-issuer-bits BITS]
+ *  [--previous-export FILE]` (a runoff's first round, for check 18)
  *
  * Verifies a board export file with the second, independent verifier and prints the numbered checks (or, with
  * `--json`, the report in the shape of `shailoo verify --json`). Exit status: 0 verified, 1 a check failed,
@@ -14,7 +15,8 @@ import { fileEntries, loadExportFile } from "./node.js";
 import { checkName } from "./notes.js";
 import { runChecks } from "./verify.js";
 
-const USAGE = "usage: shailoo-verify EXPORT [--json] [--witness NAME[=KEY]]... [--min-witnesses N] [--min-issuer-bits BITS]";
+const USAGE =
+  "usage: shailoo-verify EXPORT [--json] [--witness NAME[=KEY]]... [--min-witnesses N] [--min-issuer-bits BITS] [--previous-export FILE]";
 
 function usage(message: string): never {
   process.stderr.write(`${message}\n${USAGE}\n`);
@@ -47,6 +49,7 @@ async function main(argv: string[]): Promise<number> {
   let minWitnesses = 1;
   let minIssuerBits = 3072;
   const pins: WitnessPin[] = [];
+  let previous: string | null = null;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (arg === "--json") json = true;
@@ -60,6 +63,8 @@ async function main(argv: string[]): Promise<number> {
       const n = Number(argv[++i]);
       if (!Number.isInteger(n) || n < 1024) usage("--min-issuer-bits needs a whole number ≥ 1024");
       minIssuerBits = n;
+    } else if (arg === "--previous-export") {
+      previous = argv[++i] ?? usage("--previous-export needs FILE");
     } else if (arg === "-h" || arg === "--help") {
       process.stdout.write(`${USAGE}\n`);
       return 0;
@@ -70,7 +75,8 @@ async function main(argv: string[]): Promise<number> {
   if (path === null) usage("no export file given");
   let report;
   try {
-    report = await runChecks(await loadExportFile(path), fileEntries(path), { witnesses: pins, minWitnesses, minIssuerBits });
+    const previousExport = previous === null ? null : await loadExportFile(previous);
+    report = await runChecks(await loadExportFile(path), fileEntries(path), { witnesses: pins, minWitnesses, minIssuerBits, previousExport });
   } catch (err) {
     if (err instanceof ExportUnreadableError || (err as NodeJS.ErrnoException).code === "ENOENT") {
       process.stderr.write(`cannot read the export: ${(err as Error).message}\n`);

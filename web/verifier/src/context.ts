@@ -17,6 +17,8 @@ export interface VerifyOptions {
   minWitnesses: number;
   /** The fewest modulus bits of an issuer key (3072 for any real election; less only for tests and demos). */
   minIssuerBits: number;
+  /** A runoff's first round, loaded (`--previous-export`, check 18); null or absent without it. */
+  previousExport?: BoardExport | null;
 }
 
 export const DEFAULT_OPTIONS: VerifyOptions = { witnesses: [], minWitnesses: 1, minIssuerBits: 3072 };

@@ -31,9 +31,12 @@ export const ENTRY_KINDS: ReadonlySet<string> = new Set([
   "issuance",
   "close",
   "precinct_protocol",
+  "precinct_annulment",
   "encrypted_tally",
   "decryption_share",
   "result",
+  "public_complaint",
+  "complaint_resolution",
 ]);
 /** Kinds whose payloads are not kept in memory. */
 const LARGE_KINDS: ReadonlySet<string> = new Set(["ballot", "precinct_batch"]);

@@ -4,6 +4,9 @@
  * not implement yet is reported "not_implemented", never "pass".
  */
 import { toHex } from "./bytes.js";
+import { annulments } from "./checks/annulment.js";
+import { complaints as publicComplaints } from "./checks/complaints.js";
+import { runoffLink } from "./checks/runoff.js";
 import { everyBallot, spoiledBallots } from "./checks/ballot.js";
 import { distinctBallots, weeding } from "./checks/ballots.js";
 import { merkleLog, phases, treeHeads, witnesses } from "./checks/log.js";
@@ -57,7 +60,7 @@ export const CHECKS: [number, string, string, CheckFn][] = [
     18,
     "setup",
     "Runoff link: a second round names the first round's result and holds exactly its runoff candidates",
-    notImplemented,
+    runoffLink,
   ],
   [20, "ballots", "Every ballot: encodings, registrar and credential signatures, all proofs, ballot style", everyBallot],
   [21, "ballots", "Every ballot entry is a distinct ballot (no ballot posted twice)", distinctBallots],
@@ -67,7 +70,7 @@ export const CHECKS: [number, string, string, CheckFn][] = [
   [30, "precincts", "Device keys registered by the commission", deviceKeys],
   [31, "precincts", "Precinct batch chains: every device's batches signed, unbroken and closed by its protocol", batchChains],
   [32, "precincts", "Precinct reconciliation: decrypted subtotals equal the printed protocols", reconciliation],
-  [33, "precincts", "Precinct annulments: signed by the commission, before the tally, left out of every sum", notImplemented],
+  [33, "precincts", "Precinct annulments: signed by the commission, before the tally, left out of every sum", annulments],
   [40, "tally", "Aggregation: the encrypted tally is the sum of the counted ballots", aggregation],
   [41, "tally", "Every decryption share and its Chaum–Pedersen proof", decryptionShares],
   [42, "tally", "Combination of k shares and the discrete logs of the published counts", combination],
@@ -87,7 +90,7 @@ export const CHECKS: [number, string, string, CheckFn][] = [
     50,
     "complaints",
     "Complaints: every promise-backed complaint judged against the log, every complaint answered",
-    notImplemented,
+    publicComplaints,
   ],
 ];
 

@@ -267,15 +267,25 @@ const PHASES: Record<string, Record<string, string>> = {
     complaint: "voting",
     close: "closed",
   },
-  closed: { precinct_batch: "closed", precinct_protocol: "closed", complaint: "closed", encrypted_tally: "tallying" },
+  closed: {
+    precinct_batch: "closed",
+    precinct_protocol: "closed",
+    precinct_annulment: "closed",
+    complaint: "closed",
+    encrypted_tally: "tallying",
+  },
   tallying: { decryption_share: "tallying", complaint: "tallying", result: "decrypted" },
   decrypted: { result: "decrypted", complaint: "decrypted" },
 };
 
+/** The public complaints registry's kinds (record.md §2.16): allowed in every phase after setup, never moving it. */
+const COMPLAINT_KINDS: ReadonlySet<string> = new Set(["public_complaint", "complaint_resolution"]);
+
 export function phases(ctx: Context): Passed {
   let phase = "setup";
   for (const ref of ctx.exp.entries) {
-    const next = ENTRY_KINDS.has(ref.kind) ? PHASES[phase]?.[ref.kind] : undefined;
+    const stays = phase !== "setup" && COMPLAINT_KINDS.has(ref.kind) ? phase : undefined;
+    const next = stays ?? (ENTRY_KINDS.has(ref.kind) ? PHASES[phase]?.[ref.kind] : undefined);
     if (next === undefined) {
       const why = ENTRY_KINDS.has(ref.kind)
         ? `entry ${ref.index}: kind ${ref.kind} is not allowed in phase ${phase}`

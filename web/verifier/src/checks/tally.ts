@@ -29,6 +29,7 @@ import { pippenger } from "@noble/curves/abstract/curve.js";
 import { readBallot } from "./ballot.js";
 import { weed } from "./ballots.js";
 import { authenticate } from "./ceremony.js";
+import { annulledPrecinctIds } from "./annulment.js";
 
 /** Shares per `decryption_share` entry (record.md §2.12). */
 export const SHARES_PER_PART = 4096;
@@ -248,6 +249,38 @@ function mergeSmallStyles(m: Manifest, styles: Map<string, Cell>, minimum: numbe
   return new Map([...out].sort(([a], [b]) => compareIds(a, b)));
 }
 
+/**
+ * The annulled precincts' ballots taken out (record.md §2.17): each annulled precinct's group is subtracted from the
+ * group of the ballot style its region and district give it, then dropped.
+ */
+function withoutAnnulled(m: Manifest, styles: Map<string, Sums>, precincts: Map<string, Sums>, annulled: Set<string>, index: number): void {
+  for (const precinctId of annulled) {
+    const group = precincts.get(precinctId);
+    if (group === undefined) continue;
+    const precinct = ((m.raw["precincts"] ?? []) as Record<string, unknown>[]).find((p) => p["precinct_id"] === precinctId);
+    const style = ((m.raw["ballot_styles"] ?? []) as Record<string, unknown>[]).find(
+      (s) =>
+        precinct !== undefined &&
+        s["region_id"] === precinct["region_id"] &&
+        Array.isArray(s["district_ids"]) &&
+        (s["district_ids"] as unknown[]).includes(precinct["district_id"]),
+    );
+    const base = style === undefined ? undefined : styles.get(style["style_id"] as string);
+    if (style === undefined || base === undefined) {
+      throw new CheckFailed(`annulled precinct ${JSON.stringify(precinctId)} has no ballot style`, { entry_index: index });
+    }
+    const own = new Set(style["contest_ids"] as string[]);
+    for (const [contestId, [alphas, betas]] of group.contests as Map<string, [CurvePoint[], CurvePoint[]]>) {
+      if (!own.has(contestId)) {
+        throw new CheckFailed(`annulled precinct ${JSON.stringify(precinctId)} holds contests not on its style's ballot`, { entry_index: index });
+      }
+      base.add(contestId, alphas.map((a, i) => ({ alpha: a.negate(), beta: (betas[i] as CurvePoint).negate() })), alphas.length);
+    }
+    base.ballots -= group.ballots;
+    precincts.delete(precinctId);
+  }
+}
+
 /** Registered voters per region from the register counts (check 17): every region with a ballot style. */
 function registeredByRegion(ctx: Context, m: Manifest): Map<string, number> | null {
   const byStyle = ctx.registeredByStyle;
@@ -300,6 +333,7 @@ export async function aggregation(ctx: Context): Promise<Passed> {
   if (unsummable.length > 0) {
     throw new CheckSkipped(`counted ballot entries ${JSON.stringify(unsummable)} cannot be added up (check 20 names them)`);
   }
+  withoutAnnulled(m, styles, precincts, annulledPrecinctIds(ctx), posted.index);
   const small = posted.precincts.filter((g) => g.ballots < minimumCell(m)).map((g) => g.key);
   if (small.length > 0) {
     throw new CheckFailed(`precinct cells below the minimum of ${minimumCell(m)} ballots: ${JSON.stringify(small)}`, {

@@ -1,0 +1,240 @@
+/**
+ * Batch verification of the ballots' proofs for check 20 (docs/spec/crypto.md §7.4, §8, §9).
+ *
+ * Every branch j (value m_j) of every disjunctive proof — each selection's `zero_or_one` proof and each contest's
+ * `contest_limit` proof — has two equations, `v_j·G = a_j + c_j·alpha` and `v_j·K = b_j + c_j·(beta − m_j·G)`.
+ * Instead of checking them one by one (eight scalar multiplications per 0/1 proof), the batch gives EACH equation
+ * its own independent random 128-bit weight (ρ, σ from the platform's CSPRNG, `crypto.getRandomValues`) and checks
+ *
+ *     Σ ρ·(v_j·G − a_j − c_j·alpha) + σ·(v_j·K − b_j − c_j·beta + c_j·m_j·G) = identity
+ *
+ * over all the proofs of many ballots at once, as ONE multi-scalar multiplication (@noble/curves' Pippenger),
+ * with the terms on G, on K and on each ciphertext's alpha and beta merged (the limit proof's S = Σ ciphertexts is
+ * merged onto the selections' own alpha and beta). If any equation is false, the sum is not the identity except
+ * with probability ≤ 2^-128 per batch. The weights must be per equation: with one weight for all (or one per
+ * ballot), errors that cancel — `v_0 + δ` in one branch and `v_1 − δ` in the other — would pass.
+ *
+ * Everything that is not an equation is checked before a ballot's terms join the batch, and then the ballot fails at
+ * once with its own code: the exact bytes and every point (strict decoding), the manifest's limits, the number of
+ * selections, no reused alpha (`reused_nonce`), no identity as a statement point. A ballot's terms are built aside
+ * and join the batch only whole, so a refused ballot leaves nothing behind.
+ *
+ * When a batch's sum is not the identity, every ballot of that batch is verified alone with web/core's
+ * `verifyContest` (the one-by-one equations of crypto §7.4), which names the bad ballot(s) and the reason.
+ */
+import { pippenger } from "@noble/curves/abstract/curve.js";
+
+import {
+  addCiphertexts,
+  ballotContext,
+  contestFromBytes,
+  CurvePoint,
+  disjunctiveChallenge,
+  encodePoint,
+  fromHex,
+  G,
+  KIND_CONTEST_LIMIT,
+  KIND_ZERO_OR_ONE,
+  mod,
+  ShailooError,
+  verifyContest,
+  type BallotJson,
+  type Ciphertext,
+  type ContestRules,
+  type DisjunctiveProof,
+  type EncryptedContest,
+} from "../core.js";
+import { weight } from "./batch.js";
+
+/** A ballot the batch refused, by its entry index. */
+export interface BallotFailure {
+  index: number;
+  code: string;
+  message: string;
+}
+
+/** Points per multi-scalar multiplication before the batch is checked (≈ 300 presidential ballots of 18 selections). */
+export const BATCH_POINTS = 1 << 15;
+
+interface Pending {
+  index: number;
+  ballot: BallotJson;
+  rules: readonly ContestRules[];
+}
+
+/** One ballot's terms, built aside before they join the batch. */
+class Terms {
+  g = 0n;
+  k = 0n;
+  readonly points: CurvePoint[] = [];
+  readonly scalars: bigint[] = [];
+}
+
+function fail(code: "invalid_proof" | "malformed" | "reused_nonce", message: string): never {
+  throw new ShailooError(code, message);
+}
+
+/** The branch challenges c_low … c_high: the c_j sent, and the last one c − Σ others (crypto §7.4). */
+function challenges(kind: string, context: Uint8Array, key: CurvePoint, ct: Ciphertext, low: number, high: number, proof: DisjunctiveProof): bigint[] {
+  const c = disjunctiveChallenge(kind, context, key, ct, low, high, proof.commitments.flat());
+  let sum = 0n;
+  for (const cj of proof.challenges) sum += cj;
+  return [...proof.challenges, mod(c - sum)];
+}
+
+/** Decode one contest of the ballot and check everything about it but the proof equations. */
+function decodeContest(encrypted: string, rules: ContestRules): EncryptedContest {
+  const contest = contestFromBytes(fromHex(encrypted));
+  if (contest.ciphertexts.length !== rules.selectionCount) fail("malformed", `contest ${rules.contestId}: wrong number of selections`);
+  if (contest.minMarks !== rules.minMarks || contest.maxMarks !== rules.maxMarks) {
+    fail(
+      "invalid_proof",
+      `the contest claims limits [${contest.minMarks}, ${contest.maxMarks}], the manifest says [${rules.minMarks}, ${rules.maxMarks}]`,
+    );
+  }
+  const seen = new Map<string, number>();
+  contest.ciphertexts.forEach((ct, i) => {
+    const key = encodePoint(ct.alpha).join(",");
+    const first = seen.get(key);
+    if (first !== undefined) fail("reused_nonce", `selections ${first} and ${i} share alpha`);
+    seen.set(key, i);
+  });
+  return contest;
+}
+
+export class BallotProofBatch {
+  private g = 0n;
+  private k = 0n;
+  private points: CurvePoint[] = [];
+  private scalars: bigint[] = [];
+  private pending: Pending[] = [];
+  /** Multi-scalar multiplications run, and batches that failed (then checked ballot by ballot). */
+  batches = 0;
+  failedBatches = 0;
+
+  constructor(
+    private readonly jointKey: CurvePoint,
+    private readonly baseHash: Uint8Array,
+    private readonly maxPoints: number = BATCH_POINTS,
+  ) {
+    if (jointKey.is0()) throw new ShailooError("invalid_point", "the joint key is the identity");
+  }
+
+  /**
+   * Check the statement of every proof of `ballot` (throws a ShailooError: the ballot fails, nothing is added) and
+   * add its equations. When the batch is full it is checked: returns the ballots found bad, if any.
+   */
+  add(index: number, ballot: BallotJson, rules: readonly ContestRules[]): BallotFailure[] {
+    const terms = this.terms(ballot, rules);
+    this.g += terms.g;
+    this.k += terms.k;
+    this.points.push(...terms.points);
+    this.scalars.push(...terms.scalars);
+    this.pending.push({ index, ballot, rules });
+    return this.points.length >= this.maxPoints ? this.flush() : [];
+  }
+
+  /** Check what the batch holds: one multi-scalar multiplication; ballot by ballot only if it is not the identity. */
+  flush(): BallotFailure[] {
+    if (this.pending.length === 0) return [];
+    const points = [G, this.jointKey, ...this.points];
+    const scalars = [mod(this.g), mod(this.k), ...this.scalars];
+    const pending = this.pending;
+    this.g = 0n;
+    this.k = 0n;
+    this.points = [];
+    this.scalars = [];
+    this.pending = [];
+    this.batches += 1;
+    if (pippenger(CurvePoint, points, scalars).is0()) return [];
+    this.failedBatches += 1;
+    const failures: BallotFailure[] = [];
+    for (const p of pending) {
+      try {
+        this.verifyAlone(p);
+      } catch (err) {
+        const code = err instanceof ShailooError ? err.code : "invalid_proof";
+        failures.push({ index: p.index, code, message: (err as Error).message });
+      }
+    }
+    if (failures.length === 0) {
+      // Cannot happen unless the batch itself is wrong: fail them all rather than pass a false sum.
+      return pending.map((p) => ({
+        index: p.index,
+        code: "invalid_proof",
+        message: "the batch holding this ballot does not verify, though each of its ballots verifies alone",
+      }));
+    }
+    return failures;
+  }
+
+  /** The one-by-one equations of crypto §7.4 for one ballot (web/core), naming the first false one. */
+  private verifyAlone(p: Pending): void {
+    const key = fromHex(p.ballot.credential.public_key, 32);
+    p.ballot.contests.forEach((c, i) => {
+      const rules = p.rules[i] as ContestRules;
+      const contest = decodeContest(c.encrypted, rules);
+      const context = ballotContext(this.baseHash, p.ballot.election_id, p.ballot.style_id, c.contest_id, key);
+      try {
+        verifyContest(context, this.jointKey, contest, rules.minMarks, rules.maxMarks);
+      } catch (err) {
+        const code = err instanceof ShailooError ? err.code : "invalid_proof";
+        throw new ShailooError(code as "invalid_proof", `contest ${c.contest_id}: ${(err as Error).message}`);
+      }
+    });
+  }
+
+  private terms(ballot: BallotJson, rules: readonly ContestRules[]): Terms {
+    if (ballot.contests.length !== rules.length) fail("malformed", "the contests are not those of the ballot style");
+    const key = fromHex(ballot.credential.public_key, 32);
+    const terms = new Terms();
+    ballot.contests.forEach((c, i) => {
+      const r = rules[i] as ContestRules;
+      if (c.contest_id !== r.contestId) fail("malformed", "the contests are not those of the ballot style, in order");
+      const contest = decodeContest(c.encrypted, r);
+      const context = ballotContext(this.baseHash, ballot.election_id, ballot.style_id, c.contest_id, key);
+      this.contestTerms(terms, context, contest);
+    });
+    return terms;
+  }
+
+  /** The weighted terms of one contest: every branch of every 0/1 proof, and of the limit proof on S = Σ cts. */
+  private contestTerms(terms: Terms, context: Uint8Array, contest: EncryptedContest): void {
+    const n = contest.ciphertexts.length;
+    const alpha: bigint[] = new Array<bigint>(n).fill(0n);
+    const beta: bigint[] = new Array<bigint>(n).fill(0n);
+    // Adds the branch equations of `proof` on (alpha, beta); returns the scalars that fall on alpha and on beta.
+    const branches = (kind: string, ct: Ciphertext, low: number, high: number, proof: DisjunctiveProof): [bigint, bigint] => {
+      const cs = challenges(kind, context, this.jointKey, ct, low, high, proof);
+      let onAlpha = 0n;
+      let onBeta = 0n;
+      for (let j = 0; j <= high - low; j++) {
+        const [a, b] = proof.commitments[j] as [CurvePoint, CurvePoint];
+        const cj = cs[j] as bigint;
+        const vj = proof.responses[j] as bigint;
+        const rho = weight(); // v_j·G − a_j − c_j·alpha
+        const sigma = weight(); // v_j·K − b_j − c_j·beta + c_j·m_j·G
+        terms.g += rho * vj + sigma * cj * BigInt(low + j);
+        terms.k += sigma * vj;
+        onAlpha -= rho * cj;
+        onBeta -= sigma * cj;
+        terms.points.push(a, b);
+        terms.scalars.push(mod(-rho), mod(-sigma));
+      }
+      return [onAlpha, onBeta];
+    };
+    contest.ciphertexts.forEach((ct, i) => {
+      const [x, y] = branches(KIND_ZERO_OR_ONE, ct, 0, 1, contest.selectionProofs[i] as DisjunctiveProof);
+      alpha[i] = x;
+      beta[i] = y;
+    });
+    const sum = addCiphertexts(contest.ciphertexts);
+    if (sum.alpha.is0() || sum.beta.is0()) fail("invalid_proof", "contest_limit: the sum of the ciphertexts is the identity");
+    // S.alpha = Σ alpha_i and S.beta = Σ beta_i: the limit proof's scalars on S fall on every selection's points.
+    const [x, y] = branches(KIND_CONTEST_LIMIT, sum, contest.minMarks, contest.maxMarks, contest.limitProof);
+    contest.ciphertexts.forEach((ct, i) => {
+      terms.points.push(ct.alpha, ct.beta);
+      terms.scalars.push(mod((alpha[i] as bigint) + x), mod((beta[i] as bigint) + y));
+    });
+  }
+}

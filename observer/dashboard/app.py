@@ -25,7 +25,7 @@ from bulletin_board import merkle
 from bulletin_board.errors import BoardError
 from observer.dashboard import charts
 from observer.dashboard.i18n import LANGUAGES, language, translate
-from observer.dashboard.mapview import map_view
+from observer.dashboard.mapview import map_view, region_turnout_view
 from observer.dashboard.model import DashboardModel, selection_label
 from observer.dashboard.readers import BoardReader
 from observer.verify_page import build_verify_page_router
@@ -74,7 +74,8 @@ def build_dashboard_router(reader: BoardReader, *, base: str = "") -> APIRouter:
         heads = reader.tree_heads()
         latest = heads[-1] if heads else None
         marks = reader.cosignatures(latest.size) if latest else []
-        return render("overview.html", lang, request, latest=latest, marks=marks)
+        regions = region_turnout_view(model.refresh(), language(lang))
+        return render("overview.html", lang, request, latest=latest, marks=marks, **regions)
 
     @router.get("/board", response_class=HTMLResponse)
     def board(request: Request, lang: Lang = None, start: Annotated[int, Query(ge=0)] = 0) -> HTMLResponse:

@@ -152,6 +152,31 @@ _T: Final[dict[str, tuple[str, str, str]]] = {
     "found_address": ("дареги боюнча", "по адресу", "by address"),
     "nothing_found": ("Эч нерсе табылган жок", "Ничего не найдено", "Nothing found"),
     "bad_coordinates": ("Координаталар туура эмес", "Неверные координаты", "Coordinates out of range"),
+    "region_map": (
+        "Облустар боюнча катышуу",
+        "Явка по областям",
+        "Turnout by region",
+    ),
+    "region_map_desc": (
+        "Кыргызстандын облустарынын картасы: ар бир облус тизмедеги шайлоочулардан добуш бергендердин үлүшү боюнча "
+        "боёлгон (канчалык кочкул болсо, ошончолук көп). Ош шаары тегерек белги менен көрсөтүлгөн. Ошол эле "
+        "сандар картанын жанындагы таблицада.",
+        "Карта областей Кыргызстана: каждая область закрашена по доле проголосовавших от внесённых в список "
+        "(чем темнее, тем больше). Город Ош показан круглым знаком. Те же цифры в таблице рядом с картой.",
+        "Map of Kyrgyzstan's regions, each shaded by the share of its registered voters who voted (darker is "
+        "higher). Osh City is drawn as a round symbol. The table beside the map gives the same figures.",
+    ),
+    "suppressed_cell": (
+        "жашырылган (саналган бюллетендер аз)",
+        "скрыто (мало подсчитанных бюллетеней)",
+        "suppressed (too few counted ballots)",
+    ),
+    "voted": ("Добуш бергендер", "Проголосовали", "Voted"),
+    "region_map_note": (
+        "Чек аралар: Natural Earth (коомдук менчик), жөнөкөйлөтүлгөн. Боз: маалымат жок; штрихтелген: жашырылган.",
+        "Границы: Natural Earth (общественное достояние), упрощены. Серый: нет данных; штриховка: скрыто.",
+        "Outlines: Natural Earth (public domain), simplified. Grey: no figures; hatched: suppressed.",
+    ),
     "no_places": (
         "Манифестте участоктордун жайгашкан жерлери жок.",
         "В манифесте нет координат участков.",

@@ -8,9 +8,11 @@ from typing import Any
 from markupsafe import Markup
 
 from elections.geo import Found, find_by_point, find_by_text, microdegrees
+from elections.presets import REGIONS
 from observer.dashboard.i18n import translate
 from observer.dashboard.mapsvg import precinct_map
 from observer.dashboard.model import DashboardModel, selection_label
+from observer.dashboard.regionmap import RegionFigure, load_outlines, region_map
 
 
 def _leader(m: DashboardModel, counts: dict[str, list[int]], lang: str) -> str:
@@ -116,4 +118,61 @@ def map_view(m: DashboardModel, lang: str, *, lat: float | None, lon: float | No
         "lat": lat,
         "lon": lon,
         "query": query,
+    }
+
+
+def _suppressed_regions(m: DashboardModel) -> set[str]:
+    """Regions any contest's published result names as suppressed (fewer than ``min_cell_ballots`` counted
+    ballots: no counts of their own, docs/spec/results.md "Suppressed regions")."""
+    contests = ((m.result or {}).get("results") or {}).get("contests") or []
+    return {str(rid) for c in contests if isinstance(c, dict) for rid in (c.get("suppressed_regions") or {})}
+
+
+def region_turnout_view(m: DashboardModel, lang: str) -> dict[str, Any]:
+    """Turnout as a share of registered voters by region: the region map (SVG) and the rows of the table beside
+    it (the same figures). Voters are credentials with a ballot on the board (a re-vote counts once); registered
+    voters come from the registrar's ``register_counts``. Empty when the manifest has none of the mapped
+    regions."""
+    if m.manifest is None:
+        return {"region_svg": "", "region_figures": []}
+    manifest = m.manifest
+    outlines = load_outlines()
+    mapped = set(outlines.shapes) | set(outlines.points)
+    if not mapped & {r.region_id for r in manifest.regions}:
+        return {"region_svg": "", "region_figures": []}
+    style_region = {s.style_id: s.region_id for s in manifest.ballot_styles}
+    voters: dict[str, set[bytes]] = {}
+    for b in m.ballots:
+        if b.style_id in style_region:
+            voters.setdefault(style_region[b.style_id], set()).add(b.credential_key)
+    registered = m.registered_by_region()
+    suppressed = _suppressed_regions(m)
+    figures = [
+        RegionFigure(
+            region_id=r.region_id,
+            name=str(getattr(r.name, lang)),
+            voters=len(voters.get(r.region_id, ())),
+            registered=registered.get(r.region_id, 0),
+            suppressed=r.region_id in suppressed,
+        )
+        for r in manifest.regions
+    ]
+    # Mapped regions this election does not hold are drawn blank, named from the presets' table.
+    present = {f.region_id for f in figures}
+    names = {rid: {"ky": ky, "ru": ru, "en": en} for rid, ky, ru, en in REGIONS}
+    blank = [
+        RegionFigure(region_id=rid, name=names.get(rid, {}).get(lang, rid), voters=0, registered=0)
+        for rid in sorted(mapped - present)
+    ]
+    svg = region_map(
+        figures + blank,
+        title=translate("region_map", lang),
+        desc=translate("region_map_desc", lang),
+        suppressed_label=translate("suppressed_cell", lang),
+        outlines=outlines,
+    )
+    return {
+        "region_svg": Markup(svg),  # noqa: S704 - built from escaped parts (regionmap escapes every text)
+        "region_figures": figures,
+        "region_source": outlines.source,
     }

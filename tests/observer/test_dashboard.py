@@ -254,3 +254,61 @@ def test_a_reveal_that_does_not_open_its_ballot_shows_no_choices(tmp_path: Path)
     held = page[page.index('<section id="held">') : page.index("</section>")]
     assert 'id="not-opened"' in held
     assert selection_label(forged.manifest, forged.manifest.contests[0].contest_id, moved[0], "en") not in held
+
+
+@pytest.mark.parametrize(
+    ("lang", "heading"),
+    [("ky", "Облустар боюнча катышуу"), ("ru", "Явка по областям"), ("en", "Turnout by region")],
+)
+def test_the_overview_shows_the_region_map_with_the_same_figures_as_its_table(
+    client: TestClient, lang: str, heading: str
+) -> None:
+    """Turnout as a share of the register by region: one shaded path per region of the map, the election's regions
+    named in the page language, and the table beside it carrying the same shares as the turnout page."""
+    from tests.observer.election import small_president_manifest
+
+    manifest = small_president_manifest()
+    page = client.get("/", params={"lang": lang}).text
+    svg = page.split('<svg id="region-map"')[1].split("</svg>")[0]
+    assert f'<title id="region-map-title">{heading}</title>' in svg and '<desc id="region-map-desc">' in svg
+    assert len(re.findall(r'<path id="r-', svg)) == 8 and len(re.findall(r'<circle id="r-', svg)) == 1
+    table = page.split('id="region-shares"')[1].split("</table>")[0]
+    rows = dict(re.findall(r'<tr data-id="([a-z-]+)"[^>]*><th scope="row">[^<]+</th>(.*?)</tr>', table))
+    assert set(rows) == {r.region_id for r in manifest.regions}  # abroad too: in the table, not on the map
+    turnout = client.get("/turnout", params={"lang": lang}).text.split('id="by-region"')[1].split("</table>")[0]
+    shown = 0
+    for region in manifest.regions:
+        assert f">{getattr(region.name, lang)}<" in table
+        cells = re.findall(r'<td class="num">([^<]*)</td>', rows[region.region_id])
+        voted, registered, share = cells
+        if registered != "—":
+            assert share == f"{100 * int(voted) / int(registered):.1f}%"
+            shown += 1
+            per_region = turnout.split(f'data-id="{region.region_id}">')[1].split("</tr>")[0]
+            assert f'<td class="num">{share[:-1]}</td>' in per_region  # the turnout page's share, same figure
+        if region.region_id != "abroad":
+            drawn = re.search(rf'<path id="r-{region.region_id}" data-share="([0-9.]*)"', svg)
+            assert drawn is not None
+            assert (drawn.group(1) == "") == (registered == "—")
+    assert shown >= 1
+    # Regions the election does not hold are drawn blank, named in the page language.
+    assert re.search(r'<path id="r-naryn" data-share="" fill="#f2f2f2"', svg)
+
+
+def test_a_region_the_result_suppresses_is_hatched_on_the_map_and_flagged_for_the_table(
+    election: BuiltElection,
+) -> None:
+    """A region a contest's result lists under ``suppressed_regions`` (too few counted ballots for counts of its
+    own) is drawn hatched and flagged for its table row; the other regions keep their shade."""
+    from observer.dashboard.mapview import region_turnout_view
+    from observer.dashboard.model import DashboardModel
+
+    m = DashboardModel(ExportReader(load_export(election.path))).refresh()
+    assert m.result is not None
+    contests = m.result.setdefault("results", {}).setdefault("contests", [{}])
+    contests[0]["suppressed_regions"] = {"batken": "suppressed: fewer than min_cell_ballots counted ballots"}
+    view = region_turnout_view(m, "en")
+    svg = str(view["region_svg"])
+    assert re.search(r'<path id="r-batken" data-share="[0-9.]*" class="suppressed" fill="url\(#suppressed\)"', svg)
+    assert not re.search(r'<path id="r-jalal-abad"[^>]*class="suppressed"', svg)
+    assert [f.region_id for f in view["region_figures"] if f.suppressed] == ["batken"]

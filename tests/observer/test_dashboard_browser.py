@@ -72,6 +72,7 @@ def test_pages_render_in_the_browser(browser: object, base_url: str, election: B
     screens = Screens(page, "observer")
     for name, path in [
         ("overview-en", "/?lang=en"),
+        ("overview-ky", "/?lang=ky"),
         ("board-ru", "/board?lang=ru"),
         ("tree-heads-en", "/tree-heads?lang=en"),
         ("turnout-ky", "/turnout?lang=ky"),
@@ -86,6 +87,8 @@ def test_pages_render_in_the_browser(browser: object, base_url: str, election: B
         screens.check(name)  # axe-core: no violation on any page
     page.goto(f"{base_url}/results?lang=ru")
     assert page.locator("details.contest svg").count() >= 1
+    page.goto(f"{base_url}/?lang=ru")
+    assert page.locator("#region-map path").count() == 8 and page.locator("#region-map").is_visible()
     only_loopback(requests, base_url)
     page.close()
 

@@ -13,15 +13,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
+import cli.trustee
+from cli.main import app
 from crypto.group import Scalar
 from crypto.shuffle import rows_from_bytes, rows_to_bytes
+from record.cr_tally import make_decryption_post
 from record.trustee_posts import sign_trustee_post
 from tests.server.harness import OPERATOR, Election
 from trustees.cr_in_process import WorkingTrustee
 from trustees.cr_online import cr_tally_round, run_cr_tally_trustee
 from trustees.cr_steps import CrTallyState, read_cr_tally, trustee_posts
-from trustees.errors import TrusteeError
 from trustees.online import HttpTransport
 
 CR_POLICY = {"mode": "coercion_resistant", "mixing_trustees_required": 2}
@@ -96,7 +99,9 @@ def test_a_shuffle_with_a_bad_proof_or_altered_outputs_is_refused(election: Elec
     payload = dict(honest.payload)
     proof = bytearray.fromhex(payload["proof"])
     proof[-1] ^= 0x01  # inside the last response scalar: still a scalar, no longer a proof
-    refused(election, [("shuffle", resign(t1, election, "shuffle", {**payload, "proof": proof.hex()}))], "invalid_proof")
+    refused(
+        election, [("shuffle", resign(t1, election, "shuffle", {**payload, "proof": proof.hex()}))], "invalid_proof"
+    )
     rows = rows_from_bytes(bytes.fromhex(payload["outputs"]))
     swapped = [rows[1], rows[0], *rows[2:]]  # the outputs permuted after proving: the proof no longer holds
     altered = {**payload, "outputs": rows_to_bytes(swapped).hex()}
@@ -144,8 +149,6 @@ def test_posts_out_of_their_step_are_refused(election: Election) -> None:
     refused(election, [("cr_blinding", t1_again)], "already_posted")
     # A decryption of the order tags before two trustees blinded them: the step is not open.
     state = state_of(election)
-    from record.cr_tally import make_decryption_post
-
     early = make_decryption_post(
         t1.identity, state.manifest, state.base_hash, 1, t1.share, "order", list(state.order_outputs)
     )
@@ -171,3 +174,19 @@ def test_the_server_steps_and_the_trustee_client_are_idempotent(election: Electi
     assert cr_tally_round(t1, transport) is None and election.components.board.size == size
     state = election.http.get("/v1/trustees/cr/state").json()
     assert state["order_blinded_by"] == [1] and state["open"] == ["order_blinding"]
+
+
+def test_shailoo_trustee_cr_tally_does_the_whole_tally(election: Election, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``shailoo trustee cr-tally`` for trustees 1, 3 and 5 in turns (the server is the test app, the keystores the
+    harness's): each run prints what it posted; the last finds the result on the board."""
+    stores = {j: election.trustee_stores[j - 1] for j in (1, 3, 5)}
+    monkeypatch.setattr(cli.trustee, "_open", lambda keystore, _: stores[int(keystore.name)])
+    monkeypatch.setattr(HttpTransport, "connect", classmethod(lambda cls, server, **_: cls(election.http)))
+    outputs = []
+    for _ in range(4):
+        for j in stores:
+            run = CliRunner().invoke(app, ["trustee", "cr-tally", "--server", "http://test", "--keystore", str(j)])
+            assert run.exit_code == 0, run.output
+            outputs.append(run.output)
+    assert "posted: order blinding" in outputs[0] and "the result is on the board" in outputs[-1]
+    assert state_of(election).result_posted

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 import cli.trustee
 from cli.main import app
+from crypto.errors import ShailooError
 from crypto.group import Scalar
 from crypto.shuffle import rows_from_bytes, rows_to_bytes
 from record.cr_tally import make_decryption_post
@@ -25,6 +26,7 @@ from tests.server.harness import OPERATOR, Election
 from trustees.cr_in_process import WorkingTrustee
 from trustees.cr_online import cr_tally_round, run_cr_tally_trustee
 from trustees.cr_steps import CrTallyState, read_cr_tally, trustee_posts
+from trustees.errors import TrusteeError
 from trustees.online import HttpTransport
 
 CR_POLICY = {"mode": "coercion_resistant", "mixing_trustees_required": 2}
@@ -190,3 +192,32 @@ def test_shailoo_trustee_cr_tally_does_the_whole_tally(election: Election, monke
             outputs.append(run.output)
     assert "posted: order blinding" in outputs[0] and "the result is on the board" in outputs[-1]
     assert state_of(election).result_posted
+
+
+@pytest.mark.parametrize("attack", ["bad_shuffle", "reused_exponent"])
+def test_a_trustee_stops_on_a_board_a_dishonest_server_wrote(election: Election, attack: str) -> None:
+    """The server appends a post it should have refused (here straight to the board): the next honest trustee
+    re-checks the board, refuses with the verifier's code and posts nothing."""
+    board = election.components.board
+    t1, t3, t5 = trustees(election)
+    y = Scalar.random()
+    if attack == "bad_shuffle":
+        state = tally_until(election, lambda s: "ballots_shuffle" in s.open_steps())
+        [honest] = trustee_posts(state, t1.index, t1.identity, t1.share)
+        rows = rows_from_bytes(bytes.fromhex(honest.payload["outputs"]))
+        altered = {**dict(honest.payload), "outputs": rows_to_bytes([rows[1], rows[0], *rows[2:]]).hex()}
+        board.append("shuffle", resign(t1, election, "shuffle", altered))
+        code, victim = "invalid_proof", t3
+    else:
+        state = tally_until(election, lambda s: "order_blinding" in s.open_steps() and s.order.trustees == (1,))
+        [order] = trustee_posts(state, t3.index, t3.identity, t3.share, exponent=y)
+        assert post(election, [("cr_blinding", dict(order.payload))]).status_code == 200
+        state = tally_until(election, lambda s: "match_blinding" in s.open_steps())
+        for p in trustee_posts(state, t3.index, t3.identity, t3.share, exponent=y):
+            board.append("cr_blinding", dict(p.payload))
+        code, victim = "blinding_key_reused", t5
+    size = board.size
+    with pytest.raises(ShailooError) as caught:  # the trustee's own check of the board, not a server answer
+        cr_tally_round(victim, HttpTransport(election.http))
+    assert not isinstance(caught.value, TrusteeError)
+    assert caught.value.code == code and board.size == size

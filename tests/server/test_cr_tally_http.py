@@ -221,3 +221,18 @@ def test_a_trustee_stops_on_a_board_a_dishonest_server_wrote(election: Election,
         cr_tally_round(victim, HttpTransport(election.http))
     assert not isinstance(caught.value, TrusteeError)
     assert caught.value.code == code and board.size == size
+
+
+def test_a_waiting_trustee_polls_until_the_result(election: Election) -> None:
+    """``--wait``: trustee 1 polls while the others work (here they work during its sleeps) and returns only when
+    the result is on the board, having posted its part of every step it could."""
+    t1, t3, t5 = trustees(election)
+    sleeps: list[float] = []
+
+    def others_work(seconds: float) -> None:
+        sleeps.append(seconds)
+        for t in (t3, t5):
+            run_cr_tally_trustee(t, HttpTransport(election.http))
+
+    status = run_cr_tally_trustee(t1, HttpTransport(election.http), wait=True, poll_seconds=1.0, sleep=others_work)
+    assert status.done and sleeps and "order_blinding" in status.posted and "choices_decryption" in status.posted

@@ -17,7 +17,7 @@ from crypto.errors import ShailooError
 
 trustee_app = typer.Typer(
     name="trustee",
-    help="Trustees: keystore, key ceremony (online or air-gapped) and decryption of the final tally.",
+    help="Trustees: keystore, key ceremony (online or air-gapped), decryption of the tally (either mode).",
     no_args_is_help=True,
 )
 console = Console()
@@ -243,6 +243,42 @@ def decrypt(
         raise _fail(e) from e
     verb = "posted" if status.posted else "were already on the board"
     console.print(f"[green]Trustee {status.trustee}'s shares for {status.ciphertexts} ciphertexts {verb}.[/]")
+
+
+@trustee_app.command("cr-tally")
+def cr_tally(
+    server: ServerOption,
+    keystore: KeystoreOption = Path("trustee.keystore"),
+    passphrase_file: PassphraseFileOption = None,
+    token: TokenOption = None,
+    wait: Annotated[bool, typer.Option(help="Keep polling until the result is on the board.")] = False,
+    poll_seconds: Annotated[float, typer.Option(help="Seconds between polls with --wait.")] = 5.0,
+    timeout: Annotated[float | None, typer.Option(help="Give up waiting after this many seconds.")] = None,
+) -> None:
+    """The coercion-resistant tally after the close: re-check the board, then blind, shuffle and decrypt as each
+    step opens. Safe to run again: the board says what this trustee has done."""
+    from trustees.cr_online import run_cr_tally_trustee
+    from trustees.online import HttpTransport
+
+    def on_step(step: str) -> None:
+        console.print(f"posted: {step.replace('_', ' ')}")
+
+    try:
+        store = _open(keystore, passphrase_file)
+        with console.status("Reading and re-checking the board…"):
+            status = run_cr_tally_trustee(
+                store,
+                HttpTransport.connect(server, token=token),
+                wait=wait,
+                poll_seconds=poll_seconds,
+                timeout_seconds=timeout,
+                on_step=on_step,
+            )
+    except ShailooError as e:
+        raise _fail(e) from e
+    style = "green" if status.done else "yellow"
+    posted = ", ".join(s.replace("_", " ") for s in status.posted) or "nothing new"
+    console.print(f"[{style}]Trustee {status.trustee} posted {posted}; {status.describe}.[/]")
 
 
 @trustee_app.command("status")

@@ -111,6 +111,10 @@ STATUS_BY_CODE: Final[dict[str, int]] = {
     "wrong_election": 422,
     "spoil_mismatch": 422,
     "reused_nonce": 422,
+    # the coercion-resistant tally's trustee steps (voting_server/cr_tally_api.py)
+    "step_closed": 409,
+    "already_posted": 409,
+    "blinding_key_reused": 422,
     # witnesses
     "unknown_witness": 403,
     "witness_key_conflict": 409,

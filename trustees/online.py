@@ -8,6 +8,7 @@ The trustee's laptop reads the whole board from the server and decides every ste
 * ``POST /v1/trustees/posts`` ← a ceremony post ``{kind, payload, dedup_key}``;
 * ``POST /v1/trustees/decryption-shares`` ← one part of a trustee's shares,
   ``{"trustee", "tally_entry", "part", "parts", "shares": [hex, ...], "signature"}`` (one request per part);
+* ``POST /v1/trustees/cr/posts`` ← one step of the coercion-resistant tally (`trustees.cr_online`);
 * ``GET  /v1/trustees/airgap/request?trustee=&purpose=`` and ``POST /v1/trustees/airgap/response`` for the
   coordinator's side of the air-gapped mode (`trustees.airgap`).
 
@@ -17,7 +18,7 @@ Errors come back as ``{"code", "message"}`` and are raised as `TrusteeError` wit
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -84,6 +85,11 @@ class HttpTransport:
                 self._post("/decryption-shares", {f: post.payload[f] for f in fields if f in post.payload})
             else:
                 self._post("/posts", post.to_dict())
+
+    def post_cr(self, posts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+        """One trustee step of the coercion-resistant tally (`trustees.cr_online`): ``[{kind, payload}, ...]``."""
+        body: dict[str, Any] = self._post("/cr/posts", {"posts": list(posts)})
+        return body
 
     # --- the coordinator's side of the air-gapped mode ------------------------------------------------------------
 

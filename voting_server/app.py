@@ -34,6 +34,7 @@ from voting_server.complaints import build_complaints_router
 from voting_server.complaints_page import build_complaints_pages
 from voting_server.components import Components, build_components
 from voting_server.cr_api import build_cr_router
+from voting_server.cr_tally_api import build_cr_tally_router
 from voting_server.dashboard import build_dashboard_router
 from voting_server.health import build_health_router
 from voting_server.http_errors import BodySizeLimit, InFlightLimit, RateLimit, StrictJsonBody, install_error_handlers
@@ -117,6 +118,7 @@ def create_app(
         app.include_router(build_places_router())
         app.include_router(build_board_router())
         app.include_router(build_trustee_router())
+        app.include_router(build_cr_tally_router())
         app.include_router(build_dashboard_router(parts.board))
         app.include_router(build_precinct_router(parts.board, operator=require_role(Role.OPERATOR)))
         app.include_router(build_voter_app_router())

@@ -14,7 +14,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
+from rich.live import Live
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.spinner import Spinner
 
 #: ``report(stage, done, total, label)``: ``stage`` names a bar (its first description), ``done`` of ``total``
 #: (0: not known yet), ``label`` replaces the description when not empty.
@@ -47,21 +49,23 @@ def bars(console: Console, *, wanted: bool = True) -> Iterator[StageReport | Non
 
 
 @contextmanager
-def waiting(console: Console, what: str, *, wanted: bool = True) -> Iterator[None]:
-    """A spinner saying ``what`` with the seconds gone by, while the block runs (a request the server answers when
-    it is done); nothing when not drawn (see `shown`)."""
+def waiting(console: Console, what: str, *, wanted: bool = True, tick: float = 1.0) -> Iterator[None]:
+    """A spinner saying ``what`` with the seconds gone by (updated every ``tick`` seconds), while the block runs (a
+    request the server answers when it is done); nothing when not drawn (see `shown`)."""
     if not shown(console, wanted):
         yield
         return
     started = time.monotonic()
-    with console.status(f"{what}…") as spinner:
+    spinner = Spinner("dots", text=f"{what}…", style="status.spinner")
+    # A Live of its own (not `Console.status`): it is drawn on entry, so a request refused at once still showed it.
+    with Live(spinner, console=console, transient=True, redirect_stdout=False, redirect_stderr=False):
         done = threading.Event()
 
-        def tick() -> None:
-            while not done.wait(1.0):
-                spinner.update(f"{what}… {time.monotonic() - started:.0f} s")
+        def count() -> None:
+            while not done.wait(tick):
+                spinner.update(text=f"{what}… {time.monotonic() - started:.0f} s")
 
-        ticker = threading.Thread(target=tick, daemon=True)
+        ticker = threading.Thread(target=count, daemon=True)
         ticker.start()
         try:
             yield

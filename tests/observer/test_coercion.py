@@ -14,9 +14,9 @@ import pytest
 from cli.cr_election import run_cr_election
 from crypto.group import Point, Scalar
 from crypto.shuffle import rows_from_bytes
+from elections.manifest import Manifest
 from observer.report import Status
 from observer.verify import verify
-from elections.manifest import Manifest
 from record.cr_board import CrBoardError, ballot_mix_input
 from record.cr_contests import Layout
 from record.mix import MixInput

@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.spinner import Spinner
+from rich.table import Column
 
 #: ``report(stage, done, total, label)``: ``stage`` names a bar (its first description), ``done`` of ``total``
 #: (0: not known yet), ``label`` replaces the description when not empty.
@@ -34,8 +35,14 @@ def bars(console: Console, *, wanted: bool = True) -> Iterator[StageReport | Non
     if not shown(console, wanted):
         yield None
         return
+    # The label in a column of its own width (a long check name is cut with "…"), so the bar and counts keep theirs.
+    label = Column(width=44, no_wrap=True, overflow="ellipsis")
     progress = Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+        TextColumn("{task.description}", table_column=label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
     )
     tasks: dict[str, TaskID] = {}
 

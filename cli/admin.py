@@ -21,6 +21,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from cli.progress import waiting
+
 admin_app = typer.Typer(
     name="admin",
     help="The operator's commands: manifest, issuer keys, devices, register counts, open, close, tally, results.",
@@ -455,21 +457,8 @@ def issuer_keys(
     what = f"{styles} key(s)" if styles else "the keys"
     console.print(f"Generating {what} of {bits} bits on the server (one per ballot style)…")
     started = time.monotonic()
-    with console.status(f"Generating {what} of {bits} bits…") as spinner:
-        import threading
-
-        done = threading.Event()
-
-        def tick() -> None:
-            while not done.wait(1.0):
-                spinner.update(f"Generating {what} of {bits} bits… {time.monotonic() - started:.0f} s")
-
-        ticker = threading.Thread(target=tick, daemon=True)
-        ticker.start()
-        try:
-            ack = client.call("POST", "/issuer-keys", {"bits": bits})
-        finally:
-            done.set()
+    with waiting(console, f"Generating {what} of {bits} bits"):
+        ack = client.call("POST", "/issuer-keys", {"bits": bits})
     _ack(f"issuer keys published in {time.monotonic() - started:.0f} s", ack)
 
 
@@ -758,7 +747,7 @@ def runoff(
 @admin_app.command("tally")
 def tally(server: ServerOption = DEFAULT_SERVER, token: TokenOption = "") -> None:
     """Post the encrypted tally (computed from the board alone). Safe to run again: the same entry is answered."""
-    with console.status("Weeding and adding up the ballots on the server…"):
+    with waiting(console, "Weeding and adding up the ballots on the server"):
         ack = _client(server, token).call("POST", "/tally", {})
     _ack("encrypted tally on the board", ack)
     console.print("Next: each trustee runs [bold]shailoo trustee decrypt[/]; then [bold]shailoo admin results[/].")
@@ -793,7 +782,7 @@ def results(
     token: TokenOption = "",
 ) -> None:
     """Combine the trustees' shares (k needed), run the rules and post ``result``; print and export the results."""
-    with console.status("Combining the decryption shares and running the rules…"):
+    with waiting(console, "Combining the decryption shares and running the rules"):
         body = _client(server, token).call("POST", "/results")
     _write_results(body, json_out, csv_out)
     console.print("[green]results posted[/]; anyone can check them: [bold]shailoo verify SERVER/v1/board/export[/]")

@@ -614,7 +614,7 @@ class DemoRun:
         from observer.context import VerifyOptions
         from observer.verify import verify
 
-        report = verify(self.export_path, VerifyOptions(progress=False, min_issuer_bits=min(self.issuer_bits, 3072)))
+        report = verify(self.export_path, VerifyOptions(min_issuer_bits=min(self.issuer_bits, 3072)))
         report.write_json(self.out / "verification.json")
         report.render(self.console)
         self.verified = report.passed

@@ -47,10 +47,13 @@ def friendly_error(exc: BaseException) -> tuple[str, str] | None:
     import sqlalchemy.exc
     from pydantic import ValidationError
 
+    from voting_server.api_docs import DocsAssetsMissingError
     from voting_server.schema import SchemaError
 
     if isinstance(exc, SchemaError):
         return exc.code, str(exc)
+    if isinstance(exc, DocsAssetsMissingError):
+        return "docs_assets_missing", str(exc)
     if isinstance(exc, ValidationError) and exc.title in _PREFIXES:
         return "invalid_settings", _settings_line(exc)
     if isinstance(exc, sqlalchemy.exc.ArgumentError | sqlalchemy.exc.NoSuchModuleError):

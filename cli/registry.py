@@ -48,12 +48,14 @@ def register(app: typer.Typer) -> None:
 def import_csv(
     csv_file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
     database_url_option: DatabaseOption = None,
+    progress: Annotated[bool, typer.Option(help="Show the rows checked (on a terminal only)")] = True,
 ) -> None:
     """Import voters from CSV; print the rows rejected (line, reason) and the rows held for a face review.
 
     Exit code 1 if any row was rejected or held (held rows are imported, but nothing is issued for them until an
     operator decides: ``shailoo registry review list``).
     """
+    from cli.progress import bars
     from identity.db import make_engine
     from identity.registry import SqlVoterRegistry
     from identity.settings import IdentitySettings
@@ -64,8 +66,16 @@ def import_csv(
         settings.template_key_bytes,
         duplicate_face_distance=settings.duplicate_face_distance,
     )
-    report = registry.import_csv(csv_file)
     console = Console()
+    with bars(console, wanted=progress) as report_progress:
+        on_progress = None
+        if report_progress is not None:
+            stage = report_progress
+
+            def on_progress(done: int, total: int) -> None:
+                stage("rows", done, total, "register rows checked")
+
+        report = registry.import_csv(csv_file, on_progress)
     console.print(
         f"imported: {report.imported}   rejected: {len(report.rejected)}   held for face review: {len(report.held)}"
     )

@@ -71,8 +71,10 @@ def serve(
     settings = Settings()  # refuses default secrets outside development before any worker starts
     if settings.environment is Environment.DEVELOPMENT and settings.board_signing_key is None:
         os.environ["SHAILOO_BOARD_SIGNING_KEY"] = _board_key(board_key_file)
+    from voting_server.api_docs import package_assets
     from voting_server.components import prepare_database
 
+    package_assets()  # Swagger UI and ReDoc are installed: else one line here, not a failure in every worker
     prepare_database(Settings())  # tables exist before the workers start
     typer.echo(
         f"Shailoo voting server ({settings.role.value}) on http://{host}:{port} ({workers} worker(s), "

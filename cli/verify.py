@@ -45,9 +45,12 @@ def verify(
             help="For a runoff: the first round's board export (check 18 checks the link and the candidates)",
         ),
     ] = None,
-    progress: Annotated[bool, typer.Option(help="Show progress bars")] = True,
+    progress: Annotated[
+        bool, typer.Option(help="Show progress bars (on a terminal only): export read, checks, ballots")
+    ] = True,
 ) -> None:
     """Verify every step of an election from its board export; exit status 1 if any check fails."""
+    from cli.progress import bars
     from observer.context import VerifyOptions, WitnessPin
     from observer.errors import ObserverError
     from observer.verify import verify as run
@@ -57,18 +60,19 @@ def verify(
         pins = tuple(WitnessPin.parse(text) for text in witness or ())
     except ObserverError as e:
         raise typer.BadParameter(e.message, param_hint="--witness") from e
-    options = VerifyOptions(
-        workers=workers,
-        dask_address=dask,
-        checkpoint=checkpoint,
-        shard_size=shard_size,
-        progress=progress,
-        witnesses=pins,
-        min_witnesses=min_witnesses,
-        previous_export=previous_export,
-    )
     try:
-        report = run(source, options)
+        with bars(console, wanted=progress) as on_progress:
+            options = VerifyOptions(
+                workers=workers,
+                dask_address=dask,
+                checkpoint=checkpoint,
+                shard_size=shard_size,
+                on_progress=on_progress,
+                witnesses=pins,
+                min_witnesses=min_witnesses,
+                previous_export=previous_export,
+            )
+            report = run(source, options)
     except ObserverError as e:
         console.print(f"[bold red]cannot verify[/] ({e.code}): {e.message}")
         raise typer.Exit(2) from e

@@ -77,6 +77,8 @@ _MAX_TEXT: Final = 200
 #: Default of ``duplicate_face_distance``: the 1:1 tolerance (docs/identity.md, "One face, one identity").
 DEFAULT_DUPLICATE_FACE_DISTANCE: Final = 0.5
 _GALLERY_LOAD_BATCH: Final = 10_000
+#: Rows checked between two reports of `SqlVoterRegistry.import_csv`'s ``on_progress``.
+IMPORT_PROGRESS_STEP: Final = 500
 
 
 @dataclass(frozen=True)
@@ -427,7 +429,7 @@ class SqlVoterRegistry:
         with Session(self._engine) as session:
             return {(region, district): int(n) for region, district, n in session.exec(query).all()}
 
-    def import_csv(self, source: Path | str) -> ImportReport:
+    def import_csv(self, source: Path | str, on_progress: Callable[[int, int], None] | None = None) -> ImportReport:
         """Import voters from CSV (a `Path` is read as UTF-8; a `str` is the CSV text itself).
 
         Columns: ``personal_number,surname,given_name,patronymic,birth_date,region,district,precinct,face_template``
@@ -439,6 +441,8 @@ class SqlVoterRegistry:
 
         Then every imported template is compared with every registered one and with each other; each pair within
         ``duplicate_face_distance`` opens a face review, committed with the rows, and is reported in ``held``.
+
+        ``on_progress(rows_checked, rows)`` is told every `IMPORT_PROGRESS_STEP` rows and after the last.
         """
         text = source.read_text(encoding="utf-8-sig") if isinstance(source, Path) else source
         reader = csv.DictReader(io.StringIO(text))
@@ -446,14 +450,16 @@ class SqlVoterRegistry:
         if set(header) != set(CSV_COLUMNS):
             expected = ",".join(CSV_COLUMNS)
             return ImportReport(0, (RejectedRow(1, "bad_header", f"the header must be: {expected}"),))
+        rows = [(reader.line_num, row) for row in reader]
         rejected: list[RejectedRow] = []
         accepted: list[tuple[int, VoterRecord]] = []
         with self._lock, Session(self._engine) as session:
             generation = self._take_generation(session)
             gallery = self._gallery_for(session, generation)
             start = len(gallery)
-            for row in reader:
-                line = reader.line_num
+            for checked, (line, row) in enumerate(rows):
+                if on_progress is not None and checked % IMPORT_PROGRESS_STEP == 0:
+                    on_progress(checked, len(rows))
                 try:
                     if None in row:
                         raise IdentityError("the row has more fields than the header", code="extra_fields")
@@ -474,6 +480,8 @@ class SqlVoterRegistry:
                     rejected.append(RejectedRow(line, "duplicate_personal_number", "already registered"))
                     continue
                 accepted.append((line, record))
+            if on_progress is not None:
+                on_progress(len(rows), len(rows))
             try:
                 if accepted:
                     gallery.extend(

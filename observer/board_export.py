@@ -18,7 +18,7 @@ Ballot payloads are read back from the file by shard (`read_lines`), so a large 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -178,9 +178,14 @@ def fast_canonical(value: object) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+#: Bytes read between two reports of `load_export`'s ``on_progress``.
+PROGRESS_STEP: Final = 1 << 20
+
+
 class _Loader:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, on_progress: Callable[[int, int], None] | None = None) -> None:
         self.path = path
+        self.on_progress = on_progress
         self.export: BoardExport | None = None
         self.key: Ed25519PublicKey | None = None
         self.key_id = b""
@@ -192,11 +197,19 @@ class _Loader:
 
     def run(self) -> BoardExport:
         offset = 0
+        report = self.on_progress
+        total = self.path.stat().st_size if report is not None else 0
+        next_report = 0
         with self.path.open("rb") as f:
             for raw in f:
                 self.line += 1
                 self.feed(raw, offset)
                 offset += len(raw)
+                if report is not None and offset >= next_report:
+                    report(offset, total)
+                    next_report = offset + PROGRESS_STEP
+        if report is not None:
+            report(offset, total)
         if self.export is None:
             raise ExportUnreadableError(f"{self.path} is empty: not a board export")
         if self.export.end is None:
@@ -330,12 +343,13 @@ class _Loader:
         export.tree_heads[-1].cosignatures.append(record)
 
 
-def load_export(path: str | Path) -> BoardExport:
-    """Read a board export file (see the module docstring); `ExportUnreadableError` if it is not one at all."""
+def load_export(path: str | Path, on_progress: Callable[[int, int], None] | None = None) -> BoardExport:
+    """Read a board export file (see the module docstring); `ExportUnreadableError` if it is not one at all.
+    ``on_progress(bytes_read, file_size)`` is told at least every `PROGRESS_STEP` bytes and at the end."""
     path = Path(path)
     if not path.is_file():
         raise ExportUnreadableError(f"no export file at {path}")
-    return _Loader(path).run()
+    return _Loader(path, on_progress).run()
 
 
 def iter_entry_refs(export: BoardExport, kinds: frozenset[str]) -> Iterator[EntryRef]:

@@ -9,7 +9,7 @@ produced it) instead of verifying against something unverified.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, TypeVar
@@ -73,6 +73,12 @@ class WitnessPin:
         return cls(name, raw)
 
 
+#: ``on_progress(stage, done, total, label)``: how far a long step of the verifier is. Stages: ``"download"`` and
+#: ``"export"`` (bytes fetched, bytes read; total 0 while unknown), ``"checks"`` (checks finished, of all; ``label``
+#: names the one running), ``"ballots"`` (ballots verified by check 20).
+OnProgress = Callable[[str, int, int, str], None]
+
+
 @dataclass(frozen=True)
 class VerifyOptions:
     """How to run: ``workers`` local processes or a Dask scheduler at ``dask_address``; a resume ``checkpoint``."""
@@ -81,7 +87,8 @@ class VerifyOptions:
     dask_address: str | None = None
     checkpoint: Path | None = None
     shard_size: int = 256
-    progress: bool = False
+    #: Told how far the long steps are (the CLI draws bars from it on a terminal); never sent to a worker.
+    on_progress: OnProgress | None = field(default=None, compare=False)
     #: Witnesses that must have cosigned the latest tree head, each pinned by key (or by the manifest's roster).
     witnesses: tuple[WitnessPin, ...] = ()
     #: Pinned witnesses (roster or ``witnesses``) that must have cosigned the latest tree head; 0 accepts none.

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from observer.board_export import BoardExport, load_export
 from observer.checks import all_checks
-from observer.context import VerificationContext, VerifyOptions
+from observer.context import OnProgress, VerificationContext, VerifyOptions
 from observer.errors import CheckFailedError, CheckSkippedError, ExportUnreadableError, ObserverError
 from observer.report import CheckResult, Report, Status
 
@@ -29,17 +29,22 @@ def export_url(url: str) -> str:
     return str(parsed.copy_with(path=BOARD_EXPORT_PATH)) if parsed.path in ("", "/") else url
 
 
-def fetch_export(url: str, into: Path) -> Path:
-    """Download the export at ``url`` to the file ``into`` (streamed)."""
+def fetch_export(url: str, into: Path, on_progress: OnProgress | None = None) -> Path:
+    """Download the export at ``url`` to the file ``into`` (streamed; ``on_progress`` told of each chunk as stage
+    ``"download"``, of the announced length or 0)."""
     import httpx
 
     url = export_url(url)
     try:
         with httpx.stream("GET", url, timeout=60.0, follow_redirects=True) as response:
             response.raise_for_status()
+            length = response.headers.get("content-length", "")
+            total = int(length) if length.isdigit() else 0
             with into.open("wb") as f:
                 for chunk in response.iter_bytes():
                     f.write(chunk)
+                    if on_progress is not None:
+                        on_progress("download", response.num_bytes_downloaded, total, "")
     except httpx.HTTPError as e:
         raise ExportUnreadableError(f"cannot fetch the export from {url}: {e}") from e
     return into
@@ -57,7 +62,11 @@ def run_checks(export: BoardExport, options: VerifyOptions | None = None) -> Rep
             "fingerprint": export.fingerprint(),
         }
     )
-    for spec in all_checks():
+    specs = all_checks()
+    report_progress = ctx.options.on_progress
+    for done, spec in enumerate(specs):
+        if report_progress is not None:
+            report_progress("checks", done, len(specs), f"check {spec.number}: {spec.name}")
         started = time.perf_counter()
         try:
             passed = spec.run(ctx)
@@ -73,14 +82,25 @@ def run_checks(export: BoardExport, options: VerifyOptions | None = None) -> Rep
         report.checks.append(
             CheckResult(spec.number, spec.area, spec.name, status, message, evidence, time.perf_counter() - started)
         )
+    if report_progress is not None:
+        report_progress("checks", len(specs), len(specs), "checks")
     return report
 
 
+def _load(path: Path, options: VerifyOptions) -> BoardExport:
+    report = options.on_progress
+    if report is None:
+        return load_export(path)
+    return load_export(path, lambda done, total: report("export", done, total, "reading the export"))
+
+
 def verify(source: str | Path, options: VerifyOptions | None = None) -> Report:
-    """Load the export at ``source`` (file or URL) and run every check."""
+    """Load the export at ``source`` (file or URL) and run every check; ``options.on_progress`` is told how far the
+    download, the reading of the export, the checks and the ballots are."""
+    options = options or VerifyOptions()
     text = str(source)
     if text.startswith(("http://", "https://")):
         with tempfile.TemporaryDirectory() as tmp:
-            path = fetch_export(text, Path(tmp) / "export.jsonl")
-            return run_checks(load_export(path), options)
-    return run_checks(load_export(Path(source)), options)
+            path = fetch_export(text, Path(tmp) / "export.jsonl", options.on_progress)
+            return run_checks(_load(path, options), options)
+    return run_checks(_load(Path(source), options), options)

@@ -1,106 +1,144 @@
-"""``/docs``: the API reference as one plain HTML page written on the server from the OpenAPI document.
+"""``/docs`` (Swagger UI, with "Try it out") and ``/redoc`` (ReDoc), served from this server alone.
 
-FastAPI's own ``/docs`` and ``/redoc`` load Swagger UI and ReDoc from a CDN, so on a server without internet (a
-commission's network, an air-gapped test bench) they are blank. This page needs nothing but the server: no script,
-no stylesheet, no font from anywhere else. For each route it gives the method, the path, the summary, the request
-body's schema name, the parameters and the error codes with their statuses; ``/openapi.json`` stays the full
-machine-readable document.
+FastAPI's own pages load Swagger UI and ReDoc from a CDN, so on a server without internet (a commission's network,
+an air-gapped test bench) they are blank, and on one with internet every visit tells a third party who reads the
+API reference. Here the same two programs come from the files that the ``fastapi-offline`` package (MIT; it ships
+the ``swagger-ui-dist`` bundle, Apache-2.0, and ReDoc's standalone bundle, MIT) installs as package data, served
+under ``/docs/assets/``. The pages start them with two small scripts of ours (``/docs/assets/*-init.js``): no
+inline script. Each page carries a Content-Security-Policy that lets the browser reach this origin only
+(`DOCS_CONTENT_SECURITY_POLICY`), so nothing the bundles try to load from elsewhere (ReDoc's sidebar links a logo
+on its vendor's CDN; Swagger UI's online validator is also switched off) leaves the browser. The assets are looked
+up when the app is built: a missing file is one line naming the package to reinstall (`DocsAssetsMissingError`),
+not a blank page later.
 """
 
 from __future__ import annotations
 
 from html import escape
-from typing import Any
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 
-from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, FastAPI, HTTPException
+from fastapi.responses import HTMLResponse, Response
 
-_STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; padding: 0 1rem; color: #111; }
-h2 { margin-top: 2rem; border-bottom: 1px solid #ccc; }
-.route { margin: 1rem 0; padding: .5rem .75rem; border-left: 4px solid #2a6; background: #f6f8f7; }
-.method { font-weight: bold; display: inline-block; min-width: 4rem; }
-code { font-family: ui-monospace, monospace; }
-table { border-collapse: collapse; margin: .25rem 0; }
-th, td { text-align: left; padding: .1rem .6rem .1rem 0; vertical-align: top; }
+#: The package whose data files are Swagger UI and ReDoc.
+ASSET_PACKAGE = "fastapi_offline"
+#: The files served from it, with their media types (nothing else of the package is reachable).
+PACKAGE_ASSETS = {
+    "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
+    "swagger-ui.css": "text/css; charset=utf-8",
+    "redoc.standalone.js": "text/javascript; charset=utf-8",
+    "favicon.png": "image/png",
+}
+ASSETS_PATH = "/docs/assets"
+
+#: Same origin only. Styles may be inline (both programs set element styles and ReDoc writes its stylesheet at run
+#: time), which sends no request; ReDoc's search runs in a worker made from a ``blob:`` URL of its own code.
+DOCS_CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; worker-src 'self' blob:; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+_PAGE_HEADERS = {
+    "Content-Security-Policy": DOCS_CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+_ASSET_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "public, max-age=3600"}
+
+#: Swagger UI on ``#swagger-ui``; the OpenAPI URL comes from the element's ``data-openapi`` (no inline script).
+_SWAGGER_INIT = """\
+"use strict";
+(function () {
+  var root = document.getElementById("swagger-ui");
+  window.ui = SwaggerUIBundle({
+    url: root.dataset.openapi,
+    dom_id: "#swagger-ui",
+    layout: "BaseLayout",
+    deepLinking: true,
+    showExtensions: true,
+    validatorUrl: null,
+    presets: [SwaggerUIBundle.presets.apis, SwaggerUIBundle.SwaggerUIStandalonePreset],
+  });
+})();
 """
 
+#: ReDoc on ``#redoc``, from the OpenAPI URL in the element's ``data-openapi``; no web fonts are asked for.
+_REDOC_INIT = """\
+"use strict";
+(function () {
+  var root = document.getElementById("redoc");
+  Redoc.init(root.dataset.openapi, {}, root);
+})();
+"""
 
-def _schema_name(content: dict[str, Any]) -> str:
-    schema = content.get("application/json", {}).get("schema", {})
-    ref = schema.get("$ref") or next((s.get("$ref") for s in schema.get("anyOf", []) if "$ref" in s), None)
-    return str(ref).rsplit("/", 1)[-1] if ref else ""
-
-
-def _error_codes(response: dict[str, Any]) -> list[str]:
-    """The stable error codes a response lists (`mobile_api.openapi.error_responses` names them in its
-    description, ``Error codes: `a`, `b```)."""
-    schema = response.get("content", {}).get("application/json", {}).get("schema", {})
-    codes = schema.get("properties", {}).get("code", {}).get("enum")
-    if codes:
-        return [str(c) for c in codes]
-    description = str(response.get("description", ""))
-    if description.startswith("Error codes:"):
-        return [c.strip().strip("`") for c in description.removeprefix("Error codes:").split(",") if c.strip()]
-    return [description] if description else []
+_OWN_ASSETS = {"swagger-init.js": _SWAGGER_INIT, "redoc-init.js": _REDOC_INIT}
 
 
-def render(openapi: dict[str, Any]) -> str:
-    """The reference page for an OpenAPI document."""
-    info = openapi.get("info", {})
-    by_tag: dict[str, list[str]] = {}
-    for path, operations in openapi.get("paths", {}).items():
-        for method, op in operations.items():
-            rows = []
-            if op.get("description") or op.get("summary"):
-                text = escape(str(op.get("description") or op.get("summary")))
-                rows.append(f"<p>{text}</p>")
-            params = op.get("parameters", [])
-            if params:
-                cells = "".join(
-                    f"<tr><td><code>{escape(p['name'])}</code></td><td>{escape(p.get('in', ''))}</td>"
-                    f"<td>{'required' if p.get('required') else 'optional'}</td></tr>"
-                    for p in params
-                )
-                rows.append(f"<table><caption>parameters</caption>{cells}</table>")
-            body = op.get("requestBody")
-            if body:
-                rows.append(f"<p>body: <code>{escape(_schema_name(body.get('content', {})) or 'JSON')}</code></p>")
-            answers = []
-            for status, response in sorted(op.get("responses", {}).items()):
-                if status.startswith("2"):
-                    answers.append(
-                        f"<tr><td>{escape(status)}</td><td>{escape(str(response.get('description')))}</td></tr>"
-                    )
-                else:
-                    codes = ", ".join(f"<code>{escape(c)}</code>" for c in _error_codes(response))
-                    answers.append(f"<tr><td>{escape(status)}</td><td>{codes}</td></tr>")
-            if answers:
-                rows.append(f"<table><caption>answers</caption>{''.join(answers)}</table>")
-            block = (
-                f'<div class="route"><span class="method">{escape(method.upper())}</span> '
-                f"<code>{escape(path)}</code>{''.join(rows)}</div>"
-            )
-            by_tag.setdefault((op.get("tags") or ["other"])[0], []).append(block)
-    sections = "".join(f"<h2>{escape(tag)}</h2>{''.join(blocks)}" for tag, blocks in by_tag.items())
-    title = escape(f"{info.get('title', 'API')} {info.get('version', '')}".strip())
-    return (
-        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
-        f"<style>{_STYLE}</style></head><body><main><h1>{title}</h1>"
-        f"<p>{escape(str(info.get('description', '')))}</p>"
-        '<p>Machine-readable: <a href="/openapi.json">/openapi.json</a>. Every error is '
-        "<code>{&quot;code&quot;, &quot;message&quot;}</code>.</p>"
-        f"{sections}</main></body></html>"
+class DocsAssetsMissingError(RuntimeError):
+    """A file of Swagger UI or ReDoc is not installed."""
+
+
+def package_assets() -> dict[str, Traversable]:
+    """Each served file of `ASSET_PACKAGE`, found; `DocsAssetsMissingError` (one line) if any is absent."""
+    try:
+        static = files(ASSET_PACKAGE) / "static"
+    except ModuleNotFoundError as e:
+        raise DocsAssetsMissingError(
+            f"the API reference needs the {ASSET_PACKAGE} package: reinstall the server (uv sync)"
+        ) from e
+    found = {name: static / name for name in PACKAGE_ASSETS}
+    missing = sorted(name for name, file in found.items() if not file.is_file())
+    if missing:
+        raise DocsAssetsMissingError(
+            f"{ASSET_PACKAGE} lacks {', '.join(missing)}: reinstall it (uv sync --reinstall-package fastapi-offline)"
+        )
+    return found
+
+
+def _page(title: str, head: str, body: str) -> HTMLResponse:
+    return HTMLResponse(
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{escape(title)}</title>'
+        f'<link rel="icon" type="image/png" href="{ASSETS_PATH}/favicon.png">{head}</head>'
+        f"<body>{body}</body></html>",
+        headers=_PAGE_HEADERS,
     )
 
 
 def build_api_docs_router(app: FastAPI) -> APIRouter:
-    """``GET /docs`` (and ``/redoc``, the same page) rendered from ``app``'s OpenAPI document."""
+    """``GET /docs`` (Swagger UI), ``GET /redoc`` (ReDoc) and their assets, for ``app``'s OpenAPI document."""
+    contents = {name: file.read_bytes() for name, file in package_assets().items()}
     router = APIRouter(include_in_schema=False)
+    openapi_url = escape(app.openapi_url or "/openapi.json")
 
     @router.get("/docs", response_class=HTMLResponse)
+    def swagger_ui() -> HTMLResponse:
+        return _page(
+            f"{app.title} – Swagger UI",
+            f'<link rel="stylesheet" href="{ASSETS_PATH}/swagger-ui.css">',
+            f'<main id="swagger-ui" data-openapi="{openapi_url}"></main>'
+            f'<script src="{ASSETS_PATH}/swagger-ui-bundle.js"></script>'
+            f'<script src="{ASSETS_PATH}/swagger-init.js"></script>',
+        )
+
     @router.get("/redoc", response_class=HTMLResponse)
-    def docs(request: Request) -> HTMLResponse:
-        return HTMLResponse(render(app.openapi()))
+    def redoc() -> HTMLResponse:
+        return _page(
+            f"{app.title} – ReDoc",
+            "",
+            f'<main id="redoc" data-openapi="{openapi_url}"></main>'
+            f'<script src="{ASSETS_PATH}/redoc.standalone.js"></script>'
+            f'<script src="{ASSETS_PATH}/redoc-init.js"></script>',
+        )
+
+    @router.get(ASSETS_PATH + "/{name}")
+    def asset(name: str) -> Response:
+        if name in contents:
+            return Response(contents[name], media_type=PACKAGE_ASSETS[name], headers=_ASSET_HEADERS)
+        if name in _OWN_ASSETS:
+            return Response(_OWN_ASSETS[name], media_type="text/javascript; charset=utf-8", headers=_ASSET_HEADERS)
+        raise HTTPException(status_code=404, detail=f"no API reference asset {name!r}")
 
     return router

@@ -83,7 +83,8 @@ def create_app(
         version=_version(),
         description="Voter API, admin API, public board API and trustees' API of a Shailoo election.",
         lifespan=lifespan,
-        # FastAPI's pages load Swagger UI and ReDoc from a CDN: blank offline. /docs is served from here instead.
+        # FastAPI's pages load Swagger UI and ReDoc from a CDN: blank offline. voting_server.api_docs serves both
+        # from the files of an installed package instead.
         docs_url=None,
         redoc_url=None,
     )

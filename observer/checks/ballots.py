@@ -39,34 +39,27 @@ def every_ballot(ctx: VerificationContext) -> Passed:
     total = len(ctx.export.of_kind(EntryKind.BALLOT))
     opts = ctx.options
     progress = None
-    bar = None
-    if opts.progress:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-        bar = Progress(
-            "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()
-        )
-        bar.start()
-        task = bar.add_task("ballots", total=total)
+    report = opts.on_progress
+    if report is not None:
+        verified = 0
+        report("ballots", 0, total, "ballots verified")
 
         def progress(n: int) -> None:
-            bar.advance(task, n)
+            nonlocal verified
+            verified += n
+            report("ballots", verified, total, "ballots verified")
 
-    try:
-        run = run_ballot_shards(
-            ctx.export,
-            shared,
-            counted,
-            manifest=manifest,
-            workers=opts.workers,
-            dask_address=opts.dask_address,
-            shard_size=opts.shard_size,
-            checkpoint_path=opts.checkpoint,
-            progress=progress,
-        )
-    finally:
-        if bar is not None:
-            bar.stop()
+    run = run_ballot_shards(
+        ctx.export,
+        shared,
+        counted,
+        manifest=manifest,
+        workers=opts.workers,
+        dask_address=opts.dask_address,
+        shard_size=opts.shard_size,
+        checkpoint_path=opts.checkpoint,
+        progress=progress,
+    )
     ctx.ballots = run
     evidence: dict[str, Any] = {
         "ballots": run.ballots,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ import typer
 from typer.testing import CliRunner
 
 from cli.registry import register
+from identity.db import make_engine
 from tests.identity.conftest import make_personal_number
 from tests.identity.test_registry import BIRTH, csv_text, record_to_csv_row, voter
 
@@ -94,3 +96,41 @@ def test_the_server_database_setting_is_the_registry_default(tmp_path: Path, mon
     assert CliRunner().invoke(app(), ["registry", "import", str(path)]).exit_code == 0
     counted = CliRunner().invoke(app(), ["registry", "count", "--database-url", url])
     assert counted.output.strip() == "1"
+
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def seven_voters(tmp_path: Path) -> Path:
+    rows = [
+        record_to_csv_row(voter(make_personal_number(BIRTH, serial=f"{500 + i:05d}"), seed=40 + i)) for i in range(7)
+    ]
+    path = tmp_path / "voters.csv"
+    path.write_text(csv_text(rows), encoding="utf-8")
+    return path
+
+
+def test_the_import_reports_rows_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from identity import registry as registry_module
+    from identity.registry import SqlVoterRegistry
+
+    monkeypatch.setattr(registry_module, "IMPORT_PROGRESS_STEP", 2)
+    seen: list[tuple[int, int]] = []
+    registry = SqlVoterRegistry(make_engine(f"sqlite:///{tmp_path / 'r.db'}"), b"k" * 32)
+    report = registry.import_csv(seven_voters(tmp_path), lambda done, total: seen.append((done, total)))
+    assert report.imported == 7
+    assert seen == [(0, 7), (2, 7), (4, 7), (6, 7), (7, 7)]
+
+
+def test_the_cli_shows_the_rows_on_a_terminal_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = seven_voters(tmp_path)
+    outputs = {}
+    for name, terminal, extra in (("terminal", "1", []), ("pipe", "0", []), ("quiet", "1", ["--no-progress"])):
+        monkeypatch.setenv("TTY_COMPATIBLE", terminal)  # Rich's switch: a terminal or not
+        url = f"sqlite:///{tmp_path / f'{name}.db'}"
+        result = CliRunner().invoke(app(), ["registry", "import", str(path), "--database-url", url, *extra])
+        assert result.exit_code == 0, result.output
+        outputs[name] = ANSI.sub("", result.output)
+    assert re.search(r"register rows checked\s.*\b7/7\s+\d+:\d\d:\d\d", outputs["terminal"]), outputs["terminal"]
+    for name in ("pipe", "quiet"):
+        assert "register rows checked" not in outputs[name] and "imported: 7" in outputs[name]

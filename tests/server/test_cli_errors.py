@@ -106,6 +106,16 @@ def test_a_database_url_that_is_no_url(shailoo: Shailoo) -> None:
     _one_line(shailoo(["registry", "count", "--database-url", "not a url"]), "invalid_database_url")
 
 
+def test_missing_api_reference_assets_stop_serve_with_one_line(
+    shailoo: Shailoo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from voting_server import api_docs
+
+    monkeypatch.setattr(api_docs, "ASSET_PACKAGE", "voting_server")  # a package without Swagger UI's files
+    line = _one_line(shailoo(["serve", "--port", str(_free_port())]), "docs_assets_missing")
+    assert "swagger-ui-bundle.js" in line and "reinstall" in line
+
+
 def test_a_database_that_does_not_answer_hides_its_password(shailoo: Shailoo) -> None:
     url = f"postgresql+psycopg://shailoo:hunter2-secret@127.0.0.1:{_free_port()}/shailoo"
     line = _one_line(shailoo(["serve", "--database-url", url]), "database_unavailable")

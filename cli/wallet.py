@@ -82,16 +82,7 @@ class Wallet:
     def open(cls, path: Path, passphrase: str) -> Wallet:
         """Open the wallet at ``path``; `WalletError` with the codes of the module docstring."""
         _refuse_spent(Path(path))
-        try:
-            if read_label(path).get("kind") != WALLET_KIND:
-                raise WalletError(f"{path} is not a voter wallet", code="wallet_invalid")
-            store = Keystore.open(path, passphrase)
-        except KeystoreLockedError as e:
-            raise WalletError("the passphrase does not open this wallet", code="wallet_locked") from e
-        except KeystoreUnsupportedError as e:
-            raise WalletError(f"{path} is not a voter wallet: {e.message}", code="wallet_invalid") from e
-        except TrusteeError as e:
-            raise WalletError(f"the wallet is damaged or was altered: {e.message}", code="wallet_tampered") from e
+        store = _open_sealed(path, passphrase, WALLET_KIND, "a voter wallet")
         try:
             content = store.secrets
             key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(content["private_key"]))
@@ -200,18 +191,7 @@ class CrWallet:
     @classmethod
     def open(cls, path: Path, passphrase: str) -> CrWallet:
         """Open the wallet at ``path``: ``wallet_locked``, ``wallet_tampered``, ``wallet_invalid``."""
-        try:
-            if read_label(path).get("kind") != CR_WALLET_KIND:
-                raise WalletError(f"{path} is not a wallet of the coercion-resistant mode", code="wallet_invalid")
-            store = Keystore.open(path, passphrase)
-        except KeystoreLockedError as e:
-            raise WalletError("the passphrase does not open this wallet", code="wallet_locked") from e
-        except KeystoreUnsupportedError as e:
-            raise WalletError(f"{path} is not a voter wallet: {e.message}", code="wallet_invalid") from e
-        except TrusteeError as e:
-            raise WalletError(f"the wallet is damaged or was altered: {e.message}", code="wallet_tampered") from e
-        except OSError as e:
-            raise WalletError(f"{path} cannot be read ({type(e).__name__})", code="wallet_invalid") from e
+        store = _open_sealed(path, passphrase, CR_WALLET_KIND, "a wallet of the coercion-resistant mode")
         try:
             content = store.secrets
             raw = content["device"]
@@ -264,3 +244,20 @@ class CrWallet:
 
 def _device_json(device: tuple[int, Scalar] | None) -> dict[str, Any] | None:
     return None if device is None else {"position": device[0], "secret": device[1].to_bytes().hex()}
+
+
+def _open_sealed(path: Path, passphrase: str, kind: str, what: str) -> Keystore:
+    """The keystore of a wallet file of label ``kind``: ``wallet_locked`` (wrong passphrase), ``wallet_tampered``
+    (damaged or altered), ``wallet_invalid`` (not ``what``, or unreadable)."""
+    try:
+        if read_label(path).get("kind") != kind:
+            raise WalletError(f"{path} is not {what}", code="wallet_invalid")
+        return Keystore.open(path, passphrase)
+    except KeystoreLockedError as e:
+        raise WalletError("the passphrase does not open this wallet", code="wallet_locked") from e
+    except KeystoreUnsupportedError as e:
+        raise WalletError(f"{path} is not {what}: {e.message}", code="wallet_invalid") from e
+    except TrusteeError as e:
+        raise WalletError(f"the wallet is damaged or was altered: {e.message}", code="wallet_tampered") from e
+    except OSError as e:
+        raise WalletError(f"{path} cannot be read ({type(e).__name__})", code="wallet_invalid") from e

@@ -18,6 +18,7 @@ import {
   proofFromBytes,
   rowsFromBytes,
   verifyShuffle,
+  type Relation,
   type Row,
   type ShuffleProof,
 } from "../src/shuffle.js";
@@ -162,5 +163,38 @@ describe("strict decoding (shuffle.md §1, §4)", () => {
     const identity = rows.slice();
     identity.fill(0, 9, 9 + 33);
     expect(code(() => rowsFromBytes(identity))).toBe("invalid_point");
+  });
+});
+
+describe("each relation of §5 is checked (the responses are not hashed, so one changed response breaks one relation)", () => {
+  const v = vectors.cases[2]!; // four rows of width two
+  const cases: [Relation, (p: ShuffleProof) => ShuffleProof][] = [
+    ["t1", (p) => ({ ...p, s1: p.s1 + 1n })],
+    ["t2", (p) => ({ ...p, s2: p.s2 + 1n })],
+    ["t3", (p) => ({ ...p, s3: p.s3 + 1n })],
+    ["t4", (p) => ({ ...p, s4: p.s4.map((s, k) => (k === 1 ? s + 1n : s)) })],
+    ["t_hat", (p) => ({ ...p, sHat: p.sHat.map((s, i) => (i === 2 ? s + 1n : s)) })],
+  ];
+  for (const [relation, change] of cases) {
+    it(`refuses a changed response through relation ${relation}, and only through it`, () => {
+      const l = load(v);
+      const changed = { ...l, proof: change(l.proof) };
+      expect(code(() => verify(changed))).toBe("invalid_proof");
+      const without = (): void =>
+        verifyShuffle(changed.context, changed.key, changed.inputs, changed.outputs, changed.proof, new Set([relation]));
+      expect(code(without)).toBe("accepted");
+    });
+  }
+});
+
+describe("shape (§5)", () => {
+  it("refuses a proof of another N or width than the rows", () => {
+    const three = load(vectors.cases[1]!);
+    const fourWide = load(vectors.cases[2]!);
+    const eight = load(vectors.cases[3]!);
+    expect(code(() => verify({ ...three, proof: eight.proof }))).toBe("shuffle_shape_mismatch");
+    expect(code(() => verify({ ...eight, proof: three.proof }))).toBe("shuffle_shape_mismatch");
+    const narrow = { ...fourWide, inputs: fourWide.inputs.map((r) => r.slice(0, 1)), outputs: fourWide.outputs.map((r) => r.slice(0, 1)) };
+    expect(code(() => verify(narrow))).toBe("shuffle_shape_mismatch");
   });
 });

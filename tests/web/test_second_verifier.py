@@ -20,6 +20,7 @@ import secrets
 import shutil
 import subprocess
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -742,6 +743,10 @@ def _move_a_vote(payload: dict[str, Any]) -> dict[str, Any]:
 #: in progress ("skipped"), in both verifiers.
 CR_MUTATIONS: dict[str, tuple[Callable[[], CrTamper], int]] = {
     "shuffle_proof_changed": (lambda: _ballot_shuffle(lambda p: {**p, "proof": _flip_last_hex(p["proof"])}, 0), 45),
+    "shuffle_signature_changed": (
+        lambda: _ballot_shuffle(lambda p: {**p, "signature": _flip_last_hex(p["signature"])}, 1),
+        45,
+    ),
     "second_shuffle_left_out": (lambda: _ballot_shuffle(lambda p: None, 1), 45),
     "shuffle_position_changed": (lambda: _ballot_shuffle(lambda p: {**p, "position": 5}, 0), 45),
     "omitted_roster_entry": (lambda: _cr_once("cr_roster", lambda p: None, at=1), 46),
@@ -809,16 +814,70 @@ def _reencrypted_first(rows: list[Any], key: Any) -> list[Any]:
     return [first, *rows[1:]]
 
 
-#: A cheating mixing trustee who signs its own shuffle post, its outputs changed after proving: every signature
-#: holds, so only the shuffle proof check catches it.
-SHUFFLE_CHEATS: dict[str, Callable[[list[Any], Any], list[Any]]] = {
-    "outputs_swapped_after_proving": lambda rows, key: [rows[1], rows[0], *rows[2:]],
-    "an_output_reencrypted_after_proving": _reencrypted_first,  # the same plaintext, still refused
+@dataclass
+class _ShuffleCall:
+    """One ballots' shuffle a trustee is about to post: what it signs with, where, of which list."""
+
+    identity: Any
+    trustee: int
+    position: int
+    rows: Any
+    changed_outputs: Callable[[list[Any], Any], list[Any]] | None = None
+    #: What the post says, when it differs from what the proof was made for (the list, the place).
+    claimed_rows: Any = None
+    claimed_position: int | None = None
+
+
+def _swap_first_two(rows: list[Any], key: Any) -> list[Any]:
+    return [rows[1], rows[0], *rows[2:]]
+
+
+def _outputs_swapped(calls: list[_ShuffleCall], call: _ShuffleCall) -> _ShuffleCall:
+    return replace(call, changed_outputs=_swap_first_two) if call.position == 0 else call
+
+
+def _output_reencrypted(calls: list[_ShuffleCall], call: _ShuffleCall) -> _ShuffleCall:
+    return replace(call, changed_outputs=_reencrypted_first) if call.position == 0 else call
+
+
+def _mix_input_again(calls: list[_ShuffleCall], call: _ShuffleCall) -> _ShuffleCall:
+    return replace(call, rows=calls[0].rows) if call.position == 1 else call
+
+
+def _same_trustee_twice(calls: list[_ShuffleCall], call: _ShuffleCall) -> _ShuffleCall:
+    return replace(call, identity=calls[0].identity, trustee=calls[0].trustee) if call.position == 1 else call
+
+
+def _names_the_mix_input(calls: list[_ShuffleCall], call: _ShuffleCall) -> _ShuffleCall:
+    return replace(call, claimed_rows=calls[0].rows) if call.position == 1 else call
+
+
+def _proved_for_the_next_place(calls: list[_ShuffleCall], call: _ShuffleCall) -> _ShuffleCall:
+    return replace(call, position=1) if call.position == 0 else call
+
+
+def _says_the_next_place(calls: list[_ShuffleCall], call: _ShuffleCall) -> _ShuffleCall:
+    return replace(call, claimed_position=1) if call.position == 0 else call
+
+
+#: A cheating mixing trustee (or two colluding) who signs its own shuffle post: every signature holds, so only
+#: check 45's own mechanism catches each — the proof (outputs changed after proving, even to a re-encryption of
+#: the same plaintext), the chain's input hash (a correct proof of the newest list naming the old one), distinct
+#: trustees, and the position (a correct proof at its place saying it is at the next). A proof of the old list, or
+#: one made for the next place, is refused by the proof too (its statement and context are not the chain's).
+SHUFFLE_CHEATS: dict[str, Callable[[list[_ShuffleCall], _ShuffleCall], _ShuffleCall]] = {
+    "outputs_swapped_after_proving": _outputs_swapped,
+    "an_output_reencrypted_after_proving": _output_reencrypted,
+    "the_second_shuffles_the_mix_input_again": _mix_input_again,
+    "one_trustee_shuffles_twice": _same_trustee_twice,
+    "a_shuffle_naming_the_mix_input_as_its_input": _names_the_mix_input,
+    "a_shuffle_proved_for_the_next_place": _proved_for_the_next_place,
+    "a_shuffle_saying_it_is_at_the_next_place": _says_the_next_place,
 }
 
 
 @pytest.mark.parametrize("cheat", sorted(SHUFFLE_CHEATS))
-def test_both_verifiers_fail_a_signed_shuffle_whose_proof_is_false(
+def test_both_verifiers_fail_a_signed_shuffle_that_cheats(
     ts_cli: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cheat: str
 ) -> None:
     import trustees.cr_in_process as cr_trustees
@@ -827,6 +886,7 @@ def test_both_verifiers_fail_a_signed_shuffle_whose_proof_is_false(
     from record.trustee_posts import sign_trustee_post
 
     honest = cr_trustees.make_shuffle_post
+    calls: list[_ShuffleCall] = []
 
     def cheating(
         identity: Any,
@@ -839,14 +899,20 @@ def test_both_verifiers_fail_a_signed_shuffle_whose_proof_is_false(
         source: Any = None,
         which: str = "ballots",
     ) -> dict[str, Any]:
-        if which != "ballots" or position != 0:
+        if which != "ballots":
             return honest(identity, manifest, base, key, trustee, position, rows, source, which)
-        outputs, _, proof = shuffle(shuffle_context(base, position, trustee, which), key, rows)
-        changed = SHUFFLE_CHEATS[cheat](list(outputs), key)
-        post = ShufflePost(trustee, position, rows_hash(rows), tuple(changed), proof)
-        return sign_trustee_post(identity, manifest.manifest_hash(), "shuffle", post.to_payload())
+        call = _ShuffleCall(identity, trustee, position, rows)
+        calls.append(call)
+        call = SHUFFLE_CHEATS[cheat](calls, call)
+        outputs, _, proof = shuffle(shuffle_context(base, call.position, call.trustee), key, call.rows)
+        if call.changed_outputs is not None:
+            outputs = call.changed_outputs(list(outputs), key)
+        named = call.rows if call.claimed_rows is None else call.claimed_rows
+        at = call.position if call.claimed_position is None else call.claimed_position
+        post = ShufflePost(call.trustee, at, rows_hash(named), tuple(outputs), proof)
+        return sign_trustee_post(call.identity, manifest.manifest_hash(), "shuffle", post.to_payload())
 
     monkeypatch.setattr(cr_trustees, "make_shuffle_post", cheating)
     statuses = agree(ts_cli, _cr_export(tmp_path / "cr.jsonl", lambda kind, payload: payload))
     assert statuses[45] == "fail"
-    assert statuses[1] == "pass"  # the log is intact: the board holds what the trustee signed
+    assert statuses[1] == "pass"  # the log is intact: the board holds what the trustees signed

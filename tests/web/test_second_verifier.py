@@ -62,12 +62,12 @@ WEB = ROOT / "web" / "verifier"
 CLI = WEB / "dist" / "verifier" / "src" / "cli.js"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
-#: The checks the TypeScript verifier implements; every other one must say "not_implemented" (46–49, …).
+#: The checks the TypeScript verifier implements; every other one must say "not_implemented" (47–49, …).
 IMPLEMENTED = frozenset(
-    {1, 2, 3, 4, 10, 11, 12, 13, 14, 15, 16, 17, 18, 20, 21, 22, 23, 24, 33, 40, 41, 42, 43, 44, 45, 50}
+    {1, 2, 3, 4, 10, 11, 12, 13, 14, 15, 16, 17, 18, 20, 21, 22, 23, 24, 33, 40, 41, 42, 43, 44, 45, 46, 50}
 )
-#: What passes on a homomorphic record without mixing (check 45 is skipped there: its policy asks for none).
-HOMOMORPHIC = IMPLEMENTED - {45}
+#: What passes on a homomorphic record without mixing (45 and 46 are skipped there: no mixing, no roster).
+HOMOMORPHIC = IMPLEMENTED - {45, 46}
 #: Implemented only for a board no kiosk or urn took part in (no device_key, precinct_batch, precinct_protocol).
 WITHOUT_DEVICES = frozenset({30, 31, 32})
 
@@ -704,6 +704,19 @@ def _ballot_shuffle(change: Callable[[dict[str, Any]], dict[str, Any] | None], a
     return tamper
 
 
+def _roster_shuffle(change: Callable[[dict[str, Any]], dict[str, Any] | None], at: int) -> CrTamper:
+    """``change`` the ``at``-th shuffle of the roster's chain."""
+    seen: list[int] = []
+
+    def tamper(kind: str, payload: dict[str, Any]) -> dict[str, Any] | None:
+        if kind != "shuffle" or payload.get("list") != "roster":
+            return payload
+        seen.append(1)
+        return change(payload) if len(seen) == at + 1 else payload
+
+    return tamper
+
+
 def _flip_last_hex(text: str) -> str:
     return text[:-1] + ("0" if text[-1] != "0" else "1")
 
@@ -749,6 +762,18 @@ CR_MUTATIONS: dict[str, tuple[Callable[[], CrTamper], int]] = {
     ),
     "second_shuffle_left_out": (lambda: _ballot_shuffle(lambda p: None, 1), 45),
     "shuffle_position_changed": (lambda: _ballot_shuffle(lambda p: {**p, "position": 5}, 0), 45),
+    "roster_entry_signature_changed": (
+        lambda: _cr_once("cr_roster", lambda p: {**p, "signature": _flip_last_hex(p["signature"])}, at=1),
+        46,
+    ),
+    "roster_shuffle_proof_changed": (
+        lambda: _roster_shuffle(lambda p: {**p, "proof": _flip_last_hex(p["proof"])}, 1),
+        46,
+    ),
+    "roster_mix_input_leaves_out_a_registration": (
+        lambda: lambda kind, p: _drop_last_row(p) if kind == "mix_input" and p.get("list") == "roster" else p,
+        46,
+    ),
     "omitted_roster_entry": (lambda: _cr_once("cr_roster", lambda p: None, at=1), 46),
     "repeated_roster_entry": (_repeat_second_roster_entry, 46),
     "forged_credential_proof": (
@@ -778,10 +803,10 @@ def _cr_export(path: Path, tamper: CrTamper | None = None) -> Path:
 
 
 def test_both_verifiers_agree_on_the_coercion_resistant_record(ts_cli: Path, tmp_path: Path) -> None:
-    """The honest coercion-resistant record: check 45 (the ballots' mixing chain) passes in both; 46–49 are the
-    Python verifier's alone so far (the TypeScript one says not_implemented)."""
+    """The honest coercion-resistant record: checks 45 (the ballots' mixing chain) and 46 (the roster and its mix)
+    pass in both; 47–49 are the Python verifier's alone so far (the TypeScript one says not_implemented)."""
     statuses = agree(ts_cli, _cr_export(tmp_path / "cr.jsonl"))
-    assert statuses[45] == "pass"
+    assert statuses[45] == statuses[46] == "pass"
     assert [n for n in IMPLEMENTED if statuses[n] == "fail"] == []
 
 
@@ -916,3 +941,31 @@ def test_both_verifiers_fail_a_signed_shuffle_that_cheats(
     statuses = agree(ts_cli, _cr_export(tmp_path / "cr.jsonl", lambda kind, payload: payload))
     assert statuses[45] == "fail"
     assert statuses[1] == "pass"  # the log is intact: the board holds what the trustees signed
+
+
+@pytest.mark.parametrize("cheat", ["registrar_posts_a_credential_twice", "trustees_mix_a_shortened_roster"])
+def test_both_verifiers_fail_a_roster_that_cheats(
+    ts_cli: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cheat: str
+) -> None:
+    """Check 46's mechanisms one by one, every signature valid: the registrar signs one encrypted credential at two
+    consecutive places (only the no-credential-twice rule catches it), or the trustees mix a roster without its
+    last registration, a mix input and shuffles that agree with each other (only the comparison of the roster's
+    mix input with the cr_roster entries catches it)."""
+    import cli.cr_election as cr_cli
+    import trustees.cr_in_process as cr_trustees
+
+    if cheat == "registrar_posts_a_credential_twice":
+        honest_post = cr_cli.make_roster_post
+        first: list[Any] = []
+
+        def post(key: Any, manifest: Manifest, position: int, credential: Any) -> dict[str, Any]:
+            first.append(credential)
+            return honest_post(key, manifest, position, first[0] if position == 1 else credential)
+
+        monkeypatch.setattr(cr_cli, "make_roster_post", post)
+    else:
+        honest_check = cr_trustees.check_roster
+        monkeypatch.setattr(cr_trustees, "check_roster", lambda m, p: honest_check(m, p)[:-1])
+    statuses = agree(ts_cli, _cr_export(tmp_path / "cr.jsonl", lambda kind, payload: payload))
+    assert statuses[46] == "fail"
+    assert statuses[1] == "pass"

@@ -211,7 +211,7 @@ export function challenges(context: Uint8Array, key: CurvePoint, inputs: readonl
 export type Relation = "t1" | "t2" | "t3" | "t4" | "t_hat";
 
 /**
- * Check a shuffle proof (§5). Throws `shuffle_shape_mismatch` unless inputs, outputs and proof have the same N
+ * Check a shuffle proof (§5). Throws `invalid_proof` for the identity as the key, then `shuffle_shape_mismatch` unless inputs, outputs and proof have the same N
  * and w, and `invalid_proof` unless every relation holds. The relations, each written as "… = 0", are summed
  * with independent random weights and evaluated as one multi-scalar multiplication: a false relation makes the
  * sum non-zero except with probability ≤ 2^-128.
@@ -224,6 +224,7 @@ export function verifyShuffle(
   proof: ShuffleProof,
   skip: ReadonlySet<Relation> = new Set(),
 ): void {
+  if (key.is0()) throw new ShailooError("invalid_proof", "the shuffle's public key must be a point other than the identity");
   const n = inputs.length;
   const w = n > 0 ? inputs[0]!.length : 0;
   const same = (rows: readonly Row[]): boolean => rows.length === n && rows.every((r) => r.length === w);
@@ -233,7 +234,6 @@ export function verifyShuffle(
       `inputs ${n}×${w}, outputs ${outputs.length}×${outputs[0]?.length ?? 0}, proof ${proof.n}×${proof.w}`,
     );
   }
-  if (key.is0()) throw new ShailooError("invalid_point", "the election key is the identity");
   const { u, c } = challenges(context, key, inputs, outputs, proof);
   const H = generatorH();
   const h = generators(n);

@@ -187,7 +187,12 @@ describe("each relation of §5 is checked (the responses are not hashed, so one 
   }
 });
 
-describe("shape (§5)", () => {
+describe("shape and key (§5)", () => {
+  it("refuses the identity as the key before anything else", () => {
+    const three = load(vectors.cases[1]!);
+    expect(code(() => verify({ ...three, key: three.key.subtract(three.key) }))).toBe("invalid_proof");
+    expect(code(() => verify({ ...three, key: three.key.subtract(three.key), outputs: [] }))).toBe("invalid_proof");
+  });
   it("refuses a proof of another N or width than the rows", () => {
     const three = load(vectors.cases[1]!);
     const fourWide = load(vectors.cases[2]!);

@@ -118,6 +118,13 @@ def test_dropping_one_output_is_refused_for_its_shape() -> None:
     assert e.value.code == SHAPE_MISMATCH_CODE
 
 
+def test_the_identity_as_the_key_is_refused_before_the_shapes() -> None:
+    """shuffle.md §5: K = identity is `invalid_proof`, checked first (the second verifier does the same)."""
+    inputs, outputs, _, proof = _honest()
+    with pytest.raises(InvalidProofError):
+        verify_shuffle(CONTEXT, Point.identity(), inputs, outputs[:-1], proof)
+
+
 def test_duplicating_one_output_over_another_is_refused() -> None:
     inputs, outputs, _, proof = _honest()
     forged = [outputs[0], *outputs[:1], *outputs[2:]]

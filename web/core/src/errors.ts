@@ -12,7 +12,8 @@ export type ErrorCode =
   | 'malformed'
   | 'credential_invalid'
   | 'spoil_mismatch'
-  | 'receipt_invalid';
+  | 'receipt_invalid'
+  | 'shuffle_shape_mismatch';
 
 export class ShailooError extends Error {
   readonly code: ErrorCode;

@@ -3,6 +3,7 @@ import type { CurvePoint, RsaPublicKey } from "./core.js";
 import type { DecryptionShare } from "./checks/batch.js";
 import type { Tally } from "./checks/tally.js";
 import type { BoardExport } from "./export.js";
+import type { Row } from "./shuffle.js";
 import { CheckSkipped, NotImplemented, type Status } from "./report.js";
 
 export type EntrySource = () => AsyncIterable<[number, string, unknown]>;
@@ -87,6 +88,8 @@ export class Context {
   decryptionShares: Map<number, DecryptionShare[]> | null = null;
   /** The published counts per style and contest, once check 42 showed them to be the decryption. */
   counts: Record<string, Record<string, number[]>> | null = null;
+  /** The ballots' mixed list, once check 45 verified its chain. */
+  mixedRows: Row[] | null = null;
 
   /** The value, or skip the check naming what is missing and which check should have established it; when that
    * check is one this verifier does not implement yet, the asking check is not implemented either. */

@@ -37,6 +37,13 @@ export const ENTRY_KINDS: ReadonlySet<string> = new Set([
   "result",
   "public_complaint",
   "complaint_resolution",
+  "cr_roster",
+  "cr_ballot",
+  "mix_input",
+  "shuffle",
+  "cr_blinding",
+  "cr_decryption",
+  "cr_result",
 ]);
 /** Kinds whose payloads are not kept in memory. */
 const LARGE_KINDS: ReadonlySet<string> = new Set(["ballot", "precinct_batch"]);

@@ -11,6 +11,8 @@ import { everyBallot, spoiledBallots } from "./checks/ballot.js";
 import { distinctBallots, weeding } from "./checks/ballots.js";
 import { merkleLog, phases, treeHeads, witnesses } from "./checks/log.js";
 import { batchChains, deviceKeys, reconciliation } from "./checks/precinct.js";
+import { crRoster } from "./checks/coercion.js";
+import { mixing } from "./checks/mix.js";
 import { results } from "./checks/results.js";
 import { aggregation, combination, decryptionShares, eligibility } from "./checks/tally.js";
 import { votingWindow } from "./checks/window.js";
@@ -81,8 +83,8 @@ export const CHECKS: [number, string, string, CheckFn][] = [
     "Eligibility bounds: ballots counted ≤ credentials issued ≤ registered voters, per ballot style",
     eligibility,
   ],
-  [45, "tally", "Mixing: every shuffle signed, of the newest list, its proof verified; k distinct trustees", notImplemented],
-  [46, "tally", "Coercion-resistant roster: consecutive, registrar-signed, none twice; its mix by k trustees", notImplemented],
+  [45, "tally", "Mixing: every shuffle signed, of the newest list, its proof verified; k distinct trustees", mixing],
+  [46, "tally", "Coercion-resistant roster: consecutive, registrar-signed, none twice; its mix by k trustees", crRoster],
   [47, "tally", "Coercion-resistant ballots: every proof; the mix input is the last ballot of each credential", notImplemented],
   [48, "tally", "Coercion-resistant blinding: both chains signed, proved, by the same ≥ k trustees", notImplemented],
   [49, "tally", "Coercion-resistant tally: tags decrypted, matching recomputed, kept choices decrypted, result", notImplemented],

@@ -68,7 +68,13 @@ const SIGNED: Record<string, (p: Record<string, unknown>) => unknown> = {
   trustee_share: (p) => p["sender"],
   complaint: (p) => p["complainer"],
   decryption_share: (p) => p["trustee"],
+  shuffle: (p) => p["trustee"],
 };
+
+/** Whether the manifest names a trustee roster (without one, no trustee post can be authenticated). */
+export function hasRoster(ctx: Context): boolean {
+  return roster(ctx).size > 0;
+}
 
 /** With a roster, entry `index` is signed by the roster key of the trustee it names (record.md §2.1). */
 export function authenticate(ctx: Context, kind: string, index: number, p: Record<string, unknown>): void {

@@ -160,6 +160,12 @@ export function issuerKeys(ctx: Context): Passed {
       fingerprints.set(style as string, fingerprint);
     }
   }
+  if (m.policy["mode"] === "coercion_resistant" && indices.length === 0) {
+    // No blind-signed credentials in this mode (credentials.md §8): the base hash binds K and the manifest only.
+    ctx.issuerFingerprints = fingerprints;
+    ctx.issuerKeys = rsaKeys;
+    return { message: "coercion-resistant mode: no issuer keys (credentials are on the cr_roster)", evidence: {} };
+  }
   const styles = new Set(m.styles.map((s) => s.styleId));
   const missing = [...styles].filter((s) => !fingerprints.has(s)).sort(byCodePoint);
   const unknown = [...fingerprints.keys()].filter((s) => !styles.has(s)).sort(byCodePoint);

@@ -12,3 +12,4 @@ export * from './blindrsa.js';
 export * from './ballot.js';
 export * from './credential.js';
 export * from './board.js';
+export * from './cr.js';

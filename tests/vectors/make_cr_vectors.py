@@ -29,7 +29,9 @@ from crypto.elgamal import ElGamalKeyPair, encrypt
 from crypto.group import Point, Scalar
 from crypto.packed import PackedChoice, bit_context, prove_bit
 from mobile_api.client import CrCredential
+from elections.presets import build_preset
 from record.cr_ballot import CrBallot, contest_context, credential_context
+from record.cr_contests import ContestCode
 from record.cr_board import roster_proof_context
 from tests.vectors.make_shuffle_vectors import SeededSource
 
@@ -54,6 +56,31 @@ def _credential(secret: Scalar, entry: Any, proof: Any, device_key: Point) -> di
         "text": cred.to_text(),
         "check_code": cred.check_code,
     }
+
+
+#: (preset, contest) whose numbers the device computes (§9), and the marked selections of each case.
+CODE_CASES: Final = (
+    ("parliament-2021", "party-list", (["p01"], ["p05#12"], ["p21#54"], ["against_all"])),
+    ("president", None, (["first"], ["last"])),
+    ("village", "ayil-v1", (["first"], ["first", "third"], ["against_all"])),
+)
+
+
+def _contest_codes() -> list[dict[str, Any]]:
+    out = []
+    for preset, contest_id, cases in CODE_CASES:
+        manifest = build_preset(preset)
+        contest = manifest.contest(contest_id) if contest_id else manifest.contests[0]
+        code = ContestCode.of(contest)
+        ids = [s.selection_id for s in contest.selections]
+        named = {"first": ids[0], "third": ids[2], "last": ids[-1]}
+        rows = []
+        for marked in cases:
+            chosen = [named.get(m, m) for m in marked]
+            rows.append({"marked": chosen, "value": code.encode([ids.index(m) for m in chosen])})
+        contest_json = next(c for c in manifest.to_canonical_dict()["contests"] if c["contest_id"] == contest.contest_id)
+        out.append({"preset": preset, "contest": contest_json, "bits": code.bits, "cases": rows})
+    return out
 
 
 def build_vectors() -> dict[str, Any]:
@@ -98,6 +125,7 @@ def build_vectors() -> dict[str, Any]:
     return {
         "description": "The coercion-resistant mode on the voter's device (docs/spec/credentials.md §2, §3, §6, §7); "
         "regenerate with `uv run --frozen python -m tests.vectors.make_cr_vectors`",
+        "contest_codes": _contest_codes(),
         "public_key": keys.public.to_bytes().hex(),
         "secret_key": _hex(keys.secret),
         "base_hash": base_hash.hex(),

@@ -13,3 +13,4 @@ export * from './ballot.js';
 export * from './credential.js';
 export * from './board.js';
 export * from './cr.js';
+export * from './cr_contests.js';

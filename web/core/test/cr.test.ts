@@ -6,6 +6,7 @@ import {
   G,
   ShailooError,
   checkCrCredential,
+  contestNumber,
   ciphertextFromBytes,
   createCrBallot,
   crCheckCode,
@@ -145,4 +146,16 @@ describe('the cr_ballot (§3, §6, §7)', () => {
     expect(code(() => createCrBallot(B, K, V.election_id, V.style_id, 5n, { a: [8, 3] }))).toBe('invalid_parameters');
     expect(code(() => createCrBallot(B, K, V.election_id, V.style_id, 0n, { a: [1, 3] }))).toBe('invalid_parameters');
   });
+});
+
+describe('contest numbers (§9)', () => {
+  for (const c of V.contest_codes) {
+    it(`encodes ${c.preset} ${c.contest.contest_id} as Python does`, () => {
+      const code = contestNumber(c.contest);
+      expect(code.bits).toBe(c.bits);
+      for (const k of c.cases) expect(code.encode(k.marked)).toBe(k.value);
+      expect(() => code.encode(['no-such-selection'])).toThrow(ShailooError);
+      expect(() => code.encode([])).toThrow(ShailooError);
+    });
+  }
 });

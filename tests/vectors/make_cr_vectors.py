@@ -28,11 +28,11 @@ from crypto.credentials import (
 from crypto.elgamal import ElGamalKeyPair, encrypt
 from crypto.group import Point, Scalar
 from crypto.packed import PackedChoice, bit_context, prove_bit
-from mobile_api.client import CrCredential
 from elections.presets import build_preset
+from mobile_api.client import CrCredential
 from record.cr_ballot import CrBallot, contest_context, credential_context
-from record.cr_contests import ContestCode
 from record.cr_board import roster_proof_context
+from record.cr_contests import ContestCode
 from tests.vectors.make_shuffle_vectors import SeededSource
 
 PATH: Final = Path(__file__).resolve().parent / "cr.json"
@@ -78,7 +78,9 @@ def _contest_codes() -> list[dict[str, Any]]:
         for marked in cases:
             chosen = [named.get(m, m) for m in marked]
             rows.append({"marked": chosen, "value": code.encode([ids.index(m) for m in chosen])})
-        contest_json = next(c for c in manifest.to_canonical_dict()["contests"] if c["contest_id"] == contest.contest_id)
+        contest_json = next(
+            c for c in manifest.to_canonical_dict()["contests"] if c["contest_id"] == contest.contest_id
+        )
         out.append({"preset": preset, "contest": contest_json, "bits": code.bits, "cases": rows})
     return out
 
@@ -119,7 +121,12 @@ def build_vectors() -> dict[str, Any]:
     knowledge_nonces = (source.scalar(), source.scalar())
     unsigned = CrBallot(ELECTION_ID, STYLE_ID, credential, None, tuple(contests)).unsigned()  # type: ignore[arg-type]
     proof = prove_credential_knowledge(
-        credential_context(base_hash, unsigned), keys.public, credential, ballot_secret, credential_nonce, knowledge_nonces
+        credential_context(base_hash, unsigned),
+        keys.public,
+        credential,
+        ballot_secret,
+        credential_nonce,
+        knowledge_nonces,
     )
     payload = CrBallot(ELECTION_ID, STYLE_ID, credential, proof, tuple(contests)).to_payload()
     return {
@@ -137,7 +144,10 @@ def build_vectors() -> dict[str, Any]:
         "device_key": device_key.to_bytes().hex(),
         "roster_entry": entry.to_bytes().hex(),
         "real": _credential(real, entry, real_proof, device_key),
-        "fake": {**_credential(fake, entry, fake_proof, device_key), "simulation_nonces": [_hex(x) for x in sim_nonces]},
+        "fake": {
+            **_credential(fake, entry, fake_proof, device_key),
+            "simulation_nonces": [_hex(x) for x in sim_nonces],
+        },
         "ballot": {
             "secret": _hex(ballot_secret),
             "credential_nonce": _hex(credential_nonce),

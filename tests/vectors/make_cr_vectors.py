@@ -34,6 +34,7 @@ from record.cr_ballot import CrBallot, contest_context, credential_context
 from record.cr_board import roster_proof_context
 from record.cr_contests import ContestCode
 from tests.vectors.make_shuffle_vectors import SeededSource
+from voting_server.cr_api import cr_ballot_hash
 
 PATH: Final = Path(__file__).resolve().parent / "cr.json"
 SEED: Final = b"cr/voter-device"
@@ -154,6 +155,7 @@ def build_vectors() -> dict[str, Any]:
             "knowledge_nonces": [_hex(x) for x in knowledge_nonces],
             "contests": contest_nonces,
             "payload": payload,
+            "receipt_hash": cr_ballot_hash(payload).hex(),
         },
     }
 

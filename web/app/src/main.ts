@@ -15,6 +15,7 @@ import {
   ciphertextFromBytes,
   contestNumber,
   createCrBallot,
+  crBallotHash,
   crCheckCode,
   crCredentialToText,
   decodeScalar,
@@ -409,6 +410,7 @@ async function castCr(): Promise<void> {
     const { K, B } = crKeys();
     const payload = createCrBallot(B, K, cred.electionId, cred.styleId, cred.secret, choices);
     const receipt = await api<{ entry_index: number; ballot_hash: string }>('POST', '/v1/cr/ballots', payload);
+    if (receipt.ballot_hash !== toHex(crBallotHash(payload))) throw new ShailooError('receipt_invalid', 'the receipt does not name this ballot');
     state.marks = new Map();
     rerender = () => undefined;
     show(

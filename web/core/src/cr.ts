@@ -5,6 +5,7 @@
  * with its proof of knowledge bound to the ballot, and one packed contest number per contest with its bit proofs.
  * Written from the spec; cross-checked with tests/vectors/cr.json.
  */
+import { sha256 } from '@noble/hashes/sha2.js';
 import { base32, concatBytes, toHex, u32, utf8 } from './bytes.js';
 import { canonicalJson } from './canonical.js';
 import { type Ciphertext, CIPHERTEXT_BYTES, ciphertextFromBytes, ciphertextToBytes, encrypt } from './elgamal.js';
@@ -411,3 +412,8 @@ export function createCrBallot(
 }
 
 
+
+/** The server's receipt hash of a `cr_ballot` (voting_server/cr_api.py): SHA-256 of its tag and the canonical JSON. */
+export function crBallotHash(payload: CrBallotPayload): Uint8Array {
+  return sha256(concatBytes(utf8('shailoo/cr-ballot-hash\u0000'), canonicalJson(payload)));
+}

@@ -9,6 +9,7 @@ import {
   contestNumber,
   ciphertextFromBytes,
   createCrBallot,
+  crBallotHash,
   crCheckCode,
   crContestContext,
   crCredentialContext,
@@ -121,6 +122,7 @@ describe('the cr_ballot (§3, §6, §7)', () => {
   it('is the Python payload byte for byte from the same nonces', () => {
     const payload = createCrBallot(B, K, V.election_id, V.style_id, sc(b.secret), choices, nonces);
     expect(payload).toEqual(b.payload);
+    expect(toHex(crBallotHash(payload))).toBe(b.receipt_hash);
   });
 
   it('verifies its own proofs and binds credential and choices to each other', () => {

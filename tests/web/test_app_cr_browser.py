@@ -11,15 +11,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from identity.liveness import Turn
 from mobile_api.client import CrCredential
-from tests.browser import Screens, need_chromium, only_loopback
+from tests.browser import Screens, need_chromium, only_loopback, register_face_voter
 from tests.identity.conftest import FacePhotos
 from tests.identity.test_liveness import frames_for
-from tests.server.harness import Election
+from tests.server.harness import Election, personal_number
 from tests.web.camera import write_pose_video
 from tests.web.node import ensure_packages
 from tests.web.test_app_browser import _phone, _register_face_voter, _serve
@@ -35,8 +36,9 @@ def photos(faces_dir: Path) -> FacePhotos:
     return FacePhotos(faces_dir)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def election(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Election]:
+    """One election per test: each voter is the same fixture face."""
     need_chromium()
     ensure_packages()
     e = Election(tmp_path_factory.mktemp("web-cr-app"), policy=CR_POLICY)
@@ -59,6 +61,51 @@ def _vote(page: object, choice: int) -> None:
         contests.nth(i).locator("input").nth(choice).check()
     page.click("#review")  # type: ignore[attr-defined]
     page.wait_for_selector("[data-screen=review]")  # type: ignore[attr-defined]
+
+
+@pytest.mark.faces
+@pytest.mark.slow
+def test_the_app_refuses_a_registrar_proof_with_one_hex_digit_changed(
+    election: Election, photos: FacePhotos, tmp_path: Path
+) -> None:
+    """The phone checks the designated-verifier proof before showing
+    the credential: the server's answer with one hex digit of the proof changed (a cheating registrar, played by
+    rewriting the response) gives an error screen (``registrar_proof_invalid``) and no credential."""
+    style = election.manifest.ballot_styles[0]
+    number = register_face_voter(
+        election.components.registry,
+        photos,
+        personal_number(701),
+        region=style.region_id,
+        district=style.district_ids[-1],
+        surname="Cheated",
+    )
+    video = tmp_path / "camera.y4m"
+    write_pose_video(video, frames_for((), photos))
+    requests: list[str] = []
+
+    def cheat(route: Any) -> None:
+        response = route.fetch()
+        body = response.json()
+        at = 2 * 99 + 10  # inside the scalar c_A
+        body["proof"] = body["proof"][:at] + ("1" if body["proof"][at] == "0" else "0") + body["proof"][at + 1 :]
+        route.fulfill(response=response, json=body)
+
+    with _serve(election) as base_url, _phone(base_url, video, requests) as page:
+        page.route("**/v1/cr/credentials", cheat)
+        page.goto(f"{base_url}/app/")
+        page.wait_for_selector("[data-screen=welcome]")
+        page.select_option("#lang", "en")
+        page.fill("#pin", number)
+        page.click("#start")
+        page.wait_for_selector("[data-screen=camera]")
+        turns = page.eval_on_selector_all("#turns li", "items => items.map(li => li.dataset.turn)")
+        write_pose_video(video, frames_for(tuple(Turn(t) for t in turns[1:]), photos))
+        page.click("#camera-on")
+        page.wait_for_selector("[data-screen=error] .error[data-code=registrar_proof_invalid]", timeout=60_000)
+        assert page.locator("#cr-real-code").count() == 0
+        Screens(page, "web", "cr-app").check("cr-04-registrar-proof-invalid-en")
+    only_loopback(requests, base_url)
 
 
 @pytest.mark.faces

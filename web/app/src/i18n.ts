@@ -172,6 +172,11 @@ export const ERRORS: Texts = {
   identification_failed: { ky: 'Идентификация аяктаган жок. Башынан баштаңыз.', ru: 'Идентификация не завершена. Начните сначала.', en: 'Identification did not finish. Start again.' },
   challenge_not_allowed: { ky: 'Бул шайлоодо бюллетенди текшерүүгө болбойт.', ru: 'На этих выборах проверка бюллетеня не предусмотрена.', en: 'This election does not offer challenging a ballot.' },
   invalid_point: { ky: 'Сервер бюллетенди кабыл алган жок: шифрлөө бузук. Кайра шифрлеңиз.', ru: 'Сервер не принял бюллетень: шифрование повреждено. Зашифруйте заново.', en: 'The server refused the ballot: its encryption is damaged. Encrypt it again.' },
+  registrar_proof_invalid: {
+    ky: 'Каттоочунун далили туура эмес: бул ыйгарым укукка ишенүүгө болбойт. Шайлоо комиссиясына кайрылыңыз.',
+    ru: 'Доказательство регистратора неверно: этому мандату доверять нельзя. Обратитесь в избирательную комиссию.',
+    en: 'The registrar’s proof is wrong: this credential cannot be trusted. Contact the election commission.',
+  },
   invalid_proof: { ky: 'Сервер бюллетенди кабыл алган жок: далилдер туура эмес. Кайра шифрлеңиз.', ru: 'Сервер не принял бюллетень: доказательства неверны. Зашифруйте заново.', en: 'The server refused the ballot: its proofs are wrong. Encrypt it again.' },
   invalid_signature: { ky: 'Сервер бюллетенди кабыл алган жок: колтамга туура эмес. Кайра шифрлеңиз.', ru: 'Сервер не принял бюллетень: подпись неверна. Зашифруйте заново.', en: 'The server refused the ballot: its signature is wrong. Encrypt it again.' },
   malformed: { ky: 'Сервер сурамды түшүнгөн жок. Колдонмону жаңылап, кайра аракет кылыңыз.', ru: 'Сервер не понял запрос. Обновите приложение и попробуйте снова.', en: 'The server did not understand the request. Reload the app and try again.' },

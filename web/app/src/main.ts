@@ -344,7 +344,13 @@ async function makeCrCredential(): Promise<void> {
     deviceKey: mulSecret(G, device),
   };
   const { K, B } = crKeys();
-  checkCrCredential(real, B, K, election.election_id); // invalid_proof: the registrar cheated
+  try {
+    checkCrCredential(real, B, K, election.election_id);
+  } catch (e) {
+    // The registrar's proof fails: say so, keep nothing, offer no ballot.
+    rerender = () => undefined;
+    return show('error', errorBox(codeOf(e) === 'invalid_proof' ? 'registrar_proof_invalid' : codeOf(e)));
+  }
   state.cr = { device, credentials: [real], chosen: 0, shown: null, realCode: crCheckCode(real.secret) };
   state.definition = await api<BallotDefinition>('GET', `/v1/ballot-styles/${encodeURIComponent(reg.style_id)}?lang=${state.lang}`);
   crCredentials();

@@ -4,8 +4,24 @@
  *
  *   node dist/cli/ballot-cli.mjs credential-request < {election_id, style_id, modulus_hex, public_exponent}
  *   node dist/cli/ballot-cli.mjs ballot < {...pending, blind_signature, joint_public_key, election_base_hash, contests}
+ *   node dist/cli/ballot-cli.mjs cr-device-key < {}                                   (coercion-resistant mode)
+ *   node dist/cli/ballot-cli.mjs cr-credential < {election_id, device_secret, registration, joint_public_key, election_base_hash}
+ *   node dist/cli/ballot-cli.mjs cr-ballot < {credential, joint_public_key, election_base_hash, choices: {id: [value, bits]}}
  */
 import {
+  G,
+  checkCrCredential,
+  ciphertextFromBytes,
+  createCrBallot,
+  crCheckCode,
+  crCredentialFromText,
+  crCredentialToText,
+  fakeCrCredential,
+  mulSecret,
+  encodePoint,
+  randomScalar,
+  rosterProofFromBytes,
+  decodeScalar,
   createBallot,
   credentialFingerprint,
   decodePoint,
@@ -26,6 +42,36 @@ async function readStdin(): Promise<Record<string, unknown>> {
 async function run(): Promise<unknown> {
   const command = process.argv[2];
   const input = await readStdin();
+  if (command === 'cr-device-key') {
+    const d = randomScalar();
+    return { device_secret: d.toString(16).padStart(64, '0'), device_key: toHex(encodePoint(mulSecret(G, d))) };
+  }
+  if (command === 'cr-credential') {
+    const reg = input.registration as { style_id: string; position: number; credential_secret: string; roster_credential: string; proof: string };
+    const d = decodeScalar(fromHex(String(input.device_secret), 32));
+    const K = decodePoint(fromHex(String(input.joint_public_key), 33));
+    const B = fromHex(String(input.election_base_hash), 32);
+    const real = {
+      electionId: String(input.election_id),
+      styleId: reg.style_id,
+      position: reg.position,
+      secret: decodeScalar(fromHex(reg.credential_secret, 32)),
+      rosterCredential: ciphertextFromBytes(fromHex(reg.roster_credential, 66)),
+      proof: rosterProofFromBytes(fromHex(reg.proof, 195)),
+      deviceKey: mulSecret(G, d),
+    };
+    checkCrCredential(real, B, K, String(input.election_id));
+    const fake = fakeCrCredential(real, B, K, d);
+    return { real: crCredentialToText(real), real_check_code: crCheckCode(real.secret), fake: crCredentialToText(fake), fake_check_code: crCheckCode(fake.secret) };
+  }
+  if (command === 'cr-ballot') {
+    const cred = crCredentialFromText(String(input.credential));
+    const K = decodePoint(fromHex(String(input.joint_public_key), 33));
+    const B = fromHex(String(input.election_base_hash), 32);
+    checkCrCredential(cred, B, K);
+    const choices = input.choices as Record<string, [number, number]>;
+    return createCrBallot(B, K, cred.electionId, cred.styleId, cred.secret, choices);
+  }
   const key = { n: BigInt('0x' + String(input.modulus_hex)), e: BigInt(Number(input.public_exponent)) };
   if (command === 'credential-request') {
     const p = await requestCredential(String(input.election_id), String(input.style_id), key);

@@ -114,6 +114,28 @@ export const TEXTS: Texts = {
     en: 'No connection. You can prepare your ballot and send it when the link returns.',
   },
   progress: { ky: 'Даярдык', ru: 'Готовность', en: 'Progress' },
+  cr_title: { ky: 'Сиздин ыйгарым укугуңуз (credential)', ru: 'Ваш мандат (credential)', en: 'Your credential' },
+  cr_real_code: {
+    ky: 'Бул телефон каттоочунун далилин текшерди. Чыныгы ыйгарым укугуңуздун коду — аны эстеп калыңыз, бирөөгө айтпаңыз:',
+    ru: 'Этот телефон проверил доказательство регистратора. Код вашего настоящего мандата — запомните его и никому не говорите:',
+    en: 'This phone checked the registrar’s proof. The code of your real credential — remember it and tell no one:',
+  },
+  cr_intro: {
+    ky: 'Кимдир бирөө сизди мажбурласа, жасалма ыйгарым укук жасап, ага бериңиз: ал чыныгыдай эле текшерилет, бирок анын добушу эсептелбейт. Көзөмөлсүз учурда чыныгысы менен добуш бериңиз.',
+    ru: 'Если вас принуждают, сделайте поддельный мандат и отдайте его: он проходит ту же проверку, что и настоящий, но его голос не засчитывается. Голосуйте настоящим, когда за вами не следят.',
+    en: 'If someone coerces you, make a fake credential and give it to them: it passes the same check as the real one, but its vote is not counted. Vote with the real one when no one is watching.',
+  },
+  cr_list: { ky: 'Бул телефондогу ыйгарым укуктар', ru: 'Мандаты на этом телефоне', en: 'Credentials on this phone' },
+  cr_code: { ky: 'Коду', ru: 'Код', en: 'Code' },
+  cr_make_fake: { ky: 'Жасалма ыйгарым укук жасоо', ru: 'Сделать поддельный мандат', en: 'Make a fake credential' },
+  cr_use: { ky: 'Ушуну менен добуш берүү', ru: 'Голосовать этим мандатом', en: 'Vote with this one' },
+  cr_export: { ky: 'Текст жана QR катары көрсөтүү', ru: 'Показать как текст и QR', en: 'Show as text and QR' },
+  cr_text_label: { ky: 'Ыйгарым укуктун тексти', ru: 'Текст мандата', en: 'The credential as text' },
+  cr_qr_label: { ky: 'Ыйгарым укуктун QR коду', ru: 'QR-код мандата', en: 'QR code of the credential' },
+  cr_voting_with: { ky: 'Бул ыйгарым укук менен добуш бересиз, коду:', ru: 'Вы голосуете мандатом с кодом:', en: 'You are voting with the credential whose code is:' },
+  cr_cast_done: { ky: 'Бюллетень тактага жазылды.', ru: 'Бюллетень записан на доску.', en: 'The ballot is on the board.' },
+  cr_entry: { ky: 'Тактадагы орду', ru: 'Место на доске', en: 'Board entry' },
+  cr_back: { ky: 'Ыйгарым укуктарга кайтуу', ru: 'Назад к мандатам', en: 'Back to the credentials' },
 };
 
 /** One message per failure the voter can meet; codes are the server's stable codes (docs/server.md). */
@@ -150,6 +172,11 @@ export const ERRORS: Texts = {
   identification_failed: { ky: 'Идентификация аяктаган жок. Башынан баштаңыз.', ru: 'Идентификация не завершена. Начните сначала.', en: 'Identification did not finish. Start again.' },
   challenge_not_allowed: { ky: 'Бул шайлоодо бюллетенди текшерүүгө болбойт.', ru: 'На этих выборах проверка бюллетеня не предусмотрена.', en: 'This election does not offer challenging a ballot.' },
   invalid_point: { ky: 'Сервер бюллетенди кабыл алган жок: шифрлөө бузук. Кайра шифрлеңиз.', ru: 'Сервер не принял бюллетень: шифрование повреждено. Зашифруйте заново.', en: 'The server refused the ballot: its encryption is damaged. Encrypt it again.' },
+  registrar_proof_invalid: {
+    ky: 'Каттоочунун далили туура эмес: бул ыйгарым укукка ишенүүгө болбойт. Шайлоо комиссиясына кайрылыңыз.',
+    ru: 'Доказательство регистратора неверно: этому мандату доверять нельзя. Обратитесь в избирательную комиссию.',
+    en: 'The registrar’s proof is wrong: this credential cannot be trusted. Contact the election commission.',
+  },
   invalid_proof: { ky: 'Сервер бюллетенди кабыл алган жок: далилдер туура эмес. Кайра шифрлеңиз.', ru: 'Сервер не принял бюллетень: доказательства неверны. Зашифруйте заново.', en: 'The server refused the ballot: its proofs are wrong. Encrypt it again.' },
   invalid_signature: { ky: 'Сервер бюллетенди кабыл алган жок: колтамга туура эмес. Кайра шифрлеңиз.', ru: 'Сервер не принял бюллетень: подпись неверна. Зашифруйте заново.', en: 'The server refused the ballot: its signature is wrong. Encrypt it again.' },
   malformed: { ky: 'Сервер сурамды түшүнгөн жок. Колдонмону жаңылап, кайра аракет кылыңыз.', ru: 'Сервер не понял запрос. Обновите приложение и попробуйте снова.', en: 'The server did not understand the request. Reload the app and try again.' },

@@ -8,6 +8,22 @@ import qrcode from 'qrcode-generator';
 import {
   type BallotJson,
   type Credential,
+  type CrCredential,
+  type ManifestContest,
+  G,
+  checkCrCredential,
+  ciphertextFromBytes,
+  contestNumber,
+  createCrBallot,
+  crBallotHash,
+  crCheckCode,
+  crCredentialToText,
+  decodeScalar,
+  encodePoint,
+  fakeCrCredential,
+  mulSecret,
+  randomScalar,
+  rosterProofFromBytes,
   type RevealJson,
   ShailooError,
   ballotHash,
@@ -52,6 +68,8 @@ interface State {
   prepared?: { ballot: BallotJson; reveal: RevealJson | null };
   receipt?: Receipt;
   delay: boolean;
+  /** Coercion-resistant mode: the device's designated-verifier secret d, the credentials (real first), the one chosen. */
+  cr?: { device: bigint; credentials: CrCredential[]; chosen: number; shown: number | null; realCode: string };
 }
 
 const state: State = {
@@ -151,6 +169,7 @@ function renderChrome(): void {
 let rerender: () => void = () => welcome();
 
 function restart(): void {
+  state.cr = undefined;
   state.session = undefined;
   state.identified = undefined;
   state.prepared = undefined;
@@ -276,7 +295,13 @@ async function grab(video: HTMLVideoElement): Promise<string> {
 
 // ---- 3. credential (RFC 9474 blind signature) ----------------------------------------------------------------
 
+function crMode(): boolean {
+  const policy = (state.election?.manifest as { policy?: { mode?: string } } | undefined)?.policy;
+  return policy?.mode === 'coercion_resistant';
+}
+
 async function makeCredential(): Promise<void> {
+  if (crMode()) return makeCrCredential();
   show('credential', h('h2', {}, T('identified')), h('p', { role: 'status' }, T('making_credential')));
   const election = state.election!;
   const styleId = state.identified!.style_id;
@@ -293,6 +318,119 @@ async function makeCredential(): Promise<void> {
   credentialReady();
 }
 
+// ---- 3b. coercion-resistant mode: a credential that can be faked (docs/spec/credentials.md) -------------------
+
+function crKeys(): { K: ReturnType<typeof decodePoint>; B: Uint8Array } {
+  const election = state.election!;
+  return { K: decodePoint(fromHex(election.joint_public_key!, 33)), B: fromHex(election.election_base_hash!, 32) };
+}
+
+/** d stays in this page; the registrar's proof is checked under D = d·G before the credential is shown. */
+async function makeCrCredential(): Promise<void> {
+  show('credential', h('h2', {}, T('identified')), h('p', { role: 'status' }, T('making_credential')));
+  const election = state.election!;
+  const device = randomScalar();
+  const reg = await api<{ style_id: string; position: number; credential_secret: string; roster_credential: string; proof: string }>('POST', '/v1/cr/credentials', {
+    session_id: state.identified!.session_id,
+    device_key: toHex(encodePoint(mulSecret(G, device))),
+  });
+  const real: CrCredential = {
+    electionId: election.election_id,
+    styleId: reg.style_id,
+    position: reg.position,
+    secret: decodeScalar(fromHex(reg.credential_secret, 32)),
+    rosterCredential: ciphertextFromBytes(fromHex(reg.roster_credential, 66)),
+    proof: rosterProofFromBytes(fromHex(reg.proof, 195)),
+    deviceKey: mulSecret(G, device),
+  };
+  const { K, B } = crKeys();
+  try {
+    checkCrCredential(real, B, K, election.election_id);
+  } catch (e) {
+    // The registrar's proof fails: say so, keep nothing, offer no ballot.
+    rerender = () => undefined;
+    return show('error', errorBox(codeOf(e) === 'invalid_proof' ? 'registrar_proof_invalid' : codeOf(e)));
+  }
+  state.cr = { device, credentials: [real], chosen: 0, shown: null, realCode: crCheckCode(real.secret) };
+  state.definition = await api<BallotDefinition>('GET', `/v1/ballot-styles/${encodeURIComponent(reg.style_id)}?lang=${state.lang}`);
+  crCredentials();
+}
+
+/** Real and fakes are listed alike (code, export, vote); only the code shown at registration says which is real. */
+function crCredentials(): void {
+  rerender = crCredentials;
+  const cr = state.cr!;
+  const items = cr.credentials.map((c, i) => {
+    const code = crCheckCode(c.secret);
+    const item = h(
+      'li',
+      { 'data-code': code },
+      h('p', {}, `${T('cr_code')}: `, h('span', { class: 'code' }, code)),
+      h('button', { type: 'button', id: `cr-use-${i}`, onclick: () => { cr.chosen = i; void loadBallot(); } }, T('cr_use')),
+      h('button', { type: 'button', id: `cr-export-${i}`, class: 'secondary', onclick: () => { cr.shown = i; crCredentials(); } }, T('cr_export')),
+    );
+    if (cr.shown === i) {
+      const text = crCredentialToText(c);
+      item.append(
+        h('label', { for: `cr-text-${i}` }, T('cr_text_label')),
+        h('textarea', { id: `cr-text-${i}`, readonly: true, rows: '4' }, text),
+        h('figure', {}, qrSvg(text, T('cr_qr_label')), h('figcaption', {}, T('cr_qr_label'))),
+      );
+    }
+    return item;
+  });
+  show(
+    'cr-credentials',
+    h('h2', {}, T('cr_title')),
+    h('p', {}, T('cr_real_code')),
+    h('p', { class: 'code', id: 'cr-real-code' }, cr.realCode),
+    h('p', {}, T('cr_intro')),
+    h('h3', {}, T('cr_list')),
+    h('ol', { id: 'cr-list' }, ...items),
+    h('button', { type: 'button', id: 'cr-make-fake', onclick: () => crMakeFake() }, T('cr_make_fake')),
+  );
+}
+
+function crMakeFake(): void {
+  const cr = state.cr!;
+  const { K, B } = crKeys();
+  const fake = fakeCrCredential(cr.credentials[0]!, B, K, cr.device);
+  checkCrCredential(fake, B, K, state.election!.election_id); // the very check the real one passed
+  cr.credentials.push(fake);
+  cr.shown = cr.credentials.length - 1;
+  crCredentials();
+}
+
+/** The contest numbers of the marks (§9) and the cr_ballot, cast with the chosen credential. */
+async function castCr(): Promise<void> {
+  const cr = state.cr!;
+  const cred = cr.credentials[cr.chosen]!;
+  show('casting', h('h2', {}, T('casting')), h('p', { role: 'status' }, T('encrypting')));
+  try {
+    const contests = (state.election!.manifest as { contests: ManifestContest[] }).contests;
+    const choices: Record<string, [number, number]> = {};
+    for (const c of state.definition!.contests) {
+      const code = contestNumber(contests.find((x) => x.contest_id === c.contest_id)!);
+      choices[c.contest_id] = [code.encode(state.marks.get(c.contest_id) ?? []), code.bits];
+    }
+    const { K, B } = crKeys();
+    const payload = createCrBallot(B, K, cred.electionId, cred.styleId, cred.secret, choices);
+    const receipt = await api<{ entry_index: number; ballot_hash: string }>('POST', '/v1/cr/ballots', payload);
+    if (receipt.ballot_hash !== toHex(crBallotHash(payload))) throw new ShailooError('receipt_invalid', 'the receipt does not name this ballot');
+    state.marks = new Map();
+    rerender = () => undefined;
+    show(
+      'cr-receipt',
+      h('h2', {}, T('cr_cast_done')),
+      h('p', {}, `${T('cr_code')}: `, h('span', { class: 'code', id: 'cr-cast-code' }, crCheckCode(cred.secret))),
+      h('p', {}, `${T('cr_entry')}: `, h('span', { class: 'code', id: 'cr-entry' }, String(receipt.entry_index))),
+      h('button', { type: 'button', id: 'cr-back', onclick: () => crCredentials() }, T('cr_back')),
+    );
+  } catch (e) {
+    show('error', errorBox(codeOf(e), () => void castCr()));
+  }
+}
+
 function credentialReady(): void {
   rerender = credentialReady;
   show(
@@ -306,7 +444,8 @@ function credentialReady(): void {
 
 async function loadBallot(): Promise<void> {
   try {
-    state.definition = await api<BallotDefinition>('GET', `/v1/ballot-styles/${encodeURIComponent(state.credential!.styleId)}?lang=${state.lang}`);
+    const styleId = state.cr ? state.cr.credentials[state.cr.chosen]!.styleId : state.credential!.styleId;
+    state.definition = await api<BallotDefinition>('GET', `/v1/ballot-styles/${encodeURIComponent(styleId)}?lang=${state.lang}`);
   } catch {
     // Offline: keep the definition fetched when the credential was made.
   }
@@ -424,11 +563,15 @@ function choicesList(marks: Map<string, string[]>): HTMLElement {
 
 function review(): void {
   rerender = review;
+  const cr = state.cr;
   show(
     'review',
     h('h2', {}, T('review_title')),
     choicesList(state.marks),
-    h('button', { type: 'button', id: 'encrypt', onclick: () => void encryptBallot() }, T('encrypt')),
+    cr ? h('p', {}, T('cr_voting_with'), ' ', h('span', { class: 'code', id: 'cr-voting-code' }, crCheckCode(cr.credentials[cr.chosen]!.secret))) : null,
+    cr
+      ? h('button', { type: 'button', id: 'cast', onclick: () => void castCr() }, T('cast'))
+      : h('button', { type: 'button', id: 'encrypt', onclick: () => void encryptBallot() }, T('encrypt')),
     h('button', { type: 'button', class: 'secondary', onclick: () => ballot() }, T('change')),
   );
 }

@@ -12,3 +12,5 @@ export * from './blindrsa.js';
 export * from './ballot.js';
 export * from './credential.js';
 export * from './board.js';
+export * from './cr.js';
+export * from './cr_contests.js';

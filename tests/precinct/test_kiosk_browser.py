@@ -55,8 +55,8 @@ def test_a_voter_votes_with_the_keyboard_alone(kiosk_url: tuple[PrecinctDay, str
         screens.check("start-ky")
         # Large text, by keyboard: Tab to the toggle and press Enter.
         _tab_until(page, "e.getAttribute('aria-pressed') === 'false'")
-        page.keyboard.press("Enter")
-        page.wait_for_load_state()
+        with page.expect_navigation():  # the toggle posts a form; wait for the page it answers with
+            page.keyboard.press("Enter")
         assert page.get_attribute("body", "class") == "large"
         screens.check("start-large-ky")
         _tab_until(page, "e.id === 'national_id'")
@@ -134,8 +134,8 @@ def test_the_poll_workers_screens_and_the_pin_lock(tmp_path: Path) -> None:
                 page.goto(url)
                 page.click("details.poll-worker summary")
                 page.fill("form[action='/poll-worker/end'] input[type=password]", f"{attempt:06d}")
-                page.click("form[action='/poll-worker/end'] button")
-                page.wait_for_load_state()
+                with page.expect_navigation():
+                    page.click("form[action='/poll-worker/end'] button")
             assert "poll_worker_locked" in page.content()
             screens.check("poll-worker-locked-ky")
             only_loopback(requests, url)

@@ -204,6 +204,61 @@ def test_the_page_verifies_the_demo_export_as_the_node_command_does(
     assert all(url.startswith(base_url) for url in page.requests), page.requests
 
 
+#: What the result table must show for checks 20 and 43, their area, and a status, in each language
+#: (web/verify/src/check_names.ts and i18n.ts); English is the verifier's own name.
+CHECK_WORDS = {
+    "ky": {
+        20: "Ар бир бюллетень: коддоо, каттоочунун жана добуш берүү ачкычынын колтамгалары",
+        43: "Эрежелер боюнча кайра эсептелген жыйынтыктар жана орундар",
+        "ballots": "Бюллетендер",
+        "tally": "Эсептөө",
+        "pass": "өттү",
+    },
+    "ru": {
+        20: "Каждый бюллетень: кодировка, подписи регистратора и ключа голосования",
+        43: "Итоги и мандаты, пересчитанные по правилам",
+        "ballots": "Бюллетени",
+        "tally": "Подсчёт",
+        "pass": "пройдена",
+    },
+    "en": {
+        20: "Every ballot: encodings, registrar and credential signatures",
+        43: "Results and seats recomputed by the rules engine",
+        "ballots": "Ballots",
+        "tally": "Tally",
+        "pass": "pass",
+    },
+}
+
+
+@pytest.mark.parametrize("lang", ["ky", "ru"])
+def test_the_result_table_names_the_checks_in_the_pages_language(
+    page: Any, base_url: str, demo: Path, ts_cli: Path, lang: str
+) -> None:
+    page.goto(f"{base_url}/verify/?min-issuer-bits={DEMO_BITS}&lang={lang}")
+    page.wait_for_selector("#file")
+    page.set_input_files("#file", str(demo))
+    assert page_statuses(page) == node_statuses(ts_cli, demo)
+
+    def row(number: int) -> list[str]:
+        cells: list[str] = page.eval_on_selector_all(
+            f"#checks tbody tr[data-number='{number}'] > *", "cells => cells.map(c => c.textContent)"
+        )
+        return cells
+
+    shown = {code: CHECK_WORDS[code] for code in (lang, "en")}
+    for code, words in shown.items():  # the page's language, then switched to English
+        page.click(f"nav button[lang={code}]")
+        for number, area in ((20, "ballots"), (43, "tally")):
+            cells = row(number)
+            assert cells[1] == words[area] and cells[2].startswith(str(words[number])) and cells[3] == words["pass"]
+        other = CHECK_WORDS["en" if code != "en" else lang]
+        assert str(other[43]) not in page.inner_text("#checks")
+        Screens(page, "web", "verify").check(f"06-names-{lang}-{code}")
+    # the verifier's explanations stay English, and say so to a screen reader
+    assert page.eval_on_selector("#checks tbody tr[data-number='20'] > td:last-child > span", "s => s.lang") == "en"
+
+
 def test_the_page_reads_the_boards_export_url_streamed(page: Any, base_url: str, demo: Path, ts_cli: Path) -> None:
     page.goto(f"{base_url}/verify/?min-issuer-bits={DEMO_BITS}&lang=en")
     page.wait_for_selector("#url")

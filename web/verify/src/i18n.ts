@@ -21,7 +21,7 @@ const T = {
   verify_url: ["Даректеги экспортту текшерүү", "Проверить выгрузку по адресу", "Verify the export at this address"],
   options: ["Параметрлер", "Параметры", "Options"],
   min_issuer_bits: [
-    "Берүүчү ачкычтын эң аз биттери",
+    "Каттоочунун ачкычынын эң аз биттери",
     "Наименьшая длина ключа регистратора (бит)",
     "Fewest bits of an issuer key",
   ],
@@ -63,6 +63,7 @@ const T = {
   area_ballots: ["Бюллетендер", "Бюллетени", "Ballots"],
   area_precincts: ["Участоктор", "Участки", "Precincts"],
   area_tally: ["Эсептөө", "Подсчёт", "Tally"],
+  area_complaints: ["Даттануулар", "Жалобы", "Complaints"],
   seconds: ["сек", "с", "s"],
 } as const satisfies Record<string, readonly [string, string, string]>;
 

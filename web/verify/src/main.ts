@@ -4,6 +4,7 @@
  * numbered checks with their evidence, in Kyrgyz, Russian or English.
  */
 import type { CheckResult, Report } from "../../verifier/src/report.js";
+import { checkName } from "./check_names.js";
 import { area, language, LANGUAGES, t, type Key, type Lang } from "./i18n.js";
 import type { Options, Reply, Source } from "./protocol.js";
 
@@ -118,13 +119,14 @@ function table(checks: CheckResult[]): HTMLTableElement {
   const head = el("tr", {}, ...(["number", "area", "check", "status", "message"] as const).map((k) => el("th", { scope: "col" }, text(k))));
   const rows = checks.map((c) => {
     const details = el("details", {}, el("summary", {}, text("evidence")), el("pre", { tabindex: "0" }, evidenceText(c.evidence)));
-    const message = el("td", {}, c.message, Object.keys(c.evidence).length > 0 ? details : "");
+    // the verifier's explanation is English, as in `shailoo verify --json`: marked so, for screen readers
+    const message = el("td", {}, el("span", { lang: "en" }, c.message), Object.keys(c.evidence).length > 0 ? details : "");
     return el(
       "tr",
       { "data-number": String(c.number), "data-status": c.status, "data-seconds": String(c.seconds) },
       el("th", { scope: "row", class: "num" }, String(c.number)),
       el("td", {}, area(c.area, lang)),
-      el("td", {}, c.name),
+      el("td", {}, checkName(c.number, c.name, lang)),
       el("td", { class: `status ${c.status}` }, text(c.status)),
       message,
     );

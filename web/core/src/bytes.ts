@@ -9,8 +9,11 @@ export function toHex(bytes: Uint8Array): string {
   return out;
 }
 
-/** Strict hex: lowercase, even length, and (when given) exactly `length` bytes; `non_canonical` otherwise. */
-export function fromHex(text: string, length?: number): Uint8Array {
+/**
+ * Strict hex: lowercase, even length, and (when given) exactly `length` bytes; `non_canonical` otherwise, also for
+ * a value that is not a string (so a field read from untrusted JSON can be handed over as it is).
+ */
+export function fromHex(text: unknown, length?: number): Uint8Array {
   if (typeof text !== 'string' || !/^(?:[0-9a-f]{2})*$/.test(text)) {
     throw new ShailooError('non_canonical', 'hex must be lowercase with an even number of digits');
   }

@@ -1,76 +1,8 @@
-/** Byte helpers: hex, UTF-8, fixed-width integers and the length prefix `lp` of docs/spec/board.md. */
-
-export class DecodeError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-const HEX = /^(?:[0-9a-f]{2})*$/;
-
-/** Lowercase hex only (the record's encoding); `length` in bytes when given. */
-export function fromHex(text: unknown, length?: number): Uint8Array {
-  if (typeof text !== "string" || !HEX.test(text)) {
-    throw new DecodeError("invalid_encoding", "not lowercase hexadecimal");
-  }
-  if (length !== undefined && text.length !== 2 * length) {
-    throw new DecodeError("invalid_length", `expected ${length} bytes, got ${text.length / 2}`);
-  }
-  const out = new Uint8Array(text.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(text.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
-
-export function toHex(bytes: Uint8Array): string {
-  let s = "";
-  for (const b of bytes) s += b.toString(16).padStart(2, "0");
-  return s;
-}
-
-const encoder = new TextEncoder();
-export function utf8(text: string): Uint8Array {
-  return encoder.encode(text);
-}
-
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-export function u32(n: number): Uint8Array {
-  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new DecodeError("invalid_value", `not a u32: ${n}`);
-  const out = new Uint8Array(4);
-  new DataView(out.buffer).setUint32(0, n);
-  return out;
-}
-
-export function u64be(n: number): Uint8Array {
-  const out = new Uint8Array(8);
-  new DataView(out.buffer).setBigUint64(0, BigInt(n));
-  return out;
-}
-
-/** `lp(x) = u64be(len(x)) ‖ x`. */
-export function lp(x: Uint8Array): Uint8Array {
-  return concat(u64be(x.length), x);
-}
-
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d |= (a[i] as number) ^ (b[i] as number);
-  return d === 0;
-}
+/**
+ * Byte helpers. Hex, UTF-8, u32, `lp` and the rest are web/core's (docs/spec/crypto.md §1), re-exported so the
+ * verifier has one implementation of each; only standard base64, which web/core does not export, is written here.
+ */
+export { concatBytes as concat, equalBytes, fromHex, lp, toHex, u32, utf8 } from "../../core/src/bytes.js";
 
 /** Standard base64 with padding (RFC 4648 §4); `null` unless the text is canonical (decodes and re-encodes). */
 export function fromBase64(text: string): Uint8Array | null {

@@ -1,5 +1,6 @@
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
-  test: { include: ["test/**/*.test.ts"], pool: "forks", maxWorkers: 1 },
+  // proof-heavy tests take seconds each, more on a loaded machine: the same generous limit as web/vitest.config.ts
+  test: { include: ["test/**/*.test.ts"], pool: "forks", maxWorkers: 1, testTimeout: 60_000 },
 });

@@ -10,11 +10,13 @@ export function toHex(bytes: Uint8Array): string {
 }
 
 /**
- * Strict hex: lowercase, even length, and (when given) exactly `length` bytes; `non_canonical` otherwise, also for
- * a value that is not a string (so a field read from untrusted JSON can be handed over as it is).
+ * Strict hex: lowercase, even length, and (when given) exactly `length` bytes; `non_canonical` otherwise. A value
+ * that is not a string at all is `malformed` (as crypto/strict_json.py says), so a field read from untrusted JSON
+ * can be handed over as it is.
  */
 export function fromHex(text: unknown, length?: number): Uint8Array {
-  if (typeof text !== 'string' || !/^(?:[0-9a-f]{2})*$/.test(text)) {
+  if (typeof text !== 'string') throw new ShailooError('malformed', `hex must be a string, not ${typeof text}`);
+  if (!/^(?:[0-9a-f]{2})*$/.test(text)) {
     throw new ShailooError('non_canonical', 'hex must be lowercase with an even number of digits');
   }
   if (length !== undefined && text.length !== 2 * length) {

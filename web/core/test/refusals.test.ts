@@ -45,6 +45,19 @@ describe('decoding refusals agree with Python', () => {
   }
 });
 
+describe('hex fields as crypto/strict_json.py reads them', () => {
+  it('is non_canonical for hex that is not lowercase, even, or of the length asked', () => {
+    for (const [text, length] of [['AB', undefined], ['abc', undefined], ['0g', undefined], ['abcd', 1]] as const) {
+      expect(outcome(() => fromHex(text, length))).toBe('non_canonical');
+    }
+  });
+
+  it('is malformed for a value that is not a string', () => {
+    for (const value of [null, 12, ['ab'], { hex: 'ab' }]) expect(outcome(() => fromHex(value))).toBe('malformed');
+    expect(Array.from(fromHex('00ff', 2))).toEqual([0, 255]);
+  });
+});
+
 describe('a challenged ballot is opened on the phone', () => {
   const key = mulPublic(G, 7n);
   const cred = generateSigningKey(new Uint8Array(32).fill(3));

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import cli.admin
 from tests.identity.conftest import FacePhotos
 from tests.server.harness import Election
 
@@ -30,5 +31,15 @@ def voting(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Election]:
 def voting_no_revote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Election]:
     """A referendum (re-voting NOT allowed) open for voting."""
     election = Election(tmp_path_factory.mktemp("referendum"), preset="referendum").setup_to_voting()
+    yield election
+    election.close()
+
+
+@pytest.fixture
+def election(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Election]:
+    """A fresh board with nothing posted, and ``shailoo admin`` talking to its in-process server (the admin CLI's
+    tests); a module with a fixture of this name of its own uses that one instead."""
+    election = Election(tmp_path)
+    monkeypatch.setattr(cli.admin, "_client", lambda server, token: cli.admin.AdminClient(election.http, token))
     yield election
     election.close()

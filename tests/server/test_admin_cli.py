@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 from typer.testing import CliRunner
 
-import cli.admin
 from bulletin_board.export import write_export
 from bulletin_board.phases import Phase
 from bulletin_board.witness import Witness
@@ -32,14 +29,6 @@ from trustees.online import HttpTransport
 from voting_server.settings import DEVELOPMENT_AUDITOR_TOKEN, DEVELOPMENT_OPERATOR_TOKEN
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def election(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Election]:
-    election = Election(tmp_path)
-    monkeypatch.setattr(cli.admin, "_client", lambda server, token: cli.admin.AdminClient(election.http, token))
-    yield election
-    election.close()
 
 
 def admin(*args: str, token: str = DEVELOPMENT_OPERATOR_TOKEN) -> str:

@@ -9,10 +9,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 import cli.admin
@@ -23,14 +21,6 @@ from voting_server.settings import DEVELOPMENT_OPERATOR_TOKEN
 runner = CliRunner()
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
 WINDOW = ["--voting-opens", "2027-01-10T02:00:00Z", "--voting-closes", "2027-01-10T14:00:00Z"]
-
-
-@pytest.fixture
-def election(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Election]:
-    election = Election(tmp_path)
-    monkeypatch.setattr(cli.admin, "_client", lambda server, token: cli.admin.AdminClient(election.http, token))
-    yield election
-    election.close()
 
 
 def admin(*args: str) -> tuple[int, str]:

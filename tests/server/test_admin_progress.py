@@ -7,8 +7,6 @@ from __future__ import annotations
 import io
 import re
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from rich.console import Console
@@ -21,14 +19,6 @@ from tests.server.harness import Election
 from voting_server.settings import DEVELOPMENT_OPERATOR_TOKEN
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-
-
-@pytest.fixture
-def election(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Election]:
-    election = Election(tmp_path)
-    monkeypatch.setattr(cli.admin, "_client", lambda server, token: cli.admin.AdminClient(election.http, token))
-    yield election
-    election.close()
 
 
 def admin(monkeypatch: pytest.MonkeyPatch, terminal: bool, *args: str) -> str:

@@ -110,6 +110,8 @@ function renderStatus(): void {
     summary.append(el("p", { class: r.passed ? "good" : "bad" }, text(r.passed ? "verified" : "not_verified")));
     const counts = (["pass", "fail", "skipped", "not_implemented"] as const).map((s) => `${text(s)}: ${r.counts[s]}`).join(" · ");
     summary.append(el("p", {}, `${text("counts")}: ${counts}`));
+    // "verified" means no check failed, not that every check ran: say which did not
+    if (r.counts.not_implemented > 0) summary.append(el("p", { id: "not-run" }, text("not_run").replace("{n}", String(r.counts.not_implemented))));
     summary.append(el("p", {}, `${text("fingerprint")}: `, el("code", {}, r.export.fingerprint)));
     results.append(table(r.checks));
   }

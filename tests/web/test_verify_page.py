@@ -278,8 +278,9 @@ def test_the_page_reads_the_boards_export_url_streamed(page: Any, base_url: str,
 
 
 def test_the_page_fetches_no_other_origin(page: Any, base_url: str) -> None:
-    page.goto(f"{base_url}/verify/?lang=en")
-    page.fill("#url", "http://127.0.0.2:9/v1/board/export")
+    elsewhere = "http://127.0.0.2:9/v1/board/export"
+    page.goto(f"{base_url}/verify/?lang=en&export={elsewhere}")  # ?export= fills the address field
+    assert page.input_value("#url") == elsewhere
     page.click("#verify-url")
     page.wait_for_selector("body[data-state=error]", timeout=60_000)
     assert "(fetch_failed): only this site's own export can be fetched" in page.inner_text("#summary")
@@ -304,13 +305,16 @@ def test_a_dropped_tampered_export_shows_a_failing_check(
 
 
 def test_the_saved_single_file_verifies_offline(page: Any, demo: Path, ts_cli: Path) -> None:
-    page.goto((WEB / "dist" / "verify" / OFFLINE_FILE).as_uri() + f"?min-issuer-bits={DEMO_BITS}")
+    page.goto((WEB / "dist" / "verify" / OFFLINE_FILE).as_uri() + f"?min-issuer-bits={DEMO_BITS}&lang=ru")
     page.wait_for_selector("#file")
     assert page.locator("#url").count() == 0  # no server to fetch from
+    assert page.locator("a[download]").count() == 0  # nor a page to save: this is the saved one
+    assert page.get_attribute("html", "lang") == "ru"
     page.set_input_files("#file", str(demo))
     assert page_statuses(page) == node_statuses(ts_cli, demo)
+    assert str(CHECK_WORDS["ru"][20]) in page.inner_text("#checks tbody tr[data-number='20']")
     assert all(url.startswith(("file:", "blob:")) for url in page.requests), page.requests
-    Screens(page, "web", "verify").shot("05-offline-ky")
+    Screens(page, "web", "verify").shot("05-offline-ru")
 
 
 def test_the_voting_server_serves_the_page(tmp_path: Path) -> None:

@@ -4,13 +4,10 @@ election on an empty server; refused when no runoff is due."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
-import cli.admin
 from bulletin_board.entries import EntryKind
 from cli.main import app
 from elections.manifest import Manifest
@@ -21,14 +18,6 @@ from tests.server.harness import Election
 from voting_server.settings import DEVELOPMENT_OPERATOR_TOKEN
 
 FIRST = build_preset("president")
-
-
-@pytest.fixture
-def empty_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Election]:
-    election = Election(tmp_path)
-    monkeypatch.setattr(cli.admin, "_client", lambda server, token: cli.admin.AdminClient(election.http, token))
-    yield election
-    election.close()
 
 
 def _files(tmp_path: Path, votes: dict[str, int]) -> list[str]:
@@ -50,11 +39,11 @@ def _runoff(*args: str) -> object:
     return CliRunner().invoke(app, ["admin", "runoff", *args, "--election-id", "kg-president-2021-r2", *window, *where])
 
 
-def test_the_runoff_is_loaded_as_a_new_election_linked_to_the_first(empty_server: Election, tmp_path: Path) -> None:
+def test_the_runoff_is_loaded_as_a_new_election_linked_to_the_first(election: Election, tmp_path: Path) -> None:
     files = _files(tmp_path, {"c0003": 400, "c0001": 350, "c0002": 300})
     result = _runoff(*files, "--out", str(tmp_path / "runoff.json"))
     assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
-    entry = empty_server.components.board.entry(0)
+    entry = election.components.board.entry(0)
     assert entry.kind is EntryKind.MANIFEST
     posted = Manifest.from_dict(entry.payload["manifest"])
     assert posted.election_id == "kg-president-2021-r2"
@@ -69,8 +58,8 @@ def test_the_runoff_is_loaded_as_a_new_election_linked_to_the_first(empty_server
     assert json.loads((tmp_path / "runoff.json").read_text())["previous_election"]["election_id"] == FIRST.election_id
 
 
-def test_no_runoff_when_the_first_round_elected_a_president(empty_server: Election, tmp_path: Path) -> None:
+def test_no_runoff_when_the_first_round_elected_a_president(election: Election, tmp_path: Path) -> None:
     result = _runoff(*_files(tmp_path, {"c0003": 900, "c0001": 100}))
     assert result.exit_code == 1  # type: ignore[attr-defined]
     assert "no_runoff" in result.output  # type: ignore[attr-defined]
-    assert empty_server.components.board.size == 0
+    assert election.components.board.size == 0

@@ -795,6 +795,8 @@ CR_MUTATIONS: dict[str, tuple[Callable[[], CrTamper], int]] = {
         47,
     ),
     "mix_input_leaves_out_a_ballot": (lambda: _cr_once("mix_input", _drop_last_row), 47),
+    # The server leaves out the second trustee's blinding of the order tags: they are blinded by one trustee only.
+    "order_tags_blinded_by_one_trustee": (lambda: _cr_once("cr_blinding", lambda p: None, at=1), 47),
     # A trustee post not signed by its trustee: the order chain's first blinding, a tags decryption (every
     # cr_decryption is authenticated by whoever combines any target, so check 47 already fails on it).
     "order_blinding_signature_changed": (

@@ -3,7 +3,7 @@ trustees' decryption of the tags, the matching, the decryption of the kept ballo
 
 * ``cr_decryption`` — trustee j's decryption shares (with their proofs) of one target, signed with its roster key:
 
-      {"trustee": j, "target": "order" | "tags" | "choices", "shares": hex(N shares of 101 bytes), "signature": hex(64)}
+      {"trustee": j, "target": "order" | "tags" | "choices", "shares": hex(N shares of 135 bytes), "signature": hex(64)}
 
   ``order``: the fully blinded ``order`` chain (`record.cr_board.check_order_blinding`), one per ``cr_ballot`` in
   board order; its decryptions are the order tags, of which `crypto.credentials.keep_last` keeps the last ballot of

@@ -208,3 +208,30 @@ def test_a_roster_mix_input_leaving_out_a_registration_fails_check_46(tmp_path: 
     tamper: Tamper = lambda kind, payload: drop_last(payload) if kind == "mix_input" else payload  # noqa: E731
     result = _failed(_report(tmp_path, tamper), 46)
     assert result.evidence["code"] == "mix_input_not_of_roster"
+
+
+class _Stop(Exception):
+    """Raised by a tamper to stop the tally before an entry."""
+
+
+@pytest.mark.parametrize(
+    ("kind", "which", "number"),
+    [("mix_input", "ballots", 47), ("cr_decryption", "choices", 49), ("cr_result", "", 49)],
+    ids=["order_tags_without_mix_input", "tags_without_choices", "choices_without_result"],
+)
+def test_a_tally_in_progress_is_skipped_not_failed(tmp_path: Path, kind: str, which: str, number: int) -> None:
+    # The order tags decrypted but no mix input yet (check 47), the tags decrypted and unlinkable but no result yet
+    # (check 49): steps in progress, skipped (record.md §3) — a skip raised inside the checks' error handling used
+    # to be reported as a failure with the code "check_skipped".
+    def stop(k: str, payload: dict[str, Any]) -> dict[str, Any]:
+        named = payload.get("list", payload.get("target", "ballots" if k == "mix_input" else ""))
+        if k == kind and named == which:
+            raise _Stop
+        return payload
+
+    path = tmp_path / "board.jsonl"
+    with pytest.raises(_Stop):
+        run_cr_election(path, voters=5, coerced=2, revoters=1, tamper=stop)
+    report = verify(path)
+    assert report.check(number).status is Status.SKIPPED, report.check(number).to_json()
+    assert report.passed, [c.to_json() for c in report.checks if c.status is Status.FAIL]

@@ -14,6 +14,7 @@ the tests skip, except under CI=true where they fail.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import secrets
@@ -62,12 +63,14 @@ WEB = ROOT / "web" / "verifier"
 CLI = WEB / "dist" / "verifier" / "src" / "cli.js"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
-#: The checks the TypeScript verifier implements; every other one must say "not_implemented" (47–49, …).
+#: The checks the TypeScript verifier implements; every other one must say "not_implemented".
 IMPLEMENTED = frozenset(
-    {1, 2, 3, 4, 10, 11, 12, 13, 14, 15, 16, 17, 18, 20, 21, 22, 23, 24, 33, 40, 41, 42, 43, 44, 45, 46, 50}
+    {1, 2, 3, 4, 10, 11, 12, 13, 14, 15, 16, 17, 18, 20, 21, 22, 23, 24, 33, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50}
 )
-#: What passes on a homomorphic record without mixing (45 and 46 are skipped there: no mixing, no roster).
-HOMOMORPHIC = IMPLEMENTED - {45, 46}
+#: What passes on a homomorphic record without mixing (45–49 are skipped there: no mixing, no coercion resistance).
+HOMOMORPHIC = IMPLEMENTED - {45, 46, 47, 48, 49}
+#: The checks of the mixing and the coercion-resistant mode, whose failures carry a stable ``code`` in both.
+CR_CHECKS = frozenset({45, 46, 47, 48, 49})
 #: Implemented only for a board no kiosk or urn took part in (no device_key, precinct_batch, precinct_protocol).
 WITHOUT_DEVICES = frozenset({30, 31, 32})
 
@@ -149,6 +152,17 @@ def agree(cli: Path, path: Path, options: VerifyOptions | None = None, *args: st
         != sorted(map(json.dumps, py_evidence[c["number"]]["entry_indices"]))
     ]
     assert not named, json.dumps(named, indent=1)
+    # The coercion-resistant checks fail with the same stable code in both (record.md §2.15's error codes).
+    codes = [
+        {"check": c["number"], "python": py_evidence[c["number"]]["code"], "typescript": c["evidence"]["code"]}
+        for c in ts["checks"]
+        if c["number"] in CR_CHECKS
+        and c["status"] == "fail"
+        and "code" in c["evidence"]
+        and "code" in py_evidence[c["number"]]
+        and c["evidence"]["code"] != py_evidence[c["number"]]["code"]
+    ]
+    assert not codes, json.dumps(codes, indent=1)
     return py_status
 
 
@@ -781,6 +795,18 @@ CR_MUTATIONS: dict[str, tuple[Callable[[], CrTamper], int]] = {
         47,
     ),
     "mix_input_leaves_out_a_ballot": (lambda: _cr_once("mix_input", _drop_last_row), 47),
+    # The server leaves out the second trustee's blinding of the order tags: they are blinded by one trustee only.
+    "order_tags_blinded_by_one_trustee": (lambda: _cr_once("cr_blinding", lambda p: None, at=1), 47),
+    # A trustee post not signed by its trustee: the order chain's first blinding, a tags decryption (every
+    # cr_decryption is authenticated by whoever combines any target, so check 47 already fails on it).
+    "order_blinding_signature_changed": (
+        lambda: _cr_once("cr_blinding", lambda p: {**p, "signature": _flip_last_hex(p["signature"])}, at=0),
+        47,
+    ),
+    "tags_decryption_signature_changed": (
+        lambda: _cr_once("cr_decryption", lambda p: {**p, "signature": _flip_last_hex(p["signature"])}, at=2),
+        47,
+    ),
     "roster_not_blinded_by_every_trustee": (
         lambda: _cr_once("cr_blinding", lambda p: None if p["list"] == "roster" else p, at=5),
         48,
@@ -793,21 +819,25 @@ def _cr_export(path: Path, tamper: CrTamper | None = None) -> Path:
     """The coercion-resistant election's export (the trustees may refuse a tampered board: the export then holds
     what was posted until they did)."""
     from cli.cr_election import run_cr_election
-    from record.cr_board import CrBoardError
+    from crypto.errors import ShailooError
 
     try:
         run_cr_election(path, voters=5, coerced=2, revoters=1, tamper=tamper)
-    except CrBoardError:
+    except ShailooError:  # a refusal of the trustees (CrBoardError, an unsigned post, …)
         assert tamper is not None
     return path
 
 
 def test_both_verifiers_agree_on_the_coercion_resistant_record(ts_cli: Path, tmp_path: Path) -> None:
-    """The honest coercion-resistant record: checks 45 (the ballots' mixing chain) and 46 (the roster and its mix)
-    pass in both; 47–49 are the Python verifier's alone so far (the TypeScript one says not_implemented)."""
-    statuses = agree(ts_cli, _cr_export(tmp_path / "cr.jsonl"))
-    assert statuses[45] == statuses[46] == "pass"
+    """The honest coercion-resistant record: checks 45 (the ballots' mixing chain), 46 (the roster and its mix),
+    47 (the ballots, order tags and mix input), 48 (the match blinding) and 49 (the tally) pass in both."""
+    path = _cr_export(tmp_path / "cr.jsonl")
+    statuses = agree(ts_cli, path)
+    assert all(statuses[n] == "pass" for n in (45, 46, 47, 48, 49)), statuses
     assert [n for n in IMPLEMENTED if statuses[n] == "fail"] == []
+    checks = {c["number"]: c for c in run_ts(ts_cli, path)["checks"]}
+    assert checks[49]["evidence"] == {"kept": 5, "unmatched": 2, "duplicates": 1}
+    assert checks[47]["evidence"]["superseded"] == verify(path).check(47).evidence["superseded"]
 
 
 @pytest.mark.parametrize("name", sorted(CR_MUTATIONS))
@@ -818,6 +848,237 @@ def test_both_verifiers_agree_on_each_coercion_resistant_mutation(ts_cli: Path, 
     assert statuses[failing] == ("skipped" if name == "second_shuffle_left_out" else "fail"), name
     if failing != 45:
         assert statuses[45] == "pass", name  # the shuffles themselves are correct: only the later check fails
+
+
+def _earlier_instead_of_last() -> CrTamper:
+    """A dishonest server that mixes the re-voter's EARLIER ballot instead of her last (keep-first where the policy
+    says keep-last); everything after follows it faithfully, so only check 47's recomputation catches it."""
+    from crypto.group import Point, Scalar
+    from record.cr_board import ballot_mix_input
+    from record.cr_contests import Layout
+
+    ballots: list[dict[str, Any]] = []
+    layouts: list[Layout] = []
+    stand_in_key = Point.base_mul(Scalar(1))  # the president preset pads no row: the key does not enter the rows
+
+    def tamper(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+        if kind == "manifest":
+            layouts.append(Layout.of(Manifest.from_dict(payload["manifest"])))
+        if kind == "cr_ballot":
+            ballots.append(payload)
+        if kind != "mix_input" or payload.get("list") == "roster":
+            return payload
+        assert payload == ballot_mix_input(ballots, [0, 1, 2, 4, 5, 6, 7], layouts[0], stand_in_key)
+        return ballot_mix_input(ballots, [0, 1, 2, 3, 4, 5, 7], layouts[0], stand_in_key)
+
+    return tamper
+
+
+def _moved_value(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """One more in the first row's last slot value of the ballots' mix input: another choice or another cell."""
+    from crypto.elgamal import Ciphertext
+    from crypto.group import Point
+    from record.mix import MixInput
+
+    if kind != "mix_input" or payload.get("list", "ballots") != "ballots":
+        return payload
+    mix_input = MixInput.from_payload(payload)
+    first = mix_input.rows[0]
+    moved = (*first[:-1], Ciphertext(first[-1].alpha, first[-1].beta + Point.generator()))
+    return MixInput((moved, *mix_input.rows[1:])).to_payload()
+
+
+def test_both_verifiers_fail_a_mix_input_keeping_a_re_voters_earlier_ballot(ts_cli: Path, tmp_path: Path) -> None:
+    statuses = agree(ts_cli, _cr_export(tmp_path / "cr.jsonl", _earlier_instead_of_last()))
+    assert statuses[47] == "fail" and statuses[45] == "pass"
+
+
+def test_both_verifiers_fail_a_mix_input_with_a_moved_packed_value(ts_cli: Path, tmp_path: Path) -> None:
+    """The 2021 ballot (a party list with its regional cells and a district): a slot value moved by one in the mix
+    input, shuffled faithfully after — check 47 recomputes every row from the posted ballots and the cell parts."""
+    from cli.cr_election import run_cr_election
+
+    path = tmp_path / "cr.jsonl"
+    run_cr_election(path, preset="parliament-2021", voters=3, coerced=1, revoters=0, tamper=_moved_value)
+    statuses = agree(ts_cli, path)
+    assert statuses[47] == "fail" and statuses[45] == "pass"
+
+
+def _trustees_choosing_exponents(path: Path, exponent: Any, refused: str) -> Path:
+    from cli.cr_election import run_cr_election
+    from record.cr_board import CrBoardError
+
+    with pytest.raises(CrBoardError) as e:
+        run_cr_election(path, voters=5, coerced=2, revoters=1, exponent=exponent)
+    assert e.value.code == refused
+    return path
+
+
+def test_both_verifiers_fail_a_trustee_reusing_its_order_exponent(ts_cli: Path, tmp_path: Path) -> None:
+    """Trustee 3 blinds the order tags and the match tags with one exponent: `blinding_key_reused` in check 48."""
+    from crypto.group import Scalar
+
+    reused = Scalar.random()
+    path = _trustees_choosing_exponents(
+        tmp_path / "cr.jsonl",
+        lambda step, trustee: reused if trustee.index == 3 else Scalar.random(),
+        "blinding_key_reused",
+    )
+    statuses = agree(ts_cli, path)
+    assert statuses[48] == "fail" and statuses[47] == "pass"
+
+
+def test_both_verifiers_fail_match_exponents_whose_product_is_the_order_exponents(ts_cli: Path, tmp_path: Path) -> None:
+    """Trustees 1 and 3 choose z1·z3 = y1·y3 with every key distinct: check 48 passes, check 49 fails on the
+    decrypted tags (`tags_linkable`) although no cr_result follows."""
+    from crypto.group import Scalar
+
+    y1, y3, c = Scalar.random(), Scalar.random(), Scalar.random()
+    chosen = {("order", 1): y1, ("order", 3): y3, ("match", 1): y1 * c, ("match", 3): y3 * c.inverse()}
+    path = _trustees_choosing_exponents(
+        tmp_path / "cr.jsonl", lambda step, trustee: chosen[(step, trustee.index)], "tags_linkable"
+    )
+    statuses = agree(ts_cli, path)
+    assert statuses[48] == "pass" and statuses[49] == "fail"
+
+
+def test_both_verifiers_agree_without_re_voting(ts_cli: Path, tmp_path: Path) -> None:
+    """`policy.revoting_allowed` false: the FIRST ballot of each credential is mixed (keep-first), and passes."""
+    from cli.cr_election import run_cr_election
+
+    path = tmp_path / "cr.jsonl"
+    run_cr_election(path, voters=5, coerced=2, revoters=1, revoting=False)
+    statuses = agree(ts_cli, path)
+    assert all(statuses[n] == "pass" for n in (45, 46, 47, 48, 49)), statuses
+
+
+@pytest.mark.parametrize("preset", ["parliament-2021", "village", "president"])
+def test_both_verifiers_count_spoilt_packed_contests_as_invalid(ts_cli: Path, tmp_path: Path, preset: str) -> None:
+    """A spoilt voter casts, in every contest that has one, a number naming no valid choice ("against all" with a
+    preference on the 2021 list, every mark on the village council, a number past the last candidate): both
+    verifiers decode it as an invalid ballot of its contest and recompute the same cr_result."""
+    from cli.cr_election import run_cr_election
+
+    path = tmp_path / "cr.jsonl"
+    run_cr_election(path, preset=preset, voters=3, coerced=1, revoters=1, spoilt=1)
+    posted = next(line for line in read_lines(path) if line.get("kind") == "cr_result")["payload"]
+    statuses = agree(ts_cli, path)
+    assert all(statuses[n] == "pass" for n in (45, 46, 47, 48, 49)), statuses
+    assert sum(posted["invalid"].values()) >= 1  # the spoilt voter's numbers, decoded as invalid
+
+
+@pytest.mark.parametrize("preset", ["president", "parliament-2025", "parliament-2021", "referendum", "city", "village"])
+def test_both_verifiers_agree_on_coercion_resistant_demo_presets(ts_cli: Path, tmp_path: Path, preset: str) -> None:
+    """`shailoo demo --coercion-resistant --preset P` (4 voters, 1 coerced): every contest kind packed, voters over
+    several ballot styles (one with a padded row); checks 45–49 pass in both."""
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    args = ["demo", "--coercion-resistant", "--preset", preset, "--voters", "4", "--coerced", "1"]
+    result = CliRunner().invoke(app, [*args, "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    statuses = agree(ts_cli, tmp_path / "board.jsonl")
+    assert all(statuses[n] == "pass" for n in (45, 46, 47, 48, 49)), statuses
+
+
+def _swap_first_two_hex(text: str, size: int) -> str:
+    return text[size : 2 * size] + text[:size] + text[2 * size :]
+
+
+#: A cheating trustee who signs its own false post (every signature holds): (the kind it posts, the list or target
+#: and the place it cheats at, the check that must fail). A blinding's first two outputs swapped after proving
+#: (each proof then speaks of another output), or two of its decryption shares swapped (each proof of another
+#: ciphertext): only the proofs catch them.
+TRUSTEE_CHEATS: dict[str, tuple[str, str, int, int]] = {
+    "order_blinding_outputs_swapped": ("cr_blinding", "order", 1, 47),
+    "ballots_blinding_outputs_swapped": ("cr_blinding", "ballots", 0, 48),
+    "order_decryption_shares_swapped": ("cr_decryption", "order", 3, 47),
+    "tags_decryption_shares_swapped": ("cr_decryption", "tags", 3, 49),
+}
+
+
+@pytest.mark.parametrize("cheat", sorted(TRUSTEE_CHEATS))
+def test_both_verifiers_fail_a_signed_blinding_or_decryption_that_cheats(
+    ts_cli: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cheat: str
+) -> None:
+    import trustees.cr_in_process as cr_trustees
+    from cli.cr_election import run_cr_election
+    from crypto.errors import ShailooError
+    from record.trustee_posts import sign_trustee_post
+
+    kind, which, at, failing = TRUSTEE_CHEATS[cheat]
+    honest_blinding, honest_decryption = cr_trustees.make_blinding_post, cr_trustees.make_decryption_post
+
+    def resigned(key: Any, manifest: Manifest, payload: dict[str, Any], field: str, swapped: str) -> dict[str, Any]:
+        changed = {**{n: v for n, v in payload.items() if n != "signature"}, field: swapped}
+        return sign_trustee_post(key, manifest.manifest_hash(), kind, changed)
+
+    def blinding(key: Any, manifest: Manifest, base: bytes, trustee: int, lst: str, position: int, *rest: Any) -> Any:
+        payload = honest_blinding(key, manifest, base, trustee, lst, position, *rest)
+        if kind != "cr_blinding" or (lst, position) != (which, at):
+            return payload
+        outputs = payload["outputs"]  # u8(1) ‖ u32(N) ‖ u32(1) (18 hex digits), then 66-byte ciphertexts
+        swapped = outputs[:18] + _swap_first_two_hex(outputs[18:], 132)
+        return resigned(key, manifest, payload, "outputs", swapped)
+
+    def decryption(key: Any, manifest: Manifest, base: bytes, trustee: int, share: Any, target: str, cts: Any) -> Any:
+        payload = honest_decryption(key, manifest, base, trustee, share, target, cts)
+        if kind != "cr_decryption" or (target, trustee) != (which, at):
+            return payload
+        # 135-byte shares of one trustee: the first two swapped (their indices are equal), each proof then of the
+        # other ciphertext
+        return resigned(key, manifest, payload, "shares", _swap_first_two_hex(payload["shares"], 270))
+
+    monkeypatch.setattr(cr_trustees, "make_blinding_post", blinding)
+    monkeypatch.setattr(cr_trustees, "make_decryption_post", decryption)
+    path = tmp_path / "cr.jsonl"
+    # The trustees may refuse the false shares they combine: the export then holds what was posted until then.
+    with contextlib.suppress(ShailooError):
+        run_cr_election(path, voters=5, coerced=2, revoters=1)
+    statuses = agree(ts_cli, path)
+    assert statuses[failing] == "fail", statuses
+    assert statuses[1] == "pass"  # the log is intact: the board holds what the trustees signed
+    assert [n for n in range(45, failing) if statuses[n] == "fail"] == [], statuses
+
+
+class _Stop(Exception):
+    """Raised by a tamper to stop the tally before an entry (the export holds what was posted until then)."""
+
+
+#: The tally stopped before an entry: (its kind, what names it, the statuses of 45–49 both verifiers must give). A
+#: step in progress is a skip, never a failure (record.md §3: check 47 "skipped while the order step is in progress
+#: and no mix_input stands", check 49 with no cr_result yet).
+STOPS: dict[str, tuple[str, str, dict[int, str]]] = {
+    "before_the_ballots_mix_input": ("mix_input", "ballots", {45: "skipped", 47: "skipped", 48: "skipped"}),
+    "before_the_match_blinding": ("cr_blinding", "ballots", {47: "pass", 48: "skipped", 49: "skipped"}),
+    "before_the_tags_decryption": ("cr_decryption", "tags", {48: "pass", 49: "skipped"}),
+    "before_the_choices_decryption": ("cr_decryption", "choices", {48: "pass", 49: "skipped"}),
+    "before_the_result": ("cr_result", "", {48: "pass", 49: "skipped"}),
+}
+
+
+def _stop_before(kind: str, which: str) -> CrTamper:
+    def tamper(k: str, payload: dict[str, Any]) -> dict[str, Any]:
+        named = payload.get("list", payload.get("target", "ballots" if k == "mix_input" else ""))
+        if k == kind and named == which:
+            raise _Stop
+        return payload
+
+    return tamper
+
+
+@pytest.mark.parametrize("stop", sorted(STOPS))
+def test_both_verifiers_skip_a_coercion_resistant_tally_in_progress(ts_cli: Path, tmp_path: Path, stop: str) -> None:
+    from cli.cr_election import run_cr_election
+
+    kind, which, expected = STOPS[stop]
+    path = tmp_path / "cr.jsonl"
+    with pytest.raises(_Stop):
+        run_cr_election(path, voters=5, coerced=2, revoters=1, tamper=_stop_before(kind, which))
+    statuses = agree(ts_cli, path)
+    assert {n: statuses[n] for n in expected} == expected
+    assert [n for n in IMPLEMENTED if statuses[n] == "fail"] == []
 
 
 def test_both_verifiers_agree_on_a_shuffle_proof_flipped_in_the_export(ts_cli: Path, tmp_path: Path) -> None:

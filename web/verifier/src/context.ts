@@ -1,5 +1,5 @@
 /** What the checks share in one run: the export, the options, and what earlier checks established. */
-import type { CurvePoint, RsaPublicKey } from "./core.js";
+import type { Ciphertext, CurvePoint, RsaPublicKey } from "./core.js";
 import type { DecryptionShare } from "./checks/batch.js";
 import type { Tally } from "./checks/tally.js";
 import type { BoardExport } from "./export.js";
@@ -90,6 +90,13 @@ export class Context {
   counts: Record<string, Record<string, number[]>> | null = null;
   /** The ballots' mixed list, once check 45 verified its chain. */
   mixedRows: Row[] | null = null;
+  /** The roster's mixed credentials, once check 46 verified its chain. */
+  crRoster: Ciphertext[] | null = null;
+  /** What check 47 established: the `cr_ballot` count, the order tags (board order), the order chain's exponent
+   * keys, and how many ballots a later one with their credential superseded. */
+  crOrder: { ballots: number; tags: CurvePoint[]; keys: CurvePoint[]; superseded: number } | null = null;
+  /** The fully blinded mixed ballots' credentials and mixed roster, once check 48 verified both chains. */
+  crBlinded: { ballots: Ciphertext[]; roster: Ciphertext[]; trustees: number[] } | null = null;
 
   /** The value, or skip the check naming what is missing and which check should have established it; when that
    * check is one this verifier does not implement yet, the asking check is not implemented either. */

@@ -746,6 +746,50 @@ export function computeResultsByStyle(raw: Json, manifestHashHex: string, counts
     }
   }
   const suppressed = new Set(NATION_CELL in countsByStyle ? m.regions.filter((r) => !byRegion.has(r)) : []);
+  return resultsOf(m, manifestHashHex, totals, byRegion, suppressed, turnout);
+}
+
+/**
+ * `compute_results` of docs/spec/results.md §3 on totals (exactly the manifest's contests) and, for the contests
+ * whose rules read them, per-region counts (no region suppressed): what the coercion-resistant tally's
+ * `cr_result` holds (docs/spec/credentials.md §8). Throws `RulesRefusal` when they do not fit the manifest.
+ */
+export function computeResults(
+  raw: Json,
+  manifestHashHex: string,
+  counts: Record<string, number[]>,
+  turnout: Turnout,
+  countsByRegion: Record<string, Record<string, number[]>> | null,
+): Json {
+  const m = readManifest(raw);
+  const ids = m.contests.map((c) => c.contestId);
+  if (Object.keys(counts).length !== ids.length || ids.some((id) => !(id in counts))) {
+    throw new RulesRefusal("counts must cover exactly the manifest's contests");
+  }
+  const contests = new Map(m.contests.map((c) => [c.contestId, c]));
+  const totals = new Map(m.contests.map((c) => [c.contestId, counts[c.contestId] as number[]]));
+  const byRegion = new Map<string, Map<string, number[]>>();
+  for (const [region, regionCounts] of Object.entries(countsByRegion ?? {})) {
+    const inRegion = new Map<string, number[]>();
+    for (const [contestId, vector] of Object.entries(regionCounts)) {
+      const contest = contests.get(contestId);
+      if (contest === undefined) throw new RulesRefusal(`regional counts name unknown contest ${JSON.stringify(contestId)}`);
+      inRegion.set(contestId, checkedVotes(contest, vector, null, ` in region ${JSON.stringify(region)}`));
+    }
+    byRegion.set(region, inRegion);
+  }
+  return resultsOf(m, manifestHashHex, totals, byRegion, new Set(), turnout);
+}
+
+function resultsOf(
+  m: RulesManifest,
+  manifestHashHex: string,
+  totals: Map<string, number[]>,
+  byRegion: Map<string, Map<string, number[]>>,
+  suppressed: Set<string>,
+  turnout: Turnout,
+): Json {
+  const contests = new Map(m.contests.map((c) => [c.contestId, c]));
   // compute_results: turnout and regions must fit the manifest
   const regions = new Set(m.regions);
   for (const id of Object.keys(turnout.contests)) if (!contests.has(id)) throw new RulesRefusal(`turnout names unknown contest ${JSON.stringify(id)}`);

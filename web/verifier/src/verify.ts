@@ -11,7 +11,7 @@ import { everyBallot, spoiledBallots } from "./checks/ballot.js";
 import { distinctBallots, weeding } from "./checks/ballots.js";
 import { merkleLog, phases, treeHeads, witnesses } from "./checks/log.js";
 import { batchChains, deviceKeys, reconciliation } from "./checks/precinct.js";
-import { crRoster } from "./checks/coercion.js";
+import { crBallots, crBlinding, crResult, crRoster } from "./checks/coercion.js";
 import { mixing } from "./checks/mix.js";
 import { results } from "./checks/results.js";
 import { aggregation, combination, decryptionShares, eligibility } from "./checks/tally.js";
@@ -34,10 +34,6 @@ import {
 export const VERIFIER = "shailoo-verifier-ts/0.1";
 
 type CheckFn = (ctx: Context) => Passed | Promise<Passed>;
-
-const notImplemented: CheckFn = () => {
-  throw new NotImplemented("not implemented in this verifier yet");
-};
 
 /** [number, area, name, implementation]. */
 export const CHECKS: [number, string, string, CheckFn][] = [
@@ -85,9 +81,9 @@ export const CHECKS: [number, string, string, CheckFn][] = [
   ],
   [45, "tally", "Mixing: every shuffle signed, of the newest list, its proof verified; k distinct trustees", mixing],
   [46, "tally", "Coercion-resistant roster: consecutive, registrar-signed, none twice; its mix by k trustees", crRoster],
-  [47, "tally", "Coercion-resistant ballots: every proof; the mix input is the last ballot of each credential", notImplemented],
-  [48, "tally", "Coercion-resistant blinding: both chains signed, proved, by the same ≥ k trustees", notImplemented],
-  [49, "tally", "Coercion-resistant tally: tags decrypted, matching recomputed, kept choices decrypted, result", notImplemented],
+  [47, "tally", "Coercion-resistant ballots: every proof; the mix input is the last ballot of each credential", crBallots],
+  [48, "tally", "Coercion-resistant blinding: both chains signed, proved, by the same ≥ k trustees", crBlinding],
+  [49, "tally", "Coercion-resistant tally: tags decrypted, matching recomputed, kept choices decrypted, result", crResult],
   [
     50,
     "complaints",

@@ -69,6 +69,8 @@ const SIGNED: Record<string, (p: Record<string, unknown>) => unknown> = {
   complaint: (p) => p["complainer"],
   decryption_share: (p) => p["trustee"],
   shuffle: (p) => p["trustee"],
+  cr_blinding: (p) => p["trustee"],
+  cr_decryption: (p) => p["trustee"],
 };
 
 /** Whether the manifest names a trustee roster (without one, no trustee post can be authenticated). */

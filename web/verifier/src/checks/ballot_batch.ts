@@ -102,6 +102,20 @@ function decodeContest(encrypted: string, rules: ContestRules): EncryptedContest
   return contest;
 }
 
+/**
+ * Decode every contest of `ballot` and check everything about it but the proof equations (throws a ShailooError):
+ * the contests are those of its style in order, the limits and the number of selections the manifest's, no reused
+ * alpha, every point valid (strict decoding).
+ */
+export function decodeBallot(ballot: BallotJson, rules: readonly ContestRules[]): EncryptedContest[] {
+  if (ballot.contests.length !== rules.length) fail("malformed", "the contests are not those of the ballot style");
+  return ballot.contests.map((c, i) => {
+    const r = rules[i] as ContestRules;
+    if (c.contest_id !== r.contestId) fail("malformed", "the contests are not those of the ballot style, in order");
+    return decodeContest(c.encrypted, r);
+  });
+}
+
 export class BallotProofBatch {
   private g = 0n;
   private k = 0n;
@@ -125,11 +139,16 @@ export class BallotProofBatch {
    * add its equations. When the batch is full it is checked: returns the ballots found bad, if any.
    */
   add(index: number, ballot: BallotJson, rules: readonly ContestRules[]): BallotFailure[] {
-    const terms = this.terms(ballot, rules);
+    return this.addDecoded(index, ballot, rules, decodeBallot(ballot, rules));
+  }
+
+  /** `add` for a ballot whose contests `decodeBallot` already decoded and checked (check 20 sums them too). */
+  addDecoded(index: number, ballot: BallotJson, rules: readonly ContestRules[], contests: readonly EncryptedContest[]): BallotFailure[] {
+    const terms = this.terms(ballot, contests);
     this.g += terms.g;
     this.k += terms.k;
-    this.points.push(...terms.points);
-    this.scalars.push(...terms.scalars);
+    for (const p of terms.points) this.points.push(p);
+    for (const x of terms.scalars) this.scalars.push(x);
     this.pending.push({ index, ballot, rules });
     return this.points.length >= this.maxPoints ? this.flush() : [];
   }
@@ -184,16 +203,12 @@ export class BallotProofBatch {
     });
   }
 
-  private terms(ballot: BallotJson, rules: readonly ContestRules[]): Terms {
-    if (ballot.contests.length !== rules.length) fail("malformed", "the contests are not those of the ballot style");
+  private terms(ballot: BallotJson, contests: readonly EncryptedContest[]): Terms {
     const key = fromHex(ballot.credential.public_key, 32);
     const terms = new Terms();
     ballot.contests.forEach((c, i) => {
-      const r = rules[i] as ContestRules;
-      if (c.contest_id !== r.contestId) fail("malformed", "the contests are not those of the ballot style, in order");
-      const contest = decodeContest(c.encrypted, r);
       const context = ballotContext(this.baseHash, ballot.election_id, ballot.style_id, c.contest_id, key);
-      this.contestTerms(terms, context, contest);
+      this.contestTerms(terms, context, contests[i] as EncryptedContest);
     });
     return terms;
   }

@@ -8,7 +8,7 @@
  *
  *     Σ ρ·(v_j·G − a_j − c_j·alpha) + σ·(v_j·K − b_j − c_j·beta + c_j·m_j·G) = identity
  *
- * over all the proofs of many ballots at once, as ONE multi-scalar multiplication (@noble/curves' Pippenger),
+ * over all the proofs of many ballots at once, as ONE multi-scalar multiplication (msm.ts, a Pippenger),
  * with the terms on G, on K and on each ciphertext's alpha and beta merged (the limit proof's S = Σ ciphertexts is
  * merged onto the selections' own alpha and beta). If any equation is false, the sum is not the identity except
  * with probability ≤ 2^-128 per batch. The weights must be per equation: with one weight for all (or one per
@@ -22,8 +22,6 @@
  * When a batch's sum is not the identity, every ballot of that batch is verified alone with web/core's
  * `verifyContest` (the one-by-one equations of crypto §7.4), which names the bad ballot(s) and the reason.
  */
-import { pippenger } from "@noble/curves/abstract/curve.js";
-
 import {
   addCiphertexts,
   ballotContext,
@@ -44,6 +42,7 @@ import {
   type DisjunctiveProof,
   type EncryptedContest,
 } from "../core.js";
+import { msm } from "../msm.js";
 import { weight } from "./batch.js";
 
 /** A ballot the batch refused, by its entry index. */
@@ -165,7 +164,7 @@ export class BallotProofBatch {
     this.scalars = [];
     this.pending = [];
     this.batches += 1;
-    if (pippenger(CurvePoint, points, scalars).is0()) return [];
+    if (msm(points, scalars).is0()) return [];
     this.failedBatches += 1;
     const failures: BallotFailure[] = [];
     for (const p of pending) {
@@ -233,8 +232,9 @@ export class BallotProofBatch {
         terms.k += sigma * vj;
         onAlpha -= rho * cj;
         onBeta -= sigma * cj;
-        terms.points.push(a, b);
-        terms.scalars.push(mod(-rho), mod(-sigma));
+        // −ρ·a_j as ρ·(−a_j): the weight stays 128 bits, which halves its cost in the multi-scalar multiplication
+        terms.points.push(a.negate(), b.negate());
+        terms.scalars.push(rho, sigma);
       }
       return [onAlpha, onBeta];
     };

@@ -154,13 +154,13 @@ def run_page(path: Path) -> tuple[dict[int, str], dict[int, float], dict[str, fl
     from playwright.sync_api import sync_playwright
 
     from observer.verify_page import build_verify_page_router
-    from tests.web.test_app_browser import CHROMIUM_ARGS, _serve_app
+    from tests.browser import CHROMIUM_ARGS, serve_app
 
     log("the /verify page in headless Chromium …")
     app = FastAPI()
     app.include_router(build_verify_page_router())
     before = _chromium_pids()
-    with _serve_app(app) as url, sync_playwright() as p:
+    with serve_app(app) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         page = browser.new_page()
         page.goto(f"{url}/verify/?lang=en")

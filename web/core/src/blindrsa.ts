@@ -94,10 +94,18 @@ export function issuerFingerprint(key: RsaPublicKey): Uint8Array {
   return hashFields(PUBLIC_KEY_TAG, spkiFromKey(key));
 }
 
+/** Each key object's import, done once: a verifier checks every ballot's credential under the same few keys. */
+const imported = new WeakMap<RsaPublicKey, Promise<CryptoKey>>();
+
 /** The key as a WebCrypto RSA-PSS/SHA-384 verification key (what the RFC 9474 library takes). */
-export async function importIssuerKey(key: RsaPublicKey): Promise<CryptoKey> {
-  const spki = spkiFromKey(key);
-  return crypto.subtle.importKey('spki', spki.slice().buffer as ArrayBuffer, { name: 'RSA-PSS', hash: 'SHA-384' }, true, ['verify']);
+export function importIssuerKey(key: RsaPublicKey): Promise<CryptoKey> {
+  let done = imported.get(key);
+  if (done === undefined) {
+    const spki = spkiFromKey(key);
+    done = crypto.subtle.importKey('spki', spki.slice().buffer as ArrayBuffer, { name: 'RSA-PSS', hash: 'SHA-384' }, true, ['verify']);
+    imported.set(key, done);
+  }
+  return done;
 }
 
 export function suite() {

@@ -48,6 +48,33 @@ export function encodeScalar(n: bigint): Uint8Array {
   return bigIntToBytes(n, SCALAR_BYTES);
 }
 
+/**
+ * A platform's native point decompression (Node's OpenSSL, through `setSquareRootHint`): given the 33 compressed
+ * bytes, the 65-byte uncompressed point, or null. The square root mod p is most of a point's decoding in BigInt;
+ * the hint only proposes y, and `hintedY` takes it only if y < p, y² = x³ − 3x + b and its parity is the prefix's,
+ * which make it THE y of the encoding's x (only y is taken from the hint). A wrong hint is ignored (the BigInt square root decides), never trusted.
+ */
+export type SquareRootHint = (compressed: Uint8Array) => Uint8Array | null;
+let squareRootHint: SquareRootHint | null = null;
+
+export function setSquareRootHint(hint: SquareRootHint | null): void {
+  squareRootHint = hint;
+}
+
+function hintedY(bytes: Uint8Array, rhs: bigint): bigint | null {
+  if (squareRootHint === null) return null;
+  let point: Uint8Array | null;
+  try {
+    point = squareRootHint(bytes);
+  } catch {
+    return null;
+  }
+  if (point === null || point.length !== 2 * POINT_BYTES - 1 || point[0] !== 0x04) return null;
+  const y = bytesToBigInt(point.subarray(POINT_BYTES));
+  if (y >= FIELD_P || (y * y) % FIELD_P !== rhs || (y & 1n) !== BigInt((bytes[0] as number) & 1)) return null;
+  return y;
+}
+
 /** Point decoding in the order of crypto §2: length, identity, prefix, x < p, on the curve. */
 export function decodePoint(bytes: Uint8Array, allowIdentity = false): CurvePoint {
   if (bytes.length !== POINT_BYTES) throw new ShailooError('non_canonical', 'a point is exactly 33 bytes');
@@ -62,9 +89,12 @@ export function decodePoint(bytes: Uint8Array, allowIdentity = false): CurvePoin
   const x = bytesToBigInt(bytes.subarray(1));
   if (x >= FIELD_P) throw new ShailooError('non_canonical', 'the x coordinate is not below p');
   const rhs = mod(x * x * x - 3n * x + CURVE_B, FIELD_P);
-  let y = modPow(rhs, (FIELD_P + 1n) / 4n, FIELD_P);
-  if ((y * y) % FIELD_P !== rhs) throw new ShailooError('invalid_point', 'the point is not on P-256');
-  if ((y & 1n) !== BigInt(prefix & 1)) y = FIELD_P - y;
+  let y = hintedY(bytes, rhs);
+  if (y === null) {
+    y = modPow(rhs, (FIELD_P + 1n) / 4n, FIELD_P);
+    if ((y * y) % FIELD_P !== rhs) throw new ShailooError('invalid_point', 'the point is not on P-256');
+    if ((y & 1n) !== BigInt(prefix & 1)) y = FIELD_P - y;
+  }
   const point = CurvePoint.fromAffine({ x, y });
   point.assertValidity();
   return point;

@@ -11,7 +11,7 @@ import { fromHex } from "./bytes.js";
 import type { WitnessPin } from "./context.js";
 import { publicKeyProblem } from "./ed25519.js";
 import { ExportUnreadableError } from "./export.js";
-import { fileEntries, loadExportFile } from "./node.js";
+import { fileEntries, loadExportFile, useOpenSslSquareRoot } from "./node.js";
 import { checkName } from "./notes.js";
 import { runChecks } from "./verify.js";
 
@@ -73,6 +73,7 @@ async function main(argv: string[]): Promise<number> {
     else usage("only one export file");
   }
   if (path === null) usage("no export file given");
+  useOpenSslSquareRoot();
   let report;
   try {
     const previousExport = previous === null ? null : await loadExportFile(previous);

@@ -1,6 +1,7 @@
 /** What the checks share in one run: the export, the options, and what earlier checks established. */
 import type { Ciphertext, CurvePoint, RsaPublicKey } from "./core.js";
 import type { DecryptionShare } from "./checks/batch.js";
+import type { CountedTally } from "./checks/counted.js";
 import type { Tally } from "./checks/tally.js";
 import type { BoardExport } from "./export.js";
 import type { Row } from "./shuffle.js";
@@ -82,6 +83,8 @@ export class Context {
   progress: ((what: string, done: number) => void) | null = null;
   baseHash: Uint8Array | null = null;
   registeredByStyle: Map<string, number> | null = null;
+  /** The counted ballots' sums per style and precinct, built by check 20 as it decoded every ballot (for check 40). */
+  countedTally: CountedTally | null = null;
   /** The encrypted tally, once check 40 recomputed it. */
   tally: Tally | null = null;
   /** Each trustee's complete, verified decryption shares, in decryptable-position order (check 41). */

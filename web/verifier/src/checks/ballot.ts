@@ -5,7 +5,9 @@
  */
 import { fromHex, toHex, utf8 } from "../bytes.js";
 import type { Context, Manifest } from "../context.js";
-import { BallotProofBatch } from "./ballot_batch.js";
+import { BallotProofBatch, decodeBallot } from "./ballot_batch.js";
+import { weed } from "./ballots.js";
+import { CountedTally } from "./counted.js";
 import {
   checkRegistrarSignature,
   openSpoiled,
@@ -131,19 +133,28 @@ export async function everyBallot(ctx: Context): Promise<Passed> {
   const failures: Failure[] = [];
   // Every proof of every ballot in random-linear-combination batches (ballot_batch.ts), one by one only on failure.
   const batch = new BallotProofBatch(joint.K as CurvePoint, base);
+  // The counted ballots' sums for check 40, from the same decoding (counted.ts).
+  const counted = new Set(weed(ctx.exp.ballots, m.policy["revoting_allowed"] as boolean).counted.map((b) => b.index));
+  const tally = new CountedTally(m, counted);
   let ballots = 0;
   for await (const [index, payload] of ctx.entriesOf("ballot")) {
     ballots += 1;
+    let ballot: BallotJson | null = null;
     try {
-      const ballot = readBallot(payload);
+      ballot = readBallot(payload);
       const rules = await checkEnvelope(ballot, m, keys);
-      failures.push(...batch.add(index, ballot, rules));
+      const contests = decodeBallot(ballot, rules);
+      const found = batch.addDecoded(index, ballot, rules, contests); // throws before adding anything
+      tally.add(index, ballot, contests);
+      for (const f of found) failures.push(f);
     } catch (err) {
       failures.push(failureOf(index, err));
+      tally.addRefused(index, ballot);
     }
     ctx.progress?.("ballots", ballots);
   }
   failures.push(...batch.flush());
+  ctx.countedTally = tally;
   failures.sort((a, b) => a.index - b.index);
   const evidence = { ballots, verified: ballots - failures.length, proof_batches: batch.batches };
   if (failures.length > 0) {

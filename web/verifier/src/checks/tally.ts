@@ -10,7 +10,6 @@ import {
   ciphertextFromBytes,
   ciphertextToBytes,
   compareIds,
-  contestFromBytes,
   decodePoint,
   chaumPedersenFromBytes,
   CurvePoint,
@@ -26,8 +25,8 @@ import { hashFields, payloadHash } from "../hash.js";
 import { CheckFailed, CheckSkipped, NotImplemented, type Passed } from "../report.js";
 import { checkDecryptionShares, weight, type DecryptionShare } from "./batch.js";
 import { pippenger } from "@noble/curves/abstract/curve.js";
-import { readBallot } from "./ballot.js";
 import { weed } from "./ballots.js";
+import { Sums } from "./counted.js";
 import { authenticate } from "./ceremony.js";
 import { annulledPrecinctIds } from "./annulment.js";
 
@@ -134,39 +133,6 @@ function contestSelections(m: Manifest): Map<string, number> {
     out.set(c["contest_id"] as string, (c["selections"] as unknown[]).length);
   }
   return out;
-}
-
-class Sums {
-  ballots = 0;
-  readonly contests = new Map<string, CurvePoint[][]>(); // contest → [alphas, betas] per selection
-
-  add(contestId: string, cts: readonly Ciphertext[], selections: number): void {
-    let sums = this.contests.get(contestId);
-    if (sums === undefined) {
-      sums = [Array<CurvePoint>(selections).fill(IDENTITY), Array<CurvePoint>(selections).fill(IDENTITY)];
-      this.contests.set(contestId, sums);
-    }
-    const [alphas, betas] = sums as [CurvePoint[], CurvePoint[]];
-    cts.forEach((ct, i) => {
-      alphas[i] = (alphas[i] as CurvePoint).add(ct.alpha);
-      betas[i] = (betas[i] as CurvePoint).add(ct.beta);
-    });
-  }
-
-  /** Add every contest sum of ``other`` into this one (a merged cell, record.md §2.11). */
-  merge(other: Sums): void {
-    this.ballots += other.ballots;
-    for (const [id, [alphas, betas]] of other.contests as Map<string, [CurvePoint[], CurvePoint[]]>) {
-      this.add(id, alphas.map((a, i) => ({ alpha: a, beta: betas[i] as CurvePoint })), alphas.length);
-    }
-  }
-
-  hex(contestId: string, selections: number): string[] {
-    const sums = this.contests.get(contestId);
-    if (sums === undefined) return Array<string>(selections).fill("00".repeat(66));
-    const [alphas, betas] = sums as [CurvePoint[], CurvePoint[]];
-    return alphas.map((a, i) => toHex(ciphertextToBytes({ alpha: a, beta: betas[i] as CurvePoint })));
-  }
 }
 
 function groupHex(g: Group): string {
@@ -299,37 +265,8 @@ export async function aggregation(ctx: Context): Promise<Passed> {
     throw new NotImplemented("needs the urns' paper ballots, from check 31, which this verifier does not implement yet");
   }
   const selections = contestSelections(m);
-  const counted = new Set(weed(ctx.exp.ballots, m.policy["revoting_allowed"] as boolean).counted.map((b) => b.index));
-  const styles = new Map<string, Sums>(m.styles.map((s) => [s.styleId, new Sums()]));
-  const precincts = new Map<string, Sums>();
-  const unsummable: number[] = [];
-  for await (const [index, payload] of ctx.entriesOf("ballot")) {
-    if (!counted.has(index)) continue;
-    try {
-      const ballot = readBallot(payload);
-      const style = m.styles.find((s) => s.styleId === ballot.style_id);
-      if (style === undefined || ballot.contests.map((c) => c.contest_id).join("\u0000") !== style.contests.join("\u0000")) {
-        throw new ShailooError("malformed", "not the contests of a ballot style");
-      }
-      const decoded = ballot.contests.map((c) => {
-        const cts = contestFromBytes(fromHex(c.encrypted)).ciphertexts;
-        if (cts.length !== selections.get(c.contest_id)) throw new ShailooError("malformed", "selections");
-        return [c.contest_id, cts] as const;
-      });
-      const groups = [styles.get(style.styleId) as Sums];
-      const precinctId = ballot.precinct_id ?? null;
-      if (precinctId !== null) {
-        if (!precincts.has(precinctId)) precincts.set(precinctId, new Sums());
-        groups.push(precincts.get(precinctId) as Sums);
-      }
-      for (const g of groups) {
-        g.ballots += 1;
-        for (const [id, cts] of decoded) g.add(id, cts, cts.length);
-      }
-    } catch {
-      unsummable.push(index);
-    }
-  }
+  // The counted ballots' sums, built by check 20 as it decoded every ballot (counted.ts): not decoded twice.
+  const { styles, precincts, unsummable } = ctx.need(ctx.countedTally, "every ballot decoded", 20);
   if (unsummable.length > 0) {
     throw new CheckSkipped(`counted ballot entries ${JSON.stringify(unsummable)} cannot be added up (check 20 names them)`);
   }

@@ -1,6 +1,6 @@
 /**
  * Checks 40–42 and 44 (docs/spec/record.md §2.11–2.13, §3): the encrypted tally recomputed from the counted
- * ballots, every trustee's decryption shares with their Chaum–Pedersen proofs (one random-linear-combination
+ * ballots (the weeded electronic ones, streamed again, and the urns' paper ballots summed by check 31), every trustee's decryption shares with their Chaum–Pedersen proofs (one random-linear-combination
  * batch per entry, `batch.ts`), the combination of k shares (Lagrange at 0) against the published counts, and
  * the eligibility bounds. Written from the spec on web/core's group and proof functions.
  */
@@ -23,7 +23,7 @@ import {
   type Ciphertext,
 } from "../core.js";
 import { hashFields, payloadHash } from "../hash.js";
-import { CheckFailed, CheckSkipped, NotImplemented, type Passed } from "../report.js";
+import { CheckFailed, CheckSkipped, type Passed } from "../report.js";
 import { checkDecryptionShares, weight, type DecryptionShare } from "./batch.js";
 import { pippenger } from "@noble/curves/abstract/curve.js";
 import { readBallot } from "./ballot.js";
@@ -123,7 +123,7 @@ export function readTally(ctx: Context): Tally {
   }
 }
 
-function minimumCell(m: Manifest): number {
+export function minimumCell(m: Manifest): number {
   const v = m.policy["min_cell_ballots"];
   return typeof v === "number" ? v : DEFAULT_MIN_CELL;
 }
@@ -136,7 +136,8 @@ function contestSelections(m: Manifest): Map<string, number> {
   return out;
 }
 
-class Sums {
+/** Running sums of ciphertexts per contest and selection, and the ballots counted (a style or precinct group). */
+export class Sums {
   ballots = 0;
   readonly contests = new Map<string, CurvePoint[][]>(); // contest → [alphas, betas] per selection
 
@@ -295,9 +296,7 @@ export async function aggregation(ctx: Context): Promise<Passed> {
   const m = ctx.need(ctx.manifest, "the manifest", 10);
   const ballots = ctx.statuses.get(20);
   if (ballots !== "pass" && ballots !== "fail") ctx.need(null, "every ballot decoded", 20); // check 20 never ran
-  if (ctx.statuses.get(31) === "not_implemented") {
-    throw new NotImplemented("needs the urns' paper ballots, from check 31, which this verifier does not implement yet");
-  }
+  const paper = ctx.need(ctx.paperBallots, "the urns' paper ballots", 31);
   const selections = contestSelections(m);
   const counted = new Set(weed(ctx.exp.ballots, m.policy["revoting_allowed"] as boolean).counted.map((b) => b.index));
   const styles = new Map<string, Sums>(m.styles.map((s) => [s.styleId, new Sums()]));
@@ -332,6 +331,12 @@ export async function aggregation(ctx: Context): Promise<Passed> {
   }
   if (unsummable.length > 0) {
     throw new CheckSkipped(`counted ballot entries ${JSON.stringify(unsummable)} cannot be added up (check 20 names them)`);
+  }
+  // The counted ballots are the weeded electronic ones and every paper ballot of the urns (record.md §2.11).
+  for (const [styleId, sums] of paper.styles) styles.get(styleId)?.merge(sums);
+  for (const [precinctId, sums] of paper.precincts) {
+    if (!precincts.has(precinctId)) precincts.set(precinctId, new Sums());
+    (precincts.get(precinctId) as Sums).merge(sums);
   }
   withoutAnnulled(m, styles, precincts, annulledPrecinctIds(ctx), posted.index);
   const small = posted.precincts.filter((g) => g.ballots < minimumCell(m)).map((g) => g.key);

@@ -380,6 +380,14 @@ def _tamper_box_one_to_two(honest: Any) -> Any:
     return tampered
 
 
+def _valid_registration(device_id: str, role: str, precinct_id: str) -> dict[str, Any]:
+    """A registration with a good, fresh key (so only what the test is about can be wrong with it)."""
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    key = Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    return {"device_id": device_id, "role": role, "precinct_id": precinct_id, "public_key": key.hex()}
+
+
 #: name → the plan of the day, and the statuses of checks 30, 31, 32 the Python verifier must give (both verifiers
 #: must then agree on every check).
 def _malformed_device_keys() -> dict[str, dict[str, Any]]:
@@ -411,6 +419,10 @@ PRECINCT_MUTATIONS: dict[str, tuple[Callable[[], DayPlan], dict[int, str]]] = {
                 )
             ]
         ),
+        {30: "fail", 31: "pass"},
+    ),
+    "urn_registered_at_a_precinct_not_in_the_manifest": (
+        lambda: DayPlan(extra=[(EntryKind.DEVICE_KEY, _valid_registration("urn-pr9999-1", "urn", "pr9999"))]),
         {30: "fail", 31: "pass"},
     ),
     "kiosk_registered_without_a_precinct": (

@@ -34,6 +34,7 @@ from tests.precinct.day import PRECINCT, PrecinctDay, kiosk_for, sheets, style_o
 URN = f"urn-{PRECINCT}-1"
 KIOSK_PRECINCT = "pr0002"
 KIOSK = f"kiosk-{KIOSK_PRECINCT}-1"
+OTHER_URN = f"urn-{KIOSK_PRECINCT}-1"
 
 #: One device's posts: ("precinct_batch" | "precinct_protocol", payload), in the order it made them.
 Posts = list[tuple[str, dict[str, Any]]]
@@ -319,6 +320,30 @@ def _unknown_device(day: PrecinctDay, posts: dict[str, Posts]) -> dict[str, Post
     return {**posts, "urn-nobody": [("precinct_batch", stranger)]}
 
 
+def _urn_lists_a_kiosk_ballot(day: PrecinctDay, posts: dict[str, Posts]) -> dict[str, Posts]:
+    """A second urn, registered at the kiosk's precinct, lists one of the kiosk's ballots (on the board, naming that
+    precinct) in a batch it signs, and closes its chain with a protocol: only a kiosk vouches for cast ballots."""
+    kiosk = posts[KIOSK]
+    listed = DeviceBatch.from_json(kiosk[batch_indices(kiosk)[0]][1])
+    key = key_of(day, OTHER_URN)
+    batch = sign_batch(
+        key,
+        election_id=listed.election_id,
+        device_id=OTHER_URN,
+        precinct_id=KIOSK_PRECINCT,
+        sequence=1,
+        previous=bytes(32),
+        cast=listed.cast[:1],
+    )
+    protocol = PrecinctProtocol(
+        listed.election_id, OTHER_URN, KIOSK_PRECINCT, 1, 1, 1, batch.batch_hash(), (), bytes(64)
+    )
+    return {
+        **posts,
+        OTHER_URN: [("precinct_batch", batch.to_json()), ("precinct_protocol", sign_protocol(key, protocol).to_json())],
+    }
+
+
 def _unparsable_batch(day: PrecinctDay, posts: dict[str, Posts]) -> dict[str, Posts]:
     """A batch with one unknown field (its signature still over the body the urn made)."""
     urn = list(posts[URN])
@@ -461,6 +486,10 @@ PRECINCT_MUTATIONS: dict[str, tuple[Callable[[], DayPlan], dict[int, str]]] = {
         {31: "fail", 32: "pass", 40: "pass"},
     ),
     "urn_lists_a_cast_ballot": (lambda: DayPlan(rewrite=change_urn_batch(2, _urn_lists_a_cast_hash)), {31: "fail"}),
+    "urn_lists_a_kiosk_ballot_of_its_precinct": (
+        lambda: DayPlan(more_devices=[(OTHER_URN, "urn", KIOSK_PRECINCT)], rewrite=_urn_lists_a_kiosk_ballot),
+        {31: "fail", 32: "pass"},
+    ),
     "kiosk_lists_a_ballot_not_on_the_board": (
         lambda: DayPlan(rewrite=_kiosk_cast(lambda day, b: (b.cast[0], secrets.token_bytes(32)))),
         {31: "fail"},

@@ -1,10 +1,12 @@
 """The second verifier (web/verifier, TypeScript on Node) and the Python verifier agree (issue 18).
 
 Each export below — the observer tests' honest election, each of the observer's one-byte mutations, the log
-mutations (tree head root, consistency proofs, cosignature, a dropped entry, phase order), the witness pins, and
-a `shailoo demo` presidential record — is verified by both, and the test fails on any disagreement of the status of
-a check the TypeScript verifier implements. A check it does not implement yet says "not_implemented" (never
-"pass"); the test also pins which checks those are, so a new check joins the comparison when it is implemented.
+mutations (tree head root, consistency proofs, cosignature, a dropped entry, phase order), the witness pins,
+a `shailoo demo` presidential record, and precinct days with a counting urn and a kiosk, honest and with each forged
+device record of tests/web/precinct_exports.py — is verified by both, and the test fails on any disagreement of
+the status of a check the TypeScript verifier implements. A check it does not implement yet says
+"not_implemented" (never "pass"); the test also pins which checks those are, so a new check joins the comparison
+when it is implemented.
 
 The TypeScript verifier is built (``npm run build``: tsc, no network) from ``web/verifier`` once per session; its
 ``node_modules`` come from ``npm ci`` in ``web/verifier``, run by the test itself once per lock file. Without Node

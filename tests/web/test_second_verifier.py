@@ -1,10 +1,12 @@
 """The second verifier (web/verifier, TypeScript on Node) and the Python verifier agree (issue 18).
 
 Each export below — the observer tests' honest election, each of the observer's one-byte mutations, the log
-mutations (tree head root, consistency proofs, cosignature, a dropped entry, phase order), the witness pins, and
-a `shailoo demo` presidential record — is verified by both, and the test fails on any disagreement of the status of
-a check the TypeScript verifier implements. A check it does not implement yet says "not_implemented" (never
-"pass"); the test also pins which checks those are, so a new check joins the comparison when it is implemented.
+mutations (tree head root, consistency proofs, cosignature, a dropped entry, phase order), the witness pins,
+a `shailoo demo` presidential record, and precinct days with a counting urn and a kiosk, honest and with each forged
+device record of tests/web/precinct_exports.py — is verified by both, and the test fails on any disagreement of
+the status of a check the TypeScript verifier implements. A check it does not implement yet says
+"not_implemented" (never "pass"); the test also pins which checks those are, so a new check joins the comparison
+when it is implemented.
 
 The TypeScript verifier is built (``npm run build``: tsc, no network) from ``web/verifier`` once per session; its
 ``node_modules`` come from ``npm ci`` in ``web/verifier``, run by the test itself once per lock file. Without Node
@@ -57,22 +59,23 @@ from tests.observer.election import (
 )
 from tests.observer.test_mutations import MUTATIONS
 from tests.web.node import npm_ci
+from tests.web.precinct_exports import PRECINCT_MUTATIONS
 
 ROOT = Path(__file__).resolve().parents[2]
 WEB = ROOT / "web" / "verifier"
 CLI = WEB / "dist" / "verifier" / "src" / "cli.js"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
-#: The checks the TypeScript verifier implements; every other one must say "not_implemented".
+#: The checks the TypeScript verifier implements (every numbered check of the Python verifier).
 IMPLEMENTED = frozenset(
-    {1, 2, 3, 4, 10, 11, 12, 13, 14, 15, 16, 17, 18, 20, 21, 22, 23, 24, 33, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50}
+    {1, 2, 3, 4, 10, 11, 12, 13, 14, 15, 16, 17, 18, 20, 21, 22, 23, 24, 30, 31, 32, 33}
+    | {40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50}
 )
-#: What passes on a homomorphic record without mixing (45–49 are skipped there: no mixing, no coercion resistance).
-HOMOMORPHIC = IMPLEMENTED - {45, 46, 47, 48, 49}
+#: What passes on a homomorphic record without devices or mixing (30–32 skip without kiosks and urns, 45–49
+#: without mixing and coercion resistance).
+HOMOMORPHIC = IMPLEMENTED - {30, 31, 32, 45, 46, 47, 48, 49}
 #: The checks of the mixing and the coercion-resistant mode, whose failures carry a stable ``code`` in both.
 CR_CHECKS = frozenset({45, 46, 47, 48, 49})
-#: Implemented only for a board no kiosk or urn took part in (no device_key, precinct_batch, precinct_protocol).
-WITHOUT_DEVICES = frozenset({30, 31, 32})
 
 Line = dict[str, Any]
 
@@ -128,7 +131,7 @@ def agree(cli: Path, path: Path, options: VerifyOptions | None = None, *args: st
     ], "the two verifiers must number and name the checks alike"
     py_status = {c["number"]: c["status"] for c in python["checks"]}
     implemented = {c["number"] for c in ts["checks"] if c["status"] != "not_implemented"}
-    assert IMPLEMENTED <= implemented <= IMPLEMENTED | WITHOUT_DEVICES
+    assert implemented == IMPLEMENTED
     differences = [
         {"check": c["number"], "python": py_status[c["number"]], "typescript": c["status"], "ts_message": c["message"]}
         for c in ts["checks"]
@@ -1230,3 +1233,63 @@ def test_both_verifiers_fail_a_roster_that_cheats(
     statuses = agree(ts_cli, _cr_export(tmp_path / "cr.jsonl", lambda kind, payload: payload))
     assert statuses[46] == "fail"
     assert statuses[1] == "pass"
+
+
+# --------------------------------------------------------------------------------------------------
+# Precinct days (tests/precinct/day.py on the real server): a counting urn's paper ballots, a kiosk, app ballots,
+# and every forged device record of tests/precinct and tests/observer (tests/web/precinct_exports.py).
+# --------------------------------------------------------------------------------------------------
+
+DAY_OPTIONS = VerifyOptions(min_issuer_bits=2048)
+DAY_ARGS = ("--min-issuer-bits", "2048")
+#: Checks 30–32 and the tally, which pass on an honest precinct day (the server harness has no witnesses: 3 fails).
+DAY_CHECKS = (30, 31, 32, 40, 41, 42, 43, 44)
+
+
+def _ts_check(cli: Path, path: Path, number: int) -> dict[str, Any]:
+    return next(c for c in run_ts(cli, path, *DAY_ARGS)["checks"] if c["number"] == number)
+
+
+@pytest.fixture(scope="module")
+def honest_day(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tests.web.precinct_exports import DayPlan, precinct_day_export
+
+    return precinct_day_export(tmp_path_factory.mktemp("day"), DayPlan())
+
+
+def test_both_verifiers_pass_the_honest_precinct_day(ts_cli: Path, honest_day: Path) -> None:
+    """An urn's 30 paper sheets (one overvote) in 3 batches and its protocol, a kiosk's two ballots at another
+    precinct (below the minimum cell: its protocol prints no counts), three app ballots: checks 30–32 and the tally
+    with the paper ballots pass in both, with the same figures."""
+    statuses = agree(ts_cli, honest_day, DAY_OPTIONS, *DAY_ARGS)
+    assert {n: statuses[n] for n in DAY_CHECKS} == dict.fromkeys(DAY_CHECKS, "pass")
+    python = verify(honest_day, DAY_OPTIONS)
+    assert _ts_check(ts_cli, honest_day, 31)["evidence"] == python.check(31).evidence
+    assert _ts_check(ts_cli, honest_day, 32)["evidence"] == python.check(32).evidence
+    assert python.check(32).evidence["precincts"] == {"pr0001": "equal", "pr0002": "below_minimum_cell"}
+    assert python.check(40).evidence["ballots_counted"] == 3 + 2 + 30
+
+
+@pytest.mark.parametrize("name", sorted(PRECINCT_MUTATIONS))
+def test_both_verifiers_agree_on_each_precinct_mutation(ts_cli: Path, tmp_path: Path, name: str) -> None:
+    """Each forged device record of a precinct day (a registration twice, at an unknown precinct, with a bad key; a
+    batch signed by another key, replayed, dropped, re-chained, of another precinct; a sheet twice; a paper proof
+    forged so that its errors cancel; a kiosk listing a ballot not on the board or not of its precinct; a protocol
+    missing, twice, not closing the chain, changed after signing, with moved counts; more ballots read than voters
+    identified; an urn encrypting other votes than it prints): both verifiers agree on every check, name the same
+    entries, and give the statuses the Python tests expect."""
+    from tests.web.precinct_exports import PRECINCT_MUTATIONS, precinct_day_export
+
+    make, expected = PRECINCT_MUTATIONS[name]
+    path = precinct_day_export(tmp_path, make())
+    statuses = agree(ts_cli, path, DAY_OPTIONS, *DAY_ARGS)
+    assert {n: statuses[n] for n in expected} == expected
+    assert statuses[1] == "pass"  # the log is intact: the board holds what the devices (or forgers) posted
+    python_report = verify(path, DAY_OPTIONS)
+    for number in (30, 31):  # a failing check names the same problems, by code and entry
+        if statuses[number] == "fail":
+            python = python_report.check(number).evidence.get("problems", [])
+            ts = _ts_check(ts_cli, path, number)["evidence"].get("problems", [])
+            assert sorted((p["code"], p["entry_index"]) for p in ts) == sorted(
+                (p["code"], p["entry_index"]) for p in python
+            ), number

@@ -2,7 +2,7 @@
  * Byte helpers. Hex, UTF-8, u32, `lp` and the rest are web/core's (docs/spec/crypto.md §1), re-exported so the
  * verifier has one implementation of each; only standard base64, which web/core does not export, is written here.
  */
-export { concatBytes as concat, equalBytes, fromHex, lp, toHex, u32, utf8 } from "../../core/src/bytes.js";
+export { concatBytes as concat, equalBytes, fromHex, lp, toHex, u32, u64 as u64be, utf8 } from "../../core/src/bytes.js";
 
 /** Standard base64 with padding (RFC 4648 §4); `null` unless the text is canonical (decodes and re-encodes). */
 export function fromBase64(text: string): Uint8Array | null {

@@ -2,6 +2,8 @@
 import type { Ciphertext, CurvePoint, RsaPublicKey } from "./core.js";
 import type { DecryptionShare } from "./checks/batch.js";
 import type { CountedTally } from "./checks/counted.js";
+import type { Devices, PaperBallots } from "./checks/precinct.js";
+import type { PrecinctProtocol } from "./checks/precinct_records.js";
 import type { Tally } from "./checks/tally.js";
 import type { BoardExport } from "./export.js";
 import type { Row } from "./shuffle.js";
@@ -85,6 +87,12 @@ export class Context {
   registeredByStyle: Map<string, number> | null = null;
   /** The counted ballots' sums per style and precinct, built by check 20 as it decoded every ballot (for check 40). */
   countedTally: CountedTally | null = null;
+  /** The devices check 30 registered, and those whose registration it refused. */
+  devices: Devices | null = null;
+  /** The urns' paper ballots summed per ballot style and per precinct (check 31, for check 40). */
+  paperBallots: PaperBallots | null = null;
+  /** Every device's parsed protocols, [entry index, protocol] in board order (check 31, for check 32). */
+  precinctProtocols: Map<string, [number, PrecinctProtocol][]> | null = null;
   /** The encrypted tally, once check 40 recomputed it. */
   tally: Tally | null = null;
   /** Each trustee's complete, verified decryption shares, in decryptable-position order (check 41). */

@@ -1,5 +1,8 @@
 /**
- * Batch verification of the ballots' proofs for check 20 (docs/spec/crypto.md §7.4, §8, §9).
+ * Batch verification of the ballots' proofs for check 20, and of the urns' paper ballots' proofs for check 31
+ * (docs/spec/crypto.md §7.4, §8, §9; docs/precinct.md §4). `ContestProofBatch` takes items (a ballot, a paper
+ * sheet) as lists of contests each with its own proof context; `BallotProofBatch` is check 20's, whose context is
+ * `ballot_context`, check 31 gives each sheet's contests their paper-ballot context.
  *
  * Every branch j (value m_j) of every disjunctive proof — each selection's `zero_or_one` proof and each contest's
  * `contest_limit` proof — has two equations, `v_j·G = a_j + c_j·alpha` and `v_j·K = b_j + c_j·(beta − m_j·G)`.
@@ -19,8 +22,8 @@
  * selections, no reused alpha (`reused_nonce`), no identity as a statement point. A ballot's terms are built aside
  * and join the batch only whole, so a refused ballot leaves nothing behind.
  *
- * When a batch's sum is not the identity, every ballot of that batch is verified alone with web/core's
- * `verifyContest` (the one-by-one equations of crypto §7.4), which names the bad ballot(s) and the reason.
+ * When a batch's sum is not the identity, every item of that batch is verified alone with web/core's
+ * `verifyContest` (the one-by-one equations of crypto §7.4), which names the bad item(s) and the reason.
  */
 import {
   addCiphertexts,
@@ -55,13 +58,20 @@ export interface BallotFailure {
 /** Points per multi-scalar multiplication before the batch is checked (≈ 300 presidential ballots of 18 selections). */
 export const BATCH_POINTS = 1 << 15;
 
-interface Pending {
-  index: number;
-  ballot: BallotJson;
-  rules: readonly ContestRules[];
+/** One contest to verify: its proofs' context and the manifest's limits. */
+export interface ContestStatement {
+  contestId: string;
+  context: Uint8Array;
+  contest: EncryptedContest;
+  rules: ContestRules;
 }
 
-/** One ballot's terms, built aside before they join the batch. */
+interface Pending {
+  index: number;
+  contests: ContestStatement[];
+}
+
+/** One item's terms, built aside before they join the batch. */
 class Terms {
   g = 0n;
   k = 0n;
@@ -81,8 +91,8 @@ function challenges(kind: string, context: Uint8Array, key: CurvePoint, ct: Ciph
   return [...proof.challenges, mod(c - sum)];
 }
 
-/** Decode one contest of the ballot and check everything about it but the proof equations. */
-function decodeContest(encrypted: string, rules: ContestRules): EncryptedContest {
+/** Decode one contest and check everything about it but the proof equations. */
+export function decodeContest(encrypted: string, rules: ContestRules): EncryptedContest {
   const contest = contestFromBytes(fromHex(encrypted));
   if (contest.ciphertexts.length !== rules.selectionCount) fail("malformed", `contest ${rules.contestId}: wrong number of selections`);
   if (contest.minMarks !== rules.minMarks || contest.maxMarks !== rules.maxMarks) {
@@ -115,44 +125,44 @@ export function decodeBallot(ballot: BallotJson, rules: readonly ContestRules[])
   });
 }
 
-export class BallotProofBatch {
+/**
+ * Every proof of many items (a ballot, a paper sheet: each a list of contests with their own contexts) in
+ * random-linear-combination batches; an item joins a batch whole, and when a batch fails each of its items is
+ * verified alone (web/core's `verifyContest`), naming the bad ones by their index.
+ */
+export class ContestProofBatch {
   private g = 0n;
   private k = 0n;
   private points: CurvePoint[] = [];
   private scalars: bigint[] = [];
   private pending: Pending[] = [];
-  /** Multi-scalar multiplications run, and batches that failed (then checked ballot by ballot). */
+  /** Multi-scalar multiplications run, and batches that failed (then checked item by item). */
   batches = 0;
   failedBatches = 0;
 
   constructor(
-    private readonly jointKey: CurvePoint,
-    private readonly baseHash: Uint8Array,
+    protected readonly jointKey: CurvePoint,
     private readonly maxPoints: number = BATCH_POINTS,
   ) {
     if (jointKey.is0()) throw new ShailooError("invalid_point", "the joint key is the identity");
   }
 
   /**
-   * Check the statement of every proof of `ballot` (throws a ShailooError: the ballot fails, nothing is added) and
-   * add its equations. When the batch is full it is checked: returns the ballots found bad, if any.
+   * Add the equations of every proof of the (decoded, checked) `contests` of item `index`. When the batch is full
+   * it is checked: returns the items found bad, if any.
    */
-  add(index: number, ballot: BallotJson, rules: readonly ContestRules[]): BallotFailure[] {
-    return this.addDecoded(index, ballot, rules, decodeBallot(ballot, rules));
-  }
-
-  /** `add` for a ballot whose contests `decodeBallot` already decoded and checked (check 20 sums them too). */
-  addDecoded(index: number, ballot: BallotJson, rules: readonly ContestRules[], contests: readonly EncryptedContest[]): BallotFailure[] {
-    const terms = this.terms(ballot, contests);
+  addContests(index: number, contests: ContestStatement[]): BallotFailure[] {
+    const terms = new Terms();
+    for (const c of contests) this.contestTerms(terms, c.context, c.contest);
     this.g += terms.g;
     this.k += terms.k;
     for (const p of terms.points) this.points.push(p);
     for (const x of terms.scalars) this.scalars.push(x);
-    this.pending.push({ index, ballot, rules });
+    this.pending.push({ index, contests });
     return this.points.length >= this.maxPoints ? this.flush() : [];
   }
 
-  /** Check what the batch holds: one multi-scalar multiplication; ballot by ballot only if it is not the identity. */
+  /** Check what the batch holds: one multi-scalar multiplication; item by item only if it is not the identity. */
   flush(): BallotFailure[] {
     if (this.pending.length === 0) return [];
     const points = [G, this.jointKey, ...this.points];
@@ -180,36 +190,22 @@ export class BallotProofBatch {
       return pending.map((p) => ({
         index: p.index,
         code: "invalid_proof",
-        message: "the batch holding this ballot does not verify, though each of its ballots verifies alone",
+        message: "the batch holding this item does not verify, though each of its items verifies alone",
       }));
     }
     return failures;
   }
 
-  /** The one-by-one equations of crypto §7.4 for one ballot (web/core), naming the first false one. */
+  /** The one-by-one equations of crypto §7.4 for one item (web/core), naming the first false one. */
   private verifyAlone(p: Pending): void {
-    const key = fromHex(p.ballot.credential.public_key, 32);
-    p.ballot.contests.forEach((c, i) => {
-      const rules = p.rules[i] as ContestRules;
-      const contest = decodeContest(c.encrypted, rules);
-      const context = ballotContext(this.baseHash, p.ballot.election_id, p.ballot.style_id, c.contest_id, key);
+    for (const c of p.contests) {
       try {
-        verifyContest(context, this.jointKey, contest, rules.minMarks, rules.maxMarks);
+        verifyContest(c.context, this.jointKey, c.contest, c.rules.minMarks, c.rules.maxMarks);
       } catch (err) {
         const code = err instanceof ShailooError ? err.code : "invalid_proof";
-        throw new ShailooError(code as "invalid_proof", `contest ${c.contest_id}: ${(err as Error).message}`);
+        throw new ShailooError(code as "invalid_proof", `contest ${c.contestId}: ${(err as Error).message}`);
       }
-    });
-  }
-
-  private terms(ballot: BallotJson, contests: readonly EncryptedContest[]): Terms {
-    const key = fromHex(ballot.credential.public_key, 32);
-    const terms = new Terms();
-    ballot.contests.forEach((c, i) => {
-      const context = ballotContext(this.baseHash, ballot.election_id, ballot.style_id, c.contest_id, key);
-      this.contestTerms(terms, context, contests[i] as EncryptedContest);
-    });
-    return terms;
+    }
   }
 
   /** The weighted terms of one contest: every branch of every 0/1 proof, and of the limit proof on S = Σ cts. */
@@ -251,5 +247,34 @@ export class BallotProofBatch {
       terms.points.push(ct.alpha, ct.beta);
       terms.scalars.push(mod((alpha[i] as bigint) + x), mod((beta[i] as bigint) + y));
     });
+  }
+}
+
+/** Check 20's batch: a ballot's contests under `ballot_context` (record.md §2.6). */
+export class BallotProofBatch extends ContestProofBatch {
+  constructor(
+    jointKey: CurvePoint,
+    private readonly baseHash: Uint8Array,
+    maxPoints: number = BATCH_POINTS,
+  ) {
+    super(jointKey, maxPoints);
+  }
+
+  /**
+   * Check the statement of every proof of `ballot` (throws a ShailooError: the ballot fails, nothing is added) and
+   * add its equations. When the batch is full it is checked: returns the ballots found bad, if any.
+   */
+  add(index: number, ballot: BallotJson, rules: readonly ContestRules[]): BallotFailure[] {
+    return this.addDecoded(index, ballot, rules, decodeBallot(ballot, rules));
+  }
+
+  /** `add` for a ballot whose contests `decodeBallot` already decoded and checked (check 20 sums them too). */
+  addDecoded(index: number, ballot: BallotJson, rules: readonly ContestRules[], contests: readonly EncryptedContest[]): BallotFailure[] {
+    const key = fromHex(ballot.credential.public_key, 32);
+    const statements = ballot.contests.map((c, i): ContestStatement => {
+      const context = ballotContext(this.baseHash, ballot.election_id, ballot.style_id, c.contest_id, key);
+      return { contestId: c.contest_id, context, contest: contests[i] as EncryptedContest, rules: rules[i] as ContestRules };
+    });
+    return this.addContests(index, statements);
   }
 }

@@ -1,6 +1,6 @@
 /**
  * Checks 40–42 and 44 (docs/spec/record.md §2.11–2.13, §3): the encrypted tally recomputed from the counted
- * ballots, every trustee's decryption shares with their Chaum–Pedersen proofs (one random-linear-combination
+ * ballots (the weeded electronic ones, streamed again, and the urns' paper ballots summed by check 31), every trustee's decryption shares with their Chaum–Pedersen proofs (one random-linear-combination
  * batch per entry, `batch.ts`), the combination of k shares (Lagrange at 0) against the published counts, and
  * the eligibility bounds. Written from the spec on web/core's group and proof functions.
  */
@@ -22,7 +22,7 @@ import {
   type Ciphertext,
 } from "../core.js";
 import { hashFields, payloadHash } from "../hash.js";
-import { CheckFailed, CheckSkipped, NotImplemented, type Passed } from "../report.js";
+import { CheckFailed, CheckSkipped, type Passed } from "../report.js";
 import { checkDecryptionShares, weight, type DecryptionShare } from "./batch.js";
 import { pippenger } from "@noble/curves/abstract/curve.js";
 import { weed } from "./ballots.js";
@@ -122,7 +122,7 @@ export function readTally(ctx: Context): Tally {
   }
 }
 
-function minimumCell(m: Manifest): number {
+export function minimumCell(m: Manifest): number {
   const v = m.policy["min_cell_ballots"];
   return typeof v === "number" ? v : DEFAULT_MIN_CELL;
 }
@@ -261,14 +261,27 @@ export async function aggregation(ctx: Context): Promise<Passed> {
   const m = ctx.need(ctx.manifest, "the manifest", 10);
   const ballots = ctx.statuses.get(20);
   if (ballots !== "pass" && ballots !== "fail") ctx.need(null, "every ballot decoded", 20); // check 20 never ran
-  if (ctx.statuses.get(31) === "not_implemented") {
-    throw new NotImplemented("needs the urns' paper ballots, from check 31, which this verifier does not implement yet");
-  }
+  const paper = ctx.need(ctx.paperBallots, "the urns' paper ballots", 31);
   const selections = contestSelections(m);
   // The counted ballots' sums, built by check 20 as it decoded every ballot (counted.ts): not decoded twice.
-  const { styles, precincts, unsummable } = ctx.need(ctx.countedTally, "every ballot decoded", 20);
+  const counted = ctx.need(ctx.countedTally, "every ballot decoded", 20);
+  const { unsummable } = counted;
+  // Copies: the paper ballots and annulments below change the sums, never what check 20 established.
+  const copy = (sums: Sums): Sums => {
+    const out = new Sums();
+    out.merge(sums);
+    return out;
+  };
+  const styles = new Map([...counted.styles].map(([key, sums]) => [key, copy(sums)]));
+  const precincts = new Map([...counted.precincts].map(([key, sums]) => [key, copy(sums)]));
   if (unsummable.length > 0) {
     throw new CheckSkipped(`counted ballot entries ${JSON.stringify(unsummable)} cannot be added up (check 20 names them)`);
+  }
+  // The counted ballots are the weeded electronic ones and every paper ballot of the urns (record.md §2.11).
+  for (const [styleId, sums] of paper.styles) styles.get(styleId)?.merge(sums);
+  for (const [precinctId, sums] of paper.precincts) {
+    if (!precincts.has(precinctId)) precincts.set(precinctId, new Sums());
+    (precincts.get(precinctId) as Sums).merge(sums);
   }
   withoutAnnulled(m, styles, precincts, annulledPrecinctIds(ctx), posted.index);
   const small = posted.precincts.filter((g) => g.ballots < minimumCell(m)).map((g) => g.key);

@@ -77,16 +77,17 @@ def test_the_honest_record_passes(tmp_path: Path) -> None:
     assert (evidence["ballots"], evidence["kept"], len(evidence["superseded"])) == (8, 7, 1)
 
 
-def test_a_mix_input_keeping_a_re_voters_earlier_ballot_fails_check_47(tmp_path: Path) -> None:
-    # A dishonest server mixes the re-voter's earlier ballot instead of her last (the rest of the tally follows it
-    # faithfully, so her earlier choice would be counted): the mix input is not the last ballot of each credential.
+def earlier_instead_of_last() -> Callable[[str, dict[str, Any]], dict[str, Any]]:
+    """A dishonest server that mixes the re-voter's earlier ballot instead of her last (the rest of the tally
+    follows it faithfully, so her earlier choice would be counted): the mix input is not the last ballot of each
+    credential."""
     ballots: list[dict[str, Any]] = []
     layouts: list[Layout] = []
     # The president preset's styles all carry the one contest, so no row is padded and the joint key (used only
     # for padding) does not enter the rows: the honest input below is recomputed with a stand-in key.
     stand_in_key = Point.base_mul(Scalar(1))
 
-    def earlier_instead_of_last(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+    def tamper(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
         if kind == "manifest":
             layouts.append(Layout.of(Manifest.from_dict(payload["manifest"])))
         if kind == "cr_ballot":
@@ -97,7 +98,11 @@ def test_a_mix_input_keeping_a_re_voters_earlier_ballot_fails_check_47(tmp_path:
         assert payload == honest  # the honest input: 3 superseded by 6
         return ballot_mix_input(ballots, [0, 1, 2, 3, 4, 5, 7], layouts[0], stand_in_key)
 
-    report = _report(tmp_path, earlier_instead_of_last)
+    return tamper
+
+
+def test_a_mix_input_keeping_a_re_voters_earlier_ballot_fails_check_47(tmp_path: Path) -> None:
+    report = _report(tmp_path, earlier_instead_of_last())
     assert _failed(report, 47).evidence["code"] == "mix_input_not_of_ballots"
     assert report.check(45).status is Status.PASS  # the shuffles of the forged input are themselves correct
 

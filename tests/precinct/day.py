@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -174,3 +175,20 @@ def kiosk_for(day: PrecinctDay, device_id: str, *, poll_worker_pin: str | None =
         poll_worker_pin=poll_worker_pin,
     )
     return kiosk, transport
+
+
+def box_one_as_box_two(honest: Any) -> Any:
+    """A tampered urn's `encrypt_paper_ballot`: it prints the true counts but encrypts every vote for box 1 as a
+    vote for box 2 (signed, chained and proved like an honest one; only reconciliation catches it)."""
+    from elections.paper import PaperBallot, PaperContest
+
+    def tampered(manifest: Any, reading: PaperBallot, sheet: int, **kwargs: Any) -> Any:
+        moved = []
+        for c in reading.contests:
+            vector = c.vector
+            if vector is not None and vector[0] == 1:
+                vector = (0, 1, *vector[2:])
+            moved.append(PaperContest(**{**c.model_dump(), "vector": vector}))
+        return honest(manifest, PaperBallot(style_id=reading.style_id, contests=tuple(moved)), sheet, **kwargs)
+
+    return tampered

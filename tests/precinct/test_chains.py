@@ -10,13 +10,12 @@ import pytest
 
 import precinct.urn
 from bulletin_board.entries import EntryKind
-from elections.paper import PaperBallot, PaperContest
 from precinct.devices import DeviceIdentity
 from precinct.link import ServiceLink
 from precinct.service import PrecinctService
 from precinct.urn import CountingUrn
 from record.precinct import DeviceBatch, sign_batch
-from tests.precinct.day import PRECINCT, PrecinctDay, sheets, style_of, verify_board
+from tests.precinct.day import PRECINCT, PrecinctDay, box_one_as_box_two, sheets, style_of, verify_board
 from tests.server.harness import OPERATOR
 
 URN = f"urn-{PRECINCT}-1"
@@ -157,18 +156,7 @@ def test_observer_finds_a_dropped_last_batch_through_the_protocol(day: PrecinctD
 
 def test_tampered_urn_is_caught_by_reconciliation(day: PrecinctDay, monkeypatch: pytest.MonkeyPatch) -> None:
     # The urn's software prints the true counts but encrypts every vote for box 1 as a vote for box 2.
-    honest = precinct.urn.encrypt_paper_ballot
-
-    def tampered(manifest, reading: PaperBallot, sheet: int, **kwargs):  # type: ignore[no-untyped-def]
-        moved = []
-        for c in reading.contests:
-            vector = c.vector
-            if vector is not None and vector[0] == 1:
-                vector = (0, 1, *vector[2:])
-            moved.append(PaperContest(**{**c.model_dump(), "vector": vector}))
-        return honest(manifest, PaperBallot(style_id=reading.style_id, contests=tuple(moved)), sheet, **kwargs)
-
-    monkeypatch.setattr(precinct.urn, "encrypt_paper_ballot", tampered)
+    monkeypatch.setattr(precinct.urn, "encrypt_paper_ballot", box_one_as_box_two(precinct.urn.encrypt_paper_ballot))
     urn, _ = batches_of(day, count=20, batch_size=10)
     urn.sync(day.link())  # signed, chained and with valid proofs: the server cannot tell
     day.election.close_voting()

@@ -29,7 +29,7 @@ from record.precinct import (
     sign_batch,
     sign_protocol,
 )
-from tests.precinct.day import PRECINCT, PrecinctDay, kiosk_for, sheets, style_of
+from tests.precinct.day import PRECINCT, PrecinctDay, box_one_as_box_two, kiosk_for, sheets, style_of
 
 URN = f"urn-{PRECINCT}-1"
 KIOSK_PRECINCT = "pr0002"
@@ -389,22 +389,6 @@ def _closes_one_batch_early(day: PrecinctDay, posts: dict[str, Posts]) -> dict[s
     return {**posts, URN: urn}
 
 
-def _tamper_box_one_to_two(honest: Any) -> Any:
-    """The urn prints the true counts but encrypts every vote for box 1 as a vote for box 2 (test_chains)."""
-    from elections.paper import PaperBallot, PaperContest
-
-    def tampered(manifest: Any, reading: PaperBallot, sheet: int, **kwargs: Any) -> Any:
-        moved = []
-        for c in reading.contests:
-            vector = c.vector
-            if vector is not None and vector[0] == 1:
-                vector = (0, 1, *vector[2:])
-            moved.append(PaperContest(**{**c.model_dump(), "vector": vector}))
-        return honest(manifest, PaperBallot(style_id=reading.style_id, contests=tuple(moved)), sheet, **kwargs)
-
-    return tampered
-
-
 def _valid_registration(device_id: str, role: str, precinct_id: str) -> dict[str, Any]:
     """A registration with a good, fresh key (so only what the test is about can be wrong with it)."""
     from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -516,7 +500,7 @@ PRECINCT_MUTATIONS: dict[str, tuple[Callable[[], DayPlan], dict[int, str]]] = {
         {31: "fail", 32: "fail"},
     ),
     "urn_encrypts_box_one_as_box_two": (
-        lambda: DayPlan(tamper_urn=_tamper_box_one_to_two),
+        lambda: DayPlan(tamper_urn=box_one_as_box_two),
         {31: "pass", 32: "fail", 40: "pass", 42: "pass"},
     ),
 }

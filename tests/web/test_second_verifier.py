@@ -57,6 +57,7 @@ from tests.observer.election import (
     small_president_manifest,
     write_lines,
 )
+from tests.observer.test_coercion import earlier_instead_of_last
 from tests.observer.test_mutations import MUTATIONS
 from tests.web.node import npm_ci
 from tests.web.precinct_exports import PRECINCT_MUTATIONS
@@ -853,30 +854,6 @@ def test_both_verifiers_agree_on_each_coercion_resistant_mutation(ts_cli: Path, 
         assert statuses[45] == "pass", name  # the shuffles themselves are correct: only the later check fails
 
 
-def _earlier_instead_of_last() -> CrTamper:
-    """A dishonest server that mixes the re-voter's EARLIER ballot instead of her last (keep-first where the policy
-    says keep-last); everything after follows it faithfully, so only check 47's recomputation catches it."""
-    from crypto.group import Point, Scalar
-    from record.cr_board import ballot_mix_input
-    from record.cr_contests import Layout
-
-    ballots: list[dict[str, Any]] = []
-    layouts: list[Layout] = []
-    stand_in_key = Point.base_mul(Scalar(1))  # the president preset pads no row: the key does not enter the rows
-
-    def tamper(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
-        if kind == "manifest":
-            layouts.append(Layout.of(Manifest.from_dict(payload["manifest"])))
-        if kind == "cr_ballot":
-            ballots.append(payload)
-        if kind != "mix_input" or payload.get("list") == "roster":
-            return payload
-        assert payload == ballot_mix_input(ballots, [0, 1, 2, 4, 5, 6, 7], layouts[0], stand_in_key)
-        return ballot_mix_input(ballots, [0, 1, 2, 3, 4, 5, 7], layouts[0], stand_in_key)
-
-    return tamper
-
-
 def _moved_value(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
     """One more in the first row's last slot value of the ballots' mix input: another choice or another cell."""
     from crypto.elgamal import Ciphertext
@@ -892,7 +869,7 @@ def _moved_value(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_both_verifiers_fail_a_mix_input_keeping_a_re_voters_earlier_ballot(ts_cli: Path, tmp_path: Path) -> None:
-    statuses = agree(ts_cli, _cr_export(tmp_path / "cr.jsonl", _earlier_instead_of_last()))
+    statuses = agree(ts_cli, _cr_export(tmp_path / "cr.jsonl", earlier_instead_of_last()))
     assert statuses[47] == "fail" and statuses[45] == "pass"
 
 
